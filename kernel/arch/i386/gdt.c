@@ -1,0 +1,74 @@
+/*
+ * The global descriptor table and the task-state segment. Flat 4 GiB segments for the kernel
+ * (ring 0) and user code (ring 3); paging, not segmentation, protects the kernel. The TSS only
+ * supplies the kernel stack the CPU switches to when a trap arrives from ring 3.
+ */
+#include <sys/types.h>
+#include <machine/segments.h>
+
+struct segdesc {
+	uint16_t	limit_lo;
+	uint16_t	base_lo;
+	uint8_t		base_mid;
+	uint8_t		access;		/* present, DPL, type */
+	uint8_t		flags_limit_hi;	/* granularity, size, limit 19:16 */
+	uint8_t		base_hi;
+} __attribute__((packed));
+
+struct tss {
+	uint32_t	link, esp0, ss0, esp1, ss1, esp2, ss2;
+	uint32_t	cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
+	uint32_t	es, cs, ss, ds, fs, gs, ldt;
+	uint16_t	trap, iomap_base;
+} __attribute__((packed));
+
+static struct segdesc gdt[6];
+static struct tss tss;
+
+static struct segdesc
+segment(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
+{
+	struct segdesc d = {
+		.limit_lo = limit & 0xffff, .base_lo = base & 0xffff,
+		.base_mid = (base >> 16) & 0xff, .access = access,
+		.flags_limit_hi = (uint8_t)((flags << 4) | ((limit >> 16) & 0xf)),
+		.base_hi = (base >> 24) & 0xff,
+	};
+	return d;
+}
+
+/* gdt_init: load the GDT, reload every segment register, and load the task register. */
+void
+gdt_init(void)
+{
+	gdt[1] = segment(0, 0xfffff, 0x9a, 0xc);	/* kernel code: present, ring 0, exec/read */
+	gdt[2] = segment(0, 0xfffff, 0x92, 0xc);	/* kernel data */
+	gdt[3] = segment(0, 0xfffff, 0xfa, 0xc);	/* user code: ring 3 */
+	gdt[4] = segment(0, 0xfffff, 0xf2, 0xc);	/* user data: ring 3 */
+	tss.ss0 = GSEL_KDATA;
+	tss.iomap_base = sizeof(tss);		/* no I/O bitmap: ring 3 gets no ports */
+	gdt[5] = segment((uint32_t)&tss, sizeof(tss) - 1, 0x89, 0x0);
+
+	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = {
+		sizeof(gdt) - 1, (uint32_t)gdt
+	};
+	__asm__ volatile(
+		"lgdt %0\n\t"
+		"ljmp %1, $1f\n"
+		"1:\n\t"
+		"movw %w2, %%ax\n\t"
+		"movw %%ax, %%ds\n\t"
+		"movw %%ax, %%es\n\t"
+		"movw %%ax, %%ss\n\t"
+		"movw %%ax, %%fs\n\t"
+		"movw %%ax, %%gs\n\t"
+		"ltr %w3"
+		: : "m"(gdtr), "i"(GSEL_KCODE), "r"(GSEL_KDATA), "r"(GSEL_TSS) : "eax", "memory");
+}
+
+/* tss_set_kstack: the stack the CPU loads when ring 3 traps into the kernel. */
+void
+tss_set_kstack(uint32_t esp0)
+{
+	tss.esp0 = esp0;
+}

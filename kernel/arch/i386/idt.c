@@ -1,0 +1,44 @@
+/*
+ * The interrupt descriptor table, filled from the generated vector stubs (vectors.S, from
+ * traps.toml). All gates are interrupt gates, so the kernel runs with interrupts off until it
+ * enables them; vectors that ring 3 may raise with `int` (the syscall, breakpoint) have DPL 3.
+ */
+#include <sys/types.h>
+#include <machine/segments.h>
+#include <machine/trap.h>
+
+struct gatedesc {
+	uint16_t	off_lo;
+	uint16_t	sel;
+	uint8_t		zero;
+	uint8_t		type_attr;	/* present, DPL, 32-bit interrupt gate */
+	uint16_t	off_hi;
+} __attribute__((packed));
+
+struct vector_entry {			/* one row of trap_vectors in vectors.S */
+	uint32_t	handler;
+	uint32_t	vector;
+	uint32_t	dpl;
+};
+
+extern const struct vector_entry trap_vectors[];
+extern const uint32_t trap_vector_count;
+
+static struct gatedesc idt[256];
+
+/* idt_init: install every generated stub and load the IDT. */
+void
+idt_init(void)
+{
+	for (uint32_t i = 0; i < trap_vector_count; i++) {
+		const struct vector_entry *v = &trap_vectors[i];
+		idt[v->vector] = (struct gatedesc){
+			.off_lo = v->handler & 0xffff, .sel = GSEL_KCODE, .zero = 0,
+			.type_attr = (uint8_t)(0x8e | (v->dpl << 5)), .off_hi = v->handler >> 16,
+		};
+	}
+	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr = {
+		sizeof(idt) - 1, (uint32_t)idt
+	};
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}

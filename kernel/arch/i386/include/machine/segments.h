@@ -1,0 +1,20 @@
+/* Segment selectors and the GDT/TSS set-up. */
+#ifndef _MACHINE_SEGMENTS_H_
+#define _MACHINE_SEGMENTS_H_
+
+#define GSEL_KCODE	0x08
+#define GSEL_KDATA	0x10
+#define GSEL_UCODE	(0x18 | 3)
+#define GSEL_UDATA	(0x20 | 3)
+#define GSEL_TSS	0x28
+
+#define PSL_IF		0x00000200	/* interrupts enabled */
+#define PSL_USER	(PSL_IF | 0x2)	/* eflags for ring 3: IOPL 0, IF set */
+
+#ifndef __ASSEMBLER__		/* the selectors are used from trapentry.S too */
+#include <sys/types.h>
+void	gdt_init(void);
+void	tss_set_kstack(uint32_t esp0);
+#endif
+
+#endif

@@ -1,0 +1,30 @@
+/* The trap frame every interrupt, exception and system call leaves on the kernel stack. */
+#ifndef _MACHINE_TRAP_H_
+#define _MACHINE_TRAP_H_
+
+#include <sys/types.h>
+
+#define T_PAGEFLT	14
+#define T_SYSCALL	128
+#define T_IRQ0		32
+
+struct trapframe {
+	/* pushed by trap_common: pushal after the segment registers */
+	uint32_t	tf_edi, tf_esi, tf_ebp, tf_isp, tf_ebx, tf_edx, tf_ecx, tf_eax;
+	uint32_t	tf_gs, tf_fs, tf_es, tf_ds;
+	/* pushed by the vector stub */
+	uint32_t	tf_trapno;
+	uint32_t	tf_err;
+	/* pushed by the CPU */
+	uint32_t	tf_eip, tf_cs, tf_eflags;
+	uint32_t	tf_esp, tf_ss;		/* only when the trap came from ring 3 */
+};
+
+#define TF_FROM_USER(tf)	(((tf)->tf_cs & 3) == 3)
+
+const char *trap_name(int vector);
+void	idt_init(void);
+void	trap(struct trapframe *tf);
+__attribute__((noreturn)) void trapret_to(struct trapframe *tf);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * The legacy 8259 interrupt controllers: remapped to vectors 32..47 so that a stray device
+ * interrupt can never look like a CPU exception, and masked, since no driver uses them yet.
+ */
+#include <machine/cpufunc.h>
+
+#define PIC1_CMD	0x20
+#define PIC1_DATA	0x21
+#define PIC2_CMD	0xa0
+#define PIC2_DATA	0xa1
+
+void
+pic_init(void)
+{
+	outb(PIC1_CMD, 0x11);	/* ICW1: edge-triggered, cascade, ICW4 follows */
+	outb(PIC2_CMD, 0x11);
+	outb(PIC1_DATA, 32);	/* ICW2: vector base */
+	outb(PIC2_DATA, 40);
+	outb(PIC1_DATA, 0x04);	/* ICW3: slave on IRQ2 */
+	outb(PIC2_DATA, 0x02);
+	outb(PIC1_DATA, 0x01);	/* ICW4: 8086 mode */
+	outb(PIC2_DATA, 0x01);
+	outb(PIC1_DATA, 0xff);	/* mask everything */
+	outb(PIC2_DATA, 0xff);
+}
+
+void
+pic_eoi(int irq)
+{
+	if (irq >= 8)
+		outb(PIC2_CMD, 0x20);
+	outb(PIC1_CMD, 0x20);
+}

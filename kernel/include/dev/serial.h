@@ -1,0 +1,5 @@
+#ifndef _DEV_SERIAL_H_
+#define _DEV_SERIAL_H_
+void	serial_init(void);
+void	serial_putc(int c);
+#endif

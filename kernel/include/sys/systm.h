@@ -1,0 +1,36 @@
+/* The kernel's everyday functions, grouped by the file that defines them (xv6's defs.h idea). */
+#ifndef _SYS_SYSTM_H_
+#define _SYS_SYSTM_H_
+
+#include <sys/types.h>
+#include <stdarg.h>
+#include <lib/format.h>
+
+/* kern/kern_console.c */
+int	printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int	vprintf(const char *fmt, va_list ap);
+void	console_write(const char *buf, size_t len);
+
+/* kern/kern_panic.c */
+__attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+void	backtrace(uint32_t ebp);
+#define KASSERT(cond, msg)						\
+	do { if (!(cond)) panic("assertion \"%s\" failed: %s at %s:%d", \
+	    #cond, (msg), __FILE__, __LINE__); } while (0)
+
+/* kern/kern_shutdown.c: the verdict the harness reads as QEMU's exit status */
+#define SHUTDOWN_PASS	0	/* QEMU exits 1 */
+#define SHUTDOWN_FAIL	1	/* QEMU exits 3 */
+#define SHUTDOWN_PANIC	2	/* QEMU exits 5 (after pvpanic) */
+__attribute__((noreturn)) void shutdown(int verdict);
+
+/* kern/kern_cmdline.c */
+void	cmdline_init(const char *cmdline);
+const char *cmdline(void);
+const char *cmdline_get(const char *key);	/* value of key=value, or NULL */
+bool	cmdline_flag(const char *key);		/* key or key=... present */
+
+/* kern/init_main.c */
+extern uint32_t phys_mem_top;
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * Memory: physical pages and address spaces.
+ *
+ * Layout of every address space:
+ *   0 .. KERNEL_TOP            physical memory, identity-mapped with 4 MiB pages, supervisor only
+ *   USER_BASE .. USER_TOP      the process's pages, 4 KiB pages, user-accessible
+ * User programs are linked at USER_BASE; the user stack ends at USER_STACK_TOP.
+ */
+#ifndef _VM_VM_H_
+#define _VM_VM_H_
+
+#include <sys/types.h>
+
+#define PAGE_SIZE	4096u
+#define PAGE_MASK	(PAGE_SIZE - 1)
+#define KERNEL_TOP	0x40000000u	/* at most 1 GiB of RAM is mapped */
+#define USER_BASE	0x40000000u
+#define USER_TOP	0xc0000000u
+#define USER_STACK_TOP	USER_TOP
+#define USER_STACK_PAGES 16
+
+#define round_page(x)	(((x) + PAGE_MASK) & ~PAGE_MASK)
+#define trunc_page(x)	((x) & ~PAGE_MASK)
+
+/* Page-table entry bits. */
+#define PTE_P		0x001	/* present */
+#define PTE_W		0x002	/* writable */
+#define PTE_U		0x004	/* user-accessible */
+#define PTE_PS		0x080	/* 4 MiB page (in a directory entry) */
+
+/* vm/vm_page.c: the physical page allocator */
+void	vm_page_add_range(uint32_t lo, uint32_t hi);
+void	*vm_page_alloc(void);			/* a zeroed page, or NULL when memory is out */
+void	vm_page_free(void *page);
+uint32_t vm_page_free_count(void);
+
+/* vm/pmap.c: address spaces */
+struct pmap {
+	uint32_t	*pm_pdir;		/* the page directory (physical = virtual) */
+	uint32_t	pm_pages;		/* user pages mapped */
+};
+void	pmap_bootstrap(uint32_t mem_top);
+int	pmap_create(struct pmap *pm);
+void	pmap_destroy(struct pmap *pm);
+int	pmap_enter(struct pmap *pm, uint32_t va, void *page, uint32_t prot);
+uint32_t pmap_lookup(struct pmap *pm, uint32_t va);	/* the PTE for va, or 0 */
+void	pmap_activate(struct pmap *pm);
+void	pmap_activate_kernel(void);
+int	pmap_alloc_range(struct pmap *pm, uint32_t va, uint32_t len, uint32_t prot);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * kmain: from the boot loader to the first process. Brings up the console, the CPU tables,
+ * memory and paging, then does what the command line asks (see kern_cmdline.c): run the kernel
+ * tests, run the programs of init= one after another, and power off with a verdict.
+ */
+#include <sys/systm.h>
+#include <sys/initrd.h>
+#include <sys/ktest.h>
+#include <sys/proc.h>
+#include <sys/errno.h>
+#include <string.h>
+#include <dev/serial.h>
+#include <machine/multiboot.h>
+#include <machine/segments.h>
+#include <machine/trap.h>
+
+#define DAMSELFLY_VERSION	"0.1"
+#define MAX_PROGRAMS		32
+
+void	pic_init(void);
+
+extern char kernel_end[];
+extern const struct ktest __start_ktest[], __stop_ktest[];
+
+uint32_t phys_mem_top;
+
+/* memory_init: give the allocator all RAM above the kernel and the modules; turn on paging. */
+static void
+memory_init(const struct multiboot_info *mbi)
+{
+	uint32_t first_free = (uint32_t)kernel_end;
+	const struct multiboot_mod *mods = (const void *)mbi->mods_addr;
+
+	if (mbi->flags & MBI_MODS)
+		for (uint32_t i = 0; i < mbi->mods_count; i++)
+			if (mods[i].mod_end > first_free)
+				first_free = mods[i].mod_end;
+	phys_mem_top = 0x100000 + mbi->mem_upper * 1024;
+	if (phys_mem_top > KERNEL_TOP)
+		phys_mem_top = KERNEL_TOP;
+	if (mbi->flags & MBI_MMAP) {
+		uint32_t p = mbi->mmap_addr;
+		while (p < mbi->mmap_addr + mbi->mmap_length) {
+			const struct multiboot_mmap *m = (const void *)p;
+			uint64_t lo = m->addr, hi = m->addr + m->len;
+			if (m->type == 1 && hi > first_free && lo < phys_mem_top)
+				vm_page_add_range(lo > first_free ? (uint32_t)lo : first_free,
+				    hi < phys_mem_top ? (uint32_t)hi : phys_mem_top);
+			p += m->size + 4;
+		}
+	} else {
+		vm_page_add_range(first_free, phys_mem_top);
+	}
+	pmap_bootstrap(phys_mem_top);
+}
+
+/* find_initrd: the boot module that holds the initrd archive. */
+static void
+find_initrd(const struct multiboot_info *mbi)
+{
+	const struct multiboot_mod *mods = (const void *)mbi->mods_addr;
+
+	if ((mbi->flags & MBI_MODS) == 0 || mbi->mods_count == 0) {
+		initrd_init(NULL, 0);
+		return;
+	}
+	initrd_init((const void *)mods[0].mod_start, mods[0].mod_end - mods[0].mod_start);
+}
+
+/* run_programs: each name in the comma-separated list, in order; returns how many failed. */
+static int
+run_programs(char *list, int number, bool ktap, const char *utest)
+{
+	int failed = 0;
+
+	for (char *name = list, *next; name && *name; name = next) {
+		next = strchr(name, ',');
+		if (next)
+			*next++ = '\0';
+		char path[64];
+		snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : "/bin/", name);
+		const char *argv[] = { name, utest };
+		int status = 0, error = proc_run(path, utest ? 2 : 1, argv, &status);
+		if (error)
+			printf("%sinit: cannot run %s: %s\n", ktap ? "# " : "", path, errno_message(error));
+		else if (status != 0)
+			printf("%s%s: exit status %d%s\n", ktap ? "# " : "init: ", name, status,
+			    status >= EXIT_FAULT_BASE ? " (killed by a fault)" : "");
+		failed += error != 0 || status != 0;
+		if (ktap)
+			printf("%s %d %s\n", (error || status) ? "not ok" : "ok", number++, name);
+	}
+	return failed;
+}
+
+static int
+count_programs(const char *list)
+{
+	int n = list && *list ? 1 : 0;
+
+	for (; list && *list; list++)
+		n += *list == ',';
+	return n;
+}
+
+void
+kmain(uint32_t magic, const struct multiboot_info *mbi)
+{
+	static char ktest_glob[128], programs[256], utest_glob[128];
+
+	serial_init();
+	gdt_init();
+	idt_init();
+	pic_init();
+	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
+		panic("not started by a multiboot loader (magic 0x%x)", magic);
+	cmdline_init((mbi->flags & MBI_CMDLINE) ? (const char *)mbi->cmdline : "");
+	memory_init(mbi);
+	find_initrd(mbi);
+	printf("Damselfly %s (i386): %u MiB, %u free pages\n", DAMSELFLY_VERSION,
+	    phys_mem_top >> 20, vm_page_free_count());
+	printf("cmdline: %s\n", cmdline());
+
+	bool ktap = cmdline_flag("ktap");
+	const char *v;
+	if ((v = cmdline_get("ktest")) != NULL)
+		strlcpy(ktest_glob, v, sizeof(ktest_glob));
+	if ((v = cmdline_get("utest")) != NULL)
+		strlcpy(utest_glob, v, sizeof(utest_glob));
+	if ((v = cmdline_get("init")) != NULL)
+		strlcpy(programs, v, sizeof(programs));
+
+	int failed = 0, number = 1;
+	if (ktap)
+		printf("KTAP version 1\n1..%d\n", (ktest_glob[0] ? 1 : 0) + count_programs(programs));
+	if (ktest_glob[0]) {
+		int f = ktest_run(__start_ktest, __stop_ktest, "kernel", ktest_glob, 4);
+		printf("%s %d kernel\n", f ? "not ok" : "ok", number++);
+		failed += f;
+	}
+	failed += run_programs(programs, number, ktap, utest_glob[0] ? utest_glob : NULL);
+	printf("Damselfly: %s, powering off\n", failed ? "failures" : "all done");
+	shutdown(failed ? SHUTDOWN_FAIL : SHUTDOWN_PASS);
+}

@@ -1,0 +1,66 @@
+/*
+ * The kernel command line from the boot loader: space-separated words, each `key` or
+ * `key=value`. Known keys: ktest=GLOB (run kernel tests matching GLOB), init=a,b,c (programs
+ * from the initrd to run in order), ktap (the run is a test run: report in KTAP),
+ * ktest.fault (let the deliberately faulting test fault).
+ */
+#include <sys/systm.h>
+#include <string.h>
+
+#define CMDLINE_MAX	512
+
+static char line[CMDLINE_MAX];
+static char value[CMDLINE_MAX];
+
+void
+cmdline_init(const char *s)
+{
+	strlcpy(line, s ? s : "", sizeof(line));
+}
+
+const char *
+cmdline(void)
+{
+	return line;
+}
+
+/* find: the start of the word whose key is `key`, or NULL. */
+static const char *
+find(const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = line; *p; ) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, key, n) == 0 && (p[n] == '\0' || p[n] == ' ' || p[n] == '='))
+			return p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return NULL;
+}
+
+/* cmdline_get: the value of key=value (a static buffer, valid until the next call), or NULL. */
+const char *
+cmdline_get(const char *key)
+{
+	const char *p = find(key);
+	size_t i = 0;
+
+	if (p == NULL || p[strlen(key)] != '=')
+		return NULL;
+	p += strlen(key) + 1;
+	while (p[i] && p[i] != ' ' && i < sizeof(value) - 1) {
+		value[i] = p[i];
+		i++;
+	}
+	value[i] = '\0';
+	return value;
+}
+
+bool
+cmdline_flag(const char *key)
+{
+	return find(key) != NULL;
+}

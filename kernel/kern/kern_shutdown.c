@@ -1,0 +1,46 @@
+/* Ending a run: panic and shutdown both end with a verdict QEMU turns into its exit status. */
+#include <sys/systm.h>
+#include <machine/cpufunc.h>
+#include <dev/qemu.h>
+
+/* shutdown: stop the machine with SHUTDOWN_PASS, _FAIL or _PANIC (see sys/systm.h). */
+void
+shutdown(int verdict)
+{
+	cli();
+	debug_exit((uint32_t)verdict);
+	/* Without isa-debug-exit (a bare QEMU): stay stopped. */
+	for (;;)
+		halt();
+}
+
+/* backtrace: follow the saved-%ebp chain; the host symbolizes the addresses. */
+void
+backtrace(uint32_t ebp)
+{
+	printf("backtrace:\n");
+	for (int depth = 0; ebp != 0 && depth < 16; depth++) {
+		uint32_t *frame = (uint32_t *)ebp;
+		if (ebp < 0x100000 || ebp >= phys_mem_top || (ebp & 3))
+			break;		/* not a kernel stack frame: stop rather than fault */
+		printf("  #%d 0x%08x\n", depth, frame[1]);
+		ebp = frame[0];
+	}
+}
+
+/* panic: report, signal pvpanic so the harness knows, and stop. Never returns. */
+void
+panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	cli();
+	printf("\npanic: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	backtrace(read_ebp());
+	pvpanic_signal();
+	shutdown(SHUTDOWN_PANIC);
+}

@@ -1,0 +1,41 @@
+/* Checked access to user memory (sys/uaccess.h). */
+#include <sys/systm.h>
+#include <sys/errno.h>
+#include <sys/proc.h>
+#include <sys/uaccess.h>
+#include <string.h>
+
+/* useracc: [addr, addr+len) lies in user space and every page of it is mapped as access needs. */
+bool
+useracc(const void *addr, size_t len, int access)
+{
+	uint32_t start = (uint32_t)addr, end = start + len;
+	uint32_t need = PTE_P | PTE_U | ((access & UA_OUT) ? PTE_W : 0);
+
+	if (len == 0)
+		return true;
+	if (curproc == NULL || start < USER_BASE || end > USER_TOP || end < start)
+		return false;
+	for (uint32_t va = trunc_page(start); va < end; va += PAGE_SIZE)
+		if ((pmap_lookup(&curproc->p_pmap, va) & need) != need)
+			return false;
+	return true;
+}
+
+int
+copyin(const void *uaddr, void *kaddr, size_t len)
+{
+	if (!useracc(uaddr, len, UA_IN))
+		return EFAULT;
+	memcpy(kaddr, uaddr, len);
+	return 0;
+}
+
+int
+copyout(const void *kaddr, void *uaddr, size_t len)
+{
+	if (!useracc(uaddr, len, UA_OUT))
+		return EFAULT;
+	memcpy(uaddr, kaddr, len);
+	return 0;
+}

@@ -1,0 +1,51 @@
+/* Kernel tests of the shared library code: formatting, strings, globbing, the command line. */
+#include <sys/systm.h>
+#include <sys/ktest.h>
+#include <string.h>
+
+KTEST(lib, snprintf_formats)
+{
+	char buf[64];
+
+	KT_EXPECT_EQ(snprintf(buf, sizeof(buf), "%d|%5u|%-4x|%08X|%s|%c|%%", -42, 7u, 0xab,
+	    0xbeefu, "hi", 'z'), 30);
+	KT_EXPECT(strcmp(buf, "-42|    7|ab  |0000BEEF|hi|z|%") == 0);
+	snprintf(buf, sizeof(buf), "%lld %llx", -1234567890123LL, 0x123456789abcULL);
+	KT_EXPECT(strcmp(buf, "-1234567890123 123456789abc") == 0);
+}
+
+KTEST(lib, snprintf_truncates)
+{
+	char buf[8];
+
+	KT_EXPECT_EQ(snprintf(buf, sizeof(buf), "%s", "0123456789"), 10);
+	KT_EXPECT(strcmp(buf, "0123456") == 0);
+}
+
+KTEST(lib, glob_match)
+{
+	KT_EXPECT(glob_match("lwkt.*", "lwkt.switch"));
+	KT_EXPECT(glob_match("*", ""));
+	KT_EXPECT(glob_match("a?c", "abc"));
+	KT_EXPECT(!glob_match("lwkt.*", "vm.page"));
+	KT_EXPECT(!glob_match("a?c", "ac"));
+}
+
+KTEST(lib, memmove_overlap)
+{
+	char buf[16] = "abcdefgh";
+
+	memmove(buf + 2, buf, 6);
+	KT_EXPECT(memcmp(buf, "ababcdef", 8) == 0);
+	memmove(buf, buf + 2, 6);
+	KT_EXPECT(memcmp(buf, "abcdefef", 8) == 0);
+}
+
+KTEST(boot, cmdline_parsed)
+{
+	/* The test image passes ktap and ktest=...; a key that is only a prefix must not match. */
+	KT_EXPECT(cmdline_flag("ktap"));
+	KT_EXPECT(cmdline_get("ktest") != NULL);
+	KT_EXPECT(!cmdline_flag("kt"));
+	KT_EXPECT(cmdline_get("ktap") == NULL);	/* a flag has no value */
+}

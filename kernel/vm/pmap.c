@@ -1,0 +1,145 @@
+/*
+ * Address spaces on i386 two-level paging. The kernel's part (physical memory identity-mapped
+ * with 4 MiB pages, supervisor only) is the same directory entries in every page directory;
+ * user mappings use 4 KiB pages in page tables of their own.
+ */
+#include <sys/systm.h>
+#include <sys/errno.h>
+#include <string.h>
+#include <machine/cpufunc.h>
+#include <vm/vm.h>
+
+#define PDX(va)		((va) >> 22)
+#define PTX(va)		(((va) >> 12) & 0x3ff)
+#define CR0_PG		0x80000000u
+#define CR0_WP		0x00010000u
+#define CR4_PSE		0x00000010u
+
+static uint32_t kernel_pdir[1024] __attribute__((aligned(4096)));
+static uint32_t kernel_pdes;		/* directory entries that map the kernel */
+
+/* pmap_bootstrap: map physical memory for the kernel and turn paging on. */
+void
+pmap_bootstrap(uint32_t mem_top)
+{
+	if (mem_top > KERNEL_TOP)
+		mem_top = KERNEL_TOP;
+	kernel_pdes = (mem_top + (1u << 22) - 1) >> 22;
+	for (uint32_t i = 0; i < kernel_pdes; i++)
+		kernel_pdir[i] = (i << 22) | PTE_PS | PTE_W | PTE_P;
+	lcr4(rcr4() | CR4_PSE);
+	lcr3((uint32_t)kernel_pdir);
+	/* WP: the kernel, too, faults on writes to read-only pages. */
+	lcr0(rcr0() | CR0_PG | CR0_WP);
+}
+
+/* pmap_create: a new address space holding only the kernel's mappings. */
+int
+pmap_create(struct pmap *pm)
+{
+	pm->pm_pdir = vm_page_alloc();
+	if (pm->pm_pdir == NULL)
+		return ENOMEM;
+	memcpy(pm->pm_pdir, kernel_pdir, kernel_pdes * sizeof(uint32_t));
+	pm->pm_pages = 0;
+	return 0;
+}
+
+/* pmap_destroy: free every user page, page table and the directory. */
+void
+pmap_destroy(struct pmap *pm)
+{
+	if (pm->pm_pdir == NULL)
+		return;
+	for (uint32_t d = PDX(USER_BASE); d < PDX(USER_TOP); d++) {
+		uint32_t pde = pm->pm_pdir[d];
+		if ((pde & PTE_P) == 0)
+			continue;
+		uint32_t *pt = (uint32_t *)(pde & ~PAGE_MASK);
+		for (int t = 0; t < 1024; t++)
+			if (pt[t] & PTE_P)
+				vm_page_free((void *)(pt[t] & ~PAGE_MASK));
+		vm_page_free(pt);
+	}
+	vm_page_free(pm->pm_pdir);
+	pm->pm_pdir = NULL;
+	pm->pm_pages = 0;
+}
+
+/* pte_slot: the PTE slot for a user va, creating its page table if asked; NULL if none. */
+static uint32_t *
+pte_slot(struct pmap *pm, uint32_t va, bool create)
+{
+	uint32_t *pde = &pm->pm_pdir[PDX(va)];
+
+	if ((*pde & PTE_P) == 0) {
+		if (!create)
+			return NULL;
+		uint32_t *pt = vm_page_alloc();
+		if (pt == NULL)
+			return NULL;
+		*pde = (uint32_t)pt | PTE_U | PTE_W | PTE_P;
+	}
+	return &((uint32_t *)(*pde & ~PAGE_MASK))[PTX(va)];
+}
+
+/* pmap_enter: map one page at user address va with prot (PTE_W and/or PTE_U bits). */
+int
+pmap_enter(struct pmap *pm, uint32_t va, void *page, uint32_t prot)
+{
+	KASSERT(va >= USER_BASE && va < USER_TOP, "pmap_enter outside user space");
+	uint32_t *pte = pte_slot(pm, va, true);
+	if (pte == NULL)
+		return ENOMEM;
+	KASSERT((*pte & PTE_P) == 0, "pmap_enter over an existing mapping");
+	*pte = (uint32_t)page | prot | PTE_P;
+	pm->pm_pages++;
+	return 0;
+}
+
+/* pmap_lookup: the PTE that maps user address va, or 0 when nothing does. */
+uint32_t
+pmap_lookup(struct pmap *pm, uint32_t va)
+{
+	if (va < USER_BASE || va >= USER_TOP)
+		return 0;
+	uint32_t *pte = pte_slot(pm, va, false);
+	return pte ? *pte : 0;
+}
+
+/*
+ * pmap_alloc_range: back [va, va+len) with fresh zeroed pages. A page already mapped keeps its
+ * contents and gains prot's bits (two ELF segments may share a page).
+ */
+int
+pmap_alloc_range(struct pmap *pm, uint32_t va, uint32_t len, uint32_t prot)
+{
+	for (uint32_t p = trunc_page(va); p < va + len; p += PAGE_SIZE) {
+		uint32_t *pte = pte_slot(pm, p, false);
+		if (pte != NULL && (*pte & PTE_P)) {
+			*pte |= prot;
+			continue;
+		}
+		void *page = vm_page_alloc();
+		if (page == NULL)
+			return ENOMEM;
+		int error = pmap_enter(pm, p, page, prot);
+		if (error) {
+			vm_page_free(page);
+			return error;
+		}
+	}
+	return 0;
+}
+
+void
+pmap_activate(struct pmap *pm)
+{
+	lcr3((uint32_t)pm->pm_pdir);
+}
+
+void
+pmap_activate_kernel(void)
+{
+	lcr3((uint32_t)kernel_pdir);
+}

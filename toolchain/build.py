@@ -1,0 +1,156 @@
+"""What Damselfly is built from and how: the generated sources, the kernel, libcr and the user
+programs, with pinned flags. `build()` brings everything up to date through toolchain.make.
+"""
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import elfcheck, gen
+from .make import Builder, Step
+from .tools import Toolchain, find_toolchain
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+
+# Flags every C and assembler file gets. -fno-omit-frame-pointer keeps %ebp chains for
+# backtraces; no unwind tables keeps .eh_frame out of the images; the prefix maps make the
+# output independent of where the checkout lives (reproducible builds).
+COMMON_FLAGS = [
+    "-m32", "-std=gnu11", "-ffreestanding", "-fno-pic", "-fno-pie", "-fno-stack-protector",
+    "-O2", "-g", "-Wall", "-Werror", "-fno-omit-frame-pointer", "-fno-asynchronous-unwind-tables",
+    "-fno-common", "-fcf-protection=none", "-nostdinc",
+    "-fno-toplevel-reorder",   # keeps KTESTs in .ktest in source order, so they run as written
+]
+KERNEL_FLAGS = ["-D_KERNEL", "-mgeneral-regs-only",
+                "-Ikernel/include", "-Ikernel/arch/i386/include", "-Ibuild/gen/kernel/include"]
+USER_FLAGS = ["-Iuserland/libcr/include", "-Ibuild/gen/userland/libcr/include",
+              "-Ikernel/include", "-Ibuild/gen/kernel/include"]
+LINK_FLAGS = ["-m32", "-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-z,noexecstack"]
+
+# Files of the kernel's that libcr compiles too: one implementation for both sides.
+SHARED_WITH_LIBCR = ["kernel/lib/format.c", "kernel/lib/string.c", "kernel/lib/ktest.c",
+                     "build/gen/kernel/lib/errno_names.c"]
+
+
+@dataclass
+class Outputs:
+    kernel: Path
+    programs: dict[str, Path] = field(default_factory=dict)   # "demo" -> build/userland/bin/demo
+    test_programs: set[str] = field(default_factory=set)       # names of the KTAP test programs
+    ran: list[str] = field(default_factory=list)                # labels of the steps that ran
+    seconds: float = 0.0
+
+
+def _rel(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_absolute() else str(path)
+
+
+def _sources(root: Path, *dirs: str, exclude: tuple[str, ...] = ()) -> list[Path]:
+    out = []
+    for d in dirs:
+        base = root / d
+        for pattern in ("*.c", "*.S"):
+            out += [p for p in base.rglob(pattern) if not any(x in p.parts for x in exclude)]
+    return sorted(out)
+
+
+class Project:
+    """The build rules, bound to a checkout (root) and an output directory (build)."""
+
+    def __init__(self, root: Path = ROOT, build: Path = BUILD, tc: Toolchain | None = None):
+        self.root, self.build_dir = root, build
+        self.tc = tc or find_toolchain()
+        base = COMMON_FLAGS + ["-isystem", str(self.tc.cc_include),
+                               f"-ffile-prefix-map={root}/=", f"-fdebug-prefix-map={root}=."]
+        self.kernel_flags = base + KERNEL_FLAGS
+        self.user_flags = base + USER_FLAGS
+
+    def obj(self, src: Path, flavor: str) -> Path:
+        return self.build_dir / "obj" / flavor / (_rel(src, self.root) + ".o")
+
+    def compile_step(self, src: Path, flavor: str) -> Step:
+        obj = self.obj(src, flavor)
+        dep = obj.with_suffix(".d")
+        flags = self.kernel_flags if flavor == "kernel" else self.user_flags
+        rel = _rel(src, self.root)
+        return Step(f"CC   {rel}" + ("" if flavor == "kernel" else " (user)"), [obj], [src],
+                    [self.tc.cc, *flags, "-MMD", "-MP", "-MF", str(dep), "-c", rel, "-o", str(obj)],
+                    depfile=dep, extra=self.tc.describe())
+
+    def generate_step(self) -> Step:
+        outputs = [self.build_dir / gen.output_for(t) for t in gen.TEMPLATES]
+        return Step("GEN  build/gen (syscalls.toml, traps.toml)", outputs, gen.inputs(self.root),
+                    action=lambda: gen.generate(self.build_dir, self.root))
+
+    # -- the parts ----------------------------------------------------------------------------
+    def kernel_sources(self) -> list[Path]:
+        return _sources(self.root, "kernel") + _sources(self.build_dir, "gen/kernel")
+
+    def libcr_sources(self) -> list[Path]:
+        return (_sources(self.root, "userland/libcr", exclude=("csu",))
+                + [self.root / s if not s.startswith("build/") else self.build_dir / s[6:] for s in SHARED_WITH_LIBCR]
+                + _sources(self.build_dir, "gen/userland/libcr"))
+
+    def program_sources(self) -> dict[str, tuple[Path, bool]]:
+        """name -> (source, is_test): userland/bin/*.c and userland/tests/*.c."""
+        out = {}
+        for p in sorted((self.root / "userland/bin").glob("*.c")):
+            out[p.stem] = (p, False)
+        for p in sorted((self.root / "userland/tests").glob("*.c")):
+            if p.stem in out:
+                raise ValueError(f"{p}: a program named {p.stem!r} exists in userland/bin too")
+            out[p.stem] = (p, True)
+        return out
+
+    def build(self, jobs: int | None = None, echo=None) -> Outputs:
+        started = time.monotonic()
+        b = Builder(self.root, self.build_dir, jobs, echo)
+        b.run(self.generate_step())
+
+        ksrc, lsrc = self.kernel_sources(), self.libcr_sources()
+        progs = self.program_sources()
+        csu = {n: self.root / "userland/libcr/csu" / n for n in ("crt0.S", "ktest_main.c")}
+        compiles = ([self.compile_step(s, "kernel") for s in ksrc]
+                    + [self.compile_step(s, "user") for s in lsrc + list(csu.values())]
+                    + [self.compile_step(src, "user") for src, _ in progs.values()])
+        b.run_all(compiles)
+
+        kernel = self.build_dir / "kernel" / "kernel.elf"
+        libcr = self.build_dir / "userland" / "libcr.a"
+        kobjs = [self.obj(s, "kernel") for s in ksrc]
+        lobjs = [self.obj(s, "user") for s in lsrc]
+        b.run(self._archive_step(libcr, lobjs))
+        links = [Step("LD   kernel.elf", [kernel], kobjs + [self.root / "kernel/arch/i386/kernel.ld"],
+                      [self.tc.cc, *LINK_FLAGS, "-T", "kernel/arch/i386/kernel.ld", "-o", str(kernel),
+                       *map(str, kobjs), str(self.tc.libgcc)],
+                      action=lambda: elfcheck.check_kernel(kernel), extra=self.tc.describe())]
+        out = Outputs(kernel)
+        for name, (src, is_test) in progs.items():
+            dest = self.build_dir / "userland" / ("tests" if is_test else "bin") / name
+            start = [self.obj(csu["crt0.S"], "user")] + ([self.obj(csu["ktest_main.c"], "user")] if is_test else [])
+            objs = start + [self.obj(src, "user")]
+            links.append(Step(f"LD   {name}", [dest], objs + [libcr, self.root / "userland/libcr/user.ld"],
+                              [self.tc.cc, *LINK_FLAGS, "-T", "userland/libcr/user.ld", "-o", str(dest),
+                               *map(str, objs), str(libcr), str(self.tc.libgcc)],
+                              action=(lambda d=dest: elfcheck.check_program(d)), extra=self.tc.describe()))
+            out.programs[name] = dest
+            if is_test:
+                out.test_programs.add(name)
+        b.run_all(links)
+        out.ran, out.seconds = b.ran, time.monotonic() - started
+        return out
+
+    def _archive_step(self, libcr: Path, lobjs: list[Path]) -> Step:
+        # ar appends to an existing archive: start from nothing so removed files leave it too.
+        def archive():
+            libcr.unlink(missing_ok=True)
+            subprocess.run([self.tc.ar, "rcsD", str(libcr), *map(str, lobjs)], check=True, cwd=self.root)
+        return Step("AR   libcr.a", [libcr], lobjs, action=archive, extra=[self.tc.ar])
+
+
+def build(jobs: int | None = None, echo=None, root: Path = ROOT, build_dir: Path = BUILD) -> Outputs:
+    """Bring the whole tree up to date; raises BuildError, SpecError or ToolError with the reason."""
+    return Project(root, build_dir).build(jobs, echo)

@@ -1,0 +1,215 @@
+"""ELF checks after linking, test listing and symbolization, all with pyelftools.
+
+The kernel must be bootable by a multiboot v1 loader and readable by tools that look at the
+live guest: the multiboot header inside the first 8 KiB, the ELF and program headers inside the
+first PT_LOAD segment, and no sections we did not ask for. Tests (kernel and user) are listed
+from their .ktest section without booting.
+"""
+from __future__ import annotations
+
+import bisect
+import functools
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from elftools.elf.elffile import ELFFile
+
+MULTIBOOT_MAGIC = 0x1BADB002
+MULTIBOOT_SEARCH = 8192
+USER_BASE = 0x40000000
+ALLOWED_SECTIONS = {"", ".text", ".rodata", ".data", ".ktest", ".bss", ".tdata", ".tbss",
+                    ".symtab", ".strtab", ".shstrtab"}
+
+
+class ElfCheckError(Exception):
+    """A linked image breaks a rule: names the file, the rule and the fix."""
+
+
+def _sections(elf: ELFFile) -> list[str]:
+    return [s.name for s in elf.iter_sections()]
+
+
+def _unexpected(elf: ELFFile) -> list[str]:
+    return [n for n in _sections(elf) if n not in ALLOWED_SECTIONS and not n.startswith(".debug_")]
+
+
+def check_kernel(path: Path) -> None:
+    """Raise ElfCheckError unless path is a multiboot-bootable, inspectable kernel."""
+    data = Path(path).read_bytes()
+    found = None
+    for off in range(0, min(len(data), MULTIBOOT_SEARCH) - 11, 4):
+        magic, flags, checksum = struct.unpack_from("<III", data, off)
+        if magic == MULTIBOOT_MAGIC and (magic + flags + checksum) & 0xFFFFFFFF == 0:
+            found = off
+            break
+    if found is None:
+        raise ElfCheckError(f"{path}: no valid multiboot v1 header in the first {MULTIBOOT_SEARCH} bytes; "
+                            "keep .multiboot first in .text (kernel/arch/i386/kernel.ld)")
+    with open(path, "rb") as f:
+        elf = ELFFile(f)
+        if elf.elfclass != 32 or elf["e_machine"] != "EM_386":
+            raise ElfCheckError(f"{path}: not an ELF32 i386 file")
+        loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
+        if not loads:
+            raise ElfCheckError(f"{path}: no PT_LOAD segment")
+        first = loads[0]
+        headers_end = elf["e_phoff"] + elf["e_phnum"] * elf["e_phentsize"]
+        if first["p_offset"] != 0 or first["p_filesz"] < headers_end:
+            raise ElfCheckError(f"{path}: the ELF headers (bytes 0..{headers_end}) are not inside the first "
+                                "PT_LOAD; keep FILEHDR PHDRS on the first segment in kernel.ld")
+        if first["p_vaddr"] != 0x100000:
+            raise ElfCheckError(f"{path}: first PT_LOAD at {first['p_vaddr']:#x}, expected 0x100000 (1 MiB)")
+        bad = _unexpected(elf)
+        if bad:
+            raise ElfCheckError(f"{path}: unexpected section(s) {bad}; discard them in kernel.ld or "
+                                "stop the flags that create them")
+
+
+def check_program(path: Path) -> None:
+    """Raise ElfCheckError unless path is a static i386 program the kernel's loader accepts."""
+    with open(path, "rb") as f:
+        elf = ELFFile(f)
+        if elf.elfclass != 32 or elf["e_machine"] != "EM_386" or elf["e_type"] != "ET_EXEC":
+            raise ElfCheckError(f"{path}: not a static ELF32 i386 executable")
+        if any(s["p_type"] in ("PT_INTERP", "PT_DYNAMIC") for s in elf.iter_segments()):
+            raise ElfCheckError(f"{path}: dynamically linked; user programs must be static")
+        loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
+        if not loads or any(s["p_vaddr"] < USER_BASE for s in loads):
+            raise ElfCheckError(f"{path}: segments must lie at or above {USER_BASE:#x}; "
+                                "link with userland/libcr/user.ld")
+        entry = elf["e_entry"]
+        if not any(s["p_vaddr"] <= entry < s["p_vaddr"] + s["p_memsz"] for s in loads):
+            raise ElfCheckError(f"{path}: entry point {entry:#x} is outside every PT_LOAD segment")
+        bad = _unexpected(elf)
+        if bad:
+            raise ElfCheckError(f"{path}: unexpected section(s) {bad}; see userland/libcr/user.ld")
+
+
+# -- tests ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KtestInfo:
+    suite: str
+    name: str
+    file: str
+    line: int
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.suite}.{self.name}"
+
+
+def _read_cstring(elf: ELFFile, addr: int) -> str:
+    for sec in elf.iter_sections():
+        start = sec["sh_addr"]
+        if sec["sh_type"] != "SHT_NOBITS" and start <= addr < start + sec["sh_size"] and start:
+            data = sec.data()
+            end = data.index(b"\0", addr - start)
+            return data[addr - start:end].decode("utf-8", "replace")
+    raise ValueError(f"address {addr:#x} is in no loaded section")
+
+
+def list_ktests(path: Path) -> list[KtestInfo]:
+    """Every KTEST in the file's .ktest section, in link order (the order they run)."""
+    with open(path, "rb") as f:
+        elf = ELFFile(f)
+        sec = elf.get_section_by_name(".ktest")
+        if sec is None:
+            return []
+        data = sec.data()
+        out = []
+        for off in range(0, len(data) - len(data) % 20, 20):
+            suite, name, _fn, file, line = struct.unpack_from("<IIIIi", data, off)
+            out.append(KtestInfo(_read_cstring(elf, suite), _read_cstring(elf, name),
+                                 _read_cstring(elf, file), line))
+        return out
+
+
+# -- sizes and symbols -------------------------------------------------------------------------
+def section_sizes(path: Path) -> list[tuple[str, int, int]]:
+    """(name, address, size) of every allocated section."""
+    with open(path, "rb") as f:
+        elf = ELFFile(f)
+        return [(s.name, s["sh_addr"], s["sh_size"]) for s in elf.iter_sections()
+                if s["sh_flags"] & 0x2]
+
+
+def largest_symbols(path: Path, count: int = 15) -> list[tuple[str, str, int]]:
+    """(name, kind, size) of the biggest functions and objects."""
+    with open(path, "rb") as f:
+        elf = ELFFile(f)
+        symtab = elf.get_section_by_name(".symtab")
+        syms = [(s.name, s["st_info"]["type"].removeprefix("STT_").lower(), s["st_size"])
+                for s in symtab.iter_symbols() if s["st_size"] and s["st_info"]["type"] in ("STT_FUNC", "STT_OBJECT")]
+    return sorted(syms, key=lambda t: -t[2])[:count]
+
+
+class Symbolizer:
+    """Turns kernel addresses into 'function+0x12 (file.c:34)' using the symbol table and DWARF."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._funcs: list[tuple[int, int, str]] = []
+        with open(self.path, "rb") as f:
+            elf = ELFFile(f)
+            symtab = elf.get_section_by_name(".symtab")
+            if symtab is not None:
+                for s in symtab.iter_symbols():
+                    if s["st_info"]["type"] == "STT_FUNC" and s["st_value"]:
+                        self._funcs.append((s["st_value"], s["st_size"], s.name))
+        self._funcs.sort()
+        self._starts = [f[0] for f in self._funcs]
+
+    def function(self, addr: int) -> tuple[str, int] | None:
+        """(name, offset) of the function containing addr, or None."""
+        i = bisect.bisect_right(self._starts, addr) - 1
+        if i < 0:
+            return None
+        start, size, name = self._funcs[i]
+        if addr >= start + max(size, 1):
+            return None
+        return name, addr - start
+
+    @functools.cached_property
+    def _lines(self) -> list[tuple[int, str, int]]:
+        rows = []
+        with open(self.path, "rb") as f:
+            elf = ELFFile(f)
+            if not elf.has_dwarf_info():
+                return rows
+            dwarf = elf.get_dwarf_info()
+            for cu in dwarf.iter_CUs():
+                lp = dwarf.line_program_for_CU(cu)
+                if lp is None:
+                    continue
+                files = lp["file_entry"]
+                dirs = lp["include_directory"]
+                for entry in lp.get_entries():
+                    st = entry.state
+                    if st is None or st.end_sequence:
+                        continue
+                    fe = files[st.file - 1] if lp.header.version < 5 else files[st.file]
+                    name = fe.name.decode()
+                    if fe.dir_index and lp.header.version < 5:
+                        name = f"{dirs[fe.dir_index - 1].decode()}/{name}"
+                    rows.append((st.address, name, st.line))
+        rows.sort()
+        return rows
+
+    def line(self, addr: int) -> tuple[str, int] | None:
+        """(file, line) of the instruction at addr, from DWARF line tables."""
+        rows = self._lines
+        i = bisect.bisect_right(rows, (addr, "\uffff", 1 << 30)) - 1
+        if i < 0:
+            return None
+        _, name, line = rows[i]
+        return name.removeprefix("./"), line
+
+    def describe(self, addr: int) -> str:
+        """'fault_on_purpose+0x5 (kernel/tests/debug_test.c:13)', or the bare address."""
+        fn = self.function(addr)
+        if fn is None:
+            return f"{addr:#010x}"
+        text = f"{fn[0]}+{fn[1]:#x}"
+        loc = self.line(addr)
+        return f"{text} ({loc[0]}:{loc[1]})" if loc else text

@@ -1,0 +1,394 @@
+"""One QEMU guest, driven from Python: the harness behind `invoke boot`, the tests and benchmarks.
+
+QEMU starts paused (-S) with QMP and the serial console connecting to sockets this process
+listens on; only when both are connected does `cont` run the guest, so no console byte and no
+QMP event is missed. The console also goes to a log file. The guest's verdict arrives as QEMU's
+exit status from isa-debug-exit (iobase 0xf4: a value v written by the guest makes QEMU exit with
+(v << 1) | 1):
+
+    exit 1  guest wrote 0: pass          exit 3  guest wrote 1: failures
+    exit 5  guest wrote 2: kernel panic  exit 0  QEMU quit (QMP quit, Ctrl-A X, guest halt)
+    other   QEMU itself failed (bad option, missing file): see its stderr
+
+A kernel panic also signals pvpanic; QEMU runs with -action panic=pause, so the GUEST_PANICKED
+event reaches us with the guest's memory intact (for inspection) before we end it.
+
+Whatever happens, no QEMU outlives its Machine: the context manager quits or kills it, QEMU
+gets SIGKILL if this process dies (PR_SET_PDEATHSIG), and an atexit hook kills any left over.
+"""
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import ctypes
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .tools import require
+
+DEBUG_EXIT = {1: "pass", 3: "fail", 5: "panic", 0: "quit"}
+DETERMINISTIC_ARGS = ["-icount", "shift=0,sleep=off", "-rtc", "base=2026-01-01T00:00:00,clock=vm"]
+
+_live: set[subprocess.Popen] = set()
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    for proc in list(_live):
+        with contextlib.suppress(OSError):
+            proc.kill()
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGKILL when the parent dies, and leave its process group
+    so a terminal's Ctrl-C reaches Python, which then shuts QEMU down in order."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)          # PR_SET_PDEATHSIG
+    os.setpgid(0, 0)
+
+
+class MachineError(Exception):
+    """QEMU could not start or misbehaved; the message has the command and QEMU's output."""
+
+
+class MachineTimeout(MachineError):
+    """Something did not happen in time; the message has the reason, the last console lines
+    and the QEMU command."""
+
+
+@dataclass
+class MachineConfig:
+    """Everything that decides how QEMU runs one image; each field maps to QEMU options."""
+    kernel: Path
+    initrd: Path | None = None
+    cmdline: str = ""
+    memory: str = "64M"
+    cpus: int = 1
+    deterministic: bool = False      # count guest instructions: -icount, clock=vm (BENCHMARKS.md)
+    panic_action: str = "pause"      # QEMU's -action panic=...
+    gdb_port: int | None = None      # start a gdbstub on this TCP port
+    extra_args: list[str] = field(default_factory=list)
+
+    def argv(self, console: str, qmp: str | None) -> list[str]:
+        """The QEMU command line. console: "stdio" (interactive) or the path of a socket we listen on."""
+        args = [require("qemu-system-i386"), "-S", "-display", "none", "-no-reboot", "-nodefaults",
+                "-machine", "pc", "-m", self.memory, "-smp", str(self.cpus),
+                "-kernel", str(self.kernel)]
+        if self.initrd:
+            args += ["-initrd", str(self.initrd)]
+        if self.cmdline:
+            args += ["-append", self.cmdline]
+        args += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                 "-device", "pvpanic", "-action", f"panic={self.panic_action}"]
+        if console == "stdio":
+            args += ["-chardev", "stdio,id=con0,mux=on,signal=on", "-serial", "chardev:con0",
+                     "-mon", "chardev=con0,mode=readline"]
+        else:
+            args += ["-chardev", f"socket,id=con0,path={console},server=off", "-serial", "chardev:con0"]
+        if qmp:
+            args += ["-qmp", f"unix:{qmp}"]
+        if self.deterministic:
+            args += DETERMINISTIC_ARGS
+        if self.gdb_port:
+            args += ["-gdb", f"tcp:127.0.0.1:{self.gdb_port}"]
+        return args + list(self.extra_args)
+
+
+@dataclass
+class Verdict:
+    """How a run ended."""
+    outcome: str            # pass, fail, panic, quit, timeout, error
+    exit_code: int | None
+    panicked: bool = False  # GUEST_PANICKED was seen
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "pass"
+
+
+class Machine:
+    """One QEMU process. Use as a context manager; see the module docstring."""
+
+    def __init__(self, config: MachineConfig, workdir: Path | None = None, interactive: bool = False,
+                 keep_on_panic: bool = False, name: str = "guest"):
+        self.config, self.interactive, self.keep_on_panic, self.name = config, interactive, keep_on_panic, name
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="damselfly-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.workdir / f"{name}.console.log"
+        self.stderr_path = self.workdir / f"{name}.qemu.stderr"
+        self.command: list[str] = []
+        self.events: list[dict] = []
+        self.proc: subprocess.Popen | None = None
+        self._text = ""                     # the whole console so far, \r removed
+        self._lines: list[str] = []         # complete lines
+        self._cursor = 0                    # wait_for searches from here
+        self._cond = threading.Condition()
+        self._console_closed = False
+        self._sockdir = Path(tempfile.mkdtemp(prefix="dfly-sock-"))  # short: unix paths max 107 bytes
+        self._loop = asyncio.new_event_loop()
+        self._loop_thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._qmp = None
+        self._threads: list[threading.Thread] = []
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def __enter__(self) -> "Machine":
+        try:
+            self.start()
+        except BaseException:
+            self.shutdown()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+
+    def _async(self, coro, timeout: float | None = 10):
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def start(self) -> None:
+        """Launch QEMU paused, connect console and QMP, then let the guest run."""
+        from qemu.qmp import QMPClient
+        self._loop_thread.start()
+        qmp_path = str(self._sockdir / "qmp.sock")
+        con_path = str(self._sockdir / "console.sock")
+        self._qmp = QMPClient(self.name)
+        self._async(self._qmp.start_server(qmp_path))
+        listener = None
+        if not self.interactive:
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(con_path)
+            listener.listen(1)
+        self.command = self.config.argv("stdio" if self.interactive else con_path, qmp_path)
+        (self.workdir / f"{self.name}.qemu.cmd").write_text(shlex.join(self.command) + "\n")
+        stderr = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen(
+            self.command, stdin=None if self.interactive else subprocess.DEVNULL,
+            stdout=None if self.interactive else subprocess.DEVNULL, stderr=stderr,
+            preexec_fn=None if self.interactive else _die_with_parent)
+        stderr.close()
+        _live.add(self.proc)
+        try:
+            self._async(self._accept_qmp(), timeout=20)
+            if listener is not None:
+                listener.settimeout(10)
+                conn, _ = self._accept_console(listener)
+                self._start_thread(self._read_console, conn)
+        finally:
+            if listener is not None:
+                listener.close()
+        self._async(self._qmp.execute("cont"))
+
+    async def _accept_qmp(self) -> None:
+        from qemu.qmp import EventListener
+        accept = asyncio.ensure_future(self._qmp.accept())
+        while not accept.done():
+            await asyncio.wait([accept], timeout=0.05)
+            if self.proc.poll() is not None and not accept.done():
+                accept.cancel()
+                raise MachineError(self._failure_text(f"QEMU exited with status {self.proc.returncode} "
+                                                      "before it connected to QMP"))
+        accept.result()
+        listener = EventListener()
+        self._qmp.register_listener(listener)
+        self._event_task = asyncio.ensure_future(self._collect_events(listener))
+
+    @staticmethod
+    async def _cancel(task) -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def _collect_events(self, listener) -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            async for event in listener:
+                with self._cond:
+                    self.events.append(dict(event))
+                    self._cond.notify_all()
+
+    def _accept_console(self, listener: socket.socket):
+        deadline = time.monotonic() + 10
+        listener.settimeout(0.1)
+        while True:
+            try:
+                return listener.accept()
+            except socket.timeout:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise MachineError(self._failure_text("QEMU never connected the console socket")) from None
+
+    def _start_thread(self, fn, *args) -> None:
+        t = threading.Thread(target=fn, args=args, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def _read_console(self, conn: socket.socket) -> None:
+        with conn, open(self.log_path, "wb") as log:
+            partial = b""
+            while True:
+                try:
+                    data = conn.recv(65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    break
+                log.write(data)
+                log.flush()
+                partial += data
+                *complete, partial = partial.split(b"\n")
+                text = data.decode("utf-8", "replace").replace("\r", "")
+                with self._cond:
+                    self._text += text
+                    self._lines += [c.decode("utf-8", "replace").rstrip("\r") for c in complete]
+                    self._cond.notify_all()
+            with self._cond:
+                if partial:
+                    self._lines.append(partial.decode("utf-8", "replace").rstrip("\r"))
+                self._console_closed = True
+                self._cond.notify_all()
+
+    def shutdown(self, timeout: float = 5) -> None:
+        """End QEMU: QMP quit first, then SIGTERM, then SIGKILL. Safe to call twice."""
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(Exception):
+                self._async(self._qmp.execute("quit"), timeout=2)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.terminate()
+                try:
+                    proc.wait(2)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        if proc is not None:
+            _live.discard(proc)
+        if self._qmp is not None and self._loop.is_running():
+            with contextlib.suppress(Exception):
+                self._async(self._qmp.disconnect(), timeout=2)
+        if self._loop.is_running():
+            task = getattr(self, "_event_task", None)
+            if task is not None:
+                with contextlib.suppress(Exception):
+                    self._async(self._cancel(task), timeout=2)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._loop_thread.join(2)
+            if not self._loop.is_running():
+                self._loop.close()
+        for t in self._threads:
+            t.join(2)
+        with contextlib.suppress(OSError):
+            for p in self._sockdir.iterdir():
+                p.unlink()
+            self._sockdir.rmdir()
+
+    # -- talking to it --------------------------------------------------------------------------
+    def qmp(self, command: str, **arguments):
+        """Run one QMP command and return its result."""
+        return self._async(self._qmp.execute(command, arguments or None))
+
+    @property
+    def console(self) -> str:
+        with self._cond:
+            return self._text
+
+    def tail(self, n: int = 40) -> list[str]:
+        with self._cond:
+            lines = self._lines[-n:]
+            rest = self._text.rsplit("\n", 1)[-1] if self._text and not self._text.endswith("\n") else ""
+        return lines + ([rest] if rest and (not lines or lines[-1] != rest) else [])
+
+    def _failure_text(self, reason: str) -> str:
+        stderr = ""
+        with contextlib.suppress(OSError):
+            stderr = self.stderr_path.read_text(errors="replace").strip()
+        tail = "\n".join("  | " + line for line in self.tail(40)) or "  | (no console output)"
+        return (f"{reason}\nQEMU command: {shlex.join(self.command)}\n"
+                f"QEMU stderr: {stderr or '(empty)'}\nconsole log: {self.log_path}\n"
+                f"last console lines:\n{tail}")
+
+    @property
+    def panicked(self) -> bool:
+        with self._cond:
+            return any(e.get("event") == "GUEST_PANICKED" for e in self.events)
+
+    def _finished(self) -> bool:
+        """QEMU exited, or the guest panicked (QEMU then stays paused)."""
+        return self.proc.poll() is not None or self.panicked
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match:
+        """Wait until the console (after the previous match) matches pattern; raise MachineTimeout
+        with the reason, the last 40 console lines and the command when it does not."""
+        regex = re.compile(pattern, re.MULTILINE)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                m = regex.search(self._text, self._cursor)
+                if m:
+                    self._cursor = m.end()
+                    return m
+                if self._finished() and (self._console_closed or self.panicked):
+                    why = "the guest panicked" if self.panicked else f"QEMU exited with status {self.proc.returncode}"
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    why = f"timed out after {timeout:g} s"
+                    break
+                self._cond.wait(min(left, 0.1))
+        raise MachineTimeout(self._failure_text(f"waiting for /{pattern}/: {why}"))
+
+    def lines(self, timeout: float):
+        """Yield console lines as they arrive until the console closes or the guest panics;
+        raise MachineTimeout when timeout seconds pass first."""
+        deadline, i = time.monotonic() + timeout, 0
+        while True:
+            with self._cond:
+                while i >= len(self._lines):
+                    if self._console_closed or (self.panicked and self._quiet_since_panic()):
+                        return
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise MachineTimeout(self._failure_text(f"no end of output after {timeout:g} s"))
+                    self._cond.wait(min(left, 0.1))
+                line = self._lines[i]
+            i += 1
+            yield line
+
+    def _quiet_since_panic(self) -> bool:
+        """After GUEST_PANICKED, QEMU is paused: the console has all it will get shortly after."""
+        if not hasattr(self, "_panic_seen_at"):
+            self._panic_seen_at = time.monotonic()
+        return time.monotonic() - self._panic_seen_at > 0.2
+
+    def wait_exit(self, timeout: float) -> Verdict:
+        """Wait for the guest's verdict: QEMU's exit, a panic, or the timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.panicked:
+                if not self.keep_on_panic:
+                    self.shutdown()
+                return Verdict("panic", self.proc.returncode, True, "kernel panic (pvpanic)")
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        code = self.proc.poll()
+        if code is None:
+            return Verdict("timeout", None, False, f"no verdict after {timeout:g} s")
+        for t in self._threads:
+            t.join(2)
+        outcome = DEBUG_EXIT.get(code, "error")
+        reason = {"pass": "guest reported success", "fail": "guest reported failures",
+                  "panic": "kernel panic", "quit": "QEMU quit",
+                  "error": f"QEMU failed with status {code}"}[outcome]
+        return Verdict(outcome, code, self.panicked, reason)
