@@ -3,6 +3,7 @@ programs, with pinned flags. `build()` brings everything up to date through tool
 """
 from __future__ import annotations
 
+import fcntl
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -152,5 +153,10 @@ class Project:
 
 
 def build(jobs: int | None = None, echo=None, root: Path = ROOT, build_dir: Path = BUILD) -> Outputs:
-    """Bring the whole tree up to date; raises BuildError, SpecError or ToolError with the reason."""
-    return Project(root, build_dir).build(jobs, echo)
+    """Bring the whole tree up to date; raises BuildError, SpecError or ToolError with the reason.
+
+    Holds build/.lock meanwhile, so parallel callers (pytest-xdist workers) take turns."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return Project(root, build_dir).build(jobs, echo)

@@ -158,6 +158,11 @@ class Symbolizer:
                     if s["st_info"]["type"] == "STT_FUNC" and s["st_value"]:
                         self._funcs.append((s["st_value"], s["st_size"], s.name))
         self._funcs.sort()
+        # Assembler labels often carry no size: let them reach the next symbol.
+        for i, (start, size, name) in enumerate(self._funcs):
+            if size == 0:
+                end = self._funcs[i + 1][0] if i + 1 < len(self._funcs) else start + 1
+                self._funcs[i] = (start, end - start, name)
         self._starts = [f[0] for f in self._funcs]
 
     def function(self, addr: int) -> tuple[str, int] | None:
@@ -188,10 +193,13 @@ class Symbolizer:
                     st = entry.state
                     if st is None or st.end_sequence:
                         continue
-                    fe = files[st.file - 1] if lp.header.version < 5 else files[st.file]
+                    v5 = lp.header.version >= 5      # DWARF 5 counts files and dirs from 0
+                    fe = files[st.file] if v5 else files[st.file - 1]
                     name = fe.name.decode()
-                    if fe.dir_index and lp.header.version < 5:
-                        name = f"{dirs[fe.dir_index - 1].decode()}/{name}"
+                    d = dirs[fe.dir_index].decode() if v5 else (
+                        dirs[fe.dir_index - 1].decode() if fe.dir_index else "")
+                    if d not in ("", ".") and not name.startswith("/"):
+                        name = f"{d}/{name}"
                     rows.append((st.address, name, st.line))
         rows.sort()
         return rows

@@ -122,8 +122,9 @@ class Machine:
     """One QEMU process. Use as a context manager; see the module docstring."""
 
     def __init__(self, config: MachineConfig, workdir: Path | None = None, interactive: bool = False,
-                 keep_on_panic: bool = False, name: str = "guest"):
+                 keep_on_panic: bool = False, name: str = "guest", start_paused: bool = False):
         self.config, self.interactive, self.keep_on_panic, self.name = config, interactive, keep_on_panic, name
+        self.start_paused = start_paused    # leave the guest stopped (a debugger will continue it)
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="damselfly-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.workdir / f"{name}.console.log"
@@ -188,7 +189,8 @@ class Machine:
         finally:
             if listener is not None:
                 listener.close()
-        self._async(self._qmp.execute("cont"))
+        if not self.start_paused:
+            self._async(self._qmp.execute("cont"))
 
     async def _accept_qmp(self) -> None:
         from qemu.qmp import EventListener

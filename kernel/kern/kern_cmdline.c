@@ -12,10 +12,20 @@
 static char line[CMDLINE_MAX];
 static char value[CMDLINE_MAX];
 
+/*
+ * cmdline_init: keep the words after the first when the first is the kernel's own path, which
+ * multiboot loaders (QEMU, GRUB) put in front of the arguments.
+ */
 void
 cmdline_init(const char *s)
 {
-	strlcpy(line, s ? s : "", sizeof(line));
+	if (s == NULL)
+		s = "";
+	if (s[0] == '/' && strchr(s, ' ') != NULL && memchr(s, '=', (size_t)(strchr(s, ' ') - s)) == NULL)
+		s = strchr(s, ' ') + 1;
+	else if (s[0] == '/' && strchr(s, ' ') == NULL)
+		s = "";
+	strlcpy(line, s, sizeof(line));
 }
 
 const char *

@@ -14,18 +14,33 @@ shutdown(int verdict)
 		halt();
 }
 
-/* backtrace: follow the saved-%ebp chain; the host symbolizes the addresses. */
+/* backtrace_from: print return addresses up the saved-%ebp chain, numbered from first. */
 void
-backtrace(uint32_t ebp)
+backtrace_from(uint32_t ebp, int first)
 {
-	printf("backtrace:\n");
-	for (int depth = 0; ebp != 0 && depth < 16; depth++) {
+	for (int depth = first; ebp != 0 && depth < 16; depth++) {
 		uint32_t *frame = (uint32_t *)ebp;
 		if (ebp < 0x100000 || ebp >= phys_mem_top || (ebp & 3))
 			break;		/* not a kernel stack frame: stop rather than fault */
 		printf("  #%d 0x%08x\n", depth, frame[1]);
 		ebp = frame[0];
 	}
+}
+
+/* backtrace: the chain from ebp; the host symbolizes the addresses. */
+void
+backtrace(uint32_t ebp)
+{
+	printf("backtrace:\n");
+	backtrace_from(ebp, 0);
+}
+
+/* panic_stop: tell QEMU (pvpanic: the harness sees GUEST_PANICKED) and stop for good. */
+void
+panic_stop(void)
+{
+	pvpanic_signal();
+	shutdown(SHUTDOWN_PANIC);
 }
 
 /* panic: report, signal pvpanic so the harness knows, and stop. Never returns. */
@@ -41,6 +56,5 @@ panic(const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	backtrace(read_ebp());
-	pvpanic_signal();
-	shutdown(SHUTDOWN_PANIC);
+	panic_stop();
 }

@@ -46,8 +46,8 @@ kernel_fault(struct trapframe *tf)
 	printf(", error 0x%x\n", tf->tf_err);
 	print_frame(tf);
 	printf("backtrace:\n  #0 0x%08x\n", tf->tf_eip);
-	backtrace(tf->tf_ebp);
-	panic("unrecoverable kernel fault");
+	backtrace_from(tf->tf_ebp, 1);
+	panic_stop();
 }
 
 void

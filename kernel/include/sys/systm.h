@@ -14,6 +14,8 @@ void	console_write(const char *buf, size_t len);
 /* kern/kern_panic.c */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 void	backtrace(uint32_t ebp);
+void	backtrace_from(uint32_t ebp, int first);
+__attribute__((noreturn)) void panic_stop(void);
 #define KASSERT(cond, msg)						\
 	do { if (!(cond)) panic("assertion \"%s\" failed: %s at %s:%d", \
 	    #cond, (msg), __FILE__, __LINE__); } while (0)

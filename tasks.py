@@ -1,0 +1,82 @@
+"""Damselfly's tasks: `invoke --list` shows them, `invoke TASK --help` explains one.
+
+Each task is thin: the work lives in the toolchain package. Run `./go TASK` on a fresh machine;
+it installs what is missing and then calls the same task.
+"""
+from __future__ import annotations
+
+import sys
+
+from invoke import task
+
+from toolchain import cli
+
+
+@task(help={"jobs": "parallel compile jobs (default: all cores)", "verbose": "list every step that runs"})
+def build(c, jobs=0, verbose=False):
+    """Build the kernel, libcr, the user programs and every image in images/ (incremental)."""
+    with cli.errors():
+        cli.build_all(jobs or None, verbose)
+
+
+@task(help={"image": "image manifest name in images/ (default: default)",
+            "cmdline": "extra words for the kernel command line",
+            "keep_on_panic": "on a kernel panic, keep QEMU paused for inspection"})
+def boot(c, image="default", cmdline="", keep_on_panic=False):
+    """Build and boot an image with its serial console on this terminal (leave with Ctrl-A X)."""
+    with cli.errors():
+        sys.exit(cli.boot(image, cmdline, keep_on_panic))
+
+
+@task(help={"filter": "only the test cases whose name matches this glob (e.g. 'kernel.lib.*')",
+            "jobs": "run on N pytest-xdist workers (each image still boots once)",
+            "unit": "only the unit tests (no QEMU)",
+            "fault": "add ktest.fault to the kernel command line: the deliberately faulting test faults",
+            "verbose": "one line per test case (default on)"})
+def test(c, filter="", jobs=0, unit=False, fault=False, verbose=True):
+    """Run the test suite: unit tests, integration tests and every guest test case."""
+    args = ["-v" if verbose else "-q"]
+    if filter:
+        args += ["--case", filter]
+    if jobs:
+        args += ["-n", str(jobs), "--dist", "loadgroup"]
+    if unit:
+        args += ["tests/unit", "--no-guest"]
+    if fault:
+        args += ["--guest-cmdline", "ktest.fault"]
+    sys.exit(cli.pytest(args))
+
+
+@task
+def clean(c):
+    """Remove build/ (every build output and generated source)."""
+    cli.clean()
+
+
+@task(help={"program": "a user program to show instead of the kernel", "count": "how many symbols"})
+def size(c, program="", count=15):
+    """Print the sections and the largest symbols of the kernel (or of a user program)."""
+    with cli.errors():
+        cli.size(program, count)
+
+
+@task(help={"image": "the running image to talk to (default: default)"}, positional=["command"])
+def qmp(c, command="", image="default", args=""):
+    """Send one QMP command to a guest started by `invoke boot` (e.g. `invoke qmp query-status`),
+    with --args '{"key": value}' for arguments; without a command, open a small QMP prompt."""
+    with cli.errors():
+        cli.qmp(image, command, args)
+
+
+@task(help={"image": "image to boot under the debugger (default: default)", "port": "gdbstub TCP port"})
+def gdb(c, image="default", port=1234):
+    """Boot an image paused with a gdbstub and start gdb with the kernel's symbols."""
+    with cli.errors():
+        sys.exit(cli.gdb(image, port))
+
+
+@task(help={"image": "image to list (default: test)"})
+def list_tests(c, image="test"):
+    """List the guest test cases of an image from its ELF files, without booting."""
+    with cli.errors():
+        cli.list_tests(image)

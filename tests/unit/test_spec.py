@@ -1,0 +1,148 @@
+"""Unit tests for toolchain.spec: loading and validating the system-call spec (kernel/syscalls.toml).
+
+Fixtures live in tests/unit/fixtures/spec/: tiny.toml is a small valid spec, and each bad_*.toml
+has exactly one problem that load_spec must report with the file, the entry and what is wrong.
+"""
+from pathlib import Path
+
+import pytest
+
+from toolchain import spec as spec_mod
+from toolchain.spec import HEADER_SIZE, SpecError, load_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "spec"
+TINY = FIXTURES / "tiny.toml"
+
+# (fixture, the entry the error must name, words the problem must contain)
+BAD_SPECS = [
+    ("bad_duplicate_number.toml", "syscall 'second'", ["duplicate number 1", "'first'"]),
+    ("bad_duplicate_name.toml", "syscall 'twice'", ["duplicate name"]),
+    ("bad_unknown_type.toml", "syscall 'sleep'", ["'seconds'", "unknown type 'float'"]),
+    ("bad_pointer_without_size.toml", "syscall 'write'", ["'buf'", "no size"]),
+    ("bad_pointer_without_dir.toml", "syscall 'write'", ["pointer argument 'buf'", "needs dir"]),
+    ("bad_size_names_missing_arg.toml", "syscall 'write'", ["size of 'buf'", "'count'", "not an argument"]),
+    ("bad_missing_doc.toml", "syscall 'getpid'", ["missing field 'doc'"]),
+    ("bad_unknown_field.toml", "syscall 'getpid'", ["unknown field", "'flavour'"]),
+    ("bad_number_out_of_range.toml", "syscall 'toobig'", ["0..1023", "1024"]),
+    ("bad_toml_syntax.toml", "file", ["not valid TOML", "line 11"]),
+    ("bad_missing_required_errno.toml", "[errno]", ["EASYNC", "required by the kernel"]),
+    ("bad_duplicate_errno_number.toml", "errno 'EBADADDR'", ["duplicate number 14", "EFAULT"]),
+    ("bad_dir_on_non_pointer.toml", "syscall 'close'", ["argument 'fd'", "not a pointer"]),
+]
+
+
+@pytest.mark.parametrize("fixture, entry, words", BAD_SPECS, ids=[b[0] for b in BAD_SPECS])
+def test_bad_spec_is_rejected_naming_file_entry_and_problem(fixture, entry, words):
+    """Does each bad spec fail with a SpecError saying which file, which entry and what is wrong?"""
+    path = FIXTURES / fixture
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    err = info.value
+    assert err.path == str(path)
+    assert err.entry == entry
+    for word in words:
+        assert word in err.problem, f"{word!r} not in problem {err.problem!r}"
+    assert str(err) == f"{path}: {entry}: {err.problem}"
+
+
+def test_every_bad_fixture_has_a_case():
+    """Is every bad_*.toml fixture checked by the table above (and does every row name a real file)?"""
+    on_disk = {p.name for p in FIXTURES.glob("bad_*.toml")}
+    in_table = {b[0] for b in BAD_SPECS}
+    assert on_disk == in_table
+
+
+def test_missing_file_is_a_spec_error(tmp_path):
+    """Does a spec path that does not exist give a SpecError naming the path, not a bare OSError?"""
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(SpecError) as info:
+        load_spec(missing)
+    assert str(info.value) == f"{missing}: file: not found"
+
+
+def test_tiny_spec_syscalls_are_sorted_by_number():
+    """Are the tiny spec's calls loaded, sorted by number although the file lists them out of order?"""
+    spec = load_spec(TINY)
+    assert [(c.number, c.name) for c in spec.syscalls] == [(0, "halt"), (1, "seek"), (3, "read")]
+    assert spec.max_number == 3
+    assert sorted(spec.by_number) == [0, 1, 3]
+
+
+def test_tiny_spec_entry_fields():
+    """Are ret, noreturn, blocking, stub and doc read as written, with the documented defaults?"""
+    halt, seek, read = load_spec(TINY).syscalls
+    assert (halt.ret, halt.noreturn, halt.blocking, halt.stub) == ("void", True, False, "_halt")
+    assert (seek.ret, seek.noreturn, seek.blocking, seek.stub) == ("off_t", False, False, "seek")
+    assert (read.ret, read.noreturn, read.blocking, read.stub) == ("ssize_t", False, True, "read")
+    assert read.doc == "Read up to len bytes from descriptor fd into buf."
+
+
+def test_tiny_spec_buffer_argument():
+    """Does the buffer argument keep its direction and the argument that sizes it?"""
+    read = load_spec(TINY).by_number[3]
+    assert [a.name for a in read.pointer_args] == ["buf"]
+    buf = read.pointer_args[0]
+    assert (buf.type, buf.dir, buf.size) == ("void *", "out", "len")
+    assert buf.decl == "void *buf"
+    assert read.args[0].decl == "int fd"
+
+
+def test_tiny_spec_argument_offsets_follow_i386_layout():
+    """Are arguments laid out after the 48-byte header as i386 does, 64-bit integers 4-aligned?"""
+    assert HEADER_SIZE == 48
+    spec = load_spec(TINY)
+    offsets = {c.name: [(a.name, a.offset) for a in c.args] for c in spec.syscalls}
+    assert offsets == {
+        "halt": [("code", 48)],
+        # off_t is 8 bytes but only 4-aligned on i386: at 52, not 56.
+        "seek": [("fd", 48), ("offset", 52), ("whence", 60)],
+        "read": [("fd", 48), ("buf", 52), ("len", 56)],
+    }
+
+
+def test_tiny_spec_message_sizes():
+    """Is each call's message size the header plus its arguments, as the i386 sizeof gives it?"""
+    spec = load_spec(TINY)
+    assert {c.name: c.msgsize for c in spec.syscalls} == {"halt": 52, "seek": 64, "read": 60}
+
+
+def test_call_without_arguments_is_just_the_header(tmp_path):
+    """Is a call with no arguments exactly one header long?"""
+    path = tmp_path / "noargs.toml"
+    path.write_text(TINY.read_text() + '\n[[syscall]]\nnumber = 7\nname = "nop"\ndoc = "Nothing."\nargs = []\n')
+    nop = load_spec(path).by_number[7]
+    assert nop.args == [] and nop.msgsize == HEADER_SIZE
+
+
+def test_tiny_spec_errnos_sorted_by_number():
+    """Is the [errno] table loaded with numbers and messages, sorted by number?"""
+    errnos = load_spec(TINY).errnos
+    assert [(e.name, e.number) for e in errnos] == [
+        ("EBADF", 9), ("EFAULT", 14), ("EINVAL", 22), ("ENOSYS", 38), ("EASYNC", 512)]
+    assert errnos[1].message == "Bad address"
+
+
+def test_header_fields_are_contiguous_and_fill_the_header():
+    """Do the header fields the generator asserts tile the 48-byte header with no gap or overlap?"""
+    end = 0
+    for name, offset, size, code in spec_mod.HEADER_FIELDS:
+        assert offset == end, name
+        end = offset + size
+    assert end == HEADER_SIZE
+    offsets = {f[0]: f[1] for f in spec_mod.HEADER_FIELDS}
+    assert (offsets["ms_flags"], offsets["ms_cmd"], offsets["ms_error"],
+            offsets["ms_result"], offsets["ms_tag"]) == (20, 24, 28, 32, 40)
+
+
+def test_real_spec_loads_with_the_basic_calls():
+    """Does the project's own kernel/syscalls.toml load, with exit, write, getpid and null?"""
+    spec = load_spec(ROOT / "kernel" / "syscalls.toml")
+    by_name = {c.name: c for c in spec.syscalls}
+    assert {"exit", "write", "getpid", "null"} <= set(by_name)
+    assert by_name["exit"].noreturn
+    assert [a.name for a in by_name["write"].pointer_args] == ["buf"]
+    assert by_name["write"].pointer_args[0].size == "len"
+    numbers = [c.number for c in spec.syscalls]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    assert {"EFAULT", "EINVAL", "ENOSYS", "EASYNC"} <= {e.name for e in spec.errnos}

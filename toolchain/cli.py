@@ -1,0 +1,167 @@
+"""What the invoke tasks do, with rich output; tasks.py only parses options and calls these."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from invoke import Exit
+from rich.console import Console
+from rich.table import Table
+
+from . import build as build_mod
+from . import elfcheck, image as image_mod
+from .elfcheck import ElfCheckError
+from .guest import expected_cases
+from .image import ImageError
+from .machine import Machine, MachineError
+from .make import BuildError
+from .spec import SpecError
+from .tools import ToolError, require
+
+console = Console(highlight=False)
+RUN_DIR = build_mod.BUILD / "run"       # sockets and logs of guests started by `invoke boot`
+
+
+@contextlib.contextmanager
+def errors():
+    """Turn the toolchain's errors into a clear message and exit status 1, without a traceback."""
+    try:
+        yield
+    except (BuildError, SpecError, ToolError, ImageError, MachineError, ElfCheckError) as e:
+        raise Exit(f"error: {e}", code=1) from None
+
+
+def build_all(jobs: int | None = None, verbose: bool = False):
+    """Build everything and every image; returns (outputs, {image name: Image})."""
+    echo = (lambda label: console.print(f"  {label}", style="dim")) if verbose else None
+    with console.status("building Damselfly…"):
+        outputs = build_mod.build(jobs, echo)
+        images = {}
+        for name in image_mod.available():
+            img = image_mod.load_image(name)
+            image_mod.build_image(img, outputs)
+            images[name] = img
+    what = f"{len(outputs.ran)} step(s) ran" if outputs.ran else "nothing to do"
+    console.print(f"[green]built[/] in {outputs.seconds:.2f} s ({what}); "
+                  f"kernel {outputs.kernel.relative_to(build_mod.ROOT)}, images: {', '.join(images)}")
+    return outputs, images
+
+
+def boot(name: str, cmdline: str = "", keep_on_panic: bool = False) -> int:
+    """Boot an image interactively; returns a shell exit status (0 when the guest passed)."""
+    outputs, images = build_all()
+    if name not in images:
+        img = image_mod.load_image(name)       # raises ImageError naming the choices
+        image_mod.build_image(img, outputs)
+        images[name] = img
+    img = images[name]
+    img.extra_cmdline = cmdline.split()
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    user_qmp = RUN_DIR / f"{name}.qmp"
+    user_qmp.unlink(missing_ok=True)
+    cfg = img.machine_config(outputs, extra_args=["-qmp", f"unix:{user_qmp},server=on,wait=off"])
+    console.print(f"[bold]Damselfly[/]: booting image [cyan]{name}[/] ({img.description}).\n"
+                  f"Leave with [bold]Ctrl-A X[/]; the guest powers off by itself when it is done. "
+                  f"Talk to it meanwhile with `invoke qmp --image {name}`.\n", soft_wrap=True)
+    with Machine(cfg, RUN_DIR, interactive=True, keep_on_panic=keep_on_panic, name=name) as m:
+        verdict = m.wait_exit(img.timeout if img.timeout else 3600)
+        if verdict.panicked and keep_on_panic:
+            console.print(f"\n[red]kernel panic[/]: QEMU stays paused; QMP at {user_qmp}. "
+                          "Press Enter to end it.")
+            with contextlib.suppress(EOFError):
+                input()
+    console.print(f"\n[bold]Damselfly[/]: {verdict.reason} (QEMU exit status {verdict.exit_code}); "
+                  f"console log {m.log_path}")
+    return 0 if verdict.outcome in ("pass", "quit") else 1
+
+
+def pytest(args: list[str]) -> int:
+    return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=build_mod.ROOT)
+
+
+def clean() -> None:
+    shutil.rmtree(build_mod.BUILD, ignore_errors=True)
+    console.print(f"removed {build_mod.BUILD}")
+
+
+def size(program: str, count: int) -> None:
+    outputs = build_mod.build()
+    path = outputs.programs.get(program) if program else outputs.kernel
+    if path is None:
+        raise Exit(f"error: no program {program!r}; programs: {', '.join(sorted(outputs.programs))}", code=1)
+    table = Table(title=f"sections of {path.relative_to(build_mod.ROOT)}")
+    for col in ("section", "address", "bytes"):
+        table.add_column(col, justify="right" if col != "section" else "left")
+    total = 0
+    for name, addr, sz in elfcheck.section_sizes(path):
+        table.add_row(name, f"{addr:#010x}", f"{sz:,}")
+        total += sz
+    table.add_row("[bold]total[/]", "", f"[bold]{total:,}[/]")
+    console.print(table)
+    syms = Table(title=f"largest {count} symbols")
+    for col in ("symbol", "kind", "bytes"):
+        syms.add_column(col, justify="right" if col == "bytes" else "left")
+    for name, kind, sz in elfcheck.largest_symbols(path, count):
+        syms.add_row(name, kind, f"{sz:,}")
+    console.print(syms)
+
+
+def list_tests(name: str) -> None:
+    outputs, images = build_all()
+    img = images.get(name) or image_mod.load_image(name)
+    cases = expected_cases(img, outputs)
+    for case in cases:
+        where = f"  [dim]{case.file}:{case.line}[/]" if case.file else "  [dim](program exit status)[/]"
+        console.print(f"{case.name}{where}")
+    console.print(f"{len(cases)} case(s) in image {name}")
+
+
+async def _qmp_session(path: Path, command: str, args: str) -> None:
+    from qemu.qmp import QMPClient
+    client = QMPClient("invoke-qmp")
+    try:
+        await client.connect(str(path))
+    except Exception as e:
+        raise Exit(f"error: cannot reach QMP at {path} ({e}); is `invoke boot` running?", code=1) from None
+    try:
+        if command:
+            print(json.dumps(await client.execute(command, json.loads(args) if args else None), indent=2))
+            return
+        print("QMP prompt: COMMAND [JSON arguments], e.g. query-status or "
+              "human-monitor-command {\"command-line\": \"info registers\"}; Ctrl-D ends.")
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, lambda: input("(qmp) "))
+            cmd, _, rest = line.strip().partition(" ")
+            if not cmd:
+                continue
+            try:
+                print(json.dumps(await client.execute(cmd, json.loads(rest) if rest else None), indent=2))
+            except Exception as e:      # a QMP error or bad JSON: report and keep the prompt
+                print(f"error: {e}")
+    except EOFError:
+        print()
+    finally:
+        await client.disconnect()
+
+
+def qmp(name: str, command: str, args: str) -> None:
+    asyncio.run(_qmp_session(RUN_DIR / f"{name}.qmp", command, args))
+
+
+def gdb(name: str, port: int) -> int:
+    gdb_path = require("gdb")
+    outputs, images = build_all()
+    img = images.get(name) or image_mod.load_image(name)
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    cfg = img.machine_config(outputs, gdb_port=port)
+    with Machine(cfg, RUN_DIR, name=f"{name}-gdb", start_paused=True) as m:
+        console.print(f"QEMU is paused with a gdbstub on port {port}; the guest console goes to {m.log_path}.\n"
+                      "In gdb: `continue` to run, Ctrl-C to stop, `quit` ends gdb and QEMU.")
+        return subprocess.call([gdb_path, "-q", str(outputs.kernel), "-ex", f"target remote 127.0.0.1:{port}"])
