@@ -103,6 +103,12 @@ def buffer_comment(arg) -> str:
 def render(template: str, root: Path, spec: Spec | None, traps: Traps | None) -> str:
     """Render one template to a string."""
     sources = TEMPLATES.get(template, (SPEC,))
+    if spec is not None:        # name the spec actually rendered (a test fixture, say)
+        try:
+            spec_name = Path(spec.path).resolve().relative_to(root.resolve())
+        except ValueError:
+            spec_name = Path(spec.path)
+        sources = tuple(spec_name if s == SPEC else s for s in sources)
     comment = "#" if template.endswith(".py.j2") else "/*"
     ctx = {
         "do_not_edit": do_not_edit(template, sources, comment),
@@ -121,7 +127,7 @@ def generate(build: Path, root: Path = ROOT, spec_path: Path | None = None,
     spec = load_spec(root / (spec_path or SPEC))
     traps = load_traps(root / TRAPS)
     outputs = []
-    for template in templates or list(TEMPLATES):
+    for template in (list(TEMPLATES) if templates is None else templates):
         text = render(template, root, spec, traps)
         out = build / output_for(template)
         out.parent.mkdir(parents=True, exist_ok=True)

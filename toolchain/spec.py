@@ -112,6 +112,21 @@ class Spec:
         return max((s.number for s in self.syscalls), default=-1)
 
 
+# Names the generated code uses itself, and C keywords: an argument may not be called these.
+RESERVED_NAMES = {"hdr", "msg", "m", "error", "auto", "break", "case", "char", "const", "continue",
+                  "default", "do", "double", "else", "enum", "extern", "float", "for", "goto", "if",
+                  "inline", "int", "long", "register", "restrict", "return", "short", "signed",
+                  "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
+                  "volatile", "while", "_Bool"}
+
+
+def _check_text(path: Path, where: str, what: str, text: str) -> None:
+    """Text pasted into C comments, C strings and Python strings must not end or escape them."""
+    for bad in ('"', "\\", "*/", "/*", "\n"):
+        if bad in text:
+            raise SpecError(path, where, f"{what} must not contain {bad!r}")
+
+
 _ENTRY_KEYS = {"number", "name", "doc", "args", "ret", "noreturn", "blocking", "stub"}
 _ARG_KEYS = {"name", "type", "dir", "size"}
 
@@ -134,6 +149,7 @@ def load_spec(path: Path | str) -> Spec:
     spec = Spec(path)
     seen_numbers: dict[int, str] = {}
     seen_names: set[str] = set()
+    seen_stubs: set[str] = set()
     for index, entry in enumerate(entries):
         call = _check_entry(path, index, entry)
         where = f"syscall '{call.name}'"
@@ -141,8 +157,11 @@ def load_spec(path: Path | str) -> Spec:
             raise SpecError(path, where, f"duplicate number {call.number} (already used by '{seen_numbers[call.number]}')")
         if call.name in seen_names:
             raise SpecError(path, where, "duplicate name")
+        if call.stub in seen_stubs:
+            raise SpecError(path, where, f"duplicate stub name '{call.stub}'")
         seen_numbers[call.number] = call.name
         seen_names.add(call.name)
+        seen_stubs.add(call.stub)
         spec.syscalls.append(call)
     spec.syscalls.sort(key=lambda s: s.number)
     spec.errnos = _check_errnos(path, data.get("errno", {}))
@@ -158,8 +177,9 @@ def _check_errnos(path: Path, table) -> list[Errno]:
         if not name.isidentifier() or not name.startswith("E") or not name.isupper():
             raise SpecError(path, where, "name must look like EFOO")
         if (not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], int)
-                or not isinstance(value[1], str) or value[0] <= 0):
+                or isinstance(value[0], bool) or not isinstance(value[1], str) or value[0] <= 0):
             raise SpecError(path, where, 'must be [positive number, "message"]')
+        _check_text(path, where, "the message", value[1])
         if value[0] in seen:
             raise SpecError(path, where, f"duplicate number {value[0]} (already {seen[value[0]]})")
         seen[value[0]] = name
@@ -187,12 +207,15 @@ def _check_entry(path: Path, index: int, entry: dict) -> Syscall:
         raise SpecError(path, where, f"name must be a C identifier, not {name!r}")
     if not isinstance(entry["doc"], str) or not entry["doc"].strip():
         raise SpecError(path, where, "doc must be a non-empty one-line string")
+    _check_text(path, where, "doc", entry["doc"])
     ret = entry.get("ret", "int")
     if ret not in RETURN_TYPES:
         raise SpecError(path, where, f"unknown return type {ret!r}; allowed: {sorted(RETURN_TYPES)}")
     for flag in ("noreturn", "blocking"):
         if not isinstance(entry.get(flag, False), bool):
             raise SpecError(path, where, f"{flag} must be true or false")
+    if entry.get("noreturn", False) and ret != "void":
+        raise SpecError(path, where, 'a noreturn call must have ret = "void"')
     if not isinstance(entry["args"], list):
         raise SpecError(path, where, "args must be a list of { name, type } tables")
     args = [_check_arg(path, where, a) for a in entry["args"]]
@@ -218,6 +241,8 @@ def _check_arg(path: Path, where: str, arg) -> Arg:
     name = arg["name"]
     if not isinstance(name, str) or not name.isidentifier():
         raise SpecError(path, where, f"argument name must be a C identifier, not {name!r}")
+    if name in RESERVED_NAMES:
+        raise SpecError(path, where, f"argument name '{name}' is reserved (a C keyword or used by the generated code)")
     ctype = TYPES.get(arg["type"])
     if ctype is None:
         raise SpecError(path, where, f"argument '{name}' has unknown type {arg['type']!r}; allowed: {sorted(TYPES)}")

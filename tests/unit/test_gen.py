@@ -112,8 +112,6 @@ def test_output_starts_with_do_not_edit_header(tmp_path, template):
         f"{closing}")
 
 
-@pytest.mark.xfail(strict=True, reason="gen.do_not_edit names gen.TEMPLATES' data files, "
-                   "not the spec_path actually rendered (reported, not fixed here)")
 def test_header_names_the_spec_actually_rendered(tiny_build):
     """When rendered from another spec (spec_path), does the header name that spec file?"""
     text = (tiny_build / gen.output_for("kernel/include/sys/sysmsg.h.j2")).read_text()

@@ -18,6 +18,10 @@ TINY = FIXTURES / "tiny.toml"
 BAD_SPECS = [
     ("bad_duplicate_number.toml", "syscall 'second'", ["duplicate number 1", "'first'"]),
     ("bad_duplicate_name.toml", "syscall 'twice'", ["duplicate name"]),
+    ("bad_reserved_arg_name.toml", "syscall 'poke'", ["'msg'", "reserved"]),
+    ("bad_duplicate_stub.toml", "syscall 'two'", ["duplicate stub name 'same'"]),
+    ("bad_doc_breaks_comment.toml", "syscall 'oops'", ["doc must not contain", "*/"]),
+    ("bad_noreturn_with_result.toml", "syscall 'leave'", ["noreturn", 'ret = "void"']),
     ("bad_unknown_type.toml", "syscall 'sleep'", ["'seconds'", "unknown type 'float'"]),
     ("bad_pointer_without_size.toml", "syscall 'write'", ["'buf'", "no size"]),
     ("bad_pointer_without_dir.toml", "syscall 'write'", ["pointer argument 'buf'", "needs dir"]),
