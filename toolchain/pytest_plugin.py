@@ -7,6 +7,7 @@ the failure text, and a panic or timeout fails the cases it cut off with the rea
 """
 from __future__ import annotations
 
+import fnmatch
 import tempfile
 import threading
 from pathlib import Path
@@ -27,6 +28,21 @@ def pytest_addoption(parser):
     group.addoption("--guest-cmdline", action="append", default=[], metavar="WORD",
                     help="add WORD to the kernel command line of test images (e.g. ktest.fault)")
     group.addoption("--no-guest", action="store_true", help="do not collect guest test cases")
+    group.addoption("--case", default="", metavar="GLOB",
+                    help="run only tests whose name (or node id) matches GLOB, e.g. 'kernel.vm.*'")
+
+
+def pytest_collection_modifyitems(config, items):
+    pattern = config.getoption("case")
+    if not pattern:
+        return
+    keep, drop = [], []
+    for item in items:
+        match = fnmatch.fnmatchcase(item.name, pattern) or fnmatch.fnmatchcase(item.nodeid, pattern)
+        (keep if match else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def _outputs(config):

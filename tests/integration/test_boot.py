@@ -1,0 +1,97 @@
+"""Boot real images and check what the console, QMP and the exit status say."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from toolchain.guest import run_image
+from toolchain.machine import Machine, MachineConfig, MachineError, MachineTimeout
+
+pytestmark = pytest.mark.qemu
+
+
+def test_default_image_shows_banner_and_demo_then_passes(outputs, default_image, tmp_path):
+    """Does the default image print the banner, run the demo in ring 3 and power off with 'pass'?"""
+    with Machine(default_image.machine_config(outputs), tmp_path) as m:
+        m.wait_for(r"^Damselfly \d+\.\d+ \(i386\)", 10)
+        m.wait_for(r"hello from ring 3, delivered by a write message", 10)
+        m.wait_for(r"command 999 .*ENOSYS", 10)
+        m.wait_for(r"kernel address.*EFAULT", 10)
+        m.wait_for(r"errno = EBADF", 10)
+        verdict = m.wait_exit(10)
+    assert verdict.outcome == "pass" and verdict.exit_code == 1
+    assert "demo: done" in m.log_path.read_text()    # the log file has everything too
+
+
+def test_qmp_answers_while_running(outputs, default_image, tmp_path):
+    """Can the harness talk QMP to the guest (query-status) while it runs?"""
+    cfg = default_image.machine_config(outputs)
+    with Machine(cfg, tmp_path, start_paused=True) as m:
+        assert m.qmp("query-status")["status"] == "prelaunch"
+        m.qmp("cont")
+        assert m.wait_exit(10).outcome == "pass"
+
+
+def test_wait_for_timeout_reports_console_command_and_reason(outputs, default_image, tmp_path):
+    """Does a wait that cannot succeed raise with the reason, the last console lines and the command?"""
+    with Machine(default_image.machine_config(outputs), tmp_path) as m:
+        with pytest.raises(MachineTimeout) as e:
+            m.wait_for(r"this text never appears", 10)
+    text = str(e.value)
+    assert "waiting for /this text never appears/" in text
+    assert "QEMU exited with status 1" in text          # the guest finished first: said so, no blind wait
+    assert "demo: done" in text                         # the last console lines
+    assert "qemu-system-i386" in text and "-nodefaults" in text
+
+
+def test_qemu_that_cannot_start_reports_status_and_stderr(outputs, tmp_path):
+    """When QEMU refuses its options, does the error carry its exit status and its own message?"""
+    cfg = MachineConfig(kernel=outputs.kernel, extra_args=["-no-such-option"])
+    with pytest.raises(MachineError) as e:
+        with Machine(cfg, tmp_path):
+            pass
+    assert "before it connected" in str(e.value)
+    assert "no-such-option" in str(e.value)
+
+
+def test_user_fault_kills_only_that_process(outputs, make_image, tmp_path):
+    """A program writing through NULL: is it killed with a report while the next program still runs?"""
+    image = make_image("faultiso", "init=fault,demo", ["fault", "demo"])
+    with Machine(image.machine_config(outputs), tmp_path) as m:
+        m.wait_for(r"proc 1 \(fault\): page fault \(vector 14\) at eip 0x[0-9a-f]+, "
+                   r"address 0x00000000 \(write\): killed", 10)
+        m.wait_for(r"init: fault: exit status 142 \(killed by a fault\)", 10)
+        m.wait_for(r"demo: done", 10)
+        verdict = m.wait_exit(10)
+    assert verdict.outcome == "fail" and not verdict.panicked
+
+
+def test_missing_program_is_reported_not_fatal(outputs, make_image, tmp_path):
+    """init= naming a program the initrd lacks: a clear message, and the kernel goes on."""
+    image = make_image("noprog", "init=demo", ["demo"])
+    cfg = image.machine_config(outputs, cmdline="init=nosuch,demo")
+    with Machine(cfg, tmp_path) as m:
+        m.wait_for(r"init: cannot run /bin/nosuch: No such file or directory", 10)
+        m.wait_for(r"demo: done", 10)
+        assert m.wait_exit(10).outcome == "fail"
+
+
+def test_deliberate_kernel_fault_names_fault_and_function(outputs, make_image, tmp_path):
+    """With ktest.fault, does the faulting kernel test fail with the fault, address and function?"""
+    image = make_image("panic", "ktap ktest=debug.* ktest.fault", [])
+    run = run_image(image, outputs, tmp_path)
+    assert run.verdict.panicked and run.verdict.outcome == "panic"
+    status, text = run.outcome("kernel.debug.fault_on_purpose")
+    assert status == "crashed"
+    assert re.search(r"kernel panic: page fault at 0xdead0000 in fault_on_purpose\(\) "
+                     r"\[kernel/tests/debug_test\.c:\d+\]", text), text
+    assert "ktest_run" in text                          # the symbolized backtrace
+
+
+def test_boot_to_first_ktap_result_is_quick(outputs, make_image, tmp_path):
+    """Does the test image reach its first KTAP result (recorded for the notes, not a timing test)?"""
+    image = make_image("firstresult", "ktap ktest=lib.glob_match", [])
+    run = run_image(image, outputs, tmp_path)
+    assert run.outcome("kernel.lib.glob_match")[0] == "pass"
+    assert run.first_result_seconds is not None
