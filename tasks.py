@@ -60,12 +60,14 @@ def size(c, program="", count=15):
         cli.size(program, count)
 
 
-@task(help={"image": "the running image to talk to (default: default)"}, positional=["command"])
-def qmp(c, command="", image="default", args=""):
-    """Send one QMP command to a guest started by `invoke boot` (e.g. `invoke qmp query-status`),
-    with --args '{"key": value}' for arguments; without a command, open a small QMP prompt."""
+@task(help={"command": "a QMP command (e.g. query-status), or `prompt` for an interactive prompt",
+            "image": "the running image to talk to (default: default)",
+            "args": "the command's arguments as JSON, e.g. '{\"command-line\": \"info registers\"}'"},
+      positional=["command"])
+def qmp(c, command, image="default", args=""):
+    """Send a QMP command to a guest started by `invoke boot`; `invoke qmp prompt` opens a prompt."""
     with cli.errors():
-        cli.qmp(image, command, args)
+        cli.qmp(image, "" if command == "prompt" else command, args)
 
 
 @task(help={"image": "image to boot under the debugger (default: default)", "port": "gdbstub TCP port"})

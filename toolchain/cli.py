@@ -17,7 +17,7 @@ from rich.table import Table
 from . import build as build_mod
 from . import elfcheck, image as image_mod
 from .elfcheck import ElfCheckError
-from .guest import expected_cases
+from .guest import expected_cases, symbolize_console
 from .image import ImageError
 from .machine import Machine, MachineError
 from .make import BuildError
@@ -72,12 +72,16 @@ def boot(name: str, cmdline: str = "", keep_on_panic: bool = False) -> int:
     with Machine(cfg, RUN_DIR, interactive=True, keep_on_panic=keep_on_panic, name=name) as m:
         verdict = m.wait_exit(img.timeout if img.timeout else 3600)
         if verdict.panicked and keep_on_panic:
-            console.print(f"\n[red]kernel panic[/]: QEMU stays paused; QMP at {user_qmp}. "
-                          "Press Enter to end it.")
-            with contextlib.suppress(EOFError):
-                input()
-    console.print(f"\n[bold]Damselfly[/]: {verdict.reason} (QEMU exit status {verdict.exit_code}); "
-                  f"console log {m.log_path}")
+            # QEMU still owns the terminal (its mux console): Ctrl-A X is how the user leaves.
+            console.print(f"\r\n[red]kernel panic[/]: QEMU stays paused for inspection "
+                          f"(`invoke qmp --image {name}`); leave with Ctrl-A X.\r")
+            m.proc.wait()
+    if verdict.panicked or verdict.outcome == "panic":
+        reason, trace = symbolize_console(m.log_path.read_text(errors="replace").splitlines(), outputs.kernel)
+        if reason:
+            console.print(f"[red]{reason}[/]\n" + "\n".join(trace))
+    status = "" if verdict.exit_code is None else f" (QEMU exit status {verdict.exit_code})"
+    console.print(f"\n[bold]Damselfly[/]: {verdict.reason}{status}; console log {m.log_path}")
     return 0 if verdict.outcome in ("pass", "quit") else 1
 
 
@@ -122,6 +126,11 @@ def list_tests(name: str) -> None:
     console.print(f"{len(cases)} case(s) in image {name}")
 
 
+def _show(result) -> None:
+    """Text (human-monitor-command output) as it is; anything else as indented JSON."""
+    print(result.replace("\r\n", "\n").rstrip() if isinstance(result, str) else json.dumps(result, indent=2))
+
+
 async def _qmp_session(path: Path, command: str, args: str) -> None:
     from qemu.qmp import QMPClient
     client = QMPClient("invoke-qmp")
@@ -131,7 +140,7 @@ async def _qmp_session(path: Path, command: str, args: str) -> None:
         raise Exit(f"error: cannot reach QMP at {path} ({e}); is `invoke boot` running?", code=1) from None
     try:
         if command:
-            print(json.dumps(await client.execute(command, json.loads(args) if args else None), indent=2))
+            _show(await client.execute(command, json.loads(args) if args else None))
             return
         print("QMP prompt: COMMAND [JSON arguments], e.g. query-status or "
               "human-monitor-command {\"command-line\": \"info registers\"}; Ctrl-D ends.")
@@ -142,7 +151,7 @@ async def _qmp_session(path: Path, command: str, args: str) -> None:
             if not cmd:
                 continue
             try:
-                print(json.dumps(await client.execute(cmd, json.loads(rest) if rest else None), indent=2))
+                _show(await client.execute(cmd, json.loads(rest) if rest else None))
             except Exception as e:      # a QMP error or bad JSON: report and keep the prompt
                 print(f"error: {e}")
     except EOFError:

@@ -213,11 +213,15 @@ class Symbolizer:
         _, name, line = rows[i]
         return name.removeprefix("./"), line
 
-    def describe(self, addr: int) -> str:
-        """'fault_on_purpose+0x5 (kernel/tests/debug_test.c:13)', or the bare address."""
-        fn = self.function(addr)
+    def describe(self, addr: int, return_address: bool = False) -> str:
+        """'fault_on_purpose+0x5 (kernel/tests/debug_test.c:13)', or the bare address.
+
+        A return address (a backtrace frame above the first) points after its call, maybe at the
+        next function when the call never returns: look it up one byte earlier."""
+        at = addr - 1 if return_address else addr
+        fn = self.function(at)
         if fn is None:
             return f"{addr:#010x}"
-        text = f"{fn[0]}+{fn[1]:#x}"
-        loc = self.line(addr)
+        text = f"{fn[0]}+{fn[1] + (addr - at):#x}"
+        loc = self.line(at)
         return f"{text} ({loc[0]}:{loc[1]})" if loc else text

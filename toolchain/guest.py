@@ -69,7 +69,7 @@ def symbolize_console(lines: list[str], kernel: Path) -> tuple[str | None, list[
             reason = f"kernel panic: {m['what']}"
         b = BACKTRACE.match(line)
         if b and reason is not None:
-            trace.append(f"  #{b['n']} {sym.describe(int(b['addr'], 16))}")
+            trace.append(f"  #{b['n']} {sym.describe(int(b['addr'], 16), return_address=b['n'] != '0')}")
     return reason, trace
 
 

@@ -97,9 +97,14 @@ def load_image(name: str, root: Path = ROOT) -> Image:
         if not isinstance(value, _KEYS[key]):
             raise ImageError(f"{path}: '{key}' must be a {_KEYS[key].__name__}")
     kernel, initrd, qemu = data.get("kernel", {}), data.get("initrd", {}), data.get("qemu", {})
-    unknown = set(qemu) - {"memory", "cpus", "deterministic", "timeout"}
+    qemu_types = {"memory": (str,), "cpus": (int,), "deterministic": (bool,), "timeout": (int, float)}
+    unknown = set(qemu) - set(qemu_types)
     if unknown:
         raise ImageError(f"{path}: [qemu] has unknown key(s) {sorted(unknown)}")
+    for key, value in qemu.items():
+        if not isinstance(value, qemu_types[key]) or (key != "deterministic" and isinstance(value, bool)):
+            want = " or ".join(t.__name__ for t in qemu_types[key])
+            raise ImageError(f"{path}: [qemu] {key} must be a {want}, not {value!r}")
     programs = initrd.get("programs", [])
     if not isinstance(programs, list) or not all(isinstance(p, str) for p in programs):
         raise ImageError(f"{path}: [initrd] programs must be a list of program names")

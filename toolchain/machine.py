@@ -1,8 +1,14 @@
 """One QEMU guest, driven from Python: the harness behind `invoke boot`, the tests and benchmarks.
 
-QEMU starts paused (-S) with QMP and the serial console connecting to sockets this process
-listens on; only when both are connected does `cont` run the guest, so no console byte and no
-QMP event is missed. The console also goes to a log file. The guest's verdict arrives as QEMU's
+QEMU starts paused (-S); it connects to the QMP socket this process listens on, and its serial
+console is a pair of FIFOs this process created; only then does `cont` run the guest, so no
+console byte and no QMP event is missed. QEMU also writes the console to a log file itself.
+
+Why FIFOs and not a socket chardev: QEMU sends the serial port's output one byte per write, and a
+Unix socket charges each such write about a kilobyte of buffer, so a socket fills after a few
+hundred bytes whenever the reader is a little late; the guest then sees its transmitter busy and
+polls longer. That lets host scheduling change guest instruction counts, which deterministic
+mode must not allow. A FIFO (enlarged to 1 MiB) holds bytes as bytes, and never fills in practice. The guest's verdict arrives as QEMU's
 exit status from isa-debug-exit (iobase 0xf4: a value v written by the guest makes QEMU exit with
 (v << 1) | 1):
 
@@ -22,11 +28,12 @@ import asyncio
 import atexit
 import contextlib
 import ctypes
+import fcntl
 import os
 import re
 import shlex
 import signal
-import socket
+import select
 import subprocess
 import tempfile
 import threading
@@ -37,6 +44,7 @@ from pathlib import Path
 
 from .tools import require
 
+F_SETPIPE_SZ = 1031        # fcntl: resize a pipe (Linux)
 DEBUG_EXIT = {1: "pass", 3: "fail", 5: "panic", 0: "quit"}
 DETERMINISTIC_ARGS = ["-icount", "shift=0,sleep=off", "-rtc", "base=2026-01-01T00:00:00,clock=vm"]
 
@@ -80,8 +88,9 @@ class MachineConfig:
     gdb_port: int | None = None      # start a gdbstub on this TCP port
     extra_args: list[str] = field(default_factory=list)
 
-    def argv(self, console: str, qmp: str | None) -> list[str]:
-        """The QEMU command line. console: "stdio" (interactive) or the path of a socket we listen on."""
+    def argv(self, console: str, qmp: str | None, log: str | None = None) -> list[str]:
+        """The QEMU command line. console: "stdio" (interactive) or the base path P of the FIFOs
+        P.in and P.out; log: where QEMU copies the console output."""
         args = [require("qemu-system-i386"), "-S", "-display", "none", "-no-reboot", "-nodefaults",
                 "-machine", "pc", "-m", self.memory, "-smp", str(self.cpus),
                 "-kernel", str(self.kernel)]
@@ -91,11 +100,12 @@ class MachineConfig:
             args += ["-append", self.cmdline]
         args += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                  "-device", "pvpanic", "-action", f"panic={self.panic_action}"]
+        logfile = f",logfile={log}" if log else ""
         if console == "stdio":
-            args += ["-chardev", "stdio,id=con0,mux=on,signal=on", "-serial", "chardev:con0",
+            args += ["-chardev", f"stdio,id=con0,mux=on,signal=on{logfile}", "-serial", "chardev:con0",
                      "-mon", "chardev=con0,mode=readline"]
         else:
-            args += ["-chardev", f"socket,id=con0,path={console},server=off", "-serial", "chardev:con0"]
+            args += ["-chardev", f"pipe,id=con0,path={console}{logfile}", "-serial", "chardev:con0"]
         if qmp:
             args += ["-qmp", f"unix:{qmp}"]
         if self.deterministic:
@@ -142,6 +152,7 @@ class Machine:
         self._loop_thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._qmp = None
         self._threads: list[threading.Thread] = []
+        self._stopping = False
 
     # -- life cycle ---------------------------------------------------------------------------
     def __enter__(self) -> "Machine":
@@ -163,15 +174,20 @@ class Machine:
         from qemu.qmp import QMPClient
         self._loop_thread.start()
         qmp_path = str(self._sockdir / "qmp.sock")
-        con_path = str(self._sockdir / "console.sock")
+        con_base = str(self._sockdir / "console")
         self._qmp = QMPClient(self.name)
         self._async(self._qmp.start_server(qmp_path))
-        listener = None
+        con_fd = None
         if not self.interactive:
-            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            listener.bind(con_path)
-            listener.listen(1)
-        self.command = self.config.argv("stdio" if self.interactive else con_path, qmp_path)
+            os.mkfifo(con_base + ".in")
+            os.mkfifo(con_base + ".out")
+            # O_RDWR: opening never blocks, and we see EOF only when we decide to (QEMU's exit).
+            con_fd = os.open(con_base + ".out", os.O_RDWR | os.O_NONBLOCK)
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(con_fd, F_SETPIPE_SZ, 1 << 20)
+        self.log_path.unlink(missing_ok=True)
+        self.command = self.config.argv("stdio" if self.interactive else con_base, qmp_path,
+                                        str(self.log_path))
         (self.workdir / f"{self.name}.qemu.cmd").write_text(shlex.join(self.command) + "\n")
         stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
@@ -180,15 +196,9 @@ class Machine:
             preexec_fn=None if self.interactive else _die_with_parent)
         stderr.close()
         _live.add(self.proc)
-        try:
-            self._async(self._accept_qmp(), timeout=20)
-            if listener is not None:
-                listener.settimeout(10)
-                conn, _ = self._accept_console(listener)
-                self._start_thread(self._read_console, conn)
-        finally:
-            if listener is not None:
-                listener.close()
+        if con_fd is not None:
+            self._start_thread(self._read_console, con_fd)
+        self._async(self._accept_qmp(), timeout=20)
         if not self.start_paused:
             self._async(self._qmp.execute("cont"))
 
@@ -219,40 +229,33 @@ class Machine:
                     self.events.append(dict(event))
                     self._cond.notify_all()
 
-    def _accept_console(self, listener: socket.socket):
-        deadline = time.monotonic() + 10
-        listener.settimeout(0.1)
-        while True:
-            try:
-                return listener.accept()
-            except socket.timeout:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    raise MachineError(self._failure_text("QEMU never connected the console socket")) from None
-
     def _start_thread(self, fn, *args) -> None:
         t = threading.Thread(target=fn, args=args, daemon=True)
         t.start()
         self._threads.append(t)
 
-    def _read_console(self, conn: socket.socket) -> None:
-        with conn, open(self.log_path, "wb") as log:
-            partial = b""
+    def _read_console(self, fd: int) -> None:
+        """Collect console output until QEMU has exited and the FIFO is drained."""
+        partial = b""
+        try:
             while True:
-                try:
-                    data = conn.recv(65536)
-                except OSError:
-                    data = b""
-                if not data:
+                exited = self.proc.poll() is not None     # checked before the read: no byte lost
+                ready, _, _ = select.select([fd], [], [], 0.05)
+                data = b""
+                if ready:
+                    with contextlib.suppress(BlockingIOError):
+                        data = os.read(fd, 65536)
+                if data:
+                    partial += data
+                    *complete, partial = partial.split(b"\n")
+                    with self._cond:
+                        self._text += data.decode("utf-8", "replace").replace("\r", "")
+                        self._lines += [c.decode("utf-8", "replace").rstrip("\r") for c in complete]
+                        self._cond.notify_all()
+                elif exited or self._stopping:
                     break
-                log.write(data)
-                log.flush()
-                partial += data
-                *complete, partial = partial.split(b"\n")
-                text = data.decode("utf-8", "replace").replace("\r", "")
-                with self._cond:
-                    self._text += text
-                    self._lines += [c.decode("utf-8", "replace").rstrip("\r") for c in complete]
-                    self._cond.notify_all()
+        finally:
+            os.close(fd)
             with self._cond:
                 if partial:
                     self._lines.append(partial.decode("utf-8", "replace").rstrip("\r"))
@@ -276,6 +279,7 @@ class Machine:
                     proc.wait()
         if proc is not None:
             _live.discard(proc)
+        self._stopping = True           # the console reader drains what is left and ends
         if self._qmp is not None and self._loop.is_running():
             with contextlib.suppress(Exception):
                 self._async(self._qmp.disconnect(), timeout=2)

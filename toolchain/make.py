@@ -131,13 +131,17 @@ class Builder:
 
     def run_all(self, steps: list[Step]) -> None:
         """Run independent steps in parallel; the first failure is raised after the rest finish."""
+        errors: list[BaseException] = []
         if len(steps) <= 1 or self.jobs == 1:
             for s in steps:
-                self.run(s)
-            return
-        with ThreadPoolExecutor(self.jobs) as pool:
-            futures = [pool.submit(self.run, s) for s in steps]
-            errors = [f.exception() for f in futures if f.exception()]
+                try:
+                    self.run(s)
+                except Exception as e:      # finish the others, then report the first
+                    errors.append(e)
+        else:
+            with ThreadPoolExecutor(self.jobs) as pool:
+                futures = [pool.submit(self.run, s) for s in steps]
+                errors = [f.exception() for f in futures if f.exception()]
         if errors:
             raise errors[0]
 

@@ -49,6 +49,13 @@ def _version(cc: str) -> str:
     return subprocess.run([cc, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
 
 
+def _is_elf32_archive(path: Path) -> bool:
+    """True when the archive's first member is a 32-bit ELF object (byte 4 of ELF: class 1)."""
+    data = path.read_bytes()[:1 << 20]
+    at = data.find(b"\x7fELF")
+    return at >= 0 and data[at + 4] == 1
+
+
 @functools.cache
 def find_toolchain() -> Toolchain:
     """Locate gcc with working -m32 support (gcc-multilib) and ar."""
@@ -56,7 +63,7 @@ def find_toolchain() -> Toolchain:
     ar = require("ar")
     libgcc = Path(subprocess.run([cc, "-m32", "-print-libgcc-file-name"], capture_output=True,
                                  text=True).stdout.strip())
-    if not libgcc.is_file() or "32" not in str(libgcc):
+    if not libgcc.is_file() or not _is_elf32_archive(libgcc):
         raise ToolError("gcc cannot build 32-bit code (no 32-bit libgcc.a): install it with "
                         "`sudo apt-get install gcc-multilib` (or run ./go, which does)")
     include = Path(subprocess.run([cc, "-m32", "-print-file-name=include"], capture_output=True,

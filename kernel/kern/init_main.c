@@ -10,6 +10,7 @@
 #include <sys/errno.h>
 #include <string.h>
 #include <dev/serial.h>
+#include <machine/cpufunc.h>
 #include <machine/multiboot.h>
 #include <machine/segments.h>
 #include <machine/trap.h>
@@ -139,6 +140,8 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 		failed += f;
 	}
 	failed += run_programs(programs, number, ktap, utest_glob[0] ? utest_glob : NULL);
-	printf("Damselfly: %s, powering off\n", failed ? "failures" : "all done");
+	/* In deterministic mode (-icount) the TSC counts guest instructions since reset. */
+	printf("Damselfly: %s, powering off (tsc %llu)\n", failed ? "failures" : "all done",
+	    (unsigned long long)rdtsc());
 	shutdown(failed ? SHUTDOWN_FAIL : SHUTDOWN_PASS);
 }

@@ -95,3 +95,17 @@ def test_boot_to_first_ktap_result_is_quick(outputs, make_image, tmp_path):
     run = run_image(image, outputs, tmp_path)
     assert run.outcome("kernel.lib.glob_match")[0] == "pass"
     assert run.first_result_seconds is not None
+
+
+def test_deterministic_mode_repeats_exactly(outputs, default_image, tmp_path):
+    """In deterministic mode, do two boots print the same console, TSC (instruction count) included?"""
+    logs = []
+    for n in range(2):
+        cfg = default_image.machine_config(outputs, deterministic=True)
+        assert "-icount" in cfg.argv("stdio", None)
+        with Machine(cfg, tmp_path / str(n)) as m:
+            tsc = int(m.wait_for(r"powering off \(tsc (\d+)\)", 20).group(1))
+            assert m.wait_exit(10).outcome == "pass"
+        logs.append((tsc, m.console))
+    assert logs[0][0] > 0
+    assert logs[0] == logs[1]

@@ -78,6 +78,17 @@ def test_qemu_unknown_key(tmp_path):
     assert "[qemu]" in msg and "speed" in msg
 
 
+@pytest.mark.parametrize("line, words", [('deterministic = "false"', "deterministic must be a bool"),
+                                         ('cpus = "two"', "cpus must be a int"),
+                                         ("cpus = true", "cpus must be a int"),
+                                         ('timeout = "soon"', "timeout must be a int or float"),
+                                         ("memory = 64", "memory must be a str")])
+def test_qemu_value_types(tmp_path, line, words):
+    """A [qemu] value of the wrong type (e.g. the string "false"): an ImageError naming the key?"""
+    path, msg = load_error(tmp_path, "typed", f"[qemu]\n{line}\n")
+    assert str(path) in msg and words in msg
+
+
 @pytest.mark.parametrize("programs", ['"demo"', '[1, 2]', '["demo", 3]'])
 def test_programs_not_a_list_of_names(tmp_path, programs):
     """Does [initrd] programs that is not a list of strings raise ImageError naming the file?"""
