@@ -1,13 +1,16 @@
 /*
  * kmain: from the boot loader to the first process. Brings up the console, the CPU tables,
- * memory and paging, then does what the command line asks (see kern_cmdline.c): run the kernel
- * tests, run the programs of init= one after another, and power off with a verdict.
+ * memory and paging, LWKT and the clock, then does what the command line asks (see
+ * kern_cmdline.c): run the kernel tests, run the programs of init= one after another, and power
+ * off with a verdict.
  */
 #include <sys/systm.h>
 #include <sys/initrd.h>
 #include <sys/ktest.h>
 #include <sys/proc.h>
 #include <sys/errno.h>
+#include <sys/thread.h>
+#include <sys/timer.h>
 #include <string.h>
 #include <dev/serial.h>
 #include <machine/cpufunc.h>
@@ -118,6 +121,10 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	cmdline_init((mbi->flags & MBI_CMDLINE) ? (const char *)mbi->cmdline : "");
 	memory_init(mbi);
 	find_initrd(mbi);
+	lwkt_init();			/* from here on, kmain runs as thread0 */
+	timer_init();
+	clock_init();
+	sti();
 	printf("Damselfly %s (i386): %u MiB, %u free pages\n", DAMSELFLY_VERSION,
 	    phys_mem_top >> 20, vm_page_free_count());
 	printf("cmdline: %s\n", cmdline());

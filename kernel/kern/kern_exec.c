@@ -1,21 +1,22 @@
 /*
  * Starting a program: load a static i386 ELF from the initrd into a fresh address space, build
- * its stack (argc, argv, an empty environment), and enter ring 3. proc_run returns when the
- * process exits, with its status.
+ * its stack (argc, argv, an empty environment), and give it a thread that enters ring 3.
+ * proc_run returns when the process exits, with its status.
  */
 #include <sys/systm.h>
 #include <sys/elf32.h>
 #include <sys/errno.h>
 #include <sys/initrd.h>
+#include <sys/malloc.h>
 #include <sys/proc.h>
+#include <sys/thread.h>
 #include <string.h>
+#include <machine/cpufunc.h>
 #include <machine/segments.h>
 #include <machine/trap.h>
 
 #define ARGV_MAX	16
 
-struct proc *curproc;
-static struct proc proc0;
 static pid_t next_pid = 1;
 
 /* copy_to_user_space: write into pm's pages through the kernel's physical mapping. */
@@ -102,61 +103,93 @@ setup_stack(struct pmap *pm, int argc, const char *const *argv, uint32_t *sp_out
 	return error;
 }
 
-/* enter_user: build the first trap frame on the process's kernel stack and iret to it. */
+/* enter_user: build the first trap frame on the thread's kernel stack and iret to ring 3. */
 static void
-enter_user(struct proc *p, uint32_t entry, uint32_t sp)
+enter_user(void *arg)
 {
-	uint32_t ktop = (uint32_t)p->p_kstack + PAGE_SIZE;
+	struct proc *p = arg;
+	uint32_t ktop = (uint32_t)p->p_td->td_kstack + TD_KSTACK_SIZE;
 	struct trapframe *tf = (struct trapframe *)(ktop - sizeof(*tf));
 
 	memset(tf, 0, sizeof(*tf));
 	tf->tf_ds = tf->tf_es = tf->tf_fs = tf->tf_gs = GSEL_UDATA;
 	tf->tf_cs = GSEL_UCODE;
 	tf->tf_ss = GSEL_UDATA;
-	tf->tf_eip = entry;
-	tf->tf_esp = sp;
-	tf->tf_eflags = PSL_USER & ~PSL_IF;	/* no device interrupts are enabled yet */
+	tf->tf_eip = p->p_entry;
+	tf->tf_esp = p->p_usp;
+	tf->tf_eflags = PSL_USER;		/* IOPL 0, interrupts on: the timer preempts it */
+	cli();
 	tss_set_kstack(ktop);
 	pmap_activate(&p->p_pmap);
 	trapret_to(tf);
 }
 
-/*
- * proc_run: run the program at path to completion. Returns 0 with *status set when it ran, or
- * an errno (ENOENT, ENOEXEC, ENOMEM, E2BIG) when it could not start.
- */
-int
-proc_run(const char *path, int argc, const char *const *argv, int *status)
+/* exitport_put: file the exit-wait message; the process replies it when it ends. */
+static int
+exitport_put(lwkt_port_t port, lwkt_msg_t msg)
 {
-	struct proc *p = &proc0;
+	struct proc *p = port->mp_arg;
+
+	if (p->p_exitwaiter != NULL)
+		return EBUSY;			/* one waiter per process */
+	p->p_exitwaiter = msg;
+	return EASYNC;
+}
+
+/* proc_create: a process for the program image, with its thread, not yet running. */
+static int
+proc_create(const char *path, int argc, const char *const *argv, struct proc **pp)
+{
 	const void *image;
 	size_t size;
-	uint32_t entry, sp;
+	struct proc *p;
 	int error;
 
 	if ((error = initrd_lookup(path, &image, &size)) != 0)
 		return error;
-	memset(p, 0, sizeof(*p));
+	if ((p = kzalloc(sizeof(*p))) == NULL)
+		return ENOMEM;
 	p->p_pid = next_pid++;
 	const char *base = strrchr(path, '/');
 	strlcpy(p->p_comm, base ? base + 1 : path, sizeof(p->p_comm));
-	if ((error = pmap_create(&p->p_pmap)) != 0)
-		return error;
-	p->p_kstack = vm_page_alloc();
-	error = p->p_kstack ? load_elf(&p->p_pmap, image, size, &entry) : ENOMEM;
+	lwkt_initport_putonly(&p->p_exitport, exitport_put);
+	p->p_exitport.mp_arg = p;
+	error = pmap_create(&p->p_pmap);
 	if (error == 0)
-		error = setup_stack(&p->p_pmap, argc, argv, &sp);
-	if (error == 0) {
-		curproc = p;
-		if (ksetjmp(&p->p_return) == 0)
-			enter_user(p, entry, sp);
-		/* proc_exit jumped back here. */
-		*status = p->p_status;
-		pmap_activate_kernel();
-		curproc = NULL;
+		error = load_elf(&p->p_pmap, image, size, &p->p_entry);
+	if (error == 0)
+		error = setup_stack(&p->p_pmap, argc, argv, &p->p_usp);
+	if (error == 0)
+		error = lwkt_create(enter_user, p, &p->p_td, TDPRI_USER, TDF_NOSTART, p->p_comm);
+	if (error != 0) {
+		pmap_destroy(&p->p_pmap);
+		kfree(p);
+		return error;
 	}
-	pmap_destroy(&p->p_pmap);
-	if (p->p_kstack)
-		vm_page_free(p->p_kstack);
-	return error;
+	p->p_td->td_proc = p;
+	*pp = p;
+	return 0;
+}
+
+/*
+ * proc_run: run the program at path and wait for it to end. Returns 0 with *status set when it
+ * ran, or an errno (ENOENT, ENOEXEC, ENOMEM, E2BIG) when it could not start. The wait is a
+ * message: an exit-wait message sent to the process, replied with its status.
+ */
+int
+proc_run(const char *path, int argc, const char *const *argv, int *status)
+{
+	struct lwkt_msg wait;
+	struct proc *p;
+	int error;
+
+	if ((error = proc_create(path, argc, argv, &p)) != 0)
+		return error;
+	lwkt_initmsg(&wait, &curthread->td_msgport, 0);
+	lwkt_sendmsg(&p->p_exitport, &wait);
+	lwkt_schedule(p->p_td);
+	lwkt_waitmsg(&wait, 0);
+	*status = (int)wait.ms_result;
+	kfree(p);
+	return 0;
 }

@@ -22,7 +22,7 @@ struct tss {
 	uint16_t	trap, iomap_base;
 } __attribute__((packed));
 
-static struct segdesc gdt[6];
+static struct segdesc gdt[7];
 static struct tss tss;
 
 static struct segdesc
@@ -64,6 +64,18 @@ gdt_init(void)
 		"movw %%ax, %%gs\n\t"
 		"ltr %w3"
 		: : "m"(gdtr), "i"(GSEL_KCODE), "r"(GSEL_KDATA), "r"(GSEL_TSS) : "eax", "memory");
+}
+
+/*
+ * gdt_set_percpu: point the per-CPU segment (GSEL_KPCPU) at a CPU's globaldata and load it
+ * into %fs, where mycpu and curthread find it. Trap entry reloads %fs from the same selector.
+ */
+void
+gdt_set_percpu(int cpu, void *base, uint32_t size)
+{
+	(void)cpu;		/* one CPU for now: each CPU will have a GDT of its own */
+	gdt[GSEL_KPCPU >> 3] = segment((uint32_t)base, size - 1, 0x92, 0x4);
+	__asm__ volatile("movw %w0, %%fs" : : "r"(GSEL_KPCPU) : "memory");
 }
 
 /* tss_set_kstack: the stack the CPU loads when ring 3 traps into the kernel. */

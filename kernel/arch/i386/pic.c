@@ -1,6 +1,6 @@
 /*
  * The legacy 8259 interrupt controllers: remapped to vectors 32..47 so that a stray device
- * interrupt can never look like a CPU exception, and masked, since no driver uses them yet.
+ * interrupt can never look like a CPU exception, and masked until a driver unmasks its line.
  */
 #include <machine/cpufunc.h>
 
@@ -22,6 +22,17 @@ pic_init(void)
 	outb(PIC2_DATA, 0x01);
 	outb(PIC1_DATA, 0xff);	/* mask everything */
 	outb(PIC2_DATA, 0xff);
+}
+
+/* pic_unmask: let one IRQ line through. */
+void
+pic_unmask(int irq)
+{
+	uint16_t port = irq < 8 ? PIC1_DATA : PIC2_DATA;
+
+	outb(port, inb(port) & ~(1u << (irq & 7)));
+	if (irq >= 8)
+		outb(PIC1_DATA, inb(PIC1_DATA) & ~(1u << 2));	/* the cascade */
 }
 
 void

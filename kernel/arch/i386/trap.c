@@ -4,11 +4,13 @@
  */
 #include <sys/systm.h>
 #include <sys/proc.h>
+#include <sys/globaldata.h>
 #include <machine/cpufunc.h>
 #include <machine/trap.h>
 
 void	syscall(struct trapframe *tf);
 void	pic_eoi(int irq);
+void	clock_intr(struct trapframe *tf);
 
 static void
 print_frame(const struct trapframe *tf)
@@ -50,18 +52,35 @@ kernel_fault(struct trapframe *tf)
 	panic_stop();
 }
 
+/* device_intr: a hardware interrupt, run with interrupts off on the interrupted stack. */
+static void
+device_intr(struct trapframe *tf)
+{
+	struct globaldata *gd = mycpu;
+	int irq = (int)tf->tf_trapno - T_IRQ0;
+
+	gd->gd_intr_nesting++;
+	if (irq == 0)
+		clock_intr(tf);
+	else if (irq != 7 && irq != 15)		/* 7 and 15 may be spurious: no EOI then */
+		pic_eoi(irq);
+	gd->gd_intr_nesting--;
+}
+
 void
 trap(struct trapframe *tf)
 {
-	if (tf->tf_trapno == T_SYSCALL) {
-		syscall(tf);
-		return;
-	}
 	if (tf->tf_trapno >= T_IRQ0 && tf->tf_trapno < T_IRQ0 + 16) {
-		pic_eoi((int)tf->tf_trapno - T_IRQ0);	/* no device interrupts are used yet */
+		device_intr(tf);
 		return;
 	}
-	if (TF_FROM_USER(tf))
+	if (!TF_FROM_USER(tf))
+		kernel_fault(tf);
+	/* From ring 3: the thread may block, so let interrupts in as in any kernel code. */
+	sti();
+	if (tf->tf_trapno == T_SYSCALL)
+		syscall(tf);
+	else
 		user_fault(tf);
-	kernel_fault(tf);
+	cli();			/* trapret must not be interrupted half-way back to ring 3 */
 }

@@ -17,6 +17,8 @@ trap_common:
 	movw	$GSEL_KDATA, %ax
 	movw	%ax, %ds
 	movw	%ax, %es
+	movw	$GSEL_KPCPU, %ax	/* mycpu, curthread */
+	movw	%ax, %fs
 	pushl	%esp
 	call	trap
 	addl	$4, %esp

@@ -1,13 +1,18 @@
 /*
  * LWKT messages and message ports: the one message-passing API of Damselfly, shared by the
- * kernel and libcr. A system call is a `struct lwkt_msg` followed by its arguments, in user
- * memory, sent to the syscall port.
+ * kernel and libcr (kernel/kern/lwkt_msgport.c compiles for both). A system call is a
+ * `struct lwkt_msg` followed by its arguments, in user memory, sent to the syscall port.
  *
  * The message contract (DragonFly's):
- *  - lwkt_initmsg() marks a message DONE: it is DONE until it is sent.
+ *  - lwkt_initmsg() marks a message DONE: it is DONE until it is sent, and DONE again once
+ *    replied. A message is in flight exactly while DONE is clear.
  *  - A put (mp_putport) that returns anything but EASYNC completed synchronously; the answer is
  *    already in ms_error/ms_result. EASYNC means the message was queued and will be replied.
  *  - lwkt_domsg() sends and waits, but blocks only when the put answered EASYNC.
+ *  - lwkt_sendmsg() never waits: a synchronous answer is replied to the reply port at once, so
+ *    the sender always collects the result from its reply port (lwkt_waitmsg, lwkt_waitport).
+ *  - A message completes exactly once; lwkt_abortmsg() asks the target to finish early, and the
+ *    message is still replied (with the target's error) through the normal path.
  *
  * The layout of struct lwkt_msg is part of the system-call ABI: toolchain/spec.py holds the same
  * offsets (HEADER_FIELDS), and the generated sys/sysmsg.h asserts that both agree.
@@ -20,6 +25,7 @@
 
 struct lwkt_msg;
 struct lwkt_port;
+struct thread;
 typedef struct lwkt_msg *lwkt_msg_t;
 typedef struct lwkt_port *lwkt_port_t;
 
@@ -37,12 +43,13 @@ struct lwkt_msg {
 
 /*
  * Message flags.
- *  DONE	the message is not in flight: never sent, or completed (set by initmsg and reply)
+ *  DONE	not in flight: never sent, or completed (set by initmsg and by every reply)
  *  REPLY	the message was replied (as opposed to never sent)
- *  QUEUED	the message sits on a port's queue
- *  SYNC	the sender waits for it (domsg); the target may complete it in place
- *  ABORTABLE	the target supports lwkt_abortmsg on it
+ *  QUEUED	the message sits on a port's queue (target port, or reply port after a reply)
+ *  SYNC	the sender waits for it (domsg); the reply wakes the sender instead of queueing
+ *  ABORTABLE	the target supports lwkt_abortmsg on it (it set ms_abortfn)
  *  ASYNC	system calls: the sender will collect the reply later (sendmsg + waitmsg)
+ *  ABORTED	lwkt_abortmsg was called while it was in flight
  * The kernel accepts only MSGF_USER_SUBMIT bits in a syscall message; any other bit is EINVAL.
  */
 #define MSGF_DONE	0x0001
@@ -51,22 +58,70 @@ struct lwkt_msg {
 #define MSGF_SYNC	0x0008
 #define MSGF_ABORTABLE	0x0010
 #define MSGF_ASYNC	0x0020
+#define MSGF_ABORTED	0x0040
 #define MSGF_USER_SUBMIT (MSGF_DONE | MSGF_REPLY | MSGF_SYNC | MSGF_ASYNC)
 
 /*
- * A port: where messages are sent. Behaviour comes from the mp_ vector, so a port may be a
- * thread's queue, a function called on put (the syscall port), or a shim in front of another.
+ * A port: where messages are sent. Its kind is its mp_ vector:
+ *  thread port	(lwkt_initport_thread) messages queue on the port; its owner thread waits
+ *  spin port	(lwkt_initport_spin) messages queue; any number of threads may wait on it
+ *  reply-only	(lwkt_initport_replyonly) a reply just marks the message DONE; nothing is queued
+ *  put-only	(lwkt_initport_putonly) a put calls a function (the syscall port, the timer port)
+ *  panic port	(lwkt_initport_panic) any use is a bug: it panics
  */
-struct lwkt_port {
-	TAILQ_HEAD(, lwkt_msg) mp_msgq;		/* messages received, not yet taken */
-	int		(*mp_putport)(lwkt_port_t, lwkt_msg_t);	/* deliver; 0/errno = done, EASYNC = queued */
-	int		(*mp_waitmsg)(lwkt_msg_t, int flags);	/* wait until the message is DONE */
-	void		(*mp_replyport)(lwkt_port_t, lwkt_msg_t); /* take a reply */
-	void		*mp_arg;			/* the port kind's own data */
+/* A thread blocked on a port, for a message to arrive (wchan = the port) or to complete. */
+struct msgport_waiter {
+	TAILQ_ENTRY(msgport_waiter) w_link;
+	struct thread	*w_td;
+	const void	*w_chan;		/* the port, or the message waited for */
+	int		w_woken;
 };
 
+struct lwkt_port {
+	TAILQ_HEAD(, lwkt_msg) mp_msgq;		/* messages received or replied, not yet taken */
+	TAILQ_HEAD(, msgport_waiter) mp_waitq;	/* threads blocked on this port or its messages */
+	int		mp_flags;		/* MSGPORTF_ */
+	struct thread	*mp_td;			/* thread port: the owner (only it may wait); else NULL */
+	int		(*mp_putport)(lwkt_port_t, lwkt_msg_t);	/* deliver: an errno, 0, or EASYNC */
+	void		*(*mp_waitport)(lwkt_port_t, int flags);/* next message, blocking */
+	int		(*mp_waitmsg)(lwkt_msg_t, int flags);	/* until this message is DONE */
+	void		(*mp_replyport)(lwkt_port_t, lwkt_msg_t); /* take a reply */
+	int		(*mp_dropmsg)(lwkt_port_t, lwkt_msg_t);	/* unqueue without replying */
+	void		*mp_arg;			/* the port kind's own data (put-only: anything) */
+};
+
+#define MSGPORTF_THREAD		0x0001	/* a thread port: only mp_td waits on it */
+
+/* Sending and receiving. */
 void	lwkt_initmsg(lwkt_msg_t msg, lwkt_port_t rport, uint32_t flags);
+void	lwkt_initmsg_abortable(lwkt_msg_t msg, lwkt_port_t rport, uint32_t flags,
+	    void (*abortfn)(lwkt_msg_t));
+void	lwkt_sendmsg(lwkt_port_t port, lwkt_msg_t msg);
 int	lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags);
+int	lwkt_forwardmsg(lwkt_port_t port, lwkt_msg_t msg);
 void	lwkt_replymsg(lwkt_msg_t msg, int error);
+int	lwkt_waitmsg(lwkt_msg_t msg, int flags);
+void	*lwkt_waitport(lwkt_port_t port, int flags);
+void	*lwkt_getport(lwkt_port_t port);
+int	lwkt_checkmsg(lwkt_msg_t msg);
+void	lwkt_abortmsg(lwkt_msg_t msg);
+int	lwkt_dropmsg(lwkt_msg_t msg);
+
+/* Port kinds. */
+void	lwkt_initport_thread(lwkt_port_t port, struct thread *td);
+void	lwkt_initport_spin(lwkt_port_t port);
+void	lwkt_initport_replyonly(lwkt_port_t port);
+void	lwkt_initport_putonly(lwkt_port_t port, int (*putfn)(lwkt_port_t, lwkt_msg_t));
+void	lwkt_initport_panic(lwkt_port_t port);
+
+/* Counters, for tests and the inspector: each operation once per call. */
+struct lwkt_msgstats {
+	uint64_t	sends;		/* sendmsg, domsg, forwardmsg */
+	uint64_t	replies;	/* replymsg that completed a message */
+	uint64_t	double_replies;	/* replymsg on a message already DONE: a bug, refused */
+	uint64_t	aborts;		/* abortmsg on a message in flight */
+	uint64_t	drops;		/* dropmsg that removed a message */
+};
+extern struct lwkt_msgstats lwkt_msgstats;
 
 #endif

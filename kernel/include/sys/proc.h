@@ -1,25 +1,31 @@
 /*
- * Processes. For now one runs at a time, to completion, started by the kernel from the initrd;
- * each has its own address space and kernel stack. (LWKT threads and many processes come with
- * the LWKT and syscall-messaging work.)
+ * Processes: an address space and the LWKT thread that runs its user code. The kernel starts
+ * them from the initrd (proc_run); whoever waits for one has sent it an exit-wait message,
+ * which the process replies, with its exit status as the result, when it ends.
  */
 #ifndef _SYS_PROC_H_
 #define _SYS_PROC_H_
 
 #include <sys/types.h>
+#include <sys/msgport.h>
+#include <sys/globaldata.h>
 #include <vm/vm.h>
-#include <machine/setjmp.h>
+
+struct thread;
 
 struct proc {
 	pid_t		p_pid;
 	char		p_comm[32];		/* program name */
 	struct pmap	p_pmap;
-	void		*p_kstack;		/* one page: traps from ring 3 land here */
+	struct thread	*p_td;			/* the thread running its user code */
+	uint32_t	p_entry;		/* where user code starts */
+	uint32_t	p_usp;			/* its initial stack pointer */
 	int		p_status;		/* exit status */
-	struct kjmp	p_return;		/* where exit resumes the kernel */
+	struct lwkt_port p_exitport;		/* put-only: takes the exit-wait message */
+	lwkt_msg_t	p_exitwaiter;		/* replied with the status at exit */
 };
 
-extern struct proc *curproc;
+#define curproc		(curthread->td_proc)
 
 /* kern/kern_exec.c */
 int	proc_run(const char *path, int argc, const char *const *argv, int *status);

@@ -18,6 +18,8 @@ struct {								\
 	struct type **tqe_prev;	/* the pointer that points at this element */ \
 }
 
+#define TAILQ_HEAD_INITIALIZER(head)	{ NULL, &(head).tqh_first }
+
 #define TAILQ_FIRST(head)		((head)->tqh_first)
 #define TAILQ_NEXT(elm, field)		((elm)->field.tqe_next)
 #define TAILQ_EMPTY(head)		((head)->tqh_first == NULL)
@@ -41,6 +43,13 @@ struct {								\
 		(head)->tqh_last = &(elm)->field.tqe_next;		\
 	(head)->tqh_first = (elm);					\
 	(elm)->field.tqe_prev = &(head)->tqh_first;			\
+} while (0)
+
+#define TAILQ_INSERT_BEFORE(listelm, elm, field) do {			\
+	(elm)->field.tqe_prev = (listelm)->field.tqe_prev;		\
+	(elm)->field.tqe_next = (listelm);				\
+	*(listelm)->field.tqe_prev = (elm);				\
+	(listelm)->field.tqe_prev = &(elm)->field.tqe_next;		\
 } while (0)
 
 #define TAILQ_REMOVE(head, elm, field) do {				\

@@ -7,6 +7,7 @@
 #define GSEL_UCODE	(0x18 | 3)
 #define GSEL_UDATA	(0x20 | 3)
 #define GSEL_TSS	0x28
+#define GSEL_KPCPU	0x30		/* %fs in the kernel: this CPU's struct globaldata */
 
 #define PSL_IF		0x00000200	/* interrupts enabled */
 #define PSL_USER	(PSL_IF | 0x2)	/* eflags for ring 3: IOPL 0, IF set */
@@ -15,6 +16,7 @@
 #include <sys/types.h>
 void	gdt_init(void);
 void	tss_set_kstack(uint32_t esp0);
+void	gdt_set_percpu(int cpu, void *base, uint32_t size);
 #endif
 
 #endif

@@ -1,0 +1,70 @@
+/*
+ * The periodic tick: the PIT (8254) channel 0 at HZ, on IRQ 0. The interrupt itself only
+ * counts; the service (timer messages, user-code preemption) runs at once unless the interrupted
+ * thread is in a critical section, in which case crit_exit runs it.
+ */
+#include <sys/systm.h>
+#include <sys/globaldata.h>
+#include <sys/proc.h>
+#include <sys/thread.h>
+#include <sys/timer.h>
+#include <machine/cpufunc.h>
+#include <machine/trap.h>
+
+#define PIT_HZ		1193182
+#define PIT_CH0		0x40
+#define PIT_MODE	0x43
+
+void	pic_eoi(int irq);
+void	pic_unmask(int irq);
+
+void
+clock_init(void)
+{
+	uint32_t divisor = PIT_HZ / HZ;
+
+	outb(PIT_MODE, 0x34);			/* channel 0, lobyte/hibyte, rate generator */
+	outb(PIT_CH0, divisor & 0xff);
+	outb(PIT_CH0, divisor >> 8);
+	pic_unmask(0);
+}
+
+/* clock_service: serve every tick counted but not yet served. */
+void
+clock_service(void)
+{
+	struct globaldata *gd = mycpu;
+
+	crit_enter();
+	gd->gd_reqflags &= ~RQF_TIMER;
+	while (gd->gd_ticks < gd->gd_hardticks) {
+		gd->gd_ticks++;
+		timer_tick();
+	}
+	crit_exit();
+}
+
+/*
+ * clock_intr: IRQ 0. User code is preempted here: after the service, a thread interrupted in
+ * ring 3 yields to any runnable thread of its priority or above (round robin each tick).
+ */
+void
+clock_intr(struct trapframe *tf)
+{
+	struct globaldata *gd = mycpu;
+	thread_t td = gd->gd_curthread;
+
+	gd->gd_hardticks++;
+	pic_eoi(0);
+	if (td->td_critcount > 0)
+		gd->gd_reqflags |= RQF_TIMER;
+	else
+		clock_service();
+	if (TF_FROM_USER(tf) && lwkt_should_yield(td)) {
+		gd->gd_intr_nesting--;		/* leaving the interrupt part: switching is allowed */
+		sti();
+		lwkt_yield();
+		cli();
+		gd->gd_intr_nesting++;
+	}
+}

@@ -1,0 +1,37 @@
+/*
+ * cpu_switch_to(from, to): save the callee-saved registers and flags of the running thread on
+ * its stack, store its stack pointer in from->td_sp, load to->td_sp, restore and return into
+ * `to`. A new thread's stack is laid out by lwkt_create to return into cpu_thread_start.
+ */
+#define TD_SP	0		/* offsetof(struct thread, td_sp): checked by lwkt_thread.c */
+
+	.text
+	.globl	cpu_switch_to
+	.type	cpu_switch_to, @function
+cpu_switch_to:
+	movl	4(%esp), %eax		/* from */
+	movl	8(%esp), %edx		/* to */
+	pushl	%ebp
+	pushl	%ebx
+	pushl	%esi
+	pushl	%edi
+	pushfl
+	movl	%esp, TD_SP(%eax)
+	movl	TD_SP(%edx), %esp
+	popfl
+	popl	%edi
+	popl	%esi
+	popl	%ebx
+	popl	%ebp
+	ret
+	.size	cpu_switch_to, . - cpu_switch_to
+
+	/* A new thread's first return lands here, with its struct thread in %ebx. */
+	.globl	cpu_thread_start
+	.type	cpu_thread_start, @function
+cpu_thread_start:
+	xorl	%ebp, %ebp		/* the end of this thread's backtraces */
+	pushl	%ebx
+	call	lwkt_thread_entry
+	ud2				/* lwkt_thread_entry never returns */
+	.size	cpu_thread_start, . - cpu_thread_start

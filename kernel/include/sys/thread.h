@@ -1,0 +1,93 @@
+/*
+ * LWKT threads: the kernel's only unit of execution. A thread belongs to one CPU and never
+ * moves implicitly; it runs until it blocks, yields or exits (kernel code is not preempted),
+ * while user code running on a thread is preempted by the timer. Priorities: 0 (idle) to 31;
+ * the highest runnable priority runs, round-robin among equals.
+ */
+#ifndef _SYS_THREAD_H_
+#define _SYS_THREAD_H_
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/msgport.h>
+
+struct globaldata;
+struct proc;
+struct lwkt_token;
+
+#define TDPRI_IDLE	0	/* the idle thread only */
+#define TDPRI_USER	8	/* threads running user processes */
+#define TDPRI_KERN	16	/* ordinary kernel threads */
+#define TDPRI_TIMER	24	/* the timer service */
+#define TDPRI_MAX	31
+#define TDPRI_COUNT	32
+
+#define TD_KSTACK_SIZE	4096	/* one page; a canary at the bottom catches overflow */
+#define TD_TOKENS_MAX	8	/* tokens one thread may hold at once */
+#define TD_NAME_MAX	24
+
+/* td_state: where a thread is in its life. */
+enum td_state {
+	TDS_RUNNABLE,		/* on its CPU's run queue (or running) */
+	TDS_BLOCKED,		/* off the run queue, waiting (td_wmesg says for what) */
+	TDS_EXITED,		/* done; its stack is freed by the next thread to run */
+};
+
+struct thread {
+	uint32_t	td_sp;		/* saved stack pointer while switched out (first: swtch.S) */
+	TAILQ_ENTRY(thread) td_threadq;	/* link on a run queue */
+	TAILQ_ENTRY(thread) td_allq;	/* link on its CPU's list of all threads */
+	struct globaldata *td_gd;	/* the CPU it belongs to */
+	char		td_name[TD_NAME_MAX];
+	enum td_state	td_state;
+	int		td_pri;		/* 0..31, higher runs first */
+	int		td_critcount;	/* critical-section nesting */
+	int		td_flags;	/* TDF_ */
+	void		*td_kstack;	/* TD_KSTACK_SIZE bytes */
+	void		(*td_func)(void *);	/* what the thread runs, with td_arg */
+	void		*td_arg;
+	struct lwkt_port td_msgport;	/* the thread's own port */
+	const char	*td_wmesg;	/* why it is blocked (for inspection) */
+	const void	*td_wchan;	/* on what */
+	struct lwkt_token *td_toks[TD_TOKENS_MAX]; /* tokens held (released while switched out) */
+	int		td_toks_count;
+	struct proc	*td_proc;	/* the process whose user code it runs, or NULL */
+	uint64_t	td_switches;	/* times switched in */
+};
+typedef struct thread *thread_t;
+
+#define TDF_NOSTART	0x0001	/* lwkt_create: do not schedule the new thread yet */
+#define TDF_IDLE	0x0002	/* the CPU's idle thread */
+#define TDF_STATIC	0x0004	/* not allocated by lwkt_create: never freed */
+
+/* kern/lwkt_thread.c */
+int	lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,
+	    const char *name);
+__attribute__((noreturn)) void lwkt_exit(void);
+void	lwkt_switch(void);
+void	lwkt_yield(void);
+void	lwkt_schedule(thread_t td);
+void	lwkt_deschedule(thread_t td);
+void	lwkt_block(const char *wmesg, const void *wchan);
+void	lwkt_setpri(thread_t td, int pri);
+bool	lwkt_runnable_above(int pri);
+bool	lwkt_should_yield(thread_t td);
+void	lwkt_init(void);
+__attribute__((noreturn)) void lwkt_idle_loop(void);
+void	crit_enter(void);
+void	crit_exit(void);
+
+/* Statistics, for tests and the inspector. */
+struct lwkt_stats {
+	uint32_t	threads;	/* alive now, idle thread included */
+	uint64_t	created;
+	uint64_t	exited;
+	uint64_t	switches;
+};
+extern struct lwkt_stats lwkt_stats;
+
+/* arch/i386/swtch.S */
+void	cpu_switch_to(thread_t from, thread_t to);
+void	cpu_thread_start(void);
+
+#endif

@@ -1,0 +1,423 @@
+/*
+ * LWKT messages and ports (sys/msgport.h), compiled into the kernel and into libcr alike.
+ * Everything that differs between the two sides (who is running, how a thread blocks and is
+ * woken, critical sections) goes through the seam in sys/msgport_sys.h.
+ *
+ * Waiting: a thread that must wait (for a message on a port, or for one message to complete)
+ * puts a msgport_waiter record, on its own stack, on the port's mp_waitq and blocks; whoever
+ * queues or completes what it waits for wakes it. All of it happens inside a critical section,
+ * so no wakeup falls between publishing the wait and blocking.
+ */
+#include <sys/errno.h>
+#include <sys/msgport.h>
+#include <sys/msgport_sys.h>
+
+struct lwkt_msgstats lwkt_msgstats;
+
+/* -- waiting and waking -------------------------------------------------------------------- */
+
+/* wake: wake the first waiter on chan (all of them if all is set). Inside a critical section. */
+static void
+wake(lwkt_port_t port, const void *chan, bool all)
+{
+	struct msgport_waiter *w;
+
+	TAILQ_FOREACH(w, &port->mp_waitq, w_link) {
+		if (w->w_chan != chan || w->w_woken)
+			continue;
+		w->w_woken = 1;
+		msgport_wakeup(w->w_td);
+		if (!all)
+			return;
+	}
+}
+
+/*
+ * sleep_on: block the caller until woken for chan. Inside a critical section. The waiter record
+ * lives on the caller's stack and leaves the queue before this returns; gcc cannot see that.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+static void
+sleep_on(lwkt_port_t port, const void *chan, const char *wmesg)
+{
+	struct msgport_waiter w = { .w_td = msgport_curthread(), .w_chan = chan, .w_woken = 0 };
+
+	TAILQ_INSERT_TAIL(&port->mp_waitq, &w, w_link);
+	while (!w.w_woken)
+		msgport_block(wmesg, chan);
+	TAILQ_REMOVE(&port->mp_waitq, &w, w_link);
+}
+#pragma GCC diagnostic pop
+
+/* -- the generic queueing port: thread ports and spin ports ---------------------------------- */
+
+static int
+queue_putport(lwkt_port_t port, lwkt_msg_t msg)
+{
+	msgport_crit_enter();
+	msg->ms_flags |= MSGF_QUEUED;
+	TAILQ_INSERT_TAIL(&port->mp_msgq, msg, ms_node);
+	wake(port, port, false);
+	msgport_crit_exit();
+	return EASYNC;
+}
+
+/* take: dequeue the first message of a non-empty port. Inside a critical section. */
+static lwkt_msg_t
+take(lwkt_port_t port)
+{
+	lwkt_msg_t msg = TAILQ_FIRST(&port->mp_msgq);
+
+	TAILQ_REMOVE(&port->mp_msgq, msg, ms_node);
+	msg->ms_flags &= ~MSGF_QUEUED;
+	return msg;
+}
+
+static void *
+queue_waitport(lwkt_port_t port, int flags)
+{
+	lwkt_msg_t msg;
+
+	(void)flags;
+	if ((port->mp_flags & MSGPORTF_THREAD) && port->mp_td != msgport_curthread())
+		msgport_panic("lwkt_waitport: only the owner may wait on a thread port", port);
+	msgport_crit_enter();
+	while (TAILQ_EMPTY(&port->mp_msgq))
+		sleep_on(port, port, "waitport");
+	msg = take(port);
+	msgport_crit_exit();
+	return msg;
+}
+
+/*
+ * queue_replyport: a synchronous sender is waiting on the message itself: mark it done and wake
+ * it. Otherwise the reply is queued on the port, for lwkt_waitmsg or lwkt_waitport to take.
+ */
+static void
+queue_replyport(lwkt_port_t port, lwkt_msg_t msg)
+{
+	msgport_crit_enter();
+	if (msg->ms_flags & MSGF_SYNC) {
+		msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	} else {
+		msg->ms_flags |= MSGF_DONE | MSGF_REPLY | MSGF_QUEUED;
+		TAILQ_INSERT_TAIL(&port->mp_msgq, msg, ms_node);
+		wake(port, port, false);
+	}
+	wake(port, msg, true);
+	msgport_crit_exit();
+}
+
+/* queue_waitmsg: wait until msg is DONE; an asynchronous reply is taken off the port. */
+static int
+queue_waitmsg(lwkt_msg_t msg, int flags)
+{
+	lwkt_port_t port = msg->ms_reply_port;
+
+	(void)flags;
+	msgport_crit_enter();
+	while ((msg->ms_flags & MSGF_DONE) == 0)
+		sleep_on(port, msg, "waitmsg");
+	if (msg->ms_flags & MSGF_QUEUED) {
+		TAILQ_REMOVE(&port->mp_msgq, msg, ms_node);
+		msg->ms_flags &= ~MSGF_QUEUED;
+	}
+	msgport_crit_exit();
+	return msg->ms_error;
+}
+
+static int
+queue_dropmsg(lwkt_port_t port, lwkt_msg_t msg)
+{
+	int error = ENOENT;
+
+	msgport_crit_enter();
+	if ((msg->ms_flags & (MSGF_QUEUED | MSGF_DONE)) == MSGF_QUEUED && msg->ms_target_port == port) {
+		TAILQ_REMOVE(&port->mp_msgq, msg, ms_node);
+		msg->ms_flags &= ~MSGF_QUEUED;
+		error = 0;
+	}
+	msgport_crit_exit();
+	return error;
+}
+
+static void
+port_init(lwkt_port_t port)
+{
+	TAILQ_INIT(&port->mp_msgq);
+	TAILQ_INIT(&port->mp_waitq);
+	port->mp_flags = 0;
+	port->mp_td = NULL;
+	port->mp_putport = queue_putport;
+	port->mp_waitport = queue_waitport;
+	port->mp_waitmsg = queue_waitmsg;
+	port->mp_replyport = queue_replyport;
+	port->mp_dropmsg = queue_dropmsg;
+	port->mp_arg = NULL;
+}
+
+/* lwkt_initport_thread: a thread's own port; only td may wait on it. */
+void
+lwkt_initport_thread(lwkt_port_t port, struct thread *td)
+{
+	port_init(port);
+	port->mp_flags = MSGPORTF_THREAD;
+	port->mp_td = td;
+}
+
+/* lwkt_initport_spin: a port any number of threads may wait on; each message goes to one. */
+void
+lwkt_initport_spin(lwkt_port_t port)
+{
+	port_init(port);
+}
+
+/* -- reply-only, put-only and panic ports ---------------------------------------------------- */
+
+static void
+replyonly_replyport(lwkt_port_t port, lwkt_msg_t msg)
+{
+	msgport_crit_enter();
+	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	wake(port, msg, true);
+	msgport_crit_exit();
+}
+
+static void *
+no_waitport(lwkt_port_t port, int flags)
+{
+	(void)flags;
+	msgport_panic("lwkt_waitport on a port that never queues", port);
+}
+
+static int
+no_putport(lwkt_port_t port, lwkt_msg_t msg)
+{
+	(void)msg;
+	msgport_panic("a message sent to a port that takes none", port);
+}
+
+/* lwkt_initport_replyonly: replies mark the message DONE and nothing is queued (poll or waitmsg). */
+void
+lwkt_initport_replyonly(lwkt_port_t port)
+{
+	port_init(port);
+	port->mp_putport = no_putport;
+	port->mp_waitport = no_waitport;
+	port->mp_replyport = replyonly_replyport;
+}
+
+/* lwkt_initport_putonly: a put calls putfn, which answers or returns EASYNC and replies later. */
+void
+lwkt_initport_putonly(lwkt_port_t port, int (*putfn)(lwkt_port_t, lwkt_msg_t))
+{
+	port_init(port);
+	port->mp_putport = putfn;
+	port->mp_waitport = no_waitport;
+}
+
+static void
+panic_replyport(lwkt_port_t port, lwkt_msg_t msg)
+{
+	(void)msg;
+	msgport_panic("a reply sent to a panic port", port);
+}
+
+/* lwkt_initport_panic: a port nothing may use; for messages that must never be replied. */
+void
+lwkt_initport_panic(lwkt_port_t port)
+{
+	port_init(port);
+	port->mp_putport = no_putport;
+	port->mp_waitport = no_waitport;
+	port->mp_replyport = panic_replyport;
+}
+
+/* -- the message API --------------------------------------------------------------------------- */
+
+/* lwkt_initmsg: a message is DONE until it is sent; replies go to rport. */
+void
+lwkt_initmsg(lwkt_msg_t msg, lwkt_port_t rport, uint32_t flags)
+{
+	msg->ms_target_port = NULL;
+	msg->ms_reply_port = rport;
+	msg->ms_abortfn = NULL;
+	msg->ms_flags = flags | MSGF_DONE;
+	msg->ms_error = 0;
+	msg->ms_result = 0;
+}
+
+/* lwkt_initmsg_abortable: the same, for a target that can finish early through abortfn. */
+void
+lwkt_initmsg_abortable(lwkt_msg_t msg, lwkt_port_t rport, uint32_t flags,
+    void (*abortfn)(lwkt_msg_t))
+{
+	lwkt_initmsg(msg, rport, flags | MSGF_ABORTABLE);
+	msg->ms_abortfn = abortfn;
+}
+
+/* begin: mark msg in flight and hand it to port; returns the put's answer. */
+static int
+begin(lwkt_port_t port, lwkt_msg_t msg, uint32_t set)
+{
+	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) != MSGF_DONE)
+		msgport_panic("sending a message that is already in flight", msg);
+	msg->ms_flags &= ~(MSGF_DONE | MSGF_REPLY | MSGF_SYNC | MSGF_ABORTED);
+	msg->ms_flags |= set;
+	msg->ms_target_port = port;
+	lwkt_msgstats.sends++;
+	return port->mp_putport(port, msg);
+}
+
+/*
+ * lwkt_sendmsg: send without waiting. An answer the target gave at once is replied to the reply
+ * port right away, so the sender always collects results the same way.
+ */
+void
+lwkt_sendmsg(lwkt_port_t port, lwkt_msg_t msg)
+{
+	int error = begin(port, msg, 0);
+
+	if (error != EASYNC)
+		lwkt_replymsg(msg, error);
+}
+
+/* lwkt_domsg: send and wait; blocks only when the target queued the message (EASYNC). */
+int
+lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
+{
+	int error = begin(port, msg, MSGF_SYNC);
+
+	if (error == EASYNC)
+		return lwkt_waitmsg(msg, flags);
+	msg->ms_error = error;
+	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	return error;
+}
+
+/* lwkt_forwardmsg: pass a received message on to another port; its reply port is unchanged. */
+int
+lwkt_forwardmsg(lwkt_port_t port, lwkt_msg_t msg)
+{
+	int error;
+
+	if (msg->ms_flags & (MSGF_DONE | MSGF_QUEUED))
+		msgport_panic("forwarding a message that is not held by its receiver", msg);
+	msg->ms_target_port = port;
+	lwkt_msgstats.sends++;
+	error = port->mp_putport(port, msg);
+	if (error != EASYNC)
+		lwkt_replymsg(msg, error);
+	return error;
+}
+
+/*
+ * lwkt_replymsg: complete a message with error. A message completes exactly once: a second
+ * reply is refused, counted and reported, and the first answer stands.
+ */
+void
+lwkt_replymsg(lwkt_msg_t msg, int error)
+{
+	lwkt_port_t port = msg->ms_reply_port;
+
+	msgport_crit_enter();
+	if (msg->ms_flags & MSGF_DONE) {
+		lwkt_msgstats.double_replies++;
+		msgport_crit_exit();
+		msgport_warn("lwkt_replymsg: message already completed; second reply refused", msg);
+		return;
+	}
+	msg->ms_error = error;
+	lwkt_msgstats.replies++;
+	if (port == NULL)
+		msg->ms_flags |= MSGF_DONE | MSGF_REPLY;	/* nobody to tell: just complete */
+	else
+		port->mp_replyport(port, msg);
+	msgport_crit_exit();
+}
+
+/* lwkt_waitmsg: wait for msg to complete and return its error (taking it off its reply port). */
+int
+lwkt_waitmsg(lwkt_msg_t msg, int flags)
+{
+	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == MSGF_DONE)
+		return msg->ms_error;		/* completed synchronously, or already collected */
+	return msg->ms_reply_port->mp_waitmsg(msg, flags);
+}
+
+/* lwkt_waitport: the next message on port (a request or a reply), waiting for one if need be. */
+void *
+lwkt_waitport(lwkt_port_t port, int flags)
+{
+	return port->mp_waitport(port, flags);
+}
+
+/* lwkt_getport: the next message on port, or NULL at once when there is none. */
+void *
+lwkt_getport(lwkt_port_t port)
+{
+	lwkt_msg_t msg = NULL;
+
+	msgport_crit_enter();
+	if (!TAILQ_EMPTY(&port->mp_msgq))
+		msg = take(port);
+	msgport_crit_exit();
+	return msg;
+}
+
+/*
+ * lwkt_checkmsg: has msg completed? If so and its reply sits on the reply port, take it off.
+ * Returns 1 when complete, 0 while in flight.
+ */
+int
+lwkt_checkmsg(lwkt_msg_t msg)
+{
+	int done;
+
+	msgport_crit_enter();
+	done = (msg->ms_flags & MSGF_DONE) != 0;
+	if (done && (msg->ms_flags & MSGF_QUEUED)) {
+		TAILQ_REMOVE(&msg->ms_reply_port->mp_msgq, msg, ms_node);
+		msg->ms_flags &= ~MSGF_QUEUED;
+	}
+	msgport_crit_exit();
+	return done;
+}
+
+/*
+ * lwkt_abortmsg: ask for msg to finish early. Still queued at its target (not yet received): it
+ * is taken back and replied with ECANCELED. Received by an abortable target: its abort function
+ * finishes it early (and replies). Otherwise the target completes it normally; MSGF_ABORTED
+ * tells the target it may stop. Either way the message completes exactly once.
+ */
+void
+lwkt_abortmsg(lwkt_msg_t msg)
+{
+	msgport_crit_enter();
+	if ((msg->ms_flags & (MSGF_DONE | MSGF_ABORTED)) == 0) {
+		msg->ms_flags |= MSGF_ABORTED;
+		lwkt_msgstats.aborts++;
+		if ((msg->ms_flags & MSGF_QUEUED) && msg->ms_target_port != NULL &&
+		    msg->ms_target_port->mp_dropmsg(msg->ms_target_port, msg) == 0)
+			lwkt_replymsg(msg, ECANCELED);
+		else if ((msg->ms_flags & MSGF_ABORTABLE) && msg->ms_abortfn != NULL)
+			msg->ms_abortfn(msg);
+	}
+	msgport_crit_exit();
+}
+
+/* lwkt_dropmsg: take a message that was not yet received off its target port, without a reply. */
+int
+lwkt_dropmsg(lwkt_msg_t msg)
+{
+	lwkt_port_t port = msg->ms_target_port;
+	int error;
+
+	if (port == NULL)
+		return ENOENT;
+	error = port->mp_dropmsg(port, msg);
+	if (error == 0)
+		lwkt_msgstats.drops++;
+	return error;
+}

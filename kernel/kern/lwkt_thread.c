@@ -1,0 +1,399 @@
+/*
+ * LWKT threads and the per-CPU scheduler (sys/thread.h, sys/globaldata.h).
+ *
+ * Each CPU has 32 run queues, one per priority, and a bitmask of the non-empty ones; the running
+ * thread stays on its queue while it runs. lwkt_switch picks the highest-priority thread whose
+ * tokens it can (re)acquire, round-robin among equals, or the idle thread.
+ *
+ * Critical sections (crit_enter/crit_exit) are per thread. They do not mask interrupts: the timer
+ * interrupt always counts the tick, but when it lands inside a critical section its service
+ * (waking sleepers, replying timer messages) is deferred until the section ends. So code inside
+ * a critical section is never interleaved with scheduler or port work from an interrupt.
+ */
+#include <sys/systm.h>
+#include <sys/errno.h>
+#include <sys/globaldata.h>
+#include <sys/malloc.h>
+#include <sys/proc.h>
+#include <sys/thread.h>
+#include <sys/timer.h>
+#include <sys/token.h>
+#include <string.h>
+#include <machine/cpufunc.h>
+#include <machine/segments.h>
+#include <vm/vm.h>
+
+#define STACK_CANARY	0x5afe57acu
+
+_Static_assert(__builtin_offsetof(struct thread, td_sp) == 0, "swtch.S hard-codes TD_SP");
+_Static_assert(__builtin_offsetof(struct globaldata, gd_curthread) == GD_CURTHREAD_OFFSET, "curthread");
+
+struct globaldata cpu0_globaldata;
+struct lwkt_stats lwkt_stats;
+static struct thread thread0;		/* the boot context: kmain runs as this thread */
+
+void	lwkt_thread_entry(thread_t td);
+static void lwkt_reap(struct globaldata *gd);
+
+static void
+runq_insert(struct globaldata *gd, thread_t td)
+{
+	TAILQ_INSERT_TAIL(&gd->gd_tdrunq[td->td_pri], td, td_threadq);
+	gd->gd_runqmask |= 1u << td->td_pri;
+}
+
+static void
+runq_remove(struct globaldata *gd, thread_t td)
+{
+	TAILQ_REMOVE(&gd->gd_tdrunq[td->td_pri], td, td_threadq);
+	if (TAILQ_EMPTY(&gd->gd_tdrunq[td->td_pri]))
+		gd->gd_runqmask &= ~(1u << td->td_pri);
+}
+
+void
+crit_enter(void)
+{
+	curthread->td_critcount++;
+	__asm__ volatile("" ::: "memory");
+}
+
+/* crit_exit: leave the section; run the timer service an interrupt deferred meanwhile. */
+void
+crit_exit(void)
+{
+	thread_t td = curthread;
+
+	__asm__ volatile("" ::: "memory");
+	KASSERT(td->td_critcount > 0, "crit_exit without crit_enter");
+	if (--td->td_critcount == 0 && (td->td_gd->gd_reqflags & RQF_TIMER) &&
+	    td->td_gd->gd_intr_nesting == 0)
+		clock_service();
+}
+
+/* lwkt_thread_entry: a new thread's first C code (from cpu_thread_start). */
+void
+lwkt_thread_entry(thread_t td)
+{
+	lwkt_reap(td->td_gd);
+	crit_exit();			/* lwkt_create left the new thread inside one */
+	sti();
+	td->td_func(td->td_arg);
+	lwkt_exit();
+}
+
+/* thread_setup: the fields every thread starts with. */
+static void
+thread_setup(thread_t td, const char *name, int pri, int flags)
+{
+	struct globaldata *gd = &cpu0_globaldata;
+
+	td->td_gd = gd;
+	strlcpy(td->td_name, name, sizeof(td->td_name));
+	td->td_pri = pri;
+	td->td_flags = flags;
+	td->td_state = TDS_BLOCKED;
+	lwkt_initport_thread(&td->td_msgport, td);
+	TAILQ_INSERT_TAIL(&gd->gd_tdallq, td, td_allq);
+	lwkt_stats.threads++;
+	lwkt_stats.created++;
+}
+
+/*
+ * lwkt_create: a new thread on this CPU running func(arg) at priority pri. It is runnable at
+ * once unless flags has TDF_NOSTART. Returns 0, EINVAL for a bad priority, or ENOMEM.
+ */
+int
+lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags, const char *name)
+{
+	thread_t td;
+	uint32_t *sp;
+
+	if (pri <= TDPRI_IDLE || pri > TDPRI_MAX)
+		return EINVAL;
+	td = kzalloc(sizeof(*td));
+	if (td == NULL)
+		return ENOMEM;
+	td->td_kstack = vm_page_alloc();
+	if (td->td_kstack == NULL) {
+		kfree(td);
+		return ENOMEM;
+	}
+	*(uint32_t *)td->td_kstack = STACK_CANARY;
+	td->td_func = func;
+	td->td_arg = arg;
+	td->td_critcount = 1;		/* cpu_switch_to returns into lwkt_switch's section */
+	/* What cpu_switch_to pops: eflags, edi, esi, ebx (= td), ebp, then the return address. */
+	sp = (uint32_t *)((char *)td->td_kstack + TD_KSTACK_SIZE);
+	*--sp = 0;				/* a fake return address for cpu_thread_start */
+	*--sp = (uint32_t)cpu_thread_start;
+	*--sp = 0;				/* ebp */
+	*--sp = (uint32_t)td;			/* ebx */
+	*--sp = 0;				/* esi */
+	*--sp = 0;				/* edi */
+	*--sp = 0x2;				/* eflags: interrupts off until lwkt_thread_entry */
+	td->td_sp = (uint32_t)sp;
+	crit_enter();
+	thread_setup(td, name, pri, flags & ~TDF_STATIC);
+	if ((flags & TDF_NOSTART) == 0)
+		lwkt_schedule(td);
+	crit_exit();
+	if (tdp != NULL)
+		*tdp = td;
+	return 0;
+}
+
+/* lwkt_schedule: make td runnable; note a reschedule if it outranks the running thread. */
+void
+lwkt_schedule(thread_t td)
+{
+	crit_enter();
+	if (td->td_state == TDS_BLOCKED && (td->td_flags & TDF_IDLE) == 0) {
+		td->td_state = TDS_RUNNABLE;
+		td->td_wmesg = NULL;
+		td->td_wchan = NULL;
+		runq_insert(td->td_gd, td);
+		if (td->td_pri > curthread->td_pri)
+			td->td_gd->gd_reqflags |= RQF_RESCHED;
+	}
+	crit_exit();
+}
+
+/* lwkt_deschedule: take td off the run queue; it runs again only after lwkt_schedule. */
+void
+lwkt_deschedule(thread_t td)
+{
+	crit_enter();
+	if (td->td_state == TDS_RUNNABLE) {
+		runq_remove(td->td_gd, td);
+		td->td_state = TDS_BLOCKED;
+	}
+	crit_exit();
+}
+
+/*
+ * lwkt_block: the calling thread stops until someone lwkt_schedule()s it. Call it inside a
+ * critical section after publishing how to be woken, so no wakeup is lost in between.
+ */
+void
+lwkt_block(const char *wmesg, const void *wchan)
+{
+	thread_t td = curthread;
+
+	KASSERT(td->td_critcount > 0, "lwkt_block outside a critical section");
+	lwkt_deschedule(td);
+	td->td_wmesg = wmesg;
+	td->td_wchan = wchan;
+	lwkt_switch();
+}
+
+/* pick: the next thread to run, or the idle thread. Tokens of the choice are acquired. */
+static thread_t
+pick(struct globaldata *gd)
+{
+	uint32_t mask = gd->gd_runqmask;
+
+	while (mask != 0) {
+		int pri = 31 - __builtin_clz(mask);
+		thread_t td;
+		TAILQ_FOREACH(td, &gd->gd_tdrunq[pri], td_threadq)
+			if (lwkt_token_acquire_all(td))
+				return td;
+		mask &= ~(1u << pri);
+	}
+	return &gd->gd_idlethread;
+}
+
+/* switch_in_process: the MMU and TSS state a thread running user code needs. */
+static void
+switch_in_process(thread_t td)
+{
+	if (td->td_proc == NULL)
+		return;
+	tss_set_kstack((uint32_t)td->td_kstack + TD_KSTACK_SIZE);
+	if (rcr3() != (uint32_t)td->td_proc->p_pmap.pm_pdir)
+		pmap_activate(&td->td_proc->p_pmap);
+}
+
+/*
+ * lwkt_switch: give the CPU to the best runnable thread (maybe the caller again). The caller's
+ * tokens are released now and reacquired before it runs again.
+ */
+void
+lwkt_switch(void)
+{
+	struct globaldata *gd = mycpu;
+	thread_t td = gd->gd_curthread, ntd;
+
+	KASSERT(gd->gd_intr_nesting == 0, "lwkt_switch inside an interrupt handler");
+	crit_enter();
+	if (td->td_kstack != NULL && *(uint32_t *)td->td_kstack != STACK_CANARY)
+		panic("thread %s overflowed its kernel stack", td->td_name);
+	lwkt_token_release_all(td);
+	gd->gd_reqflags &= ~RQF_RESCHED;
+	ntd = pick(gd);
+	if (ntd != td) {
+		lwkt_stats.switches++;
+		ntd->td_switches++;
+		switch_in_process(ntd);
+		gd->gd_curthread = ntd;
+		cpu_switch_to(td, ntd);
+		/* td runs again here; its tokens were acquired by pick(). */
+		lwkt_reap(gd);
+	}
+	crit_exit();
+}
+
+/* lwkt_yield: let runnable threads of the same or a higher priority run first. */
+void
+lwkt_yield(void)
+{
+	thread_t td = curthread;
+
+	crit_enter();
+	if (td->td_state == TDS_RUNNABLE) {
+		runq_remove(td->td_gd, td);
+		runq_insert(td->td_gd, td);
+	}
+	lwkt_switch();
+	crit_exit();
+}
+
+/* lwkt_runnable_above: is a thread of priority > pri runnable? */
+bool
+lwkt_runnable_above(int pri)
+{
+	uint32_t mask = mycpu->gd_runqmask;
+
+	if (pri >= TDPRI_MAX)
+		return false;
+	return (mask >> (pri + 1)) != 0;
+}
+
+/* lwkt_should_yield: would another runnable thread of td's priority or above run after a yield? */
+bool
+lwkt_should_yield(thread_t td)
+{
+	thread_t first = TAILQ_FIRST(&td->td_gd->gd_tdrunq[td->td_pri]);
+
+	if (lwkt_runnable_above(td->td_pri))
+		return true;
+	return first != NULL && (first != td || TAILQ_NEXT(first, td_threadq) != NULL);
+}
+
+void
+lwkt_setpri(thread_t td, int pri)
+{
+	KASSERT(pri > TDPRI_IDLE && pri <= TDPRI_MAX, "lwkt_setpri: bad priority");
+	crit_enter();
+	if (td->td_state == TDS_RUNNABLE) {
+		runq_remove(td->td_gd, td);
+		td->td_pri = pri;
+		runq_insert(td->td_gd, td);
+	} else {
+		td->td_pri = pri;
+	}
+	crit_exit();
+}
+
+/* lwkt_reap: free the stack of a thread that exited, now that nobody runs on it. */
+static void
+lwkt_reap(struct globaldata *gd)
+{
+	thread_t td = gd->gd_freetd;
+
+	if (td == NULL || td == gd->gd_curthread)
+		return;
+	gd->gd_freetd = NULL;
+	vm_page_free(td->td_kstack);
+	kfree(td);
+}
+
+/* lwkt_exit: end the calling thread. Its stack is freed by the next thread that runs. */
+void
+lwkt_exit(void)
+{
+	thread_t td = curthread;
+	struct globaldata *gd = td->td_gd;
+
+	KASSERT((td->td_flags & (TDF_IDLE | TDF_STATIC)) == 0, "a static thread cannot exit");
+	crit_enter();
+	KASSERT(td->td_toks_count == 0, "thread exits holding tokens");
+	lwkt_deschedule(td);
+	td->td_state = TDS_EXITED;
+	TAILQ_REMOVE(&gd->gd_tdallq, td, td_allq);
+	lwkt_stats.threads--;
+	lwkt_stats.exited++;
+	lwkt_reap(gd);			/* at most one exited thread waits to be freed */
+	gd->gd_freetd = td;
+	lwkt_switch();
+	panic("lwkt_exit: an exited thread ran again");
+}
+
+/* lwkt_idle_loop: run when nothing else can; sleep until an interrupt. */
+void
+lwkt_idle_loop(void)
+{
+	struct globaldata *gd = mycpu;
+
+	for (;;) {
+		cli();
+		if (gd->gd_runqmask == 0 && (gd->gd_reqflags & RQF_TIMER) == 0)
+			__asm__ volatile("sti; hlt" ::: "memory");	/* no wakeup slips between */
+		else
+			sti();
+		if (gd->gd_reqflags & RQF_TIMER) {
+			crit_enter();
+			crit_exit();		/* runs the deferred timer service */
+		}
+		lwkt_switch();
+	}
+}
+
+static void
+idle_main(void *arg)
+{
+	(void)arg;
+	lwkt_idle_loop();
+}
+
+/*
+ * lwkt_init: make the boot context thread0 of CPU 0, create the idle thread, and point %fs at
+ * CPU 0's globaldata. Interrupts stay off until the caller enables them.
+ */
+void
+lwkt_init(void)
+{
+	struct globaldata *gd = &cpu0_globaldata;
+	extern char boot_stack[];
+
+	gd->gd_self = gd;
+	gd->gd_cpuid = 0;
+	for (int i = 0; i < TDPRI_COUNT; i++)
+		TAILQ_INIT(&gd->gd_tdrunq[i]);
+	TAILQ_INIT(&gd->gd_tdallq);
+	gdt_set_percpu(0, gd, sizeof(*gd));
+	gd->gd_curthread = &thread0;
+
+	thread0.td_kstack = boot_stack;
+	*(uint32_t *)boot_stack = STACK_CANARY;
+	thread_setup(&thread0, "thread0", TDPRI_KERN, TDF_STATIC);
+	thread0.td_state = TDS_RUNNABLE;
+	runq_insert(gd, &thread0);
+
+	thread_t idle = &gd->gd_idlethread;
+	idle->td_kstack = vm_page_alloc();
+	KASSERT(idle->td_kstack != NULL, "no page for the idle thread's stack");
+	*(uint32_t *)idle->td_kstack = STACK_CANARY;
+	uint32_t *sp = (uint32_t *)((char *)idle->td_kstack + TD_KSTACK_SIZE);
+	*--sp = 0;
+	*--sp = (uint32_t)cpu_thread_start;
+	*--sp = 0;
+	*--sp = (uint32_t)idle;
+	*--sp = 0;
+	*--sp = 0;
+	*--sp = 0x2;
+	idle->td_sp = (uint32_t)sp;
+	idle->td_func = idle_main;
+	idle->td_critcount = 1;
+	thread_setup(idle, "idle", TDPRI_IDLE, TDF_IDLE | TDF_STATIC);
+}
