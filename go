@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 # Debian packages: the QEMU for i386 guests, gcc with 32-bit support, binutils, gdb for `invoke gdb`.
-packages=(qemu-system-x86 gcc gcc-multilib binutils gdb)
+packages=(qemu-system-x86 qemu-system-data gcc gcc-multilib binutils gdb)
 
 missing=()
 for pkg in "${packages[@]}"; do

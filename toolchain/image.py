@@ -35,6 +35,7 @@ class Image:
     cpus: int = 1
     deterministic: bool = False
     timeout: float = 60
+    firmware: str = "qboot"
     extra_cmdline: list[str] = field(default_factory=list)
 
     @property
@@ -65,7 +66,7 @@ class Image:
         kernel = outputs.kernel if outputs else BUILD / "kernel" / "kernel.elf"
         cfg = MachineConfig(kernel=kernel, initrd=self.dir / "initrd.tar",
                             cmdline=" ".join(self.words), memory=self.memory, cpus=self.cpus,
-                            deterministic=self.deterministic)
+                            deterministic=self.deterministic, firmware=self.firmware)
         for k, v in overrides.items():
             setattr(cfg, k, v)
         return cfg
@@ -97,7 +98,8 @@ def load_image(name: str, root: Path = ROOT) -> Image:
         if not isinstance(value, _KEYS[key]):
             raise ImageError(f"{path}: '{key}' must be a {_KEYS[key].__name__}")
     kernel, initrd, qemu = data.get("kernel", {}), data.get("initrd", {}), data.get("qemu", {})
-    qemu_types = {"memory": (str,), "cpus": (int,), "deterministic": (bool,), "timeout": (int, float)}
+    qemu_types = {"memory": (str,), "cpus": (int,), "deterministic": (bool,), "timeout": (int, float),
+                  "firmware": (str,)}
     unknown = set(qemu) - set(qemu_types)
     if unknown:
         raise ImageError(f"{path}: [qemu] has unknown key(s) {sorted(unknown)}")
@@ -110,7 +112,8 @@ def load_image(name: str, root: Path = ROOT) -> Image:
         raise ImageError(f"{path}: [initrd] programs must be a list of program names")
     image = Image(path.stem, path, data.get("description", ""), kernel.get("cmdline", ""), programs,
                   str(qemu.get("memory", "64M")), int(qemu.get("cpus", 1)),
-                  bool(qemu.get("deterministic", False)), float(qemu.get("timeout", 60)))
+                  bool(qemu.get("deterministic", False)), float(qemu.get("timeout", 60)),
+                  qemu.get("firmware", "qboot"))
     missing = [p for p in image.init if p.removeprefix("/bin/") not in programs]
     if missing:
         raise ImageError(f"{path}: [kernel] cmdline runs {missing} but [initrd] programs does not list them")

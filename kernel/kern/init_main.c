@@ -6,6 +6,7 @@
  */
 #include <sys/systm.h>
 #include <sys/initrd.h>
+#include <sys/kbench.h>
 #include <sys/ktest.h>
 #include <sys/proc.h>
 #include <sys/errno.h>
@@ -110,7 +111,7 @@ count_programs(const char *list)
 void
 kmain(uint32_t magic, const struct multiboot_info *mbi)
 {
-	static char ktest_glob[128], programs[256], utest_glob[128];
+	static char ktest_glob[128], programs[256], utest_glob[128], kbench_glob[128];
 
 	serial_init();
 	gdt_init();
@@ -147,6 +148,10 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 		failed += f;
 	}
 	failed += run_programs(programs, number, ktap, utest_glob[0] ? utest_glob : NULL);
+	if ((v = cmdline_get("kbench")) != NULL) {
+		strlcpy(kbench_glob, v, sizeof(kbench_glob));
+		failed += kbench_run(kbench_glob);
+	}
 	/* In deterministic mode (-icount) the TSC counts guest instructions since reset. */
 	printf("Damselfly: %s, powering off (tsc %llu)\n", failed ? "failures" : "all done",
 	    (unsigned long long)rdtsc());

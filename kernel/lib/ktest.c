@@ -8,6 +8,9 @@
 #include <lib/format.h>
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Called before each result line when a side defines it (the kernel times its first result). */
+void	ktest_result_hook(void) __attribute__((weak));
 int vprintf(const char *fmt, va_list ap);
 
 bool
@@ -101,6 +104,8 @@ run_suite(const struct ktest *begin, const struct ktest *end, const char *suite,
 		struct ktest_ctx ktc = { 0, NULL, indent };
 		t->kt_fn(&ktc);
 		number++;
+		if (ktest_result_hook)
+			ktest_result_hook();
 		if (ktc.kc_skip != NULL)
 			printf("%*sok %d %s # SKIP %s\n", indent, "", number, t->kt_name, ktc.kc_skip);
 		else

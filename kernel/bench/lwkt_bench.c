@@ -1,0 +1,94 @@
+/*
+ * Benchmarks of LWKT: the thread switch and the port round trip, one way, and the instruction
+ * count at the first test result. See sys/kbench.h for how figures are taken.
+ */
+#include <sys/systm.h>
+#include <sys/globaldata.h>
+#include <sys/kbench.h>
+#include <sys/msgport.h>
+#include <sys/thread.h>
+#include <machine/cpufunc.h>
+
+#define ROUNDS	20000
+
+/* yielder: the partner of lwkt.switch: yield back as often as the measuring thread yields. */
+static void
+yielder(void *arg)
+{
+	uint32_t n = (uint32_t)arg;
+
+	for (uint32_t i = 0; i < n; i++)
+		lwkt_yield();
+}
+
+/*
+ * lwkt.switch: two threads of one priority yield to each other; every yield is one switch.
+ * Warm-up rounds first, so the measured ones find caches and run queues in their steady state.
+ */
+KBENCH(lwkt_switch, "lwkt.switch")
+{
+	thread_t td;
+	int pri = curthread->td_pri;
+
+	if (lwkt_create(yielder, (void *)(ROUNDS + 100), &td, pri, 0, "bench-yielder") != 0) {
+		kbench_fail(kb, "no memory for the partner thread");
+		return;
+	}
+	for (int i = 0; i < 100; i++)
+		lwkt_yield();
+	uint64_t t0 = rdtsc();
+	for (uint32_t i = 0; i < ROUNDS; i++)
+		lwkt_yield();
+	uint64_t t1 = rdtsc();
+	lwkt_yield();			/* let the partner finish and exit */
+	/* Each round is two switches: to the partner and back. */
+	kbench_report(kb, 2 * ROUNDS, t1 - t0, kbench_empty_loop(ROUNDS));
+}
+
+/* echo: the partner of lwkt.port.pingpong: reply to every message on its port. */
+static void
+echo(void *arg)
+{
+	uint32_t n = (uint32_t)arg;
+	thread_t td = curthread;
+
+	for (uint32_t i = 0; i < n; i++) {
+		lwkt_msg_t msg = lwkt_waitport(&td->td_msgport, 0);
+		lwkt_replymsg(msg, 0);
+	}
+}
+
+/*
+ * lwkt.port.pingpong: a message sent with lwkt_domsg to another thread's port and replied:
+ * each round trip is two one-way trips (and two switches).
+ */
+KBENCH(lwkt_port_pingpong, "lwkt.port.pingpong")
+{
+	struct lwkt_msg msg;
+	thread_t td;
+	int pri = curthread->td_pri;
+
+	if (lwkt_create(echo, (void *)(ROUNDS + 100), &td, pri, 0, "bench-echo") != 0) {
+		kbench_fail(kb, "no memory for the partner thread");
+		return;
+	}
+	lwkt_initmsg(&msg, &curthread->td_msgport, 0);
+	for (int i = 0; i < 100; i++)
+		lwkt_domsg(&td->td_msgport, &msg, 0);
+	uint64_t t0 = rdtsc();
+	for (uint32_t i = 0; i < ROUNDS; i++)
+		lwkt_domsg(&td->td_msgport, &msg, 0);
+	uint64_t t1 = rdtsc();
+	lwkt_yield();			/* let the partner exit */
+	kbench_report(kb, 2 * ROUNDS, t1 - t0, kbench_empty_loop(ROUNDS));
+}
+
+/* boot.first_result: guest instructions from reset to the first KTAP result line. */
+KBENCH(boot_first_result, "boot.first_result")
+{
+	if (kbench_first_result_tsc == 0) {
+		kbench_fail(kb, "no test result before the benchmarks (put ktap ktest=... on the command line)");
+		return;
+	}
+	kbench_report(kb, 1, kbench_first_result_tsc, 0);
+}
