@@ -82,3 +82,14 @@ def list_tests(c, image="test"):
     """List the guest test cases of an image from its ELF files, without booting."""
     with cli.errors():
         cli.list_tests(image)
+
+
+@task(help={"filter": "only the benchmarks whose name matches this glob (e.g. 'lwkt.*'); "
+                      "replaces the image's kbench= value",
+            "image": "benchmark image in images/ (default: bench; must be deterministic)",
+            "json": "print the results as JSON (stdout) instead of a table"})
+def bench(c, filter="", image="bench", json=False):
+    """Run the in-kernel benchmarks (guest instructions per operation, deterministic) and print them
+    beside their targets and the Linux 6.1 figures of BENCHMARKS.md; writes build/bench/results.json."""
+    with cli.errors():
+        cli.bench(image, filter, json)

@@ -174,3 +174,28 @@ def gdb(name: str, port: int) -> int:
         console.print(f"QEMU is paused with a gdbstub on port {port}; the guest console goes to {m.log_path}.\n"
                       "In gdb: `continue` to run, Ctrl-C to stop, `quit` ends gdb and QEMU.")
         return subprocess.call([gdb_path, "-q", str(outputs.kernel), "-ex", f"target remote 127.0.0.1:{port}"])
+
+
+def bench(name: str = "bench", filter: str = "", as_json: bool = False) -> None:
+    """Build, run an image's benchmarks once, write build/bench/results.json and print the figures
+    (a table beside the targets and Linux 6.1, or with as_json the JSON alone on stdout)."""
+    from . import bench as bench_mod
+    out = Console(stderr=True, highlight=False) if as_json else console
+    with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+        outputs, images = build_all()       # with --json, stdout carries the JSON only
+    img = images.get(name)
+    if img is None:
+        img = image_mod.load_image(name)   # raises ImageError naming the choices
+        image_mod.build_image(img, outputs)
+    what = f"kbench={filter}" if filter else "its kbench= glob"
+    try:
+        with out.status(f"running the benchmarks of image {name} ({what})…"):
+            records = bench_mod.run_bench(img, outputs, bench_mod.RESULTS.parent, filter or None)
+    except bench_mod.BenchError as e:
+        raise Exit(f"error: {e}", code=1) from None
+    path = bench_mod.write_results(records)
+    if as_json:
+        sys.stdout.write(bench_mod.to_json(records))
+    else:
+        console.print(bench_mod.table(records))
+    out.print(f"{len(records)} benchmark(s); results written to {path.relative_to(build_mod.ROOT)}")

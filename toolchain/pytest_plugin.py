@@ -68,8 +68,8 @@ class ImageFile(pytest.File):
             image = load_image(str(self.path))
         except ImageError as e:
             raise self.CollectError(str(e)) from None
-        if not image.ktap:
-            return
+        if not image.ktap or any(w.startswith("kbench=") for w in image.cmdline.split()):
+            return      # not a test image; a kbench= image is a benchmark (`invoke bench`), not tests
         image.extra_cmdline = list(self.config.getoption("guest_cmdline"))
         try:
             outputs = _outputs(self.config)

@@ -3,6 +3,7 @@
 #include <sys/proc.h>
 #include <sys/sysmsg.h>
 #include <sys/thread.h>
+#include <sys/thread2.h>
 
 /*
  * proc_exit: free the address space, reply the exit-wait message with the status, and end the

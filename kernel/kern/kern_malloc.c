@@ -8,6 +8,7 @@
 #include <sys/malloc.h>
 #include <sys/queue.h>
 #include <sys/thread.h>
+#include <sys/thread2.h>
 #include <string.h>
 #include <vm/vm.h>
 

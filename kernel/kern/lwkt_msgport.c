@@ -3,10 +3,11 @@
  * Everything that differs between the two sides (who is running, how a thread blocks and is
  * woken, critical sections) goes through the seam in sys/msgport_sys.h.
  *
- * Waiting: a thread that must wait (for a message on a port, or for one message to complete)
- * puts a msgport_waiter record, on its own stack, on the port's mp_waitq and blocks; whoever
- * queues or completes what it waits for wakes it. All of it happens inside a critical section,
- * so no wakeup falls between publishing the wait and blocking.
+ * Waiting happens inside a critical section, so no wakeup falls between publishing the wait and
+ * blocking. On a thread port only the owner ever waits, so one flag (MSGPORTF_WAITING) says
+ * "wake the owner", and the owner re-checks what it waits for: the fast path, used by every
+ * thread's own port. On a spin port any number of threads wait: each puts a msgport_waiter
+ * record, on its own stack, on the port's mp_waitq, and a put or reply wakes the right one.
  */
 #include <sys/errno.h>
 #include <sys/msgport.h>
@@ -50,7 +51,7 @@ sleep_on(lwkt_port_t port, const void *chan, const char *wmesg)
 }
 #pragma GCC diagnostic pop
 
-/* -- the generic queueing port: thread ports and spin ports ---------------------------------- */
+/* -- the generic queueing port: spin ports (and what thread ports share with them) ---------- */
 
 static int
 queue_putport(lwkt_port_t port, lwkt_msg_t msg)
@@ -80,8 +81,6 @@ queue_waitport(lwkt_port_t port, int flags)
 	lwkt_msg_t msg;
 
 	(void)flags;
-	if ((port->mp_flags & MSGPORTF_THREAD) && port->mp_td != msgport_curthread())
-		msgport_panic("lwkt_waitport: only the owner may wait on a thread port", port);
 	msgport_crit_enter();
 	while (TAILQ_EMPTY(&port->mp_msgq))
 		sleep_on(port, port, "waitport");
@@ -142,6 +141,86 @@ queue_dropmsg(lwkt_port_t port, lwkt_msg_t msg)
 	return error;
 }
 
+/* -- thread ports: only the owner waits ------------------------------------------------------ */
+
+/* wake_owner: the owner blocked on this port: let it re-check. Inside a critical section. */
+static inline void
+wake_owner(lwkt_port_t port)
+{
+	if (port->mp_flags & MSGPORTF_WAITING) {
+		port->mp_flags &= ~MSGPORTF_WAITING;
+		msgport_wakeup(port->mp_td);
+	}
+}
+
+/* block_owner: the owner blocks until a put or a reply on its port. Inside a critical section. */
+static inline void
+block_owner(lwkt_port_t port, const void *chan, const char *wmesg)
+{
+	port->mp_flags |= MSGPORTF_WAITING;
+	msgport_block(wmesg, chan);
+}
+
+static int
+thread_putport(lwkt_port_t port, lwkt_msg_t msg)
+{
+	msgport_crit_enter();
+	msg->ms_flags |= MSGF_QUEUED;
+	TAILQ_INSERT_TAIL(&port->mp_msgq, msg, ms_node);
+	wake_owner(port);
+	msgport_crit_exit();
+	return EASYNC;
+}
+
+static void *
+thread_waitport(lwkt_port_t port, int flags)
+{
+	lwkt_msg_t msg;
+
+	(void)flags;
+	if (port->mp_td != msgport_curthread())
+		msgport_panic("lwkt_waitport: only the owner may wait on a thread port", port);
+	msgport_crit_enter();
+	while (TAILQ_EMPTY(&port->mp_msgq))
+		block_owner(port, port, "waitport");
+	msg = take(port);
+	msgport_crit_exit();
+	return msg;
+}
+
+static void
+thread_replyport(lwkt_port_t port, lwkt_msg_t msg)
+{
+	msgport_crit_enter();
+	if (msg->ms_flags & MSGF_SYNC) {
+		msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	} else {
+		msg->ms_flags |= MSGF_DONE | MSGF_REPLY | MSGF_QUEUED;
+		TAILQ_INSERT_TAIL(&port->mp_msgq, msg, ms_node);
+	}
+	wake_owner(port);
+	msgport_crit_exit();
+}
+
+static int
+thread_waitmsg(lwkt_msg_t msg, int flags)
+{
+	lwkt_port_t port = msg->ms_reply_port;
+
+	(void)flags;
+	if (port->mp_td != msgport_curthread())
+		msgport_panic("lwkt_waitmsg: only the reply port's owner may wait", msg);
+	msgport_crit_enter();
+	while ((msg->ms_flags & MSGF_DONE) == 0)
+		block_owner(port, msg, "waitmsg");
+	if (msg->ms_flags & MSGF_QUEUED) {
+		TAILQ_REMOVE(&port->mp_msgq, msg, ms_node);
+		msg->ms_flags &= ~MSGF_QUEUED;
+	}
+	msgport_crit_exit();
+	return msg->ms_error;
+}
+
 static void
 port_init(lwkt_port_t port)
 {
@@ -164,6 +243,10 @@ lwkt_initport_thread(lwkt_port_t port, struct thread *td)
 	port_init(port);
 	port->mp_flags = MSGPORTF_THREAD;
 	port->mp_td = td;
+	port->mp_putport = thread_putport;
+	port->mp_waitport = thread_waitport;
+	port->mp_waitmsg = thread_waitmsg;
+	port->mp_replyport = thread_replyport;
 }
 
 /* lwkt_initport_spin: a port any number of threads may wait on; each message goes to one. */

@@ -16,6 +16,7 @@
 #include <sys/malloc.h>
 #include <sys/proc.h>
 #include <sys/thread.h>
+#include <sys/thread2.h>
 #include <sys/timer.h>
 #include <sys/token.h>
 #include <string.h>
@@ -35,14 +36,14 @@ static struct thread thread0;		/* the boot context: kmain runs as this thread */
 void	lwkt_thread_entry(thread_t td);
 static void lwkt_reap(struct globaldata *gd);
 
-static void
+static inline __attribute__((always_inline)) void
 runq_insert(struct globaldata *gd, thread_t td)
 {
 	TAILQ_INSERT_TAIL(&gd->gd_tdrunq[td->td_pri], td, td_threadq);
 	gd->gd_runqmask |= 1u << td->td_pri;
 }
 
-static void
+static inline __attribute__((always_inline)) void
 runq_remove(struct globaldata *gd, thread_t td)
 {
 	TAILQ_REMOVE(&gd->gd_tdrunq[td->td_pri], td, td_threadq);
@@ -50,23 +51,12 @@ runq_remove(struct globaldata *gd, thread_t td)
 		gd->gd_runqmask &= ~(1u << td->td_pri);
 }
 
+/* crit_exit_deferred: the end of a critical section found a deferred timer tick: serve it. */
 void
-crit_enter(void)
+crit_exit_deferred(thread_t td)
 {
-	curthread->td_critcount++;
-	__asm__ volatile("" ::: "memory");
-}
-
-/* crit_exit: leave the section; run the timer service an interrupt deferred meanwhile. */
-void
-crit_exit(void)
-{
-	thread_t td = curthread;
-
-	__asm__ volatile("" ::: "memory");
-	KASSERT(td->td_critcount > 0, "crit_exit without crit_enter");
-	if (--td->td_critcount == 0 && (td->td_gd->gd_reqflags & RQF_TIMER) &&
-	    td->td_gd->gd_intr_nesting == 0)
+	KASSERT(td->td_critcount >= 0, "crit_exit without crit_enter");
+	if (td->td_gd->gd_intr_nesting == 0)
 		clock_service();
 }
 
@@ -148,12 +138,13 @@ lwkt_schedule(thread_t td)
 {
 	crit_enter();
 	if (td->td_state == TDS_BLOCKED && (td->td_flags & TDF_IDLE) == 0) {
+		struct globaldata *gd = td->td_gd;
 		td->td_state = TDS_RUNNABLE;
 		td->td_wmesg = NULL;
 		td->td_wchan = NULL;
-		runq_insert(td->td_gd, td);
-		if (td->td_pri > curthread->td_pri)
-			td->td_gd->gd_reqflags |= RQF_RESCHED;
+		runq_insert(gd, td);
+		if (td->td_pri > gd->gd_curthread->td_pri)
+			gd->gd_reqflags |= RQF_RESCHED;
 	}
 	crit_exit();
 }
@@ -180,14 +171,17 @@ lwkt_block(const char *wmesg, const void *wchan)
 	thread_t td = curthread;
 
 	KASSERT(td->td_critcount > 0, "lwkt_block outside a critical section");
-	lwkt_deschedule(td);
+	if (td->td_state == TDS_RUNNABLE) {
+		runq_remove(td->td_gd, td);
+		td->td_state = TDS_BLOCKED;
+	}
 	td->td_wmesg = wmesg;
 	td->td_wchan = wchan;
 	lwkt_switch();
 }
 
 /* pick: the next thread to run, or the idle thread. Tokens of the choice are acquired. */
-static thread_t
+static inline __attribute__((always_inline)) thread_t
 pick(struct globaldata *gd)
 {
 	uint32_t mask = gd->gd_runqmask;
@@ -196,7 +190,7 @@ pick(struct globaldata *gd)
 		int pri = 31 - __builtin_clz(mask);
 		thread_t td;
 		TAILQ_FOREACH(td, &gd->gd_tdrunq[pri], td_threadq)
-			if (lwkt_token_acquire_all(td))
+			if (td->td_toks_count == 0 || lwkt_token_acquire_all(td))
 				return td;
 		mask &= ~(1u << pri);
 	}
@@ -228,7 +222,8 @@ lwkt_switch(void)
 	crit_enter();
 	if (td->td_kstack != NULL && *(uint32_t *)td->td_kstack != STACK_CANARY)
 		panic("thread %s overflowed its kernel stack", td->td_name);
-	lwkt_token_release_all(td);
+	if (td->td_toks_count != 0)
+		lwkt_token_release_all(td);
 	gd->gd_reqflags &= ~RQF_RESCHED;
 	ntd = pick(gd);
 	if (ntd != td) {

@@ -7,6 +7,7 @@
 #include <sys/errno.h>
 #include <sys/globaldata.h>
 #include <sys/thread.h>
+#include <sys/thread2.h>
 #include <sys/timer.h>
 
 struct lwkt_port timer_port;

@@ -8,6 +8,7 @@
 #include <sys/systm.h>
 #include <sys/globaldata.h>
 #include <sys/thread.h>
+#include <sys/thread2.h>
 #include <sys/token.h>
 
 void

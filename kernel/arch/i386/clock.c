@@ -7,6 +7,7 @@
 #include <sys/globaldata.h>
 #include <sys/proc.h>
 #include <sys/thread.h>
+#include <sys/thread2.h>
 #include <sys/timer.h>
 #include <machine/cpufunc.h>
 #include <machine/trap.h>

@@ -91,6 +91,7 @@ struct lwkt_port {
 };
 
 #define MSGPORTF_THREAD		0x0001	/* a thread port: only mp_td waits on it */
+#define MSGPORTF_WAITING	0x0002	/* thread port: the owner is blocked on it */
 
 /* Sending and receiving. */
 void	lwkt_initmsg(lwkt_msg_t msg, lwkt_port_t rport, uint32_t flags);

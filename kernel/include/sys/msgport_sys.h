@@ -1,27 +1,69 @@
 /*
- * The seam between kernel/kern/lwkt_msgport.c and the side it is compiled for. The kernel
- * provides these with its LWKT scheduler (kernel/kern/lwkt_thread.c); libcr provides its own
- * (userland/libcr/lwkt/msgport_sys.c). Nothing else in lwkt_msgport.c differs between sides.
+ * The seam between kernel/kern/lwkt_msgport.c and the side it is compiled for: the kernel's
+ * side is right here, inline, on LWKT threads; libcr's is <cr/msgport_sys.h>, on its user
+ * threads. Nothing else in lwkt_msgport.c differs between the two. Each side provides:
+ *
+ *   msgport_curthread()		the calling thread
+ *   msgport_crit_enter/exit()		keep interrupts (kernel) or other user threads (libcr) out
+ *   msgport_block(wmesg, wchan)	block the caller until msgport_wakeup(td); called inside
+ *					the critical section
+ *   msgport_wakeup(td)			make a thread blocked in msgport_block runnable again
+ *   msgport_panic(what, obj)		an unrecoverable misuse of the API (noreturn)
+ *   msgport_warn(what, obj)		report a refused operation (a second reply) and go on
  */
 #ifndef _SYS_MSGPORT_SYS_H_
 #define _SYS_MSGPORT_SYS_H_
 
 #include <sys/msgport.h>
 
-struct thread;
+#ifdef _KERNEL
+#include <sys/systm.h>
+#include <sys/thread.h>
+#include <sys/thread2.h>
 
-/* The calling thread. */
-struct thread *msgport_curthread(void);
-/* Keep interrupts (kernel) or other user threads (libcr) from running port code meanwhile. */
-void	msgport_crit_enter(void);
-void	msgport_crit_exit(void);
-/* Block the calling thread until msgport_wakeup(td); called inside the critical section. */
-void	msgport_block(const char *wmesg, const void *wchan);
-/* Make a thread blocked in msgport_block runnable again. */
-void	msgport_wakeup(struct thread *td);
-/* An unrecoverable misuse of the API (the kernel panics; libcr aborts). */
-__attribute__((noreturn)) void msgport_panic(const char *what, const void *obj);
-/* A message was replied twice: report it once (the second reply is refused). */
-void	msgport_warn(const char *what, const void *obj);
+static inline struct thread *
+msgport_curthread(void)
+{
+	return curthread;
+}
+
+static inline void
+msgport_crit_enter(void)
+{
+	crit_enter();
+}
+
+static inline void
+msgport_crit_exit(void)
+{
+	crit_exit();
+}
+
+static inline void
+msgport_block(const char *wmesg, const void *wchan)
+{
+	lwkt_block(wmesg, wchan);
+}
+
+static inline void
+msgport_wakeup(struct thread *td)
+{
+	lwkt_schedule(td);
+}
+
+__attribute__((noreturn)) static inline void
+msgport_panic(const char *what, const void *obj)
+{
+	panic("%s (%p)", what, obj);
+}
+
+static inline void
+msgport_warn(const char *what, const void *obj)
+{
+	printf("warning: %s (%p)\n", what, obj);
+}
+#else
+#include <cr/msgport_sys.h>
+#endif
 
 #endif

@@ -74,8 +74,7 @@ bool	lwkt_runnable_above(int pri);
 bool	lwkt_should_yield(thread_t td);
 void	lwkt_init(void);
 __attribute__((noreturn)) void lwkt_idle_loop(void);
-void	crit_enter(void);
-void	crit_exit(void);
+/* crit_enter and crit_exit: inline, in sys/thread2.h */
 
 /* Statistics, for tests and the inspector. */
 struct lwkt_stats {

@@ -1,0 +1,271 @@
+"""Benchmarks: boot a deterministic image with `kbench=GLOB`, read the kernel's BENCH lines, and
+report guest instructions per operation beside the targets and the Linux 6.1 figures of
+../shared/BENCHMARKS.md.
+
+The guest protocol: for each in-kernel benchmark whose name matches GLOB the kernel prints
+
+    BENCH <name> iterations=<N> insns=<T> baseline=<B>
+
+T is the TSC delta over N iterations of the operation, B that of the same loop doing nothing; in
+deterministic mode (-icount) the TSC counts guest instructions, so insns_per_op = (T - B) / N is
+the same on every run. `BENCH-ERROR <name> <reason>` reports a benchmark that could not run. Then
+the kernel powers off as usual. Any other console line is ignored; a line that starts with the
+word BENCH or BENCH-ERROR but does not follow the protocol is an error, never skipped.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+
+from .build import BUILD, ROOT, Outputs
+from .guest import PANIC_ANY, symbolize_console
+from .image import Image
+from .machine import Machine, MachineTimeout
+
+RESULTS = BUILD / "bench" / "results.json"
+RECORD_KEYS = ("name", "insns_per_op", "iterations", "image", "revision")   # BENCHMARKS.md's order
+PROTOCOL = "BENCH <name> iterations=<N> insns=<T> baseline=<B>"
+
+_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+_BENCH = re.compile(rf"BENCH (?P<name>{_NAME}) iterations=(?P<n>\d+) insns=(?P<t>\d+) baseline=(?P<b>\d+)")
+_ERROR = re.compile(rf"BENCH-ERROR (?P<name>{_NAME}) (?P<reason>\S.*)")
+
+
+class BenchError(Exception):
+    """A benchmark run gave no usable figures: the message says why and where the console log is."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a Damselfly benchmark is measured against (BENCHMARKS.md)."""
+    target: float | None        # Damselfly's target: at most this many instructions per op; None: none
+    linux_label: str | None     # the closest operation in the Linux 6.1 table, as written there
+    linux: float | None         # its figure, guest instructions per op
+
+    @property
+    def linux_text(self) -> str:
+        if self.linux_label is None:
+            return ""
+        return f"{self.linux_label.replace('`', '')}: {_number(self.linux)}"
+
+
+# One entry per benchmark of BENCHMARKS.md's Damselfly table; the Linux labels are the rows of its
+# Linux 6.1 table, word for word (tests/unit/test_bench.py checks both against the file).
+REFERENCES: dict[str, Reference] = {
+    # A synchronous null message, round trip, vs the cheapest real Linux system call.
+    "syscall.null.sync": Reference(100, "getpid via `int $0x80`", 334),
+    # One async message sent and reaped per trap: io_uring with one NOP per io_uring_enter.
+    "syscall.null.async.batch1": Reference(200, "io_uring NOP, 1 per `io_uring_enter`", 1_034),
+    # No Linux figure for batches of 8.
+    "syscall.null.async.batch8": Reference(None, None, None),
+    "syscall.null.async.batch32": Reference(60, "io_uring NOP, batch of 32, per NOP", 294),
+    "syscall.null.ring": Reference(60, "io_uring NOP, 1 per `io_uring_enter`", 1_034),
+    # Linux with a kernel polling thread (SQPOLL) was not measured: no reference.
+    "syscall.null.ring.kpoll": Reference(30, None, None),
+    "uthread.switch": Reference(25, "hand-written user-level coroutine switch, one way", 19.6),
+    # Two threads of one process handing a message back and forth: Linux does it with a futex.
+    "uthread.port.pingpong": Reference(80, "two threads ping-pong through a futex, one way", 5_710),
+    "lwkt.switch": Reference(None, "two threads ping-pong with sched_yield, one way", 2_349),
+    "lwkt.port.pingpong": Reference(300, "two threads ping-pong through a futex, one way", 5_710),
+    "proc.pipe.pingpong": Reference(1_500, "two processes ping-pong through pipes, one way", 7_975),
+    "boot.first_result": Reference(5_000_000, "boot to /init", 6.86e9),
+}
+
+
+def _number(v: float | None) -> str:
+    if v is None:
+        return "—"
+    if v >= 1e9:
+        return f"{v / 1e9:g} billion"
+    return f"{int(v):,}" if float(v).is_integer() else f"{v:,.1f}"
+
+
+@dataclass(frozen=True)
+class BenchLine:
+    """One BENCH line, as the guest printed it."""
+    name: str
+    iterations: int
+    insns: int
+    baseline: int
+
+    @property
+    def insns_per_op(self) -> float:
+        return round((self.insns - self.baseline) / self.iterations, 1)
+
+
+def parse_bench_lines(lines) -> tuple[list[BenchLine], list[str]]:
+    """The BENCH lines among console lines, in order, and the problems: BENCH-ERROR reports,
+    malformed BENCH lines, impossible figures, names reported twice. Other lines are ignored."""
+    records: list[BenchLine] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for line in lines:
+        line = line.rstrip()
+        word = line.split(" ", 1)[0]
+        if word == "BENCH-ERROR":
+            m = _ERROR.fullmatch(line)
+            if m:
+                errors.append(f"benchmark {m['name']} could not run: {m['reason']}")
+            else:
+                errors.append(f"malformed BENCH-ERROR line {line!r}: expected 'BENCH-ERROR <name> <reason>'")
+            continue
+        if word != "BENCH":
+            continue
+        m = _BENCH.fullmatch(line)
+        if not m:
+            errors.append(f"malformed BENCH line {line!r}: expected '{PROTOCOL}'")
+            continue
+        rec = BenchLine(m["name"], int(m["n"]), int(m["t"]), int(m["b"]))
+        if rec.iterations < 1:
+            errors.append(f"BENCH line {line!r}: iterations must be at least 1")
+        elif rec.insns < rec.baseline:
+            errors.append(f"BENCH line {line!r}: insns={rec.insns} is less than baseline={rec.baseline}")
+        elif rec.name in seen:
+            errors.append(f"BENCH line {line!r}: benchmark {rec.name} was already reported")
+        else:
+            seen.add(rec.name)
+            records.append(rec)
+    return records, errors
+
+
+def glob_match(pattern: str, name: str) -> bool:
+    """The kernel's glob (kernel/lib/ktest.c): * any run of characters, ? one, the rest literal."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, name, re.DOTALL) is not None
+
+
+def bench_cmdline(image: Image, filter: str | None = None) -> str:
+    """The image's kernel command line, with the kbench= value replaced by filter when given."""
+    words = image.words
+    if not any(w.startswith("kbench=") for w in words):
+        raise BenchError(f"image {image.name} runs no benchmarks: its kernel command line has no "
+                         f"kbench=GLOB word ({image.path}); the benchmark image is 'bench'")
+    if filter:
+        if any(c.isspace() for c in filter):
+            raise BenchError(f"benchmark filter {filter!r} must be one word (a glob such as 'lwkt.*')")
+        words = [f"kbench={filter}" if w.startswith("kbench=") else w for w in words]
+    return " ".join(words)
+
+
+def revision(root: Path = ROOT) -> str:
+    """The git revision of root (short hash), with -dirty when tracked files changed; 'unknown'
+    outside a git checkout (or without git)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    try:
+        rev = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return rev + ("-dirty" if dirty else "") if rev else "unknown"
+
+
+def _tail(lines: list[str], n: int = 20) -> str:
+    return "\n".join("  | " + line for line in lines[-n:]) or "  | (no console output)"
+
+
+def _panic_text(lines: list[str], kernel: Path) -> str:
+    if Path(kernel).is_file():
+        reason, trace = symbolize_console(lines, kernel)
+        if reason:
+            return "\n".join([reason, *trace])
+    for line in lines:
+        m = PANIC_ANY.match(line)
+        if m:
+            return f"kernel panic: {m['what']}"
+    return "kernel panic (pvpanic)"
+
+
+def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None = None) -> list[dict]:
+    """Boot image once with its benchmarks (kbench= replaced by filter when given) and return one
+    record per benchmark, in the guest's order: {"name", "insns_per_op", "iterations", "image",
+    "revision"}. BenchError when the figures would be missing or meaningless."""
+    if not image.deterministic:
+        raise BenchError(f"image {image.name} is not deterministic ({image.path}: [qemu] deterministic "
+                         "= false): instruction counts would change from run to run; set it to true")
+    cmdline = bench_cmdline(image, filter)
+    glob = next(w for w in cmdline.split() if w.startswith("kbench=")).split("=", 1)[1]
+    machine = Machine(image.machine_config(outputs, cmdline=cmdline), workdir, name=image.name)
+    lines: list[str] = []
+    timed_out = False
+    with machine:
+        try:
+            for line in machine.lines(image.timeout):
+                lines.append(line)
+        except MachineTimeout:
+            timed_out = True
+        verdict = machine.wait_exit(5)
+    log = f"console log: {machine.log_path}"
+    if verdict.panicked or verdict.outcome == "panic":
+        raise BenchError(f"the guest panicked during the benchmarks: {_panic_text(lines, outputs.kernel)}\n{log}")
+    if timed_out or verdict.outcome == "timeout":
+        raise BenchError(f"the guest did not finish within {image.timeout:g} s (the [qemu] timeout of "
+                         f"{image.path.name}); last console lines:\n{_tail(lines)}\n{log}")
+    records, errors = parse_bench_lines(lines)
+    errors += [f"benchmark {r.name} ran but does not match kbench={glob}" for r in records
+               if not glob_match(glob, r.name)]
+    if errors:
+        raise BenchError("the guest's benchmark report has problems:\n"
+                         + "\n".join(f"  {e}" for e in errors) + f"\n{log}")
+    if verdict.outcome != "pass":
+        why = ("the guest reported failures (a kernel test failed)" if verdict.outcome == "fail"
+               else f"the guest did not end normally ({verdict.reason})")
+        status = f"QEMU exit status {verdict.exit_code}" if verdict.exit_code is not None else "no exit status"
+        raise BenchError(f"{why}, {status}: no figures are reported from it; last console lines:\n"
+                         f"{_tail(lines)}\n{log}")
+    if not records:
+        raise BenchError(f"no BENCH line from the guest with kbench={glob}: either no benchmark name "
+                         f"matches {glob!r}, or the kernel does not run benchmarks; last console lines:\n"
+                         f"{_tail(lines)}\n{log}")
+    rev = revision()
+    return [dict(zip(RECORD_KEYS, (r.name, r.insns_per_op, r.iterations, image.name, rev))) for r in records]
+
+
+def to_json(records: list[dict]) -> str:
+    """The records as an indented JSON list, keys in RECORD_KEYS order."""
+    return json.dumps([{k: r[k] for k in RECORD_KEYS} for r in records], indent=2, ensure_ascii=False) + "\n"
+
+
+def write_results(records: list[dict], path: Path = RESULTS) -> Path:
+    """Write the records as JSON (to build/bench/results.json by default); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(to_json(records))
+    return path
+
+
+def rows(records: list[dict]) -> list[tuple[str, str, str, str, str, str]]:
+    """The table's rows as text: name, insns/op, iterations, target, met? (✓, ✗ or — without a
+    target), Linux 6.1 reference."""
+    out = []
+    for r in records:
+        ref = REFERENCES.get(r["name"], Reference(None, None, None))
+        if ref.target is None:
+            target, met = "—", "—"
+        else:
+            target, met = f"≤ {_number(ref.target)}", "✓" if r["insns_per_op"] <= ref.target else "✗"
+        out.append((r["name"], f"{r['insns_per_op']:,.1f}", f"{r['iterations']:,}", target, met,
+                    ref.linux_text))
+    return out
+
+
+def table(records: list[dict]) -> Table:
+    """A rich table of the records beside their targets and the Linux 6.1 figures."""
+    image = records[0]["image"] if records else "?"
+    rev = records[0]["revision"] if records else "?"
+    t = Table(title=f"benchmarks, guest instructions per operation (image {image}, revision {rev})")
+    for col, justify in (("name", "left"), ("insns/op", "right"), ("iterations", "right"),
+                         ("target", "right"), ("met?", "center"), ("Linux 6.1 reference", "left")):
+        t.add_column(col, justify=justify)
+    style = {"✓": "green", "✗": "bold red", "—": "dim"}
+    for row in rows(records):
+        *first, met, ref = row
+        t.add_row(*map(Text, first), Text(met, style=style[met]), Text(ref, style="dim"))
+    return t
