@@ -44,37 +44,42 @@ class BenchError(Exception):
 @dataclass(frozen=True)
 class Reference:
     """What a Damselfly benchmark is measured against (BENCHMARKS.md)."""
-    target: float | None        # Damselfly's target: at most this many instructions per op; None: none
-    linux_label: str | None     # the closest operation in the Linux 6.1 table, as written there
-    linux: float | None         # its figure, guest instructions per op
+    target: float | None            # Damselfly's target: at most this many instructions per op; None: none
+    linux_row: str | None = None    # the closest operation in the Linux 6.1 table, word for word
+    linux: float | None = None      # its figure, guest instructions per op
+    label: str = ""                 # a short name for it, for the table
 
     @property
     def linux_text(self) -> str:
-        if self.linux_label is None:
-            return ""
-        return f"{self.linux_label.replace('`', '')}: {_number(self.linux)}"
+        return f"{self.label}: {_number(self.linux)}" if self.linux_row else ""
 
 
-# One entry per benchmark of BENCHMARKS.md's Damselfly table; the Linux labels are the rows of its
-# Linux 6.1 table, word for word (tests/unit/test_bench.py checks both against the file).
+# One entry per benchmark of BENCHMARKS.md's Damselfly table, with its target and the closest
+# Linux 6.1 figure (tests/unit/test_bench.py checks names, targets, rows and figures against it).
 REFERENCES: dict[str, Reference] = {
     # A synchronous null message, round trip, vs the cheapest real Linux system call.
-    "syscall.null.sync": Reference(100, "getpid via `int $0x80`", 334),
+    "syscall.null.sync": Reference(100, "getpid via `int $0x80`", 334, "getpid via int $0x80"),
     # One async message sent and reaped per trap: io_uring with one NOP per io_uring_enter.
-    "syscall.null.async.batch1": Reference(200, "io_uring NOP, 1 per `io_uring_enter`", 1_034),
-    # No Linux figure for batches of 8.
-    "syscall.null.async.batch8": Reference(None, None, None),
-    "syscall.null.async.batch32": Reference(60, "io_uring NOP, batch of 32, per NOP", 294),
-    "syscall.null.ring": Reference(60, "io_uring NOP, 1 per `io_uring_enter`", 1_034),
-    # Linux with a kernel polling thread (SQPOLL) was not measured: no reference.
-    "syscall.null.ring.kpoll": Reference(30, None, None),
-    "uthread.switch": Reference(25, "hand-written user-level coroutine switch, one way", 19.6),
-    # Two threads of one process handing a message back and forth: Linux does it with a futex.
-    "uthread.port.pingpong": Reference(80, "two threads ping-pong through a futex, one way", 5_710),
-    "lwkt.switch": Reference(None, "two threads ping-pong with sched_yield, one way", 2_349),
-    "lwkt.port.pingpong": Reference(300, "two threads ping-pong through a futex, one way", 5_710),
-    "proc.pipe.pingpong": Reference(1_500, "two processes ping-pong through pipes, one way", 7_975),
-    "boot.first_result": Reference(5_000_000, "boot to /init", 6.86e9),
+    "syscall.null.async.batch1": Reference(200, "io_uring NOP, 1 per `io_uring_enter`", 1_034,
+                                           "io_uring NOP, 1 per enter"),
+    "syscall.null.async.batch8": Reference(None),       # no Linux figure for batches of 8
+    "syscall.null.async.batch32": Reference(60, "io_uring NOP, batch of 32, per NOP", 294,
+                                            "io_uring NOP, batch of 32"),
+    "syscall.null.ring": Reference(60, "io_uring NOP, 1 per `io_uring_enter`", 1_034,
+                                   "io_uring NOP, 1 per enter"),
+    "syscall.null.ring.kpoll": Reference(30),           # Linux io_uring SQPOLL was not measured
+    "uthread.switch": Reference(25, "hand-written user-level coroutine switch, one way", 19.6,
+                                "coroutine switch, one way"),
+    # Two threads of one process handing a message back and forth: on Linux, through a futex.
+    "uthread.port.pingpong": Reference(80, "two threads ping-pong through a futex, one way", 5_710,
+                                       "futex ping-pong, one way"),
+    "lwkt.switch": Reference(None, "two threads ping-pong with sched_yield, one way", 2_349,
+                             "sched_yield ping-pong, one way"),
+    "lwkt.port.pingpong": Reference(300, "two threads ping-pong through a futex, one way", 5_710,
+                                    "futex ping-pong, one way"),
+    "proc.pipe.pingpong": Reference(1_500, "two processes ping-pong through pipes, one way", 7_975,
+                                    "pipe ping-pong, one way"),
+    "boot.first_result": Reference(5_000_000, "boot to /init", 6.86e9, "boot to /init"),
 }
 
 
@@ -204,7 +209,7 @@ def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None 
         verdict = machine.wait_exit(5)
     log = f"console log: {machine.log_path}"
     if verdict.panicked or verdict.outcome == "panic":
-        raise BenchError(f"the guest panicked during the benchmarks: {_panic_text(lines, outputs.kernel)}\n{log}")
+        raise BenchError(f"the guest panicked: {_panic_text(lines, outputs.kernel)}\n{log}")
     if timed_out or verdict.outcome == "timeout":
         raise BenchError(f"the guest did not finish within {image.timeout:g} s (the [qemu] timeout of "
                          f"{image.path.name}); last console lines:\n{_tail(lines)}\n{log}")
@@ -246,7 +251,7 @@ def rows(records: list[dict]) -> list[tuple[str, str, str, str, str, str]]:
     target), Linux 6.1 reference."""
     out = []
     for r in records:
-        ref = REFERENCES.get(r["name"], Reference(None, None, None))
+        ref = REFERENCES.get(r["name"], Reference(None))
         if ref.target is None:
             target, met = "—", "—"
         else:
@@ -263,7 +268,8 @@ def table(records: list[dict]) -> Table:
     t = Table(title=f"benchmarks, guest instructions per operation (image {image}, revision {rev})")
     for col, justify in (("name", "left"), ("insns/op", "right"), ("iterations", "right"),
                          ("target", "right"), ("met?", "center"), ("Linux 6.1 reference", "left")):
-        t.add_column(col, justify=justify)
+        last = col == "Linux 6.1 reference"      # the one column that wraps (folds) when space is short
+        t.add_column(col, justify=justify, no_wrap=not last, overflow="fold" if last else "ellipsis")
     style = {"✓": "green", "✗": "bold red", "—": "dim"}
     for row in rows(records):
         *first, met, ref = row

@@ -197,5 +197,7 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False) -> None:
     if as_json:
         sys.stdout.write(bench_mod.to_json(records))
     else:
-        console.print(bench_mod.table(records))
+        # Piped or logged output has no width of its own (rich assumes 80): give the table room.
+        wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 120))
+        wide.print(bench_mod.table(records))
     out.print(f"{len(records)} benchmark(s); results written to {path.relative_to(build_mod.ROOT)}")

@@ -23,6 +23,7 @@
 #define MAX_PROGRAMS		32
 
 void	pic_init(void);
+void	lapic_init_virtual_wire(void);
 
 extern char kernel_end[];
 extern const struct ktest __start_ktest[], __stop_ktest[];
@@ -123,6 +124,7 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	memory_init(mbi);
 	find_initrd(mbi);
 	lwkt_init();			/* from here on, kmain runs as thread0 */
+	lapic_init_virtual_wire();
 	timer_init();
 	clock_init();
 	sti();

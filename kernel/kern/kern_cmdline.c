@@ -13,18 +13,21 @@ static char line[CMDLINE_MAX];
 static char value[CMDLINE_MAX];
 
 /*
- * cmdline_init: keep the words after the first when the first is the kernel's own path, which
- * multiboot loaders (QEMU, GRUB) put in front of the arguments.
+ * cmdline_init: drop the first word when it is the kernel's own path (a word with a '/' and no
+ * '='), which multiboot loaders (QEMU, GRUB) put in front of the arguments.
  */
 void
 cmdline_init(const char *s)
 {
+	const char *end;
+
 	if (s == NULL)
 		s = "";
-	if (s[0] == '/' && strchr(s, ' ') != NULL && memchr(s, '=', (size_t)(strchr(s, ' ') - s)) == NULL)
-		s = strchr(s, ' ') + 1;
-	else if (s[0] == '/' && strchr(s, ' ') == NULL)
-		s = "";
+	end = strchr(s, ' ');
+	if (end == NULL)
+		end = s + strlen(s);
+	if (memchr(s, '/', (size_t)(end - s)) != NULL && memchr(s, '=', (size_t)(end - s)) == NULL)
+		s = *end ? end + 1 : end;
 	strlcpy(line, s, sizeof(line));
 }
 

@@ -33,6 +33,21 @@ pmap_bootstrap(uint32_t mem_top)
 	lcr0(rcr0() | CR0_PG | CR0_WP);
 }
 
+/*
+ * pmap_map_device: map the 4 MiB around a device's physical address, uncached and supervisor
+ * only, at the same virtual address in the kernel's directory (before any process exists:
+ * every pmap copies these entries). Device memory sits above USER_TOP, outside user space.
+ */
+void
+pmap_map_device(uint32_t pa)
+{
+	uint32_t d = PDX(pa);
+
+	KASSERT(pa >= USER_TOP, "device memory inside user space");
+	kernel_pdir[d] = (d << 22) | PTE_PS | PTE_PCD | PTE_PWT | PTE_W | PTE_P;
+	invlpg(pa);
+}
+
 /* pmap_create: a new address space holding only the kernel's mappings. */
 int
 pmap_create(struct pmap *pm)
@@ -41,6 +56,8 @@ pmap_create(struct pmap *pm)
 	if (pm->pm_pdir == NULL)
 		return ENOMEM;
 	memcpy(pm->pm_pdir, kernel_pdir, kernel_pdes * sizeof(uint32_t));
+	for (uint32_t d = PDX(USER_TOP); d < 1024; d++)	/* device mappings */
+		pm->pm_pdir[d] = kernel_pdir[d];
 	pm->pm_pages = 0;
 	return 0;
 }

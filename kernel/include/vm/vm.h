@@ -4,6 +4,7 @@
  * Layout of every address space:
  *   0 .. KERNEL_TOP            physical memory, identity-mapped with 4 MiB pages, supervisor only
  *   USER_BASE .. USER_TOP      the process's pages, 4 KiB pages, user-accessible
+ *   USER_TOP .. 4 GiB          device memory (the local APIC), mapped on demand, supervisor only
  * User programs are linked at USER_BASE; the user stack ends at USER_STACK_TOP.
  */
 #ifndef _VM_VM_H_
@@ -26,6 +27,8 @@
 #define PTE_P		0x001	/* present */
 #define PTE_W		0x002	/* writable */
 #define PTE_U		0x004	/* user-accessible */
+#define PTE_PWT		0x008	/* write-through */
+#define PTE_PCD		0x010	/* cache disabled: device memory */
 #define PTE_PS		0x080	/* 4 MiB page (in a directory entry) */
 
 /* vm/vm_page.c: the physical page allocator */
@@ -40,6 +43,7 @@ struct pmap {
 	uint32_t	pm_pages;		/* user pages mapped */
 };
 void	pmap_bootstrap(uint32_t mem_top);
+void	pmap_map_device(uint32_t pa);
 int	pmap_create(struct pmap *pm);
 void	pmap_destroy(struct pmap *pm);
 int	pmap_enter(struct pmap *pm, uint32_t va, void *page, uint32_t prot);

@@ -1,0 +1,76 @@
+"""Boot the benchmark image (images/bench.toml) and check what BENCHMARKS.md demands of the figures:
+they arrive, and two runs of the same image give exactly the same instructions per operation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from toolchain import build as build_mod
+from toolchain.bench import BenchError, run_bench
+from toolchain.image import Image, build_image, load_image
+
+pytestmark = pytest.mark.qemu
+
+
+@pytest.fixture(scope="module")
+def bench_image(outputs) -> Image:
+    image = load_image("bench")
+    build_image(image, outputs)
+    return image
+
+
+@pytest.mark.timeout(600)
+def test_lwkt_figures_repeat_exactly(outputs, bench_image, tmp_path):
+    """Do two runs with kbench=lwkt.* report the same benchmarks with identical insns_per_op?"""
+    runs = [run_bench(bench_image, outputs, tmp_path / f"run{n}", "lwkt.*") for n in range(2)]
+    figures = [{r["name"]: (r["insns_per_op"], r["iterations"]) for r in run} for run in runs]
+    assert figures[0], "no lwkt benchmark reported"
+    assert all(name.startswith("lwkt.") for name in figures[0])
+    assert all(per_op > 0 for per_op, _ in figures[0].values()), figures[0]
+    assert figures[0] == figures[1]
+    assert all(r["image"] == "bench" and r["revision"] for r in runs[0])
+
+
+@pytest.mark.timeout(300)
+def test_boot_first_result_is_reported(outputs, bench_image, tmp_path):
+    """With kbench=boot.*, is boot.first_result there: one iteration, a positive instruction count?"""
+    records = {r["name"]: r for r in run_bench(bench_image, outputs, tmp_path, "boot.*")}
+    assert "boot.first_result" in records, records
+    first = records["boot.first_result"]
+    assert first["iterations"] == 1 and first["insns_per_op"] > 0
+
+
+def test_filter_matching_nothing_is_a_clear_error(outputs, bench_image, tmp_path):
+    """A filter no benchmark matches: the 'no BENCH line' error with the console log, not a crash."""
+    with pytest.raises(BenchError) as e:
+        run_bench(bench_image, outputs, tmp_path, "no.such.benchmark")
+    text = str(e.value)
+    assert "no BENCH line from the guest with kbench=no.such.benchmark" in text
+    log = Path(text.rsplit("console log: ", 1)[1].strip())
+    assert "kbench=no.such.benchmark" in log.read_text()        # the command line the kernel saw
+
+
+def _deterministic_image(outputs, name: str, cmdline: str) -> Image:
+    image = Image(name=name, path=build_mod.ROOT / "images" / f"{name}.toml", description=name,
+                  cmdline=cmdline, programs=[], deterministic=True, timeout=60)
+    build_image(image, outputs)
+    return image
+
+
+def test_bench_error_line_is_a_clear_error(outputs, tmp_path):
+    """boot.first_result without a test run before it cannot run: its BENCH-ERROR is the error."""
+    image = _deterministic_image(outputs, "benchnotest", "kbench=boot.first_result")
+    with pytest.raises(BenchError) as e:
+        run_bench(image, outputs, tmp_path)
+    assert "benchmark boot.first_result could not run" in str(e.value)
+
+
+def test_kernel_panic_is_a_clear_error(outputs, tmp_path):
+    """A kernel that panics before its benchmarks: the symbolized panic and the console log."""
+    image = _deterministic_image(outputs, "benchpanic", "ktap ktest=debug.* ktest.fault kbench=*")
+    with pytest.raises(BenchError) as e:
+        run_bench(image, outputs, tmp_path)
+    text = str(e.value)
+    assert "panicked" in text and "fault_on_purpose" in text, text
+    assert f"console log: {tmp_path}" in text
