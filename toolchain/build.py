@@ -33,7 +33,7 @@ LINK_FLAGS = ["-m32", "-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", 
 
 # Files of the kernel's that libcr compiles too: one implementation for both sides.
 SHARED_WITH_LIBCR = ["kernel/lib/format.c", "kernel/lib/string.c", "kernel/lib/ktest.c",
-                     "build/gen/kernel/lib/errno_names.c"]
+                     "kernel/kern/lwkt_msgport.c", "build/gen/kernel/lib/errno_names.c"]
 
 
 @dataclass

@@ -5,6 +5,7 @@
 
 int	errno;
 int	main(int argc, char **argv, char **envp);
+void	cr_sysport_init(void);
 
 #define ATEXIT_MAX	32
 static void (*atexit_fns[ATEXIT_MAX])(void);
@@ -17,6 +18,7 @@ __libcr_start(int *sp)
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
 
+	cr_sysport_init();
 	exit(main(argc, argv, envp));
 }
 

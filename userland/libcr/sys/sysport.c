@@ -1,10 +1,17 @@
 /*
- * The syscall port and the minimal message functions libcr needs today. The kernel port's put
- * is the trap: the kernel answers in the message and returns the error in %eax. A put that
- * returns EASYNC would complete later; nothing answers EASYNC yet, so lwkt_domsg reports it.
+ * The syscall port: an LWKT put-only port (kernel/kern/lwkt_msgport.c, compiled into libcr)
+ * whose put is the trap. The kernel answers in the message and returns the error in %eax; a
+ * put that returns EASYNC would complete later (nothing answers EASYNC yet).
  */
 #include <sys/errno.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <cr/sysport.h>
+#include <cr/msgport_sys.h>
+
+char cr_main_thread[1];
+struct lwkt_port cr_kernel_port;
+lwkt_port_t cr_syscall_port = &cr_kernel_port;
 
 int
 cr_trap(lwkt_msg_t msg)
@@ -19,34 +26,25 @@ static int
 kernel_putport(lwkt_port_t port, lwkt_msg_t msg)
 {
 	(void)port;
-	msg->ms_flags &= ~(MSGF_DONE | MSGF_REPLY);
-	msg->ms_flags |= MSGF_SYNC;
 	return cr_trap(msg);
 }
 
-struct lwkt_port cr_kernel_port = { .mp_putport = kernel_putport };
-lwkt_port_t cr_syscall_port = &cr_kernel_port;
-
-/* lwkt_initmsg: a message is DONE until it is sent. */
+/* cr_sysport_init: make the kernel port; called once, before main. */
 void
-lwkt_initmsg(lwkt_msg_t msg, lwkt_port_t rport, uint32_t flags)
+cr_sysport_init(void)
 {
-	msg->ms_reply_port = rport;
-	msg->ms_target_port = NULL;
-	msg->ms_abortfn = NULL;
-	msg->ms_flags = flags | MSGF_DONE;
-	msg->ms_error = 0;
-	msg->ms_result = 0;
+	lwkt_initport_putonly(&cr_kernel_port, kernel_putport);
 }
 
-/* lwkt_domsg: send and wait; the answer is in the message when it returns. */
-int
-lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
+void
+cr_msgport_fatal(const char *what, const void *obj)
 {
-	(void)flags;
-	msg->ms_target_port = port;
-	int error = port->mp_putport(port, msg);
-	if (error == EASYNC)
-		return ENOSYS;	/* no asynchronous completion yet: see the syscall-messaging issue */
-	return error;
+	dprintf(STDERR_FILENO, "libcr: lwkt message ports: %s (%p)\n", what, obj);
+	_exit(134);
+}
+
+void
+cr_msgport_warn(const char *what, const void *obj)
+{
+	dprintf(STDERR_FILENO, "libcr: warning: %s (%p)\n", what, obj);
 }
