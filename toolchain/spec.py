@@ -38,9 +38,11 @@ TYPES = {t.name: t for t in [
     CType("int64_t", 8, 4, "q"), CType("uint64_t", 8, 4, "Q"), CType("off_t", 8, 4, "q"),
     CType("const void *", 4, 4, "I", True), CType("void *", 4, 4, "I", True),
     CType("const char *", 4, 4, "I", True), CType("char *", 4, 4, "I", True),
+    CType("int *", 4, 4, "I", True), CType("const void *const *", 4, 4, "I", True),
+    CType("intptr_t", 4, 4, "i"),
 ]}
 RETURN_TYPES = {"void", "int", "long", "ssize_t", "pid_t", "off_t", "int64_t", "uint64_t",
-                "void *", "size_t", "unsigned int", "uint32_t", "int32_t"}
+                "void *", "size_t", "unsigned int", "uint32_t", "int32_t", "intptr_t"}
 DIRECTIONS = ("in", "out", "inout")
 
 # The header every syscall message starts with: struct lwkt_msg in kernel/include/sys/msgport.h.
@@ -61,6 +63,11 @@ class Arg:
     offset: int = 0
     dir: str | None = None
     size: str | int | None = None
+    max: int | None = None          # a NUL-terminated string of at most max bytes (NUL included)
+
+    @property
+    def string(self) -> bool:
+        return self.max is not None
 
     @property
     def type(self) -> str:
@@ -88,6 +95,16 @@ class Syscall:
     @property
     def pointer_args(self) -> list[Arg]:
         return [a for a in self.args if a.ctype.pointer]
+
+    @property
+    def buffer_args(self) -> list[Arg]:
+        """Pointers to a sized buffer (checked by the dispatcher, used in place)."""
+        return [a for a in self.args if a.ctype.pointer and not a.string]
+
+    @property
+    def string_args(self) -> list[Arg]:
+        """NUL-terminated strings (copied into the kernel by the dispatcher)."""
+        return [a for a in self.args if a.string]
 
 
 @dataclass
@@ -128,7 +145,7 @@ def _check_text(path: Path, where: str, what: str, text: str) -> None:
 
 
 _ENTRY_KEYS = {"number", "name", "doc", "args", "ret", "noreturn", "blocking", "stub"}
-_ARG_KEYS = {"name", "type", "dir", "size"}
+_ARG_KEYS = {"name", "type", "dir", "size", "max"}
 
 
 def load_spec(path: Path | str) -> Spec:
@@ -246,8 +263,14 @@ def _check_arg(path: Path, where: str, arg) -> Arg:
     ctype = TYPES.get(arg["type"])
     if ctype is None:
         raise SpecError(path, where, f"argument '{name}' has unknown type {arg['type']!r}; allowed: {sorted(TYPES)}")
-    out = Arg(name, ctype, dir=arg.get("dir"), size=arg.get("size"))
-    if ctype.pointer:
+    out = Arg(name, ctype, dir=arg.get("dir"), size=arg.get("size"), max=arg.get("max"))
+    if out.max is not None:
+        if ctype.name != "const char *" or out.dir != "in" or out.size is not None:
+            raise SpecError(path, where, f"string argument '{name}' must be a 'const char *' with "
+                            "dir = \"in\" and max (no size)")
+        if isinstance(out.max, bool) or not isinstance(out.max, int) or not 2 <= out.max <= 4096:
+            raise SpecError(path, where, f"max of string '{name}' must be a number in 2..4096")
+    elif ctype.pointer:
         if out.dir not in DIRECTIONS:
             raise SpecError(path, where, f"pointer argument '{name}' needs dir = one of {list(DIRECTIONS)}")
         if out.size is None:

@@ -1,6 +1,6 @@
 /*
- * The COM1 serial port, polled: the kernel's console. Output only for now; the harness reads
- * it through QEMU's socket chardev and its log file.
+ * The COM1 serial port: the kernel's console. Output is polled; input arrives by interrupt
+ * (dev/console.c). The harness reads and writes it through QEMU's pipe chardev.
  */
 #include <sys/types.h>
 #include <machine/cpufunc.h>
@@ -14,6 +14,7 @@
 #define COM_MCR		4
 #define COM_LSR		5
 #define LSR_THRE	0x20	/* transmit holding register empty */
+#define LSR_DR		0x01	/* a received byte is waiting */
 
 /* serial_init: 115200 baud, 8 data bits, no parity, one stop bit, FIFOs on, no interrupts. */
 void
@@ -26,6 +27,25 @@ serial_init(void)
 	outb(COM1 + COM_LCR, 0x03);	/* 8N1 */
 	outb(COM1 + COM_FCR, 0xc7);
 	outb(COM1 + COM_MCR, 0x03);
+}
+
+/* serial_getc: a received byte, or -1 when none is waiting. */
+int
+serial_getc(void)
+{
+	if ((inb(COM1 + COM_LSR) & LSR_DR) == 0)
+		return -1;
+	return inb(COM1 + COM_DATA);
+}
+
+/* serial_enable_rx_interrupt: IRQ 4 for every received byte (OUT2 routes it to the PIC). */
+void
+serial_enable_rx_interrupt(void)
+{
+	outb(COM1 + COM_MCR, 0x0b);
+	outb(COM1 + COM_IER, 0x01);
+	while (serial_getc() >= 0)	/* drop what arrived before anyone listened */
+		;
 }
 
 /* serial_putc: send one byte, waiting while the transmitter is busy. */

@@ -12,6 +12,7 @@
 #include <sys/errno.h>
 #include <sys/thread.h>
 #include <sys/timer.h>
+#include <sys/file.h>
 #include <string.h>
 #include <dev/serial.h>
 #include <machine/cpufunc.h>
@@ -126,7 +127,10 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	lwkt_init();			/* from here on, kmain runs as thread0 */
 	lapic_init_virtual_wire();
 	timer_init();
+	sleep_init();
+	rtc_init();
 	clock_init();
+	console_init();
 	sti();
 	printf("Damselfly %s (i386): %u MiB, %u free pages\n", DAMSELFLY_VERSION,
 	    phys_mem_top >> 20, vm_page_free_count());

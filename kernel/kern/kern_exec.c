@@ -1,23 +1,18 @@
 /*
- * Starting a program: load a static i386 ELF from the initrd into a fresh address space, build
- * its stack (argc, argv, an empty environment), and give it a thread that enters ring 3.
- * proc_run returns when the process exits, with its status.
+ * Loading a program: a static i386 ELF from the initrd into a process's fresh address space,
+ * with its stack (argc, argv, envp) and an empty heap after its data. kern_proc.c makes the
+ * process and its thread.
  */
 #include <sys/systm.h>
 #include <sys/elf32.h>
 #include <sys/errno.h>
 #include <sys/initrd.h>
-#include <sys/malloc.h>
 #include <sys/proc.h>
-#include <sys/thread.h>
 #include <string.h>
-#include <machine/cpufunc.h>
-#include <machine/segments.h>
-#include <machine/trap.h>
 
-#define ARGV_MAX	16
-
-static pid_t next_pid = 1;
+#define ARGV_MAX	32
+#define ENVV_MAX	32
+#define STRINGS_MAX	2048	/* bytes of argument and environment strings */
 
 /* copy_to_user_space: write into pm's pages through the kernel's physical mapping. */
 static int
@@ -42,8 +37,10 @@ copy_to_user_space(struct pmap *pm, uint32_t va, const void *src, uint32_t len)
 
 /* load_elf: map and fill every PT_LOAD segment; ENOEXEC for anything we cannot run. */
 static int
-load_elf(struct pmap *pm, const uint8_t *image, size_t size, uint32_t *entry)
+load_elf(struct pmap *pm, const uint8_t *image, size_t size, uint32_t *entry, uint32_t *end_out)
 {
+	uint32_t top = 0;
+
 	const struct elf32_ehdr *eh = (const void *)image;
 
 	if (size < sizeof(*eh) || eh->e_magic != ELF_MAGIC || eh->e_class != ELFCLASS32 ||
@@ -65,131 +62,89 @@ load_elf(struct pmap *pm, const uint8_t *image, size_t size, uint32_t *entry)
 			error = copy_to_user_space(pm, ph->p_vaddr, image + ph->p_offset, ph->p_filesz);
 		if (error)
 			return error;
+		if (end > top)
+			top = (uint32_t)end;
 	}
+	*end_out = top;
 	if (eh->e_entry < USER_BASE || (pmap_lookup(pm, eh->e_entry) & PTE_P) == 0)
 		return ENOEXEC;
 	*entry = eh->e_entry;
 	return 0;
 }
 
-/* setup_stack: argc, argv[], NULL, envp NULL, auxv AT_NULL at the top of a fresh stack. */
+/* count_strings: how many NUL-terminated strings [buf, buf+len) holds; -1 if it ends mid-string. */
 static int
-setup_stack(struct pmap *pm, int argc, const char *const *argv, uint32_t *sp_out)
+count_strings(const char *buf, size_t len)
 {
-	uint32_t sp = USER_STACK_TOP, uargv[ARGV_MAX + 1];
-	int error;
+	int n = 0;
 
-	if (argc > ARGV_MAX)
+	if (len == 0)
+		return 0;
+	if (buf[len - 1] != '\0')
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		n += buf[i] == '\0';
+	return n;
+}
+
+/*
+ * setup_stack: the strings, then argc, argv[], NULL, envp[], NULL, and an empty auxv at the top
+ * of a fresh stack. args and env are NUL-separated strings (each string ends with its NUL).
+ */
+static int
+setup_stack(struct pmap *pm, const char *args, size_t argslen, const char *env, size_t envlen,
+    uint32_t *sp_out)
+{
+	int argc = count_strings(args, argslen), envc = count_strings(env, envlen);
+	uint32_t vec[ARGV_MAX + 1 + ENVV_MAX + 1 + 2];
+	uint32_t sp = USER_STACK_TOP, strings;
+	int error, n = 0;
+
+	if (argc < 1 || envc < 0)
+		return EINVAL;
+	if (argc > ARGV_MAX || envc > ENVV_MAX || argslen + envlen > STRINGS_MAX)
 		return E2BIG;
 	error = pmap_alloc_range(pm, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
 	    USER_STACK_PAGES * PAGE_SIZE, PTE_U | PTE_W);
-	for (int i = argc - 1; i >= 0 && error == 0; i--) {
-		size_t n = strlen(argv[i]) + 1;
-		sp -= n;
-		uargv[i] = sp;
-		error = copy_to_user_space(pm, sp, argv[i], n);
-	}
-	uargv[argc] = 0;
-	sp &= ~15u;
-	uint32_t tail[3] = { 0, 0, 0 };		/* envp terminator, AT_NULL pair */
-	sp -= sizeof(tail) + (argc + 1) * 4 + 4;
-	if (error == 0)
-		error = copy_to_user_space(pm, sp, &argc, 4);
-	if (error == 0)
-		error = copy_to_user_space(pm, sp + 4, uargv, (argc + 1) * 4);
-	if (error == 0)
-		error = copy_to_user_space(pm, sp + 8 + argc * 4, tail, sizeof(tail));
+	if (error)
+		return error;
+	strings = sp - (uint32_t)(argslen + envlen);
+	if ((error = copy_to_user_space(pm, strings, args, argslen)) != 0 ||
+	    (error = copy_to_user_space(pm, strings + argslen, env, envlen)) != 0)
+		return error;
+	vec[n++] = (uint32_t)argc;
+	for (size_t i = 0; i < argslen; i += strlen(args + i) + 1)
+		vec[n++] = strings + i;
+	vec[n++] = 0;
+	for (size_t i = 0; i < envlen; i += strlen(env + i) + 1)
+		vec[n++] = strings + argslen + i;
+	vec[n++] = 0;
+	vec[n++] = 0;			/* auxv: AT_NULL */
+	vec[n++] = 0;
+	sp = (strings - n * 4) & ~15u;
+	if ((error = copy_to_user_space(pm, sp, vec, n * 4)) != 0)
+		return error;
 	*sp_out = sp;
-	return error;
-}
-
-/* enter_user: build the first trap frame on the thread's kernel stack and iret to ring 3. */
-static void
-enter_user(void *arg)
-{
-	struct proc *p = arg;
-	uint32_t ktop = (uint32_t)p->p_td->td_kstack + TD_KSTACK_SIZE;
-	struct trapframe *tf = (struct trapframe *)(ktop - sizeof(*tf));
-
-	memset(tf, 0, sizeof(*tf));
-	tf->tf_ds = tf->tf_es = tf->tf_fs = tf->tf_gs = GSEL_UDATA;
-	tf->tf_cs = GSEL_UCODE;
-	tf->tf_ss = GSEL_UDATA;
-	tf->tf_eip = p->p_entry;
-	tf->tf_esp = p->p_usp;
-	tf->tf_eflags = PSL_USER;		/* IOPL 0, interrupts on: the timer preempts it */
-	cli();
-	tss_set_kstack(ktop);
-	pmap_activate(&p->p_pmap);
-	trapret_to(tf);
-}
-
-/* exitport_put: file the exit-wait message; the process replies it when it ends. */
-static int
-exitport_put(lwkt_port_t port, lwkt_msg_t msg)
-{
-	struct proc *p = port->mp_arg;
-
-	if (p->p_exitwaiter != NULL)
-		return EBUSY;			/* one waiter per process */
-	p->p_exitwaiter = msg;
-	return EASYNC;
-}
-
-/* proc_create: a process for the program image, with its thread, not yet running. */
-static int
-proc_create(const char *path, int argc, const char *const *argv, struct proc **pp)
-{
-	const void *image;
-	size_t size;
-	struct proc *p;
-	int error;
-
-	if ((error = initrd_lookup(path, &image, &size)) != 0)
-		return error;
-	if ((p = kzalloc(sizeof(*p))) == NULL)
-		return ENOMEM;
-	p->p_pid = next_pid++;
-	const char *base = strrchr(path, '/');
-	strlcpy(p->p_comm, base ? base + 1 : path, sizeof(p->p_comm));
-	lwkt_initport_putonly(&p->p_exitport, exitport_put);
-	p->p_exitport.mp_arg = p;
-	error = pmap_create(&p->p_pmap);
-	if (error == 0)
-		error = load_elf(&p->p_pmap, image, size, &p->p_entry);
-	if (error == 0)
-		error = setup_stack(&p->p_pmap, argc, argv, &p->p_usp);
-	if (error == 0)
-		error = lwkt_create(enter_user, p, &p->p_td, TDPRI_USER, TDF_NOSTART, p->p_comm);
-	if (error != 0) {
-		pmap_destroy(&p->p_pmap);
-		kfree(p);
-		return error;
-	}
-	p->p_td->td_proc = p;
-	*pp = p;
 	return 0;
 }
 
 /*
- * proc_run: run the program at path and wait for it to end. Returns 0 with *status set when it
- * ran, or an errno (ENOENT, ENOEXEC, ENOMEM, E2BIG) when it could not start. The wait is a
- * message: an exit-wait message sent to the process, replied with its status.
+ * exec_load: load the program at path into p's (fresh) address space and prepare its stack and
+ * heap. Errors: ENOENT, ENOEXEC, ENOMEM, E2BIG, EINVAL (no argv[0]).
  */
 int
-proc_run(const char *path, int argc, const char *const *argv, int *status)
+exec_load(struct proc *p, const char *path, const char *args, size_t argslen, const char *env,
+    size_t envlen)
 {
-	struct lwkt_msg wait;
-	struct proc *p;
+	const void *image;
+	size_t size;
+	uint32_t end;
 	int error;
 
-	if ((error = proc_create(path, argc, argv, &p)) != 0)
+	if ((error = initrd_lookup(path, &image, &size)) != 0)
 		return error;
-	lwkt_initmsg(&wait, &curthread->td_msgport, 0);
-	lwkt_sendmsg(&p->p_exitport, &wait);
-	lwkt_schedule(p->p_td);
-	lwkt_waitmsg(&wait, 0);
-	*status = (int)wait.ms_result;
-	kfree(p);
-	return 0;
+	if ((error = load_elf(&p->p_pmap, image, size, &p->p_entry, &end)) != 0)
+		return error;
+	p->p_brk_base = p->p_brk = round_page(end);
+	return setup_stack(&p->p_pmap, args, argslen, env, envlen, &p->p_usp);
 }

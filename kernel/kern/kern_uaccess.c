@@ -31,6 +31,20 @@ copyin(const void *uaddr, void *kaddr, size_t len)
 	return 0;
 }
 
+/* copyinstr: a NUL-terminated user string into kbuf (size bytes); ENAMETOOLONG if longer. */
+int
+copyinstr(const char *uaddr, char *kbuf, size_t size)
+{
+	for (size_t i = 0; i < size; i++) {
+		if (((uint32_t)(uaddr + i) & PAGE_MASK) == 0 || i == 0)
+			if (!useracc(uaddr + i, 1, UA_IN))
+				return EFAULT;
+		if ((kbuf[i] = uaddr[i]) == '\0')
+			return 0;
+	}
+	return ENAMETOOLONG;
+}
+
 int
 copyout(const void *kaddr, void *uaddr, size_t len)
 {

@@ -57,7 +57,7 @@ crit_exit_deferred(thread_t td)
 {
 	KASSERT(td->td_critcount >= 0, "crit_exit without crit_enter");
 	if (td->td_gd->gd_intr_nesting == 0)
-		clock_service();
+		intr_service();
 }
 
 /* lwkt_thread_entry: a new thread's first C code (from cpu_thread_start). */
@@ -332,14 +332,12 @@ lwkt_idle_loop(void)
 
 	for (;;) {
 		cli();
-		if (gd->gd_runqmask == 0 && (gd->gd_reqflags & RQF_TIMER) == 0)
+		if (gd->gd_runqmask == 0 && (gd->gd_reqflags & RQF_INTR_PENDING) == 0)
 			__asm__ volatile("sti; hlt" ::: "memory");	/* no wakeup slips between */
 		else
 			sti();
-		if (gd->gd_reqflags & RQF_TIMER) {
-			crit_enter();
-			crit_exit();		/* runs the deferred timer service */
-		}
+		if (gd->gd_reqflags & RQF_INTR_PENDING)
+			intr_service();
 		lwkt_switch();
 	}
 }

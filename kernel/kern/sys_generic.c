@@ -1,25 +1,21 @@
-/* The simplest system calls: null, write to the console, getpid. */
+/* The simplest system calls: null, getpid, sched_yield, and time (sleep_ns, clock_ns). */
 #include <sys/systm.h>
 #include <sys/errno.h>
+#include <sys/globaldata.h>
+#include <sys/ksysmsg.h>
 #include <sys/proc.h>
 #include <sys/sysmsg.h>
+#include <sys/thread.h>
+#include <sys/thread2.h>
+#include <sys/timer.h>
+
+#define NS_PER_TICK	(1000000000ull / HZ)
 
 /* sys_null: answers 0 at once; the benchmark of the bare message round trip. */
 int
 sys_null(struct null_msg *msg)
 {
-	msg->hdr.ms_result = 0;
-	return 0;
-}
-
-/* sys_write: descriptors 1 and 2 are the console; the dispatcher checked buf already. */
-int
-sys_write(struct write_msg *msg)
-{
-	if (msg->fd != 1 && msg->fd != 2)
-		return EBADF;
-	console_write(msg->buf, msg->len);
-	msg->hdr.ms_result = msg->len;
+	(void)msg;
 	return 0;
 }
 
@@ -27,5 +23,74 @@ int
 sys_getpid(struct getpid_msg *msg)
 {
 	msg->hdr.ms_result = curproc->p_pid;
+	return 0;
+}
+
+int
+sys_sched_yield(struct sched_yield_msg *msg)
+{
+	(void)msg;
+	lwkt_yield();
+	return 0;
+}
+
+/* Sleeping: the call's ksysmsg carries a timer message, replied by the timer service here. */
+static struct lwkt_port sleep_port;
+
+static void
+sleep_replyport(lwkt_port_t port, lwkt_msg_t msg)
+{
+	struct ksysmsg *ksm = (struct ksysmsg *)((char *)msg -
+	    __builtin_offsetof(struct ksysmsg, km_timer.tm_msg));
+
+	(void)port;
+	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	sysmsg_complete(ksm, msg->ms_error, 0);
+}
+
+static void
+sleep_abort(lwkt_msg_t msg)
+{
+	struct ksysmsg *ksm = (struct ksysmsg *)msg;
+
+	lwkt_abortmsg(&ksm->km_timer.tm_msg);	/* the timer replies EINTR at once */
+}
+
+void
+sleep_init(void)
+{
+	lwkt_initport_replyonly(&sleep_port);
+	sleep_port.mp_replyport = sleep_replyport;
+}
+
+/* sys_sleep_ns: a timer message on the call's behalf; the call completes when it is replied. */
+int
+sys_sleep_ns(struct sleep_ns_msg *msg)
+{
+	struct ksysmsg *ksm = ksysmsg_of(msg);
+	uint64_t ticks = (msg->ns + NS_PER_TICK - 1) / NS_PER_TICK;
+
+	if (ticks == 0)
+		return 0;
+	if (ticks > 0xffffffffu)
+		return EINVAL;
+	timer_msg_init(&ksm->km_timer, &sleep_port, (uint32_t)ticks);
+	sysmsg_set_abort(ksm, &timer_port, sleep_abort);
+	lwkt_sendmsg(&timer_port, &ksm->km_timer.tm_msg);
+	return EASYNC;
+}
+
+/* sys_clock_ns: monotonic time is ticks since boot; realtime adds the RTC's time at boot. */
+int
+sys_clock_ns(struct clock_ns_msg *msg)
+{
+	uint64_t mono = mycpu->gd_ticks * NS_PER_TICK;
+
+	if (msg->clock == 1)
+		msg->hdr.ms_result = (int64_t)mono;
+	else if (msg->clock == 0)
+		msg->hdr.ms_result = (int64_t)(boot_epoch_seconds * 1000000000ull + mono);
+	else
+		return EINVAL;
 	return 0;
 }

@@ -149,6 +149,22 @@ pmap_alloc_range(struct pmap *pm, uint32_t va, uint32_t len, uint32_t prot)
 	return 0;
 }
 
+/* pmap_remove_range: unmap and free the user pages in [start, end) (page-aligned). */
+void
+pmap_remove_range(struct pmap *pm, uint32_t start, uint32_t end)
+{
+	for (uint32_t va = start; va < end; va += PAGE_SIZE) {
+		uint32_t *pte = pte_slot(pm, va, false);
+		if (pte == NULL || (*pte & PTE_P) == 0)
+			continue;
+		vm_page_free((void *)(*pte & ~PAGE_MASK));
+		*pte = 0;
+		pm->pm_pages--;
+		if (rcr3() == (uint32_t)pm->pm_pdir)
+			invlpg(va);
+	}
+}
+
 void
 pmap_activate(struct pmap *pm)
 {

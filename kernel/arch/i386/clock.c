@@ -9,6 +9,7 @@
 #include <sys/thread.h>
 #include <sys/thread2.h>
 #include <sys/timer.h>
+#include <sys/file.h>
 #include <machine/cpufunc.h>
 #include <machine/trap.h>
 
@@ -30,13 +31,20 @@ clock_init(void)
 	pic_unmask(0);
 }
 
-/* clock_service: serve every tick counted but not yet served. */
+/*
+ * intr_service: the deferred part of interrupts: serve every tick counted but not served yet,
+ * and run the console's line discipline over new input.
+ */
 void
-clock_service(void)
+intr_service(void)
 {
 	struct globaldata *gd = mycpu;
 
 	crit_enter();
+	if (gd->gd_reqflags & RQF_CONSOLE) {
+		gd->gd_reqflags &= ~RQF_CONSOLE;
+		console_service();
+	}
 	gd->gd_reqflags &= ~RQF_TIMER;
 	while (gd->gd_ticks < gd->gd_hardticks) {
 		gd->gd_ticks++;
@@ -60,7 +68,7 @@ clock_intr(struct trapframe *tf)
 	if (td->td_critcount > 0)
 		gd->gd_reqflags |= RQF_TIMER;
 	else
-		clock_service();
+		intr_service();
 	if (TF_FROM_USER(tf) && lwkt_should_yield(td)) {
 		gd->gd_intr_nesting--;		/* leaving the interrupt part: switching is allowed */
 		sti();

@@ -11,6 +11,8 @@
 void	syscall(struct trapframe *tf);
 void	pic_eoi(int irq);
 void	clock_intr(struct trapframe *tf);
+void	console_intr(void);
+void	intr_service(void);
 
 static void
 print_frame(const struct trapframe *tf)
@@ -60,10 +62,19 @@ device_intr(struct trapframe *tf)
 	int irq = (int)tf->tf_trapno - T_IRQ0;
 
 	gd->gd_intr_nesting++;
-	if (irq == 0)
+	if (irq == 0) {
 		clock_intr(tf);
-	else if (irq != 7 && irq != 15)		/* 7 and 15 may be spurious: no EOI then */
+	} else if (irq == 4) {
+		console_intr();
 		pic_eoi(irq);
+		if (curthread->td_critcount == 0 && gd->gd_intr_nesting == 1) {
+			gd->gd_intr_nesting--;
+			intr_service();		/* complete waiting reads now */
+			gd->gd_intr_nesting++;
+		}
+	} else if (irq != 7 && irq != 15) {	/* 7 and 15 may be spurious: no EOI then */
+		pic_eoi(irq);
+	}
 	gd->gd_intr_nesting--;
 }
 
@@ -82,5 +93,6 @@ trap(struct trapframe *tf)
 		syscall(tf);
 	else
 		user_fault(tf);
+	proc_check_killed();
 	cli();			/* trapret must not be interrupted half-way back to ring 3 */
 }

@@ -1,7 +1,11 @@
 /*
- * Processes: an address space and the LWKT thread that runs its user code. The kernel starts
- * them from the initrd (proc_run); whoever waits for one has sent it an exit-wait message,
- * which the process replies, with its exit status as the result, when it ends.
+ * Processes: an address space, descriptors, and the LWKT thread that runs the user code. The
+ * kernel starts the first ones from the initrd (proc_run) and waits for them by message; a
+ * process starts others with spawn and waits for them with wait.
+ *
+ * System-call messages: p_port is the process's kernel reply port. Calls that complete later
+ * move from p_outstanding to p_done (or to the ring) when completed; the waitmsg and waitport
+ * calls take them from there. Exit aborts and reclaims every one (see kern_sysmsg.c).
  */
 #ifndef _SYS_PROC_H_
 #define _SYS_PROC_H_
@@ -9,29 +13,62 @@
 #include <sys/types.h>
 #include <sys/msgport.h>
 #include <sys/globaldata.h>
+#include <sys/file.h>
+#include <sys/ksysmsg.h>
 #include <vm/vm.h>
 
 struct thread;
+struct ring;
+
+enum proc_state { PS_RUN, PS_ZOMBIE };
 
 struct proc {
+	TAILQ_ENTRY(proc) p_list;		/* on allproc */
 	pid_t		p_pid;
+	pid_t		p_ppid;			/* 0: started by the kernel */
+	struct proc	*p_parent;		/* NULL once the parent is gone, or for the kernel's */
 	char		p_comm[32];		/* program name */
+	enum proc_state	p_state;
+	int		p_status;		/* exit status */
+	bool		p_killed;		/* kill() asked it to end */
 	struct pmap	p_pmap;
 	struct thread	*p_td;			/* the thread running its user code */
 	uint32_t	p_entry;		/* where user code starts */
 	uint32_t	p_usp;			/* its initial stack pointer */
-	int		p_status;		/* exit status */
-	struct lwkt_port p_exitport;		/* put-only: takes the exit-wait message */
-	lwkt_msg_t	p_exitwaiter;		/* replied with the status at exit */
+	uint32_t	p_brk_base, p_brk;	/* the heap: [p_brk_base, p_brk) */
+	struct file	*p_fd[NOFILE];
+	/* syscall messaging (kern_sysmsg.c) */
+	struct lwkt_port p_port;		/* async completions are replied here */
+	TAILQ_HEAD(, ksysmsg) p_outstanding;	/* in flight */
+	TAILQ_HEAD(, ksysmsg) p_done;		/* completed, not collected yet */
+	TAILQ_HEAD(, ksysmsg) p_free;		/* a cache of ksysmsgs */
+	uint32_t	p_noutstanding, p_ndone, p_nfree;
+	bool		p_sleeping;		/* its thread waits in proc_sleep */
+	struct ring	*p_ring;		/* the shared submission/completion ring, or NULL */
+	/* exit and wait */
+	TAILQ_HEAD(, ksysmsg) p_childwait;	/* this process's wait() calls, pending */
+	struct lwkt_port p_exitport;		/* put-only: takes the kernel's exit-wait message */
+	lwkt_msg_t	p_exitwaiter;		/* replied with the status at exit (kernel's processes) */
 };
+
+TAILQ_HEAD(proclist, proc);
+extern struct proclist allproc;
+extern uint32_t nprocs;
 
 #define curproc		(curthread->td_proc)
 
 /* kern/kern_exec.c */
+int	exec_load(struct proc *p, const char *path, const char *args, size_t argslen,
+	    const char *env, size_t envlen);
+/* kern/kern_proc.c */
 int	proc_run(const char *path, int argc, const char *const *argv, int *status);
-/* kern/kern_exit.c */
 __attribute__((noreturn)) void proc_exit(int status);
+struct proc *proc_find(pid_t pid);
+int	proc_copyin(struct proc *p, uint32_t uaddr, void *kaddr, size_t len);
+int	proc_copyout(struct proc *p, uint32_t uaddr, const void *kaddr, size_t len);
+void	proc_check_killed(void);
 
 #define EXIT_FAULT_BASE	128	/* a process killed by a fault exits 128 + vector */
+#define EXIT_KILLED	137	/* ended by kill() (128 + 9, like SIGKILL) */
 
 #endif

@@ -35,4 +35,11 @@ bool	cmdline_flag(const char *key);		/* key or key=... present */
 /* kern/init_main.c */
 extern uint32_t phys_mem_top;
 
+/* arch/i386/rtc.c */
+extern uint64_t boot_epoch_seconds;
+void	rtc_init(void);
+
+/* kern/sys_generic.c */
+void	sleep_init(void);
+
 #endif

@@ -23,7 +23,7 @@ crit_exit(void)
 	thread_t td = curthread;
 
 	__asm__ volatile("" ::: "memory");
-	if (--td->td_critcount == 0 && __builtin_expect(td->td_gd->gd_reqflags & RQF_TIMER, 0))
+	if (--td->td_critcount == 0 && __builtin_expect(td->td_gd->gd_reqflags & RQF_INTR_PENDING, 0))
 		crit_exit_deferred(td);
 }
 

@@ -23,7 +23,7 @@ void	timer_init(void);
 void	timer_msg_init(struct timer_msg *tm, lwkt_port_t rport, uint32_t ticks);
 int	lwkt_sleep(uint32_t ticks);		/* 0, or EINTR when aborted */
 void	timer_tick(void);			/* called for each serviced tick */
-void	clock_service(void);			/* arch: serve the ticks not served yet */
+void	intr_service(void);			/* arch: deferred interrupt work (ticks, console) */
 void	clock_init(void);			/* arch: start the periodic tick */
 uint64_t ticks(void);
 uint32_t timer_pending(void);			/* messages waiting for their tick */

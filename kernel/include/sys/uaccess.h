@@ -1,7 +1,8 @@
 /*
  * Checking user addresses. Every pointer a user program hands the kernel is checked before the
  * kernel touches it: inside user space, not wrapping, and mapped (writable for UA_OUT/UA_INOUT).
- * A process has one thread, so a mapping cannot vanish between the check and the use.
+ * A process has one thread, so a mapping cannot vanish between the check and the use; code that
+ * completes a call later, from another context, uses proc_copyin/proc_copyout instead.
  */
 #ifndef _SYS_UACCESS_H_
 #define _SYS_UACCESS_H_
@@ -15,5 +16,6 @@
 bool	useracc(const void *addr, size_t len, int access);
 int	copyin(const void *uaddr, void *kaddr, size_t len);	/* 0 or EFAULT */
 int	copyout(const void *kaddr, void *uaddr, size_t len);	/* 0 or EFAULT */
+int	copyinstr(const char *uaddr, char *kbuf, size_t size);	/* 0, EFAULT, ENAMETOOLONG */
 
 #endif

@@ -51,5 +51,6 @@ uint32_t pmap_lookup(struct pmap *pm, uint32_t va);	/* the PTE for va, or 0 */
 void	pmap_activate(struct pmap *pm);
 void	pmap_activate_kernel(void);
 int	pmap_alloc_range(struct pmap *pm, uint32_t va, uint32_t len, uint32_t prot);
+void	pmap_remove_range(struct pmap *pm, uint32_t start, uint32_t end);
 
 #endif

@@ -1,0 +1,241 @@
+/*
+ * Pipes: a 4 KiB ring of bytes between a read end and a write end. Blocking is message-shaped:
+ * a read of an empty pipe, or a write to a full one, files its ksysmsg on the pipe and answers
+ * EASYNC; the other end's next write (read) completes it. A read answers with what there is (at
+ * least one byte) or 0 once no writer is left; a write writes what fits (at least one byte) and
+ * answers that count, or EPIPE once no reader is left.
+ */
+#include <sys/systm.h>
+#include <sys/errno.h>
+#include <sys/file.h>
+#include <sys/ksysmsg.h>
+#include <sys/malloc.h>
+#include <sys/proc.h>
+#include <sys/sysmsg.h>
+#include <sys/thread2.h>
+#include <vm/vm.h>
+
+#define PIPE_SIZE	4096
+
+struct pipe {
+	char		*buf;			/* PIPE_SIZE bytes (one page) */
+	uint32_t	rpos;			/* next byte to read */
+	uint32_t	count;			/* bytes in the pipe */
+	int		readers, writers;	/* open ends */
+	TAILQ_HEAD(, ksysmsg) rwait;		/* reads waiting for bytes */
+	TAILQ_HEAD(, ksysmsg) wwait;		/* writes waiting for room */
+};
+
+uint32_t pipes_alive;
+
+/* take_bytes: move up to len bytes out of the pipe into p's memory at ubuf. */
+static uint32_t
+take_bytes(struct pipe *pp, struct proc *p, uint32_t ubuf, uint32_t len)
+{
+	uint32_t done = 0;
+
+	while (done < len && pp->count > 0) {
+		uint32_t chunk = PIPE_SIZE - pp->rpos;
+		if (chunk > pp->count)
+			chunk = pp->count;
+		if (chunk > len - done)
+			chunk = len - done;
+		if (proc_copyout(p, ubuf + done, pp->buf + pp->rpos, chunk) != 0)
+			break;
+		pp->rpos = (pp->rpos + chunk) % PIPE_SIZE;
+		pp->count -= chunk;
+		done += chunk;
+	}
+	return done;
+}
+
+/* put_bytes: move up to len bytes from p's memory at ubuf into the pipe. */
+static uint32_t
+put_bytes(struct pipe *pp, struct proc *p, uint32_t ubuf, uint32_t len)
+{
+	uint32_t done = 0;
+
+	while (done < len && pp->count < PIPE_SIZE) {
+		uint32_t wpos = (pp->rpos + pp->count) % PIPE_SIZE;
+		uint32_t chunk = PIPE_SIZE - wpos;		/* contiguous up to the buffer's end */
+		if (chunk > PIPE_SIZE - pp->count)		/* ... and no further than the room */
+			chunk = PIPE_SIZE - pp->count;
+		if (chunk > len - done)
+			chunk = len - done;
+		if (proc_copyin(p, ubuf + done, pp->buf + wpos, chunk) != 0)
+			break;
+		pp->count += chunk;
+		done += chunk;
+	}
+	return done;
+}
+
+/* The arguments of a waiting read or write (the same layout: fd, buf, len). */
+static struct read_msg *
+args_of(struct ksysmsg *ksm)
+{
+	return (struct read_msg *)ksm->km_args.bytes;
+}
+
+/* serve: complete what the pipe's state now allows: waiting reads, then waiting writes. */
+static void
+serve(struct pipe *pp)
+{
+	struct ksysmsg *ksm;
+	bool progress = true;
+
+	while (progress) {
+		progress = false;
+		while ((ksm = TAILQ_FIRST(&pp->rwait)) != NULL && (pp->count > 0 || pp->writers == 0)) {
+			TAILQ_REMOVE(&pp->rwait, ksm, km_wlink);
+			struct read_msg *a = args_of(ksm);
+			uint32_t n = take_bytes(pp, ksm->km_proc, (uint32_t)a->buf, a->len);
+			sysmsg_complete(ksm, 0, n);
+			progress |= n > 0;
+		}
+		while ((ksm = TAILQ_FIRST(&pp->wwait)) != NULL && (pp->count < PIPE_SIZE || pp->readers == 0)) {
+			TAILQ_REMOVE(&pp->wwait, ksm, km_wlink);
+			if (pp->readers == 0) {
+				sysmsg_complete(ksm, EPIPE, 0);
+				continue;
+			}
+			struct read_msg *a = args_of(ksm);
+			uint32_t n = put_bytes(pp, ksm->km_proc, (uint32_t)a->buf, a->len);
+			sysmsg_complete(ksm, n ? 0 : EFAULT, n);
+			progress |= n > 0;
+		}
+	}
+}
+
+static void
+pipe_abort(lwkt_msg_t msg)
+{
+	struct ksysmsg *ksm = (struct ksysmsg *)msg;
+	struct pipe *pp = ksm->km_obj;
+	struct ksysmsg *k;
+
+	crit_enter();
+	if ((msg->ms_flags & MSGF_DONE) == 0) {
+		TAILQ_FOREACH(k, &pp->rwait, km_wlink)
+			if (k == ksm)
+				break;
+		if (k != NULL)
+			TAILQ_REMOVE(&pp->rwait, ksm, km_wlink);
+		else
+			TAILQ_REMOVE(&pp->wwait, ksm, km_wlink);
+		sysmsg_complete(ksm, EINTR, 0);
+	}
+	crit_exit();
+}
+
+static int
+pipe_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
+{
+	struct pipe *pp = fp->f_data;
+	int error = 0;
+
+	crit_enter();
+	if (pp->count > 0 && TAILQ_EMPTY(&pp->rwait)) {
+		SYSMSG_RESULT(ksm) = take_bytes(pp, ksm->km_proc, (uint32_t)ubuf, len);
+		if (SYSMSG_RESULT(ksm) == 0)
+			error = EFAULT;
+		serve(pp);		/* room for waiting writers */
+	} else if (pp->writers == 0) {
+		SYSMSG_RESULT(ksm) = 0;	/* end of file */
+	} else {
+		TAILQ_INSERT_TAIL(&pp->rwait, ksm, km_wlink);
+		sysmsg_set_abort(ksm, pp, pipe_abort);
+		error = EASYNC;
+	}
+	crit_exit();
+	return error;
+}
+
+static int
+pipe_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
+{
+	struct pipe *pp = fp->f_data;
+	int error = 0;
+
+	crit_enter();
+	if (pp->readers == 0) {
+		error = EPIPE;
+	} else if (pp->count < PIPE_SIZE && TAILQ_EMPTY(&pp->wwait)) {
+		SYSMSG_RESULT(ksm) = put_bytes(pp, ksm->km_proc, (uint32_t)ubuf, len);
+		if (SYSMSG_RESULT(ksm) == 0)
+			error = EFAULT;
+		serve(pp);		/* bytes for waiting readers */
+	} else {
+		TAILQ_INSERT_TAIL(&pp->wwait, ksm, km_wlink);
+		sysmsg_set_abort(ksm, pp, pipe_abort);
+		error = EASYNC;
+	}
+	crit_exit();
+	return error;
+}
+
+static void
+pipe_release(struct pipe *pp)
+{
+	if (pp->readers == 0 && pp->writers == 0) {
+		vm_page_free(pp->buf);
+		kfree(pp);
+		pipes_alive--;
+	}
+}
+
+static void
+pipe_close_read(struct file *fp)
+{
+	struct pipe *pp = fp->f_data;
+
+	crit_enter();
+	pp->readers--;
+	serve(pp);			/* waiting writers learn EPIPE */
+	pipe_release(pp);
+	crit_exit();
+}
+
+static void
+pipe_close_write(struct file *fp)
+{
+	struct pipe *pp = fp->f_data;
+
+	crit_enter();
+	pp->writers--;
+	serve(pp);			/* waiting readers learn end of file */
+	pipe_release(pp);
+	crit_exit();
+}
+
+static const struct fileops pipe_read_ops = { pipe_read, NULL, NULL, pipe_close_read };
+static const struct fileops pipe_write_ops = { NULL, pipe_write, NULL, pipe_close_write };
+
+int
+pipe_create(struct file **rfp, struct file **wfp)
+{
+	struct pipe *pp = kzalloc(sizeof(*pp));
+
+	if (pp == NULL)
+		return ENOMEM;
+	if ((pp->buf = vm_page_alloc()) == NULL) {
+		kfree(pp);
+		return ENOMEM;
+	}
+	TAILQ_INIT(&pp->rwait);
+	TAILQ_INIT(&pp->wwait);
+	pp->readers = pp->writers = 1;
+	*rfp = file_alloc(&pipe_read_ops, pp, FREAD);
+	*wfp = file_alloc(&pipe_write_ops, pp, FWRITE);
+	if (*rfp == NULL || *wfp == NULL) {
+		if (*rfp)
+			kfree(*rfp), files_open--;
+		if (*wfp)
+			kfree(*wfp), files_open--;
+		vm_page_free(pp->buf);
+		kfree(pp);
+		return ENOMEM;
+	}
+	pipes_alive++;
+	return 0;
+}

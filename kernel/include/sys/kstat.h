@@ -1,0 +1,39 @@
+/*
+ * Kernel counters for tests and tools (the kstat system call copies a struct kstat), and the
+ * records of the proclist call. Both are ABI: shared by the kernel and libcr.
+ */
+#ifndef _SYS_KSTAT_H_
+#define _SYS_KSTAT_H_
+
+#include <sys/types.h>
+
+struct kstat {
+	uint32_t	ks_pages_free;		/* physical pages free */
+	uint32_t	ks_kmalloc_in_use;	/* kernel heap objects allocated */
+	uint32_t	ks_threads;		/* LWKT threads alive */
+	uint32_t	ks_procs;		/* processes alive (zombies included) */
+	uint32_t	ks_sysmsg_live;		/* ksysmsgs allocated (caches included) */
+	uint32_t	ks_sysmsg_outstanding;	/* syscall messages in flight */
+	uint32_t	ks_files;		/* open files */
+	uint32_t	ks_pipes;		/* pipes */
+	uint64_t	ks_ticks;		/* clock ticks since boot (HZ per second) */
+	uint64_t	ks_syscalls;		/* syscall messages taken */
+	uint64_t	ks_async_later;		/* completed after answering EASYNC */
+	uint64_t	ks_aborts;		/* messages aborted */
+	uint64_t	ks_switches;		/* thread switches */
+};
+
+#define PI_NAME_MAX	24
+
+struct procinfo {
+	int32_t		pi_pid;
+	int32_t		pi_ppid;
+	char		pi_state;		/* R running/runnable, S waiting, Z zombie */
+	char		pi_pad[3];
+	uint32_t	pi_outstanding;		/* its async messages in flight */
+	char		pi_name[PI_NAME_MAX];
+	char		pi_wmesg[12];		/* what its thread waits for */
+	uint32_t	pi_threads;
+};
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * The submission/completion ring: one page shared by a process and the kernel (io_uring's idea
+ * in LWKT terms). The process writes message addresses into the submission queue and advances
+ * sq_tail; ring_enter takes them (each becomes an asynchronous message), and every completion,
+ * immediate or later, is posted to the completion queue, where the process finds the message
+ * addresses and advances cq_head. Counters run freely; the slot is counter & mask.
+ *
+ * The layout is ABI: libcr includes this header.
+ */
+#ifndef _SYS_RING_H_
+#define _SYS_RING_H_
+
+#include <sys/types.h>
+
+#define RING_MAX_ENTRIES	256	/* header and both queues fit one page */
+
+struct ring_shared {
+	volatile uint32_t	sq_head;	/* kernel: next submission to take */
+	volatile uint32_t	sq_tail;	/* process: next free submission slot */
+	volatile uint32_t	cq_head;	/* process: next completion to read */
+	volatile uint32_t	cq_tail;	/* kernel: next free completion slot */
+	uint32_t		entries;	/* a power of two, at most RING_MAX_ENTRIES */
+	uint32_t		mask;		/* entries - 1 */
+	uint32_t		sq_off;		/* byte offset of uint32_t sq[entries] */
+	uint32_t		cq_off;		/* byte offset of uint32_t cq[entries] */
+	volatile uint32_t	overflow;	/* completions that found the queue full (see waitport) */
+	uint32_t		pad[7];
+};
+
+#ifdef _KERNEL
+struct proc;
+int	ring_post(struct proc *p, uint32_t uaddr);	/* 0, or -1 when the queue is full */
+void	ring_destroy(struct proc *p);
+#endif
+
+#endif

@@ -1,0 +1,477 @@
+/*
+ * Processes: making them (proc_run for the kernel, spawn for processes), ending them (exit,
+ * kill, faults), waiting for them (wait, and the kernel's exit-wait message), and what tools see
+ * of them (proclist, kstat). A process has one thread for now.
+ */
+#include <sys/systm.h>
+#include <sys/errno.h>
+#include <sys/globaldata.h>
+#include <sys/kstat.h>
+#include <sys/malloc.h>
+#include <sys/proc.h>
+#include <sys/sysmsg.h>
+#include <sys/thread.h>
+#include <sys/thread2.h>
+#include <string.h>
+#include <machine/cpufunc.h>
+#include <machine/segments.h>
+#include <machine/trap.h>
+
+struct proclist allproc = TAILQ_HEAD_INITIALIZER(allproc);
+uint32_t nprocs;
+static pid_t next_pid = 1;
+
+/* -- user memory of any process ---------------------------------------------------------------- */
+
+/* proc_xfer: copy between the kernel and p's memory through the physical pages (any context). */
+static int
+proc_xfer(struct proc *p, uint32_t uaddr, void *kaddr, size_t len, bool out)
+{
+	uint8_t *k = kaddr;
+	uint32_t need = PTE_P | PTE_U | (out ? PTE_W : 0);
+
+	if (uaddr < USER_BASE || uaddr + len > USER_TOP || uaddr + len < uaddr)
+		return EFAULT;
+	while (len > 0) {
+		uint32_t pte = pmap_lookup(&p->p_pmap, uaddr);
+		if ((pte & need) != need)
+			return EFAULT;
+		uint32_t chunk = PAGE_SIZE - (uaddr & PAGE_MASK);
+		if (chunk > len)
+			chunk = len;
+		void *phys = (void *)((pte & ~PAGE_MASK) + (uaddr & PAGE_MASK));
+		if (out)
+			memcpy(phys, k, chunk);
+		else
+			memcpy(k, phys, chunk);
+		uaddr += chunk;
+		k += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int
+proc_copyin(struct proc *p, uint32_t uaddr, void *kaddr, size_t len)
+{
+	return proc_xfer(p, uaddr, kaddr, len, false);
+}
+
+int
+proc_copyout(struct proc *p, uint32_t uaddr, const void *kaddr, size_t len)
+{
+	return proc_xfer(p, uaddr, (void *)kaddr, len, true);
+}
+
+/* -- making processes ---------------------------------------------------------------------------- */
+
+/* enter_user: the process thread's first code: build a trap frame and iret to ring 3. */
+static void
+enter_user(void *arg)
+{
+	struct proc *p = arg;
+	uint32_t ktop = (uint32_t)p->p_td->td_kstack + TD_KSTACK_SIZE;
+	struct trapframe *tf = (struct trapframe *)(ktop - sizeof(*tf));
+
+	memset(tf, 0, sizeof(*tf));
+	tf->tf_ds = tf->tf_es = tf->tf_fs = tf->tf_gs = GSEL_UDATA;
+	tf->tf_cs = GSEL_UCODE;
+	tf->tf_ss = GSEL_UDATA;
+	tf->tf_eip = p->p_entry;
+	tf->tf_esp = p->p_usp;
+	tf->tf_eflags = PSL_USER;		/* IOPL 0, interrupts on: the timer preempts it */
+	cli();
+	tss_set_kstack(ktop);
+	pmap_activate(&p->p_pmap);
+	trapret_to(tf);
+}
+
+/* exitport_put: file the kernel's exit-wait message; the process replies it when it ends. */
+static int
+exitport_put(lwkt_port_t port, lwkt_msg_t msg)
+{
+	struct proc *p = port->mp_arg;
+
+	if (p->p_exitwaiter != NULL)
+		return EBUSY;
+	p->p_exitwaiter = msg;
+	return EASYNC;
+}
+
+/* proc_free: the last of a process (its address space and thread are gone already). */
+static void
+proc_free(struct proc *p)
+{
+	crit_enter();
+	TAILQ_REMOVE(&allproc, p, p_list);
+	nprocs--;
+	crit_exit();
+	kfree(p);
+}
+
+/*
+ * proc_create: a process running path with the given NUL-separated argument and environment
+ * strings; its thread is made but not started. Descriptors: the parent's, or the console.
+ */
+static int
+proc_create(struct proc *parent, const char *path, const char *args, size_t argslen,
+    const char *env, size_t envlen, struct proc **pp)
+{
+	struct proc *p;
+	int error;
+
+	if ((p = kzalloc(sizeof(*p))) == NULL)
+		return ENOMEM;
+	const char *base = strrchr(path, '/');
+	strlcpy(p->p_comm, base ? base + 1 : path, sizeof(p->p_comm));
+	lwkt_initport_putonly(&p->p_exitport, exitport_put);
+	p->p_exitport.mp_arg = p;
+	TAILQ_INIT(&p->p_childwait);
+	sysmsg_proc_init(p);
+	if ((error = pmap_create(&p->p_pmap)) != 0) {
+		kfree(p);
+		return error;
+	}
+	error = exec_load(p, path, args, argslen, env, envlen);
+	if (error == 0)
+		error = lwkt_create(enter_user, p, &p->p_td, TDPRI_USER, TDF_NOSTART, p->p_comm);
+	if (error != 0) {
+		pmap_destroy(&p->p_pmap);
+		kfree(p);
+		return error;
+	}
+	p->p_td->td_proc = p;
+	if (parent != NULL) {
+		fd_inherit(p, parent);
+		p->p_parent = parent;
+		p->p_ppid = parent->p_pid;
+	} else {
+		struct file *con = console_file();
+		for (int fd = 0; fd < 3; fd++) {
+			file_hold(con);
+			fd_install(p, con);
+		}
+	}
+	crit_enter();
+	p->p_pid = next_pid++;
+	TAILQ_INSERT_TAIL(&allproc, p, p_list);
+	nprocs++;
+	crit_exit();
+	*pp = p;
+	return 0;
+}
+
+/*
+ * proc_run: the kernel runs the program at path and waits for it to end: it sends the process
+ * an exit-wait message, which the process replies with its status. Returns 0 with *status set,
+ * or the errno that kept it from starting.
+ */
+int
+proc_run(const char *path, int argc, const char *const *argv, int *status)
+{
+	char args[512];
+	size_t len = 0;
+	struct lwkt_msg wait;
+	struct proc *p;
+	int error;
+
+	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]) + 1;
+		if (len + n > sizeof(args))
+			return E2BIG;
+		memcpy(args + len, argv[i], n);
+		len += n;
+	}
+	if ((error = proc_create(NULL, path, args, len, "", 0, &p)) != 0)
+		return error;
+	lwkt_initmsg(&wait, &curthread->td_msgport, 0);
+	lwkt_sendmsg(&p->p_exitport, &wait);
+	lwkt_schedule(p->p_td);
+	lwkt_waitmsg(&wait, 0);
+	*status = (int)wait.ms_result;
+	proc_free(p);
+	return 0;
+}
+
+int
+sys_spawn(struct spawn_msg *msg)
+{
+	struct proc *p = curproc, *child;
+	char *buf = kmalloc(msg->argslen + msg->envlen + 1);
+	int error;
+
+	if (msg->argslen + msg->envlen > 2048)
+		return E2BIG;
+	if (buf == NULL)
+		return ENOMEM;
+	error = proc_copyin(p, (uint32_t)msg->args, buf, msg->argslen);
+	if (error == 0)
+		error = proc_copyin(p, (uint32_t)msg->env, buf + msg->argslen, msg->envlen);
+	if (error == 0)
+		error = proc_create(p, msg->path, buf, msg->argslen, buf + msg->argslen, msg->envlen,
+		    &child);
+	kfree(buf);
+	if (error)
+		return error;
+	msg->hdr.ms_result = child->p_pid;
+	lwkt_schedule(child->p_td);
+	return 0;
+}
+
+/* -- ending processes ------------------------------------------------------------------------------ */
+
+/* wait_matches: does a pending wait() of the parent take this child? */
+static bool
+wait_matches(struct ksysmsg *ksm, struct proc *child)
+{
+	struct wait_msg *w = (struct wait_msg *)ksm->km_args.bytes;
+
+	return w->pid == -1 || w->pid == child->p_pid;
+}
+
+/* reap: a zombie child's status goes to the wait() that takes it; the child is freed. */
+static void
+reap(struct ksysmsg *ksm, struct proc *child)
+{
+	struct wait_msg *w = (struct wait_msg *)ksm->km_args.bytes;
+	int status = child->p_status;
+	pid_t pid = child->p_pid;
+
+	proc_copyout(ksm->km_proc, (uint32_t)w->status, &status, sizeof(status));
+	proc_free(child);
+	sysmsg_complete(ksm, 0, pid);
+}
+
+static void
+wait_abort(lwkt_msg_t msg)
+{
+	struct ksysmsg *ksm = (struct ksysmsg *)msg;
+	struct proc *p = ksm->km_proc;
+
+	crit_enter();
+	if ((msg->ms_flags & MSGF_DONE) == 0) {
+		TAILQ_REMOVE(&p->p_childwait, ksm, km_wlink);
+		sysmsg_complete(ksm, EINTR, 0);
+	}
+	crit_exit();
+}
+
+int
+sys_wait(struct wait_msg *msg)
+{
+	struct ksysmsg *ksm = ksysmsg_of(msg);
+	struct proc *p = curproc, *child;
+	bool have = false;
+
+	crit_enter();
+	TAILQ_FOREACH(child, &allproc, p_list) {
+		if (child->p_parent != p || (msg->pid != -1 && msg->pid != child->p_pid))
+			continue;
+		have = true;
+		if (child->p_state == PS_ZOMBIE) {
+			int status = child->p_status;
+			pid_t pid = child->p_pid;
+			crit_exit();
+			if (proc_copyout(p, (uint32_t)msg->status, &status, sizeof(status)) != 0)
+				return EFAULT;
+			proc_free(child);
+			msg->hdr.ms_result = pid;
+			return 0;
+		}
+	}
+	if (!have) {
+		crit_exit();
+		return ECHILD;
+	}
+	TAILQ_INSERT_TAIL(&p->p_childwait, ksm, km_wlink);
+	sysmsg_set_abort(ksm, p, wait_abort);
+	crit_exit();
+	return EASYNC;
+}
+
+/*
+ * proc_exit: end the calling process: reclaim its messages and descriptors and its address
+ * space, tell whoever waits (the parent's wait, or the kernel's exit-wait message), and end the
+ * thread. A child whose parent waits no more is freed at once; otherwise it stays a zombie.
+ */
+void
+proc_exit(int status)
+{
+	thread_t td = curthread;
+	struct proc *p = td->td_proc, *child;
+	struct ksysmsg *ksm;
+
+	p->p_status = status;
+	sysmsg_proc_exit(p);		/* aborts and frees every outstanding message */
+	fd_close_all(p);
+	crit_enter();
+	TAILQ_FOREACH(child, &allproc, p_list)
+		if (child->p_parent == p)
+			child->p_parent = NULL;	/* orphans: nobody will wait for them */
+	for (struct proc *c = TAILQ_FIRST(&allproc), *next; c != NULL; c = next) {
+		next = TAILQ_NEXT(c, p_list);
+		if (c->p_ppid == p->p_pid && c->p_state == PS_ZOMBIE && c->p_parent == NULL)
+			proc_free(c);
+	}
+	pmap_activate_kernel();		/* never run on the page tables being freed */
+	pmap_destroy(&p->p_pmap);
+	td->td_proc = NULL;
+	p->p_td = NULL;
+	p->p_state = PS_ZOMBIE;
+	if (p->p_exitwaiter != NULL) {			/* started by the kernel */
+		p->p_exitwaiter->ms_result = status;
+		lwkt_replymsg(p->p_exitwaiter, 0);
+	} else if (p->p_parent != NULL) {
+		TAILQ_FOREACH(ksm, &p->p_parent->p_childwait, km_wlink)
+			if (wait_matches(ksm, p))
+				break;
+		if (ksm != NULL) {
+			TAILQ_REMOVE(&p->p_parent->p_childwait, ksm, km_wlink);
+			reap(ksm, p);
+		}
+	} else {
+		proc_free(p);
+	}
+	crit_exit();
+	lwkt_exit();
+}
+
+/* proc_check_killed: on the way back to user mode, a process asked to end ends. */
+void
+proc_check_killed(void)
+{
+	struct proc *p = curproc;
+
+	if (p != NULL && p->p_killed)
+		proc_exit(EXIT_KILLED);
+}
+
+struct proc *
+proc_find(pid_t pid)
+{
+	struct proc *p;
+
+	TAILQ_FOREACH(p, &allproc, p_list)
+		if (p->p_pid == pid && p->p_state == PS_RUN)
+			return p;
+	return NULL;
+}
+
+/* sys_kill: end process pid; a blocked one has its calls aborted so it notices at once. */
+int
+sys_kill(struct kill_msg *msg)
+{
+	struct proc *p;
+	struct ksysmsg *ksm, *next;
+
+	crit_enter();
+	p = proc_find(msg->pid);
+	if (p == NULL) {
+		crit_exit();
+		return ESRCH;
+	}
+	p->p_killed = true;
+	if (p != curproc) {
+		for (ksm = TAILQ_FIRST(&p->p_outstanding); ksm != NULL; ksm = next) {
+			next = TAILQ_NEXT(ksm, km_link);
+			lwkt_abortmsg(&ksm->km_msg);
+		}
+		if (p->p_sleeping)
+			lwkt_schedule(p->p_td);
+	}
+	crit_exit();
+	return 0;
+}
+
+/* -- the heap -------------------------------------------------------------------------------------- */
+
+#define HEAP_LIMIT	(USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE - 16 * PAGE_SIZE)
+
+int
+sys_sbrk(struct sbrk_msg *msg)
+{
+	struct proc *p = curproc;
+	uint32_t old = p->p_brk, new = old + msg->incr;
+	int error;
+
+	if ((msg->incr > 0 && (new < old || new > HEAP_LIMIT)) ||
+	    (msg->incr < 0 && (new > old || new < p->p_brk_base)))
+		return ENOMEM;
+	if (msg->incr > 0 && (error = pmap_alloc_range(&p->p_pmap, old, msg->incr, PTE_U | PTE_W)) != 0)
+		return error;
+	if (msg->incr < 0)
+		pmap_remove_range(&p->p_pmap, round_page(new), round_page(old));
+	p->p_brk = new;
+	msg->hdr.ms_result = old;
+	return 0;
+}
+
+/* -- what tools see ---------------------------------------------------------------------------- */
+
+int
+sys_proclist(struct proclist_msg *msg)
+{
+	struct procinfo pi;
+	struct proc *p;
+	size_t n = 0, max = msg->len / sizeof(pi);
+
+	crit_enter();
+	TAILQ_FOREACH(p, &allproc, p_list) {
+		if (n == max)
+			break;
+		memset(&pi, 0, sizeof(pi));
+		pi.pi_pid = p->p_pid;
+		pi.pi_ppid = p->p_ppid;
+		strlcpy(pi.pi_name, p->p_comm, sizeof(pi.pi_name));
+		pi.pi_outstanding = p->p_noutstanding;
+		if (p->p_state == PS_ZOMBIE) {
+			pi.pi_state = 'Z';
+		} else {
+			thread_t td = p->p_td;
+			pi.pi_threads = 1;
+			pi.pi_state = td->td_state == TDS_RUNNABLE ? 'R' : 'S';
+			if (td->td_wmesg)
+				strlcpy(pi.pi_wmesg, td->td_wmesg, sizeof(pi.pi_wmesg));
+		}
+		if (proc_copyout(curproc, (uint32_t)msg->buf + n * sizeof(pi), &pi, sizeof(pi)) != 0) {
+			crit_exit();
+			return EFAULT;
+		}
+		n++;
+	}
+	crit_exit();
+	msg->hdr.ms_result = n;
+	return 0;
+}
+
+int
+sys_kstat(struct kstat_msg *msg)
+{
+	struct kstat ks;
+	size_t n = msg->len < sizeof(ks) ? msg->len : sizeof(ks);
+
+	memset(&ks, 0, sizeof(ks));
+	ks.ks_pages_free = vm_page_free_count();
+	ks.ks_kmalloc_in_use = kmalloc_stats.in_use;
+	ks.ks_threads = lwkt_stats.threads;
+	ks.ks_procs = nprocs;
+	ks.ks_sysmsg_live = sysmsg_stats.live;
+	ks.ks_sysmsg_outstanding = sysmsg_stats.outstanding;
+	ks.ks_files = files_open;
+	ks.ks_pipes = pipes_alive;
+	ks.ks_ticks = mycpu->gd_ticks;
+	ks.ks_syscalls = sysmsg_stats.calls;
+	ks.ks_async_later = sysmsg_stats.async_later;
+	ks.ks_aborts = sysmsg_stats.aborts;
+	ks.ks_switches = lwkt_stats.switches;
+	if (proc_copyout(curproc, (uint32_t)msg->buf, &ks, n) != 0)
+		return EFAULT;
+	msg->hdr.ms_result = n;
+	return 0;
+}
+
+int
+sys_exit(struct exit_msg *msg)
+{
+	proc_exit(msg->status & 0xff);
+}

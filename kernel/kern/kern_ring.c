@@ -1,0 +1,124 @@
+/*
+ * The shared submission/completion ring (sys/ring.h). The ring page is an ordinary physical
+ * page, mapped into the process at RING_UADDR and reached by the kernel through its physical
+ * mapping, so completions can be posted from any context.
+ */
+#include <sys/systm.h>
+#include <sys/errno.h>
+#include <sys/ksysmsg.h>
+#include <sys/malloc.h>
+#include <sys/proc.h>
+#include <sys/ring.h>
+#include <sys/sysmsg.h>
+#include <sys/thread2.h>
+#include <sys/uaccess.h>
+#include <vm/vm.h>
+
+#define RING_UADDR	(USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE - 8 * PAGE_SIZE)
+
+struct ring {
+	struct ring_shared *r_shared;		/* kernel address of the page */
+	uint32_t	r_uaddr;
+};
+
+static uint32_t *
+slots(struct ring_shared *rs, uint32_t off)
+{
+	return (uint32_t *)((char *)rs + off);
+}
+
+int
+sys_ring_setup(struct ring_setup_msg *msg)
+{
+	struct proc *p = curproc;
+	uint32_t n = msg->entries;
+	struct ring *r;
+	struct ring_shared *rs;
+
+	if (n == 0 || n > RING_MAX_ENTRIES || (n & (n - 1)) != 0)
+		return EINVAL;
+	if (p->p_ring != NULL)
+		return EEXIST;
+	if ((r = kzalloc(sizeof(*r))) == NULL)
+		return ENOMEM;
+	if ((rs = vm_page_alloc()) == NULL || pmap_enter(&p->p_pmap, RING_UADDR, rs, PTE_U | PTE_W)) {
+		if (rs != NULL)
+			vm_page_free(rs);
+		kfree(r);
+		return ENOMEM;
+	}
+	rs->entries = n;
+	rs->mask = n - 1;
+	rs->sq_off = sizeof(*rs);
+	rs->cq_off = sizeof(*rs) + n * sizeof(uint32_t);
+	r->r_shared = rs;
+	r->r_uaddr = RING_UADDR;
+	p->p_ring = r;
+	msg->hdr.ms_result = RING_UADDR;
+	return 0;
+}
+
+/* ring_post: a completed message's address into the completion queue. */
+int
+ring_post(struct proc *p, uint32_t uaddr)
+{
+	struct ring_shared *rs;
+
+	if (p->p_ring == NULL)
+		return -1;
+	rs = p->p_ring->r_shared;
+	if (rs->cq_tail - rs->cq_head >= rs->entries) {
+		rs->overflow++;
+		return -1;		/* full: it waits on p_done for waitport instead */
+	}
+	slots(rs, rs->cq_off)[rs->cq_tail & rs->mask] = uaddr;
+	__asm__ volatile("" ::: "memory");	/* the slot before the tail that publishes it */
+	rs->cq_tail++;
+	return 0;
+}
+
+/*
+ * sys_ring_enter: take up to to_submit messages from the submission queue (an immediate answer
+ * is posted at once), then wait until at least min_complete completions are in the queue.
+ * Answers how many were taken.
+ */
+int
+sys_ring_enter(struct ring_enter_msg *msg)
+{
+	struct proc *p = curproc;
+	struct ring_shared *rs;
+	uint32_t taken = 0;
+	int error;
+
+	if (p->p_ring == NULL)
+		return EINVAL;
+	rs = p->p_ring->r_shared;
+	if (msg->min_complete > rs->entries)
+		return EINVAL;
+	while (taken < msg->to_submit && rs->sq_head != rs->sq_tail) {
+		uint32_t uaddr = slots(rs, rs->sq_off)[rs->sq_head & rs->mask];
+		rs->sq_head++;
+		taken++;
+		sysmsg_submit_ring(p, uaddr);	/* every completion lands in the queue */
+	}
+	msg->hdr.ms_result = taken;
+	crit_enter();
+	while (rs->cq_tail - rs->cq_head < msg->min_complete) {
+		if ((error = proc_sleep(p, "ring", p->p_ring)) != 0) {
+			crit_exit();
+			return error;
+		}
+	}
+	crit_exit();
+	return 0;
+}
+
+void
+ring_destroy(struct proc *p)
+{
+	if (p->p_ring == NULL)
+		return;
+	/* The page itself is a user mapping: pmap_destroy frees it with the address space. */
+	kfree(p->p_ring);
+	p->p_ring = NULL;
+}

@@ -1,0 +1,468 @@
+/*
+ * System-call messages (sys/ksysmsg.h): taking them from user memory, answering them now or
+ * later, waiting for them (waitmsg, waitport), aborting them, batches (submit), and reclaiming
+ * every one when a process ends.
+ *
+ * The trap (`int $0x80`, %eax = the message's user address) arrives in syscall(); submit and
+ * the ring feed sysmsg_dispatch() the same way. A message the kernel answers at once is written
+ * back at once and never queued. One that is answered EASYNC is outstanding until its object
+ * completes it (sysmsg_complete), which lands in proc_replyport(): a synchronous caller is woken;
+ * an asynchronous message gets its answer written into user memory and waits on p_done (or in
+ * the ring's completion queue) for the process to collect it.
+ */
+#include <sys/systm.h>
+#include <sys/errno.h>
+#include <sys/globaldata.h>
+#include <sys/ksysmsg.h>
+#include <sys/malloc.h>
+#include <sys/proc.h>
+#include <sys/ring.h>
+#include <sys/sysent.h>
+#include <sys/thread.h>
+#include <sys/thread2.h>
+#include <sys/uaccess.h>
+#include <string.h>
+#include <machine/trap.h>
+
+#define SYSMSG_CACHE_MAX	64	/* ksysmsgs a process keeps for reuse */
+
+struct sysmsg_stats sysmsg_stats;
+
+/* -- ksysmsg allocation -------------------------------------------------------------------------- */
+
+static struct ksysmsg *
+ksysmsg_alloc(struct proc *p)
+{
+	struct ksysmsg *ksm = TAILQ_FIRST(&p->p_free);
+
+	if (ksm != NULL) {
+		TAILQ_REMOVE(&p->p_free, ksm, km_link);
+		p->p_nfree--;
+	} else {
+		ksm = kmalloc(sizeof(*ksm));
+		if (ksm == NULL)
+			return NULL;
+		sysmsg_stats.allocs++;
+		sysmsg_stats.live++;
+	}
+	ksm->km_flags = 0;
+	return ksm;
+}
+
+static void
+ksysmsg_free(struct proc *p, struct ksysmsg *ksm)
+{
+	if (p->p_nfree < SYSMSG_CACHE_MAX) {
+		TAILQ_INSERT_HEAD(&p->p_free, ksm, km_link);
+		p->p_nfree++;
+		return;
+	}
+	kfree(ksm);
+	sysmsg_stats.frees++;
+	sysmsg_stats.live--;
+}
+
+/* -- answering ----------------------------------------------------------------------------------- */
+
+/* answer_user: write error and result into the user's message, and mark it DONE|REPLY. */
+static void
+answer_user(struct ksysmsg *ksm, int error)
+{
+	struct lwkt_msg *u = &ksm->km_args.hdr;
+	uint32_t flags = (u->ms_flags | MSGF_DONE | MSGF_REPLY) & ~MSGF_QUEUED;
+	int64_t result = error ? 0 : u->ms_result;
+	int32_t err = error;
+
+	/* The header was checked writable at submission; if the process unmapped it since, the
+	 * answer is lost and the message simply never appears DONE: its own doing. */
+	proc_copyout(ksm->km_proc, ksm->km_uaddr + __builtin_offsetof(struct lwkt_msg, ms_error),
+	    &err, sizeof(err));
+	proc_copyout(ksm->km_proc, ksm->km_uaddr + __builtin_offsetof(struct lwkt_msg, ms_result),
+	    &result, sizeof(result));
+	proc_copyout(ksm->km_proc, ksm->km_uaddr + __builtin_offsetof(struct lwkt_msg, ms_flags),
+	    &flags, sizeof(flags));
+}
+
+/* sysmsg_complete: the object is done with the call: error, and result when error is 0. */
+void
+sysmsg_complete(struct ksysmsg *ksm, int error, int64_t result)
+{
+	ksm->km_args.hdr.ms_result = result;
+	lwkt_replymsg(&ksm->km_msg, error);
+}
+
+/* sysmsg_set_abort: the call waits at obj; abortfn ends it early (replying EINTR). */
+void
+sysmsg_set_abort(struct ksysmsg *ksm, void *obj, void (*abortfn)(lwkt_msg_t))
+{
+	ksm->km_obj = obj;
+	ksm->km_msg.ms_abortfn = abortfn;
+	ksm->km_msg.ms_flags |= MSGF_ABORTABLE;
+}
+
+/* outstanding_remove: the call is no longer in flight. */
+static void
+outstanding_remove(struct proc *p, struct ksysmsg *ksm)
+{
+	TAILQ_REMOVE(&p->p_outstanding, ksm, km_link);
+	p->p_noutstanding--;
+	sysmsg_stats.outstanding--;
+}
+
+static void
+wake_proc(struct proc *p)
+{
+	if (p->p_sleeping && p->p_td != NULL)
+		lwkt_schedule(p->p_td);
+}
+
+/* proc_replyport: a call that answered EASYNC has completed (mp_replyport of p_port). */
+static void
+proc_replyport(lwkt_port_t port, lwkt_msg_t msg)
+{
+	struct ksysmsg *ksm = (struct ksysmsg *)msg;
+	struct proc *p = port->mp_arg;
+
+	crit_enter();
+	outstanding_remove(p, ksm);
+	sysmsg_stats.async_later++;
+	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	if (ksm->km_flags & KMF_SYNC) {
+		lwkt_schedule(ksm->km_td);		/* its caller waits in sysmsg_dispatch */
+	} else {
+		answer_user(ksm, msg->ms_error);
+		if ((ksm->km_flags & KMF_RING) && ring_post(p, ksm->km_uaddr) == 0) {
+			ksysmsg_free(p, ksm);
+		} else {
+			TAILQ_INSERT_TAIL(&p->p_done, ksm, km_link);
+			p->p_ndone++;
+		}
+		wake_proc(p);
+	}
+	crit_exit();
+}
+
+void
+sysmsg_proc_init(struct proc *p)
+{
+	lwkt_initport_thread(&p->p_port, NULL);
+	p->p_port.mp_replyport = proc_replyport;
+	p->p_port.mp_arg = p;
+	TAILQ_INIT(&p->p_outstanding);
+	TAILQ_INIT(&p->p_done);
+	TAILQ_INIT(&p->p_free);
+}
+
+/*
+ * proc_sleep: the process's thread waits for a completion or a kill. Inside a critical section;
+ * returns EINTR when the process was killed meanwhile.
+ */
+int
+proc_sleep(struct proc *p, const char *wmesg, const void *wchan)
+{
+	if (p->p_killed)
+		return EINTR;
+	p->p_sleeping = true;
+	lwkt_block(wmesg, wchan);
+	p->p_sleeping = false;
+	return p->p_killed ? EINTR : 0;
+}
+
+/* -- taking a message ---------------------------------------------------------------------------- */
+
+/*
+ * sysmsg_dispatch: run the call in the user message at uaddr (already checked: header writable,
+ * the whole message readable; hdr is the header as checked) on ksm. Returns what the submitter learns at once: the error of
+ * a call answered now, or EASYNC for an asynchronous call that will complete later.
+ */
+int
+sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr, const struct lwkt_msg *hdr)
+{
+	uint32_t cmd = hdr->ms_cmd;
+	const struct sysent *se = &sysent[cmd];
+	int error;
+
+	memcpy(ksm->km_args.bytes, (void *)uaddr, se->sy_msgsize);
+	ksm->km_args.hdr = *hdr;			/* the header as checked, whatever changed since */
+	ksm->km_args.hdr.ms_result = 0;
+	ksm->km_proc = p;
+	ksm->km_td = curthread;
+	ksm->km_uaddr = uaddr;
+	ksm->km_obj = NULL;
+	lwkt_initmsg(&ksm->km_msg, &p->p_port, 0);
+	ksm->km_msg.ms_flags &= ~MSGF_DONE;		/* in flight from now on */
+	ksm->km_msg.ms_cmd = cmd;
+	sysmsg_stats.calls++;
+
+	crit_enter();
+	TAILQ_INSERT_TAIL(&p->p_outstanding, ksm, km_link);
+	p->p_noutstanding++;
+	sysmsg_stats.outstanding++;
+	crit_exit();
+
+	error = se->sy_call(ksm->km_args.bytes);
+
+	crit_enter();
+	if (error != EASYNC) {
+		outstanding_remove(p, ksm);
+		crit_exit();
+		answer_user(ksm, error);
+		return error;
+	}
+	if ((ksm->km_flags & KMF_SYNC) == 0) {
+		crit_exit();
+		return EASYNC;
+	}
+	while ((ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
+		if (proc_sleep(p, sysent[cmd].sy_name, ksm) == EINTR &&
+		    (ksm->km_msg.ms_flags & MSGF_DONE) == 0)
+			lwkt_abortmsg(&ksm->km_msg);	/* killed: end the call now */
+	}
+	crit_exit();
+	error = ksm->km_msg.ms_error;
+	answer_user(ksm, error);
+	return error;
+}
+
+/* check_header: the user message at uaddr can be read and answered; its command is known. */
+static int
+check_message(uint32_t uaddr, struct lwkt_msg *hdr)
+{
+	if (!useracc((void *)uaddr, sizeof(*hdr), UA_INOUT))
+		return EFAULT;
+	memcpy(hdr, (void *)uaddr, sizeof(*hdr));
+	if (hdr->ms_flags & ~MSGF_USER_SUBMIT)
+		return EINVAL;
+	if (hdr->ms_cmd >= SYS_MAXSYSCALL || sysent[hdr->ms_cmd].sy_call == NULL)
+		return ENOSYS;
+	if (!useracc((void *)uaddr, sysent[hdr->ms_cmd].sy_msgsize, UA_INOUT))
+		return EFAULT;
+	return 0;
+}
+
+/* reply_refused: answer a message the kernel would not take (its header is writable). */
+static int
+reply_refused(uint32_t uaddr, struct lwkt_msg *hdr, int error)
+{
+	struct lwkt_msg *u = (struct lwkt_msg *)uaddr;
+
+	u->ms_error = error;
+	u->ms_result = 0;
+	u->ms_flags = (hdr->ms_flags & ~(MSGF_QUEUED)) | MSGF_DONE | MSGF_REPLY;
+	return error;
+}
+
+/* submit_one: take one message: check it, then dispatch (a sync one waits here). */
+static int
+submit_one(struct proc *p, uint32_t uaddr, uint32_t ring)
+{
+	struct lwkt_msg hdr;
+	struct ksysmsg local, *ksm;
+	int error = check_message(uaddr, &hdr);
+
+	if (error == EFAULT && !useracc((void *)uaddr, sizeof(hdr), UA_INOUT))
+		return EFAULT;			/* no message to answer in */
+	if (error)
+		return reply_refused(uaddr, &hdr, error);
+	if ((hdr.ms_flags & MSGF_ASYNC) || ring) {
+		ksm = ksysmsg_alloc(p);
+		if (ksm == NULL)
+			return reply_refused(uaddr, &hdr, ENOMEM);
+		ksm->km_flags = ring ? KMF_RING : 0;
+		error = sysmsg_dispatch(p, ksm, uaddr, &hdr);
+		if (error == EASYNC)
+			return error;
+		if (ring && ring_post(p, uaddr) != 0) {
+			/* answered at once, but the completion queue is full: keep it for waitport */
+			ksm->km_msg.ms_error = error;
+			ksm->km_msg.ms_flags |= MSGF_DONE | MSGF_REPLY;
+			crit_enter();
+			TAILQ_INSERT_TAIL(&p->p_done, ksm, km_link);
+			p->p_ndone++;
+			crit_exit();
+			return error;
+		}
+		ksysmsg_free(p, ksm);
+		return error;
+	}
+	local.km_flags = KMF_SYNC;
+	return sysmsg_dispatch(p, &local, uaddr, &hdr);
+}
+
+/* sysmsg_submit_ring: one message from the ring; its completion goes to the ring. */
+int
+sysmsg_submit_ring(struct proc *p, uint32_t uaddr)
+{
+	return submit_one(p, uaddr, 1);
+}
+
+/* syscall: the trap. %eax carries the message's address in, and the put's answer out. */
+void
+syscall(struct trapframe *tf)
+{
+	tf->tf_eax = (uint32_t)submit_one(curproc, tf->tf_eax, 0);
+	proc_check_killed();
+}
+
+/* -- collecting completions ------------------------------------------------------------------------ */
+
+/* find_outstanding: the in-flight or completed ksysmsg for a user message, or NULL. */
+static struct ksysmsg *
+find(struct proc *p, uint32_t uaddr, bool *done)
+{
+	struct ksysmsg *ksm;
+
+	TAILQ_FOREACH(ksm, &p->p_done, km_link)
+		if (ksm->km_uaddr == uaddr) {
+			*done = true;
+			return ksm;
+		}
+	TAILQ_FOREACH(ksm, &p->p_outstanding, km_link)
+		if (ksm->km_uaddr == uaddr && (ksm->km_flags & KMF_SYNC) == 0) {
+			*done = false;
+			return ksm;
+		}
+	return NULL;
+}
+
+static void
+collect(struct proc *p, struct ksysmsg *ksm)
+{
+	TAILQ_REMOVE(&p->p_done, ksm, km_link);
+	p->p_ndone--;
+	ksysmsg_free(p, ksm);
+}
+
+/* sys_waitmsg: wait for one async message; answers its error. EINVAL if it is not ours. */
+int
+sys_waitmsg(struct waitmsg_msg *msg)
+{
+	struct proc *p = curproc;
+	uint32_t uaddr = (uint32_t)msg->umsg;
+	struct ksysmsg *ksm;
+	bool done;
+	int error;
+
+	crit_enter();
+	while ((ksm = find(p, uaddr, &done)) != NULL && !done) {
+		if ((error = proc_sleep(p, "waitmsg", ksm)) != 0) {
+			crit_exit();
+			return error;
+		}
+	}
+	if (ksm == NULL) {
+		struct lwkt_msg hdr;
+		crit_exit();
+		memcpy(&hdr, (void *)uaddr, sizeof(hdr));	/* checked by the dispatcher */
+		if ((hdr.ms_flags & MSGF_DONE) == 0)
+			return EINVAL;			/* never sent to the kernel */
+		return hdr.ms_error;			/* collected before, or answered at once */
+	}
+	error = ksm->km_msg.ms_error;
+	collect(p, ksm);
+	crit_exit();
+	return error;
+}
+
+/* sys_waitport: one completed async message, oldest first; EAGAIN when none is in flight. */
+int
+sys_waitport(struct waitport_msg *msg)
+{
+	struct proc *p = curproc;
+	struct ksysmsg *ksm;
+	int error;
+
+	crit_enter();
+	while ((ksm = TAILQ_FIRST(&p->p_done)) == NULL) {
+		bool pending = false;
+		struct ksysmsg *o;
+		TAILQ_FOREACH(o, &p->p_outstanding, km_link)
+			pending |= (o->km_flags & (KMF_SYNC | KMF_RING)) == 0;
+		if (!pending) {
+			crit_exit();
+			return EAGAIN;			/* nothing could ever arrive */
+		}
+		if ((error = proc_sleep(p, "waitport", &p->p_port)) != 0) {
+			crit_exit();
+			return error;
+		}
+	}
+	msg->hdr.ms_result = ksm->km_uaddr;
+	collect(p, ksm);
+	crit_exit();
+	return 0;
+}
+
+/* sys_abortmsg: end an outstanding async message early; it completes (EINTR) like any other. */
+int
+sys_abortmsg(struct abortmsg_msg *msg)
+{
+	struct proc *p = curproc;
+	struct ksysmsg *ksm;
+	bool done;
+
+	crit_enter();
+	ksm = find(p, (uint32_t)msg->umsg, &done);
+	if (ksm == NULL) {
+		crit_exit();
+		return EINVAL;
+	}
+	if (!done) {
+		sysmsg_stats.aborts++;
+		lwkt_abortmsg(&ksm->km_msg);
+	}
+	crit_exit();
+	return 0;
+}
+
+/* sys_submit: a batch of message addresses in one trap; answers how many were taken. */
+int
+sys_submit(struct submit_msg *msg)
+{
+	struct proc *p = curproc;
+	uint32_t n = msg->len / sizeof(uint32_t), i;
+	const uint32_t *vec = msg->vec;		/* checked readable by the dispatcher */
+
+	for (i = 0; i < n; i++) {
+		uint32_t uaddr = vec[i];
+		if (submit_one(p, uaddr, 0) == EFAULT && !useracc((void *)uaddr, sizeof(struct lwkt_msg), UA_INOUT))
+			break;			/* a bad address ends the batch: report how far it got */
+		if (p->p_killed)
+			break;
+	}
+	msg->hdr.ms_result = i;
+	return 0;
+}
+
+/*
+ * sysmsg_proc_exit: abort every message of the exiting process and free them all. The calling
+ * thread's own exit call (a sync message on its stack) just leaves the list.
+ */
+void
+sysmsg_proc_exit(struct proc *p)
+{
+	struct ksysmsg *ksm, *next;
+
+	crit_enter();
+	for (ksm = TAILQ_FIRST(&p->p_outstanding); ksm != NULL; ksm = next) {
+		next = TAILQ_NEXT(ksm, km_link);
+		if ((ksm->km_flags & KMF_SYNC) && ksm->km_td == curthread) {
+			outstanding_remove(p, ksm);
+			continue;
+		}
+		sysmsg_stats.aborts++;
+		lwkt_abortmsg(&ksm->km_msg);	/* every object replies at once */
+	}
+	KASSERT(TAILQ_EMPTY(&p->p_outstanding), "a syscall message could not be aborted");
+	while ((ksm = TAILQ_FIRST(&p->p_done)) != NULL)
+		collect(p, ksm);
+	while ((ksm = TAILQ_FIRST(&p->p_free)) != NULL) {
+		TAILQ_REMOVE(&p->p_free, ksm, km_link);
+		kfree(ksm);
+		sysmsg_stats.frees++;
+		sysmsg_stats.live--;
+	}
+	p->p_nfree = 0;
+	ring_destroy(p);
+	crit_exit();
+}
