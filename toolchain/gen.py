@@ -28,6 +28,7 @@ TEMPLATES: dict[str, tuple[Path, ...]] = {
     "kernel/lib/errno_names.c.j2": (SPEC,),
     "userland/libcr/sys/syscalls.c.j2": (SPEC,),
     "userland/libcr/include/sys/syscalls.h.j2": (SPEC,),
+    "userland/libcr/sys/sysdecode.c.j2": (SPEC,),
     "toolchain/syscall_decoders.py.j2": (SPEC,),
     "kernel/arch/i386/vectors.S.j2": (TRAPS,),
     "kernel/arch/i386/trap_names.c.j2": (TRAPS,),
@@ -100,6 +101,13 @@ def buffer_comment(arg) -> str:
     return f"\t/* {arg.dir}, {arg.size} bytes */"
 
 
+def arg_kind(arg) -> str:
+    """How the tracing shim prints an argument (CR_ARG_* in userland/libcr/include/cr/trace.h)."""
+    if arg.ctype.pointer:
+        return "CR_ARG_PTR"
+    return {"i": "CR_ARG_INT", "I": "CR_ARG_UINT", "q": "CR_ARG_INT64", "Q": "CR_ARG_UINT64"}[arg.ctype.pyfmt]
+
+
 def render(template: str, root: Path, spec: Spec | None, traps: Traps | None) -> str:
     """Render one template to a string."""
     sources = TEMPLATES.get(template, (SPEC,))
@@ -113,7 +121,7 @@ def render(template: str, root: Path, spec: Spec | None, traps: Traps | None) ->
     ctx = {
         "do_not_edit": do_not_edit(template, sources, comment),
         "spec": spec, "traps": traps,
-        "buffer_comment": buffer_comment, "header_fields": HEADER_FIELDS, "header_size": HEADER_SIZE, "types": TYPES,
+        "buffer_comment": buffer_comment, "arg_kind": arg_kind, "header_fields": HEADER_FIELDS, "header_size": HEADER_SIZE, "types": TYPES,
     }
     return _environment(root).get_template(template).render(ctx)
 

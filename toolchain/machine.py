@@ -207,6 +207,7 @@ class Machine:
             con_fd = os.open(con_base + ".out", os.O_RDWR | os.O_NONBLOCK)
             with contextlib.suppress(OSError):
                 fcntl.fcntl(con_fd, F_SETPIPE_SZ, 1 << 20)
+            self._input_fd = os.open(con_base + ".in", os.O_RDWR | os.O_NONBLOCK)
         self.log_path.unlink(missing_ok=True)
         self.command = self.config.argv("stdio" if self.interactive else con_base, qmp_path,
                                         str(self.log_path))
@@ -301,6 +302,9 @@ class Machine:
                     proc.wait()
         if proc is not None:
             _live.discard(proc)
+        if getattr(self, "_input_fd", None) is not None:
+            os.close(self._input_fd)
+            self._input_fd = None
         self._stopping = True           # the console reader drains what is left and ends
         if self._qmp is not None and self._loop.is_running():
             with contextlib.suppress(Exception):
@@ -322,6 +326,19 @@ class Machine:
             self._sockdir.rmdir()
 
     # -- talking to it --------------------------------------------------------------------------
+    def send(self, text: str) -> None:
+        """Type text on the guest's console (its serial port's input)."""
+        if getattr(self, "_input_fd", None) is None:
+            raise MachineError("this machine's console takes no input (interactive mode has the terminal)")
+        data = text.encode()
+        while data:
+            try:
+                n = os.write(self._input_fd, data)
+            except BlockingIOError:
+                time.sleep(0.01)
+                continue
+            data = data[n:]
+
     def qmp(self, command: str, **arguments):
         """Run one QMP command and return its result."""
         return self._async(self._qmp.execute(command, arguments or None))

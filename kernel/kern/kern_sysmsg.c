@@ -64,12 +64,17 @@ ksysmsg_free(struct proc *p, struct ksysmsg *ksm)
 
 /* -- answering ----------------------------------------------------------------------------------- */
 
-/* answer_user: write error and result into the user's message, and mark it DONE|REPLY. */
+/*
+ * answer_user: write error and result into the user's message and mark it DONE|REPLY; queued
+ * says it waits on the process's reply port (DONE|REPLY|QUEUED, as an LWKT reply queued on a
+ * port) until waitmsg or waitport collects it.
+ */
 static void
-answer_user(struct ksysmsg *ksm, int error)
+answer_user(struct ksysmsg *ksm, int error, bool queued)
 {
 	struct lwkt_msg *u = &ksm->km_args.hdr;
-	uint32_t flags = (u->ms_flags | MSGF_DONE | MSGF_REPLY) & ~MSGF_QUEUED;
+	uint32_t flags = (u->ms_flags | MSGF_DONE | MSGF_REPLY | (queued ? MSGF_QUEUED : 0)) &
+	    ~(queued ? 0 : MSGF_QUEUED);
 	int64_t result = error ? 0 : u->ms_result;
 	int32_t err = error;
 
@@ -100,13 +105,19 @@ sysmsg_set_abort(struct ksysmsg *ksm, void *obj, void (*abortfn)(lwkt_msg_t))
 	ksm->km_msg.ms_flags |= MSGF_ABORTABLE;
 }
 
-/* outstanding_remove: the call is no longer in flight. */
+/*
+ * outstanding_remove: the call is no longer in flight. Only calls that answered EASYNC are
+ * counted as outstanding (KMF_COUNTED): a call the kernel is running now is not.
+ */
 static void
 outstanding_remove(struct proc *p, struct ksysmsg *ksm)
 {
 	TAILQ_REMOVE(&p->p_outstanding, ksm, km_link);
-	p->p_noutstanding--;
-	sysmsg_stats.outstanding--;
+	if (ksm->km_flags & KMF_COUNTED) {
+		ksm->km_flags &= ~KMF_COUNTED;
+		p->p_noutstanding--;
+		sysmsg_stats.outstanding--;
+	}
 }
 
 static void
@@ -130,10 +141,15 @@ proc_replyport(lwkt_port_t port, lwkt_msg_t msg)
 	if (ksm->km_flags & KMF_SYNC) {
 		lwkt_schedule(ksm->km_td);		/* its caller waits in sysmsg_dispatch */
 	} else {
-		answer_user(ksm, msg->ms_error);
-		if ((ksm->km_flags & KMF_RING) && ring_post(p, ksm->km_uaddr) == 0) {
+		bool posted = false;
+		if (ksm->km_flags & KMF_RING) {
+			answer_user(ksm, msg->ms_error, false);
+			posted = ring_post(p, ksm->km_uaddr) == 0;
+		}
+		if (posted) {
 			ksysmsg_free(p, ksm);
-		} else {
+		} else {		/* to the reply port (a full ring overflows there too) */
+			answer_user(ksm, msg->ms_error, true);
 			TAILQ_INSERT_TAIL(&p->p_done, ksm, km_link);
 			p->p_ndone++;
 		}
@@ -196,17 +212,20 @@ sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr, const struc
 
 	crit_enter();
 	TAILQ_INSERT_TAIL(&p->p_outstanding, ksm, km_link);
-	p->p_noutstanding++;
-	sysmsg_stats.outstanding++;
 	crit_exit();
 
 	error = se->sy_call(ksm->km_args.bytes);
 
 	crit_enter();
+	if (error == EASYNC && (ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
+		ksm->km_flags |= KMF_COUNTED;
+		p->p_noutstanding++;
+		sysmsg_stats.outstanding++;
+	}
 	if (error != EASYNC) {
 		outstanding_remove(p, ksm);
 		crit_exit();
-		answer_user(ksm, error);
+		answer_user(ksm, error, false);
 		return error;
 	}
 	if ((ksm->km_flags & KMF_SYNC) == 0) {
@@ -220,7 +239,7 @@ sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr, const struc
 	}
 	crit_exit();
 	error = ksm->km_msg.ms_error;
-	answer_user(ksm, error);
+	answer_user(ksm, error, false);
 	return error;
 }
 
@@ -274,6 +293,7 @@ submit_one(struct proc *p, uint32_t uaddr, uint32_t ring)
 			return error;
 		if (ring && ring_post(p, uaddr) != 0) {
 			/* answered at once, but the completion queue is full: keep it for waitport */
+			answer_user(ksm, error, true);
 			ksm->km_msg.ms_error = error;
 			ksm->km_msg.ms_flags |= MSGF_DONE | MSGF_REPLY;
 			crit_enter();
@@ -325,9 +345,17 @@ find(struct proc *p, uint32_t uaddr, bool *done)
 	return NULL;
 }
 
+/* collect: a completed message leaves the reply port: it is no longer QUEUED. */
 static void
 collect(struct proc *p, struct ksysmsg *ksm)
 {
+	uint32_t flags;
+	uint32_t at = ksm->km_uaddr + __builtin_offsetof(struct lwkt_msg, ms_flags);
+
+	if (proc_copyin(p, at, &flags, sizeof(flags)) == 0) {
+		flags &= ~MSGF_QUEUED;
+		proc_copyout(p, at, &flags, sizeof(flags));
+	}
 	TAILQ_REMOVE(&p->p_done, ksm, km_link);
 	p->p_ndone--;
 	ksysmsg_free(p, ksm);

@@ -450,22 +450,18 @@ lwkt_getport(lwkt_port_t port)
 }
 
 /*
- * lwkt_checkmsg: has msg completed? If so and its reply sits on the reply port, take it off.
- * Returns 1 when complete, 0 while in flight.
+ * lwkt_checkmsg: has msg completed? If so and its reply sits on the reply port, take it off
+ * (through the port's mp_waitmsg, which does not block on a DONE message). Returns 1 when
+ * complete, 0 while in flight.
  */
 int
 lwkt_checkmsg(lwkt_msg_t msg)
 {
-	int done;
-
-	msgport_crit_enter();
-	done = (msg->ms_flags & MSGF_DONE) != 0;
-	if (done && (msg->ms_flags & MSGF_QUEUED)) {
-		TAILQ_REMOVE(&msg->ms_reply_port->mp_msgq, msg, ms_node);
-		msg->ms_flags &= ~MSGF_QUEUED;
-	}
-	msgport_crit_exit();
-	return done;
+	if ((msg->ms_flags & MSGF_DONE) == 0)
+		return 0;
+	if (msg->ms_flags & MSGF_QUEUED)	/* the reply port's own way of taking it back */
+		msg->ms_reply_port->mp_waitmsg(msg, 0);
+	return 1;
 }
 
 /*

@@ -42,7 +42,7 @@ struct ksysmsg {
 
 #define KMF_SYNC	0x0001	/* the caller waits in the kernel (on its stack) */
 #define KMF_RING	0x0002	/* complete into the process's ring, not its reply port */
-#define KMF_CACHED	0x0004	/* from the process's cache of ksysmsgs */
+#define KMF_COUNTED	0x0004	/* counted as outstanding (it answered EASYNC) */
 
 #define ksysmsg_of(msgptr)	((struct ksysmsg *)((char *)(msgptr) - __builtin_offsetof(struct ksysmsg, km_args)))
 #define SYSMSG_RESULT(ksm)	((ksm)->km_args.hdr.ms_result)

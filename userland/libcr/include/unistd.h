@@ -2,7 +2,22 @@
 #define _UNISTD_H_
 #include <sys/types.h>
 #include <sys/syscalls.h>
+
 #define STDIN_FILENO	0
 #define STDOUT_FILENO	1
 #define STDERR_FILENO	2
+
+#ifndef SEEK_SET
+#define SEEK_SET	0
+#define SEEK_CUR	1
+#define SEEK_END	2
+#endif
+
+extern char **environ;
+
+/* Start the program at path with argv and envp (NULL-terminated); answers its pid, or -1. */
+pid_t	spawnve(const char *path, char *const argv[], char *const envp[]);
+pid_t	spawnv(const char *path, char *const argv[]);	/* with the current environment */
+unsigned int sleep(unsigned int seconds);
+int	usleep(unsigned int usec);
 #endif

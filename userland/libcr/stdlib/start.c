@@ -1,7 +1,14 @@
-/* Program start and end: __libcr_start calls main; exit runs atexit handlers, then _exit. */
+/*
+ * Program start and end: __libcr_start sets up the syscall port, the environment and (with
+ * CR_TRACE=1) the tracing shim, then calls main; exit runs atexit handlers, flushes stdio and
+ * ends the process.
+ */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/errno.h>
+#include <cr/trace.h>
 
 int	errno;
 int	main(int argc, char **argv, char **envp);
@@ -17,8 +24,12 @@ __libcr_start(int *sp)
 	int argc = sp[0];
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
+	const char *trace;
 
 	cr_sysport_init();
+	environ = envp;
+	if ((trace = getenv("CR_TRACE")) != NULL && strcmp(trace, "1") == 0)
+		cr_trace_install();
 	exit(main(argc, argv, envp));
 }
 
@@ -36,12 +47,14 @@ exit(int status)
 {
 	while (atexit_count > 0)
 		atexit_fns[--atexit_count]();
+	cr_stdio_flush_all();
 	_exit(status);
 }
 
 void
 abort(void)
 {
+	cr_stdio_flush_all();
 	_exit(134);
 }
 

@@ -1,8 +1,15 @@
 /*
- * The syscall port: an ordinary LWKT port whose put traps into the kernel. Every stub sends
- * through cr_syscall_port, so a program may put a port of its own in front of it (a shim that
- * traces, batches or emulates calls) by pointing cr_syscall_port elsewhere and forwarding to
- * cr_kernel_port.
+ * The syscall port and asynchronous calls.
+ *
+ * cr_syscall_port is where every stub sends; it is &cr_kernel_port, an LWKT put-only port
+ * whose put is the trap, unless a program installs a port of its own in front (a shim that
+ * traces, batches or emulates calls), forwarding to cr_kernel_port.
+ *
+ * Synchronous: lwkt_domsg(cr_syscall_port, &m.hdr, 0), which is what the generated stubs do.
+ * Asynchronous: build the message with cr_NAME_msg() (its reply port is cr_reply_port), send it
+ * with lwkt_sendmsg(cr_syscall_port, &m.hdr), and collect it with lwkt_waitmsg(&m.hdr, 0) or
+ * lwkt_waitport(&cr_reply_port, 0) (any completed message). The kernel answers a call that
+ * would block with EASYNC and completes it later; only then does a wait enter the kernel.
  */
 #ifndef _CR_SYSPORT_H_
 #define _CR_SYSPORT_H_
@@ -10,8 +17,16 @@
 
 extern lwkt_port_t cr_syscall_port;	/* where stubs send; initially &cr_kernel_port */
 extern struct lwkt_port cr_kernel_port;	/* the port whose put is the trap */
+extern struct lwkt_port cr_reply_port;	/* asynchronous replies: kernel-backed waits */
 
 /* cr_trap: hand one message to the kernel (int $0x80); returns the kernel's answer. */
 int	cr_trap(lwkt_msg_t msg);
+
+/*
+ * cr_submit: send n messages in one trap (each built with cr_NAME_msg). Answers how many the
+ * kernel took; those answered at once are replied to their reply port right away, the rest
+ * complete later, as with lwkt_sendmsg.
+ */
+int	cr_submit(lwkt_msg_t *msgs, int n);
 
 #endif

@@ -1,0 +1,64 @@
+/* spawn and wait: POSIX-shaped wrappers over the spawn and wait messages. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#define STRINGS_MAX	2048
+
+/* pack: NUL-separated strings of a NULL-terminated vector; returns the length or -1 (E2BIG). */
+static int
+pack(char *buf, size_t size, char *const vec[])
+{
+	size_t len = 0;
+
+	for (int i = 0; vec != NULL && vec[i] != NULL; i++) {
+		size_t n = strlen(vec[i]) + 1;
+		if (len + n > size) {
+			errno = E2BIG;
+			return -1;
+		}
+		memcpy(buf + len, vec[i], n);
+		len += n;
+	}
+	return (int)len;
+}
+
+pid_t
+spawnve(const char *path, char *const argv[], char *const envp[])
+{
+	char args[STRINGS_MAX], env[STRINGS_MAX];
+	int alen = pack(args, sizeof(args), argv), elen = pack(env, sizeof(env), envp);
+
+	if (alen < 0 || elen < 0)
+		return -1;
+	return __sys_spawn(path, args, (size_t)alen, env, (size_t)elen);
+}
+
+pid_t
+spawnv(const char *path, char *const argv[])
+{
+	return spawnve(path, argv, environ);
+}
+
+pid_t
+waitpid(pid_t pid, int *status, int options)
+{
+	int st = 0;
+	pid_t got;
+
+	if (options != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	got = waitpid_status(pid, &st);
+	if (got > 0 && status != NULL)
+		*status = st;
+	return got;
+}
+
+pid_t
+wait(int *status)
+{
+	return waitpid(-1, status, 0);
+}

@@ -1,0 +1,52 @@
+/* Time: clock_gettime, nanosleep and friends over the clock_ns and sleep_ns messages. */
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+
+int
+clock_gettime(clockid_t clock, struct timespec *ts)
+{
+	int64_t ns = __sys_clock_ns(clock);
+
+	if (ns < 0)
+		return -1;
+	ts->tv_sec = ns / 1000000000;
+	ts->tv_nsec = (long)(ns % 1000000000);
+	return 0;
+}
+
+time_t
+time(time_t *t)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return -1;
+	if (t != NULL)
+		*t = ts.tv_sec;
+	return ts.tv_sec;
+}
+
+int
+nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (rem != NULL)
+		rem->tv_sec = rem->tv_nsec = 0;
+	return __sys_sleep_ns((uint64_t)req->tv_sec * 1000000000ull + (uint64_t)req->tv_nsec);
+}
+
+int
+usleep(unsigned int usec)
+{
+	return __sys_sleep_ns((uint64_t)usec * 1000);
+}
+
+unsigned int
+sleep(unsigned int seconds)
+{
+	return __sys_sleep_ns((uint64_t)seconds * 1000000000ull) == 0 ? 0 : seconds;
+}

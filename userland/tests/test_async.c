@@ -1,0 +1,291 @@
+/*
+ * KTAP tests of asynchronous system calls: EASYNC and later completion, waitmsg and waitport,
+ * abort, batches, the shared ring, and what exit and kill reclaim.
+ */
+#include <sys/ktest.h>
+#include <sys/errno.h>
+#include <sys/kstat.h>
+#include <sys/ring.h>
+#include <sys/sysmsg.h>
+#include <sys/wait.h>
+#include <cr/sysport.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <time.h>
+
+static void
+send(struct lwkt_msg *m)
+{
+	lwkt_sendmsg(cr_syscall_port, m);
+}
+
+KTEST(async, read_of_empty_pipe_completes_later)
+{
+	int fds[2];
+	char buf[16] = { 0 };
+	struct read_msg r;
+
+	KT_EXPECT_EQ(pipe(fds), 0);
+	cr_read_msg(&r, fds[0], buf, sizeof(buf));
+	send(&r.hdr);
+	KT_EXPECT_EQ(r.hdr.ms_flags & MSGF_DONE, 0);		/* in flight: answered EASYNC */
+	KT_EXPECT_EQ(write(fds[1], "hi", 2), 2);		/* completes the read */
+	KT_EXPECT_EQ(r.hdr.ms_flags & (MSGF_DONE | MSGF_REPLY | MSGF_QUEUED),
+	    MSGF_DONE | MSGF_REPLY | MSGF_QUEUED);		/* waiting on our reply port */
+	KT_EXPECT_EQ(lwkt_waitmsg(&r.hdr, 0), 0);
+	KT_EXPECT_EQ(r.hdr.ms_result, 2);
+	KT_EXPECT(memcmp(buf, "hi", 2) == 0);
+	KT_EXPECT_EQ(r.hdr.ms_flags & MSGF_QUEUED, 0);		/* collected */
+	close(fds[0]);
+	close(fds[1]);
+}
+
+KTEST(async, waitport_returns_completions_in_order)
+{
+	int a[2], b[2];
+	char ba, bb;
+	struct read_msg ra, rb;
+
+	KT_EXPECT_EQ(pipe(a), 0);
+	KT_EXPECT_EQ(pipe(b), 0);
+	cr_read_msg(&ra, a[0], &ba, 1);
+	cr_read_msg(&rb, b[0], &bb, 1);
+	send(&ra.hdr);
+	send(&rb.hdr);
+	write(b[1], "B", 1);
+	write(a[1], "A", 1);
+	KT_EXPECT(lwkt_waitport(&cr_reply_port, 0) == &rb.hdr);	/* b completed first */
+	KT_EXPECT(lwkt_waitport(&cr_reply_port, 0) == &ra.hdr);
+	KT_EXPECT(ba == 'A' && bb == 'B');
+	for (int i = 0; i < 2; i++) {
+		close(a[i]);
+		close(b[i]);
+	}
+}
+
+KTEST(async, immediate_answer_is_replied_in_userland)
+{
+	struct getpid_msg g;
+	struct kstat before, after;
+
+	kstat(&before, sizeof(before));
+	cr_getpid_msg(&g);
+	send(&g.hdr);
+	/* answered at once: already on our reply port, without another trap to collect it */
+	KT_EXPECT_EQ(g.hdr.ms_flags & (MSGF_DONE | MSGF_QUEUED), MSGF_DONE | MSGF_QUEUED);
+	KT_EXPECT(lwkt_waitport(&cr_reply_port, 0) == &g.hdr);
+	kstat(&after, sizeof(after));
+	KT_EXPECT_EQ(after.ks_syscalls - before.ks_syscalls, 2);	/* getpid and one kstat */
+	KT_EXPECT_EQ(g.hdr.ms_result, getpid());
+}
+
+KTEST(async, abort_ends_a_pending_read_with_eintr)
+{
+	int fds[2];
+	char c;
+	struct read_msg r;
+	struct kstat ks;
+
+	KT_EXPECT_EQ(pipe(fds), 0);
+	cr_read_msg(&r, fds[0], &c, 1);
+	send(&r.hdr);
+	KT_EXPECT_EQ(__sys_abortmsg(&r.hdr), 0);
+	KT_EXPECT_EQ(lwkt_waitmsg(&r.hdr, 0), EINTR);
+	kstat(&ks, sizeof(ks));
+	KT_EXPECT_EQ(ks.ks_sysmsg_outstanding, 0);
+	KT_EXPECT_EQ(__sys_abortmsg(&r.hdr), -1);		/* no longer the kernel's */
+	KT_EXPECT_EQ(errno, EINVAL);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+KTEST(async, sleep_and_read_overlap)
+{
+	int fds[2];
+	char c;
+	struct read_msg r;
+	struct sleep_ns_msg s;
+	struct timespec t0, t1;
+
+	KT_EXPECT_EQ(pipe(fds), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_sleep_ns_msg(&s, 50000000ull);			/* 50 ms */
+	cr_read_msg(&r, fds[0], &c, 1);
+	send(&s.hdr);
+	send(&r.hdr);
+	write(fds[1], "x", 1);
+	KT_EXPECT(lwkt_waitport(&cr_reply_port, 0) == &r.hdr);	/* the read did not wait for the sleep */
+	KT_EXPECT(lwkt_waitport(&cr_reply_port, 0) == &s.hdr);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	int64_t ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	KT_EXPECT(ms >= 50);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+KTEST(async, waits_with_nothing_in_flight)
+{
+	struct null_msg n;
+
+	errno = 0;
+	KT_EXPECT(__sys_waitport(0) == (void *)-1);
+	KT_EXPECT_EQ(errno, EAGAIN);
+	lwkt_initmsg(&n.hdr, NULL, 0);
+	n.hdr.ms_flags = 0;					/* looks in flight, was never sent */
+	KT_EXPECT_EQ(__sys_waitmsg(&n.hdr), -1);
+	KT_EXPECT_EQ(errno, EINVAL);
+}
+
+KTEST(batch, eight_nulls_in_one_trap)
+{
+	struct null_msg n[8];
+	lwkt_msg_t v[8];
+	struct kstat before, after;
+
+	for (int i = 0; i < 8; i++) {
+		cr_null_msg(&n[i]);
+		v[i] = &n[i].hdr;
+	}
+	kstat(&before, sizeof(before));
+	KT_EXPECT_EQ(cr_submit(v, 8), 8);
+	kstat(&after, sizeof(after));
+	/* 8 nulls, the submit, and the second kstat (each kstat counts itself) ... */
+	KT_EXPECT_EQ(after.ks_syscalls - before.ks_syscalls, 10);
+	for (int i = 0; i < 8; i++)
+		KT_EXPECT(lwkt_waitport(&cr_reply_port, 0) == v[i]);	/* ... all answered at once */
+}
+
+KTEST(batch, mixed_batch_completes_each_message_once)
+{
+	int fds[2];
+	char c[4];
+	struct read_msg r[4];
+	struct write_msg w;
+	lwkt_msg_t v[5];
+	int seen[5] = { 0 };
+
+	KT_EXPECT_EQ(pipe(fds), 0);
+	for (int i = 0; i < 4; i++) {
+		cr_read_msg(&r[i], fds[0], &c[i], 1);
+		v[i] = &r[i].hdr;
+	}
+	cr_write_msg(&w, fds[1], "wxyz", 4);		/* completes all four reads */
+	v[4] = &w.hdr;
+	KT_EXPECT_EQ(cr_submit(v, 5), 5);
+	for (int i = 0; i < 5; i++) {
+		lwkt_msg_t m = lwkt_waitport(&cr_reply_port, 0);
+		for (int j = 0; j < 5; j++)
+			seen[j] += m == v[j];
+	}
+	for (int j = 0; j < 5; j++)
+		KT_EXPECT_EQ(seen[j], 1);
+	KT_EXPECT(memcmp(c, "wxyz", 4) == 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+KTEST(batch, bad_address_ends_the_batch)
+{
+	struct null_msg a, b;
+	lwkt_msg_t v[3] = { &a.hdr, (lwkt_msg_t)0x10, &b.hdr };
+
+	/* The raw call: cr_submit would itself touch the bad pointer. */
+	cr_null_msg(&a);
+	cr_null_msg(&b);
+	a.hdr.ms_flags = b.hdr.ms_flags = MSGF_ASYNC;
+	KT_EXPECT_EQ(__sys_submit(v, sizeof(v)), 1);	/* taken up to the bad one */
+	KT_EXPECT_EQ(a.hdr.ms_flags & MSGF_DONE, MSGF_DONE);
+	KT_EXPECT_EQ(b.hdr.ms_flags & MSGF_DONE, 0);	/* never reached */
+}
+
+KTEST(ring, sixteen_nulls_complete_into_the_ring)
+{
+	struct ring_shared *rs = __sys_ring_setup(16);
+	struct null_msg n[16];
+
+	KT_EXPECT(rs != (void *)-1);
+	if (rs == (void *)-1)
+		return;
+	KT_EXPECT_EQ(rs->entries, 16);
+	uint32_t *sq = (uint32_t *)((char *)rs + rs->sq_off), *cq = (uint32_t *)((char *)rs + rs->cq_off);
+	for (int i = 0; i < 16; i++) {
+		cr_null_msg(&n[i]);
+		n[i].hdr.ms_flags = MSGF_ASYNC;
+		sq[rs->sq_tail++ & rs->mask] = (uint32_t)&n[i];
+	}
+	KT_EXPECT_EQ(__sys_ring_enter(16, 16), 16);
+	KT_EXPECT_EQ(rs->cq_tail - rs->cq_head, 16);
+	for (int i = 0; i < 16; i++) {
+		struct null_msg *m = (struct null_msg *)cq[rs->cq_head++ & rs->mask];
+		KT_EXPECT(m == &n[i]);
+		KT_EXPECT_EQ(m->hdr.ms_flags & (MSGF_DONE | MSGF_QUEUED), MSGF_DONE);
+	}
+	KT_EXPECT(__sys_ring_setup(16) == (void *)-1);		/* one ring per process */
+	KT_EXPECT_EQ(errno, EEXIST);
+}
+
+KTEST(ring, a_blocking_read_completes_into_the_ring_later)
+{
+	struct ring_shared *rs = (struct ring_shared *)0;
+	int fds[2];
+	char c = 0;
+	struct read_msg r;
+
+	/* The ring made by the previous case is still ours. */
+	rs = (struct ring_shared *)(0xc0000000u - 16 * 4096 - 8 * 4096);
+	KT_EXPECT_EQ(pipe(fds), 0);
+	cr_read_msg(&r, fds[0], &c, 1);
+	r.hdr.ms_flags = MSGF_ASYNC;
+	uint32_t *sq = (uint32_t *)((char *)rs + rs->sq_off), *cq = (uint32_t *)((char *)rs + rs->cq_off);
+	sq[rs->sq_tail++ & rs->mask] = (uint32_t)&r;
+	KT_EXPECT_EQ(__sys_ring_enter(1, 0), 1);
+	KT_EXPECT_EQ(rs->cq_tail - rs->cq_head, 0);		/* still waiting for a byte */
+	write(fds[1], "r", 1);
+	KT_EXPECT_EQ(rs->cq_tail - rs->cq_head, 1);
+	KT_EXPECT(cq[rs->cq_head++ & rs->mask] == (uint32_t)&r);
+	KT_EXPECT(c == 'r' && r.hdr.ms_result == 1);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+KTEST(reclaim, exit_with_thousands_in_flight_leaks_nothing)
+{
+	struct kstat before, after;
+	int status = -1;
+	char *argv[] = { "leaker", "3000", NULL };
+
+	kstat(&before, sizeof(before));
+	pid_t pid = spawnv("/bin/leaker", argv);
+	KT_EXPECT(pid > 0);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	KT_EXPECT_EQ(status, 0);
+	kstat(&after, sizeof(after));
+	KT_EXPECT(after.ks_aborts - before.ks_aborts >= 3000);	/* each one aborted at exit */
+	KT_EXPECT_EQ(after.ks_sysmsg_outstanding, before.ks_sysmsg_outstanding);
+	KT_EXPECT_EQ(after.ks_sysmsg_live, before.ks_sysmsg_live);
+	KT_EXPECT_EQ(after.ks_kmalloc_in_use, before.ks_kmalloc_in_use);
+	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
+	KT_EXPECT_EQ(after.ks_pipes, before.ks_pipes);
+	KT_EXPECT_EQ(after.ks_procs, before.ks_procs);
+}
+
+KTEST(reclaim, kill_ends_a_blocked_process)
+{
+	char *argv[] = { "leaker", "block", NULL };
+	int status = -1;
+	struct kstat before, after;
+
+	kstat(&before, sizeof(before));
+	pid_t pid = spawnv("/bin/leaker", argv);
+	KT_EXPECT(pid > 0);
+	__sys_sleep_ns(30000000ull);			/* let it block in its read */
+	KT_EXPECT_EQ(kill(pid, 9), 0);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	KT_EXPECT_EQ(status, 137);
+	KT_EXPECT_EQ(kill(pid, 9), -1);			/* gone */
+	KT_EXPECT_EQ(errno, ESRCH);
+	kstat(&after, sizeof(after));
+	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
+	KT_EXPECT_EQ(after.ks_sysmsg_live, before.ks_sysmsg_live);
+}
