@@ -96,9 +96,11 @@ class Project:
                 + _sources(self.build_dir, "gen/userland/libcr"))
 
     def program_sources(self) -> dict[str, tuple[Path, bool]]:
-        """name -> (source, is_test): userland/bin/*.c and userland/tests/*.c."""
+        """name -> (source, is_test): userland/bin/*.c, userland/bench/*.c, userland/tests/*.c."""
         out = {}
-        for p in sorted((self.root / "userland/bin").glob("*.c")):
+        for p in sorted((self.root / "userland/bin").glob("*.c")) + sorted((self.root / "userland/bench").glob("*.c")):
+            if p.stem in out:
+                raise ValueError(f"{p}: a program named {p.stem!r} exists twice")
             out[p.stem] = (p, False)
         for p in sorted((self.root / "userland/tests").glob("*.c")):
             if p.stem in out:

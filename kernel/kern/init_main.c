@@ -153,11 +153,13 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 		printf("%s %d kernel\n", f ? "not ok" : "ok", number++);
 		failed += f;
 	}
-	failed += run_programs(programs, number, ktap, utest_glob[0] ? utest_glob : NULL);
-	if ((v = cmdline_get("kbench")) != NULL) {
+	if ((v = cmdline_get("kbench")) != NULL)
 		strlcpy(kbench_glob, v, sizeof(kbench_glob));
+	/* Programs get the test glob as argv[1], or the benchmark glob in a benchmark run. */
+	failed += run_programs(programs, number, ktap, utest_glob[0] ? utest_glob :
+	    kbench_glob[0] ? kbench_glob : NULL);
+	if (kbench_glob[0])
 		failed += kbench_run(kbench_glob);
-	}
 	/* In deterministic mode (-icount) the TSC counts guest instructions since reset. */
 	printf("Damselfly: %s, powering off (tsc %llu)\n", failed ? "failures" : "all done",
 	    (unsigned long long)rdtsc());

@@ -1,44 +1,136 @@
 /*
- * printf and friends on a descriptor: format into a small buffer, write it out whenever it
- * fills, so a long line costs a few write messages, not one per character.
+ * The printf family. vfprintf formats (kvformat, shared with the kernel) into a small chunk on
+ * the stack and hands each full chunk to the stream, so an unbuffered stream (stderr) still
+ * gets a short message in one write. dprintf/vdprintf skip the streams: they write to the
+ * descriptor at once, a chunk at a time.
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <errno.h>
 
-struct outbuf {
-	int	fd;
+#define CHUNK	128
+
+/* -- streams -------------------------------------------------------------------------------- */
+
+struct fchunk {
+	FILE	*f;
 	int	len;
 	int	error;
-	char	buf[128];
+	char	buf[CHUNK];
 };
 
 static void
-flush(struct outbuf *o)
+fchunk_flush(struct fchunk *c)
 {
-	if (o->len > 0 && write(o->fd, o->buf, (size_t)o->len) < 0)
-		o->error = 1;
+	if (c->len > 0 && !c->error && fwrite(c->buf, 1, (size_t)c->len, c->f) != (size_t)c->len)
+		c->error = 1;
+	c->len = 0;
+}
+
+static void
+fchunk_put(int ch, void *arg)
+{
+	struct fchunk *c = arg;
+
+	if (c->len == CHUNK)
+		fchunk_flush(c);
+	c->buf[c->len++] = (char)ch;
+}
+
+int
+vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
+{
+	struct fchunk c = { .f = f };
+	int n = kvformat(fchunk_put, &c, fmt, ap);
+
+	fchunk_flush(&c);
+	return c.error ? -1 : n;
+}
+
+int
+fprintf(FILE *restrict f, const char *restrict fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfprintf(f, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int
+vprintf(const char *fmt, va_list ap)
+{
+	return vfprintf(stdout, fmt, ap);
+}
+
+int
+printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int
+puts(const char *s)
+{
+	return fputs(s, stdout) == EOF || fputc('\n', stdout) == EOF ? EOF : 1;
+}
+
+int
+putchar(int c)
+{
+	return fputc(c, stdout);
+}
+
+/* -- descriptors, unbuffered ---------------------------------------------------------------- */
+
+struct dchunk {
+	int	fd;
+	int	len;
+	int	error;
+	char	buf[CHUNK];
+};
+
+static void
+dchunk_flush(struct dchunk *o)
+{
+	int done = 0;
+
+	while (done < o->len && !o->error) {
+		ssize_t w = write(o->fd, o->buf + done, (size_t)(o->len - done));
+
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			o->error = 1;
+		} else {
+			done += (int)w;
+		}
+	}
 	o->len = 0;
 }
 
 static void
-put(int c, void *arg)
+dchunk_put(int c, void *arg)
 {
-	struct outbuf *o = arg;
+	struct dchunk *o = arg;
 
-	if (o->len == (int)sizeof(o->buf))
-		flush(o);
+	if (o->len == CHUNK)
+		dchunk_flush(o);
 	o->buf[o->len++] = (char)c;
 }
 
 int
 vdprintf(int fd, const char *fmt, va_list ap)
 {
-	struct outbuf o = { .fd = fd };
-	int n = kvformat(put, &o, fmt, ap);
+	struct dchunk o = { .fd = fd };
+	int n = kvformat(dchunk_put, &o, fmt, ap);
 
-	flush(&o);
+	dchunk_flush(&o);
 	return o.error ? -1 : n;
 }
 
@@ -52,34 +144,7 @@ dprintf(int fd, const char *fmt, ...)
 	return n;
 }
 
-int
-vprintf(const char *fmt, va_list ap)
-{
-	return vdprintf(STDOUT_FILENO, fmt, ap);
-}
-
-int
-printf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vprintf(fmt, ap);
-	va_end(ap);
-	return n;
-}
-
-int
-puts(const char *s)
-{
-	return printf("%s\n", s) < 0 ? EOF : 1;
-}
-
-int
-putchar(int c)
-{
-	char ch = (char)c;
-	return write(STDOUT_FILENO, &ch, 1) == 1 ? (unsigned char)c : EOF;
-}
+/* -- errors --------------------------------------------------------------------------------- */
 
 char *
 strerror(int error)
@@ -99,7 +164,8 @@ perror(const char *s)
 	int saved = errno;
 
 	if (s != NULL && *s != '\0')
-		dprintf(STDERR_FILENO, "%s: %s\n", s, strerror(saved));
+		fprintf(stderr, "%s: %s\n", s, strerror(saved));
 	else
-		dprintf(STDERR_FILENO, "%s\n", strerror(saved));
+		fprintf(stderr, "%s\n", strerror(saved));
+	errno = saved;
 }

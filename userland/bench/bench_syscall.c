@@ -1,0 +1,163 @@
+/*
+ * In-guest benchmarks of system-call messaging (../shared/BENCHMARKS.md): the null call sync,
+ * async one at a time and in batches, through the ring, and two processes ping-ponging through
+ * pipes. Each prints a BENCH line (see kernel/include/sys/kbench.h for the protocol); argv[1]
+ * is a glob that selects benchmarks.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ktest.h>
+#include <sys/ring.h>
+#include <sys/sysmsg.h>
+#include <sys/wait.h>
+#include <cr/sysport.h>
+
+#define ROUNDS	10000
+
+static inline uint64_t
+rdtsc(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("rdtsc" : "=A"(v));
+	return v;
+}
+
+/* empty: the cost of the benchmark loop itself, n times. */
+static uint64_t
+empty(uint32_t n)
+{
+	uint64_t t0 = rdtsc();
+
+	for (uint32_t i = 0; i < n; i++)
+		__asm__ volatile("" ::: "memory");
+	return rdtsc() - t0;
+}
+
+static void
+report(const char *name, uint32_t iterations, uint64_t insns, uint64_t baseline)
+{
+	printf("BENCH %s iterations=%u insns=%llu baseline=%llu\n", name, iterations,
+	    (unsigned long long)insns, (unsigned long long)baseline);
+}
+
+static void
+null_sync(const char *name)
+{
+	for (int i = 0; i < 100; i++)
+		cr_null();
+	uint64_t t0 = rdtsc();
+	for (int i = 0; i < ROUNDS; i++)
+		cr_null();
+	uint64_t t1 = rdtsc();
+	report(name, ROUNDS, t1 - t0, empty(ROUNDS));
+}
+
+/* null_async: send and reap, batch messages per trap (batch 1: lwkt_sendmsg itself). */
+static void
+null_async(const char *name, int batch)
+{
+	static struct null_msg msgs[32];
+	lwkt_msg_t v[32];
+	int rounds = ROUNDS / batch;
+
+	for (int i = 0; i < batch; i++)
+		v[i] = &msgs[i].hdr;
+	for (int r = -10; r < rounds; r++) {
+		static uint64_t t0;
+		if (r == 0)
+			t0 = rdtsc();
+		for (int i = 0; i < batch; i++)
+			cr_null_msg(&msgs[i]);
+		if (batch == 1)
+			lwkt_sendmsg(cr_syscall_port, v[0]);
+		else
+			cr_submit(v, batch);
+		for (int i = 0; i < batch; i++)
+			lwkt_waitport(&cr_reply_port, 0);
+		if (r == rounds - 1)
+			report(name, rounds * batch, rdtsc() - t0, empty(rounds));
+	}
+}
+
+/* null_ring: 32 messages a round through the shared ring, reaped from the completion queue. */
+static void
+null_ring(const char *name)
+{
+	static struct null_msg msgs[32];
+	struct ring_shared *rs = __sys_ring_setup(64);
+	int rounds = ROUNDS / 32;
+
+	if (rs == (void *)-1) {
+		printf("BENCH-ERROR %s ring_setup failed\n", name);
+		return;
+	}
+	uint32_t *sq = (uint32_t *)((char *)rs + rs->sq_off), *cq = (uint32_t *)((char *)rs + rs->cq_off);
+	uint64_t t0 = 0;
+	for (int r = -10; r < rounds; r++) {
+		if (r == 0)
+			t0 = rdtsc();
+		for (int i = 0; i < 32; i++) {
+			msgs[i].hdr.ms_cmd = SYS_null;
+			msgs[i].hdr.ms_flags = MSGF_ASYNC;
+			sq[rs->sq_tail++ & rs->mask] = (uint32_t)&msgs[i];
+		}
+		__sys_ring_enter(32, 32);
+		while (rs->cq_head != rs->cq_tail)
+			(void)cq[rs->cq_head++ & rs->mask];
+	}
+	report(name, rounds * 32, rdtsc() - t0, empty(rounds));
+}
+
+/* pipe_pingpong: a byte to a child and back through two pipes; one way is half a round. */
+static void
+pipe_pingpong(const char *name)
+{
+	int to[2], from[2], status;
+	char a[8], b[8], c = 'x';
+
+	pipe(to);
+	pipe(from);
+	snprintf(a, sizeof(a), "%d", to[0]);
+	snprintf(b, sizeof(b), "%d", from[1]);
+	char *argv[] = { "pipe_echo", a, b, NULL };
+	pid_t pid = spawnv("/bin/pipe_echo", argv);
+	if (pid < 0) {
+		printf("BENCH-ERROR %s cannot spawn /bin/pipe_echo\n", name);
+		return;
+	}
+	for (int i = 0; i < 100; i++) {
+		write(to[1], &c, 1);
+		read(from[0], &c, 1);
+	}
+	uint64_t t0 = rdtsc();
+	for (int i = 0; i < ROUNDS; i++) {
+		write(to[1], &c, 1);
+		read(from[0], &c, 1);
+	}
+	uint64_t t1 = rdtsc();
+	close(to[1]);			/* the child sees end of file and exits */
+	waitpid(pid, &status, 0);
+	report(name, 2 * ROUNDS, t1 - t0, empty(ROUNDS));
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *glob = argc > 1 ? argv[1] : "*";
+
+	if (glob_match(glob, "syscall.null.sync"))
+		null_sync("syscall.null.sync");
+	if (glob_match(glob, "syscall.null.async.batch1"))
+		null_async("syscall.null.async.batch1", 1);
+	if (glob_match(glob, "syscall.null.async.batch8"))
+		null_async("syscall.null.async.batch8", 8);
+	if (glob_match(glob, "syscall.null.async.batch32"))
+		null_async("syscall.null.async.batch32", 32);
+	if (glob_match(glob, "syscall.null.ring"))
+		null_ring("syscall.null.ring");
+	if (glob_match(glob, "proc.pipe.pingpong"))
+		pipe_pingpong("proc.pipe.pingpong");
+	return 0;
+}
