@@ -22,6 +22,7 @@
 #include <sys/thread2.h>
 #include <sys/uaccess.h>
 #include <string.h>
+#include <machine/cpufunc.h>
 #include <machine/trap.h>
 
 #define SYSMSG_CACHE_MAX	64	/* ksysmsgs a process keeps for reuse */
@@ -67,25 +68,33 @@ ksysmsg_free(struct proc *p, struct ksysmsg *ksm)
 /*
  * answer_user: write error and result into the user's message and mark it DONE|REPLY; queued
  * says it waits on the process's reply port (DONE|REPLY|QUEUED, as an LWKT reply queued on a
- * port) until waitmsg or waitport collects it.
+ * port) until waitmsg or waitport collects it. The four fields from ms_flags to ms_result are
+ * one 20-byte store: through the MMU when the process's address space is the current one,
+ * through its page tables otherwise (a completion in another process's thread).
  */
 static void
 answer_user(struct ksysmsg *ksm, int error, bool queued)
 {
+	struct {
+		uint32_t	flags, cmd;
+		int32_t		error;
+		int64_t		result;
+	} __attribute__((packed)) ans;
 	struct lwkt_msg *u = &ksm->km_args.hdr;
-	uint32_t flags = (u->ms_flags | MSGF_DONE | MSGF_REPLY | (queued ? MSGF_QUEUED : 0)) &
-	    ~(queued ? 0 : MSGF_QUEUED);
-	int64_t result = error ? 0 : u->ms_result;
-	int32_t err = error;
+	struct proc *p = ksm->km_proc;
+	uint32_t at = ksm->km_uaddr + __builtin_offsetof(struct lwkt_msg, ms_flags);
 
-	/* The header was checked writable at submission; if the process unmapped it since, the
-	 * answer is lost and the message simply never appears DONE: its own doing. */
-	proc_copyout(ksm->km_proc, ksm->km_uaddr + __builtin_offsetof(struct lwkt_msg, ms_error),
-	    &err, sizeof(err));
-	proc_copyout(ksm->km_proc, ksm->km_uaddr + __builtin_offsetof(struct lwkt_msg, ms_result),
-	    &result, sizeof(result));
-	proc_copyout(ksm->km_proc, ksm->km_uaddr + __builtin_offsetof(struct lwkt_msg, ms_flags),
-	    &flags, sizeof(flags));
+	ans.flags = (u->ms_flags | MSGF_DONE | MSGF_REPLY | (queued ? MSGF_QUEUED : 0)) &
+	    ~(queued ? 0 : MSGF_QUEUED);
+	ans.cmd = u->ms_cmd;
+	ans.error = error;
+	ans.result = error ? 0 : u->ms_result;
+	/* The header was writable when taken; if the process unmapped it since, the answer is
+	 * lost and the message never appears DONE: its own doing. */
+	if (rcr3() == (uint32_t)p->p_pmap.pm_pdir)
+		user_copy((void *)at, &ans, sizeof(ans));
+	else
+		proc_copyout(p, at, &ans, sizeof(ans));
 }
 
 /* sysmsg_complete: the object is done with the call: error, and result when error is 0. */
@@ -96,28 +105,31 @@ sysmsg_complete(struct ksysmsg *ksm, int error, int64_t result)
 	lwkt_replymsg(&ksm->km_msg, error);
 }
 
-/* sysmsg_set_abort: the call waits at obj; abortfn ends it early (replying EINTR). */
+/*
+ * sysmsg_set_abort: the call is filed at obj and will answer EASYNC; abortfn ends it early
+ * (replying EINTR). From here it is outstanding: on p_outstanding, where exit and kill find it.
+ * Call it inside the critical section that files the call, so no completion can come first.
+ */
 void
 sysmsg_set_abort(struct ksysmsg *ksm, void *obj, void (*abortfn)(lwkt_msg_t))
 {
+	struct proc *p = ksm->km_proc;
+
 	ksm->km_obj = obj;
 	ksm->km_msg.ms_abortfn = abortfn;
 	ksm->km_msg.ms_flags |= MSGF_ABORTABLE;
+	TAILQ_INSERT_TAIL(&p->p_outstanding, ksm, km_link);
+	p->p_noutstanding++;
+	sysmsg_stats.outstanding++;
 }
 
-/*
- * outstanding_remove: the call is no longer in flight. Only calls that answered EASYNC are
- * counted as outstanding (KMF_COUNTED): a call the kernel is running now is not.
- */
+/* outstanding_remove: the call (filed by sysmsg_set_abort) is no longer in flight. */
 static void
 outstanding_remove(struct proc *p, struct ksysmsg *ksm)
 {
 	TAILQ_REMOVE(&p->p_outstanding, ksm, km_link);
-	if (ksm->km_flags & KMF_COUNTED) {
-		ksm->km_flags &= ~KMF_COUNTED;
-		p->p_noutstanding--;
-		sysmsg_stats.outstanding--;
-	}
+	p->p_noutstanding--;
+	sysmsg_stats.outstanding--;
 }
 
 static void
@@ -187,51 +199,37 @@ proc_sleep(struct proc *p, const char *wmesg, const void *wchan)
 /* -- taking a message ---------------------------------------------------------------------------- */
 
 /*
- * sysmsg_dispatch: run the call in the user message at uaddr (already checked: header writable,
- * the whole message readable; hdr is the header as checked) on ksm. Returns what the submitter learns at once: the error of
- * a call answered now, or EASYNC for an asynchronous call that will complete later.
+ * sysmsg_dispatch: run the call whose message (header and arguments) is already in ksm, taken
+ * from uaddr. Returns what the submitter learns at once: the error of a call answered now, or
+ * EASYNC for an asynchronous call that will complete later. A synchronous call that answered
+ * EASYNC is waited for here.
  */
 int
-sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr, const struct lwkt_msg *hdr)
+sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr)
 {
-	uint32_t cmd = hdr->ms_cmd;
-	const struct sysent *se = &sysent[cmd];
+	uint32_t cmd = ksm->km_args.hdr.ms_cmd;
 	int error;
 
-	memcpy(ksm->km_args.bytes, (void *)uaddr, se->sy_msgsize);
-	ksm->km_args.hdr = *hdr;			/* the header as checked, whatever changed since */
-	ksm->km_args.hdr.ms_result = 0;
 	ksm->km_proc = p;
 	ksm->km_td = curthread;
 	ksm->km_uaddr = uaddr;
 	ksm->km_obj = NULL;
-	lwkt_initmsg(&ksm->km_msg, &p->p_port, 0);
-	ksm->km_msg.ms_flags &= ~MSGF_DONE;		/* in flight from now on */
+	ksm->km_msg.ms_flags = 0;			/* in flight */
+	ksm->km_msg.ms_reply_port = &p->p_port;
+	ksm->km_msg.ms_abortfn = NULL;
+	ksm->km_msg.ms_error = 0;
 	ksm->km_msg.ms_cmd = cmd;
+	ksm->km_args.hdr.ms_result = 0;
 	sysmsg_stats.calls++;
 
-	crit_enter();
-	TAILQ_INSERT_TAIL(&p->p_outstanding, ksm, km_link);
-	crit_exit();
-
-	error = se->sy_call(ksm->km_args.bytes);
-
-	crit_enter();
-	if (error == EASYNC && (ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
-		ksm->km_flags |= KMF_COUNTED;
-		p->p_noutstanding++;
-		sysmsg_stats.outstanding++;
-	}
+	error = sysent[cmd].sy_call(ksm->km_args.bytes);
 	if (error != EASYNC) {
-		outstanding_remove(p, ksm);
-		crit_exit();
 		answer_user(ksm, error, false);
 		return error;
 	}
-	if ((ksm->km_flags & KMF_SYNC) == 0) {
-		crit_exit();
+	if ((ksm->km_flags & KMF_SYNC) == 0)
 		return EASYNC;
-	}
+	crit_enter();
 	while ((ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
 		if (proc_sleep(p, sysent[cmd].sy_name, ksm) == EINTR &&
 		    (ksm->km_msg.ms_flags & MSGF_DONE) == 0)
@@ -243,70 +241,78 @@ sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr, const struc
 	return error;
 }
 
-/* check_header: the user message at uaddr can be read and answered; its command is known. */
+/*
+ * take_message: copy the user message at uaddr (header, then its arguments) into ksm and check
+ * it. Returns 0, an errno to answer it with, or -EFAULT when there is no message to answer in
+ * (its header cannot be read and written).
+ */
 static int
-check_message(uint32_t uaddr, struct lwkt_msg *hdr)
+take_message(uint32_t uaddr, struct ksysmsg *ksm)
 {
-	if (!useracc((void *)uaddr, sizeof(*hdr), UA_INOUT))
-		return EFAULT;
-	memcpy(hdr, (void *)uaddr, sizeof(*hdr));
-	if (hdr->ms_flags & ~MSGF_USER_SUBMIT)
+	struct lwkt_msg *h = &ksm->km_args.hdr;
+	uint32_t size;
+
+	if (uaddr < USER_BASE || uaddr > USER_TOP - sizeof(*h) ||
+	    user_copy(h, (void *)uaddr, sizeof(*h)) != 0 ||
+	    user_copy((void *)(uaddr + __builtin_offsetof(struct lwkt_msg, ms_flags)), &h->ms_flags,
+	    sizeof(h->ms_flags)) != 0)		/* a probe: the answer must fit */
+		return -EFAULT;
+	if (h->ms_flags & ~MSGF_USER_SUBMIT)
 		return EINVAL;
-	if (hdr->ms_cmd >= SYS_MAXSYSCALL || sysent[hdr->ms_cmd].sy_call == NULL)
+	if (h->ms_cmd >= SYS_MAXSYSCALL || sysent[h->ms_cmd].sy_call == NULL)
 		return ENOSYS;
-	if (!useracc((void *)uaddr, sysent[hdr->ms_cmd].sy_msgsize, UA_INOUT))
+	size = sysent[h->ms_cmd].sy_msgsize;
+	if (size > sizeof(*h) && (uaddr > USER_TOP - size ||
+	    user_copy(h + 1, (void *)(uaddr + sizeof(*h)), size - sizeof(*h)) != 0))
 		return EFAULT;
 	return 0;
 }
 
 /* reply_refused: answer a message the kernel would not take (its header is writable). */
 static int
-reply_refused(uint32_t uaddr, struct lwkt_msg *hdr, int error)
+reply_refused(uint32_t uaddr, struct ksysmsg *ksm, int error)
 {
-	struct lwkt_msg *u = (struct lwkt_msg *)uaddr;
-
-	u->ms_error = error;
-	u->ms_result = 0;
-	u->ms_flags = (hdr->ms_flags & ~(MSGF_QUEUED)) | MSGF_DONE | MSGF_REPLY;
+	ksm->km_proc = curproc;
+	ksm->km_uaddr = uaddr;
+	answer_user(ksm, error, false);
 	return error;
 }
 
-/* submit_one: take one message: check it, then dispatch (a sync one waits here). */
+/* submit_one: take one message and run it (a sync one waits here); ring: complete to the ring. */
 static int
 submit_one(struct proc *p, uint32_t uaddr, uint32_t ring)
 {
-	struct lwkt_msg hdr;
 	struct ksysmsg local, *ksm;
-	int error = check_message(uaddr, &hdr);
+	int error = take_message(uaddr, &local);
 
-	if (error == EFAULT && !useracc((void *)uaddr, sizeof(hdr), UA_INOUT))
-		return EFAULT;			/* no message to answer in */
+	if (error < 0)
+		return -error;			/* no message to answer in: only %eax says EFAULT */
 	if (error)
-		return reply_refused(uaddr, &hdr, error);
-	if ((hdr.ms_flags & MSGF_ASYNC) || ring) {
-		ksm = ksysmsg_alloc(p);
-		if (ksm == NULL)
-			return reply_refused(uaddr, &hdr, ENOMEM);
-		ksm->km_flags = ring ? KMF_RING : 0;
-		error = sysmsg_dispatch(p, ksm, uaddr, &hdr);
-		if (error == EASYNC)
-			return error;
-		if (ring && ring_post(p, uaddr) != 0) {
-			/* answered at once, but the completion queue is full: keep it for waitport */
-			answer_user(ksm, error, true);
-			ksm->km_msg.ms_error = error;
-			ksm->km_msg.ms_flags |= MSGF_DONE | MSGF_REPLY;
-			crit_enter();
-			TAILQ_INSERT_TAIL(&p->p_done, ksm, km_link);
-			p->p_ndone++;
-			crit_exit();
-			return error;
-		}
-		ksysmsg_free(p, ksm);
+		return reply_refused(uaddr, &local, error);
+	if ((local.km_args.hdr.ms_flags & MSGF_ASYNC) == 0 && !ring) {
+		local.km_flags = KMF_SYNC;
+		return sysmsg_dispatch(p, &local, uaddr);
+	}
+	if ((ksm = ksysmsg_alloc(p)) == NULL)
+		return reply_refused(uaddr, &local, ENOMEM);
+	memcpy(ksm->km_args.bytes, local.km_args.bytes, sysent[local.km_args.hdr.ms_cmd].sy_msgsize);
+	ksm->km_flags = ring ? KMF_RING : 0;
+	error = sysmsg_dispatch(p, ksm, uaddr);
+	if (error == EASYNC)
+		return error;
+	if (ring && ring_post(p, uaddr) != 0) {
+		/* answered at once, but the completion queue is full: keep it for waitport */
+		answer_user(ksm, error, true);
+		ksm->km_msg.ms_error = error;
+		ksm->km_msg.ms_flags |= MSGF_DONE | MSGF_REPLY;
+		crit_enter();
+		TAILQ_INSERT_TAIL(&p->p_done, ksm, km_link);
+		p->p_ndone++;
+		crit_exit();
 		return error;
 	}
-	local.km_flags = KMF_SYNC;
-	return sysmsg_dispatch(p, &local, uaddr, &hdr);
+	ksysmsg_free(p, ksm);
+	return error;
 }
 
 /* sysmsg_submit_ring: one message from the ring; its completion goes to the ring. */
@@ -321,7 +327,6 @@ void
 syscall(struct trapframe *tf)
 {
 	tf->tf_eax = (uint32_t)submit_one(curproc, tf->tf_eax, 0);
-	proc_check_killed();
 }
 
 /* -- collecting completions ------------------------------------------------------------------------ */
@@ -453,7 +458,8 @@ sys_submit(struct submit_msg *msg)
 
 	for (i = 0; i < n; i++) {
 		uint32_t uaddr = vec[i];
-		if (submit_one(p, uaddr, 0) == EFAULT && !useracc((void *)uaddr, sizeof(struct lwkt_msg), UA_INOUT))
+		struct lwkt_msg probe;
+		if (submit_one(p, uaddr, 0) == EFAULT && copyin((void *)uaddr, &probe, sizeof(probe)) != 0)
 			break;			/* a bad address ends the batch: report how far it got */
 		if (p->p_killed)
 			break;
@@ -474,10 +480,6 @@ sysmsg_proc_exit(struct proc *p)
 	crit_enter();
 	for (ksm = TAILQ_FIRST(&p->p_outstanding); ksm != NULL; ksm = next) {
 		next = TAILQ_NEXT(ksm, km_link);
-		if ((ksm->km_flags & KMF_SYNC) && ksm->km_td == curthread) {
-			outstanding_remove(p, ksm);
-			continue;
-		}
 		sysmsg_stats.aborts++;
 		lwkt_abortmsg(&ksm->km_msg);	/* every object replies at once */
 	}

@@ -22,13 +22,22 @@ useracc(const void *addr, size_t len, int access)
 	return true;
 }
 
+/* user_range: [addr, addr+len) lies inside user space (the MMU checks the mapping). */
+static inline bool
+user_range(const void *addr, size_t len)
+{
+	uint32_t start = (uint32_t)addr, end = start + len;
+
+	return start >= USER_BASE && end <= USER_TOP && end >= start;
+}
+
+/* copyin: user memory into the kernel; EFAULT when any of it is outside or unmapped. */
 int
 copyin(const void *uaddr, void *kaddr, size_t len)
 {
-	if (!useracc(uaddr, len, UA_IN))
+	if (!user_range(uaddr, len))
 		return EFAULT;
-	memcpy(kaddr, uaddr, len);
-	return 0;
+	return user_copy(kaddr, uaddr, len);
 }
 
 /* copyinstr: a NUL-terminated user string into kbuf (size bytes); ENAMETOOLONG if longer. */
@@ -45,11 +54,11 @@ copyinstr(const char *uaddr, char *kbuf, size_t size)
 	return ENAMETOOLONG;
 }
 
+/* copyout: kernel memory into the user's; EFAULT when outside, unmapped or read-only. */
 int
 copyout(const void *kaddr, void *uaddr, size_t len)
 {
-	if (!useracc(uaddr, len, UA_OUT))
+	if (!user_range(uaddr, len))
 		return EFAULT;
-	memcpy(uaddr, kaddr, len);
-	return 0;
+	return user_copy(uaddr, kaddr, len);
 }

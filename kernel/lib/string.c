@@ -13,14 +13,18 @@
   __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
 // Copy n bytes from src to dst, which must not overlap; return dst.
+// Whole 32-bit words with one `rep movsl`, then the last 0..3 bytes:
+// message copies sit on the system-call path, and a byte loop costs
+// four instructions a byte.
 NO_LIBCALL_LOOPS void *
 memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-  unsigned char *d = dst;
-  const unsigned char *s = src;
+  void *d = dst;
+  const void *s = src;
+  size_t words = n / 4, rest = n % 4;
 
-  while (n-- > 0)
-    *d++ = *s++;
+  __asm__ volatile("rep movsl" : "+D"(d), "+S"(s), "+c"(words) : : "memory");
+  __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(rest) : : "memory");
   return dst;
 }
 
@@ -45,14 +49,17 @@ memmove(void *dst, const void *src, size_t n)
   return dst;
 }
 
-// Fill n bytes at dst with (unsigned char)c; return dst.
+// Fill n bytes at dst with (unsigned char)c; return dst.  Words first,
+// as in memcpy: pages are zeroed with this.
 NO_LIBCALL_LOOPS void *
 memset(void *dst, int c, size_t n)
 {
-  unsigned char *d = dst;
+  void *d = dst;
+  uint32_t word = (unsigned char)c * 0x01010101u;
+  size_t words = n / 4, rest = n % 4;
 
-  while (n-- > 0)
-    *d++ = (unsigned char)c;
+  __asm__ volatile("rep stosl" : "+D"(d), "+c"(words) : "a"(word) : "memory");
+  __asm__ volatile("rep stosb" : "+D"(d), "+c"(rest) : "a"(word) : "memory");
   return dst;
 }
 

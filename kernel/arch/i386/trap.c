@@ -5,6 +5,7 @@
 #include <sys/systm.h>
 #include <sys/proc.h>
 #include <sys/globaldata.h>
+#include <vm/vm.h>
 #include <machine/cpufunc.h>
 #include <machine/trap.h>
 
@@ -81,6 +82,12 @@ device_intr(struct trapframe *tf)
 void
 trap(struct trapframe *tf)
 {
+	/* A fault inside user_copy on a user address: the copy answers EFAULT. */
+	if (tf->tf_trapno == T_PAGEFLT && !TF_FROM_USER(tf) && curthread->td_onfault != 0 &&
+	    rcr2() >= USER_BASE && rcr2() < USER_TOP) {
+		tf->tf_eip = curthread->td_onfault;
+		return;
+	}
 	if (tf->tf_trapno >= T_IRQ0 && tf->tf_trapno < T_IRQ0 + 16) {
 		device_intr(tf);
 		return;

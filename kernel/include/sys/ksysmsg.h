@@ -42,7 +42,6 @@ struct ksysmsg {
 
 #define KMF_SYNC	0x0001	/* the caller waits in the kernel (on its stack) */
 #define KMF_RING	0x0002	/* complete into the process's ring, not its reply port */
-#define KMF_COUNTED	0x0004	/* counted as outstanding (it answered EASYNC) */
 
 #define ksysmsg_of(msgptr)	((struct ksysmsg *)((char *)(msgptr) - __builtin_offsetof(struct ksysmsg, km_args)))
 #define SYSMSG_RESULT(ksm)	((ksm)->km_args.hdr.ms_result)
@@ -50,8 +49,7 @@ struct ksysmsg {
 /* kern/kern_sysmsg.c */
 void	sysmsg_complete(struct ksysmsg *ksm, int error, int64_t result);
 void	sysmsg_set_abort(struct ksysmsg *ksm, void *obj, void (*abortfn)(lwkt_msg_t));
-int	sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr,
-	    const struct lwkt_msg *hdr);
+int	sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr);
 void	sysmsg_proc_init(struct proc *p);
 void	sysmsg_proc_exit(struct proc *p);
 int	proc_sleep(struct proc *p, const char *wmesg, const void *wchan);

@@ -35,6 +35,7 @@ enum td_state {
 
 struct thread {
 	uint32_t	td_sp;		/* saved stack pointer while switched out (first: swtch.S) */
+	uint32_t	td_onfault;	/* a user-copy fault resumes here (second: usercopy.S) */
 	TAILQ_ENTRY(thread) td_threadq;	/* link on a run queue */
 	TAILQ_ENTRY(thread) td_allq;	/* link on its CPU's list of all threads */
 	struct globaldata *td_gd;	/* the CPU it belongs to */

@@ -17,5 +17,6 @@ bool	useracc(const void *addr, size_t len, int access);
 int	copyin(const void *uaddr, void *kaddr, size_t len);	/* 0 or EFAULT */
 int	copyout(const void *kaddr, void *uaddr, size_t len);	/* 0 or EFAULT */
 int	copyinstr(const char *uaddr, char *kbuf, size_t size);	/* 0, EFAULT, ENAMETOOLONG */
+int	user_copy(void *dst, const void *src, size_t len);	/* arch: 0, or EFAULT on a fault */
 
 #endif

@@ -23,6 +23,28 @@ extern struct lwkt_port cr_reply_port;	/* asynchronous replies: kernel-backed wa
 int	cr_trap(lwkt_msg_t msg);
 
 /*
+ * cr_domsg_kernel: a synchronous call as the generated stubs make it. With no shim installed,
+ * what lwkt_domsg would do through the kernel port, inline: the message (its ms_cmd and
+ * arguments already set) goes SYNC to the kernel in one trap, and comes back DONE|REPLY with
+ * the answer. With a shim, the message goes through cr_syscall_port like any other.
+ */
+static inline int
+cr_domsg_kernel(lwkt_msg_t msg)
+{
+	int error;
+
+	if (__builtin_expect(cr_syscall_port != &cr_kernel_port, 0)) {
+		uint32_t cmd = msg->ms_cmd;
+		lwkt_initmsg(msg, NULL, 0);
+		msg->ms_cmd = cmd;
+		return lwkt_domsg(cr_syscall_port, msg, 0);
+	}
+	msg->ms_flags = MSGF_SYNC;
+	__asm__ volatile("int $0x80" : "=a"(error) : "a"(msg) : "memory", "cc");
+	return error;
+}
+
+/*
  * cr_submit: send n messages in one trap (each built with cr_NAME_msg). Answers how many the
  * kernel took; those answered at once are replied to their reply port right away, the rest
  * complete later, as with lwkt_sendmsg.
