@@ -70,7 +70,7 @@ def boot(name: str, cmdline: str = "", keep_on_panic: bool = False) -> int:
                   f"Leave with [bold]Ctrl-A X[/]; the guest powers off by itself when it is done. "
                   f"Talk to it meanwhile with `invoke qmp --image {name}`.\n", soft_wrap=True)
     with Machine(cfg, RUN_DIR, interactive=True, keep_on_panic=keep_on_panic, name=name) as m:
-        verdict = m.wait_exit(img.timeout if img.timeout else 3600)
+        verdict = m.wait_exit(img.timeout or float("inf"))      # 0: as long as the user likes
         if verdict.panicked and keep_on_panic:
             # QEMU still owns the terminal (its mux console): Ctrl-A X is how the user leaves.
             console.print(f"\r\n[red]kernel panic[/]: QEMU stays paused for inspection "

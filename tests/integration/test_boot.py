@@ -11,14 +11,23 @@ from toolchain.machine import Machine, MachineConfig, MachineError, MachineTimeo
 pytestmark = pytest.mark.qemu
 
 
-def test_default_image_shows_banner_and_demo_then_passes(outputs, default_image, tmp_path):
-    """Does the default image print the banner, run the demo in ring 3 and power off with 'pass'?"""
+def test_default_image_runs_the_demo_then_the_shell(outputs, default_image, tmp_path):
+    """Does the default image print the banner, run the demo in ring 3, end in a working shell
+    (a program with arguments, ps, an unknown command), and power off with 'pass' on exit?"""
     with Machine(default_image.machine_config(outputs), tmp_path) as m:
         m.wait_for(r"^Damselfly \d+\.\d+ \(i386\)", 10)
         m.wait_for(r"hello from ring 3, delivered by a write message", 10)
         m.wait_for(r"command 999 .*ENOSYS", 10)
         m.wait_for(r"kernel address.*EFAULT", 10)
         m.wait_for(r"errno = EBADF", 10)
+        m.wait_for(r"^\$ ", 10)
+        m.send("hello one two\n")
+        m.wait_for(r"hello from pid \d+: \[hello\] \[one\] \[two\]", 10)
+        m.send("ps\n")
+        m.wait_for(r"PID\s+PPID.*\n(.*\n)*\s+\d+\s+0 R\s+1\s+\d+ \S+\s+sh", 10)
+        m.send("nosuch\n")
+        m.wait_for(r"sh: nosuch: No such file or directory", 10)
+        m.send("exit\n")
         verdict = m.wait_exit(10)
     assert verdict.outcome == "pass" and verdict.exit_code == 1
     assert "demo: done" in m.log_path.read_text()    # the log file has everything too
@@ -30,19 +39,26 @@ def test_qmp_answers_while_running(outputs, default_image, tmp_path):
     with Machine(cfg, tmp_path, start_paused=True) as m:
         assert m.qmp("query-status")["status"] == "prelaunch"
         m.qmp("cont")
+        m.wait_for(r"^\$ ", 10)
+        assert m.qmp("query-status")["status"] == "running"
+        m.send("exit\n")
         assert m.wait_exit(10).outcome == "pass"
 
 
 def test_wait_for_timeout_reports_console_command_and_reason(outputs, default_image, tmp_path):
     """Does a wait that cannot succeed raise with the reason, the last console lines and the command?"""
     with Machine(default_image.machine_config(outputs), tmp_path) as m:
+        m.wait_for(r"^\$ ", 10)
         with pytest.raises(MachineTimeout) as e:
-            m.wait_for(r"this text never appears", 10)
+            m.wait_for(r"this text never appears", 1)
+        m.send("exit\n")
+        with pytest.raises(MachineTimeout) as e2:
+            m.wait_for(r"this text never appears either", 10)
     text = str(e.value)
-    assert "waiting for /this text never appears/" in text
-    assert "QEMU exited with status 1" in text          # the guest finished first: said so, no blind wait
+    assert "waiting for /this text never appears/: timed out after 1 s" in text
     assert "demo: done" in text                         # the last console lines
     assert "qemu-system-i386" in text and "-nodefaults" in text
+    assert "QEMU exited with status 1" in str(e2.value)  # the guest ended first: said so, no blind wait
 
 
 def test_qemu_that_cannot_start_reports_status_and_stderr(outputs, tmp_path):
@@ -97,11 +113,12 @@ def test_boot_to_first_ktap_result_is_quick(outputs, make_image, tmp_path):
     assert run.first_result_seconds is not None
 
 
-def test_deterministic_mode_repeats_exactly(outputs, default_image, tmp_path):
+def test_deterministic_mode_repeats_exactly(outputs, make_image, tmp_path):
     """In deterministic mode, do two boots print the same console, TSC (instruction count) included?"""
+    image = make_image("det", "init=demo,hello", ["demo", "hello"])
     logs = []
     for n in range(2):
-        cfg = default_image.machine_config(outputs, deterministic=True)
+        cfg = image.machine_config(outputs, deterministic=True)
         assert "-icount" in cfg.argv("stdio", None)
         with Machine(cfg, tmp_path / str(n)) as m:
             tsc = int(m.wait_for(r"powering off \(tsc (\d+)\)", 20).group(1))
