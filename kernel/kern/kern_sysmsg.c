@@ -115,9 +115,13 @@ sysmsg_set_abort(struct ksysmsg *ksm, void *obj, void (*abortfn)(lwkt_msg_t))
 {
 	struct proc *p = ksm->km_proc;
 
+	ksm->km_td = curthread;
 	ksm->km_obj = obj;
+	ksm->km_msg.ms_reply_port = &p->p_port;
+	ksm->km_msg.ms_cmd = ksm->km_args.hdr.ms_cmd;
+	ksm->km_msg.ms_error = 0;
 	ksm->km_msg.ms_abortfn = abortfn;
-	ksm->km_msg.ms_flags |= MSGF_ABORTABLE;
+	ksm->km_msg.ms_flags = MSGF_ABORTABLE;		/* in flight, abortable */
 	TAILQ_INSERT_TAIL(&p->p_outstanding, ksm, km_link);
 	p->p_noutstanding++;
 	sysmsg_stats.outstanding++;
@@ -210,15 +214,11 @@ sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr)
 	uint32_t cmd = ksm->km_args.hdr.ms_cmd;
 	int error;
 
+	/* Only what every call needs; the kernel message proper (km_msg) is set up by
+	 * sysmsg_set_abort, for the calls that go asynchronous. */
 	ksm->km_proc = p;
-	ksm->km_td = curthread;
 	ksm->km_uaddr = uaddr;
-	ksm->km_obj = NULL;
 	ksm->km_msg.ms_flags = 0;			/* in flight */
-	ksm->km_msg.ms_reply_port = &p->p_port;
-	ksm->km_msg.ms_abortfn = NULL;
-	ksm->km_msg.ms_error = 0;
-	ksm->km_msg.ms_cmd = cmd;
 	ksm->km_args.hdr.ms_result = 0;
 	sysmsg_stats.calls++;
 
@@ -322,11 +322,11 @@ sysmsg_submit_ring(struct proc *p, uint32_t uaddr)
 	return submit_one(p, uaddr, 1);
 }
 
-/* syscall: the trap. %eax carries the message's address in, and the put's answer out. */
-void
-syscall(struct trapframe *tf)
+/* sysmsg_trap: the trap's message at uaddr; returns the put's answer for %eax. */
+int
+sysmsg_trap(uint32_t uaddr)
 {
-	tf->tf_eax = (uint32_t)submit_one(curproc, tf->tf_eax, 0);
+	return submit_one(curproc, uaddr, 0);
 }
 
 /* -- collecting completions ------------------------------------------------------------------------ */

@@ -5,11 +5,11 @@
 #include <sys/systm.h>
 #include <sys/proc.h>
 #include <sys/globaldata.h>
+#include <sys/ksysmsg.h>
 #include <vm/vm.h>
 #include <machine/cpufunc.h>
 #include <machine/trap.h>
 
-void	syscall(struct trapframe *tf);
 void	pic_eoi(int irq);
 void	clock_intr(struct trapframe *tf);
 void	console_intr(void);
@@ -36,6 +36,7 @@ user_fault(struct trapframe *tf)
 		printf(", address 0x%08x (%s)", rcr2(), (tf->tf_err & 2) ? "write" : "read");
 	printf(": killed\n");
 	print_frame(tf);
+	sti();
 	proc_exit(EXIT_FAULT_BASE + (int)tf->tf_trapno);
 }
 
@@ -77,11 +78,25 @@ device_intr(struct trapframe *tf)
 		pic_eoi(irq);
 	}
 	gd->gd_intr_nesting--;
+	/* A process killed while it computes in ring 3 ends at its next interrupt. */
+	if (TF_FROM_USER(tf) && curproc != NULL && curproc->p_killed) {
+		sti();
+		proc_exit(EXIT_KILLED);
+	}
 }
 
 void
 trap(struct trapframe *tf)
 {
+	/* The system call first: it is the hot path. */
+	if (__builtin_expect(tf->tf_trapno == T_SYSCALL && TF_FROM_USER(tf), 1)) {
+		sti();			/* the call may block: let interrupts in as in any kernel code */
+		tf->tf_eax = (uint32_t)sysmsg_trap(tf->tf_eax);
+		if (__builtin_expect(curproc->p_killed, 0))
+			proc_exit(EXIT_KILLED);
+		cli();		/* trapret must not be interrupted half-way back to ring 3 */
+		return;
+	}
 	/* A fault inside user_copy on a user address: the copy answers EFAULT. */
 	if (tf->tf_trapno == T_PAGEFLT && !TF_FROM_USER(tf) && curthread->td_onfault != 0 &&
 	    rcr2() >= USER_BASE && rcr2() < USER_TOP) {
@@ -94,12 +109,5 @@ trap(struct trapframe *tf)
 	}
 	if (!TF_FROM_USER(tf))
 		kernel_fault(tf);
-	/* From ring 3: the thread may block, so let interrupts in as in any kernel code. */
-	sti();
-	if (tf->tf_trapno == T_SYSCALL)
-		syscall(tf);
-	else
-		user_fault(tf);
-	proc_check_killed();
-	cli();			/* trapret must not be interrupted half-way back to ring 3 */
+	user_fault(tf);		/* a fault in ring 3: the process ends */
 }
