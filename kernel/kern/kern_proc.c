@@ -336,16 +336,6 @@ proc_exit(int status)
 	lwkt_exit();
 }
 
-/* proc_check_killed: on the way back to user mode, a process asked to end ends. */
-void
-proc_check_killed(void)
-{
-	struct proc *p = curproc;
-
-	if (p != NULL && p->p_killed)
-		proc_exit(EXIT_KILLED);
-}
-
 struct proc *
 proc_find(pid_t pid)
 {

@@ -264,3 +264,16 @@ def test_compile_check_catches_a_layout_mismatch(tiny_build, tmp_path):
          "-Ikernel/include", f"-I{tiny_build}/gen/kernel/include", str(bad)],
         cwd=ROOT, capture_output=True, text=True)
     assert result.returncode != 0 and "layout of seek.offset" in result.stderr
+
+
+def test_string_arguments_are_copied_into_the_kernel(tmp_path):
+    """For a string argument, does the generated dispatcher copy it (copyinstr, bounded by max)
+    into a kernel buffer and hand the handler that buffer, and does the result compile?"""
+    gen.generate(tmp_path, root=ROOT, spec_path=Path("tests/unit/fixtures/spec/strings.toml"))
+    table = (tmp_path / gen.output_for("kernel/kern/syscall_table.c.j2")).read_text()
+    assert "char path_buf[64];" in table
+    assert "copyinstr(msg->path, path_buf, sizeof(path_buf))" in table
+    assert "msg->path = path_buf;" in table
+    assert "useracc(msg->path" not in table          # a string is not a sized buffer
+    decoders = (tmp_path / gen.output_for("toolchain/syscall_decoders.py.j2")).read_text()
+    assert '("path", 48, "I", "in", None)' in decoders

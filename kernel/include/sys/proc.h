@@ -66,7 +66,6 @@ __attribute__((noreturn)) void proc_exit(int status);
 struct proc *proc_find(pid_t pid);
 int	proc_copyin(struct proc *p, uint32_t uaddr, void *kaddr, size_t len);
 int	proc_copyout(struct proc *p, uint32_t uaddr, const void *kaddr, size_t len);
-void	proc_check_killed(void);
 
 #define EXIT_FAULT_BASE	128	/* a process killed by a fault exits 128 + vector */
 #define EXIT_KILLED	137	/* ended by kill() (128 + 9, like SIGKILL) */
