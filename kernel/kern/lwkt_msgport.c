@@ -17,12 +17,23 @@ struct lwkt_msgstats lwkt_msgstats;
 
 /* -- waiting and waking -------------------------------------------------------------------- */
 
-/* wake: wake the first waiter on chan (all of them if all is set). Inside a critical section. */
-static void
+/*
+ * wake: someone may wait for chan (the port, or a message) on port. A thread port's owner
+ * re-checks whatever it waits for; on a spin port, the first waiter for chan (every one, if
+ * all is set) is woken. Inside a critical section.
+ */
+static inline __attribute__((always_inline)) void
 wake(lwkt_port_t port, const void *chan, bool all)
 {
 	struct msgport_waiter *w;
 
+	if (port->mp_flags & MSGPORTF_THREAD) {
+		if (port->mp_flags & MSGPORTF_WAITING) {
+			port->mp_flags &= ~MSGPORTF_WAITING;
+			msgport_wakeup(port->mp_td);
+		}
+		return;
+	}
 	TAILQ_FOREACH(w, &port->mp_waitq, w_link) {
 		if (w->w_chan != chan || w->w_woken)
 			continue;
@@ -34,13 +45,15 @@ wake(lwkt_port_t port, const void *chan, bool all)
 }
 
 /*
- * sleep_on: block the caller until woken for chan. Inside a critical section. The waiter record
- * lives on the caller's stack and leaves the queue before this returns; gcc cannot see that.
+ * sleep_on: block the caller once, until a wake for chan (it re-checks in a loop). On a thread
+ * port only the owner may wait: one flag says so. On a spin port the waiter record lives on the
+ * caller's stack and leaves the queue before this returns (gcc cannot see that). Inside a
+ * critical section.
  */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
 static void
-sleep_on(lwkt_port_t port, const void *chan, const char *wmesg)
+spin_sleep_on(lwkt_port_t port, const void *chan, const char *wmesg)
 {
 	struct msgport_waiter w = { .w_td = msgport_curthread(), .w_chan = chan, .w_woken = 0 };
 
@@ -51,7 +64,20 @@ sleep_on(lwkt_port_t port, const void *chan, const char *wmesg)
 }
 #pragma GCC diagnostic pop
 
-/* -- the generic queueing port: spin ports (and what thread ports share with them) ---------- */
+static inline __attribute__((always_inline)) void
+sleep_on(lwkt_port_t port, const void *chan, const char *wmesg)
+{
+	if ((port->mp_flags & MSGPORTF_THREAD) == 0) {
+		spin_sleep_on(port, chan, wmesg);
+		return;
+	}
+	if (port->mp_td != msgport_curthread())
+		msgport_panic("only its owner may wait on a thread port", port);
+	port->mp_flags |= MSGPORTF_WAITING;
+	msgport_block(wmesg, chan);
+}
+
+/* -- queueing ports: thread ports and spin ports ------------------------------------------ */
 
 static int
 queue_putport(lwkt_port_t port, lwkt_msg_t msg)
@@ -141,86 +167,6 @@ queue_dropmsg(lwkt_port_t port, lwkt_msg_t msg)
 	return error;
 }
 
-/* -- thread ports: only the owner waits ------------------------------------------------------ */
-
-/* wake_owner: the owner blocked on this port: let it re-check. Inside a critical section. */
-static inline void
-wake_owner(lwkt_port_t port)
-{
-	if (port->mp_flags & MSGPORTF_WAITING) {
-		port->mp_flags &= ~MSGPORTF_WAITING;
-		msgport_wakeup(port->mp_td);
-	}
-}
-
-/* block_owner: the owner blocks until a put or a reply on its port. Inside a critical section. */
-static inline void
-block_owner(lwkt_port_t port, const void *chan, const char *wmesg)
-{
-	port->mp_flags |= MSGPORTF_WAITING;
-	msgport_block(wmesg, chan);
-}
-
-static int
-thread_putport(lwkt_port_t port, lwkt_msg_t msg)
-{
-	msgport_crit_enter();
-	msg->ms_flags |= MSGF_QUEUED;
-	TAILQ_INSERT_TAIL(&port->mp_msgq, msg, ms_node);
-	wake_owner(port);
-	msgport_crit_exit();
-	return EASYNC;
-}
-
-static void *
-thread_waitport(lwkt_port_t port, int flags)
-{
-	lwkt_msg_t msg;
-
-	(void)flags;
-	if (port->mp_td != msgport_curthread())
-		msgport_panic("lwkt_waitport: only the owner may wait on a thread port", port);
-	msgport_crit_enter();
-	while (TAILQ_EMPTY(&port->mp_msgq))
-		block_owner(port, port, "waitport");
-	msg = take(port);
-	msgport_crit_exit();
-	return msg;
-}
-
-static void
-thread_replyport(lwkt_port_t port, lwkt_msg_t msg)
-{
-	msgport_crit_enter();
-	if (msg->ms_flags & MSGF_SYNC) {
-		msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
-	} else {
-		msg->ms_flags |= MSGF_DONE | MSGF_REPLY | MSGF_QUEUED;
-		TAILQ_INSERT_TAIL(&port->mp_msgq, msg, ms_node);
-	}
-	wake_owner(port);
-	msgport_crit_exit();
-}
-
-static int
-thread_waitmsg(lwkt_msg_t msg, int flags)
-{
-	lwkt_port_t port = msg->ms_reply_port;
-
-	(void)flags;
-	if (port->mp_td != msgport_curthread())
-		msgport_panic("lwkt_waitmsg: only the reply port's owner may wait", msg);
-	msgport_crit_enter();
-	while ((msg->ms_flags & MSGF_DONE) == 0)
-		block_owner(port, msg, "waitmsg");
-	if (msg->ms_flags & MSGF_QUEUED) {
-		TAILQ_REMOVE(&port->mp_msgq, msg, ms_node);
-		msg->ms_flags &= ~MSGF_QUEUED;
-	}
-	msgport_crit_exit();
-	return msg->ms_error;
-}
-
 static void
 port_init(lwkt_port_t port)
 {
@@ -243,10 +189,6 @@ lwkt_initport_thread(lwkt_port_t port, struct thread *td)
 	port_init(port);
 	port->mp_flags = MSGPORTF_THREAD;
 	port->mp_td = td;
-	port->mp_putport = thread_putport;
-	port->mp_waitport = thread_waitport;
-	port->mp_waitmsg = thread_waitmsg;
-	port->mp_replyport = thread_replyport;
 }
 
 /* lwkt_initport_spin: a port any number of threads may wait on; each message goes to one. */
