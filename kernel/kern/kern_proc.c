@@ -218,6 +218,59 @@ sys_spawn(struct spawn_msg *msg)
 	return 0;
 }
 
+/*
+ * sys_exec: the process runs another program. The new image is loaded into a fresh address
+ * space first: when that fails, the call answers the error and the old program goes on
+ * untouched. On success the old address space, its ring and its outstanding messages go, the
+ * descriptors stay, and the syscall's trap frame returns into the new program's entry.
+ */
+int
+sys_exec(struct exec_msg *msg)
+{
+	struct proc *p = curproc;
+	struct pmap old = p->p_pmap, fresh;
+	uint32_t entry = p->p_entry, usp = p->p_usp, brk_base = p->p_brk_base, brk = p->p_brk;
+	char *buf;
+	int error;
+
+	if (msg->argslen + msg->envlen > 2048)
+		return E2BIG;
+	if ((buf = kmalloc(msg->argslen + msg->envlen + 1)) == NULL)
+		return ENOMEM;
+	error = proc_copyin(p, (uint32_t)msg->args, buf, msg->argslen);
+	if (error == 0)
+		error = proc_copyin(p, (uint32_t)msg->env, buf + msg->argslen, msg->envlen);
+	if (error == 0)
+		error = pmap_create(&fresh);
+	if (error == 0) {
+		p->p_pmap = fresh;
+		error = exec_load(p, msg->path, buf, msg->argslen, buf + msg->argslen, msg->envlen);
+		if (error) {			/* keep the old program */
+			pmap_destroy(&p->p_pmap);
+			p->p_pmap = old;
+			p->p_entry = entry;
+			p->p_usp = usp;
+			p->p_brk_base = brk_base;
+			p->p_brk = brk;
+		}
+	}
+	kfree(buf);
+	if (error)
+		return error;
+	sysmsg_proc_exit(p);		/* messages and ring of the old program */
+	sysmsg_proc_init(p);
+	pmap_activate(&p->p_pmap);
+	pmap_destroy(&old);
+	const char *base = strrchr(msg->path, '/');
+	strlcpy(p->p_comm, base ? base + 1 : msg->path, sizeof(p->p_comm));
+	strlcpy(p->p_td->td_name, p->p_comm, sizeof(p->p_td->td_name));
+	struct trapframe *tf = (struct trapframe *)((uint32_t)p->p_td->td_kstack + TD_KSTACK_SIZE -
+	    sizeof(struct trapframe));
+	tf->tf_eip = p->p_entry;
+	tf->tf_esp = p->p_usp;
+	return EJUSTRETURN;
+}
+
 /* -- ending processes ------------------------------------------------------------------------------ */
 
 /* wait_matches: does a pending wait() of the parent take this child? */

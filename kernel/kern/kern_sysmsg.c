@@ -223,6 +223,8 @@ sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr)
 	sysmsg_stats.calls++;
 
 	error = sysent[cmd].sy_call(ksm->km_args.bytes);
+	if (error == EJUSTRETURN)
+		return 0;			/* exec: the message belonged to the old program */
 	if (error != EASYNC) {
 		answer_user(ksm, error, false);
 		return error;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 #include <cr/sysport.h>
@@ -76,6 +77,49 @@ KTEST(proc, environment_reaches_the_child)
 	KT_EXPECT(strstr(buf, "env GREETING=hi") != NULL);
 	KT_EXPECT_EQ(r, 0);				/* end of file: every writer closed */
 	close(fds[0]);
+}
+
+/* run_capture: spawn /bin/execer with argv, its stdout into buf; returns the child's status. */
+static int
+run_capture(char *argv[], char *buf, int size, pid_t *pid_out)
+{
+	int fds[2], saved, status = -1, n = 0, r;
+
+	pipe(fds);
+	saved = dup(1);
+	close(1);
+	dup(fds[1]);
+	pid_t pid = spawnv("/bin/execer", argv);
+	close(1);
+	dup(saved);
+	close(saved);
+	close(fds[1]);
+	while ((r = read(fds[0], buf + n, size - 1 - n)) > 0)
+		n += r;
+	buf[n] = '\0';
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	*pid_out = pid;
+	return status;
+}
+
+KTEST(proc, exec_replaces_the_program_keeping_pid_and_descriptors)
+{
+	char *argv[] = { "execer", "hello", "again", NULL }, buf[256], want[64];
+	pid_t pid;
+
+	KT_EXPECT_EQ(run_capture(argv, buf, sizeof(buf), &pid), 0);
+	snprintf(want, sizeof(want), "hello from pid %d: [hello] [again]", pid);
+	KT_EXPECT(strstr(buf, want) != NULL);		/* same pid, stdout still the pipe */
+}
+
+KTEST(proc, failed_exec_leaves_the_program_running)
+{
+	char *argv[] = { "execer", "no-such", NULL }, buf[256];
+	pid_t pid;
+
+	KT_EXPECT_EQ(run_capture(argv, buf, sizeof(buf), &pid), 127);
+	KT_EXPECT(strstr(buf, "No such file or directory (still pid") != NULL);
 }
 
 KTEST(proc, kill_unknown_pid_esrch)

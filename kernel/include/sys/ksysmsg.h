@@ -43,6 +43,9 @@ struct ksysmsg {
 #define KMF_SYNC	0x0001	/* the caller waits in the kernel (on its stack) */
 #define KMF_RING	0x0002	/* complete into the process's ring, not its reply port */
 
+/* A handler's answer that means: do not answer the message (exec replaced the program). */
+#define EJUSTRETURN	(-2)
+
 #define ksysmsg_of(msgptr)	((struct ksysmsg *)((char *)(msgptr) - __builtin_offsetof(struct ksysmsg, km_args)))
 #define SYSMSG_RESULT(ksm)	((ksm)->km_args.hdr.ms_result)
 

@@ -18,6 +18,9 @@ extern char **environ;
 /* Start the program at path with argv and envp (NULL-terminated); answers its pid, or -1. */
 pid_t	spawnve(const char *path, char *const argv[], char *const envp[]);
 pid_t	spawnv(const char *path, char *const argv[]);	/* with the current environment */
+/* Replace this program with the one at path; returns only on failure (-1, errno). */
+int	execve(const char *path, char *const argv[], char *const envp[]);
+int	execv(const char *path, char *const argv[]);
 unsigned int sleep(unsigned int seconds);
 int	usleep(unsigned int usec);
 #endif

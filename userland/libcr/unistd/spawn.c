@@ -62,3 +62,20 @@ wait(int *status)
 {
 	return waitpid(-1, status, 0);
 }
+
+int
+execve(const char *path, char *const argv[], char *const envp[])
+{
+	char args[STRINGS_MAX], env[STRINGS_MAX];
+	int alen = pack(args, sizeof(args), argv), elen = pack(env, sizeof(env), envp);
+
+	if (alen < 0 || elen < 0)
+		return -1;
+	return __sys_exec(path, args, (size_t)alen, env, (size_t)elen);
+}
+
+int
+execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
