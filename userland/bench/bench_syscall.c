@@ -1,7 +1,7 @@
 /*
- * In-guest benchmarks of system-call messaging (../shared/BENCHMARKS.md): the null call sync,
- * async one at a time and in batches, through the ring, and two processes ping-ponging through
- * pipes. Each prints a BENCH line (see kernel/include/sys/kbench.h for the protocol); argv[1]
+ * In-guest benchmarks of system-call messaging and user threads (../shared/BENCHMARKS.md): the
+ * null call sync, async one at a time and in batches, through the ring, two processes
+ * ping-ponging through pipes, and the user-thread switch and port round trip. Each prints a BENCH line (see kernel/include/sys/kbench.h for the protocol); argv[1]
  * is a glob that selects benchmarks.
  */
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include <sys/sysmsg.h>
 #include <sys/wait.h>
 #include <cr/sysport.h>
+#include <cr/thread.h>
 
 #define ROUNDS	10000
 
@@ -142,6 +143,58 @@ pipe_pingpong(const char *name)
 	report(name, 2 * ROUNDS, t1 - t0, empty(ROUNDS));
 }
 
+static void *
+yielder(void *arg)
+{
+	for (int i = 0; i < (int)(intptr_t)arg; i++)
+		cr_thread_yield();
+	return NULL;
+}
+
+/* uthread_switch: the main thread and a partner yield to each other; each yield is a switch. */
+static void
+uthread_switch(const char *name)
+{
+	cr_thread_t td;
+
+	cr_thread_create(&td, yielder, (void *)(ROUNDS + 100), CR_PRI_DEFAULT, "yielder");
+	for (int i = 0; i < 100; i++)
+		cr_thread_yield();
+	uint64_t t0 = rdtsc();
+	for (int i = 0; i < ROUNDS; i++)
+		cr_thread_yield();
+	uint64_t t1 = rdtsc();
+	cr_thread_join(td, NULL);
+	report(name, 2 * ROUNDS, t1 - t0, empty(ROUNDS));
+}
+
+static void *
+echo(void *arg)
+{
+	for (int i = 0; i < (int)(intptr_t)arg; i++)
+		lwkt_replymsg(lwkt_waitport(&cr_thread_self()->td_msgport, 0), 0);
+	return NULL;
+}
+
+/* uthread_pingpong: a message to another user thread's port and back (lwkt_domsg). */
+static void
+uthread_pingpong(const char *name)
+{
+	cr_thread_t td;
+	struct lwkt_msg m;
+
+	cr_thread_create(&td, echo, (void *)(ROUNDS + 100), CR_PRI_DEFAULT, "echo");
+	lwkt_initmsg(&m, &cr_thread_self()->td_msgport, 0);
+	for (int i = 0; i < 100; i++)
+		lwkt_domsg(&td->td_msgport, &m, 0);
+	uint64_t t0 = rdtsc();
+	for (int i = 0; i < ROUNDS; i++)
+		lwkt_domsg(&td->td_msgport, &m, 0);
+	uint64_t t1 = rdtsc();
+	cr_thread_join(td, NULL);
+	report(name, 2 * ROUNDS, t1 - t0, empty(ROUNDS));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -159,5 +212,10 @@ main(int argc, char **argv)
 		null_ring("syscall.null.ring");
 	if (glob_match(glob, "proc.pipe.pingpong"))
 		pipe_pingpong("proc.pipe.pingpong");
+	/* Last: once a second thread exists, every call takes the threaded (async) path. */
+	if (glob_match(glob, "uthread.switch"))
+		uthread_switch("uthread.switch");
+	if (glob_match(glob, "uthread.port.pingpong"))
+		uthread_pingpong("uthread.port.pingpong");
 	return 0;
 }

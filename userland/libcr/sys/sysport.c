@@ -12,8 +12,10 @@
 #include <unistd.h>
 #include <cr/sysport.h>
 #include <cr/msgport_sys.h>
+#include <cr/thread.h>
 
-char cr_main_thread[1];
+void	cr_sched_init(void);
+
 struct lwkt_port cr_kernel_port;
 struct lwkt_port cr_reply_port;
 lwkt_port_t cr_syscall_port = &cr_kernel_port;
@@ -28,9 +30,11 @@ cr_trap(lwkt_msg_t msg)
 }
 
 /*
- * kernel_putport: a domsg (SYNC) traps as is; a sendmsg goes as MSGF_ASYNC. An answer given at
- * once is returned with DONE cleared, so that lwkt_sendmsg replies it to the reply port as the
- * message contract says (lwkt_domsg marks it DONE itself).
+ * kernel_putport: a sendmsg goes to the kernel as MSGF_ASYNC, and so does a domsg once the
+ * program has more than one thread: a call that must wait then answers EASYNC and parks only
+ * its thread (in lwkt_waitmsg) instead of the whole vCPU. An answer given at once is returned
+ * with DONE cleared, so that lwkt_sendmsg replies it to the reply port as the contract says
+ * (lwkt_domsg marks it DONE itself).
  */
 static int
 kernel_putport(lwkt_port_t port, lwkt_msg_t msg)
@@ -38,8 +42,11 @@ kernel_putport(lwkt_port_t port, lwkt_msg_t msg)
 	int error;
 
 	(void)port;
-	if ((msg->ms_flags & MSGF_SYNC) == 0)
+	if ((msg->ms_flags & MSGF_SYNC) == 0 || cr_threaded) {
 		msg->ms_flags |= MSGF_ASYNC;
+		if (msg->ms_reply_port == NULL)
+			msg->ms_reply_port = &cr_reply_port;	/* completions are delivered there */
+	}
 	error = cr_trap(msg);
 	if (error != EASYNC)
 		msg->ms_flags &= ~(MSGF_DONE | MSGF_REPLY);
@@ -47,67 +54,40 @@ kernel_putport(lwkt_port_t port, lwkt_msg_t msg)
 }
 
 /*
- * reply_replyport: an answer given at once to an async send is queued here, in userland.
- * ms_target_port = the reply port marks it as queued here rather than in the kernel.
+ * reply_waitmsg: cr_reply_port is a spin port (several user threads may wait on it); only a
+ * message the kernel completed and still holds (DONE|QUEUED, not on this port's own queue) needs
+ * collecting first. In-flight messages are waited for as on any spin port: the scheduler
+ * delivers kernel completions to this port when no thread can run.
  */
-static void
-reply_replyport(lwkt_port_t port, lwkt_msg_t msg)
-{
-	msg->ms_flags |= MSGF_DONE | MSGF_REPLY | MSGF_QUEUED;
-	msg->ms_target_port = port;
-	TAILQ_INSERT_TAIL(&port->mp_msgq, msg, ms_node);
-}
+static int (*spin_waitmsg)(lwkt_msg_t, int);
 
-/* local: is msg queued on the userland side of the reply port (not in the kernel)? */
-static int
-local(lwkt_port_t port, lwkt_msg_t msg)
-{
-	return msg->ms_target_port == port;
-}
-
-/* reply_waitmsg: wait for one message: taken from here, or collected from the kernel. */
 static int
 reply_waitmsg(lwkt_msg_t msg, int flags)
 {
 	lwkt_port_t port = msg->ms_reply_port;
+	lwkt_msg_t m;
+	bool local = false;
 
-	(void)flags;
-	if ((msg->ms_flags & MSGF_QUEUED) && local(port, msg)) {
-		TAILQ_REMOVE(&port->mp_msgq, msg, ms_node);
-		msg->ms_flags &= ~MSGF_QUEUED;
-		return msg->ms_error;
+	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == (MSGF_DONE | MSGF_QUEUED)) {
+		TAILQ_FOREACH(m, &port->mp_msgq, ms_node)
+			local |= m == msg;
+		if (!local) {
+			__sys_waitmsg(msg);	/* in the kernel's hands: collect it (no wait) */
+			return msg->ms_error;
+		}
 	}
-	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == MSGF_DONE)
-		return msg->ms_error;
-	__sys_waitmsg(msg);		/* blocks in the kernel only while it is in flight */
-	return msg->ms_error;
+	return spin_waitmsg(msg, flags);
 }
 
-/* reply_waitport: any completed message: local ones first, else the kernel's oldest. */
-static void *
-reply_waitport(lwkt_port_t port, int flags)
-{
-	lwkt_msg_t msg = TAILQ_FIRST(&port->mp_msgq);
-
-	(void)flags;
-	if (msg != NULL) {
-		TAILQ_REMOVE(&port->mp_msgq, msg, ms_node);
-		msg->ms_flags &= ~MSGF_QUEUED;
-		return msg;
-	}
-	msg = __sys_waitport(0);
-	return msg == (void *)-1 ? NULL : msg;
-}
-
-/* cr_sysport_init: make the ports; called once, before main. */
+/* cr_sysport_init: make the ports and the scheduler; called once, before main. */
 void
 cr_sysport_init(void)
 {
+	cr_sched_init();
 	lwkt_initport_putonly(&cr_kernel_port, kernel_putport);
 	lwkt_initport_spin(&cr_reply_port);
-	cr_reply_port.mp_replyport = reply_replyport;
+	spin_waitmsg = cr_reply_port.mp_waitmsg;
 	cr_reply_port.mp_waitmsg = reply_waitmsg;
-	cr_reply_port.mp_waitport = reply_waitport;
 }
 
 int

@@ -1,24 +1,20 @@
 /*
  * libcr's side of the message-port seam (see kernel/include/sys/msgport_sys.h), for
- * kernel/kern/lwkt_msgport.c compiled into libcr. A program has one thread of control for now:
- * there is nothing to keep out of a critical section and nobody who could wake a blocked
- * caller, so a wait that would block is reported and the program ends. User threads will give
- * this seam real blocking and waking.
+ * kernel/kern/lwkt_msgport.c compiled into libcr: the user-thread scheduler (cr/thread.h).
+ * User threads are scheduled cooperatively on one vCPU, so nothing can run inside port code but
+ * the caller: critical sections are empty. Blocking parks the calling user thread; when no
+ * thread can run, the scheduler waits in the kernel for a completed system call.
  */
 #ifndef _CR_MSGPORT_SYS_H_
 #define _CR_MSGPORT_SYS_H_
 
 #include <sys/msgport.h>
-
-struct thread;
-
-/* The one thread of a program, as the port code sees it. */
-extern char cr_main_thread[];
+#include <cr/thread.h>
 
 static inline struct thread *
 msgport_curthread(void)
 {
-	return (struct thread *)cr_main_thread;
+	return cr_curthread;
 }
 
 static inline void
@@ -37,14 +33,13 @@ void	cr_msgport_warn(const char *what, const void *obj);
 static inline void
 msgport_block(const char *wmesg, const void *wchan)
 {
-	(void)wmesg;
-	cr_msgport_fatal("would wait forever: no other thread can complete it", wchan);
+	cr_sched_block(wmesg, wchan);
 }
 
 static inline void
 msgport_wakeup(struct thread *td)
 {
-	(void)td;
+	cr_sched_wakeup(td);
 }
 
 __attribute__((noreturn)) static inline void

@@ -23,17 +23,20 @@ extern struct lwkt_port cr_reply_port;	/* asynchronous replies: kernel-backed wa
 int	cr_trap(lwkt_msg_t msg);
 
 /*
- * cr_domsg_kernel: a synchronous call as the generated stubs make it. With no shim installed,
- * what lwkt_domsg would do through the kernel port, inline: the message (its ms_cmd and
- * arguments already set) goes SYNC to the kernel in one trap, and comes back DONE|REPLY with
- * the answer. With a shim, the message goes through cr_syscall_port like any other.
+ * cr_domsg_kernel: a synchronous call as the generated stubs make it. With no shim installed
+ * and one thread, what lwkt_domsg would do through the kernel port, inline: the message (its
+ * ms_cmd and arguments already set) goes SYNC to the kernel in one trap, and comes back
+ * DONE|REPLY with the answer. With a shim, or user threads (a call that must wait parks only
+ * its thread), the message goes through cr_syscall_port like any other.
  */
 static inline int
 cr_domsg_kernel(lwkt_msg_t msg)
 {
 	int error;
 
-	if (__builtin_expect(cr_syscall_port != &cr_kernel_port, 0)) {
+	extern int cr_threaded;
+
+	if (__builtin_expect(cr_syscall_port != &cr_kernel_port || cr_threaded, 0)) {
 		uint32_t cmd = msg->ms_cmd;
 		lwkt_initmsg(msg, NULL, 0);
 		msg->ms_cmd = cmd;

@@ -1,0 +1,215 @@
+/*
+ * KTAP tests of user threads: LWKT threads in libcr on one vCPU. Creation, join, priorities,
+ * round robin, errno per thread, ports between threads, and system calls that park only the
+ * calling thread.
+ */
+#include <sys/ktest.h>
+#include <cr/sysport.h>
+#include <cr/thread.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int log_[64], nlog;
+
+static void *
+record(void *arg)
+{
+	log_[nlog++] = (int)(intptr_t)arg;
+	return (void *)((intptr_t)arg * 10);
+}
+
+KTEST(uthread, create_and_join_returns_the_value)
+{
+	cr_thread_t td;
+	void *ret = NULL;
+
+	nlog = 0;
+	KT_EXPECT_EQ(cr_thread_create(&td, record, (void *)7, CR_PRI_DEFAULT, "t7"), 0);
+	KT_EXPECT_EQ(cr_thread_count(), 2);
+	KT_EXPECT_EQ(cr_thread_join(td, &ret), 0);
+	KT_EXPECT_EQ((intptr_t)ret, 70);
+	KT_EXPECT_EQ(nlog, 1);
+	KT_EXPECT_EQ(cr_thread_count(), 1);
+	KT_EXPECT_EQ(cr_thread_create(&td, record, NULL, 0, "bad"), EINVAL);
+}
+
+KTEST(uthread, higher_priority_runs_first)
+{
+	cr_thread_t t[3];
+	int pri[3] = { 3, 20, 9 };
+
+	nlog = 0;
+	for (int i = 0; i < 3; i++)
+		cr_thread_create(&t[i], record, (void *)(intptr_t)pri[i], pri[i], "tp");
+	for (int i = 0; i < 3; i++)
+		cr_thread_join(t[i], NULL);
+	KT_EXPECT_EQ(nlog, 3);
+	KT_EXPECT_EQ(log_[0], 20);
+	KT_EXPECT_EQ(log_[1], 9);
+	KT_EXPECT_EQ(log_[2], 3);
+}
+
+static void *
+take_turns(void *arg)
+{
+	for (int i = 0; i < 3; i++) {
+		log_[nlog++] = (int)(intptr_t)arg;
+		cr_thread_yield();
+	}
+	return NULL;
+}
+
+KTEST(uthread, yield_takes_turns)
+{
+	cr_thread_t t[3];
+
+	nlog = 0;
+	for (int i = 0; i < 3; i++)
+		cr_thread_create(&t[i], take_turns, (void *)(intptr_t)i, CR_PRI_DEFAULT + 1, "trr");
+	for (int i = 0; i < 3; i++)
+		cr_thread_join(t[i], NULL);
+	KT_EXPECT_EQ(nlog, 9);
+	for (int i = 0; i < 9; i++)
+		KT_EXPECT_EQ(log_[i], i % 3);
+}
+
+static int counter;
+static void *
+count(void *arg)
+{
+	(void)arg;
+	counter++;
+	cr_thread_yield();
+	counter++;
+	return NULL;
+}
+
+KTEST(uthread, three_hundred_threads)
+{
+	static cr_thread_t t[300];
+	int made = 0;
+
+	counter = 0;
+	for (int i = 0; i < 300; i++)
+		made += cr_thread_create(&t[i], count, NULL, CR_PRI_DEFAULT, "tn") == 0;
+	KT_EXPECT_EQ(made, 300);
+	for (int i = 0; i < 300; i++)
+		cr_thread_join(t[i], NULL);
+	KT_EXPECT_EQ(counter, 600);
+	KT_EXPECT_EQ(cr_thread_count(), 1);
+}
+
+static void *
+errno_keeper(void *arg)
+{
+	errno = (int)(intptr_t)arg;
+	cr_thread_yield();
+	cr_thread_yield();
+	return (void *)(intptr_t)errno;		/* still ours after the others ran */
+}
+
+KTEST(uthread, errno_is_per_thread)
+{
+	cr_thread_t a, b;
+	void *ra, *rb;
+
+	errno = 99;
+	cr_thread_create(&a, errno_keeper, (void *)5, CR_PRI_DEFAULT, "ea");
+	cr_thread_create(&b, errno_keeper, (void *)7, CR_PRI_DEFAULT, "eb");
+	cr_thread_join(a, &ra);
+	cr_thread_join(b, &rb);
+	KT_EXPECT_EQ((intptr_t)ra, 5);
+	KT_EXPECT_EQ((intptr_t)rb, 7);
+	KT_EXPECT_EQ(errno, 99);
+}
+
+static void *
+echo_server(void *arg)
+{
+	int n = (int)(intptr_t)arg;
+
+	for (int i = 0; i < n; i++) {
+		lwkt_msg_t m = lwkt_waitport(&cr_thread_self()->td_msgport, 0);
+		m->ms_result = m->ms_cmd * 2;
+		lwkt_replymsg(m, 0);
+	}
+	return NULL;
+}
+
+KTEST(uthread, threads_talk_through_ports)
+{
+	cr_thread_t srv;
+	struct lwkt_msg m;
+
+	cr_thread_create(&srv, echo_server, (void *)50, CR_PRI_DEFAULT, "echo");
+	lwkt_initmsg(&m, &cr_thread_self()->td_msgport, 0);
+	int ok = 0;
+	for (int i = 0; i < 50; i++) {
+		m.ms_cmd = i;
+		ok += lwkt_domsg(&srv->td_msgport, &m, 0) == 0 && m.ms_result == 2 * i;
+	}
+	KT_EXPECT_EQ(ok, 50);
+	cr_thread_join(srv, NULL);
+}
+
+static int pipefd[2];
+static int compute_steps;
+
+static void *
+sleeper(void *arg)
+{
+	struct timespec ts = { 0, (long)(intptr_t)arg * 1000000 };
+	nanosleep(&ts, NULL);
+	return NULL;
+}
+
+static void *
+reader(void *arg)
+{
+	char c = 0;
+	(void)arg;
+	return read(pipefd[0], &c, 1) == 1 && c == 'z' ? (void *)1 : NULL;
+}
+
+static void *
+computer(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 50; i++) {		/* runs while the others wait in the kernel */
+		compute_steps++;
+		cr_thread_yield();
+	}
+	struct timespec ts = { 0, 60000000 };
+	nanosleep(&ts, NULL);
+	write(pipefd[1], "z", 1);
+	return NULL;
+}
+
+KTEST(uthread, blocking_calls_park_only_their_thread)
+{
+	cr_thread_t s, r, c;
+	void *got = NULL;
+	struct timespec t0, t1;
+
+	KT_EXPECT_EQ(pipe(pipefd), 0);
+	compute_steps = 0;
+	uint64_t waits = cr_sched_stats.kernel_waits;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_thread_create(&s, sleeper, (void *)100, CR_PRI_DEFAULT, "sleep100");
+	cr_thread_create(&r, reader, NULL, CR_PRI_DEFAULT, "reader");
+	cr_thread_create(&c, computer, NULL, CR_PRI_DEFAULT, "computer");
+	cr_thread_join(r, &got);
+	KT_EXPECT_EQ(compute_steps, 50);	/* it computed while the reader waited */
+	cr_thread_join(s, NULL);
+	cr_thread_join(c, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	int64_t ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	KT_EXPECT(got == (void *)1);
+	KT_EXPECT(ms >= 100);			/* the slowest ... */
+	KT_EXPECT(ms < 100 + 60);		/* ... not the sum (160 ms) */
+	KT_EXPECT(cr_sched_stats.kernel_waits > waits);	/* idle: the vCPU waited in the kernel */
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
