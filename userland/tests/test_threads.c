@@ -213,3 +213,118 @@ KTEST(uthread, blocking_calls_park_only_their_thread)
 	close(pipefd[0]);
 	close(pipefd[1]);
 }
+
+/* -- mutexes, condition variables, semaphores ------------------------------------------------ */
+#include <cr/sync.h>
+
+static struct cr_mutex mx;
+static int shared_value, max_inside, inside;
+
+static void *
+contender(void *arg)
+{
+	for (int i = 0; i < 100; i++) {
+		cr_mutex_lock(&mx);
+		int v = shared_value;
+		inside++;
+		if (inside > max_inside)
+			max_inside = inside;
+		cr_thread_yield();		/* others run meanwhile, and must wait for the lock */
+		shared_value = v + 1;
+		inside--;
+		cr_mutex_unlock(&mx);
+	}
+	(void)arg;
+	return NULL;
+}
+
+KTEST(sync, mutex_under_contention)
+{
+	cr_thread_t t[5];
+
+	cr_mutex_init(&mx);
+	shared_value = max_inside = inside = 0;
+	for (int i = 0; i < 5; i++)
+		cr_thread_create(&t[i], contender, NULL, CR_PRI_DEFAULT, "contend");
+	for (int i = 0; i < 5; i++)
+		cr_thread_join(t[i], NULL);
+	KT_EXPECT_EQ(shared_value, 500);	/* no lost update */
+	KT_EXPECT_EQ(max_inside, 1);		/* never two inside */
+	KT_EXPECT_EQ(cr_mutex_unlock(&mx), EPERM);	/* not ours */
+	KT_EXPECT_EQ(cr_mutex_trylock(&mx), 0);
+	KT_EXPECT_EQ(cr_mutex_trylock(&mx), EBUSY);
+	KT_EXPECT_EQ(cr_mutex_unlock(&mx), 0);
+}
+
+static struct cr_cond cv;
+static int queue_items[64], qhead, qtail, consumed_sum;
+
+static void *
+consumer(void *arg)
+{
+	int n = (int)(intptr_t)arg;
+
+	for (int i = 0; i < n; i++) {
+		cr_mutex_lock(&mx);
+		while (qhead == qtail)
+			cr_cond_wait(&cv, &mx);
+		consumed_sum += queue_items[qhead++ % 64];
+		cr_mutex_unlock(&mx);
+	}
+	return NULL;
+}
+
+KTEST(sync, condvar_producer_consumer)
+{
+	cr_thread_t c[2];
+
+	cr_mutex_init(&mx);
+	cr_cond_init(&cv);
+	qhead = qtail = consumed_sum = 0;
+	cr_thread_create(&c[0], consumer, (void *)25, CR_PRI_DEFAULT, "cons0");
+	cr_thread_create(&c[1], consumer, (void *)25, CR_PRI_DEFAULT, "cons1");
+	for (int i = 1; i <= 50; i++) {
+		cr_mutex_lock(&mx);
+		queue_items[qtail++ % 64] = i;
+		cr_cond_signal(&cv);
+		cr_mutex_unlock(&mx);
+		if (i % 7 == 0)
+			cr_thread_yield();
+	}
+	cr_thread_join(c[0], NULL);
+	cr_thread_join(c[1], NULL);
+	KT_EXPECT_EQ(consumed_sum, 50 * 51 / 2);
+}
+
+static struct cr_sem sem;
+static int in_sem, max_in_sem;
+
+static void *
+limited(void *arg)
+{
+	(void)arg;
+	cr_sem_wait(&sem);
+	in_sem++;
+	if (in_sem > max_in_sem)
+		max_in_sem = in_sem;
+	cr_thread_yield();
+	cr_thread_yield();
+	in_sem--;
+	cr_sem_post(&sem);
+	return NULL;
+}
+
+KTEST(sync, semaphore_limits_concurrency)
+{
+	cr_thread_t t[8];
+
+	cr_sem_init(&sem, 3);
+	in_sem = max_in_sem = 0;
+	for (int i = 0; i < 8; i++)
+		cr_thread_create(&t[i], limited, NULL, CR_PRI_DEFAULT, "sem");
+	for (int i = 0; i < 8; i++)
+		cr_thread_join(t[i], NULL);
+	KT_EXPECT_EQ(max_in_sem, 3);
+	KT_EXPECT_EQ(sem.sem_count, 3);
+	KT_EXPECT_EQ(cr_sem_trywait(&sem), 0);
+}
