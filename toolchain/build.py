@@ -27,7 +27,8 @@ COMMON_FLAGS = [
 ]
 KERNEL_FLAGS = ["-D_KERNEL", "-mgeneral-regs-only",
                 "-Ikernel/include", "-Ikernel/arch/i386/include", "-Ibuild/gen/kernel/include"]
-USER_FLAGS = ["-Iuserland/libcr/include", "-Ibuild/gen/userland/libcr/include",
+USER_FLAGS = ["-ftls-model=local-exec",      # static programs: %gs-relative TLS, no GOT
+              "-Iuserland/libcr/include", "-Ibuild/gen/userland/libcr/include",
               "-Ikernel/include", "-Ibuild/gen/kernel/include"]
 LINK_FLAGS = ["-m32", "-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-z,noexecstack"]
 

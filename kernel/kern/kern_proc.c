@@ -17,6 +17,8 @@
 #include <machine/segments.h>
 #include <machine/trap.h>
 
+static void ldt_free(struct proc *p);
+
 struct proclist allproc = TAILQ_HEAD_INITIALIZER(allproc);
 uint32_t nprocs;
 static pid_t next_pid = 1;
@@ -259,6 +261,7 @@ sys_exec(struct exec_msg *msg)
 		return error;
 	sysmsg_proc_exit(p);		/* messages and ring of the old program */
 	sysmsg_proc_init(p);
+	ldt_free(p);			/* its TLS descriptors */
 	pmap_activate(&p->p_pmap);
 	pmap_destroy(&old);
 	const char *base = strrchr(msg->path, '/');
@@ -268,6 +271,7 @@ sys_exec(struct exec_msg *msg)
 	    sizeof(struct trapframe));
 	tf->tf_eip = p->p_entry;
 	tf->tf_esp = p->p_usp;
+	tf->tf_ds = tf->tf_es = tf->tf_fs = tf->tf_gs = GSEL_UDATA;	/* the old TLS selector is gone */
 	return EJUSTRETURN;
 }
 
@@ -357,6 +361,7 @@ proc_exit(int status)
 	p->p_status = status;
 	sysmsg_proc_exit(p);		/* aborts and frees every outstanding message */
 	fd_close_all(p);
+	ldt_free(p);
 	crit_enter();
 	TAILQ_FOREACH(child, &allproc, p_list)
 		if (child->p_parent == p)
@@ -424,6 +429,40 @@ sys_kill(struct kill_msg *msg)
 	}
 	crit_exit();
 	return 0;
+}
+
+/* -- thread-local storage ---------------------------------------------------------------- */
+
+/*
+ * sys_tls_set: descriptor slot of the process's LDT now starts at base, a user address (the
+ * TCB of a user thread, whose first word points to itself). Written once when libcr makes the
+ * thread, so a user-thread switch only reloads %gs. The kernel checks the slot and that base is
+ * a user address; the descriptor is always a ring-3 data segment.
+ */
+int
+sys_tls_set(struct tls_set_msg *msg)
+{
+	struct proc *p = curproc;
+
+	if (msg->slot >= LDT_ENTRIES || msg->base < USER_BASE || msg->base >= USER_TOP)
+		return EINVAL;
+	if (p->p_ldt == NULL) {
+		if ((p->p_ldt = vm_page_alloc()) == NULL)
+			return ENOMEM;
+		ldt_load(p->p_ldt);
+	}
+	msg->hdr.ms_result = ldt_set_tls(p->p_ldt, msg->slot, msg->base);
+	return 0;
+}
+
+static void
+ldt_free(struct proc *p)
+{
+	if (p->p_ldt == NULL)
+		return;
+	ldt_load(NULL);
+	vm_page_free(p->p_ldt);
+	p->p_ldt = NULL;
 }
 
 /* -- the heap -------------------------------------------------------------------------------------- */

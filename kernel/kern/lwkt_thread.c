@@ -207,6 +207,7 @@ switch_in_process(thread_t td)
 	tss_set_kstack((uint32_t)td->td_kstack + TD_KSTACK_SIZE);
 	if (rcr3() != (uint32_t)td->td_proc->p_pmap.pm_pdir)
 		pmap_activate(&td->td_proc->p_pmap);
+	ldt_load(td->td_proc->p_ldt);
 }
 
 /*

@@ -1,7 +1,7 @@
 /*
  * KTAP tests of user threads: LWKT threads in libcr on one vCPU. Creation, join, priorities,
- * round robin, errno per thread, ports between threads, and system calls that park only the
- * calling thread.
+ * round robin, errno per thread, ports between threads, system calls that park only the calling
+ * thread, mutexes, condition variables, semaphores, and thread-local storage through %gs.
  */
 #include <sys/ktest.h>
 #include <cr/sysport.h>
@@ -327,4 +327,59 @@ KTEST(sync, semaphore_limits_concurrency)
 	KT_EXPECT_EQ(max_in_sem, 3);
 	KT_EXPECT_EQ(sem.sem_count, 3);
 	KT_EXPECT_EQ(cr_sem_trywait(&sem), 0);
+}
+
+/* -- thread-local storage ------------------------------------------------------------------ */
+#include <cr/tls.h>
+#include <sys/syscalls.h>
+
+static __thread int tls_counter = 42;		/* .tdata: every thread starts from 42 */
+static __thread char tls_zeroed[64];		/* .tbss: every thread starts zeroed */
+
+static void *
+tls_worker(void *arg)
+{
+	int id = (int)(intptr_t)arg, ok = tls_counter == 42 && tls_zeroed[0] == 0 && tls_zeroed[63] == 0;
+
+	ok &= cr_tcb()->tcb_self == cr_tcb();		/* %gs:0 holds the TCB's own address */
+	ok &= cr_tcb()->tcb_thread == cr_thread_self();
+	for (int i = 0; i < 5; i++) {
+		tls_counter += id;
+		tls_zeroed[i] = (char)id;
+		cr_thread_yield();			/* the others change theirs meanwhile */
+	}
+	ok &= tls_counter == 42 + 5 * id && tls_zeroed[4] == (char)id;
+	return (void *)(intptr_t)ok;
+}
+
+KTEST(tls, thread_variables_are_per_thread)
+{
+	cr_thread_t t[4];
+	void *ok[4];
+
+	tls_counter = 1000;				/* the main thread's copy only */
+	for (int i = 0; i < 4; i++)
+		cr_thread_create(&t[i], tls_worker, (void *)(intptr_t)(i + 1), CR_PRI_DEFAULT, "tls");
+	for (int i = 0; i < 4; i++) {
+		cr_thread_join(t[i], &ok[i]);
+		KT_EXPECT_EQ((intptr_t)ok[i], 1);
+	}
+	KT_EXPECT_EQ(tls_counter, 1000);
+	KT_EXPECT(cr_tcb()->tcb_self == cr_tcb());
+}
+
+KTEST(tls, kernel_checks_every_descriptor)
+{
+	errno = 0;
+	KT_EXPECT_EQ(__sys_tls_set(512, 0x40000000), -1);		/* past the LDT */
+	KT_EXPECT_EQ(errno, EINVAL);
+	errno = 0;
+	KT_EXPECT_EQ(__sys_tls_set(300, 0x00100000), -1);		/* a kernel address */
+	KT_EXPECT_EQ(errno, EINVAL);
+	errno = 0;
+	KT_EXPECT_EQ(__sys_tls_set(300, 0xc0000000), -1);		/* past user space */
+	KT_EXPECT_EQ(errno, EINVAL);
+	int sel = __sys_tls_set(300, 0x40000000);
+	KT_EXPECT_EQ(sel & 7, 7);		/* an LDT selector, requested privilege 3 */
+	KT_EXPECT_EQ(sel >> 3, 300);
 }

@@ -22,7 +22,7 @@ struct tss {
 	uint16_t	trap, iomap_base;
 } __attribute__((packed));
 
-static struct segdesc gdt[7];
+static struct segdesc gdt[8];
 static struct tss tss;
 
 static struct segdesc
@@ -76,6 +76,39 @@ gdt_set_percpu(int cpu, void *base, uint32_t size)
 	(void)cpu;		/* one CPU for now: each CPU will have a GDT of its own */
 	gdt[GSEL_KPCPU >> 3] = segment((uint32_t)base, size - 1, 0x92, 0x4);
 	__asm__ volatile("movw %w0, %%fs" : : "r"(GSEL_KPCPU) : "memory");
+}
+
+/*
+ * ldt_load: make ldt (LDT_ENTRIES descriptors) the current LDT, or none for NULL. Each
+ * process with user threads has one (written through ldt_set_tls); the scheduler loads it.
+ */
+void
+ldt_load(void *ldt)
+{
+	static void *current;
+
+	if (ldt == current)
+		return;
+	current = ldt;
+	if (ldt == NULL) {
+		__asm__ volatile("lldt %w0" : : "r"(0));
+		return;
+	}
+	gdt[GSEL_LDT >> 3] = segment((uint32_t)ldt, LDT_ENTRIES * 8 - 1, 0x82, 0x0);
+	__asm__ volatile("lldt %w0" : : "r"(GSEL_LDT));
+}
+
+/*
+ * ldt_set_tls: descriptor slot of ldt becomes a ring-3 data segment based at base. The limit is
+ * the whole 4 GiB: the i386 TLS ABI (variant II) reaches thread-local variables below the TCB
+ * with negative offsets from %gs, which wrap around; paging still keeps every ring-3 access
+ * inside user pages. Returns the selector (LDT, RPL 3).
+ */
+uint32_t
+ldt_set_tls(void *ldt, uint32_t slot, uint32_t base)
+{
+	((struct segdesc *)ldt)[slot] = segment(base, 0xfffff, 0xf2, 0xc);
+	return (slot << 3) | 0x4 | 0x3;
 }
 
 /* tss_set_kstack: the stack the CPU loads when ring 3 traps into the kernel. */

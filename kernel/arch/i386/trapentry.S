@@ -19,6 +19,8 @@ trap_common:
 	movw	%ax, %es
 	movw	$GSEL_KPCPU, %ax	/* mycpu, curthread */
 	movw	%ax, %fs
+	xorl	%eax, %eax		/* the kernel has no use for %gs: never keep a user (LDT) */
+	movw	%ax, %gs		/* selector that may outlive its process's LDT */
 	pushl	%esp
 	call	trap
 	addl	$4, %esp

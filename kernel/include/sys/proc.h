@@ -45,6 +45,7 @@ struct proc {
 	uint32_t	p_noutstanding, p_ndone, p_nfree;
 	bool		p_sleeping;		/* its thread waits in proc_sleep */
 	struct ring	*p_ring;		/* the shared submission/completion ring, or NULL */
+	void		*p_ldt;			/* user TLS descriptors (one page), or NULL */
 	/* exit and wait */
 	TAILQ_HEAD(, ksysmsg) p_childwait;	/* this process's wait() calls, pending */
 	struct lwkt_port p_exitport;		/* put-only: takes the kernel's exit-wait message */

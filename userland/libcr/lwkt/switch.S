@@ -1,6 +1,7 @@
 /*
  * cr_switch(from, to): save the callee-saved registers on from's stack and its stack pointer in
- * from->td_sp, then load to's: a user-thread switch, no system call. A new thread's stack is laid
+ * from->td_sp, then load to's, and to's TLS selector into %gs: a user-thread switch, no system
+ * call. A new thread's stack is laid
  * out by cr_thread_create to return into cr_thread_start.
  */
 	.text
@@ -15,6 +16,7 @@ cr_switch:
 	pushl	%edi
 	movl	%esp, (%eax)
 	movl	(%edx), %esp
+	movw	4(%edx), %gs		/* the new thread's TLS: one segment load, no system call */
 	popl	%edi
 	popl	%esi
 	popl	%ebx

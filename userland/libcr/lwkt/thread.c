@@ -10,6 +10,7 @@
 #include <sys/errno.h>
 #include <cr/sysport.h>
 #include <cr/thread.h>
+#include <cr/tls.h>
 #include <cr/msgport_sys.h>
 
 static struct thread main_thread = { .td_state = CR_RUNNABLE, .td_pri = CR_PRI_DEFAULT,
@@ -28,6 +29,28 @@ void	cr_switch(cr_thread_t from, cr_thread_t to);
 void	cr_thread_start(void);
 void	cr_thread_entry(cr_thread_t td);
 
+/* TLS descriptor slots in the process's LDT: slot 0 is the main thread's. */
+#define TLS_SLOTS	512
+static uint32_t slot_used[TLS_SLOTS / 32] = { 1 };
+static char main_tls[1024] __attribute__((aligned(64)));
+
+static int
+slot_alloc(void)
+{
+	for (int i = 0; i < TLS_SLOTS; i++)
+		if ((slot_used[i / 32] & (1u << (i % 32))) == 0) {
+			slot_used[i / 32] |= 1u << (i % 32);
+			return i;
+		}
+	return -1;
+}
+
+static void
+slot_free(unsigned int slot)
+{
+	slot_used[slot / 32] &= ~(1u << (slot % 32));
+}
+
 static void
 runq_insert(cr_thread_t td)
 {
@@ -43,10 +66,19 @@ runq_remove(cr_thread_t td)
 		runq_mask &= ~(1u << td->td_pri);
 }
 
-/* cr_sched_init: the main thread and the run queues; from __libcr_start. */
+/*
+ * cr_sched_init: the main thread, its TLS and the run queues; the first thing __libcr_start
+ * does, since errno itself is thread-local.
+ */
 void
 cr_sched_init(void)
 {
+	if (cr_tls_size() > sizeof(main_tls))
+		cr_msgport_fatal("the program's thread-local data is too big for the main thread", NULL);
+	main_thread.td_gs = cr_tls_setup(main_tls, &main_thread, 0);
+	if (main_thread.td_gs == 0)
+		cr_msgport_fatal("the kernel refused the main thread's TLS descriptor", NULL);
+	__asm__ volatile("movw %w0, %%gs" : : "r"(main_thread.td_gs));
 	for (int i = 0; i <= CR_PRI_MAX; i++)
 		TAILQ_INIT(&runq[i]);
 	lwkt_initport_thread(&main_thread.td_msgport, &main_thread);
@@ -60,6 +92,8 @@ free_reaped(void)
 {
 	if (reaped != NULL && reaped != cr_curthread) {
 		free(reaped->td_stack);
+		free(reaped->td_tls);
+		slot_free(reaped->td_tls_slot);
 		if (reaped->td_detached)
 			free(reaped);
 		reaped = NULL;
@@ -104,13 +138,11 @@ switch_to(cr_thread_t ntd)
 
 	if (ntd == td)
 		return;
-	td->td_errno = errno;
 	cr_curthread = ntd;
-	ntd->td_switches++;
 	cr_sched_stats.switches++;
 	cr_switch(td, ntd);
-	errno = td->td_errno;
-	free_reaped();
+	if (__builtin_expect(reaped != NULL, 0))
+		free_reaped();
 }
 
 /* cr_sched_block: the calling thread waits until cr_sched_wakeup (the port seam's block). */
@@ -165,7 +197,6 @@ void
 cr_thread_entry(cr_thread_t td)
 {
 	free_reaped();
-	errno = 0;
 	cr_thread_exit(td->td_fn(td->td_arg));
 }
 
@@ -180,7 +211,18 @@ cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, cons
 		return EINVAL;
 	if ((td = calloc(1, sizeof(*td))) == NULL)
 		return ENOMEM;
-	if ((td->td_stack = malloc(CR_THREAD_STACK)) == NULL) {
+	int slot = slot_alloc();
+	if (slot < 0) {
+		free(td);
+		return EAGAIN;
+	}
+	td->td_tls_slot = (unsigned int)slot;
+	if ((td->td_stack = malloc(CR_THREAD_STACK)) == NULL ||
+	    (td->td_tls = malloc(cr_tls_size())) == NULL ||
+	    (td->td_gs = cr_tls_setup(td->td_tls, td, td->td_tls_slot)) == 0) {
+		free(td->td_stack);
+		free(td->td_tls);
+		slot_free(td->td_tls_slot);
 		free(td);
 		return ENOMEM;
 	}

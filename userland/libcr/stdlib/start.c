@@ -10,7 +10,7 @@
 #include <sys/errno.h>
 #include <cr/trace.h>
 
-int	errno;
+__thread int errno;		/* thread-local: each user thread has its own */
 int	main(int argc, char **argv, char **envp);
 void	cr_sysport_init(void);
 

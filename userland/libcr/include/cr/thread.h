@@ -8,8 +8,8 @@
  * Threads talk with the same LWKT ports as the kernel (kernel/kern/lwkt_msgport.c): each has its
  * own thread port, td_msgport.
  *
- * Not yet: more vCPUs (rfork), %gs TLS, migration. errno is per thread (saved and restored on
- * every switch) until TLS makes it a __thread variable.
+ * Each thread has its own thread-local storage (cr/tls.h): %gs names its TCB, and errno is a
+ * __thread variable. Not yet: more vCPUs (rfork), migration between them.
  */
 #ifndef _CR_THREAD_H_
 #define _CR_THREAD_H_
@@ -27,11 +27,13 @@ enum cr_state { CR_RUNNABLE, CR_BLOCKED, CR_EXITED };
 
 struct thread {
 	uint32_t	td_sp;			/* saved stack pointer (first: switch.S) */
+	uint32_t	td_gs;			/* its TLS selector (second: switch.S) */
+	void		*td_tls;		/* its TLS area (block and TCB) */
+	unsigned int	td_tls_slot;		/* its descriptor in the process's LDT */
 	TAILQ_ENTRY(thread) td_runq;		/* on the run queue while runnable */
 	TAILQ_ENTRY(thread) td_allq;		/* on the list of all threads */
 	enum cr_state	td_state;
 	int		td_pri;			/* CR_PRI_MIN .. CR_PRI_MAX, higher runs first */
-	int		td_errno;		/* errno while switched out */
 	void		*td_stack;		/* NULL for the main thread */
 	void		*(*td_fn)(void *);
 	void		*td_arg;

@@ -8,6 +8,8 @@
 #define GSEL_UDATA	(0x20 | 3)
 #define GSEL_TSS	0x28
 #define GSEL_KPCPU	0x30		/* %fs in the kernel: this CPU's struct globaldata */
+#define GSEL_LDT	0x38		/* the current process's LDT (user TLS descriptors) */
+#define LDT_ENTRIES	512		/* one page of descriptors */
 
 #define PSL_IF		0x00000200	/* interrupts enabled */
 #define PSL_USER	(PSL_IF | 0x2)	/* eflags for ring 3: IOPL 0, IF set */
@@ -17,6 +19,8 @@
 void	gdt_init(void);
 void	tss_set_kstack(uint32_t esp0);
 void	gdt_set_percpu(int cpu, void *base, uint32_t size);
+void	ldt_load(void *ldt);
+uint32_t ldt_set_tls(void *ldt, uint32_t slot, uint32_t base);
 #endif
 
 #endif
