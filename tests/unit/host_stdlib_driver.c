@@ -67,7 +67,7 @@ void df_stats(struct stats *);
 
 // ---- what the kernel and the rest of libcr would supply ----
 
-int df_errno;
+__thread int df_errno;	// libcr's errno is thread-local (cr/tls.h)
 
 #define ARENA (64u << 20)
 #define UNTOUCHED 0xdd          // arena bytes above the break
