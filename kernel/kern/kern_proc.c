@@ -555,5 +555,8 @@ sys_kstat(struct kstat_msg *msg)
 int
 sys_exit(struct exit_msg *msg)
 {
-	proc_exit(msg->status & 0xff);
+	int status = msg->status & 0xff;
+
+	sysmsg_forget(ksysmsg_of(msg));		/* exit never answers: its message is done with */
+	proc_exit(status);
 }

@@ -63,6 +63,17 @@ ksysmsg_free(struct proc *p, struct ksysmsg *ksm)
 	sysmsg_stats.live--;
 }
 
+/*
+ * sysmsg_forget: a call that will never answer (exit) gives back its ksysmsg now, if it was an
+ * allocated one (an asynchronous submission); a synchronous one lives on the kernel stack.
+ */
+void
+sysmsg_forget(struct ksysmsg *ksm)
+{
+	if ((ksm->km_flags & KMF_SYNC) == 0)
+		ksysmsg_free(ksm->km_proc, ksm);
+}
+
 /* -- answering ----------------------------------------------------------------------------------- */
 
 /*

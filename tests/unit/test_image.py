@@ -168,13 +168,13 @@ def test_extra_cmdline_words():
 
 
 def test_real_default_image_loads():
-    """Does the checked-in images/default.toml load, as a non-test image that runs the demo and
-    then the shell, with no time limit (it is interactive)?"""
+    """Does the checked-in images/default.toml load, as a non-test image that runs the demo, the
+    user-threads demo and then the shell, with no time limit (it is interactive)?"""
     image = load_image("default")
     assert image.name == "default"
     assert not image.ktap
-    assert image.init == ["demo", "sh"]
-    assert {"demo", "sh"} <= set(image.programs)
+    assert image.init == ["demo", "threads", "sh"]
+    assert {"demo", "threads", "sh"} <= set(image.programs)
     assert image.timeout == 0
 
 

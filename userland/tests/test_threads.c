@@ -383,3 +383,30 @@ KTEST(tls, kernel_checks_every_descriptor)
 	KT_EXPECT_EQ(sel & 7, 7);		/* an LDT selector, requested privilege 3 */
 	KT_EXPECT_EQ(sel >> 3, 300);
 }
+
+/* -- exit with threads blocked in the kernel ---------------------------------------------- */
+#include <sys/kstat.h>
+#include <sys/wait.h>
+
+KTEST(uthread, exit_with_threads_blocked_leaks_nothing)
+{
+	char *argv[] = { "threads", "leave", NULL };
+	struct kstat before, after;
+	struct timespec ts = { 0, 1000000 };
+	int status = -1;
+
+	/* This program is threaded, so its own waits are async calls too, and the kernel caches a
+	 * message for them: make that happen before the first count. */
+	nanosleep(&ts, NULL);
+	kstat(&before, sizeof(before));
+	pid_t pid = spawnv("/bin/threads", argv);
+	KT_EXPECT(pid > 0);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	KT_EXPECT_EQ(status, 0);
+	kstat(&after, sizeof(after));
+	KT_EXPECT(after.ks_aborts > before.ks_aborts);		/* its parked calls were aborted */
+	KT_EXPECT_EQ(after.ks_sysmsg_outstanding, before.ks_sysmsg_outstanding);
+	KT_EXPECT_EQ(after.ks_sysmsg_live, before.ks_sysmsg_live);
+	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
+	KT_EXPECT_EQ(after.ks_procs, before.ks_procs);
+}

@@ -58,6 +58,7 @@ void	sysmsg_proc_exit(struct proc *p);
 int	proc_sleep(struct proc *p, const char *wmesg, const void *wchan);
 int	sysmsg_submit_ring(struct proc *p, uint32_t uaddr);
 int	sysmsg_trap(uint32_t uaddr);
+void	sysmsg_forget(struct ksysmsg *ksm);
 
 /* Counters (struct kstat reports them). */
 struct sysmsg_stats {

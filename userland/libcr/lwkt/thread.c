@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/errno.h>
+#include <sys/sysmsg.h>
 #include <cr/sysport.h>
 #include <cr/thread.h>
 #include <cr/tls.h>
@@ -107,8 +108,13 @@ free_reaped(void)
 static void
 deliver(void)
 {
-	lwkt_msg_t m = __sys_waitport(0);
+	struct waitport_msg w;
+	lwkt_msg_t m;
 
+	w.hdr.ms_cmd = SYS_waitport;
+	w.flags = 0;
+	/* Synchronous even when threaded: this is how the vCPU waits, with nothing else to run. */
+	m = cr_trap_sync(&w.hdr) == 0 ? (lwkt_msg_t)(uint32_t)w.hdr.ms_result : (void *)-1;
 	cr_sched_stats.kernel_waits++;
 	if (m == (void *)-1) {
 		/* Nothing in flight, nothing runnable: every thread waits for another forever. */

@@ -71,8 +71,11 @@ reply_waitmsg(lwkt_msg_t msg, int flags)
 	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == (MSGF_DONE | MSGF_QUEUED)) {
 		TAILQ_FOREACH(m, &port->mp_msgq, ms_node)
 			local |= m == msg;
-		if (!local) {
-			__sys_waitmsg(msg);	/* in the kernel's hands: collect it (no wait) */
+		if (!local) {		/* in the kernel's hands: collect it (no wait) */
+			struct waitmsg_msg w;
+			w.hdr.ms_cmd = SYS_waitmsg;
+			w.umsg = msg;
+			cr_trap_sync(&w.hdr);
 			return msg->ms_error;
 		}
 	}

@@ -23,6 +23,20 @@ extern struct lwkt_port cr_reply_port;	/* asynchronous replies: kernel-backed wa
 int	cr_trap(lwkt_msg_t msg);
 
 /*
+ * cr_trap_sync: the message straight to the kernel as a synchronous call, whatever the threads
+ * or shims: for the primitives the user-thread scheduler itself waits with (waitport, waitmsg).
+ */
+static inline int
+cr_trap_sync(lwkt_msg_t msg)
+{
+	int error;
+
+	msg->ms_flags = MSGF_SYNC;
+	__asm__ volatile("int $0x80" : "=a"(error) : "a"(msg) : "memory", "cc");
+	return error;
+}
+
+/*
  * cr_domsg_kernel: a synchronous call as the generated stubs make it. With no shim installed
  * and one thread, what lwkt_domsg would do through the kernel port, inline: the message (its
  * ms_cmd and arguments already set) goes SYNC to the kernel in one trap, and comes back
