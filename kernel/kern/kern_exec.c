@@ -14,25 +14,11 @@
 #define ENVV_MAX	32
 #define STRINGS_MAX	2048	/* bytes of argument and environment strings */
 
-/* copy_to_user_space: write into pm's pages through the kernel's physical mapping. */
+/* load_into: fill pm's fresh pages (a loader writes text pages too: only presence is needed). */
 static int
-copy_to_user_space(struct pmap *pm, uint32_t va, const void *src, uint32_t len)
+load_into(struct pmap *pm, uint32_t va, const void *src, uint32_t len)
 {
-	const uint8_t *s = src;
-
-	while (len > 0) {
-		uint32_t pte = pmap_lookup(pm, va);
-		if ((pte & PTE_P) == 0)
-			return EFAULT;
-		uint32_t chunk = PAGE_SIZE - (va & PAGE_MASK);
-		if (chunk > len)
-			chunk = len;
-		memcpy((void *)((pte & ~PAGE_MASK) + (va & PAGE_MASK)), s, chunk);
-		va += chunk;
-		s += chunk;
-		len -= chunk;
-	}
-	return 0;
+	return pmap_copy(pm, va, (void *)src, len, true, PTE_P);
 }
 
 /* load_elf: map and fill every PT_LOAD segment; ENOEXEC for anything we cannot run. */
@@ -59,7 +45,7 @@ load_elf(struct pmap *pm, const uint8_t *image, size_t size, uint32_t *entry, ui
 		uint32_t prot = PTE_U | ((ph->p_flags & PF_W) ? PTE_W : 0);
 		int error = pmap_alloc_range(pm, ph->p_vaddr, ph->p_memsz, prot);
 		if (error == 0)
-			error = copy_to_user_space(pm, ph->p_vaddr, image + ph->p_offset, ph->p_filesz);
+			error = load_into(pm, ph->p_vaddr, image + ph->p_offset, ph->p_filesz);
 		if (error)
 			return error;
 		if (end > top)
@@ -109,8 +95,8 @@ setup_stack(struct pmap *pm, const char *args, size_t argslen, const char *env, 
 	if (error)
 		return error;
 	strings = sp - (uint32_t)(argslen + envlen);
-	if ((error = copy_to_user_space(pm, strings, args, argslen)) != 0 ||
-	    (error = copy_to_user_space(pm, strings + argslen, env, envlen)) != 0)
+	if ((error = load_into(pm, strings, args, argslen)) != 0 ||
+	    (error = load_into(pm, strings + argslen, env, envlen)) != 0)
 		return error;
 	vec[n++] = (uint32_t)argc;
 	for (size_t i = 0; i < argslen; i += strlen(args + i) + 1)
@@ -122,7 +108,7 @@ setup_stack(struct pmap *pm, const char *args, size_t argslen, const char *env, 
 	vec[n++] = 0;			/* auxv: AT_NULL */
 	vec[n++] = 0;
 	sp = (strings - n * 4) & ~15u;
-	if ((error = copy_to_user_space(pm, sp, vec, n * 4)) != 0)
+	if ((error = load_into(pm, sp, vec, n * 4)) != 0)
 		return error;
 	*sp_out = sp;
 	return 0;

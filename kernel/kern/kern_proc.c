@@ -25,44 +25,18 @@ static pid_t next_pid = 1;
 
 /* -- user memory of any process ---------------------------------------------------------------- */
 
-/* proc_xfer: copy between the kernel and p's memory through the physical pages (any context). */
-static int
-proc_xfer(struct proc *p, uint32_t uaddr, void *kaddr, size_t len, bool out)
-{
-	uint8_t *k = kaddr;
-	uint32_t need = PTE_P | PTE_U | (out ? PTE_W : 0);
-
-	if (uaddr < USER_BASE || uaddr + len > USER_TOP || uaddr + len < uaddr)
-		return EFAULT;
-	while (len > 0) {
-		uint32_t pte = pmap_lookup(&p->p_pmap, uaddr);
-		if ((pte & need) != need)
-			return EFAULT;
-		uint32_t chunk = PAGE_SIZE - (uaddr & PAGE_MASK);
-		if (chunk > len)
-			chunk = len;
-		void *phys = (void *)((pte & ~PAGE_MASK) + (uaddr & PAGE_MASK));
-		if (out)
-			memcpy(phys, k, chunk);
-		else
-			memcpy(k, phys, chunk);
-		uaddr += chunk;
-		k += chunk;
-		len -= chunk;
-	}
-	return 0;
-}
-
+/* proc_copyin: p's memory into the kernel, from any context (through p's page tables). */
 int
 proc_copyin(struct proc *p, uint32_t uaddr, void *kaddr, size_t len)
 {
-	return proc_xfer(p, uaddr, kaddr, len, false);
+	return pmap_copy(&p->p_pmap, uaddr, kaddr, len, false, PTE_P | PTE_U);
 }
 
+/* proc_copyout: kernel memory into p's, from any context; the pages must be writable. */
 int
 proc_copyout(struct proc *p, uint32_t uaddr, const void *kaddr, size_t len)
 {
-	return proc_xfer(p, uaddr, (void *)kaddr, len, true);
+	return pmap_copy(&p->p_pmap, uaddr, (void *)kaddr, len, true, PTE_P | PTE_U | PTE_W);
 }
 
 /* -- making processes ---------------------------------------------------------------------------- */

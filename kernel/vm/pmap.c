@@ -165,6 +165,37 @@ pmap_remove_range(struct pmap *pm, uint32_t start, uint32_t end)
 	}
 }
 
+/*
+ * pmap_copy: copy between kernel memory and pm's user pages through the kernel's mapping of
+ * physical memory, so it works whatever address space is current. Every page must be mapped
+ * with the PTE bits in need. Returns 0 or EFAULT (nothing is promised about a partial copy).
+ */
+int
+pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, uint32_t need)
+{
+	uint8_t *k = kaddr;
+
+	if (va < USER_BASE || va + len > USER_TOP || va + len < va)
+		return EFAULT;
+	while (len > 0) {
+		uint32_t pte = pmap_lookup(pm, va);
+		if ((pte & need) != need)
+			return EFAULT;
+		uint32_t chunk = PAGE_SIZE - (va & PAGE_MASK);
+		if (chunk > len)
+			chunk = len;
+		void *phys = (void *)((pte & ~PAGE_MASK) + (va & PAGE_MASK));
+		if (to_user)
+			memcpy(phys, k, chunk);
+		else
+			memcpy(k, phys, chunk);
+		va += chunk;
+		k += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
 void
 pmap_activate(struct pmap *pm)
 {

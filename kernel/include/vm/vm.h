@@ -52,5 +52,6 @@ void	pmap_activate(struct pmap *pm);
 void	pmap_activate_kernel(void);
 int	pmap_alloc_range(struct pmap *pm, uint32_t va, uint32_t len, uint32_t prot);
 void	pmap_remove_range(struct pmap *pm, uint32_t start, uint32_t end);
+int	pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, uint32_t need);
 
 #endif
