@@ -2,13 +2,18 @@
 #include "testutil.h"
 #include <sys/errno.h>
 
-KTEST(timer, sleep_lasts_its_ticks)
+KTEST(timer, sleep_is_replied_at_its_deadline)
 {
+	struct timer_msg tm;
 	uint64_t t0 = ticks();
 
-	KT_EXPECT_EQ(lwkt_sleep(3), 0);
-	KT_EXPECT(ticks() >= t0 + 3);
-	KT_EXPECT(ticks() <= t0 + 4);
+	timer_msg_init(&tm, &curthread->td_msgport, 3);
+	KT_EXPECT_EQ(lwkt_domsg(&timer_port, &tm.tm_msg, 0), 0);
+	/* The deadline is 3 ticks after the send (which may fall one tick after t0), and the reply
+	 * carries the tick it was sent at: exactly the deadline, however late this thread runs. */
+	KT_EXPECT(tm.tm_deadline >= t0 + 3 && tm.tm_deadline <= t0 + 4);
+	KT_EXPECT_EQ(tm.tm_msg.ms_result, (int64_t)tm.tm_deadline);
+	KT_EXPECT(ticks() >= tm.tm_deadline);
 }
 
 KTEST(timer, replies_come_in_deadline_order)
