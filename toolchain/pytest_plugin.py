@@ -8,7 +8,6 @@ the failure text, and a panic or timeout fails the cases it cut off with the rea
 from __future__ import annotations
 
 import fnmatch
-import tempfile
 import threading
 from pathlib import Path
 
@@ -92,7 +91,9 @@ class GuestItem(pytest.Item):
         runs = self.config.stash.setdefault(_runs_key, {})
         with _lock:
             if self.image.name not in runs:
-                workdir = Path(tempfile.mkdtemp(prefix=f"damselfly-{self.image.name}-"))
+                # A fixed place, kept after the run: the console log a failure points to.
+                workdir = build_mod.BUILD / "test-logs" / self.image.name
+                workdir.mkdir(parents=True, exist_ok=True)
                 runs[self.image.name] = run_image(self.image, _outputs(self.config), workdir)
         return runs[self.image.name]
 
