@@ -7,8 +7,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-# Debian packages: the QEMU for i386 guests, gcc with 32-bit support, binutils, gdb for `invoke gdb`.
-packages=(qemu-system-x86 qemu-system-data gcc gcc-multilib binutils gdb)
+# Debian packages: the QEMU for i386 guests and its firmware (qboot), gcc with 32-bit support,
+# binutils, gdb for `invoke gdb`, and Python's venv module (Debian ships it apart).
+packages=(qemu-system-x86 qemu-system-data gcc gcc-multilib binutils gdb python3 python3-venv)
 
 missing=()
 for pkg in "${packages[@]}"; do

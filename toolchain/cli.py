@@ -80,6 +80,7 @@ def boot(name: str, cmdline: str = "", keep_on_panic: bool = False) -> int:
         reason, trace = symbolize_console(m.log_path.read_text(errors="replace").splitlines(), outputs.kernel)
         if reason:
             console.print(f"[red]{reason}[/]\n" + "\n".join(trace))
+    user_qmp.unlink(missing_ok=True)
     status = "" if verdict.exit_code is None else f" (QEMU exit status {verdict.exit_code})"
     console.print(f"\n[bold]Damselfly[/]: {verdict.reason}{status}; console log {m.log_path}")
     return 0 if verdict.outcome in ("pass", "quit") else 1

@@ -31,20 +31,25 @@ class GuestCase:
     line: int = 0
 
 
+def guest_glob(name: str, pattern: str) -> bool:
+    """The guest's glob_match (kernel/lib/ktest.c): only '*' and '?' are special."""
+    return fnmatch.fnmatchcase(name, pattern.replace("[", "[[]"))
+
+
 def expected_cases(image: Image, outputs: Outputs) -> list[GuestCase]:
     """Every case the image will report, in order, named by its KTAP path joined with dots."""
     cases = []
     kglob = image.option("ktest")
     if kglob:
         cases += [GuestCase(f"kernel.{t.full_name}", t.file, t.line) for t in list_ktests(outputs.kernel)
-                  if fnmatch.fnmatchcase(t.full_name, kglob)]
+                  if guest_glob(t.full_name, kglob)]
     uglob = image.option("utest")
     for prog in image.init:
         prog = prog.removeprefix("/bin/")
         if prog in outputs.test_programs:
             cases += [GuestCase(f"{prog}.{t.full_name}", t.file, t.line)
                       for t in list_ktests(outputs.programs[prog])
-                      if uglob is None or fnmatch.fnmatchcase(t.full_name, uglob)]
+                      if uglob is None or guest_glob(t.full_name, uglob)]
         else:
             cases.append(GuestCase(prog))
     return cases

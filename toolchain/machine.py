@@ -109,10 +109,13 @@ class MachineConfig:
     firmware: str = "qboot"          # qboot: reaches the kernel in ~60k instructions; seabios: ~5.7M
     extra_args: list[str] = field(default_factory=list)
 
-    def argv(self, console: str, qmp: str | None, log: str | None = None) -> list[str]:
+    def argv(self, console: str, qmp: str | None, log: str | None = None,
+             paused: bool = True) -> list[str]:
         """The QEMU command line. console: "stdio" (interactive) or the base path P of the FIFOs
-        P.in and P.out; log: where QEMU copies the console output."""
-        args = [require("qemu-system-i386"), "-S", "-display", "none", "-no-reboot", "-nodefaults",
+        P.in and P.out; log: where QEMU copies the console output; paused: start with -S (the
+        Machine continues the guest over QMP once it listens)."""
+        args = [require("qemu-system-i386")] + (["-S"] if paused else []) + [
+                "-display", "none", "-no-reboot", "-nodefaults",
                 "-machine", "pc", "-m", self.memory, "-smp", str(self.cpus)]
         args += firmware_args(self.firmware)
         args += ["-kernel", str(self.kernel)]

@@ -92,7 +92,9 @@ run_programs(char *list, int number, bool ktap, const char *utest)
 			printf("%sinit: cannot run %s: %s\n", ktap ? "# " : "", path, errno_message(error));
 		else if (status != 0)
 			printf("%s%s: exit status %d%s\n", ktap ? "# " : "init: ", name, status,
-			    status >= EXIT_FAULT_BASE ? " (killed by a fault)" : "");
+			    status == EXIT_KILLED ? " (killed)" :
+			    status > EXIT_FAULT_BASE && status < EXIT_FAULT_BASE + 32 ?
+			    " (killed by a fault)" : "");
 		failed += error != 0 || status != 0;
 		if (ktap)
 			printf("%s %d %s\n", (error || status) ? "not ok" : "ok", number++, name);

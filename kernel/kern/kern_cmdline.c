@@ -1,8 +1,11 @@
 /*
  * The kernel command line from the boot loader: space-separated words, each `key` or
- * `key=value`. Known keys: ktest=GLOB (run kernel tests matching GLOB), init=a,b,c (programs
- * from the initrd to run in order), ktap (the run is a test run: report in KTAP),
- * ktest.fault (let the deliberately faulting test fault).
+ * `key=value`; when a key appears twice, the last word wins (so words added after an image's
+ * own line override it). Known keys: ktest=GLOB (run kernel tests matching GLOB), utest=GLOB
+ * (argv[1] of the programs: the test cases they run), kbench=GLOB (run benchmarks; also handed
+ * to the programs when utest is not given), init=a,b,c (programs from the initrd to run in
+ * order), ktap (the run is a test run: report in KTAP), ktest.fault (let the deliberately
+ * faulting test fault).
  */
 #include <sys/systm.h>
 #include <string.h>
@@ -37,21 +40,22 @@ cmdline(void)
 	return line;
 }
 
-/* find: the start of the word whose key is `key`, or NULL. */
+/* find: the start of the last word whose key is `key`, or NULL. */
 static const char *
 find(const char *key)
 {
 	size_t n = strlen(key);
+	const char *found = NULL;
 
 	for (const char *p = line; *p; ) {
 		while (*p == ' ')
 			p++;
 		if (strncmp(p, key, n) == 0 && (p[n] == '\0' || p[n] == ' ' || p[n] == '='))
-			return p;
+			found = p;
 		while (*p && *p != ' ')
 			p++;
 	}
-	return NULL;
+	return found;
 }
 
 /* cmdline_get: the value of key=value (a static buffer, valid until the next call), or NULL. */

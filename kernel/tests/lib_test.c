@@ -49,3 +49,15 @@ KTEST(boot, cmdline_parsed)
 	KT_EXPECT(!cmdline_flag("kt"));
 	KT_EXPECT(cmdline_get("ktap") == NULL);	/* a flag has no value */
 }
+
+KTEST(boot, a_later_word_overrides_an_earlier_one)
+{
+	/* The test image's words come first; the harness may append its own. The last wins. */
+	char saved[512];
+
+	strlcpy(saved, cmdline(), sizeof(saved));
+	cmdline_init("ktest=a.* init=x ktest=b.*");
+	KT_EXPECT(strcmp(cmdline_get("ktest"), "b.*") == 0);
+	KT_EXPECT(strcmp(cmdline_get("init"), "x") == 0);
+	cmdline_init(saved);
+}

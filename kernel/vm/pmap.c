@@ -16,6 +16,7 @@
 #define CR4_PSE		0x00000010u
 
 static uint32_t kernel_pdir[1024] __attribute__((aligned(4096)));
+static uint32_t low_pt[1024] __attribute__((aligned(4096)));	/* the first 4 MiB, page by page */
 static uint32_t kernel_pdes;		/* directory entries that map the kernel */
 
 /* pmap_bootstrap: map physical memory for the kernel and turn paging on. */
@@ -27,6 +28,10 @@ pmap_bootstrap(uint32_t mem_top)
 	kernel_pdes = (mem_top + (1u << 22) - 1) >> 22;
 	for (uint32_t i = 0; i < kernel_pdes; i++)
 		kernel_pdir[i] = (i << 22) | PTE_PS | PTE_W | PTE_P;
+	/* The first 4 MiB in 4 KiB pages, all but page 0: a NULL dereference in the kernel faults. */
+	for (uint32_t i = 1; i < 1024; i++)
+		low_pt[i] = (i << 12) | PTE_W | PTE_P;
+	kernel_pdir[0] = (uint32_t)low_pt | PTE_W | PTE_P;
 	lcr4(rcr4() | CR4_PSE);
 	lcr3((uint32_t)kernel_pdir);
 	/* WP: the kernel, too, faults on writes to read-only pages. */
@@ -46,6 +51,17 @@ pmap_map_device(uint32_t pa)
 	KASSERT(pa >= USER_TOP, "device memory inside user space");
 	kernel_pdir[d] = (d << 22) | PTE_PS | PTE_PCD | PTE_PWT | PTE_W | PTE_P;
 	invlpg(pa);
+}
+
+/* pmap_kernel_pte: how the kernel maps va (a directory entry for a 4 MiB page); for tests. */
+uint32_t
+pmap_kernel_pte(uint32_t va)
+{
+	uint32_t pde = kernel_pdir[PDX(va)];
+
+	if ((pde & PTE_P) == 0 || (pde & PTE_PS))
+		return pde;
+	return ((uint32_t *)(pde & ~PAGE_MASK))[PTX(va)];
 }
 
 /* pmap_create: a new address space holding only the kernel's mappings. */

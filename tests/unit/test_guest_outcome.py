@@ -185,3 +185,12 @@ def test_return_address_after_a_final_call_names_the_caller(kernel):
     eip, _ = symbol(kernel, "fault_on_purpose")
     _, trace = symbolize_console(fault_lines(eip, [eip, start + size]), kernel)
     assert trace[1].startswith("  #1 trap+"), trace[1]
+
+
+def test_guest_glob_has_only_star_and_question_mark():
+    """The host lists cases with the guest's glob rules: '[' is an ordinary character there."""
+    from toolchain.guest import guest_glob
+    assert guest_glob("lwkt.switch", "lwkt.*")
+    assert guest_glob("a.b", "a.?")
+    assert not guest_glob("lwkt.a", "lwkt.[ab]")
+    assert guest_glob("lwkt.[ab]", "lwkt.[ab]")

@@ -127,3 +127,9 @@ def test_memory_cpus_and_extra_args():
     argv = cfg.argv(CONSOLE, QMP)
     assert has_run(argv, ["-m", "256M"]) and has_run(argv, ["-smp", "2"])
     assert argv[-2:] == ["-d", "int"]
+
+
+def test_unpaused_command_for_booting_by_hand(config):
+    """The command written to qemu.cmd (paused=False) must run the guest at once: no -S."""
+    assert "-S" in config.argv("stdio", None)
+    assert "-S" not in config.argv("stdio", None, paused=False)

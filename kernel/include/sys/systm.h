@@ -11,7 +11,7 @@ int	printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int	vprintf(const char *fmt, va_list ap);
 void	console_write(const char *buf, size_t len);
 
-/* kern/kern_panic.c */
+/* kern/kern_shutdown.c: panics */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 void	backtrace(uint32_t ebp);
 void	backtrace_from(uint32_t ebp, int first);

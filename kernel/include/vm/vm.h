@@ -3,6 +3,7 @@
  *
  * Layout of every address space:
  *   0 .. KERNEL_TOP            physical memory, identity-mapped with 4 MiB pages, supervisor only
+ *                              (the first 4 MiB in 4 KiB pages, page 0 left out: NULL faults)
  *   USER_BASE .. USER_TOP      the process's pages, 4 KiB pages, user-accessible
  *   USER_TOP .. 4 GiB          device memory (the local APIC), mapped on demand, supervisor only
  * User programs are linked at USER_BASE; the user stack ends at USER_STACK_TOP.
