@@ -145,7 +145,6 @@ switch_to(cr_thread_t ntd)
 	if (ntd == td)
 		return;
 	cr_curthread = ntd;
-	cr_sched_stats.switches++;
 	cr_switch(td, ntd);
 	if (__builtin_expect(reaped != NULL, 0))
 		free_reaped();
@@ -177,11 +176,24 @@ cr_sched_wakeup(cr_thread_t td)
 	runq_insert(td);
 }
 
+/*
+ * cr_thread_yield: let the other runnable threads of this priority (and any above) run first.
+ * The common case, nothing above and the caller at the head of its queue, rotates the queue and
+ * hands over to the next thread directly.
+ */
 void
 cr_thread_yield(void)
 {
-	cr_thread_t td = cr_curthread;
+	cr_thread_t td = cr_curthread, next;
 
+	if ((runq_mask >> td->td_pri) == 1 && TAILQ_FIRST(&runq[td->td_pri]) == td) {
+		if ((next = TAILQ_NEXT(td, td_runq)) == NULL)
+			return;				/* alone at the top: keep running */
+		TAILQ_REMOVE(&runq[td->td_pri], td, td_runq);
+		TAILQ_INSERT_TAIL(&runq[td->td_pri], td, td_runq);
+		switch_to(next);
+		return;
+	}
 	runq_remove(td);
 	runq_insert(td);
 	switch_to(pick());

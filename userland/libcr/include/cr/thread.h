@@ -64,7 +64,6 @@ extern int cr_threaded;			/* more than one thread has existed */
 
 /* Statistics. */
 struct cr_sched_stats {
-	uint64_t	switches;
 	uint64_t	kernel_waits;		/* times the vCPU waited in the kernel (waitport) */
 	uint64_t	delivered;		/* kernel completions handed to waiting threads */
 };
