@@ -98,6 +98,8 @@ def buffer_comment(arg) -> str:
     """A C comment giving a buffer argument's direction and size; empty for plain values."""
     if not arg.ctype.pointer:
         return ""
+    if arg.string:
+        return f"\t/* in, a string of at most {arg.max} bytes */"
     return f"\t/* {arg.dir}, {arg.size} bytes */"
 
 

@@ -114,6 +114,9 @@ def load_image(name: str, root: Path = ROOT) -> Image:
                   str(qemu.get("memory", "64M")), int(qemu.get("cpus", 1)),
                   bool(qemu.get("deterministic", False)), float(qemu.get("timeout", 60)),
                   qemu.get("firmware", "qboot"))
+    from .machine import FIRMWARE
+    if image.firmware not in FIRMWARE:
+        raise ImageError(f"{path}: [qemu] firmware {image.firmware!r} is unknown; choose one of {sorted(FIRMWARE)}")
     missing = [p for p in image.init if p.removeprefix("/bin/") not in programs]
     if missing:
         raise ImageError(f"{path}: [kernel] cmdline runs {missing} but [initrd] programs does not list them")

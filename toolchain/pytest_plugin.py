@@ -119,9 +119,10 @@ class GuestItem(pytest.Item):
 def pytest_terminal_summary(terminalreporter, config):
     runs = config.stash.get(_runs_key, {})
     for name, run in runs.items():
-        first = f"{run.first_result_seconds:.3f} s" if run.first_result_seconds is not None else "none"
+        first = (f"first KTAP result after {run.first_result_seconds:.3f} s (wall)"
+                 if run.first_result_seconds is not None else "no KTAP result")
         terminalreporter.write_line(
             f"guest image {name}: {run.verdict.reason if run.verdict else '?'}; "
-            f"first KTAP result after {first} (wall); console log {run.console_log}")
+            f"{first}; console log {run.console_log}")
         for err in run.parser_errors:
             terminalreporter.write_line(f"  KTAP problem: {err}")

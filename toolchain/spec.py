@@ -235,6 +235,8 @@ def _check_entry(path: Path, index: int, entry: dict) -> Syscall:
         raise SpecError(path, where, 'a noreturn call must have ret = "void"')
     if not isinstance(entry["args"], list):
         raise SpecError(path, where, "args must be a list of { name, type } tables")
+    if len(entry["args"]) > 6:
+        raise SpecError(path, where, "at most 6 arguments (libcr's tracing table holds 6)")
     args = [_check_arg(path, where, a) for a in entry["args"]]
     _check_sizes(path, where, args)
     stub = entry.get("stub", name)

@@ -173,12 +173,12 @@ int
 sys_spawn(struct spawn_msg *msg)
 {
 	struct proc *p = curproc, *child;
-	char *buf = kmalloc(msg->argslen + msg->envlen + 1);
+	char *buf;
 	int error;
 
 	if (msg->argslen + msg->envlen > 2048)
 		return E2BIG;
-	if (buf == NULL)
+	if ((buf = vm_page_alloc()) == NULL)		/* the strings: 2 KiB at most */
 		return ENOMEM;
 	error = proc_copyin(p, (uint32_t)msg->args, buf, msg->argslen);
 	if (error == 0)
@@ -186,7 +186,7 @@ sys_spawn(struct spawn_msg *msg)
 	if (error == 0)
 		error = proc_create(p, msg->path, buf, msg->argslen, buf + msg->argslen, msg->envlen,
 		    &child);
-	kfree(buf);
+	vm_page_free(buf);
 	if (error)
 		return error;
 	msg->hdr.ms_result = child->p_pid;
@@ -211,7 +211,7 @@ sys_exec(struct exec_msg *msg)
 
 	if (msg->argslen + msg->envlen > 2048)
 		return E2BIG;
-	if ((buf = kmalloc(msg->argslen + msg->envlen + 1)) == NULL)
+	if ((buf = vm_page_alloc()) == NULL)
 		return ENOMEM;
 	error = proc_copyin(p, (uint32_t)msg->args, buf, msg->argslen);
 	if (error == 0)
@@ -230,7 +230,7 @@ sys_exec(struct exec_msg *msg)
 			p->p_brk = brk;
 		}
 	}
-	kfree(buf);
+	vm_page_free(buf);
 	if (error)
 		return error;
 	sysmsg_proc_exit(p);		/* messages and ring of the old program */

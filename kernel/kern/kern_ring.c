@@ -14,7 +14,8 @@
 #include <sys/uaccess.h>
 #include <vm/vm.h>
 
-#define RING_UADDR	(USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE - 8 * PAGE_SIZE)
+_Static_assert(RING_UADDR == USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE - 8 * PAGE_SIZE,
+    "RING_UADDR in sys/ring.h: below the user stack, above the heap's limit");
 
 struct ring {
 	struct ring_shared *r_shared;		/* kernel address of the page */
@@ -80,7 +81,8 @@ ring_post(struct proc *p, uint32_t uaddr)
 /*
  * sys_ring_enter: take up to to_submit messages from the submission queue (an immediate answer
  * is posted at once), then wait until at least min_complete completions are in the queue.
- * Answers how many were taken.
+ * Answers how many were taken. A message refused at submission (a bad flag or number) is
+ * answered in place and posted like any other; a bad address has no message to post.
  */
 int
 sys_ring_enter(struct ring_enter_msg *msg)
@@ -103,7 +105,8 @@ sys_ring_enter(struct ring_enter_msg *msg)
 	}
 	msg->hdr.ms_result = taken;
 	crit_enter();
-	while (rs->cq_tail - rs->cq_head < msg->min_complete) {
+	/* A full completion queue takes nothing more (the rest wait on the reply port): stop. */
+	while (rs->cq_tail - rs->cq_head < msg->min_complete && rs->cq_tail - rs->cq_head < rs->entries) {
 		if ((error = proc_sleep(p, "ring", p->p_ring)) != 0) {
 			crit_exit();
 			return error;

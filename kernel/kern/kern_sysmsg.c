@@ -300,8 +300,12 @@ submit_one(struct proc *p, uint32_t uaddr, uint32_t ring)
 
 	if (error < 0)
 		return -error;			/* no message to answer in: only %eax says EFAULT */
-	if (error)
-		return reply_refused(uaddr, &local, error);
+	if (error) {
+		reply_refused(uaddr, &local, error);
+		if (ring)
+			ring_post(p, uaddr);	/* answered: the ring sees it like any completion */
+		return error;
+	}
 	if ((local.km_args.hdr.ms_flags & MSGF_ASYNC) == 0 && !ring) {
 		local.km_flags = KMF_SYNC;
 		return sysmsg_dispatch(p, &local, uaddr);
@@ -399,7 +403,8 @@ sys_waitmsg(struct waitmsg_msg *msg)
 	if (ksm == NULL) {
 		struct lwkt_msg hdr;
 		crit_exit();
-		memcpy(&hdr, (void *)uaddr, sizeof(hdr));	/* checked by the dispatcher */
+		if (copyin((void *)uaddr, &hdr, sizeof(hdr)) != 0)
+			return EFAULT;
 		if ((hdr.ms_flags & MSGF_DONE) == 0)
 			return EINVAL;			/* never sent to the kernel */
 		return hdr.ms_error;			/* collected before, or answered at once */

@@ -15,7 +15,10 @@ from toolchain.build import ROOT
 pytestmark = pytest.mark.qemu
 
 OWNER = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
+    # A shell may start us with SIGINT ignored (a background job of a non-interactive shell):
+    # Ctrl-C must reach Python here, as it does for a user at a terminal.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from pathlib import Path
     from toolchain.machine import Machine, MachineConfig
     cfg = MachineConfig(kernel=Path(sys.argv[1]))

@@ -19,6 +19,7 @@ BAD_SPECS = [
     ("bad_duplicate_number.toml", "syscall 'second'", ["duplicate number 1", "'first'"]),
     ("bad_duplicate_name.toml", "syscall 'twice'", ["duplicate name"]),
     ("bad_reserved_arg_name.toml", "syscall 'poke'", ["'msg'", "reserved"]),
+    ("bad_too_many_args.toml", "syscall 'wide'", ["at most 6 arguments"]),
     ("bad_string_with_size.toml", "syscall 'unlink'", ["string argument 'path'", "max (no size)"]),
     ("bad_string_not_in.toml", "syscall 'unlink'", ["string argument 'path'", 'dir = "in"']),
     ("bad_string_max_too_big.toml", "syscall 'unlink'", ["max of string 'path'", "2..4096"]),

@@ -21,7 +21,7 @@ help(void)
 {
 	printf("Damselfly sh: type a program's name and its arguments, or a builtin:\n"
 	    "  help            this text\n"
-	    "  ps              processes and their threads\n"
+	    "  ps              processes, their vCPUs (kernel threads) and calls in flight\n"
 	    "  echo WORDS      print the words\n"
 	    "  exit [N]        leave the shell\n"
 	    "Programs live in /bin (demo, hello, ...). Leave QEMU with Ctrl-A X.\n");
@@ -37,9 +37,9 @@ ps(void)
 		perror("ps");
 		return;
 	}
-	printf("  PID  PPID S THR MSGS WAIT        NAME\n");
+	printf("  PID  PPID S VCPU MSGS WAIT        NAME\n");
 	for (int i = 0; i < n; i++)
-		printf("%5d %5d %c %3u %4u %-11s %s\n", (int)pi[i].pi_pid, (int)pi[i].pi_ppid,
+		printf("%5d %5d %c %4u %4u %-11s %s\n", (int)pi[i].pi_pid, (int)pi[i].pi_ppid,
 		    pi[i].pi_state, (unsigned)pi[i].pi_threads, (unsigned)pi[i].pi_outstanding,
 		    pi[i].pi_wmesg[0] ? pi[i].pi_wmesg : "-", pi[i].pi_name);
 }

@@ -100,6 +100,22 @@ KTEST(async, abort_ends_a_pending_read_with_eintr)
 	close(fds[1]);
 }
 
+KTEST(async, lwkt_abortmsg_reaches_the_kernel)
+{
+	int fds[2];
+	char c;
+	struct read_msg r;
+
+	KT_EXPECT_EQ(pipe(fds), 0);
+	cr_read_msg(&r, fds[0], &c, 1);
+	send(&r.hdr);
+	KT_EXPECT((r.hdr.ms_flags & MSGF_ABORTABLE) != 0);	/* in the kernel's hands */
+	lwkt_abortmsg(&r.hdr);				/* the shared port code's abort */
+	KT_EXPECT_EQ(lwkt_waitmsg(&r.hdr, 0), EINTR);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 KTEST(async, sleep_and_read_overlap)
 {
 	int fds[2];
@@ -233,7 +249,7 @@ KTEST(ring, a_blocking_read_completes_into_the_ring_later)
 	struct read_msg r;
 
 	/* The ring made by the previous case is still ours. */
-	rs = (struct ring_shared *)(0xc0000000u - 16 * 4096 - 8 * 4096);
+	rs = (struct ring_shared *)RING_UADDR;
 	KT_EXPECT_EQ(pipe(fds), 0);
 	cr_read_msg(&r, fds[0], &c, 1);
 	r.hdr.ms_flags = MSGF_ASYNC;

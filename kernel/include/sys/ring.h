@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #define RING_MAX_ENTRIES	256	/* header and both queues fit one page */
+#define RING_UADDR		0xbffe8000u	/* where ring_setup maps it: 8 pages below the user stack */
 
 struct ring_shared {
 	volatile uint32_t	sq_head;	/* kernel: next submission to take */

@@ -36,20 +36,32 @@ cr_trap(lwkt_msg_t msg)
  * with DONE cleared, so that lwkt_sendmsg replies it to the reply port as the contract says
  * (lwkt_domsg marks it DONE itself).
  */
+/* kernel_abort: lwkt_abortmsg on a call in the kernel's hands asks the kernel to end it. */
+static void
+kernel_abort(lwkt_msg_t msg)
+{
+	__sys_abortmsg(msg);
+}
+
 static int
 kernel_putport(lwkt_port_t port, lwkt_msg_t msg)
 {
 	int error;
 
 	(void)port;
+	msg->ms_flags &= ~MSGF_ABORTABLE;		/* ours, not the kernel's to see */
 	if ((msg->ms_flags & MSGF_SYNC) == 0 || cr_threaded) {
 		msg->ms_flags |= MSGF_ASYNC;
 		if (msg->ms_reply_port == NULL)
 			msg->ms_reply_port = &cr_reply_port;	/* completions are delivered there */
 	}
 	error = cr_trap(msg);
-	if (error != EASYNC)
+	if (error != EASYNC) {
 		msg->ms_flags &= ~(MSGF_DONE | MSGF_REPLY);
+	} else {
+		msg->ms_abortfn = kernel_abort;		/* lwkt_abortmsg reaches the kernel */
+		msg->ms_flags |= MSGF_ABORTABLE;
+	}
 	return error;
 }
 

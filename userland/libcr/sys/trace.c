@@ -86,6 +86,8 @@ trace_putport(lwkt_port_t port, lwkt_msg_t msg)
 	}
 	n = snprintf(line, sizeof(line), "trace: ");
 	n += cr_trace_format(line + n, sizeof(line) - n - 1, msg);
+	if (n > (int)sizeof(line) - 2)		/* cut: a format reports the length it wanted */
+		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	emit(line, n);
 	size = msg->ms_cmd < SYS_MAXSYSCALL && cr_sysdesc[msg->ms_cmd].name ?
