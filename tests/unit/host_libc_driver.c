@@ -131,42 +131,8 @@ run_format(void)
 
 // ---- string.h ----
 
-static const char *check_name;
-static int check_failed;
-static long check_count;
-static char check_detail[300];
-
-static void
-begin(const char *name)
-{
-  check_name = name;
-  check_failed = 0;
-  check_count = 0;
-}
-
-// Record a comparison; keep the first failure's description.
-static void
-expect(int ok, const char *fmt, ...)
-{
-  va_list ap;
-
-  check_count++;
-  if (ok || check_failed++)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(check_detail, sizeof check_detail, fmt, ap);
-  va_end(ap);
-}
-
-static void
-end(void)
-{
-  if (check_failed)
-    printf("S %s FAIL %s (%d failures)\n", check_name, check_detail,
-           check_failed);
-  else
-    printf("S %s ok %ld\n", check_name, check_count);
-}
+#define CHECK_PREFIX "S"
+#include "host_check.h"
 
 static int
 sign(int x)

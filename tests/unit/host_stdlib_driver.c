@@ -145,41 +145,8 @@ df_abort(void)
 
 // ---- checks ----
 
-static const char *check_name;
-static int check_failed;
-static long check_count;
-static char check_detail[400];
-
-static void
-begin(const char *name)
-{
-  check_name = name;
-  check_failed = 0;
-  check_count = 0;
-}
-
-static void
-expect(int ok, const char *fmt, ...)
-{
-  va_list ap;
-
-  check_count++;
-  if (ok || check_failed++)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(check_detail, sizeof check_detail, fmt, ap);
-  va_end(ap);
-}
-
-static void
-end(void)
-{
-  if (check_failed)
-    printf("C %s FAIL %s (%d failures)\n", check_name, check_detail, check_failed);
-  else
-    printf("C %s ok %ld\n", check_name, check_count);
-  fflush(stdout);
-}
+#define CHECK_PREFIX "C"
+#include "host_check.h"
 
 static uint64_t rng_state;
 
