@@ -41,25 +41,38 @@ proc_copyout(struct proc *p, uint32_t uaddr, const void *kaddr, size_t len)
 
 /* -- making processes ---------------------------------------------------------------------------- */
 
-/* enter_user: the process thread's first code: build a trap frame and iret to ring 3. */
+/*
+ * user_start: leave the kernel for ring 3 at eip with esp, on the calling thread (a process's
+ * vCPU). The first trap frame is built in this function's own frame, below anything live: the
+ * top of the kernel stack (where the CPU puts later trap frames) holds the frames that called us.
+ */
+static __attribute__((noreturn)) void
+user_start(struct proc *p, uint32_t eip, uint32_t esp)
+{
+	struct trapframe tf;
+	uint32_t ktop = (uint32_t)curthread->td_kstack + TD_KSTACK_SIZE;
+
+	memset(&tf, 0, sizeof(tf));
+	tf.tf_ds = tf.tf_es = tf.tf_fs = tf.tf_gs = GSEL_UDATA;
+	tf.tf_cs = GSEL_UCODE;
+	tf.tf_ss = GSEL_UDATA;
+	tf.tf_eip = eip;
+	tf.tf_esp = esp;
+	tf.tf_eflags = PSL_USER;		/* IOPL 0, interrupts on: the timer preempts it */
+	cli();
+	tss_set_kstack(ktop);
+	pmap_activate(&p->p_pmap);
+	ldt_load(p->p_ldt);
+	trapret_to(&tf);
+}
+
+/* enter_user: a process's first vCPU starts its program. */
 static void
 enter_user(void *arg)
 {
 	struct proc *p = arg;
-	uint32_t ktop = (uint32_t)p->p_td->td_kstack + TD_KSTACK_SIZE;
-	struct trapframe *tf = (struct trapframe *)(ktop - sizeof(*tf));
 
-	memset(tf, 0, sizeof(*tf));
-	tf->tf_ds = tf->tf_es = tf->tf_fs = tf->tf_gs = GSEL_UDATA;
-	tf->tf_cs = GSEL_UCODE;
-	tf->tf_ss = GSEL_UDATA;
-	tf->tf_eip = p->p_entry;
-	tf->tf_esp = p->p_usp;
-	tf->tf_eflags = PSL_USER;		/* IOPL 0, interrupts on: the timer preempts it */
-	cli();
-	tss_set_kstack(ktop);
-	pmap_activate(&p->p_pmap);
-	trapret_to(tf);
+	user_start(p, p->p_entry, p->p_usp);
 }
 
 /* exitport_put: file the kernel's exit-wait message; the process replies it when it ends. */
@@ -117,6 +130,7 @@ proc_create(struct proc *parent, const char *path, const char *args, size_t args
 		return error;
 	}
 	p->p_td->td_proc = p;
+	p->p_nvcpus = 1;
 	if (parent != NULL) {
 		fd_inherit(p, parent);
 		p->p_parent = parent;
@@ -211,6 +225,8 @@ sys_exec(struct exec_msg *msg)
 
 	if (msg->argslen + msg->envlen > 2048)
 		return E2BIG;
+	if (p->p_nvcpus > 1)
+		return EBUSY;			/* the other vCPUs run the old program */
 	if ((buf = vm_page_alloc()) == NULL)
 		return ENOMEM;
 	error = proc_copyin(p, (uint32_t)msg->args, buf, msg->argslen);
@@ -240,8 +256,8 @@ sys_exec(struct exec_msg *msg)
 	pmap_destroy(&old);
 	const char *base = strrchr(msg->path, '/');
 	strlcpy(p->p_comm, base ? base + 1 : msg->path, sizeof(p->p_comm));
-	strlcpy(p->p_td->td_name, p->p_comm, sizeof(p->p_td->td_name));
-	struct trapframe *tf = (struct trapframe *)((uint32_t)p->p_td->td_kstack + TD_KSTACK_SIZE -
+	strlcpy(curthread->td_name, p->p_comm, sizeof(curthread->td_name));
+	struct trapframe *tf = (struct trapframe *)((uint32_t)curthread->td_kstack + TD_KSTACK_SIZE -
 	    sizeof(struct trapframe));
 	tf->tf_eip = p->p_entry;
 	tf->tf_esp = p->p_usp;
@@ -332,7 +348,20 @@ proc_exit(int status)
 	struct proc *p = td->td_proc, *child;
 	struct ksysmsg *ksm;
 
+	if (p->p_exiting)
+		vcpu_exit_self();		/* another vCPU is ending the process */
+	p->p_exiting = true;
+	p->p_killed = true;		/* the other vCPUs end at their next kernel entry or exit */
 	p->p_status = status;
+	crit_enter();
+	while (p->p_nvcpus > 1) {
+		sysmsg_proc_abort(p);	/* wakes vCPUs blocked in calls */
+		wake_proc(p);
+		p->p_exiter = td;
+		lwkt_block("vcpus", p);
+	}
+	p->p_exiter = NULL;
+	crit_exit();
 	sysmsg_proc_exit(p);		/* aborts and frees every outstanding message */
 	fd_close_all(p);
 	ldt_free(p);
@@ -398,11 +427,94 @@ sys_kill(struct kill_msg *msg)
 			next = TAILQ_NEXT(ksm, km_link);
 			lwkt_abortmsg(&ksm->km_msg);
 		}
-		if (p->p_sleeping)
-			lwkt_schedule(p->p_td);
+		wake_proc(p);
 	}
 	crit_exit();
 	return 0;
+}
+
+/* -- virtual CPUs ------------------------------------------------------------------------- */
+
+/* vcpu_exit_self: the calling vCPU ends; the process goes on (or its exiter is told). */
+void
+vcpu_exit_self(void)
+{
+	thread_t td = curthread;
+	struct proc *p = td->td_proc;
+
+	crit_enter();
+	p->p_nvcpus--;
+	td->td_proc = NULL;
+	if (p->p_td == td)
+		p->p_td = NULL;
+	if (p->p_exiter != NULL)
+		lwkt_schedule(p->p_exiter);
+	crit_exit();
+	lwkt_exit();
+}
+
+struct vcpu_start {
+	struct proc	*p;
+	uint32_t	entry, esp;
+};
+
+/* vcpu_enter: a new vCPU's first code: enter ring 3 at the rfork caller's entry point. */
+static void
+vcpu_enter(void *arg)
+{
+	struct vcpu_start vs = *(struct vcpu_start *)arg;
+
+	kfree(arg);
+	user_start(vs.p, vs.entry, vs.esp);
+}
+
+/*
+ * sys_rfork: another kernel-scheduled context of this process (RFTHREAD|RFMEM, both required):
+ * same address space, descriptors and pid, its own kernel thread and stack. It starts at entry
+ * with esp = stack - 8 and arg at esp + 4 (a C function's first argument). Answers the number of
+ * vCPUs the process now has.
+ */
+int
+sys_rfork(struct rfork_msg *msg)
+{
+	struct proc *p = curproc;
+	struct vcpu_start *vs;
+	uint32_t frame[2] = { 0, msg->arg };	/* a return address (none), then arg */
+	thread_t td;
+	int error;
+
+	if (msg->flags != (RFTHREAD | RFMEM))
+		return EINVAL;
+	if (msg->entry < USER_BASE || msg->entry >= USER_TOP || msg->stack < USER_BASE + 8 ||
+	    msg->stack > USER_TOP || (msg->stack & 3))
+		return EINVAL;
+	if (proc_copyout(p, msg->stack - 8, frame, sizeof(frame)) != 0)
+		return EFAULT;
+	if ((vs = kmalloc(sizeof(*vs))) == NULL)
+		return ENOMEM;
+	*vs = (struct vcpu_start){ p, msg->entry, msg->stack - 8 };
+	if ((error = lwkt_create(vcpu_enter, vs, &td, TDPRI_USER, TDF_NOSTART, p->p_comm)) != 0) {
+		kfree(vs);
+		return error;
+	}
+	crit_enter();
+	td->td_proc = p;
+	p->p_nvcpus++;
+	msg->hdr.ms_result = p->p_nvcpus;
+	lwkt_schedule(td);
+	crit_exit();
+	return 0;
+}
+
+int
+sys_vcpu_exit(struct vcpu_exit_msg *msg)
+{
+	struct proc *p = curproc;
+
+	sysmsg_forget(ksysmsg_of(msg));
+	if (p->p_nvcpus == 1)
+		proc_exit(msg->status & 0xff);
+	vcpu_exit_self();
 }
 
 /* -- thread-local storage ---------------------------------------------------------------- */
@@ -483,11 +595,15 @@ sys_proclist(struct proclist_msg *msg)
 		if (p->p_state == PS_ZOMBIE) {
 			pi.pi_state = 'Z';
 		} else {
-			thread_t td = p->p_td;
-			pi.pi_threads = 1;
-			pi.pi_state = td->td_state == TDS_RUNNABLE ? 'R' : 'S';
-			if (td->td_wmesg)
-				strlcpy(pi.pi_wmesg, td->td_wmesg, sizeof(pi.pi_wmesg));
+			thread_t td;
+			pi.pi_threads = p->p_nvcpus;
+			pi.pi_state = 'S';
+			FOREACH_VCPU(p, td) {
+				if (td->td_state == TDS_RUNNABLE)
+					pi.pi_state = 'R';	/* R when any vCPU can run */
+				else if (td->td_wmesg && pi.pi_wmesg[0] == '\0')
+					strlcpy(pi.pi_wmesg, td->td_wmesg, sizeof(pi.pi_wmesg));
+			}
 		}
 		if (proc_copyout(curproc, (uint32_t)msg->buf + n * sizeof(pi), &pi, sizeof(pi)) != 0) {
 			crit_exit();

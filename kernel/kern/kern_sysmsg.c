@@ -147,11 +147,15 @@ outstanding_remove(struct proc *p, struct ksysmsg *ksm)
 	sysmsg_stats.outstanding--;
 }
 
-static void
+/* wake_proc: every vCPU of p waiting in proc_sleep re-checks what it waits for. */
+void
 wake_proc(struct proc *p)
 {
-	if (p->p_sleeping && p->p_td != NULL)
-		lwkt_schedule(p->p_td);
+	thread_t td;
+
+	FOREACH_VCPU(p, td)
+		if (td->td_flags & TDF_PSLEEP)
+			lwkt_schedule(td);
 }
 
 /* proc_replyport: a call that answered EASYNC has completed (mp_replyport of p_port). */
@@ -197,17 +201,19 @@ sysmsg_proc_init(struct proc *p)
 }
 
 /*
- * proc_sleep: the process's thread waits for a completion or a kill. Inside a critical section;
+ * proc_sleep: a vCPU of the process waits for a completion or a kill. Inside a critical section;
  * returns EINTR when the process was killed meanwhile.
  */
 int
 proc_sleep(struct proc *p, const char *wmesg, const void *wchan)
 {
+	thread_t td = curthread;
+
 	if (p->p_killed)
 		return EINTR;
-	p->p_sleeping = true;
+	td->td_flags |= TDF_PSLEEP;
 	lwkt_block(wmesg, wchan);
-	p->p_sleeping = false;
+	td->td_flags &= ~TDF_PSLEEP;
 	return p->p_killed ? EINTR : 0;
 }
 
@@ -491,7 +497,7 @@ sys_submit(struct submit_msg *msg)
  * thread's own exit call (a sync message on its stack) just leaves the list.
  */
 void
-sysmsg_proc_exit(struct proc *p)
+sysmsg_proc_abort(struct proc *p)
 {
 	struct ksysmsg *ksm, *next;
 
@@ -501,6 +507,16 @@ sysmsg_proc_exit(struct proc *p)
 		sysmsg_stats.aborts++;
 		lwkt_abortmsg(&ksm->km_msg);	/* every object replies at once */
 	}
+	crit_exit();
+}
+
+void
+sysmsg_proc_exit(struct proc *p)
+{
+	struct ksysmsg *ksm;
+
+	crit_enter();
+	sysmsg_proc_abort(p);
 	KASSERT(TAILQ_EMPTY(&p->p_outstanding), "a syscall message could not be aborted");
 	while ((ksm = TAILQ_FIRST(&p->p_done)) != NULL)
 		collect(p, ksm);

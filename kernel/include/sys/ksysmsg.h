@@ -55,6 +55,8 @@ void	sysmsg_set_abort(struct ksysmsg *ksm, void *obj, void (*abortfn)(lwkt_msg_t
 int	sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr);
 void	sysmsg_proc_init(struct proc *p);
 void	sysmsg_proc_exit(struct proc *p);
+void	sysmsg_proc_abort(struct proc *p);
+void	wake_proc(struct proc *p);
 int	proc_sleep(struct proc *p, const char *wmesg, const void *wchan);
 int	sysmsg_submit_ring(struct proc *p, uint32_t uaddr);
 int	sysmsg_trap(uint32_t uaddr);

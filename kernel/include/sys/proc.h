@@ -32,7 +32,7 @@ struct proc {
 	int		p_status;		/* exit status */
 	bool		p_killed;		/* kill() asked it to end */
 	struct pmap	p_pmap;
-	struct thread	*p_td;			/* the thread running its user code */
+	struct thread	*p_td;			/* its first vCPU (more: rfork; see p_nvcpus) */
 	uint32_t	p_entry;		/* where user code starts */
 	uint32_t	p_usp;			/* its initial stack pointer */
 	uint32_t	p_brk_base, p_brk;	/* the heap: [p_brk_base, p_brk) */
@@ -43,7 +43,9 @@ struct proc {
 	TAILQ_HEAD(, ksysmsg) p_done;		/* completed, not collected yet */
 	TAILQ_HEAD(, ksysmsg) p_free;		/* a cache of ksysmsgs */
 	uint32_t	p_noutstanding, p_ndone, p_nfree;
-	bool		p_sleeping;		/* its thread waits in proc_sleep */
+	uint32_t	p_nvcpus;		/* its kernel threads (virtual CPUs, made by rfork) */
+	bool		p_exiting;		/* a vCPU is ending the process */
+	struct thread	*p_exiter;		/* ... and waits for the other vCPUs to go */
 	struct ring	*p_ring;		/* the shared submission/completion ring, or NULL */
 	void		*p_ldt;			/* user TLS descriptors (one page), or NULL */
 	/* exit and wait */
@@ -65,10 +67,20 @@ int	exec_load(struct proc *p, const char *path, const char *args, size_t argslen
 int	proc_run(const char *path, int argc, const char *const *argv, int *status);
 __attribute__((noreturn)) void proc_exit(int status);
 struct proc *proc_find(pid_t pid);
+__attribute__((noreturn)) void vcpu_exit_self(void);
 int	proc_copyin(struct proc *p, uint32_t uaddr, void *kaddr, size_t len);
 int	proc_copyout(struct proc *p, uint32_t uaddr, const void *kaddr, size_t len);
 
 #define EXIT_FAULT_BASE	128	/* a process killed by a fault exits 128 + vector */
 #define EXIT_KILLED	137	/* ended by kill() (128 + 9, like SIGKILL) */
+
+/* rfork flags (the values are Plan 9's and DragonFly's): both are required today. */
+#define RFMEM		(1 << 5)	/* share the address space */
+#define RFTHREAD	(1 << 13)	/* a thread of this process, not a new one */
+
+/* The process's vCPUs: its threads on CPU 0's list of all threads. */
+#define FOREACH_VCPU(p, td)						\
+	TAILQ_FOREACH(td, &cpu0_globaldata.gd_tdallq, td_allq)		\
+		if ((td)->td_proc == (p))
 
 #endif

@@ -60,6 +60,7 @@ typedef struct thread *thread_t;
 #define TDF_NOSTART	0x0001	/* lwkt_create: do not schedule the new thread yet */
 #define TDF_IDLE	0x0002	/* the CPU's idle thread */
 #define TDF_STATIC	0x0004	/* not allocated by lwkt_create: never freed */
+#define TDF_PSLEEP	0x0008	/* a process's vCPU waiting in proc_sleep */
 
 /* kern/lwkt_thread.c */
 int	lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,

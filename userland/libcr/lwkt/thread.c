@@ -305,3 +305,57 @@ cr_thread_join(cr_thread_t td, void **retval)
 		free(td);
 	return 0;
 }
+
+/* -- virtual CPUs (rfork) ------------------------------------------------------------------ */
+
+struct vcpu_boot {
+	void		(*fn)(void *);
+	void		*arg;
+	uint32_t	gs;
+};
+
+/* vcpu_trampoline: a new vCPU's first user code (rfork put b where a C argument goes). */
+static void
+vcpu_trampoline(struct vcpu_boot *b)
+{
+	__asm__ volatile("movw %w0, %%gs" : : "r"(b->gs));	/* its own TLS, errno included */
+	b->fn(b->arg);
+	__sys_vcpu_exit(0);
+}
+
+/*
+ * cr_vcpu_start: run fn(arg) on a new virtual CPU of this process (rfork): a kernel-scheduled
+ * context in the same address space, with its own stack and TLS. Returns the number of vCPUs,
+ * or -1 with errno. Not yet: libcr's scheduler, ports and malloc are not safe on several vCPUs,
+ * so fn may make system calls and use memory it owns, but not user threads or stdio.
+ */
+int
+cr_vcpu_start(void (*fn)(void *), void *arg)
+{
+	struct vcpu_boot *b = malloc(sizeof(*b));
+	char *stack = malloc(CR_THREAD_STACK);
+	void *tls = malloc(cr_tls_size());
+	int slot = slot_alloc(), n;
+
+	if (b == NULL || stack == NULL || tls == NULL || slot < 0 ||
+	    (b->gs = cr_tls_setup(tls, NULL, (unsigned int)slot)) == 0) {
+		free(b);
+		free(stack);
+		free(tls);
+		if (slot >= 0)
+			slot_free((unsigned int)slot);
+		errno = ENOMEM;
+		return -1;
+	}
+	b->fn = fn;
+	b->arg = arg;
+	n = __sys_rfork(RFTHREAD | RFMEM, (uint32_t)vcpu_trampoline,
+	    (uint32_t)(stack + CR_THREAD_STACK), (uint32_t)b);
+	if (n < 0) {
+		free(b);
+		free(stack);
+		free(tls);
+		slot_free((unsigned int)slot);
+	}
+	return n;
+}

@@ -9,7 +9,8 @@
  * own thread port, td_msgport.
  *
  * Each thread has its own thread-local storage (cr/tls.h): %gs names its TCB, and errno is a
- * __thread variable. Not yet: more vCPUs (rfork), migration between them.
+ * __thread variable. cr_vcpu_start (rfork) runs a function on another virtual CPU of the
+ * process; not yet: user threads on several vCPUs, migration between them.
  */
 #ifndef _CR_THREAD_H_
 #define _CR_THREAD_H_
@@ -55,6 +56,11 @@ int	cr_thread_join(cr_thread_t td, void **retval);
 void	cr_thread_yield(void);
 cr_thread_t cr_thread_self(void);
 int	cr_thread_count(void);		/* threads alive, main included */
+
+/* Virtual CPUs: another kernel-scheduled context of this process (see lwkt/thread.c). */
+#define RFMEM		(1 << 5)
+#define RFTHREAD	(1 << 13)
+int	cr_vcpu_start(void (*fn)(void *), void *arg);
 
 /* The scheduler, for the message-port seam (cr/msgport_sys.h). */
 void	cr_sched_block(const char *wmesg, const void *wchan);
