@@ -227,6 +227,8 @@ sys_exec(struct exec_msg *msg)
 		return E2BIG;
 	if (p->p_nvcpus > 1)
 		return EBUSY;			/* the other vCPUs run the old program */
+	if (ksysmsg_of(msg)->km_flags & (KMF_RING | KMF_BATCH))
+		return EINVAL;			/* the ring or batch it came from belongs to the old program */
 	if ((buf = vm_page_alloc()) == NULL)
 		return ENOMEM;
 	error = proc_copyin(p, (uint32_t)msg->args, buf, msg->argslen);
@@ -249,8 +251,12 @@ sys_exec(struct exec_msg *msg)
 	vm_page_free(buf);
 	if (error)
 		return error;
-	sysmsg_proc_exit(p);		/* messages and ring of the old program */
+	/* The old program's messages and ring go while p_pmap is still its address space: aborted
+	 * calls write their answers there, not into the new program. */
+	p->p_pmap = old;
+	sysmsg_proc_exit(p);
 	sysmsg_proc_init(p);
+	p->p_pmap = fresh;
 	ldt_free(p);			/* its TLS descriptors */
 	pmap_activate(&p->p_pmap);
 	pmap_destroy(&old);
@@ -565,8 +571,10 @@ sys_sbrk(struct sbrk_msg *msg)
 	if ((msg->incr > 0 && (new < old || new > HEAP_LIMIT)) ||
 	    (msg->incr < 0 && (new > old || new < p->p_brk_base)))
 		return ENOMEM;
-	if (msg->incr > 0 && (error = pmap_alloc_range(&p->p_pmap, old, msg->incr, PTE_U | PTE_W)) != 0)
+	if (msg->incr > 0 && (error = pmap_alloc_range(&p->p_pmap, old, msg->incr, PTE_U | PTE_W)) != 0) {
+		pmap_remove_range(&p->p_pmap, round_page(old), round_page(new));	/* what it did map */
 		return error;
+	}
 	if (msg->incr < 0)
 		pmap_remove_range(&p->p_pmap, round_page(new), round_page(old));
 	p->p_brk = new;

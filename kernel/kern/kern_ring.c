@@ -17,16 +17,16 @@
 _Static_assert(RING_UADDR == USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE - 8 * PAGE_SIZE,
     "RING_UADDR in sys/ring.h: below the user stack, above the heap's limit");
 
+/*
+ * The kernel's own copy of the ring's shape: the shared page is writable by the process, so the
+ * kernel reads only the head and tail counters from it, and always masks them itself.
+ */
 struct ring {
 	struct ring_shared *r_shared;		/* kernel address of the page */
 	uint32_t	r_uaddr;
+	uint32_t	r_entries, r_mask;
+	uint32_t	*r_sq, *r_cq;		/* kernel addresses of the two arrays */
 };
-
-static uint32_t *
-slots(struct ring_shared *rs, uint32_t off)
-{
-	return (uint32_t *)((char *)rs + off);
-}
 
 int
 sys_ring_setup(struct ring_setup_msg *msg)
@@ -54,6 +54,10 @@ sys_ring_setup(struct ring_setup_msg *msg)
 	rs->cq_off = sizeof(*rs) + n * sizeof(uint32_t);
 	r->r_shared = rs;
 	r->r_uaddr = RING_UADDR;
+	r->r_entries = n;
+	r->r_mask = n - 1;
+	r->r_sq = (uint32_t *)((char *)rs + rs->sq_off);
+	r->r_cq = (uint32_t *)((char *)rs + rs->cq_off);
 	p->p_ring = r;
 	msg->hdr.ms_result = RING_UADDR;
 	return 0;
@@ -64,15 +68,16 @@ int
 ring_post(struct proc *p, uint32_t uaddr)
 {
 	struct ring_shared *rs;
+	struct ring *r = p->p_ring;
 
-	if (p->p_ring == NULL)
+	if (r == NULL)
 		return -1;
-	rs = p->p_ring->r_shared;
-	if (rs->cq_tail - rs->cq_head >= rs->entries) {
+	rs = r->r_shared;
+	if (rs->cq_tail - rs->cq_head >= r->r_entries) {
 		rs->overflow++;
-		return -1;		/* full: it waits on p_done for waitport instead */
+		return -1;		/* full (or counters made up): waitport collects it */
 	}
-	slots(rs, rs->cq_off)[rs->cq_tail & rs->mask] = uaddr;
+	r->r_cq[rs->cq_tail & r->r_mask] = uaddr;
 	__asm__ volatile("" ::: "memory");	/* the slot before the tail that publishes it */
 	rs->cq_tail++;
 	return 0;
@@ -88,25 +93,30 @@ int
 sys_ring_enter(struct ring_enter_msg *msg)
 {
 	struct proc *p = curproc;
+	struct ring *r = p->p_ring;
 	struct ring_shared *rs;
-	uint32_t taken = 0;
+	uint32_t taken = 0, max;
 	int error;
 
-	if (p->p_ring == NULL)
+	if (r == NULL)
 		return EINVAL;
-	rs = p->p_ring->r_shared;
-	if (msg->min_complete > rs->entries)
-		return EINVAL;
-	while (taken < msg->to_submit && rs->sq_head != rs->sq_tail) {
-		uint32_t uaddr = slots(rs, rs->sq_off)[rs->sq_head & rs->mask];
+	rs = r->r_shared;
+	if (msg->min_complete > r->r_entries || rs->sq_tail - rs->sq_head > r->r_entries)
+		return EINVAL;			/* counters no ring of this size can have */
+	max = msg->to_submit < r->r_entries ? msg->to_submit : r->r_entries;
+	while (taken < max && rs->sq_head != rs->sq_tail && !p->p_killed) {
+		uint32_t uaddr = r->r_sq[rs->sq_head & r->r_mask];
 		rs->sq_head++;
 		taken++;
 		sysmsg_submit_ring(p, uaddr);	/* every completion lands in the queue */
+		if (p->p_ring != r)
+			return EINVAL;		/* not reached: exec is refused from the ring */
 	}
 	msg->hdr.ms_result = taken;
 	crit_enter();
 	/* A full completion queue takes nothing more (the rest wait on the reply port): stop. */
-	while (rs->cq_tail - rs->cq_head < msg->min_complete && rs->cq_tail - rs->cq_head < rs->entries) {
+	while (rs->cq_tail - rs->cq_head < msg->min_complete &&
+	    rs->cq_tail - rs->cq_head < r->r_entries) {
 		if ((error = proc_sleep(p, "ring", p->p_ring)) != 0) {
 			crit_exit();
 			return error;

@@ -26,22 +26,34 @@
 #include <machine/trap.h>
 
 #define SYSMSG_CACHE_MAX	64	/* ksysmsgs a process keeps for reuse */
+#define SYSMSG_PROC_MAX		8192	/* async calls in flight or uncollected, per process */
 
 struct sysmsg_stats sysmsg_stats;
 
 /* -- ksysmsg allocation -------------------------------------------------------------------------- */
 
+/*
+ * ksysmsg_alloc: a ksysmsg for an asynchronous call, or NULL: out of memory, or the process
+ * already has SYSMSG_PROC_MAX calls in flight or uncollected (it must collect some first).
+ * Completions free ksysmsgs at interrupt time too: the cache is touched inside a critical section.
+ */
 static struct ksysmsg *
 ksysmsg_alloc(struct proc *p)
 {
-	struct ksysmsg *ksm = TAILQ_FIRST(&p->p_free);
+	struct ksysmsg *ksm;
 
-	if (ksm != NULL) {
+	crit_enter();
+	if (p->p_noutstanding + p->p_ndone >= SYSMSG_PROC_MAX) {
+		crit_exit();
+		return NULL;
+	}
+	if ((ksm = TAILQ_FIRST(&p->p_free)) != NULL) {
 		TAILQ_REMOVE(&p->p_free, ksm, km_link);
 		p->p_nfree--;
-	} else {
-		ksm = kmalloc(sizeof(*ksm));
-		if (ksm == NULL)
+	}
+	crit_exit();
+	if (ksm == NULL) {
+		if ((ksm = kmalloc(sizeof(*ksm))) == NULL)
 			return NULL;
 		sysmsg_stats.allocs++;
 		sysmsg_stats.live++;
@@ -53,11 +65,14 @@ ksysmsg_alloc(struct proc *p)
 static void
 ksysmsg_free(struct proc *p, struct ksysmsg *ksm)
 {
+	crit_enter();
 	if (p->p_nfree < SYSMSG_CACHE_MAX) {
 		TAILQ_INSERT_HEAD(&p->p_free, ksm, km_link);
 		p->p_nfree++;
+		crit_exit();
 		return;
 	}
+	crit_exit();
 	kfree(ksm);
 	sysmsg_stats.frees++;
 	sysmsg_stats.live--;
@@ -297,10 +312,18 @@ reply_refused(uint32_t uaddr, struct ksysmsg *ksm, int error)
 	return error;
 }
 
-/* submit_one: take one message and run it (a sync one waits here); ring: complete to the ring. */
+/*
+ * submit_one: take one message and run it (a sync one waits here). how: SUBMIT_TRAP (one trap),
+ * SUBMIT_RING (from the ring: complete to the ring) or SUBMIT_BATCH (one of a submit's).
+ */
+#define SUBMIT_TRAP	0
+#define SUBMIT_RING	1
+#define SUBMIT_BATCH	2
+
 static int
-submit_one(struct proc *p, uint32_t uaddr, uint32_t ring)
+submit_one(struct proc *p, uint32_t uaddr, uint32_t how)
 {
+	uint32_t ring = how == SUBMIT_RING;
 	struct ksysmsg local, *ksm;
 	int error = take_message(uaddr, &local);
 
@@ -313,13 +336,18 @@ submit_one(struct proc *p, uint32_t uaddr, uint32_t ring)
 		return error;
 	}
 	if ((local.km_args.hdr.ms_flags & MSGF_ASYNC) == 0 && !ring) {
-		local.km_flags = KMF_SYNC;
+		local.km_flags = KMF_SYNC | (how == SUBMIT_BATCH ? KMF_BATCH : 0);
 		return sysmsg_dispatch(p, &local, uaddr);
 	}
-	if ((ksm = ksysmsg_alloc(p)) == NULL)
-		return reply_refused(uaddr, &local, ENOMEM);
+	if ((ksm = ksysmsg_alloc(p)) == NULL) {
+		error = reply_refused(uaddr, &local, p->p_noutstanding + p->p_ndone >=
+		    SYSMSG_PROC_MAX ? EAGAIN : ENOMEM);
+		if (ring)
+			ring_post(p, uaddr);
+		return error;
+	}
 	memcpy(ksm->km_args.bytes, local.km_args.bytes, sysent[local.km_args.hdr.ms_cmd].sy_msgsize);
-	ksm->km_flags = ring ? KMF_RING : 0;
+	ksm->km_flags = ring ? KMF_RING : how == SUBMIT_BATCH ? KMF_BATCH : 0;
 	error = sysmsg_dispatch(p, ksm, uaddr);
 	if (error == EASYNC)
 		return error;
@@ -342,14 +370,14 @@ submit_one(struct proc *p, uint32_t uaddr, uint32_t ring)
 int
 sysmsg_submit_ring(struct proc *p, uint32_t uaddr)
 {
-	return submit_one(p, uaddr, 1);
+	return submit_one(p, uaddr, SUBMIT_RING);
 }
 
 /* sysmsg_trap: the trap's message at uaddr; returns the put's answer for %eax. */
 int
 sysmsg_trap(uint32_t uaddr)
 {
-	return submit_one(curproc, uaddr, 0);
+	return submit_one(curproc, uaddr, SUBMIT_TRAP);
 }
 
 /* -- collecting completions ------------------------------------------------------------------------ */
@@ -478,12 +506,16 @@ sys_submit(struct submit_msg *msg)
 {
 	struct proc *p = curproc;
 	uint32_t n = msg->len / sizeof(uint32_t), i;
-	const uint32_t *vec = msg->vec;		/* checked readable by the dispatcher */
+	const uint32_t *vec = msg->vec;
 
 	for (i = 0; i < n; i++) {
-		uint32_t uaddr = vec[i];
+		uint32_t uaddr;
 		struct lwkt_msg probe;
-		if (submit_one(p, uaddr, 0) == EFAULT && copyin((void *)uaddr, &probe, sizeof(probe)) != 0)
+		/* Read each entry afresh and fault-safely: an earlier message may have unmapped it. */
+		if (copyin(&vec[i], &uaddr, sizeof(uaddr)) != 0)
+			break;
+		if (submit_one(p, uaddr, SUBMIT_BATCH) == EFAULT &&
+		    copyin((void *)uaddr, &probe, sizeof(probe)) != 0)
 			break;			/* a bad address ends the batch: report how far it got */
 		if (p->p_killed)
 			break;

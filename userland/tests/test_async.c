@@ -265,6 +265,33 @@ KTEST(ring, a_blocking_read_completes_into_the_ring_later)
 	close(fds[1]);
 }
 
+KTEST(ring, hostile_ring_fields_cannot_steer_the_kernel)
+{
+	struct ring_shared *rs = (struct ring_shared *)RING_UADDR;	/* made by an earlier case */
+	uint32_t *cq = (uint32_t *)((char *)rs + sizeof(*rs) + rs->entries * 4);
+	uint32_t *sq = (uint32_t *)((char *)rs + sizeof(*rs));
+	uint32_t entries = rs->entries, mask = rs->mask;
+	struct null_msg n;
+
+	/* The shape fields are the process's to read: scribbling on them changes nothing. */
+	rs->cq_off = 0x10000000;
+	rs->sq_off = 0x20000000;
+	rs->mask = 0xffffffff;
+	rs->entries = 1u << 30;
+	cr_null_msg(&n);
+	n.hdr.ms_flags = MSGF_ASYNC;
+	sq[rs->sq_tail++ & mask] = (uint32_t)&n;
+	KT_EXPECT_EQ(__sys_ring_enter(1, 1), 1);
+	KT_EXPECT(cq[rs->cq_head++ & mask] == (uint32_t)&n);	/* landed where it belongs */
+	rs->sq_tail = rs->sq_head + entries + 1;			/* more than a ring can hold */
+	errno = 0;
+	KT_EXPECT_EQ(__sys_ring_enter(0xffffffff, 0), -1);
+	KT_EXPECT_EQ(errno, EINVAL);
+	rs->sq_tail = rs->sq_head;
+	rs->entries = entries;
+	rs->mask = mask;
+}
+
 KTEST(reclaim, exit_with_thousands_in_flight_leaks_nothing)
 {
 	struct kstat before, after;

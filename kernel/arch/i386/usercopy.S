@@ -14,24 +14,25 @@ user_copy:
 	pushl	%edi
 	pushl	%esi
 	movl	%fs:4, %eax		/* curthread */
+	pushl	TD_ONFAULT(%eax)	/* a copy this one interrupted (completion at interrupt time) */
 	movl	$copy_fault, TD_ONFAULT(%eax)
-	movl	12(%esp), %edi
-	movl	16(%esp), %esi
-	movl	20(%esp), %ecx
+	movl	16(%esp), %edi
+	movl	20(%esp), %esi
+	movl	24(%esp), %ecx
 	movl	%ecx, %edx
 	shrl	$2, %ecx
 	rep movsl
 	movl	%edx, %ecx
 	andl	$3, %ecx
 	rep movsb
-	movl	$0, TD_ONFAULT(%eax)
+	popl	TD_ONFAULT(%eax)	/* give the interrupted copy its recovery point back */
 	xorl	%eax, %eax
 	popl	%esi
 	popl	%edi
 	ret
 copy_fault:
 	movl	%fs:4, %eax
-	movl	$0, TD_ONFAULT(%eax)
+	popl	TD_ONFAULT(%eax)
 	movl	$14, %eax		/* EFAULT */
 	popl	%esi
 	popl	%edi
