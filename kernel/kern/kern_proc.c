@@ -131,6 +131,7 @@ proc_create(struct proc *parent, const char *path, const char *args, size_t args
 	}
 	p->p_td->td_proc = p;
 	p->p_nvcpus = 1;
+	p->p_nextvcpu = 1;
 	if (parent != NULL) {
 		fd_inherit(p, parent);
 		p->p_parent = parent;
@@ -477,8 +478,8 @@ vcpu_enter(void *arg)
 /*
  * sys_rfork: another kernel-scheduled context of this process (RFTHREAD|RFMEM, both required):
  * same address space, descriptors and pid, its own kernel thread and stack. It starts at entry
- * with esp = stack - 8 and arg at esp + 4 (a C function's first argument). Answers the number of
- * vCPUs the process now has.
+ * with esp = stack - 8 and arg at esp + 4 (a C function's first argument). Answers the new vCPU's
+ * id (1, 2, ...: the first vCPU is 0; ids are not reused), which vcpu_wake takes.
  */
 int
 sys_rfork(struct rfork_msg *msg)
@@ -505,8 +506,9 @@ sys_rfork(struct rfork_msg *msg)
 	}
 	crit_enter();
 	td->td_proc = p;
+	td->td_vcpuid = p->p_nextvcpu++;
 	p->p_nvcpus++;
-	msg->hdr.ms_result = p->p_nvcpus;
+	msg->hdr.ms_result = td->td_vcpuid;
 	lwkt_schedule(td);
 	crit_exit();
 	return 0;
@@ -521,6 +523,30 @@ sys_vcpu_exit(struct vcpu_exit_msg *msg)
 	if (p->p_nvcpus == 1)
 		proc_exit(msg->status & 0xff);
 	vcpu_exit_self();
+}
+
+/*
+ * sys_vcpu_wake: the process's vCPU id, if it waits idle in waitport (WAITPORT_IDLE), returns
+ * from it; if it is not waiting yet, its next idle waitport returns at once. libcr calls it when
+ * it hands a thread to an idle vCPU. EINVAL: no such vCPU.
+ */
+int
+sys_vcpu_wake(struct vcpu_wake_msg *msg)
+{
+	struct proc *p = curproc;
+	thread_t td;
+
+	crit_enter();
+	FOREACH_VCPU(p, td)
+		if (td->td_vcpuid == msg->id) {
+			td->td_flags |= TDF_VWAKE;
+			if (td->td_flags & TDF_IDLEWAIT)
+				lwkt_schedule(td);
+			crit_exit();
+			return 0;
+		}
+	crit_exit();
+	return EINVAL;
 }
 
 /* -- thread-local storage ---------------------------------------------------------------- */

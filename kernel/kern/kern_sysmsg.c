@@ -449,25 +449,78 @@ sys_waitmsg(struct waitmsg_msg *msg)
 	return error;
 }
 
-/* sys_waitport: one completed async message, oldest first; EAGAIN when none is in flight. */
+/*
+ * take_done: the oldest completed message that the calling vCPU sent, or else the oldest of
+ * any vCPU's (a completion is never stranded behind a busy vCPU), or NULL.
+ */
+static struct ksysmsg *
+take_done(struct proc *p)
+{
+	struct ksysmsg *ksm;
+
+	TAILQ_FOREACH(ksm, &p->p_done, km_link)
+		if (ksm->km_td == curthread)
+			return ksm;
+	return TAILQ_FIRST(&p->p_done);
+}
+
+/* async_in_flight: some async call of p (not a ring's) could still complete to p_done. */
+static bool
+async_in_flight(struct proc *p)
+{
+	struct ksysmsg *o;
+
+	TAILQ_FOREACH(o, &p->p_outstanding, km_link)
+		if ((o->km_flags & (KMF_SYNC | KMF_RING)) == 0)
+			return true;
+	return false;
+}
+
+/* others_idle: every other vCPU of p waits idle in waitport, with no vcpu_wake pending. */
+static bool
+others_idle(struct proc *p)
+{
+	thread_t td;
+
+	FOREACH_VCPU(p, td)
+		if (td != curthread && (td->td_flags & (TDF_IDLEWAIT | TDF_VWAKE)) != TDF_IDLEWAIT)
+			return false;
+	return true;
+}
+
+/*
+ * sys_waitport: one completed async message (its address), the caller's own first, oldest
+ * first. EAGAIN when none is in flight. With WAITPORT_IDLE (see sys/vcpu.h): answers 0, no
+ * message, when vcpu_wake woke the caller; EAGAIN only when every other vCPU is idle as well.
+ */
 int
 sys_waitport(struct waitport_msg *msg)
 {
 	struct proc *p = curproc;
+	thread_t td = curthread;
+	bool idle = msg->flags & WAITPORT_IDLE;
 	struct ksysmsg *ksm;
 	int error;
 
+	if (msg->flags & ~WAITPORT_FLAGS)
+		return EINVAL;
 	crit_enter();
-	while ((ksm = TAILQ_FIRST(&p->p_done)) == NULL) {
-		bool pending = false;
-		struct ksysmsg *o;
-		TAILQ_FOREACH(o, &p->p_outstanding, km_link)
-			pending |= (o->km_flags & (KMF_SYNC | KMF_RING)) == 0;
-		if (!pending) {
+	while ((ksm = take_done(p)) == NULL) {
+		if (idle && (td->td_flags & TDF_VWAKE)) {
+			td->td_flags &= ~TDF_VWAKE;
+			crit_exit();
+			msg->hdr.ms_result = 0;
+			return 0;
+		}
+		if (!async_in_flight(p) && (!idle || others_idle(p))) {
 			crit_exit();
 			return EAGAIN;			/* nothing could ever arrive */
 		}
-		if ((error = proc_sleep(p, "waitport", &p->p_port)) != 0) {
+		if (idle)
+			td->td_flags |= TDF_IDLEWAIT;
+		error = proc_sleep(p, "waitport", &p->p_port);
+		td->td_flags &= ~TDF_IDLEWAIT;
+		if (error != 0) {
 			crit_exit();
 			return error;
 		}

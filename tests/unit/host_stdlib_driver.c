@@ -101,6 +101,23 @@ df_sbrk(intptr_t incr)
   return arena + old;
 }
 
+// malloc grows the heap through libcr's raw synchronous sbrk: here, the same arena.
+void *df_cr_sbrk_sync(intptr_t incr);
+void *
+df_cr_sbrk_sync(intptr_t incr)
+{
+  return df_sbrk(incr);
+}
+
+// One thread here: malloc's spin lock is never contended; if it were, the lock is broken.
+void df_cr_spin_contended(void *s);
+void
+df_cr_spin_contended(void *s)
+{
+  fprintf(stderr, "malloc's spin lock found taken (%p) in a single-threaded host test\n", s);
+  abort();
+}
+
 // Everything since brk_off can only be checked where sbrk looks; this looks now.
 static int
 above_break_untouched(void)

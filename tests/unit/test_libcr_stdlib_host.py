@@ -37,7 +37,7 @@ RENAMED = [
     "strtol", "strtoul", "strtoll", "strtoull", "atoi", "atol", "atoll", "labs", "llabs",
     "qsort", "bsearch", "getenv", "setenv", "unsetenv", "environ",
     *CTYPE_FNS, "toupper", "tolower",
-    "sbrk", "write", "abort", "errno",
+    "sbrk", "cr_sbrk_sync", "cr_spin_contended", "write", "abort", "errno",
 ]
 
 # Compiled with our headers: what only they know, handed to the driver by value.
@@ -407,7 +407,7 @@ LIBCR_PROVIDES = {
     # _GLOBAL_OFFSET_TABLE_: gcc names it in objects with thread-local variables (errno is one)
     # even for local-exec TLS; ld defines it in every static link.
     "_GLOBAL_OFFSET_TABLE_",
-    "errno", "abort", "sbrk", "write", "snprintf",
+    "errno", "abort", "sbrk", "cr_sbrk_sync", "cr_spin_contended", "write", "snprintf",
     "memcpy", "memmove", "memset", "memcmp", "strlen", "strncmp", "strcmp", "strchr",
     "malloc", "free", "realloc", "isspace",
 }

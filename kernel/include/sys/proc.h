@@ -15,6 +15,7 @@
 #include <sys/globaldata.h>
 #include <sys/file.h>
 #include <sys/ksysmsg.h>
+#include <sys/vcpu.h>
 #include <vm/vm.h>
 
 struct thread;
@@ -44,6 +45,7 @@ struct proc {
 	TAILQ_HEAD(, ksysmsg) p_free;		/* a cache of ksysmsgs */
 	uint32_t	p_noutstanding, p_ndone, p_nfree;
 	uint32_t	p_nvcpus;		/* its kernel threads (virtual CPUs, made by rfork) */
+	int		p_nextvcpu;		/* the id the next rfork gives (the first vCPU is 0) */
 	bool		p_exiting;		/* a vCPU is ending the process */
 	struct thread	*p_exiter;		/* ... and waits for the other vCPUs to go */
 	struct ring	*p_ring;		/* the shared submission/completion ring, or NULL */
@@ -74,9 +76,6 @@ int	proc_copyout(struct proc *p, uint32_t uaddr, const void *kaddr, size_t len);
 #define EXIT_FAULT_BASE	128	/* a process killed by a fault exits 128 + vector */
 #define EXIT_KILLED	137	/* ended by kill() (128 + 9, like SIGKILL) */
 
-/* rfork flags (the values are Plan 9's and DragonFly's): both are required today. */
-#define RFMEM		(1 << 5)	/* share the address space */
-#define RFTHREAD	(1 << 13)	/* a thread of this process, not a new one */
 
 /* The process's vCPUs: its threads on CPU 0's list of all threads. */
 #define FOREACH_VCPU(p, td)						\

@@ -53,6 +53,7 @@ struct thread {
 	struct lwkt_token *td_toks[TD_TOKENS_MAX]; /* tokens held (released while switched out) */
 	int		td_toks_count;
 	struct proc	*td_proc;	/* the process whose user code it runs, or NULL */
+	int		td_vcpuid;	/* its number among the process's vCPUs (0: the first) */
 	uint64_t	td_switches;	/* times switched in */
 };
 typedef struct thread *thread_t;
@@ -61,6 +62,8 @@ typedef struct thread *thread_t;
 #define TDF_IDLE	0x0002	/* the CPU's idle thread */
 #define TDF_STATIC	0x0004	/* not allocated by lwkt_create: never freed */
 #define TDF_PSLEEP	0x0008	/* a process's vCPU waiting in proc_sleep */
+#define TDF_IDLEWAIT	0x0010	/* ... in waitport with WAITPORT_IDLE: it has nothing to run */
+#define TDF_VWAKE	0x0020	/* vcpu_wake was called for it: its idle waitport returns */
 
 /* kern/lwkt_thread.c */
 int	lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,

@@ -53,7 +53,9 @@ cr_cond_wait(struct cr_cond *cv, struct cr_mutex *mx)
 
 	lwkt_initmsg(&wait, &cr_curthread->td_msgport, 0);
 	wait.ms_flags &= ~MSGF_DONE;			/* in flight until a signal replies it */
+	cr_crit_enter();
 	TAILQ_INSERT_TAIL(&cv->cv_waiters, &wait, ms_node);
+	cr_crit_exit();
 	cr_mutex_unlock(mx);
 	lwkt_waitmsg(&wait, 0);
 	cr_mutex_lock(mx);
@@ -62,19 +64,23 @@ cr_cond_wait(struct cr_cond *cv, struct cr_mutex *mx)
 void
 cr_cond_signal(struct cr_cond *cv)
 {
-	lwkt_msg_t w = TAILQ_FIRST(&cv->cv_waiters);
+	lwkt_msg_t w;
 
-	if (w != NULL) {
+	cr_crit_enter();
+	if ((w = TAILQ_FIRST(&cv->cv_waiters)) != NULL) {
 		TAILQ_REMOVE(&cv->cv_waiters, w, ms_node);
 		lwkt_replymsg(w, 0);
 	}
+	cr_crit_exit();
 }
 
 void
 cr_cond_broadcast(struct cr_cond *cv)
 {
+	cr_crit_enter();
 	while (!TAILQ_EMPTY(&cv->cv_waiters))
 		cr_cond_signal(cv);
+	cr_crit_exit();
 }
 
 void
@@ -89,34 +95,44 @@ cr_sem_wait(struct cr_sem *sem)
 {
 	struct lwkt_msg wait;
 
+	cr_crit_enter();
 	if (sem->sem_count > 0) {
 		sem->sem_count--;
+		cr_crit_exit();
 		return;
 	}
 	lwkt_initmsg(&wait, &cr_curthread->td_msgport, 0);
 	wait.ms_flags &= ~MSGF_DONE;
 	TAILQ_INSERT_TAIL(&sem->sem_waiters, &wait, ms_node);
+	cr_crit_exit();
 	lwkt_waitmsg(&wait, 0);			/* a post hands its unit straight to us */
 }
 
 int
 cr_sem_trywait(struct cr_sem *sem)
 {
-	if (sem->sem_count == 0)
-		return EAGAIN;
-	sem->sem_count--;
-	return 0;
+	int error = EAGAIN;
+
+	cr_crit_enter();
+	if (sem->sem_count > 0) {
+		sem->sem_count--;
+		error = 0;
+	}
+	cr_crit_exit();
+	return error;
 }
 
 void
 cr_sem_post(struct cr_sem *sem)
 {
-	lwkt_msg_t w = TAILQ_FIRST(&sem->sem_waiters);
+	lwkt_msg_t w;
 
-	if (w == NULL) {
+	cr_crit_enter();
+	if ((w = TAILQ_FIRST(&sem->sem_waiters)) == NULL) {
 		sem->sem_count++;
-		return;
+	} else {
+		TAILQ_REMOVE(&sem->sem_waiters, w, ms_node);
+		lwkt_replymsg(w, 0);
 	}
-	TAILQ_REMOVE(&sem->sem_waiters, w, ms_node);
-	lwkt_replymsg(w, 0);
+	cr_crit_exit();
 }

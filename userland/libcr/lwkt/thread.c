@@ -1,7 +1,18 @@
 /*
- * libcr's user-thread scheduler (cr/thread.h): one virtual CPU, 32 priorities, FIFO within a
- * priority, cooperative. When no thread can run, the vCPU waits in the kernel for any completed
- * asynchronous message (waitport) and hands it to the thread that waits for it.
+ * libcr's user-thread scheduler (cr/thread.h): user threads on the process's virtual CPUs.
+ *
+ * Each vCPU has a run queue of 32 priorities (FIFO within one; the running thread stays on it)
+ * and an idle thread. A thread that blocks, yields or exits switches to the best thread of its
+ * vCPU's queue, or to the idle thread when the queue is empty. The idle thread steals a runnable
+ * thread from another vCPU, or else waits in the kernel (waitport, WAITPORT_IDLE) for a
+ * completed system call, which it replies to the waiting thread's reply port, or for another
+ * vCPU's vcpu_wake when that vCPU hands it work.
+ *
+ * One spin lock, cr_sched_lock, guards it all (and every port: cr/msgport_sys.h). Every switch
+ * happens with the lock held, by a thread whose td_crit is at least 1; the thread switched to
+ * owns the lock from then on and releases it at its own cr_crit_exit (a new thread starts with
+ * td_crit = 1 for that). So no other vCPU can take a thread off a queue before its registers
+ * are saved.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,23 +25,41 @@
 #include <cr/tls.h>
 #include <cr/msgport_sys.h>
 
+struct cr_vcpu {
+	int		vc_id;			/* the kernel's id for it (rfork's answer) */
+	bool		vc_up;			/* running: vc_id is valid */
+	bool		vc_stopping;		/* cr_vcpu_exit: its idle thread ends it */
+	bool		vc_idle;		/* its idle thread waits in the kernel (or is about to) */
+	bool		vc_kicked;		/* a vcpu_wake is on its way to it */
+	TAILQ_HEAD(, thread) vc_runq[CR_PRI_MAX + 1];
+	uint32_t	vc_runq_mask;		/* bit p: vc_runq[p] is not empty */
+	int		vc_nrunnable;
+	cr_thread_t	vc_cur;			/* the thread it runs */
+	cr_thread_t	vc_idle_td;
+	cr_thread_t	vc_reaped;		/* an exited thread whose stack is still to free */
+	struct cr_vcpu_stats vc_stats;
+};
+
+struct cr_spin cr_sched_lock;
+static struct cr_vcpu vcpus[CR_VCPU_MAX];
+static int nvcpus_made = 1;		/* vcpus[0 .. nvcpus_made) have been set up */
+static int nvcpus_running = 1;
+
 static struct thread main_thread = { .td_state = CR_RUNNABLE, .td_pri = CR_PRI_DEFAULT,
-    .td_name = "main" };
-cr_thread_t cr_curthread = &main_thread;
+    .td_name = "main", .td_vcpu = &vcpus[0] };
 int cr_threaded;
 struct cr_sched_stats cr_sched_stats;
 
-static TAILQ_HEAD(, thread) runq[CR_PRI_MAX + 1];
-static uint32_t runq_mask;
 static TAILQ_HEAD(, thread) allthreads = TAILQ_HEAD_INITIALIZER(allthreads);
 static int nthreads = 1;
-static cr_thread_t reaped;		/* an exited thread whose stack is still to free */
 
 void	cr_switch(cr_thread_t from, cr_thread_t to);
 void	cr_thread_start(void);
 void	cr_thread_entry(cr_thread_t td);
+static void idle_loop(cr_thread_t self);
 
-/* TLS descriptor slots in the process's LDT: slot 0 is the main thread's. */
+/* -- TLS descriptor slots in the process's LDT: slot 0 is the main thread's ---------------- */
+
 #define TLS_SLOTS	512
 static uint32_t slot_used[TLS_SLOTS / 32] = { 1 };
 static char main_tls[1024] __attribute__((aligned(64)));
@@ -38,116 +67,186 @@ static char main_tls[1024] __attribute__((aligned(64)));
 static int
 slot_alloc(void)
 {
-	for (int i = 0; i < TLS_SLOTS; i++)
+	int slot = -1;
+
+	cr_crit_enter();
+	for (int i = 0; i < TLS_SLOTS && slot < 0; i++)
 		if ((slot_used[i / 32] & (1u << (i % 32))) == 0) {
 			slot_used[i / 32] |= 1u << (i % 32);
-			return i;
+			slot = i;
 		}
-	return -1;
+	cr_crit_exit();
+	return slot;
 }
 
 static void
 slot_free(unsigned int slot)
 {
+	cr_crit_enter();
 	slot_used[slot / 32] &= ~(1u << (slot % 32));
+	cr_crit_exit();
+}
+
+/* -- run queues (all under cr_sched_lock) ------------------------------------------------- */
+
+static void
+runq_insert(struct cr_vcpu *vc, cr_thread_t td)
+{
+	TAILQ_INSERT_TAIL(&vc->vc_runq[td->td_pri], td, td_runq);
+	vc->vc_runq_mask |= 1u << td->td_pri;
+	vc->vc_nrunnable++;
 }
 
 static void
-runq_insert(cr_thread_t td)
+runq_remove(struct cr_vcpu *vc, cr_thread_t td)
 {
-	TAILQ_INSERT_TAIL(&runq[td->td_pri], td, td_runq);
-	runq_mask |= 1u << td->td_pri;
+	TAILQ_REMOVE(&vc->vc_runq[td->td_pri], td, td_runq);
+	if (TAILQ_EMPTY(&vc->vc_runq[td->td_pri]))
+		vc->vc_runq_mask &= ~(1u << td->td_pri);
+	vc->vc_nrunnable--;
+}
+
+/* move: a runnable thread (not running) from its vCPU's queue to to's. */
+static void
+move(cr_thread_t td, struct cr_vcpu *to)
+{
+	runq_remove(td->td_vcpu, td);
+	td->td_vcpu = to;
+	runq_insert(to, td);
 }
 
 static void
-runq_remove(cr_thread_t td)
+vcpu_init(struct cr_vcpu *vc)
 {
-	TAILQ_REMOVE(&runq[td->td_pri], td, td_runq);
-	if (TAILQ_EMPTY(&runq[td->td_pri]))
-		runq_mask &= ~(1u << td->td_pri);
-}
-
-/*
- * cr_sched_init: the main thread, its TLS and the run queues; the first thing __libcr_start
- * does, since errno itself is thread-local.
- */
-void
-cr_sched_init(void)
-{
-	if (cr_tls_size() > sizeof(main_tls))
-		cr_msgport_fatal("the program's thread-local data is too big for the main thread", NULL);
-	main_thread.td_gs = cr_tls_setup(main_tls, &main_thread, 0);
-	if (main_thread.td_gs == 0)
-		cr_msgport_fatal("the kernel refused the main thread's TLS descriptor", NULL);
-	__asm__ volatile("movw %w0, %%gs" : : "r"(main_thread.td_gs));
 	for (int i = 0; i <= CR_PRI_MAX; i++)
-		TAILQ_INIT(&runq[i]);
-	lwkt_initport_thread(&main_thread.td_msgport, &main_thread);
-	TAILQ_INSERT_TAIL(&allthreads, &main_thread, td_allq);
-	runq_insert(&main_thread);
-}
-
-/* free_reaped: release an exited thread's stack, once nobody runs on it. */
-static void
-free_reaped(void)
-{
-	if (reaped != NULL && reaped != cr_curthread) {
-		free(reaped->td_stack);
-		free(reaped->td_tls);
-		slot_free(reaped->td_tls_slot);
-		if (reaped->td_detached)
-			free(reaped);
-		reaped = NULL;
-	}
+		TAILQ_INIT(&vc->vc_runq[i]);
 }
 
 /*
- * deliver: wait in the kernel for one completed asynchronous message and reply it to its
- * userland reply port, which wakes the thread waiting for it.
+ * kick: wake vc's idle thread from the kernel (vcpu_wake), once until it wakes. Raw and
+ * synchronous: this runs inside the scheduler.
  */
 static void
-deliver(void)
+kick(struct cr_vcpu *vc, struct cr_vcpu *self)
 {
-	struct waitport_msg w;
-	lwkt_msg_t m;
+	struct vcpu_wake_msg w;
 
-	w.hdr.ms_cmd = SYS_waitport;
-	w.flags = 0;
-	/* Synchronous even when threaded: this is how the vCPU waits, with nothing else to run. */
-	m = cr_trap_sync(&w.hdr) == 0 ? (lwkt_msg_t)(uint32_t)w.hdr.ms_result : (void *)-1;
-	cr_sched_stats.kernel_waits++;
-	if (m == (void *)-1) {
-		/* Nothing in flight, nothing runnable: every thread waits for another forever. */
-		cr_msgport_fatal("every user thread is blocked and no system call is in flight",
-		    cr_curthread);
-	}
-	cr_sched_stats.delivered++;
-	m->ms_flags &= ~(MSGF_DONE | MSGF_REPLY);	/* completed in the kernel: reply it here */
-	lwkt_replymsg(m, m->ms_error);
+	if (!vc->vc_up || vc->vc_kicked)
+		return;
+	vc->vc_kicked = true;
+	self->vc_stats.wakes_sent++;
+	w.hdr.ms_cmd = SYS_vcpu_wake;
+	w.id = vc->vc_id;
+	cr_trap_sync(&w.hdr);
 }
 
-/* pick: the next thread to run; waits in the kernel while none can. */
-static cr_thread_t
-pick(void)
-{
-	while (runq_mask == 0)
-		deliver();
-	int pri = 31 - __builtin_clz(runq_mask);
-	return TAILQ_FIRST(&runq[pri]);
-}
-
-/* switch_to: run ntd now; errno goes with each thread. */
+/*
+ * work_for: vc (not self) just got a runnable thread. If vc is idle in the kernel, wake it;
+ * if vc is busy and has a thread to spare, wake an idle vCPU to steal it.
+ */
 static void
-switch_to(cr_thread_t ntd)
+work_for(struct cr_vcpu *vc, struct cr_vcpu *self)
+{
+	if (nvcpus_running == 1)
+		return;
+	if (vc != self && vc->vc_idle) {
+		kick(vc, self);
+		return;
+	}
+	if (vc->vc_nrunnable < 2)
+		return;
+	for (int i = 0; i < nvcpus_made; i++)
+		if (&vcpus[i] != vc && &vcpus[i] != self && vcpus[i].vc_idle) {
+			kick(&vcpus[i], self);
+			return;
+		}
+}
+
+/* -- switching ----------------------------------------------------------------------------- */
+
+/* free_reaped: release the exited thread vc ran last, once nobody runs on its stack. */
+static void
+free_reaped(struct cr_vcpu *vc)
+{
+	cr_thread_t td = vc->vc_reaped;
+
+	if (td == NULL || td == cr_curthread)
+		return;
+	vc->vc_reaped = NULL;
+	free(td->td_stack);
+	free(td->td_tls);
+	slot_free(td->td_tls_slot);
+	td->td_freed = true;
+	if (td->td_detached)
+		free(td);
+}
+
+/* idle_create: vc's idle thread; started by a switch (vCPU 0) or by rfork (the others). */
+static cr_thread_t
+idle_create(struct cr_vcpu *vc)
+{
+	cr_thread_t td = calloc(1, sizeof(*td));
+	int slot = slot_alloc();
+	uint32_t *sp;
+
+	if (td == NULL || slot < 0 || (td->td_stack = malloc(CR_IDLE_STACK)) == NULL ||
+	    (td->td_tls = malloc(cr_tls_size())) == NULL ||
+	    (td->td_gs = cr_tls_setup(td->td_tls, td, (unsigned int)slot)) == 0) {
+		if (td != NULL) {
+			free(td->td_stack);
+			free(td->td_tls);
+		}
+		free(td);
+		if (slot >= 0)
+			slot_free((unsigned int)slot);
+		return NULL;
+	}
+	td->td_tls_slot = (unsigned int)slot;
+	td->td_vcpu = vc;
+	td->td_pri = CR_PRI_IDLE;
+	td->td_idle = true;
+	td->td_state = CR_RUNNABLE;
+	td->td_crit = 1;			/* a switch hands it the lock (see the top) */
+	strlcpy(td->td_name, "idle", sizeof(td->td_name));
+	td->td_name[4] = (char)('0' + (vc - vcpus));
+	td->td_name[5] = '\0';
+	lwkt_initport_thread(&td->td_msgport, td);
+	sp = (uint32_t *)((char *)td->td_stack + CR_IDLE_STACK);
+	*--sp = 0;				/* fake return address for cr_thread_start */
+	*--sp = (uint32_t)cr_thread_start;
+	*--sp = 0;				/* ebp */
+	*--sp = (uint32_t)td;			/* ebx */
+	*--sp = 0;				/* esi */
+	*--sp = 0;				/* edi */
+	td->td_sp = (uint32_t)sp;
+	return td;
+}
+
+/* pick: the thread vc runs next: the best of its queue, or its idle thread. */
+static cr_thread_t
+pick(struct cr_vcpu *vc)
+{
+	if (vc->vc_runq_mask != 0)
+		return TAILQ_FIRST(&vc->vc_runq[31 - __builtin_clz(vc->vc_runq_mask)]);
+	if (vc->vc_idle_td == NULL && (vc->vc_idle_td = idle_create(vc)) == NULL)
+		cr_msgport_fatal("no memory for the idle thread", vc);
+	return vc->vc_idle_td;
+}
+
+/* switch_to: vc runs ntd now. Inside a critical section; returns when the caller runs again. */
+static void
+switch_to(struct cr_vcpu *vc, cr_thread_t ntd)
 {
 	cr_thread_t td = cr_curthread;
 
 	if (ntd == td)
 		return;
-	cr_curthread = ntd;
+	vc->vc_cur = ntd;
+	vc->vc_stats.switches++;
 	cr_switch(td, ntd);
-	if (__builtin_expect(reaped != NULL, 0))
-		free_reaped();
+	vc = td->td_vcpu;			/* maybe another vCPU than before */
+	if (__builtin_expect(vc->vc_reaped != NULL, 0))
+		free_reaped(vc);
 }
 
 /* cr_sched_block: the calling thread waits until cr_sched_wakeup (the port seam's block). */
@@ -155,16 +254,21 @@ void
 cr_sched_block(const char *wmesg, const void *wchan)
 {
 	cr_thread_t td = cr_curthread;
+	struct cr_vcpu *vc = td->td_vcpu;
 
+	if (td->td_idle)
+		cr_msgport_fatal("a vCPU's idle thread must not block", td);
+	cr_crit_enter();
 	if (td->td_state == CR_RUNNABLE)
-		runq_remove(td);
+		runq_remove(vc, td);
 	td->td_state = CR_BLOCKED;
 	td->td_wmesg = wmesg;
 	td->td_wchan = wchan;
-	switch_to(pick());
-	/* pick may have chosen us again after a delivery woke us. */
+	switch_to(vc, pick(vc));
+	cr_crit_exit();
 }
 
+/* cr_sched_wakeup: td may run again, on its own vCPU. Inside a critical section. */
 void
 cr_sched_wakeup(cr_thread_t td)
 {
@@ -173,7 +277,8 @@ cr_sched_wakeup(cr_thread_t td)
 	td->td_state = CR_RUNNABLE;
 	td->td_wmesg = NULL;
 	td->td_wchan = NULL;
-	runq_insert(td);
+	runq_insert(td->td_vcpu, td);
+	work_for(td->td_vcpu, cr_curthread->td_vcpu);
 }
 
 /*
@@ -185,18 +290,21 @@ void
 cr_thread_yield(void)
 {
 	cr_thread_t td = cr_curthread, next;
+	struct cr_vcpu *vc = td->td_vcpu;
 
-	if ((runq_mask >> td->td_pri) == 1 && TAILQ_FIRST(&runq[td->td_pri]) == td) {
-		if ((next = TAILQ_NEXT(td, td_runq)) == NULL)
-			return;				/* alone at the top: keep running */
-		TAILQ_REMOVE(&runq[td->td_pri], td, td_runq);
-		TAILQ_INSERT_TAIL(&runq[td->td_pri], td, td_runq);
-		switch_to(next);
-		return;
+	cr_crit_enter();
+	if ((vc->vc_runq_mask >> td->td_pri) == 1 && TAILQ_FIRST(&vc->vc_runq[td->td_pri]) == td) {
+		if ((next = TAILQ_NEXT(td, td_runq)) != NULL) {
+			TAILQ_REMOVE(&vc->vc_runq[td->td_pri], td, td_runq);
+			TAILQ_INSERT_TAIL(&vc->vc_runq[td->td_pri], td, td_runq);
+			switch_to(vc, next);
+		}				/* else alone at the top: keep running */
+	} else if (!td->td_idle) {
+		runq_remove(vc, td);
+		runq_insert(vc, td);
+		switch_to(vc, pick(vc));
 	}
-	runq_remove(td);
-	runq_insert(td);
-	switch_to(pick());
+	cr_crit_exit();
 }
 
 cr_thread_t
@@ -211,14 +319,128 @@ cr_thread_count(void)
 	return nthreads;
 }
 
+/* cr_thread_entry: a new thread's first C code (from cr_thread_start, switch.S). */
 void
 cr_thread_entry(cr_thread_t td)
 {
-	free_reaped();
+	free_reaped(td->td_vcpu);
+	if (td->td_idle)
+		idle_loop(td);			/* keeps the lock it was handed */
+	cr_crit_exit();				/* the lock the switch handed us */
 	cr_thread_exit(td->td_fn(td->td_arg));
 }
 
-/* cr_thread_create: a new runnable thread running fn(arg); 0, EINVAL or ENOMEM. */
+/* -- the idle thread ------------------------------------------------------------------------ */
+
+/* steal: take one runnable thread that another vCPU is not running. Inside a critical section. */
+static bool
+steal(struct cr_vcpu *vc)
+{
+	for (int i = 0; i < nvcpus_made; i++) {
+		struct cr_vcpu *o = &vcpus[i];
+		if (o == vc || o->vc_nrunnable < 1)
+			continue;
+		for (int pri = CR_PRI_MAX; pri >= CR_PRI_MIN; pri--) {
+			cr_thread_t td;
+			TAILQ_FOREACH(td, &o->vc_runq[pri], td_runq)
+				if (td != o->vc_cur) {
+					move(td, vc);
+					vc->vc_stats.steals++;
+					return true;
+				}
+		}
+	}
+	return false;
+}
+
+/* deliver: a call the kernel completed goes to its reply port, which wakes its waiter. */
+static void
+deliver(struct cr_vcpu *vc, lwkt_msg_t m)
+{
+	vc->vc_stats.delivered++;
+	cr_sched_stats.delivered++;
+	m->ms_flags &= ~(MSGF_DONE | MSGF_REPLY);	/* completed in the kernel: reply it here */
+	lwkt_replymsg(m, m->ms_error);
+}
+
+/* vcpu_stop: the idle thread of a stopping vCPU ends it (its threads went to vCPU 0). */
+__attribute__((noreturn)) static void
+vcpu_stop(struct cr_vcpu *vc)
+{
+	struct vcpu_exit_msg x;
+
+	vc->vc_up = false;
+	nvcpus_running--;
+	cr_crit_exit();
+	x.hdr.ms_cmd = SYS_vcpu_exit;
+	x.status = 0;
+	cr_trap_sync(&x.hdr);
+	for (;;)
+		;				/* not reached: vcpu_exit does not return */
+}
+
+/*
+ * idle_loop: what a vCPU does when none of its threads can run. Inside a critical section,
+ * which it leaves only to wait in the kernel.
+ */
+static void
+idle_loop(cr_thread_t self)
+{
+	struct cr_vcpu *vc = self->td_vcpu;
+	struct waitport_msg w;
+	int error;
+
+	for (;;) {
+		if (vc->vc_stopping)
+			vcpu_stop(vc);
+		if (vc->vc_runq_mask != 0 || steal(vc)) {
+			switch_to(vc, pick(vc));
+			continue;
+		}
+		vc->vc_idle = true;
+		cr_crit_exit();
+		w.hdr.ms_cmd = SYS_waitport;
+		w.flags = WAITPORT_IDLE;
+		error = cr_trap_sync(&w.hdr);
+		cr_crit_enter();
+		vc->vc_idle = false;
+		vc->vc_kicked = false;
+		vc->vc_stats.kernel_waits++;
+		cr_sched_stats.kernel_waits++;
+		if (error == EAGAIN) {
+			/* Nothing in flight, nothing runnable, every vCPU idle: threads wait forever. */
+			cr_msgport_fatal("every user thread is blocked and no system call is in flight",
+			    cr_curthread);
+		}
+		if (error == 0 && w.hdr.ms_result != 0)
+			deliver(vc, (lwkt_msg_t)(uint32_t)w.hdr.ms_result);
+	}
+}
+
+/* -- threads ------------------------------------------------------------------------------- */
+
+/*
+ * cr_sched_init: the main thread, its TLS and vCPU 0; the first thing __libcr_start does,
+ * since errno itself is thread-local.
+ */
+void
+cr_sched_init(void)
+{
+	if (cr_tls_size() > sizeof(main_tls))
+		cr_msgport_fatal("the program's thread-local data is too big for the main thread", NULL);
+	main_thread.td_gs = cr_tls_setup(main_tls, &main_thread, 0);
+	if (main_thread.td_gs == 0)
+		cr_msgport_fatal("the kernel refused the main thread's TLS descriptor", NULL);
+	__asm__ volatile("movw %w0, %%gs" : : "r"(main_thread.td_gs));
+	vcpu_init(&vcpus[0]);
+	vcpus[0].vc_up = true;			/* the kernel's vCPU 0 */
+	vcpus[0].vc_cur = &main_thread;
+	lwkt_initport_thread(&main_thread.td_msgport, &main_thread);
+	TAILQ_INSERT_TAIL(&allthreads, &main_thread, td_allq);
+	runq_insert(&vcpus[0], &main_thread);
+}
+
+/* cr_thread_create: a new runnable thread running fn(arg); 0, EINVAL, EAGAIN or ENOMEM. */
 int
 cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *name)
 {
@@ -248,6 +470,7 @@ cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, cons
 	td->td_arg = arg;
 	td->td_pri = pri;
 	td->td_state = CR_RUNNABLE;
+	td->td_crit = 1;			/* a switch hands it the lock (see the top) */
 	strlcpy(td->td_name, name ? name : "thread", sizeof(td->td_name));
 	lwkt_initport_thread(&td->td_msgport, td);
 	sp = (uint32_t *)((char *)td->td_stack + CR_THREAD_STACK);
@@ -258,10 +481,15 @@ cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, cons
 	*--sp = 0;				/* esi */
 	*--sp = 0;				/* edi */
 	td->td_sp = (uint32_t)sp;
+	cr_crit_enter();
+	struct cr_vcpu *vc = cr_curthread->td_vcpu;
+	td->td_vcpu = vc;
 	TAILQ_INSERT_TAIL(&allthreads, td, td_allq);
 	nthreads++;
 	cr_threaded = 1;
-	runq_insert(td);
+	runq_insert(vc, td);
+	work_for(vc, vc);
+	cr_crit_exit();
 	if (tdp != NULL)
 		*tdp = td;
 	return 0;
@@ -272,90 +500,245 @@ void
 cr_thread_exit(void *retval)
 {
 	cr_thread_t td = cr_curthread;
+	struct cr_vcpu *vc;
 
 	if (td == &main_thread)
 		exit((int)(intptr_t)retval);
+	cr_crit_enter();
+	vc = td->td_vcpu;
 	td->td_retval = retval;
 	td->td_state = CR_EXITED;
-	runq_remove(td);
+	runq_remove(vc, td);
 	TAILQ_REMOVE(&allthreads, td, td_allq);
 	nthreads--;
 	if (td->td_joiner != NULL)
 		cr_sched_wakeup(td->td_joiner);
-	free_reaped();
-	reaped = td;			/* freed by the next thread to run */
-	switch_to(pick());
-	abort();			/* not reached */
+	free_reaped(vc);
+	vc->vc_reaped = td;			/* freed by the next thread this vCPU runs */
+	switch_to(vc, pick(vc));
+	abort();				/* not reached */
 }
 
 /* cr_thread_join: wait for td to exit; its result into *retval. */
 int
 cr_thread_join(cr_thread_t td, void **retval)
 {
-	if (td == cr_curthread || td->td_joiner != NULL || td->td_detached)
+	cr_crit_enter();
+	if (td == cr_curthread || td->td_joiner != NULL || td->td_detached || td->td_idle) {
+		cr_crit_exit();
 		return EINVAL;
+	}
 	td->td_joiner = cr_curthread;
 	while (td->td_state != CR_EXITED)
 		cr_sched_block("join", td);
 	if (retval != NULL)
 		*retval = td->td_retval;
-	if (reaped == td)
-		td->td_detached = true;	/* its stack is still in use: free both later */
-	else
+	if (td->td_freed)
 		free(td);
+	else
+		td->td_detached = true;		/* its stack is still in use: freed with it */
+	cr_crit_exit();
 	return 0;
 }
 
-/* -- virtual CPUs (rfork) ------------------------------------------------------------------ */
+/* -- virtual CPUs (rfork) -------------------------------------------------------------------- */
 
-struct vcpu_boot {
-	void		(*fn)(void *);
-	void		*arg;
-	uint32_t	gs;
-};
-
-/* vcpu_trampoline: a new vCPU's first user code (rfork put b where a C argument goes). */
+/* vcpu_trampoline: a new vCPU's first user code (rfork put idle where a C argument goes). */
 static void
-vcpu_trampoline(struct vcpu_boot *b)
+vcpu_trampoline(cr_thread_t idle)
 {
-	__asm__ volatile("movw %w0, %%gs" : : "r"(b->gs));	/* its own TLS, errno included */
-	b->fn(b->arg);
-	__sys_vcpu_exit(0);
+	__asm__ volatile("movw %w0, %%gs" : : "r"(idle->td_gs));	/* its TLS, errno included */
+	idle->td_crit = 0;
+	cr_crit_enter();
+	idle->td_vcpu->vc_cur = idle;
+	idle_loop(idle);
 }
 
 /*
- * cr_vcpu_start: run fn(arg) on a new virtual CPU of this process (rfork): a kernel-scheduled
- * context in the same address space, with its own stack and TLS. Returns the number of vCPUs,
- * or -1 with errno. Not yet: libcr's scheduler, ports and malloc are not safe on several vCPUs,
- * so fn may make system calls and use memory it owns, but not user threads or stdio.
+ * cr_vcpu_add: another virtual CPU of this process (rfork RFTHREAD|RFMEM): a kernel-scheduled
+ * context in the same address space that runs this scheduler over its own run queue, starting
+ * in its idle thread (which steals work). Answers its number, or -1 with errno.
  */
 int
-cr_vcpu_start(void (*fn)(void *), void *arg)
+cr_vcpu_add(void)
 {
-	struct vcpu_boot *b = malloc(sizeof(*b));
-	char *stack = malloc(CR_THREAD_STACK);
-	void *tls = malloc(cr_tls_size());
-	int slot = slot_alloc(), n;
+	struct cr_vcpu *vc;
+	cr_thread_t idle;
+	struct rfork_msg r;
+	int n, error;
 
-	if (b == NULL || stack == NULL || tls == NULL || slot < 0 ||
-	    (b->gs = cr_tls_setup(tls, NULL, (unsigned int)slot)) == 0) {
-		free(b);
-		free(stack);
-		free(tls);
-		if (slot >= 0)
-			slot_free((unsigned int)slot);
+	cr_crit_enter();
+	if ((n = nvcpus_made) == CR_VCPU_MAX) {
+		cr_crit_exit();
+		errno = EAGAIN;
+		return -1;
+	}
+	vc = &vcpus[n];
+	vcpu_init(vc);
+	cr_crit_exit();
+	if ((idle = idle_create(vc)) == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
-	b->fn = fn;
-	b->arg = arg;
-	n = __sys_rfork(RFTHREAD | RFMEM, (uint32_t)vcpu_trampoline,
-	    (uint32_t)(stack + CR_THREAD_STACK), (uint32_t)b);
-	if (n < 0) {
-		free(b);
-		free(stack);
-		free(tls);
-		slot_free((unsigned int)slot);
+	cr_crit_enter();
+	if (nvcpus_made != n) {			/* another thread added one meanwhile */
+		cr_crit_exit();
+		free(idle->td_stack);
+		free(idle->td_tls);
+		slot_free(idle->td_tls_slot);
+		free(idle);
+		return cr_vcpu_add();
+	}
+	vc->vc_idle_td = idle;
+	nvcpus_made++;
+	cr_threaded = 1;			/* calls park threads from now on */
+	cr_crit_exit();
+	r.hdr.ms_cmd = SYS_rfork;
+	r.flags = RFTHREAD | RFMEM;
+	r.entry = (uint32_t)vcpu_trampoline;
+	r.stack = (uint32_t)((char *)idle->td_stack + CR_IDLE_STACK);
+	r.arg = (uint32_t)idle;
+	error = cr_trap_sync(&r.hdr);
+	cr_crit_enter();
+	if (error != 0) {
+		vc->vc_stopping = true;		/* never ran: a slot that stays empty */
+		cr_crit_exit();
+		errno = error;
+		return -1;
+	}
+	vc->vc_id = (int)r.hdr.ms_result;
+	vc->vc_up = true;
+	nvcpus_running++;
+	if (vc->vc_idle)
+		kick(vc, cr_curthread->td_vcpu);	/* it may have gone idle before we knew its id */
+	work_for(cr_curthread->td_vcpu, cr_curthread->td_vcpu);
+	cr_crit_exit();
+	return n;
+}
+
+/* cr_vcpu_start: a new vCPU, and a thread running fn(arg) that starts on it. */
+struct vcpu_fn {
+	void	(*fn)(void *);
+	void	*arg;
+	int	vcpu;
+};
+
+static void *
+vcpu_fn_thread(void *p)
+{
+	struct vcpu_fn f = *(struct vcpu_fn *)p;
+
+	free(p);
+	cr_thread_migrate(f.vcpu);
+	f.fn(f.arg);
+	return NULL;
+}
+
+int
+cr_vcpu_start(void (*fn)(void *), void *arg)
+{
+	struct vcpu_fn *f = malloc(sizeof(*f));
+	int n, error;
+
+	if (f == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if ((n = cr_vcpu_add()) < 0) {
+		free(f);
+		return -1;
+	}
+	*f = (struct vcpu_fn){ fn, arg, n };
+	if ((error = cr_thread_create(NULL, vcpu_fn_thread, f, CR_PRI_DEFAULT, "vcpu-fn")) != 0) {
+		free(f);
+		errno = error;
+		return -1;
 	}
 	return n;
+}
+
+/*
+ * cr_thread_migrate: the calling thread continues on vCPU n, its TLS (errno included), its
+ * port and its messages with it: only its run queue changes. 0, or EINVAL.
+ */
+int
+cr_thread_migrate(int n)
+{
+	cr_thread_t td = cr_curthread;
+	struct cr_vcpu *vc, *to;
+
+	cr_crit_enter();
+	vc = td->td_vcpu;
+	if (n < 0 || n >= nvcpus_made || !vcpus[n].vc_up || vcpus[n].vc_stopping || td->td_idle) {
+		cr_crit_exit();
+		return EINVAL;
+	}
+	if ((to = &vcpus[n]) != vc) {
+		runq_remove(vc, td);
+		td->td_vcpu = to;
+		runq_insert(to, td);
+		td->td_migrations++;
+		to->vc_stats.migrations_in++;
+		work_for(to, vc);
+		switch_to(vc, pick(vc));	/* the lock keeps `to` off us until we are saved */
+	}
+	cr_crit_exit();
+	return 0;
+}
+
+/*
+ * cr_vcpu_exit: end the vCPU the caller runs on. Every thread that belongs to it, the caller
+ * included, goes on on vCPU 0; its idle thread then ends it in the kernel (vcpu_exit). EINVAL
+ * on vCPU 0, which the program started on.
+ */
+int
+cr_vcpu_exit(void)
+{
+	cr_thread_t td = cr_curthread, t;
+	struct cr_vcpu *vc, *to = &vcpus[0];
+
+	cr_crit_enter();
+	vc = td->td_vcpu;
+	if (vc == to || td->td_idle) {
+		cr_crit_exit();
+		return EINVAL;
+	}
+	vc->vc_stopping = true;
+	TAILQ_FOREACH(t, &allthreads, td_allq) {
+		if (t->td_vcpu != vc)
+			continue;
+		if (t->td_state == CR_RUNNABLE)
+			move(t, to);			/* the caller too: it runs until the switch */
+		else
+			t->td_vcpu = to;		/* blocked: wakes on vCPU 0 */
+		to->vc_stats.migrations_in++;
+		t->td_migrations++;
+	}
+	work_for(to, vc);
+	switch_to(vc, pick(vc));		/* its idle thread: it ends the vCPU */
+	cr_crit_exit();
+	return 0;
+}
+
+int
+cr_vcpu_self(void)
+{
+	return (int)(cr_curthread->td_vcpu - vcpus);
+}
+
+int
+cr_vcpu_count(void)
+{
+	return nvcpus_running;
+}
+
+int
+cr_vcpu_stats(int n, struct cr_vcpu_stats *st)
+{
+	if (n < 0 || n >= nvcpus_made)
+		return EINVAL;
+	cr_crit_enter();
+	*st = vcpus[n].vc_stats;
+	cr_crit_exit();
+	return 0;
 }

@@ -28,6 +28,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <cr/spin.h>
+
+/*
+ * Several vCPUs may call malloc at once: heap_lock guards the heap. It is a spin lock, so
+ * nothing here may wait: the heap grows with a raw synchronous sbrk (sysport.c), never
+ * through the syscall port, where a call could park the thread and its port code would take
+ * the scheduler's lock, which the scheduler holds when it frees a thread's stack.
+ */
+static struct cr_spin heap_lock;
+void	*cr_sbrk_sync(intptr_t incr);
 
 #define ALIGN		16u			/* the i386 ABI's largest alignment (SSE, long double) */
 #define TAG		sizeof(size_t)		/* one boundary tag */
@@ -132,6 +142,7 @@ corrupt(const char *who, const char *what, const void *ptr)
 	int n = snprintf(msg, sizeof(msg), "libcr: %s(%p): %s\n", who, ptr, what);
 
 	write(STDERR_FILENO, msg, n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	cr_spin_unlock(&heap_lock);	/* every caller holds it; abort's handlers may allocate */
 	abort();
 }
 
@@ -238,10 +249,10 @@ trim(struct blk *b)
 	if (size < TRIM_AT)
 		return;
 	/* Only the top of the break is ours to give back: not when someone sbrk'ed above us. */
-	if ((char *)sbrk(0) != brk_end)
+	if ((char *)cr_sbrk_sync(0) != brk_end)
 		return;
 	cut = (size - TRIM_KEEP) & ~(size_t)(PAGE - 1);
-	if (sbrk(-(intptr_t)cut) == (void *)-1) {
+	if (cr_sbrk_sync(-(intptr_t)cut) == (void *)-1) {
 		errno = saved;		/* free does not fail, so it does not set errno */
 		return;
 	}
@@ -269,7 +280,7 @@ grow(size_t more)
 		return NULL;
 	}
 	incr = ((more < CHUNK ? CHUNK : more) + SLACK + PAGE - 1) & ~(size_t)(PAGE - 1);
-	lo = sbrk((intptr_t)incr);
+	lo = cr_sbrk_sync((intptr_t)incr);
 	if (lo == (void *)-1) {
 		errno = ENOMEM;
 		return NULL;
@@ -371,9 +382,9 @@ checked(void *ptr, const char *who)
 	return b;
 }
 
-/* malloc: n bytes, 16-byte aligned; NULL with errno = ENOMEM when memory is out. */
-void *
-malloc(size_t n)
+/* heap_malloc: n bytes, 16-byte aligned; NULL with errno = ENOMEM when memory is out. */
+static void *
+heap_malloc(size_t n)
 {
 	size_t need, have = 0;
 	struct blk *b;
@@ -396,9 +407,9 @@ malloc(size_t n)
 	return (char *)b + TAG;
 }
 
-/* free: give back a block from malloc; NULL is fine. */
-void
-free(void *ptr)
+/* heap_free: give back a block from malloc; NULL is fine. */
+static void
+heap_free(void *ptr)
 {
 	struct blk *b;
 
@@ -422,8 +433,10 @@ calloc(size_t nmemb, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if ((p = malloc(n)) != NULL)
+	cr_spin_lock(&heap_lock);
+	if ((p = heap_malloc(n)) != NULL)
 		memset(p, 0, n);
+	cr_spin_unlock(&heap_lock);
 	return p;
 }
 
@@ -433,15 +446,15 @@ calloc(size_t nmemb, size_t size)
  * grow); else sliding down into a free block below; else malloc, copy and free. NULL (ptr
  * untouched) with errno = ENOMEM when memory is out.
  */
-void *
-realloc(void *ptr, size_t n)
+static void *
+heap_realloc(void *ptr, size_t n)
 {
 	struct blk *b, *nx, *pv;
 	size_t need, size, room;
 	void *q;
 
 	if (ptr == NULL)
-		return malloc(n);
+		return heap_malloc(n);
 	b = checked(ptr, "realloc");
 	if (!block_size(n, &need)) {
 		errno = ENOMEM;
@@ -488,10 +501,10 @@ realloc(void *ptr, size_t n)
 		}
 	}
 
-	if ((q = malloc(n)) == NULL)
+	if ((q = heap_malloc(n)) == NULL)
 		return NULL;
 	memcpy(q, ptr, size - 2 * TAG);
-	free(ptr);
+	heap_free(ptr);
 	return q;
 }
 
@@ -499,8 +512,8 @@ realloc(void *ptr, size_t n)
  * malloc_stats: count what the heap holds by walking it, block by block and list by list,
  * checking the tags and the lists as it goes; a damaged heap is reported and aborts.
  */
-void
-malloc_stats(struct malloc_stats *ms)
+static void
+heap_stats(struct malloc_stats *ms)
 {
 	size_t listed = 0, listed_bytes = 0;
 	struct blk *b;
@@ -540,4 +553,43 @@ malloc_stats(struct malloc_stats *ms)
 	}
 	if (listed != ms->ms_free_blocks || listed_bytes != ms->ms_free)
 		corrupt("malloc_stats", "free blocks missing from the lists", NULL);
+}
+
+/* The public entry points: each takes heap_lock around its work. */
+void *
+malloc(size_t n)
+{
+	void *p;
+
+	cr_spin_lock(&heap_lock);
+	p = heap_malloc(n);
+	cr_spin_unlock(&heap_lock);
+	return p;
+}
+
+void
+free(void *ptr)
+{
+	cr_spin_lock(&heap_lock);
+	heap_free(ptr);
+	cr_spin_unlock(&heap_lock);
+}
+
+void *
+realloc(void *ptr, size_t n)
+{
+	void *p;
+
+	cr_spin_lock(&heap_lock);
+	p = heap_realloc(ptr, n);
+	cr_spin_unlock(&heap_lock);
+	return p;
+}
+
+void
+malloc_stats(struct malloc_stats *ms)
+{
+	cr_spin_lock(&heap_lock);
+	heap_stats(ms);
+	cr_spin_unlock(&heap_lock);
 }

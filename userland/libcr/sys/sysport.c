@@ -6,6 +6,7 @@
  * call answered EASYNC completes (DONE|REPLY|QUEUED: it waits on the process's reply port in the
  * kernel until waitmsg or waitport collects it, which clears QUEUED).
  */
+#include <errno.h>
 #include <sys/errno.h>
 #include <sys/syscalls.h>
 #include <stdio.h>
@@ -81,8 +82,10 @@ reply_waitmsg(lwkt_msg_t msg, int flags)
 	bool local = false;
 
 	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == (MSGF_DONE | MSGF_QUEUED)) {
+		cr_crit_enter();
 		TAILQ_FOREACH(m, &port->mp_msgq, ms_node)
 			local |= m == msg;
+		cr_crit_exit();
 		if (!local) {		/* in the kernel's hands: collect it (no wait) */
 			struct waitmsg_msg w;
 			w.hdr.ms_cmd = SYS_waitmsg;
@@ -128,9 +131,25 @@ cr_submit(lwkt_msg_t *msgs, int n)
 	return taken;
 }
 
+/* cr_sbrk_sync: sbrk as one raw synchronous trap, for malloc (see heap_lock there). */
+void *
+cr_sbrk_sync(intptr_t incr)
+{
+	struct sbrk_msg m;
+
+	m.hdr.ms_cmd = SYS_sbrk;
+	m.incr = incr;
+	if (cr_trap_sync(&m.hdr) != 0) {
+		errno = ENOMEM;
+		return (void *)-1;
+	}
+	return (void *)(uint32_t)m.hdr.ms_result;
+}
+
 void
 cr_msgport_fatal(const char *what, const void *obj)
 {
+	cr_threaded = 0;	/* the report goes out synchronously: the scheduler may be broken */
 	dprintf(STDERR_FILENO, "libcr: lwkt message ports: %s (%p)\n", what, obj);
 	_exit(134);
 }

@@ -1,9 +1,10 @@
 /*
  * libcr's side of the message-port seam (see kernel/include/sys/msgport_sys.h), for
  * kernel/kern/lwkt_msgport.c compiled into libcr: the user-thread scheduler (cr/thread.h).
- * User threads are scheduled cooperatively on one vCPU, so nothing can run inside port code but
- * the caller: critical sections are empty. Blocking parks the calling user thread; when no
- * thread can run, the scheduler waits in the kernel for a completed system call.
+ * User threads run on several vCPUs at once, so a critical section takes the scheduler's lock
+ * (cr_crit_enter): port state and thread states change under it, and a thread blocks with it
+ * held (the switch hands it on). Blocking parks the calling user thread; when no thread can
+ * run, the vCPU waits in the kernel for a completed system call or another vCPU's wake.
  */
 #ifndef _CR_MSGPORT_SYS_H_
 #define _CR_MSGPORT_SYS_H_
@@ -20,11 +21,13 @@ msgport_curthread(void)
 static inline void
 msgport_crit_enter(void)
 {
+	cr_crit_enter();
 }
 
 static inline void
 msgport_crit_exit(void)
 {
+	cr_crit_exit();
 }
 
 __attribute__((noreturn)) void cr_msgport_fatal(const char *what, const void *obj);

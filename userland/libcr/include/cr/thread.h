@@ -1,16 +1,19 @@
 /*
  * User threads: LWKT threads in userland (issue: userland LWKT). libcr schedules them on the
- * process's one virtual CPU, cooperatively: a thread runs until it yields, exits, or waits — for
+ * process's virtual CPUs (kernel-scheduled contexts made by rfork), each with its own run queue
+ * of 32 priorities, cooperatively: a thread runs until it yields, exits, migrates, or waits — for
  * a message on a port, or for a system call. A system call the kernel answers EASYNC parks only
- * the calling thread; libcr runs another, and the vCPU waits in the kernel (waitport) only when
- * no thread can run, then wakes the threads whose messages completed.
+ * the calling thread; the vCPU runs another, and waits in the kernel (waitport) only when none
+ * of its threads can run and it found none to steal from another vCPU.
  *
  * Threads talk with the same LWKT ports as the kernel (kernel/kern/lwkt_msgport.c): each has its
- * own thread port, td_msgport.
+ * own thread port, td_msgport. Each has its own thread-local storage (cr/tls.h): %gs names its
+ * TCB, whose second word names the thread (cr_curthread), and errno is a __thread variable.
  *
- * Each thread has its own thread-local storage (cr/tls.h): %gs names its TCB, and errno is a
- * __thread variable. cr_vcpu_start (rfork) runs a function on another virtual CPU of the
- * process; not yet: user threads on several vCPUs, migration between them.
+ * Locking: one spin lock, cr_sched_lock, guards the run queues, thread states and every port
+ * (the port code's critical sections take it, counted per thread in td_crit). A switch happens
+ * with the lock held and hands it to the thread switched to, which releases it (see
+ * docs/threads.md).
  */
 #ifndef _CR_THREAD_H_
 #define _CR_THREAD_H_
@@ -18,36 +21,58 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/msgport.h>
+#include <sys/vcpu.h>
+#include <cr/spin.h>
 
 #define CR_THREAD_STACK		(32 * 1024)
+#define CR_IDLE_STACK		(16 * 1024)
+#define CR_PRI_IDLE		0		/* a vCPU's idle thread only */
 #define CR_PRI_MIN		1
 #define CR_PRI_DEFAULT		8
 #define CR_PRI_MAX		31
+#define CR_VCPU_MAX		8
 
 enum cr_state { CR_RUNNABLE, CR_BLOCKED, CR_EXITED };
+
+struct cr_vcpu;
 
 struct thread {
 	uint32_t	td_sp;			/* saved stack pointer (first: switch.S) */
 	uint32_t	td_gs;			/* its TLS selector (second: switch.S) */
 	void		*td_tls;		/* its TLS area (block and TCB) */
 	unsigned int	td_tls_slot;		/* its descriptor in the process's LDT */
-	TAILQ_ENTRY(thread) td_runq;		/* on the run queue while runnable */
+	struct cr_vcpu	*td_vcpu;		/* the vCPU whose run queue it belongs to */
+	int		td_crit;		/* critical-section nesting (holds cr_sched_lock) */
+	TAILQ_ENTRY(thread) td_runq;		/* on its vCPU's run queue while runnable */
 	TAILQ_ENTRY(thread) td_allq;		/* on the list of all threads */
 	enum cr_state	td_state;
 	int		td_pri;			/* CR_PRI_MIN .. CR_PRI_MAX, higher runs first */
+	bool		td_idle;		/* a vCPU's idle thread (never on a run queue) */
+	bool		td_detached;		/* joined before its stack was freed */
+	bool		td_freed;		/* its stack and TLS are freed (exited) */
 	void		*td_stack;		/* NULL for the main thread */
 	void		*(*td_fn)(void *);
 	void		*td_arg;
 	void		*td_retval;
 	struct thread	*td_joiner;		/* waits in cr_thread_join */
-	bool		td_detached;
 	struct lwkt_port td_msgport;		/* the thread's own port */
 	const char	*td_wmesg;		/* what it waits for, while blocked */
 	const void	*td_wchan;
-	uint64_t	td_switches;
+	uint32_t	td_migrations;		/* times it moved to another vCPU */
 	char		td_name[16];
 };
 typedef struct thread *cr_thread_t;
+
+/* cr_curthread: the calling thread, from its TCB (%gs:4; see cr/tls.h). */
+static inline cr_thread_t
+cr_self(void)
+{
+	cr_thread_t td;
+
+	__asm__("movl %%gs:4, %0" : "=r"(td));
+	return td;
+}
+#define cr_curthread	(cr_self())
 
 int	cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri,
 	    const char *name);
@@ -57,20 +82,54 @@ void	cr_thread_yield(void);
 cr_thread_t cr_thread_self(void);
 int	cr_thread_count(void);		/* threads alive, main included */
 
-/* Virtual CPUs: another kernel-scheduled context of this process (see lwkt/thread.c). */
-#define RFMEM		(1 << 5)
-#define RFTHREAD	(1 << 13)
-int	cr_vcpu_start(void (*fn)(void *), void *arg);
+/*
+ * Virtual CPUs. Numbered 0 (the one the program started on), 1, 2 ... in the order they were
+ * added; vCPU 0 never stops.
+ */
+int	cr_vcpu_add(void);		/* another vCPU running the scheduler: its number, or -1 */
+int	cr_vcpu_start(void (*fn)(void *), void *arg);	/* cr_vcpu_add, then fn(arg) on it */
+int	cr_vcpu_exit(void);		/* end the caller's vCPU: its threads go to vCPU 0 */
+int	cr_vcpu_self(void);		/* the number of the vCPU running the caller */
+int	cr_vcpu_count(void);		/* vCPUs running */
+int	cr_thread_migrate(int vcpu);	/* move the caller to that vCPU: 0, or EINVAL */
+
+struct cr_vcpu_stats {
+	uint64_t	switches;		/* threads switched to */
+	uint64_t	steals;			/* threads its idle thread took from another vCPU */
+	uint64_t	migrations_in;		/* threads that moved here by cr_thread_migrate */
+	uint64_t	kernel_waits;		/* times it waited in the kernel (waitport) */
+	uint64_t	delivered;		/* kernel completions it handed to waiting threads */
+	uint64_t	wakes_sent;		/* vcpu_wake calls it made for idle vCPUs */
+};
+int	cr_vcpu_stats(int vcpu, struct cr_vcpu_stats *st);	/* 0, or EINVAL */
 
 /* The scheduler, for the message-port seam (cr/msgport_sys.h). */
 void	cr_sched_block(const char *wmesg, const void *wchan);
 void	cr_sched_wakeup(cr_thread_t td);
-extern cr_thread_t cr_curthread;
-extern int cr_threaded;			/* more than one thread has existed */
+extern int cr_threaded;			/* more than one thread or vCPU has existed */
+extern struct cr_spin cr_sched_lock;
 
-/* Statistics. */
+static inline void
+cr_crit_enter(void)
+{
+	cr_thread_t td = cr_curthread;
+
+	if (td->td_crit++ == 0)
+		cr_spin_lock(&cr_sched_lock);
+}
+
+static inline void
+cr_crit_exit(void)
+{
+	cr_thread_t td = cr_curthread;
+
+	if (--td->td_crit == 0)
+		cr_spin_unlock(&cr_sched_lock);
+}
+
+/* Statistics, all vCPUs together. */
 struct cr_sched_stats {
-	uint64_t	kernel_waits;		/* times the vCPU waited in the kernel (waitport) */
+	uint64_t	kernel_waits;		/* times a vCPU waited in the kernel (waitport) */
 	uint64_t	delivered;		/* kernel completions handed to waiting threads */
 };
 extern struct cr_sched_stats cr_sched_stats;

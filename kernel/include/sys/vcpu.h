@@ -1,0 +1,21 @@
+/*
+ * Virtual CPUs of a process, shared by the kernel and libcr: the rfork flags and the waitport
+ * flag with which a vCPU that has nothing to run waits in the kernel (see docs/threads.md).
+ */
+#ifndef _SYS_VCPU_H_
+#define _SYS_VCPU_H_
+
+/* rfork flags (the values are Plan 9's and DragonFly's): both are required today. */
+#define RFMEM		(1 << 5)	/* share the address space */
+#define RFTHREAD	(1 << 13)	/* a thread of this process, not a new one */
+
+/*
+ * waitport flags. WAITPORT_IDLE: the calling vCPU is idle. It waits even when none of the
+ * process's calls is in flight (another vCPU may hand it work), and returns 0 with no message
+ * when another vCPU wakes it (vcpu_wake). It answers EAGAIN only when nothing is in flight and
+ * every other vCPU of the process is idle too: then nothing could ever wake any of them.
+ */
+#define WAITPORT_IDLE	0x1
+#define WAITPORT_FLAGS	WAITPORT_IDLE	/* every flag waitport knows */
+
+#endif
