@@ -527,8 +527,9 @@ sys_vcpu_exit(struct vcpu_exit_msg *msg)
 
 /*
  * sys_vcpu_wake: the process's vCPU id, if it waits idle in waitport (WAITPORT_IDLE), returns
- * from it; if it is not waiting yet, its next idle waitport returns at once. libcr calls it when
- * it hands a thread to an idle vCPU. EINVAL: no such vCPU.
+ * from it (it runs when the CPU next switches: at the caller's next wait, or the next clock
+ * tick); if it is not waiting yet, its next idle waitport returns at once.
+ * libcr calls it when it hands a thread to an idle vCPU. EINVAL: no such vCPU.
  */
 int
 sys_vcpu_wake(struct vcpu_wake_msg *msg)

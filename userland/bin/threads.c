@@ -1,10 +1,12 @@
 /*
- * threads: user threads with asynchronous I/O, on one virtual CPU. A reader waits on a pipe, a
- * sleeper sleeps, a worker computes and then feeds the pipe; each blocking call parks only its
- * own thread, and the vCPU waits in the kernel only when no thread can run.
- *   threads          run the demonstration and print what happened when
- *   threads leave    start threads that block in calls, then exit with them still blocked
+ * threads: user threads with asynchronous I/O on two virtual CPUs. A reader waits on a pipe, a
+ * sleeper sleeps, a worker moves to vCPU 1, computes and then feeds the pipe; each blocking call
+ * parks only its own thread, a vCPU waits in the kernel only when none of its threads can run,
+ * and an idle vCPU takes work from a busy one.
+ *   threads          run the demonstration and print what happened when, and where
+ *   threads leave    start threads that block in calls on both vCPUs, then exit with them blocked
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -23,15 +25,29 @@ ms_since_start(void)
 	return (long)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
 }
 
+/* say: one line, stamped with the time and the vCPU the calling thread runs on. */
+static void
+say(const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	printf("  %4ld ms  vCPU %d  %-8s %s\n", ms_since_start(), cr_vcpu_self(),
+	    cr_thread_self()->td_name, line);
+}
+
 static void *
 reader(void *arg)
 {
 	char buf[32] = { 0 };
 
 	(void)arg;
-	printf("  %4ld ms  reader: read(pipe) ... (parks only this thread)\n", ms_since_start());
+	say("read(pipe) ... (parks only this thread)");
 	int n = read(fds[0], buf, sizeof(buf) - 1);
-	printf("  %4ld ms  reader: got %d bytes: \"%s\"\n", ms_since_start(), n, buf);
+	say("got %d bytes: \"%s\"", n, buf);
 	return NULL;
 }
 
@@ -41,9 +57,9 @@ sleeper(void *arg)
 	struct timespec ts = { 0, 150000000 };
 
 	(void)arg;
-	printf("  %4ld ms  sleeper: nanosleep(150 ms) ...\n", ms_since_start());
+	say("nanosleep(150 ms) ...");
 	nanosleep(&ts, NULL);
-	printf("  %4ld ms  sleeper: awake\n", ms_since_start());
+	say("awake");
 	return NULL;
 }
 
@@ -52,15 +68,27 @@ worker(void *arg)
 {
 	struct timespec ts = { 0, 100000000 };
 	unsigned long sum = 0;
+	int to = (int)(intptr_t)arg;
 
-	(void)arg;
+	say("moves to vCPU %d", to);
+	cr_thread_migrate(to);
 	for (int i = 0; i < 200000; i++)
 		sum += (unsigned long)i * i;
-	printf("  %4ld ms  worker: computed %lu while the others wait; now sleeps 100 ms\n",
-	    ms_since_start(), sum);
+	say("computed %lu while the others wait; now sleeps 100 ms", sum);
 	nanosleep(&ts, NULL);
 	write(fds[1], "hello, reader", 13);
-	printf("  %4ld ms  worker: wrote to the pipe\n", ms_since_start());
+	say("wrote to the pipe");
+	return NULL;
+}
+
+/* blocked_on: for `leave`: move to vCPU n, then block in a read that never completes. */
+static void *
+blocked_on(void *arg)
+{
+	char c;
+
+	cr_thread_migrate((int)(intptr_t)arg);
+	read(fds[0], &c, 1);
 	return NULL;
 }
 
@@ -68,26 +96,41 @@ int
 main(int argc, char **argv)
 {
 	cr_thread_t t[3];
-	void *(*fn[3])(void *) = { reader, sleeper, worker };
 	const char *names[3] = { "reader", "sleeper", "worker" };
+	int v;
 
 	pipe(fds);
+	if ((v = cr_vcpu_add()) < 0) {
+		perror("threads: cr_vcpu_add");
+		return 1;
+	}
 	if (argc > 1 && strcmp(argv[1], "leave") == 0) {
-		for (int i = 0; i < 2; i++)
-			cr_thread_create(&t[i], fn[i], NULL, CR_PRI_DEFAULT, names[i]);
-		cr_thread_yield();
-		cr_thread_yield();
-		printf("threads: exiting with a reader and a sleeper still blocked\n");
+		struct timespec ts = { 0, 20000000 };
+		for (int i = 0; i < 3; i++)
+			cr_thread_create(&t[i], blocked_on, (void *)(intptr_t)(i % 2 ? v : 0),
+			    CR_PRI_DEFAULT, names[i]);
+		nanosleep(&ts, NULL);		/* they all reach their reads */
+		printf("threads: exiting with 3 readers still blocked, on vCPUs 0 and %d\n", v);
 		return 0;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	printf("threads: three user threads on one vCPU, blocking calls made asynchronous\n");
-	for (int i = 0; i < 3; i++)
-		cr_thread_create(&t[i], fn[i], NULL, CR_PRI_DEFAULT, names[i]);
+	printf("threads: three user threads on two vCPUs (0 and %d), blocking calls made "
+	    "asynchronous\n", v);
+	cr_thread_create(&t[0], reader, NULL, CR_PRI_DEFAULT, names[0]);
+	cr_thread_create(&t[1], sleeper, NULL, CR_PRI_DEFAULT, names[1]);
+	cr_thread_create(&t[2], worker, (void *)(intptr_t)v, CR_PRI_DEFAULT, names[2]);
 	for (int i = 0; i < 3; i++)
 		cr_thread_join(t[i], NULL);
-	printf("threads: all done after %ld ms (run one after another they would take 250+ ms); "
-	    "the vCPU waited in the kernel %llu times\n", ms_since_start(),
-	    (unsigned long long)cr_sched_stats.kernel_waits);
+	printf("threads: all done after %ld ms (run one after another they would take 250+ ms)\n",
+	    ms_since_start());
+	for (int i = 0; i <= v; i++) {
+		struct cr_vcpu_stats st;
+		cr_vcpu_stats(i, &st);
+		printf("threads: vCPU %d: %llu switches, %llu threads stolen, %llu migrated in, "
+		    "%llu waits in the kernel, %llu completions delivered\n", i,
+		    (unsigned long long)st.switches, (unsigned long long)st.steals,
+		    (unsigned long long)st.migrations_in, (unsigned long long)st.kernel_waits,
+		    (unsigned long long)st.delivered);
+	}
 	return 0;
 }

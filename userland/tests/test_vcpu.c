@@ -115,3 +115,403 @@ KTEST(vcpu, kill_ends_every_vcpu)
 	KT_EXPECT_EQ(after.ks_threads, before.ks_threads);
 	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
 }
+
+/* -- user threads on several vCPUs ------------------------------------------------------------ */
+#include <cr/sync.h>
+#include <cr/sysport.h>
+#include <time.h>
+
+/* ensure_vcpus: at least n vCPUs running; false if libcr could not add them. */
+static int
+ensure_vcpus(int n)
+{
+	while (cr_vcpu_count() < n)
+		if (cr_vcpu_add() < 0)
+			return 0;
+	return 1;
+}
+
+/* vcpu_diag: each vCPU's scheduler counters, in the test's output (for a failure). */
+static void
+vcpu_diag(struct ktest_ctx *ktc)
+{
+	struct cr_vcpu_stats st;
+
+	for (int i = 0; cr_vcpu_stats(i, &st) == 0; i++)
+		ktest_diag(ktc, "vCPU %d: %llu switches, %llu steals, %llu migrated in, %llu kernel "
+		    "waits, %llu delivered, %llu wakes sent", i, (unsigned long long)st.switches,
+		    (unsigned long long)st.steals, (unsigned long long)st.migrations_in,
+		    (unsigned long long)st.kernel_waits, (unsigned long long)st.delivered,
+		    (unsigned long long)st.wakes_sent);
+}
+
+static uint64_t
+total_steals(void)
+{
+	struct cr_vcpu_stats st;
+	uint64_t n = 0;
+
+	for (int i = 0; cr_vcpu_stats(i, &st) == 0; i++)
+		n += st.steals;
+	return n;
+}
+
+#define NHAMMER		300
+#define HAMMER_ROUNDS	20
+static struct cr_mutex hammer_mx;
+static struct cr_sem hammer_gate;
+static int hammer_total;
+static uint32_t hammer_ran_on[NHAMMER];
+
+/* hammer: read-yield-write the shared total under the mutex: a broken mutex loses updates. */
+static void *
+hammer(void *arg)
+{
+	int i = (int)(intptr_t)arg;
+
+	cr_thread_migrate(i % 3);			/* a hundred on each vCPU */
+	cr_sem_wait(&hammer_gate);			/* all start together */
+	for (int k = 0; k < HAMMER_ROUNDS; k++) {
+		cr_mutex_lock(&hammer_mx);
+		int v = hammer_total;
+		cr_thread_yield();
+		hammer_total = v + 1;
+		hammer_ran_on[i] |= 1u << cr_vcpu_self();
+		cr_mutex_unlock(&hammer_mx);
+		for (volatile int spin = 0; spin < 1000; spin++)
+			;
+		cr_thread_yield();
+	}
+	return (void *)(intptr_t)(i + 1);
+}
+
+KTEST(smp, hundreds_of_threads_on_three_vcpus)
+{
+	static cr_thread_t td[NHAMMER];
+	uint32_t vcpus_used = 0;
+	int created = 0, joined = 0;
+
+	KT_ASSERT(ensure_vcpus(3));
+	cr_mutex_init(&hammer_mx);
+	cr_sem_init(&hammer_gate, 0);
+	hammer_total = 0;
+	for (int i = 0; i < NHAMMER; i++)
+		created += cr_thread_create(&td[i], hammer, (void *)(intptr_t)i, CR_PRI_DEFAULT,
+		    "hammer") == 0;
+	KT_ASSERT_EQ(created, NHAMMER);
+	for (int i = 0; i < NHAMMER; i++)
+		cr_sem_post(&hammer_gate);
+	for (int i = 0; i < NHAMMER; i++) {
+		void *ret = NULL;
+		joined += cr_thread_join(td[i], &ret) == 0 && (intptr_t)ret == i + 1;
+		vcpus_used |= hammer_ran_on[i];
+	}
+	KT_EXPECT_EQ(joined, NHAMMER);
+	KT_EXPECT_EQ(hammer_total, NHAMMER * HAMMER_ROUNDS);	/* no update lost */
+	KT_EXPECT_EQ(vcpus_used, 0x7u);			/* on all three vCPUs */
+	KT_EXPECT_EQ(cr_thread_count(), 1);
+}
+
+#define NCRUNCH		6
+static uint32_t crunch_seen[NCRUNCH];
+
+static long
+ms_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)(t.tv_sec * 1000 + t.tv_nsec / 1000000);
+}
+
+/* cruncher: compute for 30 ms (several clock ticks), yielding now and then. */
+static void *
+cruncher(void *arg)
+{
+	int i = (int)(intptr_t)arg;
+	long until = ms_now() + 30;
+
+	while (ms_now() < until) {
+		crunch_seen[i] |= 1u << cr_vcpu_self();
+		for (volatile int spin = 0; spin < 2000; spin++)
+			;
+		cr_thread_yield();
+	}
+	return NULL;
+}
+
+KTEST(smp, idle_vcpus_steal_work)
+{
+	cr_thread_t td[NCRUNCH];
+	uint64_t steals = total_steals();
+	uint32_t used = 0;
+
+	KT_ASSERT(ensure_vcpus(3));
+	vcpu_diag(ktc);
+	for (int i = 0; i < NCRUNCH; i++)
+		KT_ASSERT_EQ(cr_thread_create(&td[i], cruncher, (void *)(intptr_t)i, CR_PRI_DEFAULT,
+		    "cruncher"), 0);
+	{ extern int cr_dbg_state(int, char *, int); char b[200]; for (int i = 0; i < 3; i++) { cr_dbg_state(i, b, 200); ktest_diag(ktc, "%s", b); } }
+	for (int i = 0; i < NCRUNCH; i++) {
+		cr_thread_join(td[i], NULL);
+		used |= crunch_seen[i];
+	}
+	KT_EXPECT(total_steals() > steals);		/* made on one vCPU, taken by idle ones */
+	KT_EXPECT(__builtin_popcount(used) >= 2);
+	if (total_steals() == steals || __builtin_popcount(used) < 2) {
+		ktest_diag(ktc, "main on vCPU %d, used 0x%x", cr_vcpu_self(), used);
+		vcpu_diag(ktc);
+	}
+}
+
+static __thread int wander_tls = 5;
+#define NWANDER		8
+static int wander_ok[NWANDER];
+static uint32_t wander_seen[NWANDER];
+
+/* wanderer: migrate around every vCPU; TLS, errno and the TCB must follow each move. */
+static void *
+wanderer(void *arg)
+{
+	int id = (int)(intptr_t)arg, nv = cr_vcpu_count(), ok = wander_tls == 5;
+	struct cr_tcb *tcb = cr_tcb();
+
+	wander_tls = 1000 + id;
+	errno = 2000 + id;
+	for (int k = 0; k < 30; k++) {
+		ok &= cr_thread_migrate((id + k) % nv) == 0;
+		wander_seen[id] |= 1u << cr_vcpu_self();
+		ok &= wander_tls == 1000 + id && errno == 2000 + id;
+		ok &= cr_tcb() == tcb && tcb->tcb_self == tcb && tcb->tcb_thread == cr_thread_self();
+		cr_thread_yield();
+	}
+	wander_ok[id] = ok;
+	return NULL;
+}
+
+KTEST(smp, tls_and_errno_survive_migration)
+{
+	cr_thread_t td[NWANDER];
+
+	KT_ASSERT(ensure_vcpus(3));
+	errno = 42;
+	for (int i = 0; i < NWANDER; i++)
+		KT_ASSERT_EQ(cr_thread_create(&td[i], wanderer, (void *)(intptr_t)i, CR_PRI_DEFAULT,
+		    "wanderer"), 0);
+	for (int i = 0; i < NWANDER; i++) {
+		cr_thread_join(td[i], NULL);
+		KT_EXPECT(wander_ok[i]);
+		KT_EXPECT(__builtin_popcount(wander_seen[i]) >= 2);
+	}
+	KT_EXPECT_EQ(errno, 42);			/* the main thread's own */
+	KT_EXPECT_EQ(wander_tls, 5);
+	KT_EXPECT_EQ(cr_thread_migrate(99), EINVAL);
+	KT_EXPECT_EQ(cr_thread_migrate(-1), EINVAL);
+}
+
+static int far_migrate = -1, far_fds[2], far_error = -1, far_result = -1, far_vcpu = -1;
+static char far_byte;
+
+/* far_reader: send an async read, move to another vCPU, then collect the reply there. */
+static void *
+far_reader(void *arg)
+{
+	struct read_msg r;
+
+	cr_read_msg(&r, far_fds[0], &far_byte, 1);
+	lwkt_sendmsg(cr_syscall_port, &r.hdr);		/* the pipe is empty: in flight */
+	far_migrate = cr_thread_migrate((int)(intptr_t)arg);
+	far_vcpu = cr_vcpu_self();
+	far_error = lwkt_waitmsg(&r.hdr, 0);
+	far_result = (int)r.hdr.ms_result;
+	return NULL;
+}
+
+KTEST(smp, pending_message_survives_migration)
+{
+	struct timespec ts = { 0, 5000000 };
+	cr_thread_t td;
+
+	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT_EQ(pipe(far_fds), 0);
+	KT_ASSERT_EQ(cr_thread_create(&td, far_reader, (void *)2, CR_PRI_DEFAULT, "far"), 0);
+	nanosleep(&ts, NULL);				/* it sends, moves, and waits */
+	KT_EXPECT_EQ(far_error, -1);			/* still waiting */
+	KT_EXPECT_EQ(write(far_fds[1], "x", 1), 1);
+	KT_EXPECT_EQ(cr_thread_join(td, NULL), 0);
+	KT_EXPECT_EQ(far_migrate, 0);
+	KT_EXPECT_EQ(far_vcpu, 2);
+
+	KT_EXPECT_EQ(far_error, 0);
+	KT_EXPECT_EQ(far_result, 1);
+	KT_EXPECT_EQ(far_byte, 'x');
+	close(far_fds[0]);
+	close(far_fds[1]);
+}
+
+#define NPROD		2
+#define NITEMS		200
+static struct cr_mutex pc_mx;
+static struct cr_cond pc_nonempty, pc_nonfull;
+static int pc_buf[8], pc_head, pc_count;
+
+static void *
+producer(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+
+	cr_thread_migrate(1 + id);			/* producers on vCPUs 1 and 2 */
+	for (int i = 0; i < NITEMS; i++) {
+		cr_mutex_lock(&pc_mx);
+		while (pc_count == 8)
+			cr_cond_wait(&pc_nonfull, &pc_mx);
+		pc_buf[(pc_head + pc_count++) % 8] = id * 100000 + i;
+		cr_cond_signal(&pc_nonempty);
+		cr_mutex_unlock(&pc_mx);
+	}
+	return NULL;
+}
+
+KTEST(smp, condvar_across_vcpus)
+{
+	cr_thread_t td[NPROD];
+	int next[NPROD] = { 0 }, in_order = 1, got = 0;
+
+	KT_ASSERT(ensure_vcpus(3));
+	cr_mutex_init(&pc_mx);
+	cr_cond_init(&pc_nonempty);
+	cr_cond_init(&pc_nonfull);
+	pc_head = pc_count = 0;
+	for (int i = 0; i < NPROD; i++)
+		KT_ASSERT_EQ(cr_thread_create(&td[i], producer, (void *)(intptr_t)i, CR_PRI_DEFAULT,
+		    "producer"), 0);
+	while (got < NPROD * NITEMS) {
+		cr_mutex_lock(&pc_mx);
+		while (pc_count == 0)
+			cr_cond_wait(&pc_nonempty, &pc_mx);
+		int item = pc_buf[pc_head];
+		pc_head = (pc_head + 1) % 8;
+		pc_count--;
+		cr_cond_signal(&pc_nonfull);
+		cr_mutex_unlock(&pc_mx);
+		int p = item / 100000;
+		in_order &= p >= 0 && p < NPROD && item % 100000 == next[p];
+		if (p >= 0 && p < NPROD)
+			next[p]++;
+		got++;
+	}
+	for (int i = 0; i < NPROD; i++)
+		cr_thread_join(td[i], NULL);
+	KT_EXPECT(in_order);				/* each producer's items, in its order */
+	KT_EXPECT_EQ(next[0], NITEMS);
+	KT_EXPECT_EQ(next[1], NITEMS);
+}
+
+static struct cr_sem stop_sem;
+static volatile int stop_spinners;
+static int after_vcpu[6];
+
+/* sitter: move to vCPU v, then wait on a semaphore; spinner: move there and keep yielding. */
+static void *
+sitter(void *arg)
+{
+	int id = (int)(intptr_t)arg & 0xff, v = (int)(intptr_t)arg >> 8;
+
+	cr_thread_migrate(v);
+	if (id < 3) {
+		cr_sem_wait(&stop_sem);
+	} else {
+		while (!stop_spinners)
+			cr_thread_yield();
+	}
+	after_vcpu[id] = cr_vcpu_self();
+	return NULL;
+}
+
+static int quit_result = -1, quit_after = -1;
+
+static void *
+quitter(void *arg)
+{
+	struct timespec ts = { 0, 2000000 };
+
+	cr_thread_migrate((int)(intptr_t)arg);
+	nanosleep(&ts, NULL);				/* the others settle on this vCPU */
+	quit_result = cr_vcpu_exit();
+	quit_after = cr_vcpu_self();
+	return NULL;
+}
+
+static int
+kernel_vcpus(void)
+{
+	struct procinfo pi[16];
+	int n = proclist(pi, sizeof(pi));
+
+	for (int i = 0; i < n; i++)
+		if (pi[i].pi_pid == getpid())
+			return (int)pi[i].pi_threads;
+	return -1;
+}
+
+KTEST(smp, vcpu_exit_hands_its_threads_on)
+{
+	struct timespec ts = { 0, 1000000 };
+	cr_thread_t td[6], q;
+	int v, running, in_kernel;
+
+	KT_ASSERT((v = cr_vcpu_add()) > 0);
+	running = cr_vcpu_count();
+	in_kernel = kernel_vcpus();
+	cr_sem_init(&stop_sem, 0);
+	stop_spinners = 0;
+	for (int i = 0; i < 6; i++) {
+		after_vcpu[i] = -1;
+		KT_ASSERT_EQ(cr_thread_create(&td[i], sitter, (void *)(intptr_t)(i | v << 8),
+		    CR_PRI_DEFAULT, "sitter"), 0);
+	}
+	KT_ASSERT_EQ(cr_thread_create(&q, quitter, (void *)(intptr_t)v, CR_PRI_DEFAULT, "quitter"),
+	    0);
+	KT_EXPECT_EQ(cr_thread_join(q, NULL), 0);
+	KT_EXPECT_EQ(quit_result, 0);
+	KT_EXPECT_EQ(quit_after, 0);			/* the caller went on on vCPU 0 */
+	KT_EXPECT_EQ(cr_vcpu_count(), running - 1);
+	for (int i = 0; i < 3; i++)
+		cr_sem_post(&stop_sem);
+	stop_spinners = 1;
+	for (int i = 0; i < 6; i++) {
+		KT_EXPECT_EQ(cr_thread_join(td[i], NULL), 0);
+		KT_EXPECT(after_vcpu[i] >= 0 && after_vcpu[i] != v);
+	}
+	for (int i = 0; i < 100 && kernel_vcpus() != in_kernel - 1; i++)
+		nanosleep(&ts, NULL);			/* its idle thread ends it in the kernel */
+	KT_EXPECT_EQ(kernel_vcpus(), in_kernel - 1);
+	KT_EXPECT_EQ(cr_thread_migrate(v), EINVAL);	/* gone */
+	KT_EXPECT_EQ(cr_thread_migrate(0), 0);		/* (an idle vCPU may have taken main) */
+	KT_EXPECT_EQ(cr_vcpu_exit(), EINVAL);		/* vCPU 0 never stops */
+}
+
+KTEST(smp, deadlock_on_two_vcpus_is_reported)
+{
+	char *argv[] = { "vcpuspin", "deadlock", NULL };
+	int status = -1;
+
+	pid_t pid = spawnv("/bin/vcpuspin", argv);
+	KT_ASSERT(pid > 0);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	KT_EXPECT_EQ(status, 134);		/* libcr: every thread blocked, nothing in flight */
+}
+KTEST(smp, dbg_kick)
+{
+	struct cr_vcpu_stats a, b;
+	KT_ASSERT(ensure_vcpus(3));
+	cr_vcpu_stats(1, &a);
+	int r = __sys_vcpu_wake(1);
+	long until = ms_now() + 50;
+	while (ms_now() < until)
+		for (volatile int spin = 0; spin < 2000; spin++)
+			;
+	cr_vcpu_stats(1, &b);
+	ktest_diag(ktc, "wake %d waits %llu -> %llu", r, a.kernel_waits, b.kernel_waits);
+	KT_EXPECT(0);
+}

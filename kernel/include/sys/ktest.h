@@ -7,6 +7,7 @@
  * Inside a test, `ktc` is the test's context:
  *	KT_EXPECT(cond)		record a failure (with file:line and the expression) if cond is false
  *	KT_EXPECT_EQ(a, b)	the same, printing both values
+ *	KT_ASSERT(cond), KT_ASSERT_EQ(a, b)	the same, and the case ends there if it failed
  *	KT_SKIP("why")		stop here and report the case as skipped
  */
 #ifndef _SYS_KTEST_H_
@@ -40,6 +41,20 @@ struct ktest {
 	ktest_expect(ktc, (cond) ? 1 : 0, #cond, __FILE__, __LINE__)
 #define KT_EXPECT_EQ(a, b)						\
 	ktest_expect_eq(ktc, (long long)(a), (long long)(b), #a, #b, __FILE__, __LINE__)
+#define KT_ASSERT(cond)							\
+	do {								\
+		int kt_ok_ = (cond) ? 1 : 0;				\
+		ktest_expect(ktc, kt_ok_, #cond, __FILE__, __LINE__);	\
+		if (!kt_ok_)						\
+			return;						\
+	} while (0)
+#define KT_ASSERT_EQ(a, b)						\
+	do {								\
+		long long kt_a_ = (long long)(a), kt_b_ = (long long)(b); \
+		ktest_expect_eq(ktc, kt_a_, kt_b_, #a, #b, __FILE__, __LINE__); \
+		if (kt_a_ != kt_b_)					\
+			return;						\
+	} while (0)
 #define KT_SKIP(reason)							\
 	do { ktc->kc_skip = (reason); return; } while (0)
 

@@ -15,6 +15,7 @@
  * are saved.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -123,21 +124,35 @@ vcpu_init(struct cr_vcpu *vc)
 }
 
 /*
- * kick: wake vc's idle thread from the kernel (vcpu_wake), once until it wakes. Raw and
- * synchronous: this runs inside the scheduler.
+ * kick: wake vc's idle thread from the kernel (vcpu_wake), once until it wakes. The call is
+ * made when the lock is free (cr_crit_exit calls cr_send_kicks): the kernel runs the woken
+ * vCPU at once, and it needs the lock to take its work.
  */
+volatile uint32_t cr_kicks_pending;
+
 static void
 kick(struct cr_vcpu *vc, struct cr_vcpu *self)
 {
-	struct vcpu_wake_msg w;
-
 	if (!vc->vc_up || vc->vc_kicked)
 		return;
 	vc->vc_kicked = true;
 	self->vc_stats.wakes_sent++;
-	w.hdr.ms_cmd = SYS_vcpu_wake;
-	w.id = vc->vc_id;
-	cr_trap_sync(&w.hdr);
+	__atomic_or_fetch(&cr_kicks_pending, 1u << (vc - vcpus), __ATOMIC_RELAXED);
+}
+
+void
+cr_send_kicks(void)
+{
+	uint32_t pending = __atomic_exchange_n(&cr_kicks_pending, 0, __ATOMIC_ACQUIRE);
+	struct vcpu_wake_msg w;
+
+	while (pending != 0) {
+		int i = __builtin_ctz(pending);
+		pending &= pending - 1;
+		w.hdr.ms_cmd = SYS_vcpu_wake;
+		w.id = vcpus[i].vc_id;			/* set before vc_up, never changed */
+		cr_trap_sync(&w.hdr);
+	}
 }
 
 /*
@@ -332,18 +347,24 @@ cr_thread_entry(cr_thread_t td)
 
 /* -- the idle thread ------------------------------------------------------------------------ */
 
-/* steal: take one runnable thread that another vCPU is not running. Inside a critical section. */
+/*
+ * steal: take one runnable thread from a busy vCPU: one running a thread of its own, not idle,
+ * not starting, not stopping (an idle vCPU with work was woken: it runs that work itself).
+ * Never the thread it runs, nor one that chose its vCPU (cr_thread_migrate). Inside a critical
+ * section.
+ */
 static bool
 steal(struct cr_vcpu *vc)
 {
 	for (int i = 0; i < nvcpus_made; i++) {
 		struct cr_vcpu *o = &vcpus[i];
-		if (o == vc || o->vc_nrunnable < 1)
+		if (o == vc || o->vc_nrunnable < 1 || !o->vc_up || o->vc_idle || o->vc_stopping ||
+		    o->vc_cur == NULL || o->vc_cur == o->vc_idle_td)
 			continue;
 		for (int pri = CR_PRI_MAX; pri >= CR_PRI_MIN; pri--) {
 			cr_thread_t td;
 			TAILQ_FOREACH(td, &o->vc_runq[pri], td_runq)
-				if (td != o->vc_cur) {
+				if (td != o->vc_cur && !td->td_bound) {
 					move(td, vc);
 					vc->vc_stats.steals++;
 					return true;
@@ -659,7 +680,8 @@ cr_vcpu_start(void (*fn)(void *), void *arg)
 
 /*
  * cr_thread_migrate: the calling thread continues on vCPU n, its TLS (errno included), its
- * port and its messages with it: only its run queue changes. 0, or EINVAL.
+ * port and its messages with it: only its run queue changes. From then on it stays there (idle
+ * vCPUs do not steal it) until it migrates again or its vCPU stops. 0, or EINVAL.
  */
 int
 cr_thread_migrate(int n)
@@ -673,6 +695,7 @@ cr_thread_migrate(int n)
 		cr_crit_exit();
 		return EINVAL;
 	}
+	td->td_bound = true;			/* it chose: idle vCPUs leave it there */
 	if ((to = &vcpus[n]) != vc) {
 		runq_remove(vc, td);
 		td->td_vcpu = to;
@@ -711,6 +734,7 @@ cr_vcpu_exit(void)
 			move(t, to);			/* the caller too: it runs until the switch */
 		else
 			t->td_vcpu = to;		/* blocked: wakes on vCPU 0 */
+		t->td_bound = false;			/* its choice is gone */
 		to->vc_stats.migrations_in++;
 		t->td_migrations++;
 	}
@@ -741,4 +765,11 @@ cr_vcpu_stats(int n, struct cr_vcpu_stats *st)
 	*st = vcpus[n].vc_stats;
 	cr_crit_exit();
 	return 0;
+}
+int cr_dbg_state(int n, char *buf, int len);
+int
+cr_dbg_state(int n, char *buf, int len)
+{
+	struct cr_vcpu *vc = &vcpus[n];
+	return snprintf(buf, len, "vc%d up%d idle%d kicked%d stop%d nrun%d mask%x cur=%s pending=%x", n, vc->vc_up, vc->vc_idle, vc->vc_kicked, vc->vc_stopping, vc->vc_nrunnable, vc->vc_runq_mask, vc->vc_cur ? vc->vc_cur->td_name : "-", cr_kicks_pending);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <errno.h>
+#include <cr/stdio_lock.h>
 
 #define F_OPEN		__CR_F_OPEN
 #define F_READ		__CR_F_READ
@@ -260,8 +261,8 @@ swrite(FILE *f, const unsigned char *p, size_t n)
 
 /* -- characters, lines, blocks ------------------------------------------------------------- */
 
-int
-fputc(int c, FILE *f)
+static int
+unlocked_fputc(int c, FILE *f)
 {
 	unsigned char ch = (unsigned char)c;
 
@@ -279,16 +280,16 @@ putc(int c, FILE *f)
 	return fputc(c, f);
 }
 
-int
-fputs(const char *restrict s, FILE *restrict f)
+static int
+unlocked_fputs(const char *restrict s, FILE *restrict f)
 {
 	size_t n = strlen(s);
 
 	return swrite(f, (const unsigned char *)s, n) == n ? 0 : EOF;
 }
 
-size_t
-fwrite(const void *restrict p, size_t size, size_t nmemb, FILE *restrict f)
+static size_t
+unlocked_fwrite(const void *restrict p, size_t size, size_t nmemb, FILE *restrict f)
 {
 	size_t n;
 
@@ -302,8 +303,8 @@ fwrite(const void *restrict p, size_t size, size_t nmemb, FILE *restrict f)
 	return swrite(f, p, n) / size;
 }
 
-int
-fgetc(FILE *f)
+static int
+unlocked_fgetc(FILE *f)
 {
 	if (f->__rpos < f->__rend)
 		return f->__buf[f->__rpos++];
@@ -328,8 +329,8 @@ getchar(void)
  * ungetc: the pushed-back byte goes into the buffer just before the unread input, so every
  * reader (and ftell) sees it without a case of its own. One byte is always possible.
  */
-int
-ungetc(int c, FILE *f)
+static int
+unlocked_ungetc(int c, FILE *f)
 {
 	if (c == EOF || to_read(f))
 		return EOF;
@@ -342,8 +343,8 @@ ungetc(int c, FILE *f)
 	return (unsigned char)c;
 }
 
-char *
-fgets(char *restrict s, int n, FILE *restrict f)
+static char *
+unlocked_fgets(char *restrict s, int n, FILE *restrict f)
 {
 	size_t max, got = 0;
 
@@ -381,8 +382,8 @@ fgets(char *restrict s, int n, FILE *restrict f)
 	return s;
 }
 
-size_t
-fread(void *restrict p, size_t size, size_t nmemb, FILE *restrict f)
+static size_t
+unlocked_fread(void *restrict p, size_t size, size_t nmemb, FILE *restrict f)
 {
 	unsigned char *d = p;
 	size_t want, got = 0;
@@ -419,8 +420,8 @@ fread(void *restrict p, size_t size, size_t nmemb, FILE *restrict f)
 
 /* -- buffering, flushing, closing ---------------------------------------------------------- */
 
-int
-setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size)
+static int
+unlocked_setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size)
 {
 	if (bad_stream(f))
 		return EOF;
@@ -476,8 +477,8 @@ sync_stream(FILE *f)
 	return 0;
 }
 
-int
-fflush(FILE *f)
+static int
+unlocked_fflush(FILE *f)
 {
 	int r = 0;
 
@@ -496,8 +497,8 @@ cr_stdio_flush_all(void)
 	fflush(NULL);
 }
 
-int
-fclose(FILE *f)
+static int
+unlocked_fclose(FILE *f)
 {
 	int r;
 
@@ -539,8 +540,8 @@ clearerr(FILE *f)
 
 /* -- positioning ---------------------------------------------------------------------------- */
 
-int
-fseeko(FILE *f, off_t offset, int whence)
+static int
+unlocked_fseeko(FILE *f, off_t offset, int whence)
 {
 	if (bad_stream(f))
 		return -1;
@@ -559,8 +560,8 @@ fseeko(FILE *f, off_t offset, int whence)
 	return 0;
 }
 
-off_t
-ftello(FILE *f)
+static off_t
+unlocked_ftello(FILE *f)
 {
 	off_t pos;
 
@@ -599,4 +600,138 @@ rewind(FILE *f)
 	fseeko(f, 0, SEEK_SET);
 	if (f->__flags & F_OPEN)
 		clearerr(f);
+}
+
+/* -- the public calls above, each under the stdio lock (lock.c) ----------------------------- */
+
+int
+fputc(int c, FILE *f)
+{
+	int r;
+
+	cr_stdio_lock();
+	r = unlocked_fputc(c, f);
+	cr_stdio_unlock();
+	return r;
+}
+
+int
+fputs(const char *restrict s, FILE *restrict f)
+{
+	int r;
+
+	cr_stdio_lock();
+	r = unlocked_fputs(s, f);
+	cr_stdio_unlock();
+	return r;
+}
+
+size_t
+fwrite(const void *restrict p, size_t size, size_t nmemb, FILE *restrict f)
+{
+	size_t r;
+
+	cr_stdio_lock();
+	r = unlocked_fwrite(p, size, nmemb, f);
+	cr_stdio_unlock();
+	return r;
+}
+
+int
+fgetc(FILE *f)
+{
+	int r;
+
+	cr_stdio_lock();
+	r = unlocked_fgetc(f);
+	cr_stdio_unlock();
+	return r;
+}
+
+int
+ungetc(int c, FILE *f)
+{
+	int r;
+
+	cr_stdio_lock();
+	r = unlocked_ungetc(c, f);
+	cr_stdio_unlock();
+	return r;
+}
+
+char *
+fgets(char *restrict s, int n, FILE *restrict f)
+{
+	char * r;
+
+	cr_stdio_lock();
+	r = unlocked_fgets(s, n, f);
+	cr_stdio_unlock();
+	return r;
+}
+
+size_t
+fread(void *restrict p, size_t size, size_t nmemb, FILE *restrict f)
+{
+	size_t r;
+
+	cr_stdio_lock();
+	r = unlocked_fread(p, size, nmemb, f);
+	cr_stdio_unlock();
+	return r;
+}
+
+int
+setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size)
+{
+	int r;
+
+	cr_stdio_lock();
+	r = unlocked_setvbuf(f, buf, mode, size);
+	cr_stdio_unlock();
+	return r;
+}
+
+int
+fflush(FILE *f)
+{
+	int r;
+
+	cr_stdio_lock();
+	r = unlocked_fflush(f);
+	cr_stdio_unlock();
+	return r;
+}
+
+int
+fclose(FILE *f)
+{
+	int r;
+
+	cr_stdio_lock();
+	r = unlocked_fclose(f);
+	cr_stdio_unlock();
+	return r;
+}
+
+int
+fseeko(FILE *f, off_t offset, int whence)
+{
+	int r;
+
+	cr_stdio_lock();
+	r = unlocked_fseeko(f, offset, whence);
+	cr_stdio_unlock();
+	return r;
+}
+
+off_t
+ftello(FILE *f)
+{
+	off_t r;
+
+	cr_stdio_lock();
+	r = unlocked_ftello(f);
+	cr_stdio_unlock();
+	return r;
 }

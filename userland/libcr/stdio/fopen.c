@@ -3,6 +3,7 @@
  * stdio needs no malloc. fclose (stdio/file.c) gives the slot back by clearing its flags.
  */
 #include <stdio.h>
+#include <cr/stdio_lock.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <errno.h>
@@ -58,8 +59,8 @@ free_slot(void)
 	return NULL;
 }
 
-FILE *
-fopen(const char *restrict path, const char *restrict mode)
+static FILE *
+unlocked_fopen(const char *restrict path, const char *restrict mode)
 {
 	int oflags, sflags, error, fd;
 	FILE *f;
@@ -76,8 +77,8 @@ fopen(const char *restrict path, const char *restrict mode)
 	return f;
 }
 
-FILE *
-fdopen(int fd, const char *mode)
+static FILE *
+unlocked_fdopen(int fd, const char *mode)
 {
 	int oflags, sflags, error;
 	FILE *f;
@@ -100,5 +101,28 @@ fdopen(int fd, const char *mode)
 			errno = saved;
 	}
 	__cr_stdio_open(f, fd, sflags);
+	return f;
+}
+
+/* fopen and fdopen take a free slot and fill it: under the stdio lock (lock.c), as one step. */
+FILE *
+fopen(const char *restrict path, const char *restrict mode)
+{
+	FILE *f;
+
+	cr_stdio_lock();
+	f = unlocked_fopen(path, mode);
+	cr_stdio_unlock();
+	return f;
+}
+
+FILE *
+fdopen(int fd, const char *mode)
+{
+	FILE *f;
+
+	cr_stdio_lock();
+	f = unlocked_fdopen(fd, mode);
+	cr_stdio_unlock();
 	return f;
 }

@@ -5,6 +5,7 @@
  * descriptor at once, a chunk at a time.
  */
 #include <stdio.h>
+#include <cr/stdio_lock.h>
 #include <string.h>
 #include <unistd.h>
 #include <errno.h>
@@ -42,9 +43,12 @@ int
 vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
 {
 	struct fchunk c = { .f = f };
-	int n = kvformat(fchunk_put, &c, fmt, ap);
+	int n;
 
+	cr_stdio_lock();			/* one printf, one piece of output */
+	n = kvformat(fchunk_put, &c, fmt, ap);
 	fchunk_flush(&c);
+	cr_stdio_unlock();
 	return c.error ? -1 : n;
 }
 
@@ -77,7 +81,12 @@ printf(const char *fmt, ...)
 int
 puts(const char *s)
 {
-	return fputs(s, stdout) == EOF || fputc('\n', stdout) == EOF ? EOF : 1;
+	int r;
+
+	cr_stdio_lock();
+	r = fputs(s, stdout) == EOF || fputc('\n', stdout) == EOF ? EOF : 1;
+	cr_stdio_unlock();
+	return r;
 }
 
 int

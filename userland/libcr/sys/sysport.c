@@ -14,6 +14,7 @@
 #include <cr/sysport.h>
 #include <cr/msgport_sys.h>
 #include <cr/thread.h>
+#include <cr/stdio_lock.h>
 
 void	cr_sched_init(void);
 
@@ -102,6 +103,7 @@ void
 cr_sysport_init(void)
 {
 	cr_sched_init();
+	cr_stdio_init();
 	lwkt_initport_putonly(&cr_kernel_port, kernel_putport);
 	lwkt_initport_spin(&cr_reply_port);
 	spin_waitmsg = cr_reply_port.mp_waitmsg;

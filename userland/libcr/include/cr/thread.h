@@ -50,6 +50,7 @@ struct thread {
 	bool		td_idle;		/* a vCPU's idle thread (never on a run queue) */
 	bool		td_detached;		/* joined before its stack was freed */
 	bool		td_freed;		/* its stack and TLS are freed (exited) */
+	bool		td_bound;		/* chose its vCPU (cr_thread_migrate): never stolen */
 	void		*td_stack;		/* NULL for the main thread */
 	void		*(*td_fn)(void *);
 	void		*td_arg;
@@ -91,7 +92,7 @@ int	cr_vcpu_start(void (*fn)(void *), void *arg);	/* cr_vcpu_add, then fn(arg) o
 int	cr_vcpu_exit(void);		/* end the caller's vCPU: its threads go to vCPU 0 */
 int	cr_vcpu_self(void);		/* the number of the vCPU running the caller */
 int	cr_vcpu_count(void);		/* vCPUs running */
-int	cr_thread_migrate(int vcpu);	/* move the caller to that vCPU: 0, or EINVAL */
+int	cr_thread_migrate(int vcpu);	/* move the caller there, to stay: 0, or EINVAL */
 
 struct cr_vcpu_stats {
 	uint64_t	switches;		/* threads switched to */
@@ -118,13 +119,20 @@ cr_crit_enter(void)
 		cr_spin_lock(&cr_sched_lock);
 }
 
+/* Idle vCPUs to wake (bit per vCPU), woken once the lock is free: see kick() in thread.c. */
+extern volatile uint32_t cr_kicks_pending;
+void	cr_send_kicks(void);
+
 static inline void
 cr_crit_exit(void)
 {
 	cr_thread_t td = cr_curthread;
 
-	if (--td->td_crit == 0)
+	if (--td->td_crit == 0) {
 		cr_spin_unlock(&cr_sched_lock);
+		if (__builtin_expect(cr_kicks_pending != 0, 0))
+			cr_send_kicks();
+	}
 }
 
 /* Statistics, all vCPUs together. */
