@@ -22,7 +22,7 @@ from .image import ImageError
 from .machine import Machine, MachineError
 from .make import BuildError
 from .spec import SpecError
-from .inspect import GuestMemoryError, InspectError
+from .inspect import GuestMemoryError, InspectError, attachable_args, published
 from .tools import ToolError, require
 
 console = Console(highlight=False)
@@ -65,28 +65,24 @@ def boot(name: str, cmdline: str = "", keep_on_panic: bool = False) -> int:
     img = images[name]
     img.extra_cmdline = cmdline.split()
     RUN_DIR.mkdir(parents=True, exist_ok=True)
-    user_qmp = RUN_DIR / f"{name}.qmp"
-    user_qmp.unlink(missing_ok=True)
-    cfg = img.machine_config(outputs, extra_args=["-qmp", f"unix:{user_qmp},server=on,wait=off"])
+    cfg = img.machine_config(outputs, extra_args=attachable_args(RUN_DIR, name))
     console.print(f"[bold]Damselfly[/]: booting image [cyan]{name}[/] ({img.description}).\n"
                   f"Leave with [bold]Ctrl-A X[/]; the guest powers off by itself when it is done. "
                   f"Talk to it meanwhile with `invoke qmp --image {name}`.\n", soft_wrap=True)
-    pidfile = RUN_DIR / f"{name}.pid"          # with the QMP socket: how `invoke inspect` attaches
-    with Machine(cfg, RUN_DIR, interactive=True, keep_on_panic=keep_on_panic, name=name) as m:
-        pidfile.write_text(f"{m.proc.pid}\n")
+    with Machine(cfg, RUN_DIR, interactive=True, keep_on_panic=keep_on_panic, name=name) as m, \
+            published(RUN_DIR, name, m.proc.pid):
         verdict = m.wait_exit(img.timeout or float("inf"))      # 0: as long as the user likes
+        panicked = verdict.panicked or verdict.outcome == "panic"
+        if panicked:
+            reason, trace = symbolize_console(m.log_path.read_text(errors="replace").splitlines(), outputs.kernel)
+            if reason:
+                console.print(f"\r\n[red]{reason}[/]\r\n" + "\r\n".join(trace) + "\r")
         if verdict.panicked and keep_on_panic:
             # QEMU still owns the terminal (its mux console): Ctrl-A X is how the user leaves.
             console.print(f"\r\n[red]kernel panic[/]: QEMU stays paused for inspection "
                           f"(`invoke inspect --image {name}`, `invoke qmp --image {name}`); "
                           f"leave with Ctrl-A X.\r")
             m.proc.wait()
-    if verdict.panicked or verdict.outcome == "panic":
-        reason, trace = symbolize_console(m.log_path.read_text(errors="replace").splitlines(), outputs.kernel)
-        if reason:
-            console.print(f"[red]{reason}[/]\n" + "\n".join(trace))
-    user_qmp.unlink(missing_ok=True)
-    pidfile.unlink(missing_ok=True)
     status = "" if verdict.exit_code is None else f" (QEMU exit status {verdict.exit_code})"
     console.print(f"\n[bold]Damselfly[/]: {verdict.reason}{status}; console log {m.log_path}")
     return 0 if verdict.outcome in ("pass", "quit") else 1

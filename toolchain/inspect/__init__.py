@@ -19,7 +19,7 @@ from .program import InspectError, check_kernel_matches, make_program
 from .views import Snapshot
 
 __all__ = ["Guest", "InspectError", "GuestMemoryError", "inspect_memory", "inspect_dump", "dump",
-           "attach_running", "run_files"]
+           "attach_running", "run_files", "attachable_args", "published"]
 
 
 _REG = re.compile(r"\b(EAX|EBX|ECX|EDX|ESI|EDI|EBP|ESP|EIP|EFL)=([0-9a-fA-F]{8})")
@@ -100,6 +100,26 @@ def inspect_dump(path: Path, kernel: Path) -> dict:
 def run_files(run_dir: Path, name: str) -> tuple[Path, Path]:
     """Where `invoke boot` leaves its QMP socket and QEMU's process id for an image."""
     return run_dir / f"{name}.qmp", run_dir / f"{name}.pid"
+
+
+def attachable_args(run_dir: Path, name: str) -> list[str]:
+    """QEMU options for a second QMP socket (the Machine keeps its own) that inspect attaches to."""
+    sock, pidfile = run_files(run_dir, name)
+    sock.unlink(missing_ok=True)
+    pidfile.unlink(missing_ok=True)
+    return ["-qmp", f"unix:{sock},server=on,wait=off"]
+
+
+@contextlib.contextmanager
+def published(run_dir: Path, name: str, pid: int):
+    """Announce QEMU's process id beside its socket while the guest runs; remove both after."""
+    sock, pidfile = run_files(run_dir, name)
+    pidfile.write_text(f"{pid}\n")
+    try:
+        yield
+    finally:
+        sock.unlink(missing_ok=True)
+        pidfile.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

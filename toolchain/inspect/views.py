@@ -74,6 +74,7 @@ class Snapshot:
         self.tdf = header_flags(inc / "thread.h", "TDF_")
         self.msgf = header_flags(inc / "msgport.h", "MSGF_")
         self.kmf = header_flags(inc / "ksysmsg.h", "KMF_")
+        self.kstack_size = {v: k for k, v in header_flags(inc / "thread.h", "TD_").items()}["KSTACK_SIZE"]
         self.names: dict[int, str] = {}         # address -> what it is, for wait channels
         self.sysmsgs: dict[int, object] = {}    # address of a ksysmsg's km_msg -> the ksysmsg
         self.timers: dict[int, object] = {}     # address of a ksysmsg's timer message -> the ksysmsg
@@ -155,11 +156,22 @@ class Snapshot:
         return pipes
 
     # -- views ------------------------------------------------------------------------------------
+    def stack_size(self, base: int) -> int:
+        """A static stack is as large as its symbol, or ends at NAME_top (entry.S's boot_stack,
+        which has no size); lwkt_create's stacks are one page."""
+        try:
+            sym = self.prog.symbol(base)
+            if sym.address == base:
+                return sym.size or self.prog.symbol(sym.name + "_top").address - base
+        except LookupError:
+            pass
+        return self.kstack_size
+
     def on_stack_of(self, esp: int) -> str | None:
         """Whose kernel stack holds esp: a thread's, or a named one (boot_stack)."""
         for td in self.threads_raw():
             base = td.td_kstack.value_()
-            if base <= esp < base + 4096:
+            if base <= esp < base + self.stack_size(base):
                 return cstr(td.td_name)
         return self.symbol(esp)
 
@@ -199,7 +211,8 @@ class Snapshot:
                 "thread": cstr(ksm.km_td.td_name) if ksm.km_td.value_() else None,
                 "user_addr": ksm.km_uaddr.value_(), "tag": call["ms_tag"],
                 "km_flags": flag_names(ksm.km_flags.value_(), self.kmf),
-                "flags": flag_names(msg.ms_flags.value_(), self.msgf),
+                "flags": flag_names(call["ms_flags"], self.msgf),            # the user's message
+                "kernel_flags": flag_names(msg.ms_flags.value_(), self.msgf),  # the kernel's km_msg
                 "waits_on": self.what(ksm.km_obj.value_()),
                 "error": msg.ms_error.value_(), "result": msg.ms_result.value_()}
 
