@@ -92,7 +92,7 @@ def dump(qmp, path: Path) -> Path:
 def inspect_dump(path: Path, kernel: Path) -> dict:
     memory = DumpMemory(path)
     try:
-        return inspect_memory(memory, Path(kernel), {"kind": "dump", "status": "dump", "file": str(path)})
+        return inspect_memory(memory, Path(kernel), {"kind": "dump", "status": None, "file": str(path)})
     finally:
         memory.close()
 

@@ -92,9 +92,11 @@ TABLES = {"cpus": cpus, "threads": threads, "procs": procs, "memory": memory}
 def render(snap: dict, views: tuple[str, ...] = VIEWS, console: Console | None = None, all_ports: bool = False) -> None:
     console = console or Console(highlight=False)
     src = snap["source"]
-    where = f"QEMU pid {src.get('qemu_pid')}" if src["kind"] == "live" else src["file"]
-    console.print(f"[bold]Damselfly guest[/] ({src['kind']}, {where}; guest was {src['status']}; "
-                  f"read with {src['reader']})")
+    if src["kind"] == "live":
+        where = f"live, QEMU pid {src.get('qemu_pid')}; guest was {src['status']}"
+    else:
+        where = f"dump {src['file']}"
+    console.print(f"[bold]Damselfly guest[/] ({where}; read with {src['reader']})")
     for view in views:
         table = ports(snap, all_ports) if view == "ports" else TABLES[view](snap)
         console.print(table)
