@@ -76,7 +76,8 @@ def boot(name: str, cmdline: str = "", keep_on_panic: bool = False) -> int:
         if panicked:
             reason, trace = symbolize_console(m.log_path.read_text(errors="replace").splitlines(), outputs.kernel)
             if reason:
-                console.print(f"\r\n[red]{reason}[/]\r\n" + "\r\n".join(trace) + "\r")
+                console.print(f"\r\n{reason}\r", style="red", markup=False)
+                console.print("\r\n".join(trace) + "\r", markup=False)
         if verdict.panicked and keep_on_panic:
             # QEMU still owns the terminal (its mux console): Ctrl-A X is how the user leaves.
             console.print(f"\r\n[red]kernel panic[/]: QEMU stays paused for inspection "
@@ -160,7 +161,8 @@ async def _qmp_session(path: Path, command: str, args: str) -> None:
     except EOFError:
         print()
     finally:
-        await client.disconnect()
+        with contextlib.suppress(EOFError):     # after `quit`, QEMU closes the socket first
+            await client.disconnect()
 
 
 def qmp(name: str, command: str, args: str) -> None:
