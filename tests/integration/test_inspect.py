@@ -127,6 +127,16 @@ def test_a_dump_shows_the_same_views(inspectee, outputs, tmp_path):
         == [{k: v for k, v in c.items() if k not in ("eip", "eip_symbol", "esp", "stack_of")} for c in live["cpus"]]
 
 
+def test_the_pmemsave_fallback_reads_the_same(inspectee, outputs):
+    """Without QEMU's pid (no /proc/PID/mem), does the pmemsave path give the same views?"""
+    m, _ = inspectee
+    with paused(m.qmp):
+        fast = Guest(m.qmp, m.proc.pid, outputs.kernel).snapshot()
+        slow = Guest(m.qmp, None, outputs.kernel).snapshot()
+    assert (fast["source"]["reader"], slow["source"]["reader"]) == ("gpa2hva+/proc/pid/mem", "pmemsave")
+    assert {k: v for k, v in slow.items() if k != "source"} == {k: v for k, v in fast.items() if k != "source"}
+
+
 def test_invoke_inspect_attaches_and_the_guest_runs_on(inspectee, snap):
     """Does `invoke inspect --json` attach to the running guest by image name, show the same
     process, and leave the guest running, so that it finishes when given its line?"""

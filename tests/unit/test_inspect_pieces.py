@@ -17,7 +17,7 @@ from toolchain.build import ROOT
 from toolchain.inspect import InspectError, attach_running, parse_registers
 from toolchain.inspect import render
 from toolchain.inspect.memory import PAGE, DumpMemory, GuestMemoryError, Memory, QmpMemory
-from toolchain.inspect.program import _drgn
+from toolchain.inspect.program import _drgn, check_kernel_matches
 from toolchain.inspect.views import flag_names, header_flags
 
 
@@ -108,6 +108,25 @@ def test_dump_memory_reads_pt_load_segments(tmp_path):
             mem.read(0x1000, 1)
     finally:
         mem.close()
+
+
+def test_a_kernel_that_is_not_the_one_in_memory_is_refused(tmp_path):
+    """Is the kernel ELF's first page compared with guest memory at its load address?"""
+    kernel = tmp_path / "kernel.elf"
+    kernel.write_bytes(_elf32_core([(0x100000, b"K" * PAGE)]))
+    same, other = tmp_path / "same.core", tmp_path / "other.core"
+    same.write_bytes(_elf32_core([(0x100000, kernel.read_bytes()[:PAGE])]))
+    other.write_bytes(_elf32_core([(0x100000, b"\0" * PAGE)]))
+    for path, ok in ((same, True), (other, False)):
+        mem = DumpMemory(path)
+        try:
+            if ok:
+                check_kernel_matches(mem, kernel)
+            else:
+                with pytest.raises(InspectError, match="rebuilt"):
+                    check_kernel_matches(mem, kernel)
+        finally:
+            mem.close()
 
 
 def test_a_file_that_is_not_a_dump_is_refused(tmp_path):

@@ -41,9 +41,14 @@ def inspect_memory(memory, kernel: Path, source: dict, root: Path = ROOT,
                    registers: list[dict] | None = None) -> dict:
     """Read every view from guest memory (a QmpMemory of a paused guest, or a DumpMemory)."""
     from ..decode import decoders
+    import drgn
     check_kernel_matches(memory, kernel)
     prog = make_program(memory, kernel)
-    snap = Snapshot(prog, decoders(), root, registers).collect()
+    try:
+        snap = Snapshot(prog, decoders(), root, registers).collect()
+    except (drgn.FaultError, LookupError, AttributeError) as e:
+        raise InspectError(f"reading the kernel's structures failed: {e}. The kernel's structures or "
+                           f"variables may have changed: toolchain/inspect/views.py names them") from None
     return {"source": source | {"reader": memory.method, "ram_bytes": memory.size, "kernel": str(kernel)}} | snap
 
 
