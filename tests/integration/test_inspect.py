@@ -121,10 +121,9 @@ def test_a_dump_shows_the_same_views(inspectee, outputs, tmp_path):
         path = guest.dump(tmp_path / "guest.dump")
     offline = inspect_dump(path, outputs.kernel)
     assert offline["source"]["reader"] == "dump" and live["source"]["status"] == "paused"
-    for view in ("threads", "ports", "procs", "memory"):
+    for view in ("cpus", "threads", "ports", "procs", "memory"):      # registers too, from its notes
         assert offline[view] == live[view], view
-    assert [{k: v for k, v in c.items() if k not in ("eip", "eip_symbol", "esp", "stack_of")} for c in offline["cpus"]] \
-        == [{k: v for k, v in c.items() if k not in ("eip", "eip_symbol", "esp", "stack_of")} for c in live["cpus"]]
+    assert offline["cpus"][0]["eip"] is not None
 
 
 def test_the_pmemsave_fallback_reads_the_same(inspectee, outputs):

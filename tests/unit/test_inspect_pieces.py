@@ -82,17 +82,26 @@ def test_reads_outside_ram_are_errors():
         Zero(PAGE).read(PAGE - 2, 4)
 
 
-def _elf32_core(segments: list[tuple[int, bytes]]) -> bytes:
-    """A minimal ELF32 core: a header, PT_LOAD program headers (paddr, data), the data."""
+def _note(name: bytes, desc: bytes) -> bytes:
+    pad = lambda b: b + bytes(-len(b) % 4)
+    return struct.pack("<3I", len(name) + 1, len(desc), 0) + pad(name + b"\0") + pad(desc)
+
+
+def _elf32_core(segments: list[tuple[int, bytes]], notes: bytes = b"") -> bytes:
+    """A minimal ELF32 core: a header, PT_LOAD program headers (paddr, data) and a PT_NOTE."""
     ehsize, phsize = 52, 32
-    off = ehsize + phsize * len(segments)
+    nph = len(segments) + (1 if notes else 0)
+    off = ehsize + phsize * nph
     phdrs, blobs = b"", b""
+    if notes:
+        phdrs += struct.pack("<8I", 4, off, 0, 0, len(notes), 0, 0, 4)
+        blobs += notes
     for paddr, data in segments:
         phdrs += struct.pack("<8I", 1, off + len(blobs), paddr, paddr, len(data), len(data), 6, 1)
         blobs += data
     ident = b"\x7fELF" + bytes([1, 1, 1]) + bytes(9)
     header = ident + struct.pack("<HHIIIIIHHHHHH", 4, 3, 1, 0, ehsize, 0, 0, ehsize, phsize,
-                                 len(segments), 40, 0, 0)
+                                 nph, 40, 0, 0)
     return header + phdrs + blobs
 
 
@@ -127,6 +136,20 @@ def test_a_kernel_that_is_not_the_one_in_memory_is_refused(tmp_path):
                     check_kernel_matches(mem, kernel)
         finally:
             mem.close()
+
+
+def test_dump_registers_come_from_qemus_notes(tmp_path):
+    """Does each QEMU note give one CPU's eip and esp (QEMUCPUState: version, size, rax..rflags)?"""
+    regs = [0, 0x11c520, 8, 0, 0, 0, 0x3ffffac, 0x3ffffc0] + [0] * 8 + [0x108959, 0x46]
+    desc = struct.pack("<II18Q", 1, 440, *regs) + bytes(440 - 152)
+    path = tmp_path / "core"
+    path.write_bytes(_elf32_core([(0, bytes(PAGE))], _note(b"CORE", bytes(144)) + _note(b"QEMU", desc)))
+    mem = DumpMemory(path)
+    try:
+        (cpu,) = mem.registers
+        assert (cpu["eip"], cpu["esp"], cpu["ebx"], cpu["efl"]) == (0x108959, 0x3ffffac, 0x11c520, 0x46)
+    finally:
+        mem.close()
 
 
 def test_a_file_that_is_not_a_dump_is_refused(tmp_path):
@@ -191,5 +214,5 @@ def test_tables_show_every_view():
     render.render(json.loads(json.dumps(SNAP)), console=Console(file=out, width=200))
     text = out.getvalue()
     for expect in ("CPUs", "LWKT threads", "Processes", "Memory and counters", "pipe 0 readers",
-                   "read(fd=3) pid 1 (sh) [ASYNC]", "read(fd=3) (pipe 0)", "— (dump)", "100 (400 KiB)"):
+                   "read(fd=3) pid 1 (sh) [ASYNC]", "read(fd=3) (pipe 0)", "100 (400 KiB)"):
         assert expect in text, expect

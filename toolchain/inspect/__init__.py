@@ -97,7 +97,8 @@ def dump(qmp, path: Path) -> Path:
 def inspect_dump(path: Path, kernel: Path) -> dict:
     memory = DumpMemory(path)
     try:
-        return inspect_memory(memory, Path(kernel), {"kind": "dump", "status": None, "file": str(path)})
+        return inspect_memory(memory, Path(kernel), {"kind": "dump", "status": None, "file": str(path)},
+                              registers=memory.registers)
     finally:
         memory.close()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -110,8 +111,32 @@ class QmpMemory(Memory):
             self._tmp = None
 
 
+# QEMU's "QEMU" ELF note (QEMUCPUState, one per CPU): version, size, then 64-bit registers in
+# this order (the i386 target writes them too, zero-extended).
+_QEMU_NOTE_REGS = ("eax", "ebx", "ecx", "edx", "esi", "edi", "esp", "ebp") + tuple(f"r{i}" for i in range(8, 16)) \
+    + ("eip", "efl")
+
+
+def qemu_note_registers(desc: bytes) -> dict:
+    """The general registers of one CPU from the descriptor of a dump's QEMU note."""
+    values = struct.unpack_from(f"<II{len(_QEMU_NOTE_REGS)}Q", desc, 0)[2:]
+    return {name: v & 0xffffffff for name, v in zip(_QEMU_NOTE_REGS, values) if not name.startswith("r")}
+
+
+def _notes(elf, name: str) -> list[bytes]:
+    out = []
+    for seg in elf.iter_segments():
+        if seg["p_type"] == "PT_NOTE":
+            for note in seg.iter_notes():
+                if note["n_name"] == name:
+                    desc = note["n_desc"]
+                    out.append(desc.encode("latin-1") if isinstance(desc, str) else bytes(desc))
+    return out
+
+
 class DumpMemory(Memory):
-    """A `dump-guest-memory` ELF file: each PT_LOAD holds guest physical memory at p_paddr."""
+    """A `dump-guest-memory` ELF file: each PT_LOAD holds guest physical memory at p_paddr; each
+    CPU's registers are in a note named QEMU."""
 
     method = "dump"
 
@@ -126,6 +151,7 @@ class DumpMemory(Memory):
             raise GuestMemoryError(f"{path} is not an ELF memory dump ({e}); write one with `invoke dump`") from None
         self.segments = sorted((seg["p_paddr"], seg["p_filesz"], seg["p_offset"])
                                for seg in elf.iter_segments() if seg["p_type"] == "PT_LOAD" and seg["p_filesz"])
+        self.registers = [qemu_note_registers(desc) for desc in _notes(elf, "QEMU")]
         if not self.segments:
             raise GuestMemoryError(f"{path} has no PT_LOAD segments: not a guest memory dump")
         super().__init__(max(pa + n for pa, n, _ in self.segments))

@@ -67,7 +67,7 @@ class Snapshot:
     """Everything the inspector shows, read once from a paused guest or a dump."""
 
     def __init__(self, prog, decoders, root: Path, registers: list[dict] | None = None):
-        self.registers = registers          # per CPU, from a live QEMU; a dump has none
+        self.registers = registers          # per CPU: QEMU's (live), or a dump's notes
         from drgn import container_of
         self.prog, self.dec, self.container_of = prog, decoders, container_of
         inc = root / "kernel" / "include" / "sys"
