@@ -93,3 +93,24 @@ def bench(c, filter="", image="bench", json=False):
     beside their targets and the Linux 6.1 figures of BENCHMARKS.md; writes build/bench/results.json."""
     with cli.errors():
         cli.bench(image, filter, json)
+
+
+@task(help={"image": "the running image to inspect, started by `invoke boot --image NAME` (default: default)",
+            "dump": "read this memory dump (from `invoke dump`) instead of a running guest",
+            "json": "print JSON instead of tables",
+            "views": "comma-separated views: cpus,threads,ports,procs,memory (default: all)",
+            "all": "list every port, not only those with messages or waiters",
+            "kernel": "the kernel ELF whose DWARF to use (default: build/kernel/kernel.elf)"})
+def inspect(c, image="default", dump="", json=False, views="", all=False, kernel=""):
+    """Pause a running guest (or read a dump), show its CPUs, LWKT threads, ports and queued
+    messages, processes and memory from the kernel's own structures (drgn + DWARF), then resume it."""
+    with cli.errors():
+        cli.inspect(image, dump, json, views, all, kernel)
+
+
+@task(help={"image": "the running image, started by `invoke boot --image NAME` (default: default)",
+            "out": "where to write the dump (default: build/run/IMAGE.dump)"})
+def dump(c, image="default", out=""):
+    """Write a running guest's memory to an ELF file (QMP dump-guest-memory) for `invoke inspect --dump`."""
+    with cli.errors():
+        cli.dump(image, out)

@@ -22,6 +22,7 @@ from .image import ImageError
 from .machine import Machine, MachineError
 from .make import BuildError
 from .spec import SpecError
+from .inspect import GuestMemoryError, InspectError, attachable_args, published
 from .tools import ToolError, require
 
 console = Console(highlight=False)
@@ -33,7 +34,8 @@ def errors():
     """Turn the toolchain's errors into a clear message and exit status 1, without a traceback."""
     try:
         yield
-    except (BuildError, SpecError, ToolError, ImageError, MachineError, ElfCheckError) as e:
+    except (BuildError, SpecError, ToolError, ImageError, MachineError, ElfCheckError, InspectError,
+            GuestMemoryError) as e:
         raise Exit(f"error: {e}", code=1) from None
 
 
@@ -63,24 +65,25 @@ def boot(name: str, cmdline: str = "", keep_on_panic: bool = False) -> int:
     img = images[name]
     img.extra_cmdline = cmdline.split()
     RUN_DIR.mkdir(parents=True, exist_ok=True)
-    user_qmp = RUN_DIR / f"{name}.qmp"
-    user_qmp.unlink(missing_ok=True)
-    cfg = img.machine_config(outputs, extra_args=["-qmp", f"unix:{user_qmp},server=on,wait=off"])
+    cfg = img.machine_config(outputs, extra_args=attachable_args(RUN_DIR, name))
     console.print(f"[bold]Damselfly[/]: booting image [cyan]{name}[/] ({img.description}).\n"
                   f"Leave with [bold]Ctrl-A X[/]; the guest powers off by itself when it is done. "
                   f"Talk to it meanwhile with `invoke qmp --image {name}`.\n", soft_wrap=True)
-    with Machine(cfg, RUN_DIR, interactive=True, keep_on_panic=keep_on_panic, name=name) as m:
+    with Machine(cfg, RUN_DIR, interactive=True, keep_on_panic=keep_on_panic, name=name) as m, \
+            published(RUN_DIR, name, m.proc.pid):
         verdict = m.wait_exit(img.timeout or float("inf"))      # 0: as long as the user likes
+        panicked = verdict.panicked or verdict.outcome == "panic"
+        if panicked:
+            reason, trace = symbolize_console(m.log_path.read_text(errors="replace").splitlines(), outputs.kernel)
+            if reason:
+                console.print(f"\r\n{reason}\r", style="red", markup=False)
+                console.print("\r\n".join(trace) + "\r", markup=False)
         if verdict.panicked and keep_on_panic:
             # QEMU still owns the terminal (its mux console): Ctrl-A X is how the user leaves.
             console.print(f"\r\n[red]kernel panic[/]: QEMU stays paused for inspection "
-                          f"(`invoke qmp --image {name}`); leave with Ctrl-A X.\r")
+                          f"(`invoke inspect --image {name}`, `invoke qmp --image {name}`); "
+                          f"leave with Ctrl-A X.\r")
             m.proc.wait()
-    if verdict.panicked or verdict.outcome == "panic":
-        reason, trace = symbolize_console(m.log_path.read_text(errors="replace").splitlines(), outputs.kernel)
-        if reason:
-            console.print(f"[red]{reason}[/]\n" + "\n".join(trace))
-    user_qmp.unlink(missing_ok=True)
     status = "" if verdict.exit_code is None else f" (QEMU exit status {verdict.exit_code})"
     console.print(f"\n[bold]Damselfly[/]: {verdict.reason}{status}; console log {m.log_path}")
     return 0 if verdict.outcome in ("pass", "quit") else 1
@@ -158,7 +161,8 @@ async def _qmp_session(path: Path, command: str, args: str) -> None:
     except EOFError:
         print()
     finally:
-        await client.disconnect()
+        with contextlib.suppress(EOFError):     # after `quit`, QEMU closes the socket first
+            await client.disconnect()
 
 
 def qmp(name: str, command: str, args: str) -> None:
@@ -202,3 +206,42 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False) -> None:
         wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 120))
         wide.print(bench_mod.table(records))
     out.print(f"{len(records)} benchmark(s); results written to {path.relative_to(build_mod.ROOT)}")
+
+
+def _kernel_elf(kernel: str) -> Path:
+    """The kernel ELF to read types from: the one the last build wrote, unless told otherwise."""
+    path = Path(kernel) if kernel else build_mod.BUILD / "kernel" / "kernel.elf"
+    if not path.exists():
+        raise InspectError(f"no kernel ELF at {path}: run `invoke build` (or pass --kernel)")
+    return path
+
+
+def inspect(name: str, dump_file: str, as_json: bool, views: str, all_ports: bool, kernel: str) -> None:
+    """Print the views of a running guest (started by `invoke boot`) or of a memory dump."""
+    from . import inspect as insp
+    from .inspect import render
+    chosen = tuple(v.strip() for v in views.split(",") if v.strip()) if views else render.VIEWS
+    unknown = [v for v in chosen if v not in render.VIEWS]
+    if unknown:
+        raise InspectError(f"unknown view(s) {', '.join(unknown)}; choose from {', '.join(render.VIEWS)}")
+    elf = _kernel_elf(kernel)
+    if dump_file:
+        snap = insp.inspect_dump(Path(dump_file), elf)
+    else:
+        with insp.attach_running(RUN_DIR, name, elf) as guest:
+            snap = guest.snapshot()
+    if as_json:
+        print(json.dumps({k: v for k, v in snap.items() if k == "source" or k in chosen}, indent=2))
+    else:
+        render.render(snap, chosen, console, all_ports)
+
+
+def dump(name: str, out: str) -> None:
+    """Write the memory of a running guest (started by `invoke boot`) to an ELF file."""
+    from . import inspect as insp
+    path = Path(out) if out else RUN_DIR / f"{name}.dump"
+    with insp.attach_running(RUN_DIR, name, _kernel_elf("")) as guest:
+        with insp.paused(guest.qmp):
+            guest.dump(path)
+    console.print(f"wrote {path} ({path.stat().st_size // 1024} KiB); read it with "
+                  f"`invoke inspect --dump {path}`")

@@ -1,0 +1,179 @@
+"""The inspector reads what the guest says it made: the inspectee program prints its calls in
+flight, its pipes and the kernel's counters, then blocks; the host pauses it and compares.
+
+Each image boots once for this module. The guests are attachable the way `invoke boot` makes
+them (a second QMP socket and a pid file in build/run), so `invoke inspect` is run too.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from toolchain import build as build_mod
+from toolchain.guest import symbolize_console
+from toolchain.inspect import Guest, attachable_args, inspect_dump, paused, published
+from toolchain.machine import Machine
+
+pytestmark = [pytest.mark.qemu, pytest.mark.xdist_group("inspect")]
+RUN_DIR = build_mod.BUILD / "run"
+
+
+@contextlib.contextmanager
+def attachable(image, outputs, workdir, keep_on_panic=False):
+    """Boot image as `invoke boot` would for inspection: attachable under the image's name."""
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    cfg = image.machine_config(outputs, extra_args=attachable_args(RUN_DIR, image.name))
+    with Machine(cfg, workdir, keep_on_panic=keep_on_panic, name=image.name) as m, \
+            published(RUN_DIR, image.name, m.proc.pid):
+        yield m
+
+
+def invoke_inspect(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "invoke", "inspect", *args], cwd=build_mod.ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def inspectee(outputs, make_image, tmp_path_factory):
+    """(machine, what the guest printed as a dict) with the inspectee blocked in its known state."""
+    image = make_image("inspect-live", "init=inspectee", ["inspectee"])
+    with attachable(image, outputs, tmp_path_factory.mktemp("inspect")) as m:
+        line = m.wait_for(r"INSPECTEE .*outstanding=\d+", 20).group(0)
+        said = {k: int(v, 0) for k, v in re.findall(r"(\w+)=(\S+)", line)}
+        yield m, said
+
+
+@pytest.fixture(scope="module")
+def snap(inspectee, outputs):
+    m, _ = inspectee
+    return Guest(m.qmp, m.proc.pid, outputs.kernel).snapshot()
+
+
+def calls_of(snap, pid):
+    return {m["user_addr"]: m for p in snap["procs"] if p["pid"] == pid for m in p["outstanding"]}
+
+
+def test_process_vcpus_and_outstanding_calls(inspectee, snap):
+    """Does the process view list the inspectee's two vCPUs and every call it has in flight,
+    decoded by name and arguments, at the addresses the guest printed?"""
+    _, said = inspectee
+    assert snap["source"]["reader"] == "gpa2hva+/proc/pid/mem"
+    (proc,) = [p for p in snap["procs"] if p["pid"] == said["pid"]]
+    assert proc["comm"] == "inspectee" and proc["nvcpus"] == 2 and len(proc["vcpus"]) == 2
+    calls = calls_of(snap, said["pid"])
+    rd, sl = calls[said["read_msg"]], calls[said["sleep_msg"]]
+    assert rd["call"] == "read" and rd["args"]["fd"] == said["read_fd"] and rd["args"]["len"] == said["read_len"]
+    assert rd["tag"] == said["tag"] and "ASYNC" in rd["flags"] and rd["waits_on"].startswith("pipe ")
+    assert sl["call"] == "sleep_ns" and sl["args"]["ns"] == 3600 * 10**9 and sl["waits_on"] == "timer_port"
+    fds = sorted(m["args"].get("fd", -1) for m in calls.values() if m["call"] == "read")
+    assert fds == sorted([0, said["read_fd"], said["vcpu_fd"]])      # the console read, both pipes
+    assert proc["noutstanding"] == len(proc["outstanding"]) == said["outstanding"] + 1   # + read(0)
+
+
+def test_threads_and_what_they_wait_on(inspectee, snap):
+    """Is each vCPU a blocked LWKT thread of the process, waiting on its own read message?"""
+    _, said = inspectee
+    mine = [t for t in snap["threads"] if t["pid"] == said["pid"]]
+    assert len(mine) == 2 and all(t["state"] == "BLOCKED" and t["wmesg"] == "read" for t in mine)
+    waits = {t["waits_on"] for t in mine}
+    assert any(f"read(fd={said['vcpu_fd']}," in w for w in waits)
+    assert any("read(fd=0," in w for w in waits)
+    assert {t["name"] for t in snap["threads"]} >= {"thread0", "idle"}
+    (cpu,) = snap["cpus"]
+    assert cpu["running"] == "idle" and cpu["stack_of"] == "idle" and cpu["eip_symbol"].startswith("lwkt_idle_loop")
+
+
+def test_ports_and_wait_queues_hold_the_messages(inspectee, snap):
+    """Does each pipe's reader queue hold exactly the read filed on it, the console's readers the
+    read of fd 0, and the timer's pending list the sleep's timer message (reply port sleep_port)?"""
+    _, said = inspectee
+    queues = {p["name"]: p for p in snap["ports"]}
+    pipe_reads = [(n, m["args"]["fd"]) for n, p in queues.items() if n.startswith("pipe ") and n.endswith("readers")
+                  for m in p["messages"]]
+    assert sorted(fd for _, fd in pipe_reads) == sorted([said["read_fd"], said["vcpu_fd"]])
+    assert [m["args"]["fd"] for m in queues["console readers"]["messages"]] == [0]
+    (timer,) = queues["timer pending"]["messages"]
+    assert timer["reply_port"] == "sleep_port" and timer["for"].startswith("sleep_ns(")
+    assert queues["reply port of pid %d" % said["pid"]]["messages"] == []     # nothing completed yet
+
+
+def test_memory_view_matches_the_guests_kstat(inspectee, snap):
+    """Are the free pages, kmalloc objects, threads, processes and pipes what kstat told the guest?"""
+    _, said = inspectee
+    mem = snap["memory"]
+    assert mem["pages_free"] == said["pages_free"]
+    assert mem["kmalloc"]["in_use"] == said["kmalloc_in_use"]
+    assert mem["lwkt"]["threads"] == said["threads"] == len(snap["threads"])
+    assert mem["procs"] == said["procs"] and mem["pipes_alive"] == said["pipes"]
+
+
+def test_a_dump_shows_the_same_views(inspectee, outputs, tmp_path):
+    """Does a dump-guest-memory file, read offline, give exactly the views of the paused guest?"""
+    m, _ = inspectee
+    guest = Guest(m.qmp, m.proc.pid, outputs.kernel)
+    with paused(m.qmp):
+        live = guest.snapshot()
+        path = guest.dump(tmp_path / "guest.dump")
+    offline = inspect_dump(path, outputs.kernel)
+    assert offline["source"]["reader"] == "dump" and live["source"]["status"] == "paused"
+    for view in ("cpus", "threads", "ports", "procs", "memory"):      # registers too, from its notes
+        assert offline[view] == live[view], view
+    assert offline["cpus"][0]["eip"] is not None
+
+
+def test_the_pmemsave_fallback_reads_the_same(inspectee, outputs):
+    """Without QEMU's pid (no /proc/PID/mem), does the pmemsave path give the same views?"""
+    m, _ = inspectee
+    with paused(m.qmp):
+        fast = Guest(m.qmp, m.proc.pid, outputs.kernel).snapshot()
+        slow = Guest(m.qmp, None, outputs.kernel).snapshot()
+    assert (fast["source"]["reader"], slow["source"]["reader"]) == ("gpa2hva+/proc/pid/mem", "pmemsave")
+    assert {k: v for k, v in slow.items() if k != "source"} == {k: v for k, v in fast.items() if k != "source"}
+
+
+def test_invoke_inspect_attaches_and_the_guest_runs_on(inspectee, snap):
+    """Does `invoke inspect --json` attach to the running guest by image name, show the same
+    process, and leave the guest running, so that it finishes when given its line?"""
+    m, said = inspectee
+    r = invoke_inspect("--image", "inspect-live", "--json", "--views", "procs,threads")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out) == {"source", "procs", "threads"} and out["source"]["status"] == "running"
+    assert calls_of(out, said["pid"]).keys() == calls_of(snap, said["pid"]).keys()
+    table = invoke_inspect("--image", "inspect-live", "--views", "ports")
+    assert table.returncode == 0 and "pipe 0 readers" in table.stdout
+    assert m.qmp("query-status")["running"]
+    m.send("\n")
+    m.wait_for(r"inspectee: done", 10)
+
+
+def test_invoke_inspect_names_what_to_run_without_a_guest():
+    r = invoke_inspect("--image", "nothing-runs-this")
+    assert r.returncode == 1
+    assert "invoke boot --image nothing-runs-this" in r.stderr
+
+
+def test_a_panicked_guest_stays_paused_and_can_be_inspected(outputs, make_image, tmp_path):
+    """With keep-on-panic, does `invoke inspect` attach to the paused guest and show the thread
+    that panicked running on the CPU, on its own stack, while the console's backtrace still
+    symbolizes to the faulting function?"""
+    image = make_image("inspect-panic", "ktap ktest=debug.fault_on_purpose ktest.fault", [])
+    with attachable(image, outputs, tmp_path, keep_on_panic=True) as m:
+        verdict = m.wait_exit(20)
+        assert verdict.outcome == "panic"
+        r = invoke_inspect("--image", "inspect-panic", "--json", "--views", "cpus,threads")
+        assert r.returncode == 0, r.stderr
+        out = json.loads(r.stdout)
+        assert m.qmp("query-status")["status"] == "guest-panicked"    # inspect left it paused
+    assert out["source"]["status"] == "guest-panicked"
+    (cpu,) = out["cpus"]
+    (running,) = [t for t in out["threads"] if t["running"]]
+    assert cpu["running"] == running["name"] == cpu["stack_of"] == "thread0"   # ktests run on thread0
+    assert running["state"] == "RUNNABLE"
+    reason, trace = symbolize_console(m.log_path.read_text().splitlines(), outputs.kernel)
+    assert "fault_on_purpose" in reason and trace
