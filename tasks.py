@@ -93,3 +93,12 @@ def bench(c, filter="", image="bench", json=False):
     beside their targets and the Linux 6.1 figures of BENCHMARKS.md; writes build/bench/results.json."""
     with cli.errors():
         cli.bench(image, filter, json)
+
+
+@task(help={"image": "image to trace (default: trace, a kernel message test and a pipe ping-pong)",
+            "out": "where to write the JSON (default: build/trace/IMAGE.json)"})
+def trace(c, image="trace", out=""):
+    """Boot an image on the trace kernel and write its kernel events (switches, messages, system
+    calls, interrupts) as Chrome/Perfetto trace JSON; open it at ui.perfetto.dev."""
+    with cli.errors():
+        cli.trace(image, out)

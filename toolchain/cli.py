@@ -37,11 +37,12 @@ def errors():
         raise Exit(f"error: {e}", code=1) from None
 
 
-def build_all(jobs: int | None = None, verbose: bool = False):
-    """Build everything and every image; returns (outputs, {image name: Image})."""
+def build_all(jobs: int | None = None, verbose: bool = False, variants: tuple[str, ...] = ()):
+    """Build everything (and the kernel variants named) and every image; returns (outputs,
+    {image name: Image})."""
     echo = (lambda label: console.print(f"  {label}", style="dim")) if verbose else None
     with console.status("building Damselfly…"):
-        outputs = build_mod.build(jobs, echo)
+        outputs = build_mod.build(jobs, echo, variants=variants)
         images = {}
         for name in image_mod.available():
             img = image_mod.load_image(name)
@@ -202,3 +203,30 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False) -> None:
         wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 120))
         wide.print(bench_mod.table(records))
     out.print(f"{len(records)} benchmark(s); results written to {path.relative_to(build_mod.ROOT)}")
+
+
+def trace(name: str = "trace", out: str = "") -> Path:
+    """Boot an image on the trace kernel, read its event ring and write Chrome/Perfetto trace
+    JSON (build/trace/NAME.json unless out says otherwise); returns the JSON's path."""
+    from . import trace as trace_mod
+    from .decode import decoders
+    outputs, images = build_all(variants=("trace",))
+    img = images.get(name) or image_mod.load_image(name)     # raises ImageError naming the choices
+    try:
+        with console.status(f"booting image {name} on the trace kernel…"):
+            run = trace_mod.run_trace(img, outputs, trace_mod.TRACE_DIR)
+        data = trace_mod.to_chrome(run.ring, decoders(), info={"image": name, "verdict": run.verdict})
+    except trace_mod.TraceError as e:
+        raise Exit(f"error: {e}", code=1) from None
+    path = trace_mod.write_trace(data, Path(out) if out else trace_mod.TRACE_DIR / f"{name}.json")
+    info = data["otherData"]
+    lost = f"[red]{run.ring.lost:,} lost[/] (the ring wrapped; the newest {run.ring.nrecs:,} kept)" \
+        if run.ring.lost else "none lost"
+    console.print(f"image {name}: guest verdict [bold]{run.verdict}[/]; {info['events']:,} events, {lost}; "
+                  f"{info.get('switches', 0)} switches, {info.get('syscalls', 0)} system calls, "
+                  f"{info.get('flows', 0)} message flows; console log {run.log}")
+    for problem in trace_mod.ring_problems(run.ring) + trace_mod.validate(data):
+        console.print(f"[yellow]trace problem[/]: {problem}")
+    console.print(f"trace written to [cyan]{path}[/]: open it at https://ui.perfetto.dev "
+                  "(Open trace file) or in chrome://tracing (Load)")
+    return path
