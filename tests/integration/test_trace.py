@@ -1,0 +1,95 @@
+"""Boot the trace image (images/trace.toml) once on the trace kernel, read its event ring over
+QMP and check the Chrome trace made from it: complete flows, ordered tracks, and the events of
+the two known scenarios in the order they must happen."""
+from __future__ import annotations
+
+import pytest
+
+from toolchain import build as build_mod
+from toolchain import trace
+from toolchain.decode import decoders
+from toolchain.image import build_image, load_image
+
+pytestmark = pytest.mark.qemu
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    outputs = build_mod.build(variants=("trace",))
+    image = load_image("trace")
+    build_image(image, outputs)
+    return trace.run_trace(image, outputs, tmp_path_factory.mktemp("trace"))
+
+
+@pytest.fixture(scope="module")
+def chrome(run):
+    return trace.to_chrome(run.ring, decoders())
+
+
+def _names(ring) -> dict[int, str]:
+    """td address -> the last name the ring gave it."""
+    out, first = {}, {}
+    for r in ring.records:
+        if r.type == "THREAD":
+            first[r.args[0]] = r.args[1:]
+        elif r.type == "THREAD_NAME2" and r.args[0] in first:
+            raw = trace._name_bytes(first.pop(r.args[0]) + r.args[1:])
+            out[r.args[0]] = raw.split(b"\0", 1)[0].decode()
+    return out
+
+
+def test_the_ring_is_whole_and_ordered(run):
+    """Did the guest pass, with every event kept and the TSC never going back?"""
+    assert run.verdict == "pass", run.console
+    assert run.ring.lost == 0 and 0 < len(run.ring.records) < run.ring.nrecs
+    assert trace.ring_problems(run.ring) == []
+    assert {"SWITCH", "MSG_SEND", "MSG_REPLY", "SYSCALL_ENTER", "SYSCALL_EXIT", "SYSMSG",
+            "SYSMSG_ANSWER", "THREAD"} <= {r.type for r in run.ring.records}
+
+
+def test_the_trace_validates(chrome):
+    """Does every flow have both ends, every track run forward, every slice nest?"""
+    assert trace.validate(chrome) == []
+    assert chrome["otherData"]["flows"] > 10
+
+
+def test_kernel_domsg_sends_switches_then_replies(run):
+    """msgport.domsg_to_a_thread_waits_for_the_reply: thread0 sends message 41 to t-worker's port,
+    the CPU switches to t-worker, which replies; the reply comes after the send and the switch."""
+    names = _names(run.ring)
+    recs = run.ring.records
+    send = next(i for i, r in enumerate(recs) if r.type == "MSG_SEND" and r.args[2] == 41)
+    msg = recs[send].args[0]
+    reply = next(i for i, r in enumerate(recs) if r.type == "MSG_REPLY" and r.args[0] == msg)
+    assert names[recs[send].td] == "thread0"
+    assert names[recs[reply].td] == "t-worker"
+    switch = [r for r in recs[send:reply] if r.type == "SWITCH"]
+    assert [names[s.args[0]] for s in switch] == ["t-worker"]
+    assert recs[send].tsc < switch[0].tsc < recs[reply].tsc
+
+
+def test_pipe_pingpong_in_order(chrome):
+    """pingpong's read of the echo waits; pipe_echo runs, writes, and only then is the read answered,
+    with a flow from the call to its answer."""
+    events = chrome["traceEvents"]
+    tid = {e["args"]["name"]: (e["pid"], e["tid"]) for e in events if e["name"] == "thread_name"}
+    ping, echo = tid["pingpong"], tid["pipe_echo"]
+    calls = [e for e in events if e["ph"] == "X" and e["cat"] == "sysmsg" and (e["pid"], e["tid"]) == ping]
+    assert [e["name"] for e in calls[:4]] == ["tls_set", "pipe", "pipe", "spawn"]
+    reads = [e for e in calls if e["name"] == "read"]
+    writes = [e for e in calls if e["name"] == "write" and "fd=1," not in e["args"]["call"]]
+    assert len(reads) == len(writes) == 3
+    for w, r in zip(writes, reads):
+        assert w["args"]["call"].endswith("len=1) = 1") and r["args"]["call"].endswith("= 1")
+        start, end = r["ts"], r["ts"] + r["dur"]
+        assert w["ts"] < start
+        # meanwhile pipe_echo runs on the CPU and writes the byte back
+        ran = [e for e in events if e["ph"] == "X" and e["cat"] == "sched" and e["name"] == "pipe_echo"
+               and start < e["ts"] < end]
+        echoed = [e for e in events if e["ph"] == "X" and e["cat"] == "sysmsg" and e["name"] == "write"
+                  and (e["pid"], e["tid"]) == echo and start < e["ts"] < end]
+        assert ran and echoed, (r, ran, echoed)
+        flow = [e for e in events if e["ph"] in "sf" and e["cat"] == "sysmsg" and e["name"] == "read"
+                and e["ts"] in (start, round(end, 3)) and (e["pid"], e["tid"]) == ping]
+        assert sorted(e["ph"] for e in flow) == ["f", "s"]
+        assert len({e["id"] for e in flow}) == 1
