@@ -87,12 +87,14 @@ def list_tests(c, image="test"):
 @task(help={"filter": "only the benchmarks whose name matches this glob (e.g. 'lwkt.*'); "
                       "replaces the image's kbench= value",
             "image": "benchmark image in images/ (default: bench; must be deterministic)",
-            "json": "print the results as JSON (stdout) instead of a table"})
-def bench(c, filter="", image="bench", json=False):
+            "json": "print the results as JSON (stdout) instead of a table",
+            "kernel": "boot a kernel variant instead of the ordinary kernel: 'trace' (tracing compiled in)",
+            "plot": "also draw cost per message against batch size as build/bench/batching.png"})
+def bench(c, filter="", image="bench", json=False, kernel="", plot=False):
     """Run the in-kernel benchmarks (guest instructions per operation, deterministic) and print them
     beside their targets and the Linux 6.1 figures of BENCHMARKS.md; writes build/bench/results.json."""
     with cli.errors():
-        cli.bench(image, filter, json)
+        cli.bench(image, filter, json, kernel, plot)
 
 
 @task(help={"image": "image to trace (default: trace, a kernel message test and a pipe ping-pong)",

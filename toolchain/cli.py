@@ -178,13 +178,19 @@ def gdb(name: str, port: int) -> int:
         return subprocess.call([gdb_path, "-q", str(outputs.kernel), "-ex", f"target remote 127.0.0.1:{port}"])
 
 
-def bench(name: str = "bench", filter: str = "", as_json: bool = False) -> None:
+def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: str = "",
+          plot: bool = False) -> None:
     """Build, run an image's benchmarks once, write build/bench/results.json and print the figures
-    (a table beside the targets and Linux 6.1, or with as_json the JSON alone on stdout)."""
+    (a table beside the targets and Linux 6.1, or with as_json the JSON alone on stdout). kernel:
+    a kernel variant to boot instead (build.KERNEL_VARIANTS, e.g. trace); plot: also draw
+    build/bench/batching.png."""
     from . import bench as bench_mod
+    if kernel and kernel not in build_mod.KERNEL_VARIANTS:
+        raise Exit(f"error: unknown kernel variant {kernel!r}; choose one of "
+                   f"{', '.join(sorted(build_mod.KERNEL_VARIANTS))}", code=1)
     out = Console(stderr=True, highlight=False) if as_json else console
     with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
-        outputs, images = build_all()       # with --json, stdout carries the JSON only
+        outputs, images = build_all(variants=(kernel,) if kernel else ())   # with --json, stdout carries the JSON only
     img = images.get(name)
     if img is None:
         img = image_mod.load_image(name)   # raises ImageError naming the choices
@@ -192,7 +198,8 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False) -> None:
     what = f"kbench={filter}" if filter else "its kbench= glob"
     try:
         with out.status(f"running the benchmarks of image {name} ({what})…"):
-            records = bench_mod.run_bench(img, outputs, bench_mod.RESULTS.parent, filter or None)
+            records = bench_mod.run_bench(img, outputs, bench_mod.RESULTS.parent, filter or None,
+                                          outputs.variants.get(kernel))
     except bench_mod.BenchError as e:
         raise Exit(f"error: {e}", code=1) from None
     path = bench_mod.write_results(records)
@@ -203,6 +210,13 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False) -> None:
         wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 120))
         wide.print(bench_mod.table(records))
     out.print(f"{len(records)} benchmark(s); results written to {path.relative_to(build_mod.ROOT)}")
+    if plot:
+        from . import plot as plot_mod
+        try:
+            png = plot_mod.plot_batching(records, bench_mod.RESULTS.parent / "batching.png")
+        except plot_mod.PlotError as e:
+            raise Exit(f"error: {e}", code=1) from None
+        out.print(f"chart written to {png.relative_to(build_mod.ROOT)}")
 
 
 def trace(name: str = "trace", out: str = "") -> Path:
