@@ -98,9 +98,11 @@ def bench(c, filter="", image="bench", json=False, kernel="", plot=False):
 
 
 @task(help={"image": "image to trace (default: trace, a kernel message test and a pipe ping-pong)",
-            "out": "where to write the JSON (default: build/trace/IMAGE.json)"})
-def trace(c, image="trace", out=""):
+            "out": "where to write the JSON (default: build/trace/IMAGE.json)",
+            "seconds": "read the ring of the still running guest after this many seconds "
+                       "(for images that never end, like default's shell)"})
+def trace(c, image="trace", out="", seconds=0.0):
     """Boot an image on the trace kernel and write its kernel events (switches, messages, system
     calls, interrupts) as Chrome/Perfetto trace JSON; open it at ui.perfetto.dev."""
     with cli.errors():
-        cli.trace(image, out)
+        cli.trace(image, out, seconds)

@@ -219,7 +219,7 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
         out.print(f"chart written to {png.relative_to(build_mod.ROOT)}")
 
 
-def trace(name: str = "trace", out: str = "") -> Path:
+def trace(name: str = "trace", out: str = "", seconds: float = 0) -> Path:
     """Boot an image on the trace kernel, read its event ring and write Chrome/Perfetto trace
     JSON (build/trace/NAME.json unless out says otherwise); returns the JSON's path."""
     from . import trace as trace_mod
@@ -228,7 +228,7 @@ def trace(name: str = "trace", out: str = "") -> Path:
     img = images.get(name) or image_mod.load_image(name)     # raises ImageError naming the choices
     try:
         with console.status(f"booting image {name} on the trace kernel…"):
-            run = trace_mod.run_trace(img, outputs, trace_mod.TRACE_DIR)
+            run = trace_mod.run_trace(img, outputs, trace_mod.TRACE_DIR, seconds or None)
         data = trace_mod.to_chrome(run.ring, decoders(), info={"image": name, "verdict": run.verdict})
     except trace_mod.TraceError as e:
         raise Exit(f"error: {e}", code=1) from None

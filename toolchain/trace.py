@@ -142,7 +142,7 @@ class _Converter:
         self.running: dict[int, tuple[_Thread, float]] = {}     # cpu -> (thread, since)
         self.irq: dict[int, tuple[int, float]] = {}             # cpu -> (irq, since)
         self.traps: dict[int, list] = {}            # tid -> [start, uaddr, calls]
-        self.calls: dict[int, dict] = {}            # ksysmsg -> the open call
+        self.calls: dict[int, dict] = {}            # the call's kernel message -> the open call
         self.sends: dict[int, dict] = {}            # lwkt msg -> its send
         self.flow_id = 0
         self.cpus: set[int] = set()
@@ -293,7 +293,7 @@ class _Converter:
 
     def on_sysmsg(self, r: Record) -> None:
         t = self.current(r)
-        ksm, uaddr, cmd, kmflags = r.args
+        ksm, uaddr, cmd, kmflags = r.args     # ksm: the call's kernel message
         self.calls[ksm] = {"t": t, "ts": self.ts(r), "uaddr": uaddr, "cmd": cmd, "words": [],
                            "async": not (kmflags & 1)}
         trap = self.traps.get(t.tid)
@@ -311,10 +311,10 @@ class _Converter:
         answer = self.answer_text(error, result)
         call = self.calls.pop(ksm, None)
         if call is None:        # refused before it was taken (EINVAL, ENOSYS, ...), or taken before the oldest record
-            self.slice(t, f"answer = {answer}", ts, ts, "sysmsg", {"ksysmsg": f"{ksm:#x}"})
+            self.slice(t, f"answer = {answer}", ts, ts, "sysmsg", {"kernel msg": f"{ksm:#x}"})
             return
         name, text = self.call_text(call["cmd"], call["words"][:6])
-        args = {"call": f"{text} = {answer}", "message": f"{call['uaddr']:#x}", "ksysmsg": f"{ksm:#x}",
+        args = {"call": f"{text} = {answer}", "message": f"{call['uaddr']:#x}", "kernel msg": f"{ksm:#x}",
                 "async": call["async"], "queued": bool(queued)}
         if call["t"] is t and not self.answered_later(call, t):
             self.slice(t, name, call["ts"], ts, "sysmsg", args)       # answered within its trap
@@ -322,6 +322,9 @@ class _Converter:
             self.slice(call["t"], name, call["ts"], call["ts"], "sysmsg", args)
             self.slice(t, f"answer {name}", ts, ts, "sysmsg", args)
         self.flow(call["t"], call["ts"], t, ts, name, "sysmsg")
+        if "completed" in call:
+            by, when = call["completed"]
+            self.flow(by, when, t, ts, f"complete {name}", "complete")
 
     def answered_later(self, call: dict, t: _Thread) -> bool:
         """Was the trap that took the call left before this answer (an async call)?"""
@@ -339,6 +342,12 @@ class _Converter:
     def on_msg_reply(self, r: Record) -> None:
         t, ts = self.current(r), self.ts(r)
         msg, port, error, cmd = r.args
+        call = self.calls.get(msg)
+        if call is not None:        # the object a waiting system call waited on completes it
+            call["completed"] = (t, ts)
+            self.slice(t, f"complete {self.call_text(call['cmd'], [])[0]}", ts, ts, "msg",
+                       {"call": f"{msg:#x}", "error": error})
+            return
         self.slice(t, "reply", ts, ts, "msg",
                    {"msg": f"{msg:#x}", "reply port": f"{port:#x}", "cmd": cmd, "error": error})
         send = self.sends.pop(msg, None)
@@ -448,15 +457,21 @@ def ring_symbol(kernel: Path) -> tuple[int, int]:
 @dataclass
 class TraceRun:
     ring: Ring
-    verdict: str            # pass, fail, panic
+    verdict: str            # pass, fail, panic, or running (read from a live guest after `seconds`)
     console: str
     log: Path
     dump: Path
 
 
-def run_trace(image: Image, outputs: Outputs, workdir: Path, timeout: float | None = None) -> TraceRun:
+def run_trace(image: Image, outputs: Outputs, workdir: Path, seconds: float | None = None) -> TraceRun:
     """Boot image on the trace kernel with `trace` on its command line, wait for TRACE-READY (or
-    a panic), copy the ring out with QMP pmemsave, end QEMU, and decode the ring."""
+    a panic), copy the ring out with QMP pmemsave, end QEMU, and decode the ring.
+
+    seconds: read the ring of the running guest after this many (wall) seconds instead, if it
+    has not finished by then: for images that never end, such as the shell. The guest is
+    stopped first; the kernel advances tr_head only after a record is complete, so a record
+    cut short by the stop is not counted. Without seconds, a guest that neither finishes nor
+    panics within the image's timeout (60 s if it has none) is an error."""
     kernel = outputs.variants.get("trace")
     if kernel is None:
         raise TraceError("no trace kernel in these build outputs: build with variants=('trace',)")
@@ -466,14 +481,16 @@ def run_trace(image: Image, outputs: Outputs, workdir: Path, timeout: float | No
     dump = workdir / f"{image.name}.ring"
     dump.unlink(missing_ok=True)
     cfg = image.machine_config(outputs, kernel=kernel, cmdline=" ".join(image.words + ["trace"]))
-    timeout = timeout or image.timeout or 60
     with Machine(cfg, workdir, name=f"{image.name}-trace", keep_on_panic=True) as m:
         try:
-            verdict = VERDICTS.get(int(m.wait_for(READY.pattern, timeout)["verdict"]), "fail")
+            verdict = VERDICTS.get(int(m.wait_for(READY.pattern, seconds or image.timeout or 60)["verdict"]), "fail")
         except MachineTimeout as e:
-            if not m.panicked:
+            if m.panicked:
+                verdict = "panic"   # pvpanic paused the guest: its memory, the ring included, is intact
+            elif seconds and m.proc.poll() is None:
+                verdict = "running"
+            else:
                 raise TraceError(f"the trace kernel never reported TRACE-READY: {e}") from None
-            verdict = "panic"       # pvpanic paused the guest: its memory, the ring included, is intact
         m.qmp("stop")
         m.qmp("pmemsave", val=addr, size=size, filename=str(dump))
         console, log = m.console, m.log_path

@@ -68,15 +68,15 @@ trace_thread_name(struct thread *td)
 
 /* trace_sysmsg: a call taken, with the first 24 bytes of its arguments (zeros past its end). */
 void
-trace_sysmsg(const void *ksm, uint32_t uaddr, uint32_t cmd, uint32_t kmflags, const void *args)
+trace_sysmsg(const void *call, uint32_t uaddr, uint32_t cmd, uint32_t kmflags, const void *args)
 {
 	uint32_t w[6] = { 0 };
 	uint32_t size = sysent[cmd].sy_msgsize - sizeof(struct lwkt_msg);
 
 	memcpy(w, args, size < sizeof(w) ? size : sizeof(w));
-	trace_event(TR_SYSMSG, (uint32_t)ksm, uaddr, cmd, kmflags);
-	trace_event(TR_SYSMSG_ARGS, (uint32_t)ksm, w[0], w[1], w[2]);
-	trace_event(TR_SYSMSG_ARGS, (uint32_t)ksm, w[3], w[4], w[5]);
+	trace_event(TR_SYSMSG, (uint32_t)call, uaddr, cmd, kmflags);
+	trace_event(TR_SYSMSG_ARGS, (uint32_t)call, w[0], w[1], w[2]);
+	trace_event(TR_SYSMSG_ARGS, (uint32_t)call, w[3], w[4], w[5]);
 }
 
 /*

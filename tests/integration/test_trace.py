@@ -8,7 +8,7 @@ import pytest
 from toolchain import build as build_mod
 from toolchain import trace
 from toolchain.decode import decoders
-from toolchain.image import build_image, load_image
+from toolchain.image import Image, build_image, load_image
 
 pytestmark = pytest.mark.qemu
 
@@ -93,3 +93,40 @@ def test_pipe_pingpong_in_order(chrome):
                 and e["ts"] in (start, round(end, 3)) and (e["pid"], e["tid"]) == ping]
         assert sorted(e["ph"] for e in flow) == ["f", "s"]
         assert len({e["id"] for e in flow}) == 1
+        # and pipe_echo's write is what completed the read: a flow from its track to the answer
+        done = [e for e in events if e["ph"] in "sf" and e["cat"] == "complete" and e["name"] == "complete read"
+                and echoed[0]["ts"] <= e["ts"] <= round(end, 3)]
+        assert sorted(((e["pid"], e["tid"]), e["ph"]) for e in done) == sorted([(echo, "s"), (ping, "f")]), done
+
+
+def test_a_sleep_ends_with_a_timer_interrupt(run, chrome):
+    """pingpong's usleep: the call sends a message to the timer port; a timer interrupt (irq 0)
+    comes; the timer's reply to that message completes the call, which is answered after it."""
+    recs = run.ring.records
+    names = _names(run.ring)
+    call = next(i for i, r in enumerate(recs) if r.type == "SYSMSG" and names[r.td] == "pingpong"
+                and decoders().SYSCALLS[r.args[2]][0] == "sleep_ns")
+    send = next(i for i in range(call, len(recs)) if recs[i].type == "MSG_SEND")
+    reply = next(i for i in range(send, len(recs)) if recs[i].type == "MSG_REPLY"
+                 and recs[i].args[0] == recs[send].args[0])
+    answer = next(i for i in range(reply, len(recs)) if recs[i].type == "SYSMSG_ANSWER"
+                  and recs[i].args[0] == recs[call].args[0])
+    assert any(r.type == "INTR_ENTER" and r.args[0] == 0 for r in recs[send:reply])
+    assert recs[call].tsc < recs[send].tsc < recs[reply].tsc < recs[answer].tsc
+    irqs = [e for e in chrome["traceEvents"] if e.get("cat") == "irq"]
+    assert irqs and all(e["name"] == "irq 0 (timer)" for e in irqs)
+
+
+def test_a_panicking_guest_still_gives_its_ring(tmp_path):
+    """A kernel panic pauses QEMU (pvpanic) with memory intact: is the ring read all the same,
+    with the verdict panic, up to the fault?"""
+    outputs = build_mod.build(variants=("trace",))
+    image = Image(name="trace-panic", path=build_mod.ROOT / "images" / "trace-panic.toml",
+                  description="a kernel test that faults", cmdline="ktest=debug.fault_on_purpose ktest.fault",
+                  programs=[], deterministic=True, timeout=30)
+    build_image(image, outputs)
+    run = trace.run_trace(image, outputs, tmp_path)
+    assert run.verdict == "panic"
+    assert "panic: page fault" in run.console and "TRACE-READY" not in run.console
+    assert "thread0" in _names(run.ring).values() and trace.ring_problems(run.ring) == []
+    assert trace.validate(trace.to_chrome(run.ring)) == []

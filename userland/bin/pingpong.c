@@ -1,7 +1,8 @@
 /*
  * pingpong [N]: send N bytes (default 3) one at a time to a child, pipe_echo, through one pipe
- * and read each back through another: two processes taking turns on pipes. The trace image
- * runs it (docs/trace.md), so its trace shows writes, reads that wait, switches and replies.
+ * and read each back through another: two processes taking turns on pipes. Then sleep 20 ms.
+ * The trace image runs it (docs/trace.md), so its trace shows writes, reads that wait,
+ * switches and replies, and a sleep that a timer interrupt ends.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,5 +37,6 @@ main(int argc, char **argv)
 	close(to[1]);			/* the child sees end of file and exits */
 	waitpid(pid, &status, 0);
 	printf("pingpong: %d rounds with pid %d, which exited with status %d\n", rounds, pid, status);
+	usleep(20000);
 	return status == 0 ? 0 : 1;
 }

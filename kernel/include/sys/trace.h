@@ -26,9 +26,13 @@
 #define TR_MSG_ABORT	7	/* msg, target port, ms_flags */
 #define TR_SYSCALL_ENTER 8	/* trap from user space: message address (%eax) */
 #define TR_SYSCALL_EXIT	9	/* back to user space: the put's answer (%eax) */
-#define TR_SYSMSG	10	/* a call taken: ksysmsg, user address, ms_cmd, km_flags */
-#define TR_SYSMSG_ARGS	11	/* argument words: ksysmsg, 3 words (twice: 24 bytes) */
-#define TR_SYSMSG_ANSWER 12	/* answered into user memory: ksysmsg, error, result (low 32), queued */
+/*
+ * A call is named by its kernel message (&ksm->km_msg): the object that completes a call that
+ * waited replies to that message (TR_MSG_REPLY), so the host can link the two.
+ */
+#define TR_SYSMSG	10	/* a call taken: call, user address, ms_cmd, km_flags */
+#define TR_SYSMSG_ARGS	11	/* argument words: call, 3 words (twice: 24 bytes) */
+#define TR_SYSMSG_ANSWER 12	/* answered into user memory: call, error, result (low 32), queued */
 #define TR_INTR_ENTER	13	/* device interrupt: irq */
 #define TR_INTR_EXIT	14	/* irq */
 
@@ -68,7 +72,7 @@ extern struct trace_ring trace_ring;
 void	trace_event(uint32_t type, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3);
 void	trace_thread_name(struct thread *td);
 void	trace_shutdown(int verdict);
-void	trace_sysmsg(const void *ksm, uint32_t uaddr, uint32_t cmd, uint32_t kmflags,
+void	trace_sysmsg(const void *call, uint32_t uaddr, uint32_t cmd, uint32_t kmflags,
 	    const void *args);
 
 #define TRACE(type, a0, a1, a2, a3)					\
@@ -76,7 +80,7 @@ void	trace_sysmsg(const void *ksm, uint32_t uaddr, uint32_t cmd, uint32_t kmflag
 #define TRACE_THREAD_NAME(td)		trace_thread_name(td)
 #define TRACE_SHUTDOWN(verdict)		trace_shutdown(verdict)
 /* A call taken: a TR_SYSMSG record, then its first 24 argument bytes in two TR_SYSMSG_ARGS. */
-#define TRACE_SYSMSG(ksm, uaddr)	trace_sysmsg((ksm), (uaddr), (ksm)->km_args.hdr.ms_cmd, \
+#define TRACE_SYSMSG(ksm, uaddr)	trace_sysmsg(&(ksm)->km_msg, (uaddr), (ksm)->km_args.hdr.ms_cmd, \
 	    (ksm)->km_flags, (ksm)->km_args.bytes + sizeof(struct lwkt_msg))
 #else
 /* Compiled out: the arguments are not even evaluated. */
@@ -97,6 +101,6 @@ void	trace_sysmsg(const void *ksm, uint32_t uaddr, uint32_t cmd, uint32_t kmflag
 #define TRACE_INTR_ENTER(irq)		TRACE(TR_INTR_ENTER, (irq), 0, 0, 0)
 #define TRACE_INTR_EXIT(irq)		TRACE(TR_INTR_EXIT, (irq), 0, 0, 0)
 #define TRACE_SYSMSG_ANSWER(ksm, error, result, queued)			\
-	TRACE(TR_SYSMSG_ANSWER, (ksm), (error), (result), (queued))
+	TRACE(TR_SYSMSG_ANSWER, &(ksm)->km_msg, (error), (result), (queued))
 
 #endif

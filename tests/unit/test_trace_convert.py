@@ -150,6 +150,7 @@ def test_an_async_call_answered_on_another_thread_draws_a_flow_across(dec):
         (13, "SYSMSG_ARGS", 0, 2, B, (0x8000, 0, 0, 0)),
         (14, "SYSCALL_EXIT", 0, 2, B, (512,)),
         (15, "SWITCH", 0, 2, B, (A, 1)),
+        (19, "MSG_REPLY", 0, 1, A, (0x8000, 0x7000, 0, SYS["read"])),   # the pipe completes the read
         (20, "SYSMSG_ANSWER", 0, 1, A, (0x8000, 0, 1, 1)),
     ]
     chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16)), dec)
@@ -160,8 +161,12 @@ def test_an_async_call_answered_on_another_thread_draws_a_flow_across(dec):
     assert sc["args"]["eax"] == "EASYNC"
     answer = [e for e in ev if e["ph"] == "X" and e.get("cat") == "sysmsg" and (e["pid"], e["tid"]) == tid["writer"]]
     assert answer[0]["name"] == "answer read" and answer[0]["args"]["queued"] is True
-    s, f = [e for e in ev if e["ph"] in "sf"]
+    s, f = [e for e in ev if e["ph"] in "sf" and e["cat"] == "sysmsg"]
     assert (s["pid"], s["tid"]) == tid["reader"] and (f["pid"], f["tid"]) == tid["writer"]
+    # the reply to the call's kernel message is its completion: a slice and a flow to the answer
+    assert [e["name"] for e in ev if e["ph"] == "X" and e["cat"] == "msg"] == ["complete read"]
+    cs, cf = [e for e in ev if e["ph"] in "sf" and e["cat"] == "complete"]
+    assert (cs["ts"], cf["ts"], cs["id"]) == (0.019, 0.02, cf["id"])
 
 
 def test_a_thread_address_reused_after_exit_is_a_new_track():
