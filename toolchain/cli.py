@@ -202,18 +202,22 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
                                           outputs.variants.get(kernel))
     except bench_mod.BenchError as e:
         raise Exit(f"error: {e}", code=1) from None
-    path = bench_mod.write_results(records)
+    # Figures of another kernel never replace the ordinary kernel's results.json.
+    path = bench_mod.write_results(records, bench_mod.RESULTS.with_name(f"results-{kernel}.json")
+                                   if kernel else bench_mod.RESULTS)
     if as_json:
         sys.stdout.write(bench_mod.to_json(records))
     else:
         # Piped or logged output has no width of its own (rich assumes 80): give the table room.
         wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 120))
         wide.print(bench_mod.table(records))
-    out.print(f"{len(records)} benchmark(s); results written to {path.relative_to(build_mod.ROOT)}")
+    on = f" on kernel-{kernel}.elf ({'tracing compiled in' if kernel == 'trace' else kernel})" if kernel else ""
+    out.print(f"{len(records)} benchmark(s){on}; results written to {path.relative_to(build_mod.ROOT)}")
     if plot:
         from . import plot as plot_mod
         try:
-            png = plot_mod.plot_batching(records, bench_mod.RESULTS.parent / "batching.png")
+            png = plot_mod.plot_batching(records, bench_mod.RESULTS.parent /
+                                         (f"batching-{kernel}.png" if kernel else "batching.png"))
         except plot_mod.PlotError as e:
             raise Exit(f"error: {e}", code=1) from None
         out.print(f"chart written to {png.relative_to(build_mod.ROOT)}")
@@ -229,7 +233,8 @@ def trace(name: str = "trace", out: str = "", seconds: float = 0) -> Path:
     try:
         with console.status(f"booting image {name} on the trace kernel…"):
             run = trace_mod.run_trace(img, outputs, trace_mod.TRACE_DIR, seconds or None)
-        data = trace_mod.to_chrome(run.ring, decoders(), info={"image": name, "verdict": run.verdict})
+        data = trace_mod.to_chrome(run.ring, decoders(), info={"image": name, "verdict": run.verdict,
+                                                               "deterministic": img.deterministic})
     except trace_mod.TraceError as e:
         raise Exit(f"error: {e}", code=1) from None
     path = trace_mod.write_trace(data, Path(out) if out else trace_mod.TRACE_DIR / f"{name}.json")

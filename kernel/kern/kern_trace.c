@@ -49,6 +49,7 @@ trace_event(uint32_t type, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3)
 		r->tr_arg[1] = a1;
 		r->tr_arg[2] = a2;
 		r->tr_arg[3] = a3;
+		__asm__ volatile("" ::: "memory");	/* the record is whole before it counts */
 		trace_ring.tr_head++;
 	}
 	if (eflags & 0x200)
