@@ -316,15 +316,15 @@ class _Converter:
         name, text = self.call_text(call["cmd"], call["words"][:6])
         args = {"call": f"{text} = {answer}", "message": f"{call['uaddr']:#x}", "kernel msg": f"{ksm:#x}",
                 "async": call["async"], "queued": bool(queued)}
-        if call["t"] is t and not self.answered_later(call, t):
-            self.slice(t, name, call["ts"], ts, "sysmsg", args)       # answered within its trap
-        else:
-            self.slice(call["t"], name, call["ts"], call["ts"], "sysmsg", args)
-            self.slice(t, f"answer {name}", ts, ts, "sysmsg", args)
+        # A flow binds to the slice of its category that starts where it does (Chrome) or
+        # encloses it (Perfetto): both ends get one, the answer a zero-length one.
+        within = call["t"] is t and not self.answered_later(call, t)
+        self.slice(call["t"], name, call["ts"], ts if within else call["ts"], "sysmsg", args)
+        self.slice(t, f"answer {name}", ts, ts, "sysmsg", args)
         self.flow(call["t"], call["ts"], t, ts, name, "sysmsg")
         if "completed" in call:
             by, when = call["completed"]
-            self.flow(by, when, t, ts, f"complete {name}", "complete")
+            self.flow(by, when, t, ts, f"complete {name}", "sysmsg")
 
     def answered_later(self, call: dict, t: _Thread) -> bool:
         """Was the trap that took the call left before this answer (an async call)?"""
@@ -345,7 +345,7 @@ class _Converter:
         call = self.calls.get(msg)
         if call is not None:        # the object a waiting system call waited on completes it
             call["completed"] = (t, ts)
-            self.slice(t, f"complete {self.call_text(call['cmd'], [])[0]}", ts, ts, "msg",
+            self.slice(t, f"complete {self.call_text(call['cmd'], [])[0]}", ts, ts, "sysmsg",
                        {"call": f"{msg:#x}", "error": error})
             return
         self.slice(t, "reply", ts, ts, "msg",
@@ -406,9 +406,12 @@ def to_chrome(ring: Ring, decoders=None, ticks_per_us: float = 1000.0, info: dic
 
 
 def validate(trace: dict) -> list[str]:
-    """Problems with a Chrome trace: flows without both ends or ending before they start,
+    """Problems with a Chrome trace: flows without both ends or ending before they start, or an
+    end with no slice of its category starting at its place (what Chrome binds it to),
     timestamps going back within a track, slices overlapping without nesting on a track."""
     problems = []
+    anchors = {(e["cat"], e["pid"], e["tid"], e["ts"]) for e in trace["traceEvents"]
+               if e["ph"] == "X" and "cat" in e}
     flows: dict[int, dict[str, dict]] = defaultdict(dict)
     last: dict[tuple, float] = {}
     open_slices: dict[tuple, list[float]] = defaultdict(list)
@@ -422,6 +425,9 @@ def validate(trace: dict) -> list[str]:
         if ev["ph"] in ("s", "f"):
             if ev["ph"] in flows[ev["id"]]:
                 problems.append(f"flow {ev['id']} has two {ev['ph']!r} events")
+            if (ev.get("cat"), ev["pid"], ev["tid"], ev["ts"]) not in anchors:
+                problems.append(f"flow {ev['id']} {ev['ph']!r} at {ev['ts']} on track {track} has no "
+                                f"{ev.get('cat')!r} slice starting there to bind to")
             flows[ev["id"]][ev["ph"]] = ev
         elif ev["ph"] == "X":
             stack = open_slices[track]

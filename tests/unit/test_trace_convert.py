@@ -125,9 +125,10 @@ def test_scenario_tracks_slices_and_flows(dec):
     # the system call: a trap slice with the decoded call nested in it, and its flow
     (sc,) = [e for e in ev if e.get("cat") == "syscall"]
     assert (sc["name"], sc["ts"], sc["dur"], (sc["pid"], sc["tid"])) == ("write", 2.0, 0.2, tid["client"])
-    (call,) = [e for e in ev if e.get("cat") == "sysmsg" and e["ph"] == "X"]
+    call, answer = [e for e in ev if e.get("cat") == "sysmsg" and e["ph"] == "X"]
     assert call["args"]["call"] == "write(fd=1, buf=0x40002000, len=5) = 5"
     assert (call["ts"], call["dur"]) == (2.01, 0.09)
+    assert (answer["name"], answer["ts"], answer["dur"]) == ("answer write", 2.1, 0.0)
     # the message: send on the client, reply on the server, one flow between them
     flows = {e["cat"]: [] for e in ev if e["ph"] in "sf"}
     for e in ev:
@@ -160,12 +161,13 @@ def test_an_async_call_answered_on_another_thread_draws_a_flow_across(dec):
     (sc,) = [e for e in ev if e.get("cat") == "syscall"]
     assert sc["args"]["eax"] == "EASYNC"
     answer = [e for e in ev if e["ph"] == "X" and e.get("cat") == "sysmsg" and (e["pid"], e["tid"]) == tid["writer"]]
-    assert answer[0]["name"] == "answer read" and answer[0]["args"]["queued"] is True
-    s, f = [e for e in ev if e["ph"] in "sf" and e["cat"] == "sysmsg"]
+    assert [e["name"] for e in answer] == ["complete read", "answer read"]
+    assert answer[1]["args"]["queued"] is True
+    s, f = [e for e in ev if e["ph"] in "sf" and e["name"] == "read"]
     assert (s["pid"], s["tid"]) == tid["reader"] and (f["pid"], f["tid"]) == tid["writer"]
     # the reply to the call's kernel message is its completion: a slice and a flow to the answer
-    assert [e["name"] for e in ev if e["ph"] == "X" and e["cat"] == "msg"] == ["complete read"]
-    cs, cf = [e for e in ev if e["ph"] in "sf" and e["cat"] == "complete"]
+    assert [e["name"] for e in ev if e["ph"] == "X" and e["ts"] == 0.019] == ["complete read"]
+    cs, cf = [e for e in ev if e["ph"] in "sf" and e["name"] == "complete read"]
     assert (cs["ts"], cf["ts"], cs["id"]) == (0.019, 0.02, cf["id"])
 
 
@@ -180,6 +182,10 @@ def test_a_thread_address_reused_after_exit_is_a_new_track():
     ([{"ph": "s", "id": 1, "name": "m", "ts": 1, "pid": 0, "tid": 1}], "flow 1 has only ['s']"),
     ([{"ph": "s", "id": 1, "name": "m", "ts": 5, "pid": 0, "tid": 1},
       {"ph": "f", "id": 1, "name": "m", "ts": 4, "pid": 0, "tid": 2}], "flow 1 ends at 4 before it starts at 5"),
+    ([{"ph": "X", "name": "a", "cat": "msg", "ts": 1, "dur": 0, "pid": 0, "tid": 1},
+      {"ph": "s", "id": 1, "name": "m", "cat": "msg", "ts": 1, "pid": 0, "tid": 1},
+      {"ph": "f", "id": 1, "name": "m", "cat": "msg", "ts": 2, "pid": 0, "tid": 1}],
+     "flow 1 'f' at 2 on track (0, 1) has no 'msg' slice"),
     ([{"ph": "X", "name": "a", "ts": 5, "dur": 1, "pid": 0, "tid": 1},
       {"ph": "X", "name": "b", "ts": 4, "dur": 1, "pid": 0, "tid": 1}], "after 5"),
     ([{"ph": "X", "name": "a", "ts": 1, "dur": 5, "pid": 0, "tid": 1},
@@ -187,3 +193,17 @@ def test_a_thread_address_reused_after_exit_is_a_new_track():
 ])
 def test_validate_finds_broken_traces(events, problem):
     assert any(problem in p for p in trace.validate({"traceEvents": events})), trace.validate({"traceEvents": events})
+
+
+def test_every_flow_end_has_a_slice_of_its_category_at_its_place(dec):
+    """Chrome binds a flow end to the event with the same cat, pid, tid and ts; Perfetto to the
+    slice enclosing it: give each end a slice that satisfies both."""
+    recs = scenario()
+    recs.insert(6, (2050, "MSG_REPLY", 0, 0, B, (0x9000, 0x7000, 0, SYS["write"])))
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=32)), dec)
+    ev = chrome["traceEvents"]
+    flows = [e for e in ev if e["ph"] in "sf"]
+    assert len(flows) == 6          # msg, sysmsg, and the completion of the write
+    for f in flows:
+        assert any(e["ph"] == "X" and (e["cat"], e["pid"], e["tid"], e["ts"]) ==
+                   (f["cat"], f["pid"], f["tid"], f["ts"]) for e in ev), f
