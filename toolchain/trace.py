@@ -394,11 +394,11 @@ def to_chrome(ring: Ring, decoders=None, ticks_per_us: float = 1000.0, info: dic
     of virtual time)."""
     c = _Converter(ring, decoders, ticks_per_us)
     c.run()
-    events = c.metadata() + sorted(c.events, key=lambda e: (e["ts"], -e.get("dur", 0)))
     if ring.lost:
         first = ring.records[0] if ring.records else None
-        events.append({"ph": "i", "s": "g", "name": f"{ring.lost} older events lost (the ring wrapped)",
-                       "ts": c.ts(first) if first else 0, "pid": CPU_PID, "tid": CPU_PID})
+        c.events.append({"ph": "i", "s": "g", "name": f"{ring.lost} older events lost (the ring wrapped)",
+                         "ts": c.ts(first) if first else 0, "pid": CPU_PID, "tid": CPU_PID})
+    events = c.metadata() + sorted(c.events, key=lambda e: (e["ts"], -e.get("dur", 0)))
     other = {"events": len(ring.records), "events written": ring.head, "lost": ring.lost,
              "ring capacity": ring.nrecs, "ticks per us": ticks_per_us, **{k: v for k, v in c.stats.items()}}
     other.update(info or {})

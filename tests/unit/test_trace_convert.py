@@ -72,7 +72,7 @@ def test_parse_keeps_order_and_counts_nothing_lost():
 
 
 def test_a_wrapped_ring_keeps_the_newest_oldest_first_and_says_how_many_were_lost():
-    recs = [(100 + i, "INTR_ENTER" if i % 2 == 0 else "INTR_EXIT", 0, 0, A, (0,)) for i in range(21)]
+    recs = [(100 + i, "SWITCH", 0, 0, A if i % 2 else B, (B if i % 2 else A, 0)) for i in range(21)]
     ring = trace.parse_ring(ring_bytes(recs, nrecs=8))
     assert ring.head == 21 and ring.lost == 13
     assert [r.tsc for r in ring.records] == list(range(113, 121))
