@@ -131,3 +131,22 @@ def test_a_panicking_guest_still_gives_its_ring(tmp_path):
     assert "panic: page fault" in run.console and "TRACE-READY" not in run.console
     assert "thread0" in _names(run.ring).values() and trace.ring_problems(run.ring) == []
     assert trace.validate(trace.to_chrome(run.ring)) == []
+
+
+def test_a_wrapped_ring_of_a_real_run(tmp_path):
+    """lwkt.switch switches 40,000 times (and its warm-up more): the ring wraps. Is the loss counted, the newest
+    TRACE_NRECS events kept in order, every thread still named, the trace valid?"""
+    outputs = build_mod.build(variants=("trace",))
+    image = Image(name="trace-wrap", path=build_mod.ROOT / "images" / "trace-wrap.toml",
+                  description="many switches", cmdline="kbench=lwkt.switch", programs=[],
+                  deterministic=True, timeout=30)
+    build_image(image, outputs)
+    run = trace.run_trace(image, outputs, tmp_path)
+    assert run.verdict == "pass"
+    assert len(run.ring.records) == run.ring.nrecs and run.ring.lost == run.ring.head - run.ring.nrecs > 20_000
+    assert trace.ring_problems(run.ring) == []
+    chrome = trace.to_chrome(run.ring)
+    assert trace.validate(chrome) == []
+    assert chrome["otherData"]["lost"] == run.ring.lost
+    names = [e["args"]["name"] for e in chrome["traceEvents"] if e["name"] == "thread_name"]
+    assert not [n for n in names if n.startswith("thread 0x")], names

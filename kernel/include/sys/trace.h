@@ -17,7 +17,7 @@
  * Event types. Every record carries the TSC, the CPU, the current thread and its process's pid;
  * tr_arg[] holds what each type lists.
  */
-#define TR_THREAD	1	/* a thread's name: td, name bytes 0..11 */
+#define TR_THREAD	1	/* a thread's name (at creation, exec, exit, stop): td, name bytes 0..11 */
 #define TR_THREAD_NAME2	2	/* the rest of it: td, name bytes 12..23 */
 #define TR_THREAD_EXIT	3	/* td */
 #define TR_SWITCH	4	/* to (the record's thread is the one switched out), its state */
@@ -78,6 +78,11 @@ void	trace_sysmsg(const void *call, uint32_t uaddr, uint32_t cmd, uint32_t kmfla
 #define TRACE(type, a0, a1, a2, a3)					\
 	trace_event((type), (uint32_t)(a0), (uint32_t)(a1), (uint32_t)(a2), (uint32_t)(a3))
 #define TRACE_THREAD_NAME(td)		trace_thread_name(td)
+/* Named again as it exits: its creation may have been overwritten since. */
+#define TRACE_THREAD_EXIT(td)		do {					\
+	trace_thread_name(td);							\
+	TRACE(TR_THREAD_EXIT, (td), 0, 0, 0);					\
+} while (0)
 #define TRACE_SHUTDOWN(verdict)		trace_shutdown(verdict)
 /* A call taken: a TR_SYSMSG record, then its first 24 argument bytes in two TR_SYSMSG_ARGS. */
 #define TRACE_SYSMSG(ksm, uaddr)	trace_sysmsg(&(ksm)->km_msg, (uaddr), (ksm)->km_args.hdr.ms_cmd, \
@@ -86,13 +91,13 @@ void	trace_sysmsg(const void *call, uint32_t uaddr, uint32_t cmd, uint32_t kmfla
 /* Compiled out: the arguments are not even evaluated. */
 #define TRACE(type, a0, a1, a2, a3)	do { } while (0)
 #define TRACE_THREAD_NAME(td)		do { } while (0)
+#define TRACE_THREAD_EXIT(td)		do { } while (0)
 #define TRACE_SHUTDOWN(verdict)		do { } while (0)
 #define TRACE_SYSMSG(ksm, uaddr)	do { } while (0)
 #endif
 
 /* The hooks, one per event, so the call sites read as what they record. */
 #define TRACE_SWITCH(from, to)		TRACE(TR_SWITCH, (to), (from)->td_state, 0, 0)
-#define TRACE_THREAD_EXIT(td)		TRACE(TR_THREAD_EXIT, (td), 0, 0, 0)
 #define TRACE_MSG_SEND(msg, port)	TRACE(TR_MSG_SEND, (msg), (port), (msg)->ms_cmd, (msg)->ms_flags)
 #define TRACE_MSG_REPLY(msg, port, error) TRACE(TR_MSG_REPLY, (msg), (port), (error), (msg)->ms_cmd)
 #define TRACE_MSG_ABORT(msg)		TRACE(TR_MSG_ABORT, (msg), (msg)->ms_target_port, (msg)->ms_flags, 0)
