@@ -3,10 +3,13 @@ QMP and check the Chrome trace made from it: complete flows, ordered tracks, and
 the two known scenarios in the order they must happen."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from toolchain import build as build_mod
 from toolchain import trace
+from toolchain.bench import run_bench
 from toolchain.decode import decoders
 from toolchain.image import Image, build_image, load_image
 
@@ -150,3 +153,29 @@ def test_a_wrapped_ring_of_a_real_run(tmp_path):
     assert chrome["otherData"]["lost"] == run.ring.lost
     names = [e["args"]["name"] for e in chrome["traceEvents"] if e["name"] == "thread_name"]
     assert not [n for n in names if n.startswith("thread 0x")], names
+
+
+def test_invoke_trace_writes_a_valid_json(tmp_path, capsys):
+    """The task's path end to end: the JSON lands where --out says, valid, and the summary says
+    where it is and how to open it."""
+    from toolchain import cli
+    out = tmp_path / "t.json"
+    assert cli.trace("trace", str(out)) == out
+    data = json.loads(out.read_text())
+    assert trace.validate(data) == [] and data["otherData"]["verdict"] == "pass"
+    assert data["otherData"]["image"] == "trace" and data["otherData"]["lost"] == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "guest verdict pass" in text and "none lost" in text and "ui.perfetto.dev" in text
+    assert "trace problem" not in text
+
+
+def test_the_trace_kernel_costs_more_per_switch(tmp_path):
+    """invoke bench --kernel trace: the same benchmark on the trace kernel records an event per
+    switch, so it must cost more than on the ordinary kernel, which has the hooks compiled out."""
+    outputs = build_mod.build(variants=("trace",))
+    image = load_image("bench")
+    build_image(image, outputs)
+    plain, traced = (run_bench(image, outputs, tmp_path / name, "lwkt.switch", kernel)
+                     for name, kernel in (("plain", None), ("traced", outputs.variants["trace"])))
+    assert plain[0]["name"] == traced[0]["name"] == "lwkt.switch"
+    assert traced[0]["insns_per_op"] > plain[0]["insns_per_op"] + 20
