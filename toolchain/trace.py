@@ -169,28 +169,37 @@ class _Converter:
             t.pid = r.pid
         return t
 
-    def slice(self, t: _Thread, name: str, start: float, end: float, cat: str, args=None) -> dict:
-        ev = {"ph": "X", "name": name, "cat": cat, "ts": start, "dur": round(max(0.0, end - start), 3),
-              "pid": t.pid, "tid": t.tid}
+    def slice(self, where, name: str, start: float, end: float, cat: str, args=None) -> None:
+        """An X event on a thread's track (where: a _Thread) or a CPU's (where: (pid, tid))."""
+        ev = {"ph": "X", "name": name, "cat": cat, "ts": start, "dur": round(max(0.0, end - start), 3)}
+        self.place(ev, where)
         if args:
             ev["args"] = args
+
+    def place(self, ev: dict, where) -> None:
+        """Put ev on a track. A thread's pid may be learned after its first events (from the
+        first record that names its process), so events keep the thread until pids() runs."""
+        if isinstance(where, _Thread):
+            ev["_thread"] = where
+        else:
+            ev["pid"], ev["tid"] = where
         self.events.append(ev)
-        return ev
+
+    def pids(self) -> None:
+        """Give every thread's events its final pid and tid."""
+        for ev in self.events:
+            t = ev.pop("_thread", None)
+            if t is not None:
+                ev["pid"], ev["tid"] = t.pid, t.tid
 
     def flow(self, start_t: _Thread, start_ts: float, end_t: _Thread, end_ts: float, name: str, cat: str):
         self.flow_id += 1
-        self.events.append({"ph": "s", "id": self.flow_id, "name": name, "cat": cat, "ts": start_ts,
-                            "pid": start_t.pid, "tid": start_t.tid})
-        self.events.append({"ph": "f", "bp": "e", "id": self.flow_id, "name": name, "cat": cat,
-                            "ts": end_ts, "pid": end_t.pid, "tid": end_t.tid})
+        self.place({"ph": "s", "id": self.flow_id, "name": name, "cat": cat, "ts": start_ts}, start_t)
+        self.place({"ph": "f", "bp": "e", "id": self.flow_id, "name": name, "cat": cat, "ts": end_ts}, end_t)
         self.stats["flows"] += 1
 
     def cpu_slice(self, cpu: int, track: int, name: str, start: float, end: float, cat: str, args=None):
-        ev = {"ph": "X", "name": name, "cat": cat, "ts": start, "dur": round(max(0.0, end - start), 3),
-              "pid": CPU_PID, "tid": CPU_PID + 2 * cpu + track}
-        if args:
-            ev["args"] = args
-        self.events.append(ev)
+        self.slice((CPU_PID, CPU_PID + 2 * cpu + track), name, start, end, cat, args)
 
     def call_text(self, cmd: int, words) -> tuple[str, str]:
         """(name, 'write(fd=1, buf=0x..., len=1)') of a call from its number and argument words."""
@@ -394,6 +403,7 @@ def to_chrome(ring: Ring, decoders=None, ticks_per_us: float = 1000.0, info: dic
     of virtual time)."""
     c = _Converter(ring, decoders, ticks_per_us)
     c.run()
+    c.pids()
     if ring.lost:
         first = ring.records[0] if ring.records else None
         c.events.append({"ph": "i", "s": "g", "name": f"{ring.lost} older events lost (the ring wrapped)",

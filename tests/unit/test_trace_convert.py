@@ -22,7 +22,8 @@ def ring_bytes(recs, nrecs=8, head=None) -> bytes:
     slots = [bytes(trace.RECORD.size)] * nrecs
     for i, (tsc, typ, cpu, pid, td, args) in enumerate(recs):
         slots[i % nrecs] = trace.RECORD.pack(tsc, T[typ], cpu, pid, td, *args, *[0] * (4 - len(args)))
-    return trace.HEADER.pack(C["TRACE_MAGIC"], C["TRACE_VERSION"], trace.RECORD.size, nrecs, 0, head, 0) + b"".join(slots)
+    header = trace.HEADER.pack(C["TRACE_MAGIC"], C["TRACE_VERSION"], trace.RECORD.size, nrecs, 0, head, 0)
+    return header + b"".join(slots)
 
 
 def name_recs(tsc, td, name):
@@ -207,3 +208,19 @@ def test_every_flow_end_has_a_slice_of_its_category_at_its_place(dec):
     for f in flows:
         assert any(e["ph"] == "X" and (e["cat"], e["pid"], e["tid"], e["ts"]) ==
                    (f["cat"], f["pid"], f["tid"], f["ts"]) for e in ev), f
+
+
+def test_a_thread_keeps_one_pid_even_when_its_process_is_learned_late():
+    """B's first events carry no pid (not yet attached to its process); later ones pid 3: all of
+    B's events must be on one track, in process 3."""
+    recs = name_recs(1, B, "late") + [
+        (5, "MSG_SEND", 0, 0, B, (0x5000, 0x6000, 1, 0)),
+        (6, "SWITCH", 0, 0, B, (A, 0)),
+        (7, "MSG_REPLY", 0, 0, A, (0x5000, 0x7000, 0, 1)),
+        (8, "SWITCH", 0, 0, A, (B, 0)),
+        (9, "MSG_ABORT", 0, 3, B, (0x5100, 0x6000, 0x40)),
+    ]
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16)))
+    late = [e for e in chrome["traceEvents"] if e["ph"] != "M" and e.get("tid") == 1]
+    assert {e["pid"] for e in late} == {3} and len(late) >= 3
+    assert trace.validate(chrome) == []
