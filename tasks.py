@@ -87,12 +87,14 @@ def list_tests(c, image="test"):
 @task(help={"filter": "only the benchmarks whose name matches this glob (e.g. 'lwkt.*'); "
                       "replaces the image's kbench= value",
             "image": "benchmark image in images/ (default: bench; must be deterministic)",
-            "json": "print the results as JSON (stdout) instead of a table"})
-def bench(c, filter="", image="bench", json=False):
+            "json": "print the results as JSON (stdout) instead of a table",
+            "kernel": "boot a kernel variant instead of the ordinary kernel: 'trace' (tracing compiled in)",
+            "plot": "also draw cost per message against batch size as build/bench/batching.png"})
+def bench(c, filter="", image="bench", json=False, kernel="", plot=False):
     """Run the in-kernel benchmarks (guest instructions per operation, deterministic) and print them
     beside their targets and the Linux 6.1 figures of BENCHMARKS.md; writes build/bench/results.json."""
     with cli.errors():
-        cli.bench(image, filter, json)
+        cli.bench(image, filter, json, kernel, plot)
 
 
 @task(help={"image": "the running image to inspect, started by `invoke boot --image NAME` (default: default)",
@@ -114,3 +116,14 @@ def dump(c, image="default", out=""):
     """Write a running guest's memory to an ELF file (QMP dump-guest-memory) for `invoke inspect --dump`."""
     with cli.errors():
         cli.dump(image, out)
+
+
+@task(help={"image": "image to trace (default: trace, a kernel message test and a pipe ping-pong)",
+            "out": "where to write the JSON (default: build/trace/IMAGE.json)",
+            "seconds": "read the ring of the still running guest after this many seconds "
+                       "(for images that never end, like default's shell)"})
+def trace(c, image="trace", out="", seconds=0.0):
+    """Boot an image on the trace kernel and write its kernel events (switches, messages, system
+    calls, interrupts) as Chrome/Perfetto trace JSON; open it at ui.perfetto.dev."""
+    with cli.errors():
+        cli.trace(image, out, seconds)

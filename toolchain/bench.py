@@ -188,16 +188,19 @@ def _panic_text(lines: list[str], kernel: Path) -> str:
     return "kernel panic (pvpanic)"
 
 
-def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None = None) -> list[dict]:
+def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None = None,
+              kernel: Path | None = None) -> list[dict]:
     """Boot image once with its benchmarks (kbench= replaced by filter when given) and return one
     record per benchmark, in the guest's order: {"name", "insns_per_op", "iterations", "image",
-    "revision"}. BenchError when the figures would be missing or meaningless."""
+    "revision"}. kernel: boot this kernel instead of outputs.kernel (a variant, such as the trace
+    kernel). BenchError when the figures would be missing or meaningless."""
     if not image.deterministic:
         raise BenchError(f"image {image.name} is not deterministic ({image.path}: [qemu] deterministic "
                          "= false): instruction counts would change from run to run; set it to true")
     cmdline = bench_cmdline(image, filter)
     glob = next(w for w in cmdline.split() if w.startswith("kbench=")).split("=", 1)[1]
-    machine = Machine(image.machine_config(outputs, cmdline=cmdline), workdir, name=image.name)
+    cfg = image.machine_config(outputs, cmdline=cmdline, **({"kernel": kernel} if kernel else {}))
+    machine = Machine(cfg, workdir, name=image.name)
     lines: list[str] = []
     timed_out = False
     with machine:

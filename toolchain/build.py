@@ -32,6 +32,11 @@ USER_FLAGS = ["-ftls-model=local-exec",      # static programs: %gs-relative TLS
               "-Ikernel/include", "-Ibuild/gen/kernel/include"]
 LINK_FLAGS = ["-m32", "-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-z,noexecstack"]
 
+# Kernel variants built besides the ordinary kernel, on request (build(variants=...)): their
+# extra flags. "trace" records the event ring of kernel/include/sys/trace.h (docs/trace.md);
+# the ordinary kernel has every trace hook compiled out.
+KERNEL_VARIANTS = {"trace": ["-DKTRACE"]}
+
 # Files of the kernel's that libcr compiles too: one implementation for both sides.
 SHARED_WITH_LIBCR = ["kernel/lib/format.c", "kernel/lib/string.c", "kernel/lib/ktest.c",
                      "kernel/kern/lwkt_msgport.c", "build/gen/kernel/lib/errno_names.c"]
@@ -43,6 +48,7 @@ class Outputs:
     programs: dict[str, Path] = field(default_factory=dict)   # "demo" -> build/userland/bin/demo
     test_programs: set[str] = field(default_factory=set)       # names of the KTAP test programs
     ran: list[str] = field(default_factory=list)                # labels of the steps that ran
+    variants: dict[str, Path] = field(default_factory=dict)     # "trace" -> build/kernel/kernel-trace.elf
     seconds: float = 0.0
 
 
@@ -76,9 +82,12 @@ class Project:
     def compile_step(self, src: Path, flavor: str) -> Step:
         obj = self.obj(src, flavor)
         dep = obj.with_suffix(".d")
-        flags = self.kernel_flags if flavor == "kernel" else self.user_flags
+        variant = flavor.split("-", 1)[1] if flavor.startswith("kernel-") else None
+        flags = (self.kernel_flags + (KERNEL_VARIANTS[variant] if variant else [])
+                 if flavor.startswith("kernel") else self.user_flags)
         rel = _rel(src, self.root)
-        return Step(f"CC   {rel}" + ("" if flavor == "kernel" else " (user)"), [obj], [src],
+        label = "" if flavor == "kernel" else f" ({variant})" if variant else " (user)"
+        return Step(f"CC   {rel}{label}", [obj], [src],
                     [self.tc.cc, *flags, "-MMD", "-MP", "-MF", str(dep), "-c", rel, "-o", str(obj)],
                     depfile=dep, extra=self.tc.describe())
 
@@ -109,7 +118,7 @@ class Project:
             out[p.stem] = (p, True)
         return out
 
-    def build(self, jobs: int | None = None, echo=None) -> Outputs:
+    def build(self, jobs: int | None = None, echo=None, variants: tuple[str, ...] = ()) -> Outputs:
         started = time.monotonic()
         b = Builder(self.root, self.build_dir, jobs, echo)
         b.run(self.generate_step())
@@ -119,19 +128,15 @@ class Project:
         csu = {n: self.root / "userland/libcr/csu" / n for n in ("crt0.S", "ktest_main.c")}
         compiles = ([self.compile_step(s, "kernel") for s in ksrc]
                     + [self.compile_step(s, "user") for s in lsrc + list(csu.values())]
-                    + [self.compile_step(src, "user") for src, _ in progs.values()])
+                    + [self.compile_step(src, "user") for src, _ in progs.values()]
+                    + [self.compile_step(s, f"kernel-{v}") for v in variants for s in ksrc])
         b.run_all(compiles)
 
-        kernel = self.build_dir / "kernel" / "kernel.elf"
         libcr = self.build_dir / "userland" / "libcr.a"
-        kobjs = [self.obj(s, "kernel") for s in ksrc]
         lobjs = [self.obj(s, "user") for s in lsrc]
         b.run(self._archive_step(libcr, lobjs))
-        links = [Step("LD   kernel.elf", [kernel], kobjs + [self.root / "kernel/arch/i386/kernel.ld"],
-                      [self.tc.cc, *LINK_FLAGS, "-T", "kernel/arch/i386/kernel.ld", "-o", str(kernel),
-                       *map(str, kobjs), str(self.tc.libgcc)],
-                      action=lambda: elfcheck.check_kernel(kernel), extra=self.tc.describe())]
-        out = Outputs(kernel)
+        links = [self._kernel_link_step(ksrc)] + [self._kernel_link_step(ksrc, v) for v in variants]
+        out = Outputs(links[0].outputs[0], variants={v: s.outputs[0] for v, s in zip(variants, links[1:])})
         for name, (src, is_test) in progs.items():
             dest = self.build_dir / "userland" / ("tests" if is_test else "bin") / name
             start = [self.obj(csu["crt0.S"], "user")] + ([self.obj(csu["ktest_main.c"], "user")] if is_test else [])
@@ -147,6 +152,19 @@ class Project:
         out.ran, out.seconds = b.ran, time.monotonic() - started
         return out
 
+    def _kernel_link_step(self, ksrc: list[Path], variant: str | None = None) -> Step:
+        """The link of the kernel (build/kernel/kernel.elf), or of a variant of KERNEL_VARIANTS
+        (build/kernel/kernel-VARIANT.elf, from objects compiled with its flags)."""
+        if variant is not None and variant not in KERNEL_VARIANTS:
+            raise ValueError(f"unknown kernel variant {variant!r}; choose one of {sorted(KERNEL_VARIANTS)}")
+        suffix = f"-{variant}" if variant else ""
+        elf = self.build_dir / "kernel" / f"kernel{suffix}.elf"
+        objs = [self.obj(s, f"kernel{suffix}") for s in ksrc]
+        return Step(f"LD   kernel{suffix}.elf", [elf], objs + [self.root / "kernel/arch/i386/kernel.ld"],
+                    [self.tc.cc, *LINK_FLAGS, "-T", "kernel/arch/i386/kernel.ld", "-o", str(elf),
+                     *map(str, objs), str(self.tc.libgcc)],
+                    action=lambda: elfcheck.check_kernel(elf), extra=self.tc.describe())
+
     def _archive_step(self, libcr: Path, lobjs: list[Path]) -> Step:
         # ar appends to an existing archive: start from nothing so removed files leave it too.
         def archive():
@@ -155,11 +173,13 @@ class Project:
         return Step("AR   libcr.a", [libcr], lobjs, action=archive, extra=[self.tc.ar])
 
 
-def build(jobs: int | None = None, echo=None, root: Path = ROOT, build_dir: Path = BUILD) -> Outputs:
-    """Bring the whole tree up to date; raises BuildError, SpecError or ToolError with the reason.
+def build(jobs: int | None = None, echo=None, root: Path = ROOT, build_dir: Path = BUILD,
+          variants: tuple[str, ...] = ()) -> Outputs:
+    """Bring the whole tree up to date, and the kernel variants named (KERNEL_VARIANTS); raises
+    BuildError, SpecError or ToolError with the reason.
 
     Holds build/.lock meanwhile, so parallel callers (pytest-xdist workers) take turns."""
     build_dir.mkdir(parents=True, exist_ok=True)
     with open(build_dir / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return Project(root, build_dir).build(jobs, echo)
+        return Project(root, build_dir).build(jobs, echo, variants)

@@ -39,11 +39,12 @@ def errors():
         raise Exit(f"error: {e}", code=1) from None
 
 
-def build_all(jobs: int | None = None, verbose: bool = False):
-    """Build everything and every image; returns (outputs, {image name: Image})."""
+def build_all(jobs: int | None = None, verbose: bool = False, variants: tuple[str, ...] = ()):
+    """Build everything (and the kernel variants named) and every image; returns (outputs,
+    {image name: Image})."""
     echo = (lambda label: console.print(f"  {label}", style="dim")) if verbose else None
     with console.status("building Damselfly…"):
-        outputs = build_mod.build(jobs, echo)
+        outputs = build_mod.build(jobs, echo, variants=variants)
         images = {}
         for name in image_mod.available():
             img = image_mod.load_image(name)
@@ -181,13 +182,19 @@ def gdb(name: str, port: int) -> int:
         return subprocess.call([gdb_path, "-q", str(outputs.kernel), "-ex", f"target remote 127.0.0.1:{port}"])
 
 
-def bench(name: str = "bench", filter: str = "", as_json: bool = False) -> None:
+def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: str = "",
+          plot: bool = False) -> None:
     """Build, run an image's benchmarks once, write build/bench/results.json and print the figures
-    (a table beside the targets and Linux 6.1, or with as_json the JSON alone on stdout)."""
+    (a table beside the targets and Linux 6.1, or with as_json the JSON alone on stdout). kernel:
+    a kernel variant to boot instead (build.KERNEL_VARIANTS, e.g. trace); plot: also draw
+    build/bench/batching.png."""
     from . import bench as bench_mod
+    if kernel and kernel not in build_mod.KERNEL_VARIANTS:
+        raise Exit(f"error: unknown kernel variant {kernel!r}; choose one of "
+                   f"{', '.join(sorted(build_mod.KERNEL_VARIANTS))}", code=1)
     out = Console(stderr=True, highlight=False) if as_json else console
     with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
-        outputs, images = build_all()       # with --json, stdout carries the JSON only
+        outputs, images = build_all(variants=(kernel,) if kernel else ())   # with --json, stdout carries the JSON only
     img = images.get(name)
     if img is None:
         img = image_mod.load_image(name)   # raises ImageError naming the choices
@@ -195,17 +202,30 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False) -> None:
     what = f"kbench={filter}" if filter else "its kbench= glob"
     try:
         with out.status(f"running the benchmarks of image {name} ({what})…"):
-            records = bench_mod.run_bench(img, outputs, bench_mod.RESULTS.parent, filter or None)
+            records = bench_mod.run_bench(img, outputs, bench_mod.RESULTS.parent, filter or None,
+                                          outputs.variants.get(kernel))
     except bench_mod.BenchError as e:
         raise Exit(f"error: {e}", code=1) from None
-    path = bench_mod.write_results(records)
+    # Figures of another kernel never replace the ordinary kernel's results.json.
+    path = bench_mod.write_results(records, bench_mod.RESULTS.with_name(f"results-{kernel}.json")
+                                   if kernel else bench_mod.RESULTS)
     if as_json:
         sys.stdout.write(bench_mod.to_json(records))
     else:
         # Piped or logged output has no width of its own (rich assumes 80): give the table room.
         wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 120))
         wide.print(bench_mod.table(records))
-    out.print(f"{len(records)} benchmark(s); results written to {path.relative_to(build_mod.ROOT)}")
+    on = f" on kernel-{kernel}.elf ({'tracing compiled in' if kernel == 'trace' else kernel})" if kernel else ""
+    out.print(f"{len(records)} benchmark(s){on}; results written to {path.relative_to(build_mod.ROOT)}")
+    if plot:
+        from . import plot as plot_mod
+        try:
+            png = plot_mod.plot_batching(records, bench_mod.RESULTS.parent /
+                                         (f"batching-{kernel}.png" if kernel else "batching.png"))
+        except plot_mod.PlotError as e:
+            raise Exit(f"error: {e}", code=1) from None
+        out.print(f"chart written to {png.relative_to(build_mod.ROOT)}")
+
 
 
 def _kernel_elf(kernel: str) -> Path:
@@ -245,3 +265,31 @@ def dump(name: str, out: str) -> None:
             guest.dump(path)
     console.print(f"wrote {path} ({path.stat().st_size // 1024} KiB); read it with "
                   f"`invoke inspect --dump {path}`")
+
+
+def trace(name: str = "trace", out: str = "", seconds: float = 0) -> Path:
+    """Boot an image on the trace kernel, read its event ring and write Chrome/Perfetto trace
+    JSON (build/trace/NAME.json unless out says otherwise); returns the JSON's path."""
+    from . import trace as trace_mod
+    from .decode import decoders
+    outputs, images = build_all(variants=("trace",))
+    img = images.get(name) or image_mod.load_image(name)     # raises ImageError naming the choices
+    try:
+        with console.status(f"booting image {name} on the trace kernel…"):
+            run = trace_mod.run_trace(img, outputs, trace_mod.TRACE_DIR, seconds or None)
+        data = trace_mod.to_chrome(run.ring, decoders(), info={"image": name, "verdict": run.verdict,
+                                                               "deterministic": img.deterministic})
+    except trace_mod.TraceError as e:
+        raise Exit(f"error: {e}", code=1) from None
+    path = trace_mod.write_trace(data, Path(out) if out else trace_mod.TRACE_DIR / f"{name}.json")
+    info = data["otherData"]
+    lost = f"[red]{run.ring.lost:,} lost[/] (the ring wrapped; the newest {run.ring.nrecs:,} kept)" \
+        if run.ring.lost else "none lost"
+    console.print(f"image {name}: guest verdict [bold]{run.verdict}[/]; {info['events']:,} events, {lost}; "
+                  f"{info.get('switches', 0)} switches, {info.get('syscalls', 0)} system calls, "
+                  f"{info.get('flows', 0)} message flows; console log {run.log}")
+    for problem in trace_mod.ring_problems(run.ring) + trace_mod.validate(data):
+        console.print(f"[yellow]trace problem[/]: {problem}")
+    console.print(f"trace written to [cyan]{path}[/]: open it at https://ui.perfetto.dev "
+                  "(Open trace file) or in chrome://tracing (Load)")
+    return path

@@ -10,6 +10,7 @@
 #include <sys/malloc.h>
 #include <sys/proc.h>
 #include <sys/sysmsg.h>
+#include <sys/trace.h>
 #include <sys/thread.h>
 #include <sys/thread2.h>
 #include <string.h>
@@ -264,6 +265,7 @@ sys_exec(struct exec_msg *msg)
 	const char *base = strrchr(msg->path, '/');
 	strlcpy(p->p_comm, base ? base + 1 : msg->path, sizeof(p->p_comm));
 	strlcpy(curthread->td_name, p->p_comm, sizeof(curthread->td_name));
+	TRACE_THREAD_NAME(curthread);
 	struct trapframe *tf = (struct trapframe *)((uint32_t)curthread->td_kstack + TD_KSTACK_SIZE -
 	    sizeof(struct trapframe));
 	tf->tf_eip = p->p_entry;

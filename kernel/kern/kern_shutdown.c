@@ -2,12 +2,14 @@
 #include <sys/systm.h>
 #include <machine/cpufunc.h>
 #include <dev/qemu.h>
+#include <sys/trace.h>
 
 /* shutdown: stop the machine with SHUTDOWN_PASS, _FAIL or _PANIC (see sys/systm.h). */
 void
 shutdown(int verdict)
 {
 	cli();
+	TRACE_SHUTDOWN(verdict);	/* the trace kernel may hand its ring to the host first */
 	debug_exit((uint32_t)verdict);
 	/* Without isa-debug-exit (a bare QEMU): stay stopped. */
 	for (;;)

@@ -20,6 +20,7 @@
 #include <sys/sysent.h>
 #include <sys/thread.h>
 #include <sys/thread2.h>
+#include <sys/trace.h>
 #include <sys/uaccess.h>
 #include <string.h>
 #include <machine/cpufunc.h>
@@ -115,6 +116,7 @@ answer_user(struct ksysmsg *ksm, int error, bool queued)
 	ans.cmd = u->ms_cmd;
 	ans.error = error;
 	ans.result = error ? 0 : u->ms_result;
+	TRACE_SYSMSG_ANSWER(ksm, error, ans.result, queued);
 	/* The header was writable when taken; if the process unmapped it since, the answer is
 	 * lost and the message never appears DONE: its own doing. */
 	if (rcr3() == (uint32_t)p->p_pmap.pm_pdir)
@@ -253,6 +255,7 @@ sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr)
 	ksm->km_msg.ms_flags = 0;			/* in flight */
 	ksm->km_args.hdr.ms_result = 0;
 	sysmsg_stats.calls++;
+	TRACE_SYSMSG(ksm, uaddr);
 
 	error = sysent[cmd].sy_call(ksm->km_args.bytes);
 	if (error == EJUSTRETURN)

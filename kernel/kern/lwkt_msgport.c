@@ -292,6 +292,7 @@ begin(lwkt_port_t port, lwkt_msg_t msg, uint32_t set)
 	msg->ms_flags |= set;
 	msg->ms_target_port = port;
 	lwkt_msgstats.sends++;
+	msgport_trace_send(msg, port);
 	return port->mp_putport(port, msg);
 }
 
@@ -318,6 +319,7 @@ lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
 		return lwkt_waitmsg(msg, flags);
 	msg->ms_error = error;
 	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	msgport_trace_reply(msg, NULL, error);		/* answered by the put itself */
 	return error;
 }
 
@@ -331,6 +333,7 @@ lwkt_forwardmsg(lwkt_port_t port, lwkt_msg_t msg)
 		msgport_panic("forwarding a message that is not held by its receiver", msg);
 	msg->ms_target_port = port;
 	lwkt_msgstats.sends++;
+	msgport_trace_send(msg, port);
 	error = port->mp_putport(port, msg);
 	if (error != EASYNC)
 		lwkt_replymsg(msg, error);
@@ -355,6 +358,7 @@ lwkt_replymsg(lwkt_msg_t msg, int error)
 	}
 	msg->ms_error = error;
 	lwkt_msgstats.replies++;
+	msgport_trace_reply(msg, port, error);
 	if (port == NULL)
 		msg->ms_flags |= MSGF_DONE | MSGF_REPLY;	/* nobody to tell: just complete */
 	else
@@ -419,6 +423,7 @@ lwkt_abortmsg(lwkt_msg_t msg)
 	if ((msg->ms_flags & (MSGF_DONE | MSGF_ABORTED)) == 0) {
 		msg->ms_flags |= MSGF_ABORTED;
 		lwkt_msgstats.aborts++;
+		msgport_trace_abort(msg);
 		if ((msg->ms_flags & MSGF_QUEUED) && msg->ms_target_port != NULL &&
 		    msg->ms_target_port->mp_dropmsg(msg->ms_target_port, msg) == 0)
 			lwkt_replymsg(msg, ECANCELED);

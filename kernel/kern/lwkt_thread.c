@@ -19,6 +19,7 @@
 #include <sys/thread2.h>
 #include <sys/timer.h>
 #include <sys/token.h>
+#include <sys/trace.h>
 #include <string.h>
 #include <machine/cpufunc.h>
 #include <machine/segments.h>
@@ -87,6 +88,7 @@ thread_setup(thread_t td, const char *name, int pri, int flags)
 	TAILQ_INSERT_TAIL(&gd->gd_tdallq, td, td_allq);
 	lwkt_stats.threads++;
 	lwkt_stats.created++;
+	TRACE_THREAD_NAME(td);
 }
 
 /*
@@ -232,6 +234,7 @@ lwkt_switch(void)
 		lwkt_stats.switches++;
 		ntd->td_switches++;
 		switch_in_process(ntd);
+		TRACE_SWITCH(td, ntd);
 		gd->gd_curthread = ntd;
 		cpu_switch_to(td, ntd);
 		/* td runs again here; its tokens were acquired by pick(). */
@@ -320,6 +323,7 @@ lwkt_exit(void)
 	TAILQ_REMOVE(&gd->gd_tdallq, td, td_allq);
 	lwkt_stats.threads--;
 	lwkt_stats.exited++;
+	TRACE_THREAD_EXIT(td);
 	lwkt_reap(gd);			/* at most one exited thread waits to be freed */
 	gd->gd_freetd = td;
 	lwkt_switch();

@@ -6,6 +6,7 @@
 #include <sys/proc.h>
 #include <sys/globaldata.h>
 #include <sys/ksysmsg.h>
+#include <sys/trace.h>
 #include <vm/vm.h>
 #include <machine/cpufunc.h>
 #include <machine/trap.h>
@@ -64,6 +65,7 @@ device_intr(struct trapframe *tf)
 	int irq = (int)tf->tf_trapno - T_IRQ0;
 
 	gd->gd_intr_nesting++;
+	TRACE_INTR_ENTER(irq);
 	if (irq == 0) {
 		clock_intr(tf);
 	} else if (irq == 4) {
@@ -77,6 +79,7 @@ device_intr(struct trapframe *tf)
 	} else if (irq != 7 && irq != 15) {	/* 7 and 15 may be spurious: no EOI then */
 		pic_eoi(irq);
 	}
+	TRACE_INTR_EXIT(irq);
 	gd->gd_intr_nesting--;
 	/* A process killed while it computes in ring 3 ends at its next interrupt. */
 	if (TF_FROM_USER(tf) && curproc != NULL && curproc->p_killed) {
@@ -90,8 +93,10 @@ trap(struct trapframe *tf)
 {
 	/* The system call first: it is the hot path. */
 	if (__builtin_expect(tf->tf_trapno == T_SYSCALL && TF_FROM_USER(tf), 1)) {
+		TRACE_SYSCALL_ENTER(tf->tf_eax);
 		sti();			/* the call may block: let interrupts in as in any kernel code */
 		tf->tf_eax = (uint32_t)sysmsg_trap(tf->tf_eax);
+		TRACE_SYSCALL_EXIT(tf->tf_eax);
 		if (__builtin_expect(curproc->p_killed, 0))
 			proc_exit(EXIT_KILLED);
 		cli();		/* trapret must not be interrupted half-way back to ring 3 */

@@ -10,6 +10,9 @@
  *   msgport_wakeup(td)			make a thread blocked in msgport_block runnable again
  *   msgport_panic(what, obj)		an unrecoverable misuse of the API (noreturn)
  *   msgport_warn(what, obj)		report a refused operation (a second reply) and go on
+ *   msgport_trace_send/reply/abort	record the event in the kernel's trace ring (sys/trace.h;
+ *					nothing unless the kernel is built with KTRACE, and
+ *					nothing in libcr)
  */
 #ifndef _SYS_MSGPORT_SYS_H_
 #define _SYS_MSGPORT_SYS_H_
@@ -20,6 +23,7 @@
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <sys/thread2.h>
+#include <sys/trace.h>
 
 static inline struct thread *
 msgport_curthread(void)
@@ -61,6 +65,24 @@ static inline void
 msgport_warn(const char *what, const void *obj)
 {
 	printf("warning: %s (%p)\n", what, obj);
+}
+
+static inline void
+msgport_trace_send(lwkt_msg_t msg, lwkt_port_t port)
+{
+	TRACE_MSG_SEND(msg, port);
+}
+
+static inline void
+msgport_trace_reply(lwkt_msg_t msg, lwkt_port_t port, int error)
+{
+	TRACE_MSG_REPLY(msg, port, error);
+}
+
+static inline void
+msgport_trace_abort(lwkt_msg_t msg)
+{
+	TRACE_MSG_ABORT(msg);
 }
 #else
 #include <cr/msgport_sys.h>

@@ -57,4 +57,20 @@ msgport_warn(const char *what, const void *obj)
 	cr_msgport_warn(what, obj);
 }
 
+/* The kernel's trace ring has no user-space side: these record nothing. */
+static inline void
+msgport_trace_send(lwkt_msg_t msg, lwkt_port_t port)
+{
+}
+
+static inline void
+msgport_trace_reply(lwkt_msg_t msg, lwkt_port_t port, int error)
+{
+}
+
+static inline void
+msgport_trace_abort(lwkt_msg_t msg)
+{
+}
+
 #endif

@@ -1,0 +1,111 @@
+/*
+ * The kernel event ring (docs/trace.md): thread switches, LWKT message send/reply/abort, system
+ * calls and device interrupts, each stamped with the TSC. Built only into the trace kernel
+ * (build/kernel/kernel-trace.elf, compiled with -DKTRACE); in every other build the TRACE_*
+ * hooks below are empty statements, so tracing off costs nothing at all.
+ *
+ * The host reads the ring from guest memory (the symbol trace_ring, over QMP pmemsave) and
+ * toolchain/trace.py turns it into Chrome/Perfetto trace JSON. That file reads the TR_* numbers
+ * from this header: change a number here and the converter follows.
+ */
+#ifndef _SYS_TRACE_H_
+#define _SYS_TRACE_H_
+
+#include <sys/types.h>
+
+/*
+ * Event types. Every record carries the TSC, the CPU, the current thread and its process's pid;
+ * tr_arg[] holds what each type lists.
+ */
+#define TR_THREAD	1	/* a thread's name (at creation, exec, exit, stop): td, name bytes 0..11 */
+#define TR_THREAD_NAME2	2	/* the rest of it: td, name bytes 12..23 */
+#define TR_THREAD_EXIT	3	/* td */
+#define TR_SWITCH	4	/* to (the record's thread is the one switched out), its state */
+#define TR_MSG_SEND	5	/* msg, target port, ms_cmd, ms_flags */
+#define TR_MSG_REPLY	6	/* msg, reply port, error, ms_cmd */
+#define TR_MSG_ABORT	7	/* msg, target port, ms_flags */
+#define TR_SYSCALL_ENTER 8	/* trap from user space: message address (%eax) */
+#define TR_SYSCALL_EXIT	9	/* back to user space: the put's answer (%eax) */
+/*
+ * A call is named by its kernel message (&ksm->km_msg): the object that completes a call that
+ * waited replies to that message (TR_MSG_REPLY), so the host can link the two.
+ */
+#define TR_SYSMSG	10	/* a call taken: call, user address, ms_cmd, km_flags */
+#define TR_SYSMSG_ARGS	11	/* argument words: call, 3 words (twice: 24 bytes) */
+#define TR_SYSMSG_ANSWER 12	/* answered into user memory: call, error, result (low 32), queued */
+#define TR_INTR_ENTER	13	/* device interrupt: irq */
+#define TR_INTR_EXIT	14	/* irq */
+
+/* One event: 32 bytes. */
+struct trace_rec {
+	uint64_t	tr_tsc;		/* rdtsc at the event */
+	uint8_t		tr_type;	/* TR_ */
+	uint8_t		tr_cpu;		/* gd_cpuid */
+	uint16_t	tr_pid;		/* the current thread's process, 0 for kernel threads */
+	uint32_t	tr_td;		/* the current thread (struct thread address) */
+	uint32_t	tr_arg[4];
+};
+
+#define TRACE_MAGIC	0x43525444	/* "DTRC" in memory */
+#define TRACE_VERSION	1
+#define TRACE_NRECS	16384		/* a power of two: 512 KiB of records */
+
+/*
+ * The ring as the host reads it. tr_head counts every event ever written; record i lives at
+ * recs[i % TRACE_NRECS], so when tr_head > TRACE_NRECS the oldest tr_head - TRACE_NRECS events
+ * were overwritten (lost) and the ring holds the newest TRACE_NRECS.
+ */
+struct trace_ring {
+	uint32_t	tr_magic;	/* TRACE_MAGIC */
+	uint16_t	tr_version;	/* TRACE_VERSION */
+	uint16_t	tr_recsize;	/* sizeof(struct trace_rec) */
+	uint32_t	tr_nrecs;	/* TRACE_NRECS */
+	uint32_t	tr_enabled;	/* 0 once stopped for the host */
+	uint64_t	tr_head;	/* events written so far */
+	uint64_t	tr_pad;
+	struct trace_rec tr_recs[TRACE_NRECS];
+};
+
+#ifdef KTRACE
+struct thread;
+extern struct trace_ring trace_ring;
+void	trace_event(uint32_t type, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3);
+void	trace_thread_name(struct thread *td);
+void	trace_shutdown(int verdict);
+void	trace_sysmsg(const void *call, uint32_t uaddr, uint32_t cmd, uint32_t kmflags,
+	    const void *args);
+
+#define TRACE(type, a0, a1, a2, a3)					\
+	trace_event((type), (uint32_t)(a0), (uint32_t)(a1), (uint32_t)(a2), (uint32_t)(a3))
+#define TRACE_THREAD_NAME(td)		trace_thread_name(td)
+/* Named again as it exits: its creation may have been overwritten since. */
+#define TRACE_THREAD_EXIT(td)		do {					\
+	trace_thread_name(td);							\
+	TRACE(TR_THREAD_EXIT, (td), 0, 0, 0);					\
+} while (0)
+#define TRACE_SHUTDOWN(verdict)		trace_shutdown(verdict)
+/* A call taken: a TR_SYSMSG record, then its first 24 argument bytes in two TR_SYSMSG_ARGS. */
+#define TRACE_SYSMSG(ksm, uaddr)	trace_sysmsg(&(ksm)->km_msg, (uaddr), (ksm)->km_args.hdr.ms_cmd, \
+	    (ksm)->km_flags, (ksm)->km_args.bytes + sizeof(struct lwkt_msg))
+#else
+/* Compiled out: the arguments are not even evaluated. */
+#define TRACE(type, a0, a1, a2, a3)	do { } while (0)
+#define TRACE_THREAD_NAME(td)		do { } while (0)
+#define TRACE_THREAD_EXIT(td)		do { } while (0)
+#define TRACE_SHUTDOWN(verdict)		do { } while (0)
+#define TRACE_SYSMSG(ksm, uaddr)	do { } while (0)
+#endif
+
+/* The hooks, one per event, so the call sites read as what they record. */
+#define TRACE_SWITCH(from, to)		TRACE(TR_SWITCH, (to), (from)->td_state, 0, 0)
+#define TRACE_MSG_SEND(msg, port)	TRACE(TR_MSG_SEND, (msg), (port), (msg)->ms_cmd, (msg)->ms_flags)
+#define TRACE_MSG_REPLY(msg, port, error) TRACE(TR_MSG_REPLY, (msg), (port), (error), (msg)->ms_cmd)
+#define TRACE_MSG_ABORT(msg)		TRACE(TR_MSG_ABORT, (msg), (msg)->ms_target_port, (msg)->ms_flags, 0)
+#define TRACE_SYSCALL_ENTER(uaddr)	TRACE(TR_SYSCALL_ENTER, (uaddr), 0, 0, 0)
+#define TRACE_SYSCALL_EXIT(answer)	TRACE(TR_SYSCALL_EXIT, (answer), 0, 0, 0)
+#define TRACE_INTR_ENTER(irq)		TRACE(TR_INTR_ENTER, (irq), 0, 0, 0)
+#define TRACE_INTR_EXIT(irq)		TRACE(TR_INTR_EXIT, (irq), 0, 0, 0)
+#define TRACE_SYSMSG_ANSWER(ksm, error, result, queued)			\
+	TRACE(TR_SYSMSG_ANSWER, &(ksm)->km_msg, (error), (result), (queued))
+
+#endif

@@ -1,0 +1,181 @@
+"""Boot the trace image (images/trace.toml) once on the trace kernel, read its event ring over
+QMP and check the Chrome trace made from it: complete flows, ordered tracks, and the events of
+the two known scenarios in the order they must happen."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from toolchain import build as build_mod
+from toolchain import trace
+from toolchain.bench import run_bench
+from toolchain.decode import decoders
+from toolchain.image import Image, build_image, load_image
+
+pytestmark = pytest.mark.qemu
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    outputs = build_mod.build(variants=("trace",))
+    image = load_image("trace")
+    build_image(image, outputs)
+    return trace.run_trace(image, outputs, tmp_path_factory.mktemp("trace"))
+
+
+@pytest.fixture(scope="module")
+def chrome(run):
+    return trace.to_chrome(run.ring, decoders())
+
+
+def _names(ring) -> dict[int, str]:
+    """td address -> the last name the ring gave it."""
+    out, first = {}, {}
+    for r in ring.records:
+        if r.type == "THREAD":
+            first[r.args[0]] = r.args[1:]
+        elif r.type == "THREAD_NAME2" and r.args[0] in first:
+            raw = trace._name_bytes(first.pop(r.args[0]) + r.args[1:])
+            out[r.args[0]] = raw.split(b"\0", 1)[0].decode()
+    return out
+
+
+def test_the_ring_is_whole_and_ordered(run):
+    """Did the guest pass, with every event kept and the TSC never going back?"""
+    assert run.verdict == "pass", run.console
+    assert run.ring.lost == 0 and 0 < len(run.ring.records) < run.ring.nrecs
+    assert trace.ring_problems(run.ring) == []
+    assert {"SWITCH", "MSG_SEND", "MSG_REPLY", "SYSCALL_ENTER", "SYSCALL_EXIT", "SYSMSG",
+            "SYSMSG_ANSWER", "THREAD"} <= {r.type for r in run.ring.records}
+
+
+def test_the_trace_validates(chrome):
+    """Does every flow have both ends, every track run forward, every slice nest?"""
+    assert trace.validate(chrome) == []
+    assert chrome["otherData"]["flows"] > 10
+
+
+def test_kernel_domsg_sends_switches_then_replies(run):
+    """msgport.domsg_to_a_thread_waits_for_the_reply: thread0 sends message 41 to t-worker's port,
+    the CPU switches to t-worker, which replies; the reply comes after the send and the switch."""
+    names = _names(run.ring)
+    recs = run.ring.records
+    send = next(i for i, r in enumerate(recs) if r.type == "MSG_SEND" and r.args[2] == 41)
+    msg = recs[send].args[0]
+    reply = next(i for i, r in enumerate(recs) if r.type == "MSG_REPLY" and r.args[0] == msg)
+    assert names[recs[send].td] == "thread0"
+    assert names[recs[reply].td] == "t-worker"
+    switch = [r for r in recs[send:reply] if r.type == "SWITCH"]
+    assert [names[s.args[0]] for s in switch] == ["t-worker"]
+    assert recs[send].tsc < switch[0].tsc < recs[reply].tsc
+
+
+def test_pipe_pingpong_in_order(chrome):
+    """pingpong's read of the echo waits; pipe_echo runs, writes, and only then is the read answered,
+    with a flow from the call to its answer."""
+    events = chrome["traceEvents"]
+    tid = {e["args"]["name"]: (e["pid"], e["tid"]) for e in events if e["name"] == "thread_name"}
+    ping, echo = tid["pingpong"], tid["pipe_echo"]
+    calls = [e for e in events if e["ph"] == "X" and e["cat"] == "sysmsg" and (e["pid"], e["tid"]) == ping
+             and not e["name"].startswith(("answer ", "complete "))]
+    assert [e["name"] for e in calls[:4]] == ["tls_set", "pipe", "pipe", "spawn"]
+    reads = [e for e in calls if e["name"] == "read"]
+    writes = [e for e in calls if e["name"] == "write" and "fd=1," not in e["args"]["call"]]
+    assert len(reads) == len(writes) == 3
+    for w, r in zip(writes, reads):
+        assert w["args"]["call"].endswith("len=1) = 1") and r["args"]["call"].endswith("= 1")
+        start, end = r["ts"], r["ts"] + r["dur"]
+        assert w["ts"] < start
+        # meanwhile pipe_echo runs on the CPU and writes the byte back
+        ran = [e for e in events if e["ph"] == "X" and e["cat"] == "sched" and e["name"] == "pipe_echo"
+               and start < e["ts"] < end]
+        echoed = [e for e in events if e["ph"] == "X" and e["cat"] == "sysmsg" and e["name"] == "write"
+                  and (e["pid"], e["tid"]) == echo and start < e["ts"] < end]
+        assert ran and echoed, (r, ran, echoed)
+        flow = [e for e in events if e["ph"] in "sf" and e["cat"] == "sysmsg" and e["name"] == "read"
+                and e["ts"] in (start, round(end, 3)) and (e["pid"], e["tid"]) == ping]
+        assert sorted(e["ph"] for e in flow) == ["f", "s"]
+        assert len({e["id"] for e in flow}) == 1
+        # and pipe_echo's write is what completed the read: a flow from its track to the answer
+        done = [e for e in events if e["ph"] in "sf" and e["cat"] == "sysmsg" and e["name"] == "complete read"
+                and echoed[0]["ts"] <= e["ts"] <= round(end, 3)]
+        assert sorted(((e["pid"], e["tid"]), e["ph"]) for e in done) == sorted([(echo, "s"), (ping, "f")]), done
+
+
+def test_a_sleep_ends_with_a_timer_interrupt(run, chrome):
+    """pingpong's usleep: the call sends a message to the timer port; a timer interrupt (irq 0)
+    comes; the timer's reply to that message completes the call, which is answered after it."""
+    recs = run.ring.records
+    names = _names(run.ring)
+    call = next(i for i, r in enumerate(recs) if r.type == "SYSMSG" and names[r.td] == "pingpong"
+                and decoders().SYSCALLS[r.args[2]][0] == "sleep_ns")
+    send = next(i for i in range(call, len(recs)) if recs[i].type == "MSG_SEND")
+    reply = next(i for i in range(send, len(recs)) if recs[i].type == "MSG_REPLY"
+                 and recs[i].args[0] == recs[send].args[0])
+    answer = next(i for i in range(reply, len(recs)) if recs[i].type == "SYSMSG_ANSWER"
+                  and recs[i].args[0] == recs[call].args[0])
+    assert any(r.type == "INTR_ENTER" and r.args[0] == 0 for r in recs[send:reply])
+    assert recs[call].tsc < recs[send].tsc < recs[reply].tsc < recs[answer].tsc
+    irqs = [e for e in chrome["traceEvents"] if e.get("cat") == "irq"]
+    assert irqs and all(e["name"] == "irq 0 (timer)" for e in irqs)
+
+
+def test_a_panicking_guest_still_gives_its_ring(tmp_path):
+    """A kernel panic pauses QEMU (pvpanic) with memory intact: is the ring read all the same,
+    with the verdict panic, up to the fault?"""
+    outputs = build_mod.build(variants=("trace",))
+    image = Image(name="trace-panic", path=build_mod.ROOT / "images" / "trace-panic.toml",
+                  description="a kernel test that faults", cmdline="ktest=debug.fault_on_purpose ktest.fault",
+                  programs=[], deterministic=True, timeout=30)
+    build_image(image, outputs)
+    run = trace.run_trace(image, outputs, tmp_path)
+    assert run.verdict == "panic"
+    assert "panic: page fault" in run.console and "TRACE-READY" not in run.console
+    assert "thread0" in _names(run.ring).values() and trace.ring_problems(run.ring) == []
+    assert trace.validate(trace.to_chrome(run.ring)) == []
+
+
+def test_a_wrapped_ring_of_a_real_run(tmp_path):
+    """lwkt.switch switches 40,000 times (and its warm-up more): the ring wraps. Is the loss counted, the newest
+    TRACE_NRECS events kept in order, every thread still named, the trace valid?"""
+    outputs = build_mod.build(variants=("trace",))
+    image = Image(name="trace-wrap", path=build_mod.ROOT / "images" / "trace-wrap.toml",
+                  description="many switches", cmdline="kbench=lwkt.switch", programs=[],
+                  deterministic=True, timeout=30)
+    build_image(image, outputs)
+    run = trace.run_trace(image, outputs, tmp_path)
+    assert run.verdict == "pass"
+    assert len(run.ring.records) == run.ring.nrecs and run.ring.lost == run.ring.head - run.ring.nrecs > 20_000
+    assert trace.ring_problems(run.ring) == []
+    chrome = trace.to_chrome(run.ring)
+    assert trace.validate(chrome) == []
+    assert chrome["otherData"]["lost"] == run.ring.lost
+    names = [e["args"]["name"] for e in chrome["traceEvents"] if e["name"] == "thread_name"]
+    assert not [n for n in names if n.startswith("thread 0x")], names
+
+
+def test_invoke_trace_writes_a_valid_json(tmp_path, capsys):
+    """The task's path end to end: the JSON lands where --out says, valid, and the summary says
+    where it is and how to open it."""
+    from toolchain import cli
+    out = tmp_path / "t.json"
+    assert cli.trace("trace", str(out)) == out
+    data = json.loads(out.read_text())
+    assert trace.validate(data) == [] and data["otherData"]["verdict"] == "pass"
+    assert data["otherData"]["image"] == "trace" and data["otherData"]["lost"] == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "guest verdict pass" in text and "none lost" in text and "ui.perfetto.dev" in text
+    assert "trace problem" not in text
+
+
+def test_the_trace_kernel_costs_more_per_switch(tmp_path):
+    """invoke bench --kernel trace: the same benchmark on the trace kernel records an event per
+    switch, so it must cost more than on the ordinary kernel, which has the hooks compiled out."""
+    outputs = build_mod.build(variants=("trace",))
+    image = load_image("bench")
+    build_image(image, outputs)
+    plain, traced = (run_bench(image, outputs, tmp_path / name, "lwkt.switch", kernel)
+                     for name, kernel in (("plain", None), ("traced", outputs.variants["trace"])))
+    assert plain[0]["name"] == traced[0]["name"] == "lwkt.switch"
+    assert traced[0]["insns_per_op"] > plain[0]["insns_per_op"] + 20

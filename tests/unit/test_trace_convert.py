@@ -1,0 +1,226 @@
+"""The trace converter (toolchain/trace.py) on rings made here, byte for byte as the kernel lays
+them out (kernel/include/sys/trace.h): no QEMU."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from toolchain import trace
+from toolchain.decode import decoders
+
+C = trace.header_constants()
+T = {name: num for num, name in trace.event_types().items()}
+A, B = 0x3ff000, 0x3fe000          # two struct thread addresses
+SYS = decoders().BY_NAME           # call name -> number, from kernel/syscalls.toml
+
+
+def ring_bytes(recs, nrecs=8, head=None) -> bytes:
+    """A struct trace_ring of nrecs slots holding recs (tsc, type, cpu, pid, td, args) as written
+    in order: record i sits in slot i % nrecs, head counts them all."""
+    head = len(recs) if head is None else head
+    slots = [bytes(trace.RECORD.size)] * nrecs
+    for i, (tsc, typ, cpu, pid, td, args) in enumerate(recs):
+        slots[i % nrecs] = trace.RECORD.pack(tsc, T[typ], cpu, pid, td, *args, *[0] * (4 - len(args)))
+    header = trace.HEADER.pack(C["TRACE_MAGIC"], C["TRACE_VERSION"], trace.RECORD.size, nrecs, 0, head, 0)
+    return header + b"".join(slots)
+
+
+def name_recs(tsc, td, name):
+    raw = name.encode().ljust(24, b"\0")
+    w = struct.unpack("<6I", raw)
+    return [(tsc, "THREAD", 0, 0, A, (td, *w[:3])), (tsc, "THREAD_NAME2", 0, 0, A, (td, *w[3:]))]
+
+
+def scenario():
+    """A (pid 1, 'client') writes 5 bytes, sends message 7 to B ('server'), switches to B, which
+    replies; a timer interrupt lands in B; B switches back to A."""
+    return (name_recs(1000, A, "client") + name_recs(1001, B, "server") + [
+        (2000, "SYSCALL_ENTER", 0, 1, A, (0x40001000,)),
+        (2010, "SYSMSG", 0, 1, A, (0x9000, 0x40001000, SYS["write"], 1)),   # KMF_SYNC
+        (2011, "SYSMSG_ARGS", 0, 1, A, (0x9000, 1, 0x40002000, 5)),
+        (2012, "SYSMSG_ARGS", 0, 1, A, (0x9000, 0, 0, 0)),
+        (2100, "SYSMSG_ANSWER", 0, 1, A, (0x9000, 0, 5, 0)),
+        (2200, "SYSCALL_EXIT", 0, 1, A, (0,)),
+        (3000, "MSG_SEND", 0, 1, A, (0x5000, 0x6000, 7, 8)),
+        (3100, "SWITCH", 0, 1, A, (B, 1)),
+        (3200, "INTR_ENTER", 0, 0, B, (0,)),
+        (3300, "INTR_EXIT", 0, 0, B, (0,)),
+        (3400, "MSG_REPLY", 0, 0, B, (0x5000, 0x7000, 0, 7)),
+        (3500, "SWITCH", 0, 0, B, (A, 0)),
+        (3600, "MSG_ABORT", 0, 1, A, (0x5100, 0x6000, 0x40)),
+    ])
+
+
+@pytest.fixture(scope="module")
+def dec():
+    return decoders()
+
+
+def test_every_event_type_of_the_header_is_converted():
+    """Does the converter handle each TR_* of sys/trace.h (and the header still define them)?"""
+    assert len(T) >= 14
+    for name in T:
+        assert hasattr(trace._Converter, "on_" + name.lower()), name
+
+
+def test_parse_keeps_order_and_counts_nothing_lost():
+    recs = scenario()
+    ring = trace.parse_ring(ring_bytes(recs, nrecs=32))
+    assert ring.lost == 0 and len(ring.records) == len(recs)
+    assert [r.tsc for r in ring.records] == [r[0] for r in recs]
+    assert ring.records[8].type == "SYSMSG_ANSWER" and ring.records[8].args == (0x9000, 0, 5, 0)
+
+
+def test_a_wrapped_ring_keeps_the_newest_oldest_first_and_says_how_many_were_lost():
+    recs = [(100 + i, "SWITCH", 0, 0, A if i % 2 else B, (B if i % 2 else A, 0)) for i in range(21)]
+    ring = trace.parse_ring(ring_bytes(recs, nrecs=8))
+    assert ring.head == 21 and ring.lost == 13
+    assert [r.tsc for r in ring.records] == list(range(113, 121))
+    chrome = trace.to_chrome(ring)
+    assert chrome["otherData"]["lost"] == 13
+    assert any(e["ph"] == "i" and e["name"].startswith("13 older events lost") for e in chrome["traceEvents"])
+    assert trace.validate(chrome) == []
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda b: b"\0\0\0\0" + b[4:], "not a trace ring"),
+    (lambda b: b[:4] + struct.pack("<H", 99) + b[6:], "rebuild the trace kernel"),
+    (lambda b: b[:200], "does not fit"),
+    (lambda b: b[:10], "shorter than its"),
+])
+def test_a_bad_dump_is_a_clear_error(mutate, message):
+    with pytest.raises(trace.TraceError, match=message):
+        trace.parse_ring(mutate(ring_bytes(scenario(), nrecs=32)))
+
+
+def test_an_unknown_event_type_is_an_error():
+    data = bytearray(ring_bytes(scenario(), nrecs=32))
+    data[trace.HEADER.size + 8] = 200          # the first record's tr_type
+    with pytest.raises(trace.TraceError, match="unknown type 200"):
+        trace.parse_ring(bytes(data))
+
+
+def test_tsc_going_back_on_a_cpu_is_reported():
+    recs = scenario()
+    recs[5] = (1500,) + recs[5][1:]
+    problems = trace.ring_problems(trace.parse_ring(ring_bytes(recs, nrecs=32)))
+    assert len(problems) == 1 and "tsc 1500" in problems[0]
+
+
+def test_scenario_tracks_slices_and_flows(dec):
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(scenario(), nrecs=32)), dec)
+    ev = chrome["traceEvents"]
+    assert trace.validate(chrome) == []
+    tid = {e["args"]["name"]: (e["pid"], e["tid"]) for e in ev if e["name"] == "thread_name"}
+    assert tid["client"][0] == 1 and tid["server"][0] == 0
+    assert {"CPU 0 threads", "CPU 0 interrupts"} <= set(tid)
+    procs = {e["pid"]: e["args"]["name"] for e in ev if e["name"] == "process_name"}
+    assert procs[1] == "pid 1 client" and procs[0] == "kernel"
+    # the CPU track: client until 3100, server until 3500, client to the end
+    sched = [(e["name"], e["ts"], e["dur"]) for e in ev if e.get("cat") == "sched"]
+    assert sched == [("client", 2.0, 1.1), ("server", 3.1, 0.4), ("client", 3.5, 0.1)]
+    irq = [e for e in ev if e.get("cat") == "irq"]
+    assert [(e["name"], e["ts"], e["dur"], (e["pid"], e["tid"])) for e in irq] == \
+        [("irq 0 (timer)", 3.2, 0.1, tid["CPU 0 interrupts"])]
+    # the system call: a trap slice with the decoded call nested in it, and its flow
+    (sc,) = [e for e in ev if e.get("cat") == "syscall"]
+    assert (sc["name"], sc["ts"], sc["dur"], (sc["pid"], sc["tid"])) == ("write", 2.0, 0.2, tid["client"])
+    call, answer = [e for e in ev if e.get("cat") == "sysmsg" and e["ph"] == "X"]
+    assert call["args"]["call"] == "write(fd=1, buf=0x40002000, len=5) = 5"
+    assert (call["ts"], call["dur"]) == (2.01, 0.09)
+    assert (answer["name"], answer["ts"], answer["dur"]) == ("answer write", 2.1, 0.0)
+    # the message: send on the client, reply on the server, one flow between them
+    flows = {e["cat"]: [] for e in ev if e["ph"] in "sf"}
+    for e in ev:
+        if e["ph"] in "sf":
+            flows[e["cat"]].append(e)
+    s, f = flows["msg"]
+    assert (s["ph"], s["ts"], (s["pid"], s["tid"])) == ("s", 3.0, tid["client"])
+    assert (f["ph"], f["ts"], (f["pid"], f["tid"]), f["bp"]) == ("f", 3.4, tid["server"], "e")
+    assert s["id"] == f["id"] != flows["sysmsg"][0]["id"]
+    assert any(e["name"] == "abort" and e["args"]["msg"] == "0x5100" for e in ev)
+    assert chrome["otherData"]["flows"] == 2 and chrome["otherData"]["switches"] == 2
+
+
+def test_an_async_call_answered_on_another_thread_draws_a_flow_across(dec):
+    """B's read goes async (no KMF_SYNC) and returns; A's write later answers it on A's track."""
+    recs = name_recs(1, A, "writer") + name_recs(2, B, "reader") + [
+        (10, "SYSCALL_ENTER", 0, 2, B, (0x40000100,)),
+        (11, "SYSMSG", 0, 2, B, (0x8000, 0x40000100, SYS["read"], 0)),
+        (12, "SYSMSG_ARGS", 0, 2, B, (0x8000, 3, 0x40003000, 1)),
+        (13, "SYSMSG_ARGS", 0, 2, B, (0x8000, 0, 0, 0)),
+        (14, "SYSCALL_EXIT", 0, 2, B, (512,)),
+        (15, "SWITCH", 0, 2, B, (A, 1)),
+        (19, "MSG_REPLY", 0, 1, A, (0x8000, 0x7000, 0, SYS["read"])),   # the pipe completes the read
+        (20, "SYSMSG_ANSWER", 0, 1, A, (0x8000, 0, 1, 1)),
+    ]
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16)), dec)
+    assert trace.validate(chrome) == []
+    ev = chrome["traceEvents"]
+    tid = {e["args"]["name"]: (e["pid"], e["tid"]) for e in ev if e["name"] == "thread_name"}
+    (sc,) = [e for e in ev if e.get("cat") == "syscall"]
+    assert sc["args"]["eax"] == "EASYNC"
+    answer = [e for e in ev if e["ph"] == "X" and e.get("cat") == "sysmsg" and (e["pid"], e["tid"]) == tid["writer"]]
+    assert [e["name"] for e in answer] == ["complete read", "answer read"]
+    assert answer[1]["args"]["queued"] is True
+    s, f = [e for e in ev if e["ph"] in "sf" and e["name"] == "read"]
+    assert (s["pid"], s["tid"]) == tid["reader"] and (f["pid"], f["tid"]) == tid["writer"]
+    # the reply to the call's kernel message is its completion: a slice and a flow to the answer
+    assert [e["name"] for e in ev if e["ph"] == "X" and e["ts"] == 0.019] == ["complete read"]
+    cs, cf = [e for e in ev if e["ph"] in "sf" and e["name"] == "complete read"]
+    assert (cs["ts"], cf["ts"], cs["id"]) == (0.019, 0.02, cf["id"])
+
+
+def test_a_thread_address_reused_after_exit_is_a_new_track():
+    recs = name_recs(1, A, "first") + [(5, "THREAD_EXIT", 0, 0, B, (A,))] + name_recs(9, A, "second")
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16)))
+    names = {e["args"]["name"]: e["tid"] for e in chrome["traceEvents"] if e["name"] == "thread_name"}
+    assert names["first"] != names["second"]
+
+
+@pytest.mark.parametrize("events, problem", [
+    ([{"ph": "s", "id": 1, "name": "m", "ts": 1, "pid": 0, "tid": 1}], "flow 1 has only ['s']"),
+    ([{"ph": "s", "id": 1, "name": "m", "ts": 5, "pid": 0, "tid": 1},
+      {"ph": "f", "id": 1, "name": "m", "ts": 4, "pid": 0, "tid": 2}], "flow 1 ends at 4 before it starts at 5"),
+    ([{"ph": "X", "name": "a", "cat": "msg", "ts": 1, "dur": 0, "pid": 0, "tid": 1},
+      {"ph": "s", "id": 1, "name": "m", "cat": "msg", "ts": 1, "pid": 0, "tid": 1},
+      {"ph": "f", "id": 1, "name": "m", "cat": "msg", "ts": 2, "pid": 0, "tid": 1}],
+     "flow 1 'f' at 2 on track (0, 1) has no 'msg' slice"),
+    ([{"ph": "X", "name": "a", "ts": 5, "dur": 1, "pid": 0, "tid": 1},
+      {"ph": "X", "name": "b", "ts": 4, "dur": 1, "pid": 0, "tid": 1}], "after 5"),
+    ([{"ph": "X", "name": "a", "ts": 1, "dur": 5, "pid": 0, "tid": 1},
+      {"ph": "X", "name": "b", "ts": 2, "dur": 5, "pid": 0, "tid": 1}], "overlaps its parent"),
+])
+def test_validate_finds_broken_traces(events, problem):
+    assert any(problem in p for p in trace.validate({"traceEvents": events})), trace.validate({"traceEvents": events})
+
+
+def test_every_flow_end_has_a_slice_of_its_category_at_its_place(dec):
+    """Chrome binds a flow end to the event with the same cat, pid, tid and ts; Perfetto to the
+    slice enclosing it: give each end a slice that satisfies both."""
+    recs = scenario()
+    recs.insert(6, (2050, "MSG_REPLY", 0, 0, B, (0x9000, 0x7000, 0, SYS["write"])))
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=32)), dec)
+    ev = chrome["traceEvents"]
+    flows = [e for e in ev if e["ph"] in "sf"]
+    assert len(flows) == 6          # msg, sysmsg, and the completion of the write
+    for f in flows:
+        assert any(e["ph"] == "X" and (e["cat"], e["pid"], e["tid"], e["ts"]) ==
+                   (f["cat"], f["pid"], f["tid"], f["ts"]) for e in ev), f
+
+
+def test_a_thread_keeps_one_pid_even_when_its_process_is_learned_late():
+    """B's first events carry no pid (not yet attached to its process); later ones pid 3: all of
+    B's events must be on one track, in process 3."""
+    recs = name_recs(1, B, "late") + [
+        (5, "MSG_SEND", 0, 0, B, (0x5000, 0x6000, 1, 0)),
+        (6, "SWITCH", 0, 0, B, (A, 0)),
+        (7, "MSG_REPLY", 0, 0, A, (0x5000, 0x7000, 0, 1)),
+        (8, "SWITCH", 0, 0, A, (B, 0)),
+        (9, "MSG_ABORT", 0, 3, B, (0x5100, 0x6000, 0x40)),
+    ]
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16)))
+    late = [e for e in chrome["traceEvents"] if e["ph"] != "M" and e.get("tid") == 1]
+    assert {e["pid"] for e in late} == {3} and len(late) >= 3
+    assert trace.validate(chrome) == []

@@ -1,0 +1,522 @@
+"""Kernel event traces: boot the trace kernel, read its event ring out of guest memory, and write
+Chrome/Perfetto trace JSON (the Trace Event Format) with one track per CPU and per thread and a
+flow arrow from each message's send to its reply. docs/trace.md describes the whole path.
+
+How the ring reaches the host: the trace kernel (kernel-trace.elf, built with -DKTRACE) records
+from boot. With the word `trace` on its command line it ends a run by stopping the ring and
+printing `TRACE-READY verdict=V events=N ring=R`, then halts instead of powering off. The host
+stops QEMU and copies the ring with QMP `pmemsave` from the address of the symbol `trace_ring`
+(the kernel's ELF symbol table; the kernel's memory is identity-mapped), then ends QEMU. A guest
+that panics is paused by pvpanic with its memory intact, and its ring is read the same way.
+
+The record layout and the event numbers come from kernel/include/sys/trace.h: this module reads
+the TR_* defines from it, so the two cannot drift apart.
+"""
+from __future__ import annotations
+
+import json
+import re
+import struct
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .build import BUILD, ROOT, Outputs
+from .image import Image
+from .machine import Machine, MachineTimeout
+
+TRACE_H = ROOT / "kernel" / "include" / "sys" / "trace.h"
+TRACE_DIR = BUILD / "trace"
+RING_SYMBOL = "trace_ring"
+HEADER = struct.Struct("<IHHIIQQ")      # magic, version, recsize, nrecs, enabled, head, pad
+RECORD = struct.Struct("<QBBHI4I")       # tsc, type, cpu, pid, td, arg[4]
+READY = re.compile(r"^TRACE-READY verdict=(?P<verdict>\d+) events=(?P<events>\d+) ring=(?P<ring>\d+)",
+                   re.MULTILINE)
+VERDICTS = {0: "pass", 1: "fail", 2: "panic"}       # SHUTDOWN_* in sys/systm.h
+IRQ_NAMES = {0: "timer", 4: "serial"}
+CPU_PID = 100_000                        # the pseudo-process that holds the CPU tracks
+TD_STATES = {0: "runnable", 1: "blocked", 2: "exited"}   # enum td_state in sys/thread.h
+
+
+class TraceError(Exception):
+    """No trace could be made: the message says why (and where the console log is)."""
+
+
+def header_constants(path: Path = TRACE_H) -> dict[str, int]:
+    """The numeric #defines of sys/trace.h: TR_* event types, TRACE_MAGIC, TRACE_VERSION, ..."""
+    out = {}
+    for m in re.finditer(r"^#define\s+(T[A-Z0-9_]+)\s+(0x[0-9a-fA-F]+|\d+)\b", path.read_text(), re.MULTILINE):
+        out[m[1]] = int(m[2], 0)
+    return out
+
+
+def event_types(path: Path = TRACE_H) -> dict[int, str]:
+    """number -> name ('SWITCH', 'MSG_SEND', ...) of every TR_* event type in sys/trace.h."""
+    return {v: k[3:] for k, v in header_constants(path).items() if k.startswith("TR_")}
+
+
+@dataclass(frozen=True)
+class Record:
+    tsc: int
+    type: str           # 'SWITCH', 'MSG_SEND', ... (TR_ without the prefix)
+    cpu: int
+    pid: int
+    td: int
+    args: tuple[int, int, int, int]
+
+
+@dataclass
+class Ring:
+    records: list[Record]   # oldest first
+    head: int               # events written in all
+    nrecs: int              # the ring's capacity
+
+    @property
+    def lost(self) -> int:
+        """Events overwritten because the ring wrapped (the oldest ones)."""
+        return max(0, self.head - self.nrecs)
+
+
+def parse_ring(data: bytes, path: Path = TRACE_H) -> Ring:
+    """Decode a copy of struct trace_ring; TraceError when it is not one."""
+    consts, types = header_constants(path), event_types(path)
+    if len(data) < HEADER.size:
+        raise TraceError(f"ring dump of {len(data)} bytes is shorter than its {HEADER.size}-byte header")
+    magic, version, recsize, nrecs, _enabled, head, _ = HEADER.unpack_from(data)
+    if magic != consts["TRACE_MAGIC"]:
+        raise TraceError(f"ring dump starts with {magic:#010x}, not TRACE_MAGIC {consts['TRACE_MAGIC']:#010x}: "
+                         "not a trace ring (was the kernel built with KTRACE?)")
+    if version != consts["TRACE_VERSION"] or recsize != RECORD.size:
+        raise TraceError(f"ring version {version} with {recsize}-byte records; this host reads version "
+                         f"{consts['TRACE_VERSION']} with {RECORD.size}-byte records: rebuild the trace kernel")
+    if nrecs == 0 or nrecs & (nrecs - 1) or len(data) < HEADER.size + nrecs * RECORD.size:
+        raise TraceError(f"ring of {nrecs} records does not fit a dump of {len(data)} bytes")
+    count = min(head, nrecs)
+    first = head - count
+    records = []
+    for i in range(first, head):
+        tsc, typ, cpu, pid, td, *args = RECORD.unpack_from(data, HEADER.size + (i % nrecs) * RECORD.size)
+        if typ not in types:
+            raise TraceError(f"event {i} has unknown type {typ} (sys/trace.h knows {sorted(types)})")
+        records.append(Record(tsc, types[typ], cpu, pid, td, tuple(args)))
+    return Ring(records, head, nrecs)
+
+
+def ring_problems(ring: Ring) -> list[str]:
+    """What is wrong with the guest's own data: a CPU's TSC going backwards."""
+    last: dict[int, int] = {}
+    out = []
+    for i, r in enumerate(ring.records):
+        if r.tsc < last.get(r.cpu, 0):
+            out.append(f"event {i} ({r.type}) on CPU {r.cpu}: tsc {r.tsc} is before {last[r.cpu]}")
+        last[r.cpu] = r.tsc
+    return out
+
+
+def _name_bytes(words) -> bytes:
+    return b"".join(struct.pack("<I", w) for w in words)
+
+
+@dataclass
+class _Thread:
+    tid: int
+    td: int
+    name: str = ""
+    pid: int = 0
+    exited: bool = False
+    names: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.name or f"thread {self.td:#x}"
+
+
+class _Converter:
+    """One pass over the records, in order; builds the Chrome trace events."""
+
+    def __init__(self, ring: Ring, decoders=None, ticks_per_us: float = 1000.0):
+        self.ring, self.dec, self.tpu = ring, decoders, ticks_per_us
+        self.events: list[dict] = []
+        self.threads: dict[int, _Thread] = {}       # td address -> its current identity
+        self.all_threads: list[_Thread] = []
+        self.running: dict[int, tuple[_Thread, float]] = {}     # cpu -> (thread, since)
+        self.irq: dict[int, tuple[int, float]] = {}             # cpu -> (irq, since)
+        self.traps: dict[int, list] = {}            # tid -> [start, uaddr, calls]
+        self.calls: dict[int, dict] = {}            # the call's kernel message -> the open call
+        self.sends: dict[int, dict] = {}            # lwkt msg -> its send
+        self.flow_id = 0
+        self.cpus: set[int] = set()
+        self.pending_name: dict[int, bytes] = {}
+        self.stats = defaultdict(int)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def ts(self, r: Record) -> float:
+        return round(r.tsc / self.tpu, 3)
+
+    def thread(self, td: int, naming: bool = False) -> _Thread:
+        """The thread at address td. Its events after its exit record (its last switch) are
+        still its own; a name record for an address whose thread exited starts a new thread."""
+        t = self.threads.get(td)
+        if t is None or (t.exited and naming):
+            t = _Thread(len(self.all_threads) + 1, td)
+            self.threads[td] = t
+            self.all_threads.append(t)
+        return t
+
+    def current(self, r: Record) -> _Thread:
+        t = self.thread(r.td)
+        if r.pid and not t.pid:
+            t.pid = r.pid
+        return t
+
+    def slice(self, where, name: str, start: float, end: float, cat: str, args=None) -> None:
+        """An X event on a thread's track (where: a _Thread) or a CPU's (where: (pid, tid))."""
+        ev = {"ph": "X", "name": name, "cat": cat, "ts": start, "dur": round(max(0.0, end - start), 3)}
+        self.place(ev, where)
+        if args:
+            ev["args"] = args
+
+    def place(self, ev: dict, where) -> None:
+        """Put ev on a track. A thread's pid may be learned after its first events (from the
+        first record that names its process), so events keep the thread until pids() runs."""
+        if isinstance(where, _Thread):
+            ev["_thread"] = where
+        else:
+            ev["pid"], ev["tid"] = where
+        self.events.append(ev)
+
+    def pids(self) -> None:
+        """Give every thread's events its final pid and tid."""
+        for ev in self.events:
+            t = ev.pop("_thread", None)
+            if t is not None:
+                ev["pid"], ev["tid"] = t.pid, t.tid
+
+    def flow(self, start_t: _Thread, start_ts: float, end_t: _Thread, end_ts: float, name: str, cat: str):
+        self.flow_id += 1
+        self.place({"ph": "s", "id": self.flow_id, "name": name, "cat": cat, "ts": start_ts}, start_t)
+        self.place({"ph": "f", "bp": "e", "id": self.flow_id, "name": name, "cat": cat, "ts": end_ts}, end_t)
+        self.stats["flows"] += 1
+
+    def cpu_slice(self, cpu: int, track: int, name: str, start: float, end: float, cat: str, args=None):
+        self.slice((CPU_PID, CPU_PID + 2 * cpu + track), name, start, end, cat, args)
+
+    def call_text(self, cmd: int, words) -> tuple[str, str]:
+        """(name, 'write(fd=1, buf=0x..., len=1)') of a call from its number and argument words."""
+        if self.dec is None:
+            return f"syscall {cmd}", f"syscall {cmd}"
+        call = self.dec.SYSCALLS.get(cmd)
+        if call is None:
+            return f"syscall {cmd}", f"syscall_{cmd}(?)"
+        header = bytearray(self.dec.HEADER_SIZE)
+        struct.pack_into("<I", header, self.dec.HEADER["ms_cmd"][0], cmd)
+        body = (bytes(header) + _name_bytes(words)).ljust(call[1], b"\0")[:call[1]]
+        text = self.dec.format_call(self.dec.decode(body))
+        text = text[:-4] if text.endswith(" ...") else text     # the answer comes later
+        if call[1] - self.dec.HEADER_SIZE > 4 * len(words):
+            text += " [arguments past 24 bytes not recorded]"
+        return call[0], text
+
+    def answer_text(self, error: int, result: int) -> str:
+        if error:
+            name = self.dec.format_error(error) if self.dec else str(error)
+            return f"-1 {name}"
+        return str(result - (1 << 32) if result & 0x80000000 else result)
+
+    # -- the events ---------------------------------------------------------------------------
+    def run(self) -> None:
+        records = self.ring.records
+        for r in records:
+            self.cpus.add(r.cpu)
+            if r.cpu not in self.running and r.type != "THREAD" and r.type != "THREAD_NAME2":
+                self.running[r.cpu] = (self.current(r), self.ts(r))
+            getattr(self, "on_" + r.type.lower())(r)
+        self.finish(self.ts(records[-1]) if records else 0.0)
+
+    def on_thread(self, r: Record) -> None:
+        self.pending_name[r.args[0]] = _name_bytes(r.args[1:])
+
+    def on_thread_name2(self, r: Record) -> None:
+        first = self.pending_name.pop(r.args[0], None)
+        if first is None:
+            return                  # its first half was overwritten when the ring wrapped
+        name = (first + _name_bytes(r.args[1:])).split(b"\0", 1)[0].decode("ascii", "replace")
+        t = self.thread(r.args[0], naming=True)
+        if name and (not t.names or t.names[-1] != name):
+            t.names.append(name)
+            t.name = " → ".join(t.names)        # exec renames a process's thread
+
+    def on_thread_exit(self, r: Record) -> None:
+        t = self.threads.get(r.args[0])
+        if t is not None:
+            self.close_trap(t, self.ts(r))
+            t.exited = True
+
+    def on_switch(self, r: Record) -> None:
+        ts, old = self.ts(r), self.current(r)
+        state = TD_STATES.get(r.args[1], str(r.args[1]))
+        run = self.running.get(r.cpu)
+        if run is not None:
+            t, since = run
+            self.cpu_slice(r.cpu, 0, t.label, since, ts, "sched",
+                           {"thread": t.label, "pid": t.pid, "then": state if t is old else "?"})
+        new = self.thread(r.args[0])
+        self.running[r.cpu] = (new, ts)
+        self.stats["switches"] += 1
+
+    def on_intr_enter(self, r: Record) -> None:
+        self.irq[r.cpu] = (r.args[0], self.ts(r))
+
+    def on_intr_exit(self, r: Record) -> None:
+        irq, since = self.irq.pop(r.cpu, (r.args[0], None))
+        if since is not None:
+            name = f"irq {irq}" + (f" ({IRQ_NAMES[irq]})" if irq in IRQ_NAMES else "")
+            self.cpu_slice(r.cpu, 1, name, since, self.ts(r), "irq")
+            self.stats["interrupts"] += 1
+
+    def on_syscall_enter(self, r: Record) -> None:
+        t = self.current(r)
+        self.close_trap(t, self.ts(r))
+        self.traps[t.tid] = [self.ts(r), r.args[0], []]
+
+    def on_syscall_exit(self, r: Record) -> None:
+        t = self.current(r)
+        trap = self.traps.pop(t.tid, None)
+        if trap is None:
+            return                  # entered before the oldest record
+        start, uaddr, calls = trap
+        name = calls[0] if calls else "trap"
+        eax = r.args[0]
+        self.slice(t, name, start, self.ts(r), "syscall",
+                   {"message": f"{uaddr:#x}", "eax": self.dec.format_error(eax) if eax and self.dec else eax})
+        self.stats["syscalls"] += 1
+
+    def close_trap(self, t: _Thread, ts: float) -> None:
+        """A trap that never returned (exit, or the thread's end): its slice ends here."""
+        trap = self.traps.pop(t.tid, None)
+        if trap is not None:
+            start, uaddr, calls = trap
+            self.slice(t, calls[0] if calls else "trap", start, ts, "syscall",
+                       {"message": f"{uaddr:#x}", "eax": "(never returned)"})
+            self.stats["syscalls"] += 1
+
+    def on_sysmsg(self, r: Record) -> None:
+        t = self.current(r)
+        ksm, uaddr, cmd, kmflags = r.args     # ksm: the call's kernel message
+        self.calls[ksm] = {"t": t, "ts": self.ts(r), "uaddr": uaddr, "cmd": cmd, "words": [],
+                           "async": not (kmflags & 1)}
+        trap = self.traps.get(t.tid)
+        if trap is not None:
+            trap[2].append(self.call_text(cmd, [])[0])
+
+    def on_sysmsg_args(self, r: Record) -> None:
+        call = self.calls.get(r.args[0])
+        if call is not None and len(call["words"]) < 6:
+            call["words"] += r.args[1:]
+
+    def on_sysmsg_answer(self, r: Record) -> None:
+        t, ts = self.current(r), self.ts(r)
+        ksm, error, result, queued = r.args
+        answer = self.answer_text(error, result)
+        call = self.calls.pop(ksm, None)
+        if call is None:        # refused before it was taken (EINVAL, ENOSYS, ...), or taken before the oldest record
+            self.slice(t, f"answer = {answer}", ts, ts, "sysmsg", {"kernel msg": f"{ksm:#x}"})
+            return
+        name, text = self.call_text(call["cmd"], call["words"][:6])
+        args = {"call": f"{text} = {answer}", "message": f"{call['uaddr']:#x}", "kernel msg": f"{ksm:#x}",
+                "async": call["async"], "queued": bool(queued)}
+        # A flow binds to the slice of its category that starts where it does (Chrome) or
+        # encloses it (Perfetto): both ends get one, the answer a zero-length one.
+        within = call["t"] is t and not self.answered_later(call, t)
+        self.slice(call["t"], name, call["ts"], ts if within else call["ts"], "sysmsg", args)
+        self.slice(t, f"answer {name}", ts, ts, "sysmsg", args)
+        self.flow(call["t"], call["ts"], t, ts, name, "sysmsg")
+        if "completed" in call:
+            by, when = call["completed"]
+            self.flow(by, when, t, ts, f"complete {name}", "sysmsg")
+
+    def answered_later(self, call: dict, t: _Thread) -> bool:
+        """Was the trap that took the call left before this answer (an async call)?"""
+        trap = self.traps.get(t.tid)
+        return trap is None or trap[0] > call["ts"]
+
+    def on_msg_send(self, r: Record) -> None:
+        t, ts = self.current(r), self.ts(r)
+        msg, port, cmd, flags = r.args
+        args = {"msg": f"{msg:#x}", "port": f"{port:#x}", "cmd": cmd, "flags": f"{flags:#x}"}
+        self.slice(t, "send", ts, ts, "msg", args)
+        self.sends[msg] = {"t": t, "ts": ts, "cmd": cmd}
+        self.stats["sends"] += 1
+
+    def on_msg_reply(self, r: Record) -> None:
+        t, ts = self.current(r), self.ts(r)
+        msg, port, error, cmd = r.args
+        call = self.calls.get(msg)
+        if call is not None:        # the object a waiting system call waited on completes it
+            call["completed"] = (t, ts)
+            self.slice(t, f"complete {self.call_text(call['cmd'], [])[0]}", ts, ts, "sysmsg",
+                       {"call": f"{msg:#x}", "error": error})
+            return
+        self.slice(t, "reply", ts, ts, "msg",
+                   {"msg": f"{msg:#x}", "reply port": f"{port:#x}", "cmd": cmd, "error": error})
+        send = self.sends.pop(msg, None)
+        if send is not None:
+            self.flow(send["t"], send["ts"], t, ts, "msg", "msg")
+        self.stats["replies"] += 1
+
+    def on_msg_abort(self, r: Record) -> None:
+        t, ts = self.current(r), self.ts(r)
+        msg, port, flags, _ = r.args
+        self.slice(t, "abort", ts, ts, "msg", {"msg": f"{msg:#x}", "port": f"{port:#x}", "flags": f"{flags:#x}"})
+
+    def finish(self, end: float) -> None:
+        """Close what is still open at the last record: running threads, traps, interrupts."""
+        for cpu, (t, since) in self.running.items():
+            self.cpu_slice(cpu, 0, t.label, since, end, "sched", {"thread": t.label, "pid": t.pid, "then": "(end)"})
+        for cpu, (irq, since) in self.irq.items():
+            self.cpu_slice(cpu, 1, f"irq {irq}", since, end, "irq")
+        for t in self.all_threads:
+            self.close_trap(t, end)
+        self.stats["unanswered calls"] = len(self.calls)
+        self.stats["unreplied sends"] = len(self.sends)
+
+    def metadata(self) -> list[dict]:
+        meta = [{"ph": "M", "name": "process_name", "pid": CPU_PID, "tid": 0, "args": {"name": "CPUs"}},
+                {"ph": "M", "name": "process_sort_index", "pid": CPU_PID, "tid": 0, "args": {"sort_index": -1}}]
+        for cpu in sorted(self.cpus):
+            for track, what in ((0, "threads"), (1, "interrupts")):
+                meta.append({"ph": "M", "name": "thread_name", "pid": CPU_PID, "tid": CPU_PID + 2 * cpu + track,
+                             "args": {"name": f"CPU {cpu} {what}"}})
+        procs: dict[int, str] = {}
+        for t in self.all_threads:
+            meta.append({"ph": "M", "name": "thread_name", "pid": t.pid, "tid": t.tid, "args": {"name": t.label}})
+            procs.setdefault(t.pid, "kernel" if t.pid == 0 else f"pid {t.pid} {t.names[0] if t.names else ''}".rstrip())
+        for pid, name in procs.items():
+            meta.append({"ph": "M", "name": "process_name", "pid": pid, "tid": 0, "args": {"name": name}})
+        return meta
+
+
+def to_chrome(ring: Ring, decoders=None, ticks_per_us: float = 1000.0, info: dict | None = None) -> dict:
+    """The Chrome/Perfetto trace (a JSON-ready dict) of a ring. decoders: the generated syscall
+    decoders (toolchain.decode.decoders()) to name calls and their arguments; ticks_per_us: TSC
+    ticks per microsecond (1000 in deterministic mode, where one tick is one instruction, 1 ns
+    of virtual time)."""
+    c = _Converter(ring, decoders, ticks_per_us)
+    c.run()
+    c.pids()
+    if ring.lost:
+        first = ring.records[0] if ring.records else None
+        c.events.append({"ph": "i", "s": "g", "name": f"{ring.lost} older events lost (the ring wrapped)",
+                         "ts": c.ts(first) if first else 0, "pid": CPU_PID, "tid": CPU_PID})
+    events = c.metadata() + sorted(c.events, key=lambda e: (e["ts"], -e.get("dur", 0)))
+    other = {"events": len(ring.records), "events written": ring.head, "lost": ring.lost,
+             "ring capacity": ring.nrecs, "ticks per us": ticks_per_us, **{k: v for k, v in c.stats.items()}}
+    other.update(info or {})
+    return {"traceEvents": events, "displayTimeUnit": "ns", "otherData": other}
+
+
+def validate(trace: dict) -> list[str]:
+    """Problems with a Chrome trace: flows without both ends or ending before they start, or an
+    end with no slice of its category starting at its place (what Chrome binds it to),
+    timestamps going back within a track, slices overlapping without nesting on a track."""
+    problems = []
+    anchors = {(e["cat"], e["pid"], e["tid"], e["ts"]) for e in trace["traceEvents"]
+               if e["ph"] == "X" and "cat" in e}
+    flows: dict[int, dict[str, dict]] = defaultdict(dict)
+    last: dict[tuple, float] = {}
+    open_slices: dict[tuple, list[float]] = defaultdict(list)
+    for ev in trace["traceEvents"]:
+        if ev["ph"] == "M":
+            continue
+        track = (ev["pid"], ev["tid"])
+        if ev["ts"] < last.get(track, float("-inf")):
+            problems.append(f"track {track}: {ev['ph']} {ev['name']!r} at {ev['ts']} after {last[track]}")
+        last[track] = ev["ts"]
+        if ev["ph"] in ("s", "f"):
+            if ev["ph"] in flows[ev["id"]]:
+                problems.append(f"flow {ev['id']} has two {ev['ph']!r} events")
+            if (ev.get("cat"), ev["pid"], ev["tid"], ev["ts"]) not in anchors:
+                problems.append(f"flow {ev['id']} {ev['ph']!r} at {ev['ts']} on track {track} has no "
+                                f"{ev.get('cat')!r} slice starting there to bind to")
+            flows[ev["id"]][ev["ph"]] = ev
+        elif ev["ph"] == "X":
+            stack = open_slices[track]
+            while stack and stack[-1] <= ev["ts"] and not (stack[-1] == ev["ts"] and ev["dur"] == 0):
+                stack.pop()
+            end = round(ev["ts"] + ev["dur"], 3)
+            if stack and end > stack[-1]:
+                problems.append(f"track {track}: slice {ev['name']!r} [{ev['ts']}, {end}] overlaps its "
+                                f"parent ending at {stack[-1]}")
+            stack.append(end)
+    for fid, ends in flows.items():
+        if set(ends) != {"s", "f"}:
+            problems.append(f"flow {fid} has only {sorted(ends)}")
+        elif ends["f"]["ts"] < ends["s"]["ts"]:
+            problems.append(f"flow {fid} ends at {ends['f']['ts']} before it starts at {ends['s']['ts']}")
+    return problems
+
+
+# -- running the guest ------------------------------------------------------------------------------
+
+def ring_symbol(kernel: Path) -> tuple[int, int]:
+    """(address, size) of trace_ring in a kernel ELF; TraceError when it has none."""
+    from elftools.elf.elffile import ELFFile
+    with open(kernel, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        syms = symtab.get_symbol_by_name(RING_SYMBOL) if symtab else None
+    if not syms:
+        raise TraceError(f"{kernel} has no symbol {RING_SYMBOL}: it is not a trace kernel "
+                         "(build it with build(variants=('trace',)); `invoke trace` does)")
+    return syms[0]["st_value"], syms[0]["st_size"]
+
+
+@dataclass
+class TraceRun:
+    ring: Ring
+    verdict: str            # pass, fail, panic, or running (read from a live guest after `seconds`)
+    console: str
+    log: Path
+    dump: Path
+
+
+def run_trace(image: Image, outputs: Outputs, workdir: Path, seconds: float | None = None) -> TraceRun:
+    """Boot image on the trace kernel with `trace` on its command line, wait for TRACE-READY (or
+    a panic), copy the ring out with QMP pmemsave, end QEMU, and decode the ring.
+
+    seconds: read the ring of the running guest after this many (wall) seconds instead, if it
+    has not finished by then: for images that never end, such as the shell. The guest is
+    stopped first; the kernel advances tr_head only after a record is complete, so a record
+    cut short by the stop is not counted. Without seconds, a guest that neither finishes nor
+    panics within the image's timeout (60 s if it has none) is an error."""
+    kernel = outputs.variants.get("trace")
+    if kernel is None:
+        raise TraceError("no trace kernel in these build outputs: build with variants=('trace',)")
+    addr, size = ring_symbol(kernel)
+    workdir = Path(workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    dump = workdir / f"{image.name}.ring"
+    dump.unlink(missing_ok=True)
+    cfg = image.machine_config(outputs, kernel=kernel, cmdline=" ".join(image.words + ["trace"]))
+    with Machine(cfg, workdir, name=f"{image.name}-trace", keep_on_panic=True) as m:
+        try:
+            verdict = VERDICTS.get(int(m.wait_for(READY.pattern, seconds or image.timeout or 60)["verdict"]), "fail")
+        except MachineTimeout as e:
+            if m.panicked:
+                verdict = "panic"   # pvpanic paused the guest: its memory, the ring included, is intact
+            elif seconds and m.proc.poll() is None:
+                verdict = "running"
+            else:
+                raise TraceError(f"the trace kernel never reported TRACE-READY: {e}") from None
+        m.qmp("stop")
+        m.qmp("pmemsave", val=addr, size=size, filename=str(dump))
+        console, log = m.console, m.log_path
+    if not dump.is_file() or dump.stat().st_size != size:
+        raise TraceError(f"QMP pmemsave did not write the {size}-byte ring to {dump}")
+    return TraceRun(parse_ring(dump.read_bytes()), verdict, console, log, dump)
+
+
+def write_trace(trace: dict, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(trace, separators=(",", ":")) + "\n")
+    return path
