@@ -673,6 +673,8 @@ sys_kstat(struct kstat_msg *msg)
 	ks.ks_async_later = sysmsg_stats.async_later;
 	ks.ks_aborts = sysmsg_stats.aborts;
 	ks.ks_switches = lwkt_stats.switches;
+	ks.ks_user_ticks = lwkt_stats.user_ticks;
+	ks.ks_preemptions = lwkt_stats.preemptions;
 	if (proc_copyout(curproc, (uint32_t)msg->buf, &ks, n) != 0)
 		return EFAULT;
 	msg->hdr.ms_result = n;

@@ -1,9 +1,11 @@
 /*
  * inspectee: a process in a known state, for `invoke inspect` and its tests. It leaves two
  * asynchronous calls in flight (a read of an empty pipe, a one-hour sleep), starts a second vCPU
- * that blocks in a synchronous read of another empty pipe, prints what it made and the kernel's
- * counters (kstat) on one line, then reads a line from the console. When one comes, it exits:
- * exit aborts and reclaims the calls still in flight.
+ * with a user thread on it that reads another empty pipe (threaded now, so that read is an
+ * asynchronous call that parks only its thread), prints what it made and the kernel's counters
+ * (kstat) on one line, then reads a line from the console, parking the main thread too: both
+ * vCPUs then wait idle in the kernel (waitport). When a line comes, it exits: exit aborts and
+ * reclaims the calls still in flight.
  */
 #include <sys/kstat.h>
 #include <cr/sysport.h>
@@ -17,7 +19,7 @@ static int vcpu_pipe[2];
 static volatile int vcpu_reading;
 static char vcpu_buf[16];
 
-/* vcpu_main: the second vCPU blocks in the kernel, reading a pipe nobody writes. */
+/* vcpu_main: a user thread on the second vCPU reads a pipe nobody writes, and parks. */
 static void
 vcpu_main(void *arg)
 {

@@ -247,11 +247,9 @@ KTEST(smp, idle_vcpus_steal_work)
 	uint32_t used = 0;
 
 	KT_ASSERT(ensure_vcpus(3));
-	vcpu_diag(ktc);
 	for (int i = 0; i < NCRUNCH; i++)
 		KT_ASSERT_EQ(cr_thread_create(&td[i], cruncher, (void *)(intptr_t)i, CR_PRI_DEFAULT,
 		    "cruncher"), 0);
-	{ extern int cr_dbg_state(int, char *, int); char b[200]; for (int i = 0; i < 3; i++) { cr_dbg_state(i, b, 200); ktest_diag(ktc, "%s", b); } }
 	for (int i = 0; i < NCRUNCH; i++) {
 		cr_thread_join(td[i], NULL);
 		used |= crunch_seen[i];
@@ -500,18 +498,4 @@ KTEST(smp, deadlock_on_two_vcpus_is_reported)
 	KT_ASSERT(pid > 0);
 	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
 	KT_EXPECT_EQ(status, 134);		/* libcr: every thread blocked, nothing in flight */
-}
-KTEST(smp, dbg_kick)
-{
-	struct cr_vcpu_stats a, b;
-	KT_ASSERT(ensure_vcpus(3));
-	cr_vcpu_stats(1, &a);
-	int r = __sys_vcpu_wake(1);
-	long until = ms_now() + 50;
-	while (ms_now() < until)
-		for (volatile int spin = 0; spin < 2000; spin++)
-			;
-	cr_vcpu_stats(1, &b);
-	ktest_diag(ktc, "wake %d waits %llu -> %llu", r, a.kernel_waits, b.kernel_waits);
-	KT_EXPECT(0);
 }

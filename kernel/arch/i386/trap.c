@@ -88,6 +88,17 @@ device_intr(struct trapframe *tf)
 	}
 }
 
+/* user_yield: a tick came during the system call: round robin, as if it had come in ring 3. */
+static __attribute__((noinline)) void
+user_yield(void)
+{
+	mycpu->gd_reqflags &= ~RQF_USER_YIELD;
+	if (lwkt_should_yield(curthread)) {
+		lwkt_stats.preemptions++;
+		lwkt_yield();
+	}
+}
+
 void
 trap(struct trapframe *tf)
 {
@@ -99,6 +110,8 @@ trap(struct trapframe *tf)
 		TRACE_SYSCALL_EXIT(tf->tf_eax);
 		if (__builtin_expect(curproc->p_killed, 0))
 			proc_exit(EXIT_KILLED);
+		if (__builtin_expect(mycpu->gd_reqflags & RQF_USER_YIELD, 0))
+			user_yield();
 		cli();		/* trapret must not be interrupted half-way back to ring 3 */
 		return;
 	}

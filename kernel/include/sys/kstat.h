@@ -21,6 +21,8 @@ struct kstat {
 	uint64_t	ks_async_later;		/* completed after answering EASYNC */
 	uint64_t	ks_aborts;		/* messages aborted */
 	uint64_t	ks_switches;		/* thread switches */
+	uint64_t	ks_user_ticks;		/* clock ticks that interrupted user code */
+	uint64_t	ks_preemptions;		/* ... and made it yield to another thread */
 };
 
 #define PI_NAME_MAX	24

@@ -87,6 +87,8 @@ struct lwkt_stats {
 	uint64_t	created;
 	uint64_t	exited;
 	uint64_t	switches;
+	uint64_t	user_ticks;	/* clock ticks that interrupted user code */
+	uint64_t	preemptions;	/* ... and made it yield to another thread */
 };
 extern struct lwkt_stats lwkt_stats;
 

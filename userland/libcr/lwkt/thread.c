@@ -15,7 +15,6 @@
  * are saved.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -171,7 +170,7 @@ work_for(struct cr_vcpu *vc, struct cr_vcpu *self)
 	if (vc->vc_nrunnable < 2)
 		return;
 	for (int i = 0; i < nvcpus_made; i++)
-		if (&vcpus[i] != vc && &vcpus[i] != self && vcpus[i].vc_idle) {
+		if (&vcpus[i] != vc && &vcpus[i] != self && vcpus[i].vc_idle && !vcpus[i].vc_kicked) {
 			kick(&vcpus[i], self);
 			return;
 		}
@@ -765,11 +764,4 @@ cr_vcpu_stats(int n, struct cr_vcpu_stats *st)
 	*st = vcpus[n].vc_stats;
 	cr_crit_exit();
 	return 0;
-}
-int cr_dbg_state(int n, char *buf, int len);
-int
-cr_dbg_state(int n, char *buf, int len)
-{
-	struct cr_vcpu *vc = &vcpus[n];
-	return snprintf(buf, len, "vc%d up%d idle%d kicked%d stop%d nrun%d mask%x cur=%s pending=%x", n, vc->vc_up, vc->vc_idle, vc->vc_kicked, vc->vc_stopping, vc->vc_nrunnable, vc->vc_runq_mask, vc->vc_cur ? vc->vc_cur->td_name : "-", cr_kicks_pending);
 }
