@@ -41,6 +41,7 @@ struct cr_vcpu {
 };
 
 struct cr_spin cr_sched_lock;
+int cr_several_vcpus;
 static struct cr_vcpu vcpus[CR_VCPU_MAX];
 static int nvcpus_made = 1;		/* vcpus[0 .. nvcpus_made) have been set up */
 static int nvcpus_running = 1;
@@ -587,6 +588,9 @@ cr_vcpu_add(void)
 	struct rfork_msg r;
 	int n, error;
 
+	if (cr_curthread->td_crit != 0)
+		cr_msgport_fatal("cr_vcpu_add inside a critical section", cr_curthread);
+	cr_several_vcpus = 1;			/* before any section takes the lock: see thread.h */
 	cr_crit_enter();
 	if ((n = nvcpus_made) == CR_VCPU_MAX) {
 		cr_crit_exit();

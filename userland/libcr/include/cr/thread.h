@@ -110,12 +110,20 @@ void	cr_sched_wakeup(cr_thread_t td);
 extern int cr_threaded;			/* more than one thread or vCPU has existed */
 extern struct cr_spin cr_sched_lock;
 
+/*
+ * cr_several_vcpus: set (once, for good) when the program adds its first vCPU. Until then only
+ * one vCPU runs user code, and a critical section needs no lock: the section's count alone
+ * keeps the handoff rule (cr_vcpu_add sets it from outside any section, so from then on every
+ * switch is made with the lock taken).
+ */
+extern int cr_several_vcpus;
+
 static inline void
 cr_crit_enter(void)
 {
 	cr_thread_t td = cr_curthread;
 
-	if (td->td_crit++ == 0)
+	if (td->td_crit++ == 0 && cr_several_vcpus)
 		cr_spin_lock(&cr_sched_lock);
 }
 
@@ -128,7 +136,7 @@ cr_crit_exit(void)
 {
 	cr_thread_t td = cr_curthread;
 
-	if (--td->td_crit == 0) {
+	if (--td->td_crit == 0 && cr_several_vcpus) {
 		cr_spin_unlock(&cr_sched_lock);
 		if (__builtin_expect(cr_kicks_pending != 0, 0))
 			cr_send_kicks();
