@@ -195,6 +195,77 @@ uthread_pingpong(const char *name)
 	report(name, 2 * ROUNDS, t1 - t0, empty(ROUNDS));
 }
 
+static void *
+nothing(void *arg)
+{
+	return arg;
+}
+
+/* uthread_create_join: a thread made, run to its end and joined (stack and TLS reused). */
+static void
+uthread_create_join(const char *name)
+{
+	cr_thread_t td;
+	int rounds = ROUNDS / 10;
+
+	for (int i = 0; i < 10; i++) {
+		cr_thread_create(&td, nothing, NULL, CR_PRI_DEFAULT, "nothing");
+		cr_thread_join(td, NULL);
+	}
+	uint64_t t0 = rdtsc();
+	for (int i = 0; i < rounds; i++) {
+		cr_thread_create(&td, nothing, NULL, CR_PRI_DEFAULT, "nothing");
+		cr_thread_join(td, NULL);
+	}
+	uint64_t t1 = rdtsc();
+	report(name, rounds, t1 - t0, empty(rounds));
+}
+
+static int pp_a[2], pp_b[2];
+
+/* pipe_partner: read a byte from pp_a and send it back on pp_b, n times. */
+static void *
+pipe_partner(void *arg)
+{
+	char c;
+
+	for (int i = 0; i < (int)(intptr_t)arg; i++) {
+		read(pp_a[0], &c, 1);
+		write(pp_b[1], &c, 1);
+	}
+	return NULL;
+}
+
+/*
+ * uthread_park_wake: two user threads of one process ping-pong a byte through two pipes. Each
+ * read finds its pipe empty, so the call answers EASYNC and parks its thread; the other's write
+ * completes it in the kernel, and the idle vCPU collects the completion (waitport) and wakes the
+ * reader. One operation: one write, one parked read, its delivery and the wake.
+ */
+static void
+uthread_park_wake(const char *name)
+{
+	cr_thread_t td;
+	char c = 'x';
+	int rounds = ROUNDS / 5;
+
+	pipe(pp_a);
+	pipe(pp_b);
+	cr_thread_create(&td, pipe_partner, (void *)(intptr_t)(rounds + 10), CR_PRI_DEFAULT, "partner");
+	for (int i = 0; i < 10; i++) {
+		write(pp_a[1], &c, 1);
+		read(pp_b[0], &c, 1);
+	}
+	uint64_t t0 = rdtsc();
+	for (int i = 0; i < rounds; i++) {
+		write(pp_a[1], &c, 1);
+		read(pp_b[0], &c, 1);
+	}
+	uint64_t t1 = rdtsc();
+	cr_thread_join(td, NULL);
+	report(name, 2 * rounds, t1 - t0, empty(rounds));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -217,5 +288,9 @@ main(int argc, char **argv)
 		uthread_switch("uthread.switch");
 	if (glob_match(glob, "uthread.port.pingpong"))
 		uthread_pingpong("uthread.port.pingpong");
+	if (glob_match(glob, "uthread.create_join"))
+		uthread_create_join("uthread.create_join");
+	if (glob_match(glob, "uthread.async.park_wake"))
+		uthread_park_wake("uthread.async.park_wake");
 	return 0;
 }
