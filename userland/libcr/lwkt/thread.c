@@ -31,6 +31,7 @@ struct cr_vcpu {
 	bool		vc_stopping;		/* cr_vcpu_exit: its idle thread ends it */
 	bool		vc_idle;		/* its idle thread waits in the kernel (or is about to) */
 	bool		vc_kicked;		/* a vcpu_wake is on its way to it */
+	struct lwkt_port vc_port;		/* threads migrating here arrive as messages */
 	TAILQ_HEAD(, thread) vc_runq[CR_PRI_MAX + 1];
 	uint32_t	vc_runq_mask;		/* bit p: vc_runq[p] is not empty */
 	int		vc_nrunnable;
@@ -121,6 +122,25 @@ vcpu_init(struct cr_vcpu *vc)
 {
 	for (int i = 0; i <= CR_PRI_MAX; i++)
 		TAILQ_INIT(&vc->vc_runq[i]);
+	lwkt_initport_spin(&vc->vc_port);
+}
+
+/*
+ * take_arrivals: threads that migrated to vc wait as messages on its port; put them on its run
+ * queue. The receiver replies each message (no reply port: it just completes), so the thread
+ * can migrate again. Under the lock, so a thread is taken only once its registers are saved.
+ */
+static void
+take_arrivals(struct cr_vcpu *vc)
+{
+	lwkt_msg_t m;
+
+	while ((m = lwkt_getport(&vc->vc_port)) != NULL) {
+		cr_thread_t td = (cr_thread_t)((char *)m - __builtin_offsetof(struct thread, td_migmsg));
+		td->td_vcpu = vc;
+		runq_insert(vc, td);
+		lwkt_replymsg(m, 0);
+	}
 }
 
 /*
@@ -241,6 +261,8 @@ idle_create(struct cr_vcpu *vc)
 static cr_thread_t
 pick(struct cr_vcpu *vc)
 {
+	if (__builtin_expect(!TAILQ_EMPTY(&vc->vc_port.mp_msgq), 0))
+		take_arrivals(vc);
 	if (vc->vc_runq_mask != 0)
 		return TAILQ_FIRST(&vc->vc_runq[31 - __builtin_clz(vc->vc_runq_mask)]);
 	if (vc->vc_idle_td == NULL && (vc->vc_idle_td = idle_create(vc)) == NULL)
@@ -414,6 +436,8 @@ idle_loop(cr_thread_t self)
 	for (;;) {
 		if (vc->vc_stopping)
 			vcpu_stop(vc);
+		if (!TAILQ_EMPTY(&vc->vc_port.mp_msgq))
+			take_arrivals(vc);
 		if (vc->vc_runq_mask != 0 || steal(vc)) {
 			switch_to(vc, pick(vc));
 			continue;
@@ -683,8 +707,10 @@ cr_vcpu_start(void (*fn)(void *), void *arg)
 
 /*
  * cr_thread_migrate: the calling thread continues on vCPU n, its TLS (errno included), its
- * port and its messages with it: only its run queue changes. From then on it stays there (idle
- * vCPUs do not steal it) until it migrates again or its vCPU stops. 0, or EINVAL.
+ * port and its messages with it: only its run queue changes. It travels as a message (td_migmsg)
+ * to n's port, which n drains into its run queue when it next picks a thread. From then on it
+ * stays there (idle vCPUs do not steal it) until it migrates again or its vCPU stops. 0, or
+ * EINVAL.
  */
 int
 cr_thread_migrate(int n)
@@ -701,12 +727,14 @@ cr_thread_migrate(int n)
 	td->td_bound = true;			/* it chose: idle vCPUs leave it there */
 	if ((to = &vcpus[n]) != vc) {
 		runq_remove(vc, td);
-		td->td_vcpu = to;
-		runq_insert(to, td);
+		td->td_vcpu = to;		/* in transit: wakes and stops look here */
 		td->td_migrations++;
 		to->vc_stats.migrations_in++;
-		work_for(to, vc);
-		switch_to(vc, pick(vc));	/* the lock keeps `to` off us until we are saved */
+		lwkt_initmsg(&td->td_migmsg, NULL, 0);
+		lwkt_sendmsg(&to->vc_port, &td->td_migmsg);	/* the lock keeps `to` off it ... */
+		if (to->vc_idle)
+			kick(to, vc);
+		switch_to(vc, pick(vc));	/* ... until this switch has saved us */
 	}
 	cr_crit_exit();
 	return 0;
@@ -730,6 +758,7 @@ cr_vcpu_exit(void)
 		return EINVAL;
 	}
 	vc->vc_stopping = true;
+	take_arrivals(vc);			/* threads on their way here stay with it, for now */
 	TAILQ_FOREACH(t, &allthreads, td_allq) {
 		if (t->td_vcpu != vc)
 			continue;

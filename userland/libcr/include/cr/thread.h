@@ -57,6 +57,7 @@ struct thread {
 	void		*td_retval;
 	struct thread	*td_joiner;		/* waits in cr_thread_join */
 	struct lwkt_port td_msgport;		/* the thread's own port */
+	struct lwkt_msg	td_migmsg;		/* carries it to another vCPU (cr_thread_migrate) */
 	const char	*td_wmesg;		/* what it waits for, while blocked */
 	const void	*td_wchan;
 	uint32_t	td_migrations;		/* times it moved to another vCPU */
