@@ -458,6 +458,7 @@ vcpu_exit_self(void)
 		p->p_td = NULL;
 	if (p->p_exiter != NULL)
 		lwkt_schedule(p->p_exiter);
+	wake_proc(p);		/* an idle vCPU re-checks: it may be the last one awake now */
 	crit_exit();
 	lwkt_exit();
 }
@@ -494,6 +495,10 @@ sys_rfork(struct rfork_msg *msg)
 
 	if (msg->flags != (RFTHREAD | RFMEM))
 		return EINVAL;
+	if (p->p_nvcpus >= VCPU_MAX)
+		return EAGAIN;			/* each is a kernel thread and stack */
+	if (p->p_killed || p->p_exiting)
+		return EINTR;
 	if (msg->entry < USER_BASE || msg->entry >= USER_TOP || msg->stack < USER_BASE + 8 ||
 	    msg->stack > USER_TOP || (msg->stack & 3))
 		return EINVAL;

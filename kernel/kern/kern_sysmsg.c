@@ -404,14 +404,19 @@ find(struct proc *p, uint32_t uaddr, bool *done)
 	return NULL;
 }
 
-/* collect: a completed message leaves the reply port: it is no longer QUEUED. */
+/*
+ * collect: a completed message leaves the kernel's reply port. Collected by its own waiter
+ * (waitmsg, exit), it is no longer QUEUED in the user's message. Collected by waitport, it keeps
+ * QUEUED: whoever called waitport still has to reply it to its userland port (libcr's idle
+ * vCPU does), and until then another thread must not take it for finished (see sys_waitmsg).
+ */
 static void
-collect(struct proc *p, struct ksysmsg *ksm)
+collect(struct proc *p, struct ksysmsg *ksm, bool unqueue)
 {
 	uint32_t flags;
 	uint32_t at = ksm->km_uaddr + __builtin_offsetof(struct lwkt_msg, ms_flags);
 
-	if (proc_copyin(p, at, &flags, sizeof(flags)) == 0) {
+	if (unqueue && proc_copyin(p, at, &flags, sizeof(flags)) == 0) {
 		flags &= ~MSGF_QUEUED;
 		proc_copyout(p, at, &flags, sizeof(flags));
 	}
@@ -444,10 +449,12 @@ sys_waitmsg(struct waitmsg_msg *msg)
 			return EFAULT;
 		if ((hdr.ms_flags & MSGF_DONE) == 0)
 			return EINVAL;			/* never sent to the kernel */
+		if (hdr.ms_flags & MSGF_QUEUED)
+			return EALREADY;		/* a waitport took it: its reply is on its way */
 		return hdr.ms_error;			/* collected before, or answered at once */
 	}
 	error = ksm->km_msg.ms_error;
-	collect(p, ksm);
+	collect(p, ksm, true);
 	crit_exit();
 	return error;
 }
@@ -529,7 +536,7 @@ sys_waitport(struct waitport_msg *msg)
 		}
 	}
 	msg->hdr.ms_result = ksm->km_uaddr;
-	collect(p, ksm);
+	collect(p, ksm, false);
 	crit_exit();
 	return 0;
 }
@@ -607,7 +614,7 @@ sysmsg_proc_exit(struct proc *p)
 	sysmsg_proc_abort(p);
 	KASSERT(TAILQ_EMPTY(&p->p_outstanding), "a syscall message could not be aborted");
 	while ((ksm = TAILQ_FIRST(&p->p_done)) != NULL)
-		collect(p, ksm);
+		collect(p, ksm, true);
 	while ((ksm = TAILQ_FIRST(&p->p_free)) != NULL) {
 		TAILQ_REMOVE(&p->p_free, ksm, km_link);
 		kfree(ksm);

@@ -397,8 +397,8 @@ lwkt_getport(lwkt_port_t port)
 
 /*
  * lwkt_checkmsg: has msg completed? If so and its reply sits on the reply port, take it off
- * (through the port's mp_waitmsg, which does not block on a DONE message). Returns 1 when
- * complete, 0 while in flight.
+ * (through the port's mp_waitmsg with MSGWAITF_POLL, which never blocks). Returns 1 when
+ * complete, 0 while in flight (libcr's reply port may say a reply is still on its way).
  */
 int
 lwkt_checkmsg(lwkt_msg_t msg)
@@ -406,8 +406,8 @@ lwkt_checkmsg(lwkt_msg_t msg)
 	if ((msg->ms_flags & MSGF_DONE) == 0)
 		return 0;
 	if (msg->ms_flags & MSGF_QUEUED)	/* the reply port's own way of taking it back */
-		msg->ms_reply_port->mp_waitmsg(msg, 0);
-	return 1;
+		msg->ms_reply_port->mp_waitmsg(msg, MSGWAITF_POLL);
+	return (msg->ms_flags & MSGF_DONE) != 0;
 }
 
 /*

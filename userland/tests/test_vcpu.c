@@ -5,6 +5,7 @@
 #include <cr/thread.h>
 #include <cr/tls.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -498,4 +499,156 @@ KTEST(smp, deadlock_on_two_vcpus_is_reported)
 	KT_ASSERT(pid > 0);
 	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
 	KT_EXPECT_EQ(status, 134);		/* libcr: every thread blocked, nothing in flight */
+}
+
+/*
+ * A completion another vCPU's idle thread has taken from the kernel (waitport) but not yet
+ * replied to cr_reply_port must not look finished to its thread: checkmsg polls on vCPU 1 while
+ * vCPU 0 collects. Every other round the poller holds the scheduler lock until the kernel has
+ * answered, so the idle vCPU is held up between its waitport and its delivery.
+ */
+#define LC_ROUNDS	40		/* each waits for clock ticks: the kernel has one CPU */
+static int lc_fds[2];
+static volatile int lc_go, lc_stop, lc_late, lc_wrong, lc_rounds;
+
+static uint64_t
+raw_ticks(void)
+{
+	struct kstat ks;
+	struct kstat_msg k;
+
+	k.hdr.ms_cmd = SYS_kstat;
+	k.buf = &ks;
+	k.len = sizeof(ks);
+	cr_trap_sync(&k.hdr);
+	return ks.ks_ticks;
+}
+
+static void *
+lc_poller(void *arg)
+{
+	struct read_msg r;
+	char b;
+
+	(void)arg;
+	cr_thread_migrate(1);
+	for (int i = 0; i < LC_ROUNDS; i++) {
+		cr_read_msg(&r, lc_fds[0], &b, 1);
+		lwkt_sendmsg(cr_syscall_port, &r.hdr);
+		lc_go = 1;
+		if (i % 2) {
+			/* Hold the lock until the kernel has completed the read, and two clock ticks
+			 * more: the idle vCPU 0 then has taken it with waitport and waits for the lock
+			 * to deliver it. Raw traps only: port code would need the lock. */
+			cr_crit_enter();
+			while ((((volatile struct lwkt_msg *)&r.hdr)->ms_flags & MSGF_DONE) == 0)
+				;
+			uint64_t until = raw_ticks() + 2;
+			while (raw_ticks() < until)
+				;
+			cr_crit_exit();
+		}
+		while (!lwkt_checkmsg(&r.hdr))
+			;
+		if (r.hdr.ms_error != 0 || r.hdr.ms_result != 1 || b != 'x')
+			lc_wrong++;
+		for (int k = 0; k < 20; k++)
+			sched_yield();			/* time for a late delivery to show */
+		if (r.hdr.ms_flags & MSGF_QUEUED)
+			lc_late++;			/* replied again after checkmsg said done */
+		lc_rounds++;
+	}
+	lc_stop = 1;
+	return NULL;
+}
+
+static void *
+lc_writer(void *arg)
+{
+	(void)arg;
+	cr_thread_migrate(2);
+	while (!lc_stop) {
+		if (lc_go) {
+			struct write_msg wm;
+			lc_go = 0;
+			/* A raw trap: no port code, so it goes through while the poller holds the lock. */
+			wm.hdr.ms_cmd = SYS_write;
+			wm.fd = lc_fds[1];
+			wm.buf = "x";
+			wm.len = 1;
+			cr_trap_sync(&wm.hdr);
+		}
+		struct sched_yield_msg y;
+		y.hdr.ms_cmd = SYS_sched_yield;
+		cr_trap_sync(&y.hdr);			/* raw too: never waits for the lock */
+	}
+	return NULL;
+}
+
+KTEST(smp, completion_in_delivery_is_not_done_yet)
+{
+	cr_thread_t p, w;
+	uint64_t warnings = lwkt_msgstats.double_replies;
+
+	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT_EQ(pipe(lc_fds), 0);
+	KT_ASSERT_EQ(cr_thread_create(&p, lc_poller, NULL, CR_PRI_DEFAULT, "poller"), 0);
+	KT_ASSERT_EQ(cr_thread_create(&w, lc_writer, NULL, CR_PRI_DEFAULT, "writer"), 0);
+	cr_thread_join(p, NULL);
+	cr_thread_join(w, NULL);
+	KT_EXPECT_EQ(lc_rounds, LC_ROUNDS);
+	KT_EXPECT_EQ(lc_wrong, 0);
+	KT_EXPECT_EQ(lc_late, 0);
+	KT_EXPECT_EQ(lwkt_msgstats.double_replies, warnings);
+	close(lc_fds[0]);
+	close(lc_fds[1]);
+}
+
+/* A thread parked in fgets on one stream holds that stream only: printf on stdout goes on. */
+static int pr_fds[2];
+static FILE *pr_in;
+static volatile int pr_reading, pr_fed;
+static char pr_line[32];
+
+static void *
+pr_reader(void *arg)
+{
+	(void)arg;
+	pr_reading = 1;
+	fgets(pr_line, sizeof(pr_line), pr_in);
+	return NULL;
+}
+
+static void *
+pr_feeder(void *arg)
+{
+	struct timespec ts = { 0, 100000000 };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	pr_fed = 1;
+	write(pr_fds[1], "line\n", 5);
+	return NULL;
+}
+
+KTEST(smp, a_parked_fgets_holds_up_no_other_stream)
+{
+	cr_thread_t r, f;
+	struct timespec ts = { 0, 5000000 };
+
+	KT_ASSERT_EQ(pipe(pr_fds), 0);
+	KT_ASSERT((pr_in = fdopen(pr_fds[0], "r")) != NULL);
+	KT_ASSERT_EQ(cr_thread_create(&r, pr_reader, NULL, CR_PRI_DEFAULT, "reader"), 0);
+	KT_ASSERT_EQ(cr_thread_create(&f, pr_feeder, NULL, CR_PRI_DEFAULT, "feeder"), 0);
+	while (!pr_reading)
+		cr_thread_yield();
+	nanosleep(&ts, NULL);				/* the reader is parked in its read */
+	printf("# a printf while another thread waits in fgets\n");
+	fflush(NULL);					/* what exit does: skips the held stream */
+	KT_EXPECT_EQ(pr_fed, 0);			/* neither waited for the input */
+	KT_EXPECT_EQ(cr_thread_join(r, NULL), 0);
+	KT_EXPECT_EQ(cr_thread_join(f, NULL), 0);
+	KT_EXPECT_EQ(strcmp(pr_line, "line\n"), 0);
+	fclose(pr_in);
+	close(pr_fds[1]);
 }

@@ -92,7 +92,7 @@ device_intr(struct trapframe *tf)
 static __attribute__((noinline)) void
 user_yield(void)
 {
-	mycpu->gd_reqflags &= ~RQF_USER_YIELD;
+	curthread->td_flags &= ~TDF_USER_YIELD;	/* a tick's |= racing this is lost: harmless */
 	if (lwkt_should_yield(curthread)) {
 		lwkt_stats.preemptions++;
 		lwkt_yield();
@@ -110,7 +110,7 @@ trap(struct trapframe *tf)
 		TRACE_SYSCALL_EXIT(tf->tf_eax);
 		if (__builtin_expect(curproc->p_killed, 0))
 			proc_exit(EXIT_KILLED);
-		if (__builtin_expect(mycpu->gd_reqflags & RQF_USER_YIELD, 0))
+		if (__builtin_expect(curthread->td_flags & TDF_USER_YIELD, 0))
 			user_yield();
 		cli();		/* trapret must not be interrupted half-way back to ring 3 */
 		return;

@@ -13,8 +13,6 @@
 #define RQF_RESCHED	0x0001	/* a thread above the current one became runnable */
 #define RQF_TIMER	0x0002	/* a timer tick arrived inside a critical section */
 #define RQF_CONSOLE	0x0004	/* console input arrived: run the line discipline */
-#define RQF_USER_YIELD	0x0008	/* a tick found the kernel running a user thread: it yields
-				   on its way back to ring 3 (round robin among vCPUs) */
 #define RQF_INTR_PENDING (RQF_TIMER | RQF_CONSOLE)	/* deferred interrupt work to do */
 
 struct globaldata {

@@ -102,6 +102,9 @@ int	lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags);
 int	lwkt_forwardmsg(lwkt_port_t port, lwkt_msg_t msg);
 void	lwkt_replymsg(lwkt_msg_t msg, int error);
 int	lwkt_waitmsg(lwkt_msg_t msg, int flags);
+/* mp_waitmsg flag: lwkt_checkmsg's call, which must not block (a port whose reply is still
+ * on its way may then leave the message not DONE: still in flight, as far as the caller sees). */
+#define MSGWAITF_POLL	0x1
 void	*lwkt_waitport(lwkt_port_t port, int flags);
 void	*lwkt_getport(lwkt_port_t port);
 int	lwkt_checkmsg(lwkt_msg_t msg);

@@ -64,6 +64,8 @@ typedef struct thread *thread_t;
 #define TDF_PSLEEP	0x0008	/* a process's vCPU waiting in proc_sleep */
 #define TDF_IDLEWAIT	0x0010	/* ... in waitport with WAITPORT_IDLE: it has nothing to run */
 #define TDF_VWAKE	0x0020	/* vcpu_wake was called for it: its idle waitport returns */
+#define TDF_USER_YIELD	0x0040	/* a tick came during its system call: it yields on the way
+				   back to ring 3 (round robin among vCPUs and processes) */
 
 /* kern/lwkt_thread.c */
 int	lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,

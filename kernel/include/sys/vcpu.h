@@ -9,6 +9,8 @@
 #define RFMEM		(1 << 5)	/* share the address space */
 #define RFTHREAD	(1 << 13)	/* a thread of this process, not a new one */
 
+#define VCPU_MAX	32		/* vCPUs a process may have at once (rfork: EAGAIN) */
+
 /*
  * waitport flags. WAITPORT_IDLE: the calling vCPU is idle. It waits even when none of the
  * process's calls is in flight (another vCPU may hand it work), and returns 0 with no message

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <sys/types.h>
 #include <lib/format.h>		/* snprintf, vsnprintf */
+#include <cr/flock.h>		/* the lock each stream carries */
 
 #define EOF		(-1)
 #define BUFSIZ		1024
@@ -43,6 +44,7 @@ typedef struct __cr_file {
 	size_t		__rpos, __rend;
 	size_t		__wlen;
 	struct __cr_file *__next;	/* the open streams, for fflush(NULL) and exit */
+	struct cr_flock	__lock;		/* held by each stdio call on it, once threads exist */
 	unsigned char	__nbuf[1];	/* the buffer of an unbuffered stream */
 	unsigned char	__ibuf[BUFSIZ];	/* the stream's own buffer */
 } FILE;

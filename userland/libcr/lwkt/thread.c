@@ -145,8 +145,9 @@ take_arrivals(struct cr_vcpu *vc)
 
 /*
  * kick: wake vc's idle thread from the kernel (vcpu_wake), once until it wakes. The call is
- * made when the lock is free (cr_crit_exit calls cr_send_kicks): the kernel runs the woken
- * vCPU at once, and it needs the lock to take its work.
+ * made when the lock is free (cr_crit_exit calls cr_send_kicks), since the woken vCPU needs the
+ * lock to take its work; the kernel runs it at its next switch (the caller's next wait or clock
+ * tick).
  */
 volatile uint32_t cr_kicks_pending;
 
@@ -191,7 +192,8 @@ work_for(struct cr_vcpu *vc, struct cr_vcpu *self)
 	if (vc->vc_nrunnable < 2)
 		return;
 	for (int i = 0; i < nvcpus_made; i++)
-		if (&vcpus[i] != vc && &vcpus[i] != self && vcpus[i].vc_idle && !vcpus[i].vc_kicked) {
+		if (&vcpus[i] != vc && &vcpus[i] != self && vcpus[i].vc_up && vcpus[i].vc_idle &&
+		    !vcpus[i].vc_kicked) {
 			kick(&vcpus[i], self);
 			return;
 		}
@@ -402,7 +404,8 @@ deliver(struct cr_vcpu *vc, lwkt_msg_t m)
 {
 	vc->vc_stats.delivered++;
 	cr_sched_stats.delivered++;
-	m->ms_flags &= ~(MSGF_DONE | MSGF_REPLY);	/* completed in the kernel: reply it here */
+	/* Completed in the kernel, still QUEUED there for us (see collect()): reply it here. */
+	m->ms_flags &= ~(MSGF_DONE | MSGF_REPLY | MSGF_QUEUED);
 	lwkt_replymsg(m, m->ms_error);
 }
 
@@ -649,8 +652,17 @@ cr_vcpu_add(void)
 	error = cr_trap_sync(&r.hdr);
 	cr_crit_enter();
 	if (error != 0) {
-		vc->vc_stopping = true;		/* never ran: a slot that stays empty */
+		bool last = nvcpus_made == n + 1;
+		if (last)
+			nvcpus_made = n;	/* the slot is free again */
+		else
+			vc->vc_stopping = true;	/* another came after: this slot stays empty */
+		vc->vc_idle_td = NULL;
 		cr_crit_exit();
+		free(idle->td_stack);
+		free(idle->td_tls);
+		slot_free(idle->td_tls_slot);
+		free(idle);
 		errno = error;
 		return -1;
 	}

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <errno.h>
-#include <cr/stdio_lock.h>
 
 #define F_OPEN		__CR_F_OPEN
 #define F_READ		__CR_F_READ
@@ -37,8 +36,10 @@ FILE *stdin = &std_files[0];
 FILE *stdout = &std_files[1];
 FILE *stderr = &std_files[2];
 
-/* The open streams, newest first. */
+/* The open streams, newest first; streams_lock guards the list (and fopen's pool). */
 static FILE *streams = &std_files[0];
+struct cr_flock __cr_streams_lock;
+#define streams_lock	__cr_streams_lock
 
 void
 __cr_stdio_open(FILE *f, int fd, int flags)
@@ -56,6 +57,7 @@ __cr_stdio_open(FILE *f, int fd, int flags)
 static void
 unlink_stream(FILE *f)
 {
+	cr_flock_acquire(&streams_lock);
 	for (FILE **pp = &streams; *pp != NULL; pp = &(*pp)->__next) {
 		if (*pp == f) {
 			*pp = f->__next;
@@ -63,6 +65,7 @@ unlink_stream(FILE *f)
 		}
 	}
 	f->__next = NULL;
+	cr_flock_release(&streams_lock);
 }
 
 static int
@@ -165,9 +168,13 @@ to_read(FILE *f)
 static void
 flush_line_buffered(void)
 {
+	cr_flock_acquire(&streams_lock);
 	for (FILE *f = streams; f != NULL; f = f->__next)
-		if (f->__bufmode == _IOLBF && (f->__flags & F_WRING))
-			flushbuf(f);
+		if (f->__bufmode == _IOLBF && (f->__flags & F_WRING) && cr_flock_try(&f->__lock)) {
+			flushbuf(f);		/* a stream another thread holds is left to it */
+			cr_flock_release(&f->__lock);
+		}
+	cr_flock_release(&streams_lock);
 }
 
 /*
@@ -484,10 +491,16 @@ unlocked_fflush(FILE *f)
 
 	if (f != NULL)
 		return bad_stream(f) ? EOF : sync_stream(f);
-	/* All streams: only output is written; input stays buffered. */
+	/* All streams: only output is written; input stays buffered. A stream another thread
+	 * holds (parked in a read, say) is skipped rather than waited for: exit must not hang. */
+	cr_flock_acquire(&streams_lock);
 	for (f = streams; f != NULL; f = f->__next)
-		if ((f->__flags & F_WRING) && flushbuf(f))
-			r = EOF;
+		if ((f->__flags & F_WRING) && cr_flock_try(&f->__lock)) {
+			if (flushbuf(f))
+				r = EOF;
+			cr_flock_release(&f->__lock);
+		}
+	cr_flock_release(&streams_lock);
 	return r;
 }
 
@@ -602,16 +615,16 @@ rewind(FILE *f)
 		clearerr(f);
 }
 
-/* -- the public calls above, each under the stdio lock (lock.c) ----------------------------- */
+/* -- the public calls above, each under its stream's lock (lock.c) ------------------------ */
 
 int
 fputc(int c, FILE *f)
 {
 	int r;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&f->__lock);
 	r = unlocked_fputc(c, f);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return r;
 }
 
@@ -620,9 +633,9 @@ fputs(const char *restrict s, FILE *restrict f)
 {
 	int r;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&f->__lock);
 	r = unlocked_fputs(s, f);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return r;
 }
 
@@ -631,9 +644,9 @@ fwrite(const void *restrict p, size_t size, size_t nmemb, FILE *restrict f)
 {
 	size_t r;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&f->__lock);
 	r = unlocked_fwrite(p, size, nmemb, f);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return r;
 }
 
@@ -642,9 +655,9 @@ fgetc(FILE *f)
 {
 	int r;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&f->__lock);
 	r = unlocked_fgetc(f);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return r;
 }
 
@@ -653,9 +666,9 @@ ungetc(int c, FILE *f)
 {
 	int r;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&f->__lock);
 	r = unlocked_ungetc(c, f);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return r;
 }
 
@@ -664,9 +677,9 @@ fgets(char *restrict s, int n, FILE *restrict f)
 {
 	char * r;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&f->__lock);
 	r = unlocked_fgets(s, n, f);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return r;
 }
 
@@ -675,9 +688,9 @@ fread(void *restrict p, size_t size, size_t nmemb, FILE *restrict f)
 {
 	size_t r;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&f->__lock);
 	r = unlocked_fread(p, size, nmemb, f);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return r;
 }
 
@@ -686,9 +699,9 @@ setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size)
 {
 	int r;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&f->__lock);
 	r = unlocked_setvbuf(f, buf, mode, size);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return r;
 }
 
@@ -697,9 +710,11 @@ fflush(FILE *f)
 {
 	int r;
 
-	cr_stdio_lock();
+	if (f == NULL)
+		return unlocked_fflush(NULL);	/* each stream under its own lock */
+	cr_flock_acquire(&f->__lock);
 	r = unlocked_fflush(f);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return r;
 }
 
@@ -708,9 +723,9 @@ fclose(FILE *f)
 {
 	int r;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&f->__lock);
 	r = unlocked_fclose(f);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return r;
 }
 
@@ -719,9 +734,9 @@ fseeko(FILE *f, off_t offset, int whence)
 {
 	int r;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&f->__lock);
 	r = unlocked_fseeko(f, offset, whence);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return r;
 }
 
@@ -730,8 +745,8 @@ ftello(FILE *f)
 {
 	off_t r;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&f->__lock);
 	r = unlocked_ftello(f);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return r;
 }

@@ -3,7 +3,6 @@
  * stdio needs no malloc. fclose (stdio/file.c) gives the slot back by clearing its flags.
  */
 #include <stdio.h>
-#include <cr/stdio_lock.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <errno.h>
@@ -104,15 +103,16 @@ unlocked_fdopen(int fd, const char *mode)
 	return f;
 }
 
-/* fopen and fdopen take a free slot and fill it: under the stdio lock (lock.c), as one step. */
+/* fopen and fdopen take a free slot and fill it: under the lock of the stream list, as one step. */
+extern struct cr_flock __cr_streams_lock;
 FILE *
 fopen(const char *restrict path, const char *restrict mode)
 {
 	FILE *f;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&__cr_streams_lock);
 	f = unlocked_fopen(path, mode);
-	cr_stdio_unlock();
+	cr_flock_release(&__cr_streams_lock);
 	return f;
 }
 
@@ -121,8 +121,8 @@ fdopen(int fd, const char *mode)
 {
 	FILE *f;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&__cr_streams_lock);
 	f = unlocked_fdopen(fd, mode);
-	cr_stdio_unlock();
+	cr_flock_release(&__cr_streams_lock);
 	return f;
 }

@@ -5,7 +5,6 @@
  * descriptor at once, a chunk at a time.
  */
 #include <stdio.h>
-#include <cr/stdio_lock.h>
 #include <string.h>
 #include <unistd.h>
 #include <errno.h>
@@ -45,10 +44,10 @@ vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
 	struct fchunk c = { .f = f };
 	int n;
 
-	cr_stdio_lock();			/* one printf, one piece of output */
+	cr_flock_acquire(&f->__lock);		/* one printf, one piece of output */
 	n = kvformat(fchunk_put, &c, fmt, ap);
 	fchunk_flush(&c);
-	cr_stdio_unlock();
+	cr_flock_release(&f->__lock);
 	return c.error ? -1 : n;
 }
 
@@ -83,9 +82,9 @@ puts(const char *s)
 {
 	int r;
 
-	cr_stdio_lock();
+	cr_flock_acquire(&stdout->__lock);
 	r = fputs(s, stdout) == EOF || fputc('\n', stdout) == EOF ? EOF : 1;
-	cr_stdio_unlock();
+	cr_flock_release(&stdout->__lock);
 	return r;
 }
 

@@ -141,8 +141,8 @@ corrupt(const char *who, const char *what, const void *ptr)
 	char msg[128];
 	int n = snprintf(msg, sizeof(msg), "libcr: %s(%p): %s\n", who, ptr, what);
 
+	cr_spin_unlock(&heap_lock);	/* every caller holds it; the write may park the thread */
 	write(STDERR_FILENO, msg, n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
-	cr_spin_unlock(&heap_lock);	/* every caller holds it; abort's handlers may allocate */
 	abort();
 }
 

@@ -14,7 +14,6 @@
 #include <cr/sysport.h>
 #include <cr/msgport_sys.h>
 #include <cr/thread.h>
-#include <cr/stdio_lock.h>
 
 void	cr_sched_init(void);
 
@@ -68,31 +67,49 @@ kernel_putport(lwkt_port_t port, lwkt_msg_t msg)
 }
 
 /*
- * reply_waitmsg: cr_reply_port is a spin port (several user threads may wait on it); only a
- * message the kernel completed and still holds (DONE|QUEUED, not on this port's own queue) needs
- * collecting first. In-flight messages are waited for as on any spin port: the scheduler
- * delivers kernel completions to this port when no thread can run.
+ * reply_waitmsg: cr_reply_port is a spin port (several user threads may wait on it). A message
+ * the kernel completed (DONE|QUEUED) but that is not on this port's own queue is in one of two
+ * places. Still in the kernel: one synchronous waitmsg collects it. Or taken by another vCPU's
+ * waitport (the kernel answers EALREADY): that vCPU's idle thread is about to reply it here, so
+ * it is still in flight as far as this thread can tell: DONE comes off and the thread waits for
+ * the reply like any other (MSGWAITF_POLL, from lwkt_checkmsg: it does not wait).
  */
 static int (*spin_waitmsg)(lwkt_msg_t, int);
+
+static bool
+on_reply_port(lwkt_port_t port, lwkt_msg_t msg)
+{
+	lwkt_msg_t m;
+
+	TAILQ_FOREACH(m, &port->mp_msgq, ms_node)
+		if (m == msg)
+			return true;
+	return false;
+}
 
 static int
 reply_waitmsg(lwkt_msg_t msg, int flags)
 {
 	lwkt_port_t port = msg->ms_reply_port;
-	lwkt_msg_t m;
-	bool local = false;
+	bool local;
 
 	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == (MSGF_DONE | MSGF_QUEUED)) {
 		cr_crit_enter();
-		TAILQ_FOREACH(m, &port->mp_msgq, ms_node)
-			local |= m == msg;
+		local = on_reply_port(port, msg);
 		cr_crit_exit();
-		if (!local) {		/* in the kernel's hands: collect it (no wait) */
+		if (!local) {
 			struct waitmsg_msg w;
 			w.hdr.ms_cmd = SYS_waitmsg;
 			w.umsg = msg;
-			cr_trap_sync(&w.hdr);
-			return msg->ms_error;
+			int error = cr_trap_sync(&w.hdr);
+			if (error != EALREADY)
+				return error == 0 ? msg->ms_error : error;
+			cr_crit_enter();
+			if (!on_reply_port(port, msg))
+				msg->ms_flags &= ~MSGF_DONE;	/* the delivery is still to come */
+			cr_crit_exit();
+			if ((flags & MSGWAITF_POLL) && (msg->ms_flags & MSGF_DONE) == 0)
+				return 0;
 		}
 	}
 	return spin_waitmsg(msg, flags);
@@ -103,7 +120,6 @@ void
 cr_sysport_init(void)
 {
 	cr_sched_init();
-	cr_stdio_init();
 	lwkt_initport_putonly(&cr_kernel_port, kernel_putport);
 	lwkt_initport_spin(&cr_reply_port);
 	spin_waitmsg = cr_reply_port.mp_waitmsg;
