@@ -266,6 +266,39 @@ uthread_park_wake(const char *name)
 	report(name, 2 * rounds, t1 - t0, empty(rounds));
 }
 
+static void *
+far_echo(void *arg)
+{
+	cr_thread_migrate(1);
+	return echo(arg);
+}
+
+/*
+ * uthread_pingpong_cross_vcpu: uthread.port.pingpong with the partner on another vCPU: each
+ * message wakes an idle vCPU (vcpu_wake) and each side waits in the kernel for the other
+ * (waitport). Last: from here on the program has two vCPUs and takes the scheduler lock.
+ */
+static void
+uthread_pingpong_cross_vcpu(const char *name)
+{
+	cr_thread_t td;
+	struct lwkt_msg m;
+	int rounds = ROUNDS / 10;
+
+	if (cr_vcpu_add() != 1)
+		return;
+	cr_thread_create(&td, far_echo, (void *)(intptr_t)(rounds + 10), CR_PRI_DEFAULT, "echo");
+	lwkt_initmsg(&m, &cr_thread_self()->td_msgport, 0);
+	for (int i = 0; i < 10; i++)
+		lwkt_domsg(&td->td_msgport, &m, 0);
+	uint64_t t0 = rdtsc();
+	for (int i = 0; i < rounds; i++)
+		lwkt_domsg(&td->td_msgport, &m, 0);
+	uint64_t t1 = rdtsc();
+	cr_thread_join(td, NULL);
+	report(name, 2 * rounds, t1 - t0, empty(rounds));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -292,5 +325,7 @@ main(int argc, char **argv)
 		uthread_create_join("uthread.create_join");
 	if (glob_match(glob, "uthread.async.park_wake"))
 		uthread_park_wake("uthread.async.park_wake");
+	if (glob_match(glob, "uthread.port.pingpong.cross_vcpu"))
+		uthread_pingpong_cross_vcpu("uthread.port.pingpong.cross_vcpu");
 	return 0;
 }
