@@ -176,23 +176,33 @@ echo(void *arg)
 	return NULL;
 }
 
-/* uthread_pingpong: a message to another user thread's port and back (lwkt_domsg). */
+/*
+ * pingpong_with: messages to a thread running partner (an echo), warm-up, then rounds of them,
+ * one way each; the partner is joined.
+ */
 static void
-uthread_pingpong(const char *name)
+pingpong_with(const char *name, void *(*partner)(void *), int warmup, int rounds)
 {
 	cr_thread_t td;
 	struct lwkt_msg m;
 
-	cr_thread_create(&td, echo, (void *)(ROUNDS + 100), CR_PRI_DEFAULT, "echo");
+	cr_thread_create(&td, partner, (void *)(intptr_t)(warmup + rounds), CR_PRI_DEFAULT, "echo");
 	lwkt_initmsg(&m, &cr_thread_self()->td_msgport, 0);
-	for (int i = 0; i < 100; i++)
+	for (int i = 0; i < warmup; i++)
 		lwkt_domsg(&td->td_msgport, &m, 0);
 	uint64_t t0 = rdtsc();
-	for (int i = 0; i < ROUNDS; i++)
+	for (int i = 0; i < rounds; i++)
 		lwkt_domsg(&td->td_msgport, &m, 0);
 	uint64_t t1 = rdtsc();
 	cr_thread_join(td, NULL);
-	report(name, 2 * ROUNDS, t1 - t0, empty(ROUNDS));
+	report(name, 2 * rounds, t1 - t0, empty(rounds));
+}
+
+/* uthread_pingpong: a message to another user thread's port and back (lwkt_domsg). */
+static void
+uthread_pingpong(const char *name)
+{
+	pingpong_with(name, echo, 100, ROUNDS);
 }
 
 static void *
@@ -281,22 +291,8 @@ far_echo(void *arg)
 static void
 uthread_pingpong_cross_vcpu(const char *name)
 {
-	cr_thread_t td;
-	struct lwkt_msg m;
-	int rounds = ROUNDS / 10;
-
-	if (cr_vcpu_add() != 1)
-		return;
-	cr_thread_create(&td, far_echo, (void *)(intptr_t)(rounds + 10), CR_PRI_DEFAULT, "echo");
-	lwkt_initmsg(&m, &cr_thread_self()->td_msgport, 0);
-	for (int i = 0; i < 10; i++)
-		lwkt_domsg(&td->td_msgport, &m, 0);
-	uint64_t t0 = rdtsc();
-	for (int i = 0; i < rounds; i++)
-		lwkt_domsg(&td->td_msgport, &m, 0);
-	uint64_t t1 = rdtsc();
-	cr_thread_join(td, NULL);
-	report(name, 2 * rounds, t1 - t0, empty(rounds));
+	if (cr_vcpu_add() == 1)
+		pingpong_with(name, far_echo, 10, ROUNDS / 10);
 }
 
 int
