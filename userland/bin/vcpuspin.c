@@ -4,11 +4,15 @@
  *   vcpuspin stay	the same, then main sleeps for a long time (until killed)
  *   vcpuspin deadlock	two threads on two vCPUs take two mutexes in opposite orders and wait
  *			for each other forever: libcr must say so and end the program (134)
+ *   vcpuspin many	rfork raw vCPUs (each yields forever) until the kernel refuses; exits
+ *			with the number it made (the kernel's cap is VCPU_MAX - 1 more)
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <cr/sync.h>
+#include <cr/sysport.h>
 #include <cr/thread.h>
 
 static volatile unsigned long spins;
@@ -39,9 +43,41 @@ taker(void *arg)
 	return NULL;
 }
 
+/* yielder: a raw vCPU's whole life: give the CPU away, forever (it ends with the process). */
+static void
+yielder(void *arg)
+{
+	struct sched_yield_msg y;
+
+	(void)arg;
+	for (;;) {
+		y.hdr.ms_cmd = SYS_sched_yield;
+		cr_trap_sync(&y.hdr);
+	}
+}
+
+static char stacks[VCPU_MAX + 4][2048] __attribute__((aligned(16)));
+
+/* many: raw rforks until refused; answers how many were made, or -1 on a wrong refusal. */
+static int
+many(void)
+{
+	int made = 0;
+
+	for (int i = 0; i < VCPU_MAX + 4; i++) {
+		if (__sys_rfork(RFTHREAD | RFMEM, (uint32_t)yielder,
+		    (uint32_t)(stacks[i] + sizeof(stacks[i])), 0) < 0)
+			return errno == EAGAIN ? made : -1;
+		made++;
+	}
+	return made;
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "many") == 0)
+		return many();
 	if (argc > 1 && strcmp(argv[1], "deadlock") == 0) {
 		cr_thread_t t[2];
 		if (cr_vcpu_add() != 1) {

@@ -93,6 +93,22 @@ run(char *arg, int do_kill)
 	return status;
 }
 
+KTEST(vcpu, rfork_stops_at_the_cap)
+{
+	char *argv[] = { "vcpuspin", "many", NULL };
+	struct kstat before, after;
+	int status = -1;
+
+	kstat(&before, sizeof(before));
+	pid_t pid = spawnv("/bin/vcpuspin", argv);
+	KT_ASSERT(pid > 0);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	KT_EXPECT_EQ(status, VCPU_MAX - 1);		/* then EAGAIN: 32 in all */
+	kstat(&after, sizeof(after));
+	KT_EXPECT_EQ(after.ks_threads, before.ks_threads);	/* exit ended every one */
+	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
+}
+
 KTEST(vcpu, exit_ends_every_vcpu_and_leaks_nothing)
 {
 	struct kstat before, after;
