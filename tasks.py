@@ -100,7 +100,7 @@ def bench(c, filter="", image="bench", json=False, kernel="", plot=False):
 @task(help={"image": "the running image to inspect, started by `invoke boot --image NAME` (default: default)",
             "dump": "read this memory dump (from `invoke dump`) instead of a running guest",
             "json": "print JSON instead of tables",
-            "views": "comma-separated views: cpus,threads,ports,procs,memory (default: all)",
+            "views": "comma-separated views: cpus,threads,ports,procs,uthreads,memory (default: all)",
             "all": "list every port, not only those with messages or waiters",
             "kernel": "the kernel ELF whose DWARF to use (default: build/kernel/kernel.elf)"})
 def inspect(c, image="default", dump="", json=False, views="", all=False, kernel=""):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -35,7 +36,8 @@ def attachable(image, outputs, workdir, keep_on_panic=False):
 
 def invoke_inspect(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "invoke", "inspect", *args], cwd=build_mod.ROOT,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60,
+                          env=os.environ | {"COLUMNS": "250"})     # wide tables: no cell cut short
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +89,48 @@ def test_threads_and_what_they_wait_on(inspectee, snap):
     assert cpu["running"] == "idle" and cpu["stack_of"] == "idle" and cpu["eip_symbol"].startswith("lwkt_idle_loop")
 
 
+def test_user_threads_from_the_process_address_space(inspectee, snap):
+    """Does the uthreads view, read through the process's page tables with its program's DWARF,
+    list main on vCPU 0 and the vcpu-fn thread on vCPU 1, both BLOCKED in their reads at the
+    addresses the guest printed, and each vCPU's idle thread running (waiting in the kernel)?"""
+    _, said = inspectee
+    (u,) = [u for u in snap["uthreads"] if u["pid"] == said["pid"]]
+    assert u["note"] is None and u["program"].endswith("/userland/bin/inspectee")
+    tds = {t["name"]: t for t in u["threads"]}
+    assert set(tds) == {"main", "vcpu-fn", "idle0", "idle1"}
+    main, fn = tds["main"], tds["vcpu-fn"]
+    assert (main["addr"], main["vcpu"], main["state"]) == (said["main_td"], 0, "BLOCKED")
+    assert (fn["addr"], fn["vcpu"], fn["state"]) == (said["vcpu_td"], said["vcpu"], "BLOCKED")
+    assert fn["bound"] and not main["bound"] and main["wmesg"] == fn["wmesg"] == "waitmsg"
+    assert main["call"].startswith("read(fd=0,") and fn["call"].startswith(f"read(fd={said['vcpu_fd']},")
+    assert fn["waits_on"] == "stack of vcpu-fn"
+    for i in (0, 1):
+        idle = tds[f"idle{i}"]
+        assert idle["idle"] and idle["vcpu"] == i and idle["running"] and idle["pri"] == 0
+    assert [(v["vcpu"], v["up"], v["idle"], v["cur"], v["nrunnable"]) for v in u["vcpus"]] == \
+        [(0, True, True, "idle0", 0), (1, True, True, "idle1", 0)]
+    assert u["vcpus"][0]["stats"]["kernel_waits"] >= 1
+
+
+def test_a_program_that_cannot_be_read_gets_a_note(inspectee, outputs, tmp_path, monkeypatch):
+    """A program missing from the build, another program under its name (its first page differs
+    from the process's memory), or one without libcr's scheduler: a note each, not a failure."""
+    m, said = inspectee
+    guest = lambda programs: Guest(m.qmp, m.proc.pid, outputs.kernel, programs).snapshot()
+
+    def note(snapshot):
+        (u,) = [u for u in snapshot["uthreads"] if u["pid"] == said["pid"]]
+        assert u["threads"] == [] and u["vcpus"] == []
+        return u["note"]
+
+    assert note(guest(tmp_path)).startswith("no program ")
+    (tmp_path / "inspectee").write_bytes(outputs.programs["hello"].read_bytes())
+    assert "is not the program in this process's memory" in note(guest(tmp_path))
+    from toolchain.inspect import uthreads
+    monkeypatch.setattr(uthreads, "THREAD_C", "no/such/file.c")
+    assert note(guest(None)).startswith("no libcr scheduler in inspectee")
+
+
 def test_ports_and_wait_queues_hold_the_messages(inspectee, snap):
     """Does each pipe's reader queue hold exactly the read filed on it, the console's readers the
     read of fd 0, and the timer's pending list the sleep's timer message (reply port sleep_port)?"""
@@ -120,7 +164,7 @@ def test_a_dump_shows_the_same_views(inspectee, outputs, tmp_path):
         path = guest.dump(tmp_path / "guest.dump")
     offline = inspect_dump(path, outputs.kernel)
     assert offline["source"]["reader"] == "dump" and live["source"]["status"] == "paused"
-    for view in ("cpus", "threads", "ports", "procs", "memory"):      # registers too, from its notes
+    for view in ("cpus", "threads", "ports", "procs", "uthreads", "memory"):   # registers too, from its notes
         assert offline[view] == live[view], view
     assert offline["cpus"][0]["eip"] is not None
 
@@ -139,13 +183,15 @@ def test_invoke_inspect_attaches_and_the_guest_runs_on(inspectee, snap):
     """Does `invoke inspect --json` attach to the running guest by image name, show the same
     process, and leave the guest running, so that it finishes when given its line?"""
     m, said = inspectee
-    r = invoke_inspect("--image", "inspect-live", "--json", "--views", "procs,threads")
+    r = invoke_inspect("--image", "inspect-live", "--json", "--views", "procs,threads,uthreads")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert set(out) == {"source", "procs", "threads"} and out["source"]["status"] == "running"
+    assert set(out) == {"source", "procs", "threads", "uthreads"} and out["source"]["status"] == "running"
+    assert [[(t["name"], t["state"], t["vcpu"]) for t in u["threads"]] for u in out["uthreads"]] == \
+        [[(t["name"], t["state"], t["vcpu"]) for t in u["threads"]] for u in snap["uthreads"]]
     assert calls_of(out, said["pid"]).keys() == calls_of(snap, said["pid"]).keys()
-    table = invoke_inspect("--image", "inspect-live", "--views", "ports")
-    assert table.returncode == 0 and "pipe 0 readers" in table.stdout
+    table = invoke_inspect("--image", "inspect-live", "--views", "ports,uthreads")
+    assert table.returncode == 0 and "pipe 0 readers" in table.stdout and "vcpu-fn" in table.stdout
     assert m.qmp("query-status")["running"]
     m.send("\n")
     m.wait_for(r"inspectee: done", 10)
@@ -165,11 +211,12 @@ def test_a_panicked_guest_stays_paused_and_can_be_inspected(outputs, make_image,
     with attachable(image, outputs, tmp_path, keep_on_panic=True) as m:
         verdict = m.wait_exit(20)
         assert verdict.outcome == "panic"
-        r = invoke_inspect("--image", "inspect-panic", "--json", "--views", "cpus,threads")
+        r = invoke_inspect("--image", "inspect-panic", "--json", "--views", "cpus,threads,uthreads")
         assert r.returncode == 0, r.stderr
         out = json.loads(r.stdout)
         assert m.qmp("query-status")["status"] == "guest-panicked"    # inspect left it paused
     assert out["source"]["status"] == "guest-panicked"
+    assert out["uthreads"] == []                                      # a kernel-only guest: no processes
     (cpu,) = out["cpus"]
     (running,) = [t for t in out["threads"] if t["running"]]
     assert cpu["running"] == running["name"] == cpu["stack_of"] == "thread0"   # ktests run on thread0

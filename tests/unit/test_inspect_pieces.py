@@ -206,6 +206,20 @@ SNAP = {
     "memory": {"pages_free": 100, "kmalloc": {"in_use": 2, "classes": [{"size": 16, "pages_with_room": 1,
                                                                           "free_objects_listed": 9}]},
                "lwkt": {"threads": 1}, "msgport": {"sends": 0}, "sysmsg": {"calls": 1}, "pipes_alive": 1, "procs": 1},
+    "uthreads": [
+        {"pid": 1, "comm": "sh", "program": "build/userland/bin/sh", "note": None,
+         "vcpus": [{"vcpu": 0, "id": 0, "up": True, "stopping": False, "idle": True, "cur": "idle0",
+                    "cur_addr": 0x4001c230, "idle_thread": 0x4001c230, "runq_mask": 0, "nrunnable": 0,
+                    "stats": {"switches": 3, "steals": 0, "migrations_in": 0, "kernel_waits": 1, "delivered": 1,
+                              "wakes_sent": 0}}],
+         "threads": [{"addr": 0x4000d020, "name": "main", "state": "BLOCKED", "pri": 8, "vcpu": 0, "running": False,
+                      "idle": False, "wmesg": "waitmsg", "wchan": 0xbfffff00, "waits_on": "stack of main",
+                      "bound": False, "migrations": 0, "call": "read(fd=3)"},
+                     {"addr": 0x4001c230, "name": "idle0", "state": "RUNNABLE", "pri": 0, "vcpu": 0, "running": True,
+                      "idle": True, "wmesg": None, "wchan": None, "waits_on": None, "bound": False,
+                      "migrations": 0, "call": None}]},
+        {"pid": 2, "comm": "other", "program": None, "note": "no program build/userland/bin/other: built elsewhere?",
+         "vcpus": [], "threads": []}],
 }
 
 
@@ -214,5 +228,7 @@ def test_tables_show_every_view():
     render.render(json.loads(json.dumps(SNAP)), console=Console(file=out, width=200))
     text = out.getvalue()
     for expect in ("CPUs", "LWKT threads", "Processes", "Memory and counters", "pipe 0 readers",
-                   "read(fd=3) pid 1 (sh) [ASYNC]", "read(fd=3) (pipe 0)", "100 (400 KiB)"):
+                   "read(fd=3) pid 1 (sh) [ASYNC]", "read(fd=3) (pipe 0)", "100 (400 KiB)",
+                   "User threads (libcr)", "waitmsg: read(fd=3) (stack of main)", "idle0 (idle)",
+                   "RUNNABLE (running)", "User vCPUs (libcr)", "built elsewhere?"):
         assert expect in text, expect

@@ -5,7 +5,8 @@ QEMU (over QMP) or from a memory dump. docs/inspect.md explains the views and ho
         snap = guest.snapshot()                     # pauses, reads, resumes
     snap = inspect_dump(Path("build/run/default.dump"), kernel)
 
-A snapshot is plain data (the JSON of `invoke inspect --json`): cpus, threads, ports, procs, memory.
+A snapshot is plain data (the JSON of `invoke inspect --json`): cpus, threads, ports, procs, memory,
+uthreads.
 """
 from __future__ import annotations
 
@@ -37,15 +38,22 @@ def parse_registers(text: str) -> list[dict]:
     return [c for c in cpus if "eip" in c]
 
 
+def default_programs(kernel: Path) -> Path:
+    """Where the user programs of a kernel's build are: build/kernel/kernel.elf -> build/userland/bin."""
+    return Path(kernel).resolve().parent.parent / "userland" / "bin"
+
+
 def inspect_memory(memory, kernel: Path, source: dict, root: Path = ROOT,
-                   registers: list[dict] | None = None) -> dict:
-    """Read every view from guest memory (a QmpMemory of a paused guest, or a DumpMemory)."""
+                   registers: list[dict] | None = None, programs: Path | None = None) -> dict:
+    """Read every view from guest memory (a QmpMemory of a paused guest, or a DumpMemory).
+    programs: the user programs' ELFs, for the uthreads view (default: beside the kernel's build)."""
     from ..decode import decoders
     import drgn
     check_kernel_matches(memory, kernel)
     prog = make_program(memory, kernel)
     try:
-        snap = Snapshot(prog, decoders(), root, registers).collect()
+        snap = Snapshot(prog, decoders(), root, registers,
+                        Path(programs) if programs else default_programs(kernel)).collect()
     except (drgn.FaultError, LookupError, AttributeError) as e:
         raise InspectError(f"reading the kernel's structures failed: {e}. The kernel's structures or "
                            f"variables may have changed: toolchain/inspect/views.py names them") from None
@@ -68,8 +76,8 @@ def paused(qmp):
 class Guest:
     """A live QEMU to inspect: qmp(command, **args) runs one QMP command; pid is QEMU's process."""
 
-    def __init__(self, qmp, pid: int | None, kernel: Path):
-        self.qmp, self.pid, self.kernel = qmp, pid, Path(kernel)
+    def __init__(self, qmp, pid: int | None, kernel: Path, programs: Path | None = None):
+        self.qmp, self.pid, self.kernel, self.programs = qmp, pid, Path(kernel), programs
 
     def snapshot(self) -> dict:
         """Pause the guest, read every view, resume it (a guest paused already stays paused)."""
@@ -78,7 +86,7 @@ class Guest:
             regs = parse_registers(str(self.qmp("human-monitor-command", **{"command-line": "info registers -a"})))
             try:
                 return inspect_memory(memory, self.kernel, {"kind": "live", "status": status, "qemu_pid": self.pid},
-                                      registers=regs)
+                                      registers=regs, programs=self.programs)
             finally:
                 memory.close()
 
@@ -94,11 +102,11 @@ def dump(qmp, path: Path) -> Path:
     return path
 
 
-def inspect_dump(path: Path, kernel: Path) -> dict:
+def inspect_dump(path: Path, kernel: Path, programs: Path | None = None) -> dict:
     memory = DumpMemory(path)
     try:
         return inspect_memory(memory, Path(kernel), {"kind": "dump", "status": None, "file": str(path)},
-                              registers=memory.registers)
+                              registers=memory.registers, programs=programs)
     finally:
         memory.close()
 

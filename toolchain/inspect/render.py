@@ -1,10 +1,10 @@
 """A snapshot as rich tables (what `invoke inspect` prints without --json)."""
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 
-VIEWS = ("cpus", "threads", "ports", "procs", "memory")
+VIEWS = ("cpus", "threads", "ports", "procs", "uthreads", "memory")
 
 
 def _hex(v) -> str:
@@ -86,7 +86,42 @@ def memory(snap: dict) -> Table:
     return t
 
 
-TABLES = {"cpus": cpus, "threads": threads, "procs": procs, "memory": memory}
+def _uwait(td: dict) -> str:
+    if not td["wmesg"] and not td["wchan"]:
+        return ""
+    on = td["waits_on"] or _hex(td["wchan"])
+    if td.get("call"):
+        on = f"{td['call']} ({on})"
+    return f"{td['wmesg'] or '?'}" + (f": {on}" if on else "")
+
+
+def uthreads(snap: dict) -> Table:
+    """libcr's user threads of each process, then its vCPUs, in one table each."""
+    t = _table("User threads (libcr)", ("process", "address", "thread", "state", "pri", "vCPU", "waits on",
+                                        "bound", "migrations"))
+    v = _table("User vCPUs (libcr)", ("process", "vCPU", "kernel id", "state", "running", "runq mask",
+                                      "runnable", "switches", "steals", "migrated in", "kernel waits",
+                                      "delivered"))
+    for p in snap["uthreads"]:
+        who = f"{p['pid']} {p['comm']}"
+        if p["note"]:
+            t.add_row(who, "", f"({p['note']})", "", "", "", "", "", "")
+            continue
+        for td in p["threads"]:
+            state = td["state"] + (" (running)" if td["running"] else "")
+            t.add_row(who, _hex(td["addr"]), td["name"] + (" (idle)" if td["idle"] else ""), state,
+                      str(td["pri"]), "" if td["vcpu"] is None else str(td["vcpu"]), _uwait(td),
+                      "yes" if td["bound"] else "", str(td["migrations"]))
+        for vc in p["vcpus"]:
+            state = "stopping" if vc["stopping"] else ("idle" if vc["idle"] else "up") if vc["up"] else "down"
+            st = vc["stats"]
+            v.add_row(who, str(vc["vcpu"]), str(vc["id"]), state, vc["cur"] or "", f"{vc['runq_mask']:#010x}",
+                      str(vc["nrunnable"]), str(st["switches"]), str(st["steals"]), str(st["migrations_in"]),
+                      str(st["kernel_waits"]), str(st["delivered"]))
+    return Group(t, v) if v.row_count else t
+
+
+TABLES = {"cpus": cpus, "threads": threads, "procs": procs, "uthreads": uthreads, "memory": memory}
 
 
 def render(snap: dict, views: tuple[str, ...] = VIEWS, console: Console | None = None, all_ports: bool = False) -> None:

@@ -10,6 +10,8 @@ Where things are found (all through DWARF names, no offsets written here):
               through the processes' descriptors), console.c's readers, lwkt_timer.c's pending
   messages    a message that is a process's system call (a ksysmsg on p_outstanding or p_done)
               is decoded by the generated decoders (kernel/syscalls.toml) from km_args
+  uthreads    per process, libcr's vCPUs and user threads: its page directory (p_pmap.pm_pdir)
+              walked, its program's DWARF (build/userland/bin/p_comm) in a second drgn Program
   memory      vm_page.c's free_count, kmalloc_stats and its size classes, the LWKT, message and
               system-call counters
 Flag names (TDF_, MSGF_, KMF_) are read from the kernel headers, which DWARF does not carry.
@@ -66,8 +68,11 @@ def struct_dict(obj) -> dict:
 class Snapshot:
     """Everything the inspector shows, read once from a paused guest or a dump."""
 
-    def __init__(self, prog, decoders, root: Path, registers: list[dict] | None = None):
+    def __init__(self, prog, decoders, root: Path, registers: list[dict] | None = None,
+                 programs: Path | None = None):
         self.registers = registers          # per CPU: QEMU's (live), or a dump's notes
+        self.root = root
+        self.programs = programs            # build/userland/bin: the user programs' ELFs (uthreads)
         from drgn import container_of
         self.prog, self.dec, self.container_of = prog, decoders, container_of
         inc = root / "kernel" / "include" / "sys"
@@ -141,7 +146,25 @@ class Snapshot:
             "ports": self.ports(threads, procs) + self.waitqueues(pipes),
             "procs": [self.proc(p, threads) for p in procs],
             "memory": self.memory(),
+            "uthreads": self.uthreads(procs),
         }
+
+    def uthreads(self, procs) -> list[dict]:
+        """libcr's user threads of each process, from its own address space (uthreads.py)."""
+        from .uthreads import process_uthreads, stack_sizes
+        if self.programs is None:
+            return []
+        stacks = stack_sizes(self.root)
+        out = []
+        for p in procs:
+            u = process_uthreads(p, lambda a, n: self.prog.read(a, n, True), self.programs, stacks)
+            # a thread waiting for its own system call: the call's user message is its wait channel
+            calls = {ksm.km_uaddr.value_(): self.names.get(ksm.km_msg.address_, "").removesuffix(
+                f" of pid {u['pid']}") for ksm in tailq(p.p_outstanding, "km_link")}
+            for td in u["threads"]:
+                td["call"] = calls.get(td["wchan"]) if td["wchan"] else None
+            out.append(u)
+        return out
 
     def pipes_raw(self, procs) -> list:
         """Every pipe some process has open (a descriptor whose ops are pipe.c's)."""

@@ -17,6 +17,7 @@
 
 static int vcpu_pipe[2];
 static volatile int vcpu_reading;
+static cr_thread_t vcpu_td;		/* the user thread on vCPU 1, printed for the uthreads view */
 static char vcpu_buf[16];
 
 /* vcpu_main: a user thread on the second vCPU reads a pipe nobody writes, and parks. */
@@ -24,6 +25,7 @@ static void
 vcpu_main(void *arg)
 {
 	(void)arg;
+	vcpu_td = cr_thread_self();
 	vcpu_reading = 1;
 	read(vcpu_pipe[0], vcpu_buf, sizeof(vcpu_buf));
 }
@@ -34,7 +36,7 @@ main(void)
 	static struct read_msg rd;
 	static struct sleep_ns_msg sl;
 	static char buf[32], line[8];
-	int pfd[2];
+	int pfd[2], vcpu;
 	struct kstat ks;
 
 	if (pipe(pfd) != 0 || pipe(vcpu_pipe) != 0) {
@@ -46,7 +48,7 @@ main(void)
 	lwkt_sendmsg(cr_syscall_port, &rd.hdr);
 	cr_sleep_ns_msg(&sl, 3600ull * 1000000000ull);
 	lwkt_sendmsg(cr_syscall_port, &sl.hdr);
-	if (cr_vcpu_start(vcpu_main, NULL) < 0) {
+	if ((vcpu = cr_vcpu_start(vcpu_main, NULL)) < 0) {
 		printf("inspectee: rfork failed\n");
 		return 1;
 	}
@@ -55,10 +57,11 @@ main(void)
 	usleep(20000);		/* the vCPU runs meanwhile and blocks in its read */
 	kstat(&ks, sizeof(ks));
 	printf("INSPECTEE pid=%d read_msg=%#x read_fd=%d read_len=%u tag=%#x sleep_msg=%#x vcpu_fd=%d "
-	    "pages_free=%u kmalloc_in_use=%u threads=%u procs=%u pipes=%u outstanding=%u\n",
+	    "main_td=%#x vcpu_td=%#x vcpu=%d pages_free=%u kmalloc_in_use=%u threads=%u procs=%u pipes=%u "
+	    "outstanding=%u\n",
 	    getpid(), (unsigned)&rd, pfd[0], (unsigned)sizeof(buf), READ_TAG, (unsigned)&sl,
-	    vcpu_pipe[0], ks.ks_pages_free, ks.ks_kmalloc_in_use, ks.ks_threads, ks.ks_procs,
-	    ks.ks_pipes, ks.ks_sysmsg_outstanding);
+	    vcpu_pipe[0], (unsigned)cr_thread_self(), (unsigned)vcpu_td, vcpu, ks.ks_pages_free,
+	    ks.ks_kmalloc_in_use, ks.ks_threads, ks.ks_procs, ks.ks_pipes, ks.ks_sysmsg_outstanding);
 	read(0, line, sizeof(line));
 	printf("inspectee: done\n");
 	return 0;
