@@ -502,6 +502,7 @@ others_idle(struct proc *p)
  * sys_waitport: one completed async message (its address), the caller's own first, oldest
  * first. EAGAIN when none is in flight. With WAITPORT_IDLE (see sys/vcpu.h): answers 0, no
  * message, when vcpu_wake woke the caller; EAGAIN only when every other vCPU is idle as well.
+ * With WAITPORT_POLL: EAGAIN at once when none has completed.
  */
 int
 sys_waitport(struct waitport_msg *msg)
@@ -516,6 +517,10 @@ sys_waitport(struct waitport_msg *msg)
 		return EINVAL;
 	crit_enter();
 	while ((ksm = take_done(p)) == NULL) {
+		if (msg->flags & WAITPORT_POLL) {
+			crit_exit();
+			return EAGAIN;			/* nothing completed: the caller goes on */
+		}
 		if (idle && (td->td_flags & TDF_VWAKE)) {
 			td->td_flags &= ~TDF_VWAKE;
 			crit_exit();

@@ -384,6 +384,38 @@ KTEST(tls, kernel_checks_every_descriptor)
 	KT_EXPECT_EQ(sel >> 3, 300);
 }
 
+/* -- sleeping parks one thread ------------------------------------------------------------- */
+
+static volatile int sleeper_done;
+
+static void *
+nap(void *arg)
+{
+	(void)arg;
+	cr_thread_sleep(30000000ull);			/* 30 ms */
+	sleeper_done = 1;
+	return NULL;
+}
+
+KTEST(uthread, sleep_parks_only_the_sleeper)
+{
+	struct timespec t0, t1;
+	cr_thread_t td;
+	long yields = 0;
+
+	sleeper_done = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	KT_ASSERT_EQ(cr_thread_create(&td, nap, NULL, CR_PRI_DEFAULT, "nap"), 0);
+	while (!sleeper_done) {
+		cr_thread_yield();			/* runs while the other sleeps */
+		yields++;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	KT_EXPECT_EQ(cr_thread_join(td, NULL), 0);
+	KT_EXPECT(yields > 1);
+	KT_EXPECT((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) >= 30000000L);
+}
+
 /* -- exit with threads blocked in the kernel ---------------------------------------------- */
 #include <sys/kstat.h>
 #include <sys/wait.h>

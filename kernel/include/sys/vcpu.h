@@ -18,6 +18,8 @@
  * every other vCPU of the process is idle too: then nothing could ever wake any of them.
  */
 #define WAITPORT_IDLE	0x1
-#define WAITPORT_FLAGS	WAITPORT_IDLE	/* every flag waitport knows */
+/* WAITPORT_POLL: never wait: EAGAIN at once when nothing has completed (a yield's check). */
+#define WAITPORT_POLL	0x2
+#define WAITPORT_FLAGS	(WAITPORT_IDLE | WAITPORT_POLL)	/* every flag waitport knows */
 
 #endif

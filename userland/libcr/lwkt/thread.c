@@ -59,6 +59,7 @@ void	cr_switch(cr_thread_t from, cr_thread_t to);
 void	cr_thread_start(void);
 void	cr_thread_entry(cr_thread_t td);
 static void idle_loop(cr_thread_t self);
+static void deliver(struct cr_vcpu *vc, lwkt_msg_t m);
 
 /* -- TLS descriptor slots in the process's LDT: slot 0 is the main thread's ---------------- */
 
@@ -321,16 +322,41 @@ cr_sched_wakeup(cr_thread_t td)
 }
 
 /*
- * cr_thread_yield: let the other runnable threads of this priority (and any above) run first.
- * The common case, nothing above and the caller at the head of its queue, rotates the queue and
- * hands over to the next thread directly.
+ * cr_thread_yield: let the other runnable threads of this priority (and any above) run first,
+ * and any thread whose call has completed meanwhile (poll_completions). The common case, nothing
+ * above and the caller at the head of its queue, rotates the queue and hands over to the next
+ * thread directly.
  */
+/*
+ * poll_completions: deliver the calls that have completed in the kernel, without waiting. A
+ * vCPU otherwise collects completions only when it goes idle, so threads that only compute and
+ * yield would keep a sleeper or reader parked for good.
+ */
+static void
+poll_completions(void)
+{
+	struct waitport_msg w;
+
+	for (;;) {
+		w.hdr.ms_cmd = SYS_waitport;
+		w.flags = WAITPORT_POLL;
+		if (cr_trap_sync(&w.hdr) != 0 || w.hdr.ms_result == 0)
+			return;
+		cr_crit_enter();
+		deliver(cr_curthread->td_vcpu, (lwkt_msg_t)(uint32_t)w.hdr.ms_result);
+		cr_crit_exit();
+	}
+}
+
 void
 cr_thread_yield(void)
 {
 	cr_thread_t td = cr_curthread, next;
-	struct cr_vcpu *vc = td->td_vcpu;
+	struct cr_vcpu *vc;
 
+	if (__builtin_expect(cr_inflight > 0, 0))
+		poll_completions();			/* parked calls that are done may run too */
+	vc = td->td_vcpu;
 	cr_crit_enter();
 	if ((vc->vc_runq_mask >> td->td_pri) == 1 && TAILQ_FIRST(&vc->vc_runq[td->td_pri]) == td) {
 		if ((next = TAILQ_NEXT(td, td_runq)) != NULL) {
@@ -344,6 +370,20 @@ cr_thread_yield(void)
 		switch_to(vc, pick(vc));
 	}
 	cr_crit_exit();
+}
+
+/*
+ * cr_thread_sleep: the sleep_ns call, sent as a message: once threads exist it is asynchronous,
+ * a timer message in the kernel, and parks only the caller (with one thread it blocks the
+ * process, which is the same thing).
+ */
+int
+cr_thread_sleep(uint64_t ns)
+{
+	struct sleep_ns_msg m;
+
+	cr_sleep_ns_msg(&m, ns);
+	return lwkt_domsg(cr_syscall_port, &m.hdr, 0);
 }
 
 cr_thread_t
@@ -404,6 +444,7 @@ deliver(struct cr_vcpu *vc, lwkt_msg_t m)
 {
 	vc->vc_stats.delivered++;
 	cr_sched_stats.delivered++;
+	__atomic_sub_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
 	/* Completed in the kernel, still QUEUED there for us (see collect()): reply it here. */
 	m->ms_flags &= ~(MSGF_DONE | MSGF_REPLY | MSGF_QUEUED);
 	lwkt_replymsg(m, m->ms_error);

@@ -18,6 +18,8 @@
 void	cr_sched_init(void);
 
 struct lwkt_port cr_kernel_port;
+/* Calls the kernel answered EASYNC and nobody has collected yet: a yield polls while any are. */
+volatile int cr_inflight;
 struct lwkt_port cr_reply_port;
 lwkt_port_t cr_syscall_port = &cr_kernel_port;
 
@@ -62,6 +64,7 @@ kernel_putport(lwkt_port_t port, lwkt_msg_t msg)
 	} else {
 		msg->ms_abortfn = kernel_abort;		/* lwkt_abortmsg reaches the kernel */
 		msg->ms_flags |= MSGF_ABORTABLE;
+		__atomic_add_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
 	}
 	return error;
 }
@@ -102,8 +105,10 @@ reply_waitmsg(lwkt_msg_t msg, int flags)
 			w.hdr.ms_cmd = SYS_waitmsg;
 			w.umsg = msg;
 			int error = cr_trap_sync(&w.hdr);
-			if (error != EALREADY)
+			if (error != EALREADY) {
+				__atomic_sub_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);	/* collected */
 				return error == 0 ? msg->ms_error : error;
+			}
 			cr_crit_enter();
 			if (!on_reply_port(port, msg))
 				msg->ms_flags &= ~MSGF_DONE;	/* the delivery is still to come */
@@ -144,6 +149,8 @@ cr_submit(lwkt_msg_t *msgs, int n)
 		if ((m->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == MSGF_DONE) {
 			m->ms_flags &= ~(MSGF_DONE | MSGF_REPLY);	/* answered at once */
 			lwkt_replymsg(m, m->ms_error);
+		} else {
+			__atomic_add_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
 		}
 	}
 	return taken;

@@ -67,5 +67,7 @@ cr_domsg_kernel(lwkt_msg_t msg)
  * complete later, as with lwkt_sendmsg.
  */
 int	cr_submit(lwkt_msg_t *msgs, int n);
+/* cr_inflight: calls the kernel answered EASYNC that are not collected yet (a yield polls). */
+extern volatile int cr_inflight;
 
 #endif

@@ -81,6 +81,7 @@ int	cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri,
 __attribute__((noreturn)) void cr_thread_exit(void *retval);
 int	cr_thread_join(cr_thread_t td, void **retval);
 void	cr_thread_yield(void);
+int	cr_thread_sleep(uint64_t ns);	/* park the caller ns nanoseconds: 0, or an errno */
 cr_thread_t cr_thread_self(void);
 int	cr_thread_count(void);		/* threads alive, main included */
 
