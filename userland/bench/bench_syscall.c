@@ -112,11 +112,32 @@ null_ring(const char *name)
 }
 
 /* pipe_pingpong: a byte to a child and back through two pipes; one way is half a round. */
+/*
+ * pipe_rounds: a byte out on wfd and back on rfd (a partner echoes it), warmup times, then rounds
+ * times timed; answers the guest instructions of the timed rounds.
+ */
+static uint64_t
+pipe_rounds(int wfd, int rfd, int warmup, int rounds)
+{
+	char c = 'x';
+
+	for (int i = 0; i < warmup; i++) {
+		write(wfd, &c, 1);
+		read(rfd, &c, 1);
+	}
+	uint64_t t0 = rdtsc();
+	for (int i = 0; i < rounds; i++) {
+		write(wfd, &c, 1);
+		read(rfd, &c, 1);
+	}
+	return rdtsc() - t0;
+}
+
 static void
 pipe_pingpong(const char *name)
 {
 	int to[2], from[2], status;
-	char a[8], b[8], c = 'x';
+	char a[8], b[8];
 
 	pipe(to);
 	pipe(from);
@@ -128,19 +149,10 @@ pipe_pingpong(const char *name)
 		printf("BENCH-ERROR %s cannot spawn /bin/pipe_echo\n", name);
 		return;
 	}
-	for (int i = 0; i < 100; i++) {
-		write(to[1], &c, 1);
-		read(from[0], &c, 1);
-	}
-	uint64_t t0 = rdtsc();
-	for (int i = 0; i < ROUNDS; i++) {
-		write(to[1], &c, 1);
-		read(from[0], &c, 1);
-	}
-	uint64_t t1 = rdtsc();
+	uint64_t insns = pipe_rounds(to[1], from[0], 100, ROUNDS);
 	close(to[1]);			/* the child sees end of file and exits */
 	waitpid(pid, &status, 0);
-	report(name, 2 * ROUNDS, t1 - t0, empty(ROUNDS));
+	report(name, 2 * ROUNDS, insns, empty(ROUNDS));
 }
 
 static void *
@@ -256,24 +268,14 @@ static void
 uthread_park_wake(const char *name)
 {
 	cr_thread_t td;
-	char c = 'x';
 	int rounds = ROUNDS / 5;
 
 	pipe(pp_a);
 	pipe(pp_b);
 	cr_thread_create(&td, pipe_partner, (void *)(intptr_t)(rounds + 10), CR_PRI_DEFAULT, "partner");
-	for (int i = 0; i < 10; i++) {
-		write(pp_a[1], &c, 1);
-		read(pp_b[0], &c, 1);
-	}
-	uint64_t t0 = rdtsc();
-	for (int i = 0; i < rounds; i++) {
-		write(pp_a[1], &c, 1);
-		read(pp_b[0], &c, 1);
-	}
-	uint64_t t1 = rdtsc();
+	uint64_t insns = pipe_rounds(pp_a[1], pp_b[0], 10, rounds);
 	cr_thread_join(td, NULL);
-	report(name, 2 * rounds, t1 - t0, empty(rounds));
+	report(name, 2 * rounds, insns, empty(rounds));
 }
 
 static void *

@@ -75,13 +75,15 @@ KTEST(vcpu, bad_requests)
 	KT_EXPECT_EQ(errno, EFAULT);				/* no stack there */
 }
 
+/* run: vcpuspin with arg (killed after a while if do_kill); its exit status, -1 if not run. */
 static int
-run(char *arg, int do_kill)
+run(struct ktest_ctx *ktc, char *arg, int do_kill)
 {
 	char *argv[] = { "vcpuspin", arg, NULL };
 	int status = -1;
 
 	pid_t pid = spawnv("/bin/vcpuspin", argv);
+	KT_EXPECT(pid > 0);
 	if (pid < 0)
 		return -1;
 	if (do_kill) {
@@ -89,21 +91,16 @@ run(char *arg, int do_kill)
 			__sys_sleep_ns(10000000ull);	/* let both vCPUs get going */
 		kill(pid, 9);
 	}
-	waitpid(pid, &status, 0);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
 	return status;
 }
 
 KTEST(vcpu, rfork_stops_at_the_cap)
 {
-	char *argv[] = { "vcpuspin", "many", NULL };
 	struct kstat before, after;
-	int status = -1;
 
 	kstat(&before, sizeof(before));
-	pid_t pid = spawnv("/bin/vcpuspin", argv);
-	KT_ASSERT(pid > 0);
-	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
-	KT_EXPECT_EQ(status, VCPU_MAX - 1);		/* then EAGAIN: 32 in all */
+	KT_EXPECT_EQ(run(ktc, "many", 0), VCPU_MAX - 1);	/* then EAGAIN: 32 in all */
 	kstat(&after, sizeof(after));
 	KT_EXPECT_EQ(after.ks_threads, before.ks_threads);	/* exit ended every one */
 	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
@@ -114,7 +111,7 @@ KTEST(vcpu, exit_ends_every_vcpu_and_leaks_nothing)
 	struct kstat before, after;
 
 	kstat(&before, sizeof(before));
-	KT_EXPECT_EQ(run(NULL, 0), 0);		/* main returns while the other vCPU computes */
+	KT_EXPECT_EQ(run(ktc, NULL, 0), 0);		/* main returns while the other vCPU computes */
 	kstat(&after, sizeof(after));
 	KT_EXPECT_EQ(after.ks_threads, before.ks_threads);
 	KT_EXPECT_EQ(after.ks_procs, before.ks_procs);
@@ -127,7 +124,7 @@ KTEST(vcpu, kill_ends_every_vcpu)
 	struct kstat before, after;
 
 	kstat(&before, sizeof(before));
-	KT_EXPECT_EQ(run("stay", 1), 137);
+	KT_EXPECT_EQ(run(ktc, "stay", 1), 137);
 	kstat(&after, sizeof(after));
 	KT_EXPECT_EQ(after.ks_threads, before.ks_threads);
 	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
@@ -166,11 +163,9 @@ static uint64_t
 total_steals(void)
 {
 	struct cr_vcpu_stats st;
-	uint64_t n = 0;
 
-	for (int i = 0; cr_vcpu_stats(i, &st) == 0; i++)
-		n += st.steals;
-	return n;
+	cr_vcpu_stats_total(&st);
+	return st.steals;
 }
 
 #define NHAMMER		300
@@ -508,13 +503,7 @@ KTEST(smp, vcpu_exit_hands_its_threads_on)
 
 KTEST(smp, deadlock_on_two_vcpus_is_reported)
 {
-	char *argv[] = { "vcpuspin", "deadlock", NULL };
-	int status = -1;
-
-	pid_t pid = spawnv("/bin/vcpuspin", argv);
-	KT_ASSERT(pid > 0);
-	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
-	KT_EXPECT_EQ(status, 134);		/* libcr: every thread blocked, nothing in flight */
+	KT_EXPECT_EQ(run(ktc, "deadlock", 0), 134);	/* libcr: all blocked, nothing in flight */
 }
 
 /*

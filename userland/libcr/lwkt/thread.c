@@ -50,7 +50,6 @@ static int nvcpus_running = 1;
 static struct thread main_thread = { .td_state = CR_RUNNABLE, .td_pri = CR_PRI_DEFAULT,
     .td_name = "main", .td_vcpu = &vcpus[0] };
 int cr_threaded;
-struct cr_sched_stats cr_sched_stats;
 
 static TAILQ_HEAD(, thread) allthreads = TAILQ_HEAD_INITIALIZER(allthreads);
 static int nthreads = 1;
@@ -443,7 +442,6 @@ static void
 deliver(struct cr_vcpu *vc, lwkt_msg_t m)
 {
 	vc->vc_stats.delivered++;
-	cr_sched_stats.delivered++;
 	__atomic_sub_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
 	/* Completed in the kernel, still QUEUED there for us (see collect()): reply it here. */
 	m->ms_flags &= ~(MSGF_DONE | MSGF_REPLY | MSGF_QUEUED);
@@ -495,7 +493,6 @@ idle_loop(cr_thread_t self)
 		vc->vc_idle = false;
 		vc->vc_kicked = false;
 		vc->vc_stats.kernel_waits++;
-		cr_sched_stats.kernel_waits++;
 		if (error == EAGAIN) {
 			/* Nothing in flight, nothing runnable, every vCPU idle: threads wait forever. */
 			cr_msgport_fatal("every user thread is blocked and no system call is in flight",
@@ -850,4 +847,20 @@ cr_vcpu_stats(int n, struct cr_vcpu_stats *st)
 	*st = vcpus[n].vc_stats;
 	cr_crit_exit();
 	return 0;
+}
+
+void
+cr_vcpu_stats_total(struct cr_vcpu_stats *st)
+{
+	*st = (struct cr_vcpu_stats){ 0 };
+	cr_crit_enter();
+	for (int i = 0; i < nvcpus_made; i++) {
+		st->switches += vcpus[i].vc_stats.switches;
+		st->steals += vcpus[i].vc_stats.steals;
+		st->migrations_in += vcpus[i].vc_stats.migrations_in;
+		st->kernel_waits += vcpus[i].vc_stats.kernel_waits;
+		st->delivered += vcpus[i].vc_stats.delivered;
+		st->wakes_sent += vcpus[i].vc_stats.wakes_sent;
+	}
+	cr_crit_exit();
 }

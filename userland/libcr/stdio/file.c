@@ -617,93 +617,30 @@ rewind(FILE *f)
 
 /* -- the public calls above, each under its stream's lock (lock.c) ------------------------ */
 
-int
-fputc(int c, FILE *f)
-{
-	int r;
+/* LOCKED: the public call `name`, which runs unlocked_name under the lock of its stream f. */
+#define LOCKED(ret, name, params, args)					\
+	ret								\
+	name params							\
+	{								\
+		ret r;							\
+									\
+		cr_flock_acquire(&f->__lock);				\
+		r = unlocked_##name args;				\
+		cr_flock_release(&f->__lock);				\
+		return r;						\
+	}
 
-	cr_flock_acquire(&f->__lock);
-	r = unlocked_fputc(c, f);
-	cr_flock_release(&f->__lock);
-	return r;
-}
-
-int
-fputs(const char *restrict s, FILE *restrict f)
-{
-	int r;
-
-	cr_flock_acquire(&f->__lock);
-	r = unlocked_fputs(s, f);
-	cr_flock_release(&f->__lock);
-	return r;
-}
-
-size_t
-fwrite(const void *restrict p, size_t size, size_t nmemb, FILE *restrict f)
-{
-	size_t r;
-
-	cr_flock_acquire(&f->__lock);
-	r = unlocked_fwrite(p, size, nmemb, f);
-	cr_flock_release(&f->__lock);
-	return r;
-}
-
-int
-fgetc(FILE *f)
-{
-	int r;
-
-	cr_flock_acquire(&f->__lock);
-	r = unlocked_fgetc(f);
-	cr_flock_release(&f->__lock);
-	return r;
-}
-
-int
-ungetc(int c, FILE *f)
-{
-	int r;
-
-	cr_flock_acquire(&f->__lock);
-	r = unlocked_ungetc(c, f);
-	cr_flock_release(&f->__lock);
-	return r;
-}
-
-char *
-fgets(char *restrict s, int n, FILE *restrict f)
-{
-	char * r;
-
-	cr_flock_acquire(&f->__lock);
-	r = unlocked_fgets(s, n, f);
-	cr_flock_release(&f->__lock);
-	return r;
-}
-
-size_t
-fread(void *restrict p, size_t size, size_t nmemb, FILE *restrict f)
-{
-	size_t r;
-
-	cr_flock_acquire(&f->__lock);
-	r = unlocked_fread(p, size, nmemb, f);
-	cr_flock_release(&f->__lock);
-	return r;
-}
-
-int
-setvbuf(FILE *restrict f, char *restrict buf, int mode, size_t size)
-{
-	int r;
-
-	cr_flock_acquire(&f->__lock);
-	r = unlocked_setvbuf(f, buf, mode, size);
-	cr_flock_release(&f->__lock);
-	return r;
-}
+LOCKED(int, fputc, (int c, FILE *f), (c, f))
+LOCKED(int, fputs, (const char *restrict s, FILE *restrict f), (s, f))
+LOCKED(size_t, fwrite, (const void *restrict p, size_t size, size_t nmemb, FILE *restrict f), (p, size, nmemb, f))
+LOCKED(int, fgetc, (FILE *f), (f))
+LOCKED(int, ungetc, (int c, FILE *f), (c, f))
+LOCKED(char *, fgets, (char *restrict s, int n, FILE *restrict f), (s, n, f))
+LOCKED(size_t, fread, (void *restrict p, size_t size, size_t nmemb, FILE *restrict f), (p, size, nmemb, f))
+LOCKED(int, setvbuf, (FILE *restrict f, char *restrict buf, int mode, size_t size), (f, buf, mode, size))
+LOCKED(int, fclose, (FILE *f), (f))
+LOCKED(int, fseeko, (FILE *f, off_t offset, int whence), (f, offset, whence))
+LOCKED(off_t, ftello, (FILE *f), (f))
 
 int
 fflush(FILE *f)
@@ -714,39 +651,6 @@ fflush(FILE *f)
 		return unlocked_fflush(NULL);	/* each stream under its own lock */
 	cr_flock_acquire(&f->__lock);
 	r = unlocked_fflush(f);
-	cr_flock_release(&f->__lock);
-	return r;
-}
-
-int
-fclose(FILE *f)
-{
-	int r;
-
-	cr_flock_acquire(&f->__lock);
-	r = unlocked_fclose(f);
-	cr_flock_release(&f->__lock);
-	return r;
-}
-
-int
-fseeko(FILE *f, off_t offset, int whence)
-{
-	int r;
-
-	cr_flock_acquire(&f->__lock);
-	r = unlocked_fseeko(f, offset, whence);
-	cr_flock_release(&f->__lock);
-	return r;
-}
-
-off_t
-ftello(FILE *f)
-{
-	off_t r;
-
-	cr_flock_acquire(&f->__lock);
-	r = unlocked_ftello(f);
 	cr_flock_release(&f->__lock);
 	return r;
 }

@@ -105,6 +105,7 @@ struct cr_vcpu_stats {
 	uint64_t	wakes_sent;		/* vcpu_wake calls it made for idle vCPUs */
 };
 int	cr_vcpu_stats(int vcpu, struct cr_vcpu_stats *st);	/* 0, or EINVAL */
+void	cr_vcpu_stats_total(struct cr_vcpu_stats *st);		/* every vCPU's, added up */
 
 /* The scheduler, for the message-port seam (cr/msgport_sys.h). */
 void	cr_sched_block(const char *wmesg, const void *wchan);
@@ -144,12 +145,5 @@ cr_crit_exit(void)
 			cr_send_kicks();
 	}
 }
-
-/* Statistics, all vCPUs together. */
-struct cr_sched_stats {
-	uint64_t	kernel_waits;		/* times a vCPU waited in the kernel (waitport) */
-	uint64_t	delivered;		/* kernel completions handed to waiting threads */
-};
-extern struct cr_sched_stats cr_sched_stats;
 
 #endif
