@@ -58,26 +58,40 @@ class Reference:
 # Linux 6.1 figure (tests/unit/test_bench.py checks names, targets, rows and figures against it).
 REFERENCES: dict[str, Reference] = {
     # A synchronous null message, round trip, vs the cheapest real Linux system call.
-    "syscall.null.sync": Reference(100, "getpid via `int $0x80`", 334, "getpid via int $0x80"),
+    "syscall.null.sync": Reference(80, "getpid via `int $0x80`", 334, "getpid via int $0x80"),
+    "syscall.getpid.sync": Reference(85, "getpid via `int $0x80`", 334, "getpid via int $0x80"),
+    # The same null call from a threaded program (3 user threads, 2 parked): Dillon's "LWKTs can
+    # be made quite optimal in non-threaded environments", seen from the other side.
+    "syscall.null.sync.threaded": Reference(92),
+    # A null call answered by a user-level shim port: no trap at all.
+    "syscall.null.shim": Reference(30, "hand-written user-level coroutine switch, one way", 19.6,
+                                   "coroutine switch, one way"),
     # One async message sent and reaped per trap: io_uring with one NOP per io_uring_enter.
-    "syscall.null.async.batch1": Reference(200, "io_uring NOP, 1 per `io_uring_enter`", 1_034,
+    "syscall.null.async.batch1": Reference(160, "io_uring NOP, 1 per `io_uring_enter`", 1_034,
                                            "io_uring NOP, 1 per enter"),
     "syscall.null.async.batch8": Reference(None),       # no Linux figure for batches of 8
-    "syscall.null.async.batch32": Reference(60, "io_uring NOP, batch of 32, per NOP", 294,
+    "syscall.null.async.batch32": Reference(40, "io_uring NOP, batch of 32, per NOP", 294,
                                             "io_uring NOP, batch of 32"),
-    "syscall.null.ring": Reference(60, "io_uring NOP, 1 per `io_uring_enter`", 1_034,
-                                   "io_uring NOP, 1 per enter"),
+    "syscall.null.async.batch128": Reference(35, "io_uring NOP, batch of 32, per NOP", 294,
+                                             "io_uring NOP, batch of 32"),
+    "syscall.null.ring": Reference(40, "io_uring NOP, batch of 32, per NOP", 294,
+                                   "io_uring NOP, batch of 32"),
     "syscall.null.ring.kpoll": Reference(30),           # Linux io_uring SQPOLL was not measured
-    "uthread.switch": Reference(25, "hand-written user-level coroutine switch, one way", 19.6,
+    "uthread.switch": Reference(22, "hand-written user-level coroutine switch, one way", 19.6,
                                 "coroutine switch, one way"),
     # Two threads of one process handing a message back and forth: on Linux, through a futex.
-    "uthread.port.pingpong": Reference(80, "two threads ping-pong through a futex, one way", 5_710,
+    "uthread.port.pingpong": Reference(70, "two threads ping-pong through a futex, one way", 5_710,
                                        "futex ping-pong, one way"),
-    "lwkt.switch": Reference(None, "two threads ping-pong with sched_yield, one way", 2_349,
+    "uthread.async.park_wake": Reference(1_200, "two processes ping-pong through pipes, one way", 7_975,
+                                         "pipe ping-pong, one way"),
+    "lwkt.switch": Reference(60, "two threads ping-pong with sched_yield, one way", 2_349,
                              "sched_yield ping-pong, one way"),
-    "lwkt.port.pingpong": Reference(300, "two threads ping-pong through a futex, one way", 5_710,
+    "lwkt.port.pingpong": Reference(130, "two threads ping-pong through a futex, one way", 5_710,
                                     "futex ping-pong, one way"),
-    "proc.pipe.pingpong": Reference(1_500, "two processes ping-pong through pipes, one way", 7_975,
+    "lwkt.ipiq.roundtrip": Reference(None),
+    "lwkt.port.pingpong.cross_cpu": Reference(None, "two threads ping-pong through a futex, one way",
+                                              5_710, "futex ping-pong, one way"),
+    "proc.pipe.pingpong": Reference(1_000, "two processes ping-pong through pipes, one way", 7_975,
                                     "pipe ping-pong, one way"),
     "boot.first_result": Reference(5_000_000, "boot to /init", 6.86e9, "boot to /init"),
 }

@@ -282,9 +282,10 @@ def test_no_bench_line_is_a_clear_error(guest, outputs, tmp_path):
 
 # -- results: JSON and the table ------------------------------------------------------------------
 RECORDS = [
-    {"name": "syscall.null.sync", "insns_per_op": 100.0, "iterations": 1000, "image": "bench", "revision": "abc"},
+    {"name": "syscall.null.sync", "insns_per_op": 80.0, "iterations": 1000, "image": "bench", "revision": "abc"},
     {"name": "lwkt.port.pingpong", "insns_per_op": 300.1, "iterations": 40000, "image": "bench", "revision": "abc"},
-    {"name": "lwkt.switch", "insns_per_op": 144.0, "iterations": 40000, "image": "bench", "revision": "abc"},
+    {"name": "lwkt.port.pingpong.cross_cpu", "insns_per_op": 144.0, "iterations": 40000, "image": "bench",
+     "revision": "abc"},
     {"name": "new.benchmark", "insns_per_op": 7.5, "iterations": 10, "image": "bench", "revision": "abc"},
 ]
 
@@ -298,7 +299,7 @@ def test_results_json_is_an_indented_list_with_exact_keys_in_order(tmp_path):
     data = json.loads(text)
     assert data == RECORDS
     assert all(list(r) == ["name", "insns_per_op", "iterations", "image", "revision"] for r in data)
-    assert text.startswith('[\n  {\n    "name": "syscall.null.sync",\n    "insns_per_op": 100.0,')
+    assert text.startswith('[\n  {\n    "name": "syscall.null.sync",\n    "insns_per_op": 80.0,')
     assert text.endswith("]\n")
     assert bench.RESULTS == build_mod.ROOT / "build" / "bench" / "results.json"
 
@@ -307,10 +308,10 @@ def test_table_rows_say_met_missed_or_no_target():
     """≤ target is met (✓, equality included), above is missed (✗), no target or an unknown
     name gives —; the Linux reference is label and figure."""
     rows = {r[0]: r for r in bench.rows(RECORDS)}
-    assert rows["syscall.null.sync"] == ("syscall.null.sync", "100.0", "1,000", "≤ 100", "✓",
+    assert rows["syscall.null.sync"] == ("syscall.null.sync", "80.0", "1,000", "≤ 80", "✓",
                                          "getpid via int $0x80: 334")
-    assert rows["lwkt.port.pingpong"][3:5] == ("≤ 300", "✗")
-    assert rows["lwkt.switch"][3:] == ("—", "—", "sched_yield ping-pong, one way: 2,349")
+    assert rows["lwkt.port.pingpong"][3:5] == ("≤ 130", "✗")
+    assert rows["lwkt.port.pingpong.cross_cpu"][3:] == ("—", "—", "futex ping-pong, one way: 5,710")
     assert rows["new.benchmark"][3:] == ("—", "—", "")
 
 
@@ -321,7 +322,7 @@ def test_rendered_table_has_a_row_per_record():
     for col in ("name", "insns/op", "iterations", "target", "met?", "Linux 6.1 reference"):
         assert col in text
     line = next(ln for ln in text.splitlines() if "lwkt.port.pingpong" in ln)
-    assert re.search(r"300\.1 .*40,000 .*≤ 300 .*✗ .*futex ping-pong, one way: 5,710", line), line
+    assert re.search(r"300\.1 .*40,000 .*≤ 130 .*✗ .*futex ping-pong, one way: 5,710", line), line
     assert "boot to /init: 6.86 billion" == bench.REFERENCES["boot.first_result"].linux_text
 
 
