@@ -90,6 +90,7 @@ class Syscall:
     noreturn: bool = False
     blocking: bool = False
     stub: str = ""
+    batch: bool = True          # may be an entry of a submit batch or the ring
     msgsize: int = HEADER_SIZE
 
     @property
@@ -144,7 +145,7 @@ def _check_text(path: Path, where: str, what: str, text: str) -> None:
             raise SpecError(path, where, f"{what} must not contain {bad!r}")
 
 
-_ENTRY_KEYS = {"number", "name", "doc", "args", "ret", "noreturn", "blocking", "stub"}
+_ENTRY_KEYS = {"number", "name", "doc", "args", "ret", "noreturn", "blocking", "stub", "batch"}
 _ARG_KEYS = {"name", "type", "dir", "size", "max"}
 
 
@@ -228,11 +229,14 @@ def _check_entry(path: Path, index: int, entry: dict) -> Syscall:
     ret = entry.get("ret", "int")
     if ret not in RETURN_TYPES:
         raise SpecError(path, where, f"unknown return type {ret!r}; allowed: {sorted(RETURN_TYPES)}")
-    for flag in ("noreturn", "blocking"):
+    for flag in ("noreturn", "blocking", "batch"):
         if not isinstance(entry.get(flag, False), bool):
             raise SpecError(path, where, f"{flag} must be true or false")
     if entry.get("noreturn", False) and ret != "void":
         raise SpecError(path, where, 'a noreturn call must have ret = "void"')
+    if entry.get("noreturn", False) and entry.get("batch", True):
+        raise SpecError(path, where, "a noreturn call must have batch = false: it would end the "
+                        "batch or ring it came in, whose caller still waits for an answer")
     if not isinstance(entry["args"], list):
         raise SpecError(path, where, "args must be a list of { name, type } tables")
     if len(entry["args"]) > 6:
@@ -243,7 +247,8 @@ def _check_entry(path: Path, index: int, entry: dict) -> Syscall:
     if not isinstance(stub, str) or not stub.isidentifier():
         raise SpecError(path, where, f"stub must be a C identifier, not {stub!r}")
     call = Syscall(number, name, entry["doc"].strip(), args, ret,
-                   entry.get("noreturn", False), entry.get("blocking", False), stub)
+                   entry.get("noreturn", False), entry.get("blocking", False), stub,
+                   batch=entry.get("batch", True))
     _lay_out(call)
     return call
 

@@ -19,6 +19,7 @@
 #include <machine/multiboot.h>
 #include <machine/segments.h>
 #include <machine/trap.h>
+#include <vm/kstack.h>
 
 #define DAMSELFLY_VERSION	"0.1"
 #define MAX_PROGRAMS		32
@@ -43,8 +44,8 @@ memory_init(const struct multiboot_info *mbi)
 			if (mods[i].mod_end > first_free)
 				first_free = mods[i].mod_end;
 	phys_mem_top = 0x100000 + mbi->mem_upper * 1024;
-	if (phys_mem_top > KERNEL_TOP)
-		phys_mem_top = KERNEL_TOP;
+	if (phys_mem_top > KSTACK_BASE)
+		phys_mem_top = KSTACK_BASE;	/* RAM above it is not used */
 	if (mbi->flags & MBI_MMAP) {
 		uint32_t p = mbi->mmap_addr;
 		while (p < mbi->mmap_addr + mbi->mmap_length) {

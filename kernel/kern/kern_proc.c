@@ -229,8 +229,6 @@ sys_exec(struct exec_msg *msg)
 		return E2BIG;
 	if (p->p_nvcpus > 1)
 		return EBUSY;			/* the other vCPUs run the old program */
-	if (ksysmsg_of(msg)->km_flags & (KMF_RING | KMF_BATCH))
-		return EINVAL;			/* the ring or batch it came from belongs to the old program */
 	if ((buf = vm_page_alloc()) == NULL)
 		return ENOMEM;
 	error = proc_copyin(p, (uint32_t)msg->args, buf, msg->argslen);

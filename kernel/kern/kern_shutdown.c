@@ -1,5 +1,6 @@
 /* Ending a run: panic and shutdown both end with a verdict QEMU turns into its exit status. */
 #include <sys/systm.h>
+#include <vm/kstack.h>
 #include <machine/cpufunc.h>
 #include <dev/qemu.h>
 #include <sys/trace.h>
@@ -22,7 +23,8 @@ backtrace_from(uint32_t ebp, int first)
 {
 	for (int depth = first; ebp != 0 && depth < 16; depth++) {
 		uint32_t *frame = (uint32_t *)ebp;
-		if (ebp < 0x100000 || ebp >= phys_mem_top || (ebp & 3))
+		if (ebp < 0x100000 || (ebp & 3) || !kernel_va_readable(ebp) ||
+		    !kernel_va_readable(ebp + 4))
 			break;		/* not a kernel stack frame: stop rather than fault */
 		printf("  #%d 0x%08x\n", depth, frame[1]);
 		ebp = frame[0];

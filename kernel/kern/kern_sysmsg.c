@@ -328,10 +328,17 @@ submit_one(struct proc *p, uint32_t uaddr, uint32_t how)
 {
 	uint32_t ring = how == SUBMIT_RING;
 	struct ksysmsg local, *ksm;
+	thread_t td = curthread;
 	int error = take_message(uaddr, &local);
 
 	if (error < 0)
 		return -error;			/* no message to answer in: only %eax says EFAULT */
+	/* A batch or ring entry may not end its caller, replace its program or nest another batch;
+	 * and nothing nests deeper than SYSMSG_DEPTH_MAX on one kernel stack (sys/sysent.h). */
+	if (error == 0 && ((how != SUBMIT_TRAP &&
+	    (sysent[local.km_args.hdr.ms_cmd].sy_flags & SYF_NOBATCH)) ||
+	    td->td_sysdepth >= SYSMSG_DEPTH_MAX))
+		error = EINVAL;
 	if (error) {
 		reply_refused(uaddr, &local, error);
 		if (ring)
@@ -340,7 +347,10 @@ submit_one(struct proc *p, uint32_t uaddr, uint32_t how)
 	}
 	if ((local.km_args.hdr.ms_flags & MSGF_ASYNC) == 0 && !ring) {
 		local.km_flags = KMF_SYNC | (how == SUBMIT_BATCH ? KMF_BATCH : 0);
-		return sysmsg_dispatch(p, &local, uaddr);
+		td->td_sysdepth++;
+		error = sysmsg_dispatch(p, &local, uaddr);
+		td->td_sysdepth--;
+		return error;
 	}
 	if ((ksm = ksysmsg_alloc(p)) == NULL) {
 		error = reply_refused(uaddr, &local, p->p_noutstanding + p->p_ndone >=
@@ -351,7 +361,9 @@ submit_one(struct proc *p, uint32_t uaddr, uint32_t how)
 	}
 	memcpy(ksm->km_args.bytes, local.km_args.bytes, sysent[local.km_args.hdr.ms_cmd].sy_msgsize);
 	ksm->km_flags = ring ? KMF_RING : how == SUBMIT_BATCH ? KMF_BATCH : 0;
+	td->td_sysdepth++;
 	error = sysmsg_dispatch(p, ksm, uaddr);
+	td->td_sysdepth--;
 	if (error == EASYNC)
 		return error;
 	if (ring && ring_post(p, uaddr) != 0) {

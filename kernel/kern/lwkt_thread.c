@@ -23,9 +23,8 @@
 #include <string.h>
 #include <machine/cpufunc.h>
 #include <machine/segments.h>
+#include <vm/kstack.h>
 #include <vm/vm.h>
-
-#define STACK_CANARY	0x5afe57acu
 
 _Static_assert(__builtin_offsetof(struct thread, td_sp) == 0, "swtch.S hard-codes TD_SP");
 _Static_assert(__builtin_offsetof(struct thread, td_onfault) == 4, "usercopy.S hard-codes TD_ONFAULT");
@@ -73,6 +72,30 @@ lwkt_thread_entry(thread_t td)
 	lwkt_exit();
 }
 
+/*
+ * thread_start_frame: the stack a new thread is first switched to: what cpu_switch_to pops
+ * (eflags, edi, esi, ebx = td, ebp, then the return address) leads into cpu_thread_start, which
+ * calls lwkt_thread_entry(td) and so func(arg). The thread starts inside lwkt_switch's critical
+ * section, with interrupts off until lwkt_thread_entry.
+ */
+static void
+thread_start_frame(thread_t td, void (*func)(void *), void *arg)
+{
+	uint32_t *sp = (uint32_t *)((char *)td->td_kstack + TD_KSTACK_SIZE);
+
+	td->td_func = func;
+	td->td_arg = arg;
+	td->td_critcount = 1;
+	*--sp = 0;				/* a fake return address for cpu_thread_start */
+	*--sp = (uint32_t)cpu_thread_start;
+	*--sp = 0;				/* ebp */
+	*--sp = (uint32_t)td;			/* ebx */
+	*--sp = 0;				/* esi */
+	*--sp = 0;				/* edi */
+	*--sp = 0x2;				/* eflags: interrupts off */
+	td->td_sp = (uint32_t)sp;
+}
+
 /* thread_setup: the fields every thread starts with. */
 static void
 thread_setup(thread_t td, const char *name, int pri, int flags)
@@ -99,32 +122,18 @@ int
 lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags, const char *name)
 {
 	thread_t td;
-	uint32_t *sp;
 
 	if (pri <= TDPRI_IDLE || pri > TDPRI_MAX)
 		return EINVAL;
 	td = kzalloc(sizeof(*td));
 	if (td == NULL)
 		return ENOMEM;
-	td->td_kstack = vm_page_alloc();
+	td->td_kstack = kstack_alloc();
 	if (td->td_kstack == NULL) {
 		kfree(td);
 		return ENOMEM;
 	}
-	*(uint32_t *)td->td_kstack = STACK_CANARY;
-	td->td_func = func;
-	td->td_arg = arg;
-	td->td_critcount = 1;		/* cpu_switch_to returns into lwkt_switch's section */
-	/* What cpu_switch_to pops: eflags, edi, esi, ebx (= td), ebp, then the return address. */
-	sp = (uint32_t *)((char *)td->td_kstack + TD_KSTACK_SIZE);
-	*--sp = 0;				/* a fake return address for cpu_thread_start */
-	*--sp = (uint32_t)cpu_thread_start;
-	*--sp = 0;				/* ebp */
-	*--sp = (uint32_t)td;			/* ebx */
-	*--sp = 0;				/* esi */
-	*--sp = 0;				/* edi */
-	*--sp = 0x2;				/* eflags: interrupts off until lwkt_thread_entry */
-	td->td_sp = (uint32_t)sp;
+	thread_start_frame(td, func, arg);
 	crit_enter();
 	thread_setup(td, name, pri, flags & ~TDF_STATIC);
 	if ((flags & TDF_NOSTART) == 0)
@@ -224,8 +233,6 @@ lwkt_switch(void)
 
 	KASSERT(gd->gd_intr_nesting == 0, "lwkt_switch inside an interrupt handler");
 	crit_enter();
-	if (td->td_kstack != NULL && *(uint32_t *)td->td_kstack != STACK_CANARY)
-		panic("thread %s overflowed its kernel stack", td->td_name);
 	if (td->td_toks_count != 0)
 		lwkt_token_release_all(td);
 	gd->gd_reqflags &= ~RQF_RESCHED;
@@ -304,7 +311,7 @@ lwkt_reap(struct globaldata *gd)
 	if (td == NULL || td == gd->gd_curthread)
 		return;
 	gd->gd_freetd = NULL;
-	vm_page_free(td->td_kstack);
+	kstack_free(td->td_kstack);
 	kfree(td);
 }
 
@@ -373,26 +380,14 @@ lwkt_init(void)
 	gdt_set_percpu(0, gd, sizeof(*gd));
 	gd->gd_curthread = &thread0;
 
-	thread0.td_kstack = boot_stack;
-	*(uint32_t *)boot_stack = STACK_CANARY;
+	thread0.td_kstack = boot_stack;		/* its guard: boot_stack_guard (pmap_bootstrap) */
 	thread_setup(&thread0, "thread0", TDPRI_KERN, TDF_STATIC);
 	thread0.td_state = TDS_RUNNABLE;
 	runq_insert(gd, &thread0);
 
 	thread_t idle = &gd->gd_idlethread;
-	idle->td_kstack = vm_page_alloc();
+	idle->td_kstack = kstack_alloc();
 	KASSERT(idle->td_kstack != NULL, "no page for the idle thread's stack");
-	*(uint32_t *)idle->td_kstack = STACK_CANARY;
-	uint32_t *sp = (uint32_t *)((char *)idle->td_kstack + TD_KSTACK_SIZE);
-	*--sp = 0;
-	*--sp = (uint32_t)cpu_thread_start;
-	*--sp = 0;
-	*--sp = (uint32_t)idle;
-	*--sp = 0;
-	*--sp = 0;
-	*--sp = 0x2;
-	idle->td_sp = (uint32_t)sp;
-	idle->td_func = idle_main;
-	idle->td_critcount = 1;
+	thread_start_frame(idle, idle_main, NULL);
 	thread_setup(idle, "idle", TDPRI_IDLE, TDF_IDLE | TDF_STATIC);
 }

@@ -5,6 +5,7 @@
  */
 #include <sys/systm.h>
 #include <sys/ktest.h>
+#include <sys/thread.h>
 #include <vm/vm.h>
 
 __attribute__((noinline)) static void
@@ -29,4 +30,49 @@ KTEST(debug, page_zero_is_not_mapped)
 	KT_EXPECT_EQ(pmap_kernel_pte(0) & PTE_P, 0);
 	KT_EXPECT((pmap_kernel_pte(0x1000) & PTE_P) != 0);	/* the rest of low memory is */
 	KT_EXPECT((pmap_kernel_pte(0x100000) & PTE_P) != 0);	/* the kernel itself */
+}
+
+/*
+ * eat_stack: recurse with a frame of about 256 bytes until the stack runs out. The guard page
+ * below every kernel stack turns the overflow into a double fault that names the thread.
+ */
+static volatile uint32_t eat_stack_limit = ~0u;	/* volatile: gcc cannot see the end */
+
+__attribute__((noinline)) static uint32_t
+eat_stack(uint32_t depth)
+{
+	volatile uint8_t frame[256];
+
+	frame[depth & 0xff] = (uint8_t)depth;
+	if (depth == eat_stack_limit)
+		return frame[0];
+	return eat_stack(depth + 1) + frame[0];
+}
+
+static void
+stack_hog(void *arg)
+{
+	(void)arg;
+	eat_stack(0);
+}
+
+/* What if a kernel thread runs off its stack? A clean panic naming it, never corruption. */
+KTEST(debug, kernel_stack_overflow)
+{
+	thread_t td;
+
+	if (!cmdline_flag("ktest.overflow"))
+		KT_SKIP("only with ktest.overflow on the kernel command line");
+	KT_ASSERT_EQ(lwkt_create(stack_hog, NULL, &td, TDPRI_KERN + 1, 0, "stack-hog"), 0);
+	lwkt_yield();
+	KT_EXPECT(!"the overflow did not happen");
+}
+
+/* And the boot context (thread0, on the boot stack, which has a guard of its own)? */
+KTEST(debug, boot_stack_overflow)
+{
+	if (!cmdline_flag("ktest.overflow0"))
+		KT_SKIP("only with ktest.overflow0 on the kernel command line");
+	eat_stack(0);
+	KT_EXPECT(!"the overflow did not happen");
 }

@@ -7,6 +7,7 @@
 #include <sys/errno.h>
 #include <string.h>
 #include <machine/cpufunc.h>
+#include <vm/kstack.h>
 #include <vm/vm.h>
 
 #define PDX(va)		((va) >> 22)
@@ -23,15 +24,21 @@ static uint32_t kernel_pdes;		/* directory entries that map the kernel */
 void
 pmap_bootstrap(uint32_t mem_top)
 {
-	if (mem_top > KERNEL_TOP)
-		mem_top = KERNEL_TOP;
+	extern char boot_stack_guard[], boot_stack[];
+
+	KASSERT(mem_top <= KSTACK_BASE, "RAM reaches into the kernel-stack region");
 	kernel_pdes = (mem_top + (1u << 22) - 1) >> 22;
 	for (uint32_t i = 0; i < kernel_pdes; i++)
 		kernel_pdir[i] = (i << 22) | PTE_PS | PTE_W | PTE_P;
-	/* The first 4 MiB in 4 KiB pages, all but page 0: a NULL dereference in the kernel faults. */
+	/* The first 4 MiB in 4 KiB pages, all but page 0: a NULL dereference in the kernel faults;
+	 * and all but the boot stack's guard: thread0 running off its stack faults too. */
 	for (uint32_t i = 1; i < 1024; i++)
 		low_pt[i] = (i << 12) | PTE_W | PTE_P;
+	KASSERT((uint32_t)boot_stack <= 0x400000, "the boot stack lies above the first 4 MiB");
+	for (uint32_t va = (uint32_t)boot_stack_guard; va < (uint32_t)boot_stack; va += PAGE_SIZE)
+		low_pt[va >> 12] = 0;
 	kernel_pdir[0] = (uint32_t)low_pt | PTE_W | PTE_P;
+	kstack_bootstrap(kernel_pdir);
 	lcr4(rcr4() | CR4_PSE);
 	lcr3((uint32_t)kernel_pdir);
 	/* WP: the kernel, too, faults on writes to read-only pages. */
@@ -71,8 +78,10 @@ pmap_create(struct pmap *pm)
 	pm->pm_pdir = vm_page_alloc();
 	if (pm->pm_pdir == NULL)
 		return ENOMEM;
-	memcpy(pm->pm_pdir, kernel_pdir, kernel_pdes * sizeof(uint32_t));
-	for (uint32_t d = PDX(USER_TOP); d < 1024; d++)	/* device mappings */
+	/* The kernel's half (RAM and the kernel-stack region) and the devices above user space:
+	 * the same directory entries, so the same page tables, in every address space. */
+	memcpy(pm->pm_pdir, kernel_pdir, PDX(USER_BASE) * sizeof(uint32_t));
+	for (uint32_t d = PDX(USER_TOP); d < 1024; d++)
 		pm->pm_pdir[d] = kernel_pdir[d];
 	pm->pm_pages = 0;
 	return 0;
@@ -216,6 +225,13 @@ void
 pmap_activate(struct pmap *pm)
 {
 	lcr3((uint32_t)pm->pm_pdir);
+}
+
+/* pmap_kernel_pdir: the kernel's own page directory (the double-fault task runs on it). */
+uint32_t *
+pmap_kernel_pdir(void)
+{
+	return kernel_pdir;
 }
 
 void

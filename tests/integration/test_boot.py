@@ -105,6 +105,17 @@ def test_deliberate_kernel_fault_names_fault_and_function(outputs, make_image, t
     assert "ktest_run" in text                          # the symbolized backtrace
 
 
+@pytest.mark.parametrize("flag, thread", [("ktest.overflow", "stack-hog"), ("ktest.overflow0", "thread0")])
+def test_kernel_stack_overflow_is_a_clean_panic(outputs, make_image, tmp_path, flag, thread):
+    """A kernel thread (or the boot context) that runs off its stack: does the guard page below it
+    turn that into one clear panic naming the thread, rather than silent corruption?"""
+    image = make_image("overflow", f"ktap ktest=debug.* {flag}", [])
+    run = run_image(image, outputs, tmp_path)
+    assert run.verdict.panicked and run.verdict.outcome == "panic"
+    assert run.panic is not None and f"kernel stack overflow in {thread}" in run.panic, run.panic
+    assert "eat_stack" in "\n".join(run.backtrace)
+
+
 def test_boot_to_first_ktap_result_is_quick(outputs, make_image, tmp_path):
     """Does the test image reach its first KTAP result (recorded for the notes, not a timing test)?"""
     image = make_image("firstresult", "ktap ktest=lib.glob_match", [])

@@ -27,6 +27,7 @@ BAD_SPECS = [
     ("bad_duplicate_stub.toml", "syscall 'two'", ["duplicate stub name 'same'"]),
     ("bad_doc_breaks_comment.toml", "syscall 'oops'", ["doc must not contain", "*/"]),
     ("bad_noreturn_with_result.toml", "syscall 'leave'", ["noreturn", 'ret = "void"']),
+    ("bad_noreturn_in_batch.toml", "syscall 'leave'", ["noreturn", "batch = false"]),
     ("bad_unknown_type.toml", "syscall 'sleep'", ["'seconds'", "unknown type 'float'"]),
     ("bad_pointer_without_size.toml", "syscall 'write'", ["'buf'", "no size"]),
     ("bad_pointer_without_dir.toml", "syscall 'write'", ["pointer argument 'buf'", "needs dir"]),

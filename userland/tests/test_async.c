@@ -215,6 +215,77 @@ KTEST(batch, bad_address_ends_the_batch)
 	KT_EXPECT_EQ(b.hdr.ms_flags & MSGF_DONE, 0);	/* never reached */
 }
 
+/*
+ * What if a batch holds itself, or a submit holds a submit that holds itself? Nested batches
+ * once recursed on one kernel stack until it overflowed. A submit, ring_enter, exit, exec or
+ * vcpu_exit is never an entry of a batch (batch = false in the spec): EINVAL for that entry.
+ */
+KTEST(batch, a_submit_inside_a_batch_is_refused)
+{
+	struct submit_msg outer, inner;
+	lwkt_msg_t inner_vec[1] = { &inner.hdr }, outer_vec[1] = { &inner.hdr };
+
+	for (int async = 0; async < 2; async++) {
+		lwkt_initmsg(&inner.hdr, NULL, 0);
+		inner.hdr.ms_cmd = SYS_submit;
+		inner.vec = inner_vec;			/* a batch that holds itself */
+		inner.len = sizeof(inner_vec);
+		inner.hdr.ms_flags = async ? MSGF_ASYNC : 0;
+		lwkt_initmsg(&outer.hdr, NULL, 0);
+		outer.hdr.ms_cmd = SYS_submit;
+		outer.vec = outer_vec;
+		outer.len = sizeof(outer_vec);
+		outer.hdr.ms_flags = 0;
+		KT_EXPECT_EQ(cr_trap(&outer.hdr), 0);
+		KT_EXPECT_EQ(outer.hdr.ms_result, 1);		/* the entry was taken ... */
+		KT_EXPECT_EQ(inner.hdr.ms_flags & MSGF_DONE, MSGF_DONE);
+		KT_EXPECT_EQ(inner.hdr.ms_error, EINVAL);	/* ... and refused */
+	}
+	/* The same message as a batch of its own: its one entry (itself) is refused. */
+	KT_EXPECT_EQ(cr_trap(&inner.hdr), 0);
+	KT_EXPECT_EQ(inner.hdr.ms_result, 1);
+}
+
+KTEST(batch, calls_that_end_or_replace_the_caller_are_refused_in_a_batch)
+{
+	struct exit_msg e;
+	struct vcpu_exit_msg ve;
+	struct exec_msg x;
+	struct null_msg n;
+	struct kstat before, after;
+	lwkt_msg_t v[4] = { &e.hdr, &ve.hdr, &x.hdr, &n.hdr };
+
+	kstat(&before, sizeof(before));
+	for (int async = 0; async < 2; async++) {
+		lwkt_initmsg(&e.hdr, NULL, 0);
+		e.hdr.ms_cmd = SYS_exit;
+		e.status = 3;
+		lwkt_initmsg(&ve.hdr, NULL, 0);
+		ve.hdr.ms_cmd = SYS_vcpu_exit;
+		ve.status = 4;
+		cr_exec_msg(&x, "/bin/hello", "hello", 6, "", 0);
+		cr_null_msg(&n);
+		for (int i = 0; i < 4; i++)
+			v[i]->ms_flags = async ? MSGF_ASYNC : 0;
+		struct submit_msg s;
+		lwkt_initmsg(&s.hdr, NULL, 0);
+		s.hdr.ms_cmd = SYS_submit;
+		s.vec = v;
+		s.len = sizeof(v);
+		s.hdr.ms_flags = async ? MSGF_ASYNC : 0;	/* exit in an async batch once leaked */
+		KT_EXPECT_EQ(cr_trap(&s.hdr), 0);		/* answered at once */
+		KT_EXPECT_EQ(s.hdr.ms_result, 4);		/* still here to see the answers */
+		for (int i = 0; i < 4; i++) {
+			KT_EXPECT_EQ(v[i]->ms_flags & MSGF_DONE, MSGF_DONE);
+			KT_EXPECT_EQ(v[i]->ms_error, i < 3 ? EINVAL : 0);
+		}
+	}
+	kstat(&after, sizeof(after));
+	KT_EXPECT_EQ(after.ks_sysmsg_live, before.ks_sysmsg_live);
+	KT_EXPECT_EQ(after.ks_sysmsg_outstanding, before.ks_sysmsg_outstanding);
+	KT_EXPECT_EQ(after.ks_kmalloc_in_use, before.ks_kmalloc_in_use);
+}
+
 KTEST(ring, sixteen_nulls_complete_into_the_ring)
 {
 	struct ring_shared *rs = __sys_ring_setup(16);
@@ -290,6 +361,37 @@ KTEST(ring, hostile_ring_fields_cannot_steer_the_kernel)
 	rs->sq_tail = rs->sq_head;
 	rs->entries = entries;
 	rs->mask = mask;
+}
+
+/* A ring full of ring_enter messages (once a triple fault): each entry is refused, EINVAL. */
+KTEST(ring, ring_enter_inside_the_ring_is_refused)
+{
+	struct ring_shared *rs = (struct ring_shared *)RING_UADDR;	/* made by an earlier case */
+	uint32_t *sq = (uint32_t *)(rs + 1), *cq = sq + rs->entries;	/* sq_off was scribbled on */
+	struct ring_enter_msg re[8];
+	struct submit_msg sb;
+	lwkt_msg_t vec[1] = { &sb.hdr };
+
+	for (int i = 0; i < 8; i++) {
+		lwkt_initmsg(&re[i].hdr, NULL, 0);
+		re[i].hdr.ms_cmd = SYS_ring_enter;
+		re[i].hdr.ms_flags = MSGF_ASYNC;
+		re[i].to_submit = 8;
+		re[i].min_complete = 0;
+		sq[rs->sq_tail++ & rs->mask] = (uint32_t)&re[i];
+	}
+	lwkt_initmsg(&sb.hdr, NULL, 0);
+	sb.hdr.ms_cmd = SYS_submit;
+	sb.hdr.ms_flags = MSGF_ASYNC;
+	sb.vec = vec;
+	sb.len = sizeof(vec);
+	sq[rs->sq_tail++ & rs->mask] = (uint32_t)&sb;
+	KT_EXPECT_EQ(__sys_ring_enter(9, 9), 9);
+	for (int i = 0; i < 9; i++) {
+		struct lwkt_msg *m = (struct lwkt_msg *)cq[rs->cq_head++ & rs->mask];
+		KT_EXPECT(m == (i < 8 ? &re[i].hdr : &sb.hdr));
+		KT_EXPECT_EQ(m->ms_error, EINVAL);
+	}
 }
 
 KTEST(reclaim, exit_with_thousands_in_flight_leaks_nothing)

@@ -29,6 +29,10 @@ _start:
 
 	.bss
 	.p2align 12
+	/* Never mapped (pmap_bootstrap): thread0 running off its stack faults here. */
+	.globl	boot_stack_guard
+boot_stack_guard:
+	.space	8192			/* KSTACK_GUARD */
 	.globl	boot_stack
 boot_stack:
 	.space	16384

@@ -1,10 +1,14 @@
 /*
- * The global descriptor table and the task-state segment. Flat 4 GiB segments for the kernel
- * (ring 0) and user code (ring 3); paging, not segmentation, protects the kernel. The TSS only
- * supplies the kernel stack the CPU switches to when a trap arrives from ring 3.
+ * The global descriptor table and the task-state segments. Flat 4 GiB segments for the kernel
+ * (ring 0) and user code (ring 3); paging, not segmentation, protects the kernel. The main TSS
+ * supplies the kernel stack the CPU switches to when a trap arrives from ring 3. A second TSS
+ * is the double-fault task: a double fault (typically a kernel stack overflow, whose page fault
+ * could not be pushed on the overflowed stack) switches to it, with a stack of its own, and the
+ * main TSS keeps the state the fault interrupted.
  */
 #include <sys/types.h>
 #include <machine/segments.h>
+#include <vm/vm.h>
 
 struct segdesc {
 	uint16_t	limit_lo;
@@ -22,8 +26,12 @@ struct tss {
 	uint16_t	trap, iomap_base;
 } __attribute__((packed));
 
-static struct segdesc gdt[8];
+static struct segdesc gdt[9];
 static struct tss tss;
+static struct tss df_tss;
+static uint32_t df_stack[1024] __attribute__((aligned(16)));
+
+void	double_fault_entry(void);	/* trapentry.S */
 
 static struct segdesc
 segment(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
@@ -48,6 +56,15 @@ gdt_init(void)
 	tss.ss0 = GSEL_KDATA;
 	tss.iomap_base = sizeof(tss);		/* no I/O bitmap: ring 3 gets no ports */
 	gdt[5] = segment((uint32_t)&tss, sizeof(tss) - 1, 0x89, 0x0);
+	df_tss.eip = (uint32_t)double_fault_entry;
+	df_tss.esp = (uint32_t)&df_stack[1024];
+	df_tss.eflags = 0x2;			/* interrupts off */
+	df_tss.cs = GSEL_KCODE;
+	df_tss.ss = df_tss.ds = df_tss.es = GSEL_KDATA;
+	df_tss.fs = GSEL_KPCPU;			/* mycpu and curthread: the CPU that faulted */
+	df_tss.cr3 = (uint32_t)pmap_kernel_pdir();
+	df_tss.iomap_base = sizeof(df_tss);
+	gdt[GSEL_DFTSS >> 3] = segment((uint32_t)&df_tss, sizeof(df_tss) - 1, 0x89, 0x0);
 
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = {
 		sizeof(gdt) - 1, (uint32_t)gdt
@@ -109,6 +126,15 @@ ldt_set_tls(void *ldt, uint32_t slot, uint32_t base)
 {
 	((struct segdesc *)ldt)[slot] = segment(base, 0xfffff, 0xf2, 0xc);
 	return (slot << 3) | 0x4 | 0x3;
+}
+
+/* tss_interrupted: what the double fault interrupted, as the task switch saved it. */
+void
+tss_interrupted(uint32_t *eip, uint32_t *esp, uint32_t *ebp)
+{
+	*eip = tss.eip;
+	*esp = tss.esp;
+	*ebp = tss.ebp;
 }
 
 /* tss_set_kstack: the stack the CPU loads when ring 3 traps into the kernel. */

@@ -2,10 +2,14 @@
  * The interrupt descriptor table, filled from the generated vector stubs (vectors.S, from
  * traps.toml). All gates are interrupt gates, so the kernel runs with interrupts off until it
  * enables them; vectors that ring 3 may raise with `int` (the syscall, breakpoint) have DPL 3.
+ * The one exception is the double fault: a task gate to the double-fault task (gdt.c), which
+ * runs on a stack of its own, so an overflowed kernel stack can still be reported.
  */
 #include <sys/types.h>
 #include <machine/segments.h>
 #include <machine/trap.h>
+
+#define T_DOUBLEFLT	8
 
 struct gatedesc {
 	uint16_t	off_lo;
@@ -37,6 +41,7 @@ idt_init(void)
 			.type_attr = (uint8_t)(0x8e | (v->dpl << 5)), .off_hi = v->handler >> 16,
 		};
 	}
+	idt[T_DOUBLEFLT] = (struct gatedesc){ .sel = GSEL_DFTSS, .type_attr = 0x85 };	/* task gate */
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr = {
 		sizeof(idt) - 1, (uint32_t)idt
 	};

@@ -7,8 +7,10 @@
 #include <sys/globaldata.h>
 #include <sys/ksysmsg.h>
 #include <sys/trace.h>
+#include <vm/kstack.h>
 #include <vm/vm.h>
 #include <machine/cpufunc.h>
+#include <machine/segments.h>
 #include <machine/trap.h>
 
 void	pic_eoi(int irq);
@@ -41,16 +43,43 @@ user_fault(struct trapframe *tf)
 	proc_exit(EXIT_FAULT_BASE + (int)tf->tf_trapno);
 }
 
+/*
+ * double_fault: the double-fault task (trapentry.S). A kernel stack overflow ends here: the
+ * page fault on the stack's guard could not be pushed on the overflowed stack. The state the
+ * fault interrupted is in the main TSS; curthread is the thread that overflowed.
+ */
+void
+double_fault(void)
+{
+	uint32_t eip, esp, ebp;
+	thread_t td = curthread;
+
+	tss_interrupted(&eip, &esp, &ebp);
+	if (td != NULL && kstack_in_guard(td->td_kstack, esp))
+		printf("\npanic: kernel stack overflow in %s (esp 0x%08x, eip 0x%08x)\n", td->td_name,
+		    esp, eip);
+	else
+		printf("\npanic: %s (vector 8) at eip 0x%08x, esp 0x%08x\n", trap_name(8), eip, esp);
+	printf("backtrace:\n  #0 0x%08x\n", eip);
+	backtrace_from(ebp, 1);
+	panic_stop();
+}
+
 /* kernel_fault: the one-line panic reason names the vector, the address and the eip. */
 static void
 kernel_fault(struct trapframe *tf)
 {
 	cli();
-	printf("\npanic: %s (vector %u) at eip 0x%08x", trap_name(tf->tf_trapno), tf->tf_trapno,
-	    tf->tf_eip);
-	if (tf->tf_trapno == T_PAGEFLT)
-		printf(", address 0x%08x", rcr2());
-	printf(", error 0x%x\n", tf->tf_err);
+	if (tf->tf_trapno == T_PAGEFLT && kstack_in_guard(curthread->td_kstack, rcr2())) {
+		printf("\npanic: kernel stack overflow in %s (page fault at 0x%08x, eip 0x%08x)\n",
+		    curthread->td_name, rcr2(), tf->tf_eip);
+	} else {
+		printf("\npanic: %s (vector %u) at eip 0x%08x", trap_name(tf->tf_trapno),
+		    tf->tf_trapno, tf->tf_eip);
+		if (tf->tf_trapno == T_PAGEFLT)
+			printf(", address 0x%08x", rcr2());
+		printf(", error 0x%x\n", tf->tf_err);
+	}
 	print_frame(tf);
 	printf("backtrace:\n  #0 0x%08x\n", tf->tf_eip);
 	backtrace_from(tf->tf_ebp, 1);

@@ -42,3 +42,17 @@ trapret:
 trapret_to:
 	movl	4(%esp), %esp
 	jmp	trapret
+
+	/*
+	 * double_fault_entry: the double-fault task starts here (gdt.c), on its own stack, with
+	 * the CPU's error code (always 0) pushed. It never returns.
+	 */
+	.globl	double_fault_entry
+	.type	double_fault_entry, @function
+double_fault_entry:
+	addl	$4, %esp
+	xorl	%ebp, %ebp
+	call	double_fault
+1:	cli
+	hlt
+	jmp	1b

@@ -22,7 +22,7 @@ struct lwkt_token;
 #define TDPRI_MAX	31
 #define TDPRI_COUNT	32
 
-#define TD_KSTACK_SIZE	4096	/* one page; a canary at the bottom catches overflow */
+#define TD_KSTACK_SIZE	8192	/* two pages, above an unmapped guard (vm/kstack.h) */
 #define TD_TOKENS_MAX	8	/* tokens one thread may hold at once */
 #define TD_NAME_MAX	24
 
@@ -55,6 +55,7 @@ struct thread {
 	struct proc	*td_proc;	/* the process whose user code it runs, or NULL */
 	int		td_vcpuid;	/* its number among the process's vCPUs (0: the first) */
 	uint64_t	td_switches;	/* times switched in */
+	int		td_sysdepth;	/* system calls nested on its stack now (SYSMSG_DEPTH_MAX) */
 };
 typedef struct thread *thread_t;
 

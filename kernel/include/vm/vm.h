@@ -2,8 +2,10 @@
  * Memory: physical pages and address spaces.
  *
  * Layout of every address space:
- *   0 .. KERNEL_TOP            physical memory, identity-mapped with 4 MiB pages, supervisor only
- *                              (the first 4 MiB in 4 KiB pages, page 0 left out: NULL faults)
+ *   0 .. KSTACK_BASE           physical memory, identity-mapped with 4 MiB pages, supervisor only
+ *                              (the first 4 MiB in 4 KiB pages, page 0 and the boot stack's
+ *                              guard left out: NULL and a boot-stack overflow fault)
+ *   KSTACK_BASE .. KERNEL_TOP  kernel stacks, each above an unmapped guard (vm/kstack.h)
  *   USER_BASE .. USER_TOP      the process's pages, 4 KiB pages, user-accessible
  *   USER_TOP .. 4 GiB          device memory (the local APIC), mapped on demand, supervisor only
  * User programs are linked at USER_BASE; the user stack ends at USER_STACK_TOP.
@@ -15,7 +17,7 @@
 
 #define PAGE_SIZE	4096u
 #define PAGE_MASK	(PAGE_SIZE - 1)
-#define KERNEL_TOP	0x40000000u	/* at most 1 GiB of RAM is mapped */
+#define KERNEL_TOP	0x40000000u	/* the kernel's half: RAM (up to KSTACK_BASE) and stacks */
 #define USER_BASE	0x40000000u
 #define USER_TOP	0xc0000000u
 #define USER_STACK_TOP	USER_TOP
@@ -49,6 +51,8 @@ int	pmap_create(struct pmap *pm);
 void	pmap_destroy(struct pmap *pm);
 int	pmap_enter(struct pmap *pm, uint32_t va, void *page, uint32_t prot);
 uint32_t pmap_lookup(struct pmap *pm, uint32_t va);	/* the PTE for va, or 0 */
+uint32_t pmap_kernel_pte(uint32_t va);			/* how the kernel maps va (RAM) */
+uint32_t *pmap_kernel_pdir(void);
 void	pmap_activate(struct pmap *pm);
 void	pmap_activate_kernel(void);
 int	pmap_alloc_range(struct pmap *pm, uint32_t va, uint32_t len, uint32_t prot);

@@ -9,6 +9,7 @@
 #define GSEL_TSS	0x28
 #define GSEL_KPCPU	0x30		/* %fs in the kernel: this CPU's struct globaldata */
 #define GSEL_LDT	0x38		/* the current process's LDT (user TLS descriptors) */
+#define GSEL_DFTSS	0x40		/* the double-fault task */
 #define LDT_ENTRIES	512		/* one page of descriptors */
 
 #define PSL_IF		0x00000200	/* interrupts enabled */
@@ -18,6 +19,7 @@
 #include <sys/types.h>
 void	gdt_init(void);
 void	tss_set_kstack(uint32_t esp0);
+void	tss_interrupted(uint32_t *eip, uint32_t *esp, uint32_t *ebp);
 void	gdt_set_percpu(int cpu, void *base, uint32_t size);
 void	ldt_load(void *ldt);
 uint32_t ldt_set_tls(void *ldt, uint32_t slot, uint32_t base);
