@@ -18,7 +18,7 @@ from elftools.elf.elffile import ELFFile
 MULTIBOOT_MAGIC = 0x1BADB002
 MULTIBOOT_SEARCH = 8192
 USER_BASE = 0x40000000
-ALLOWED_SECTIONS = {"", ".text", ".rodata", ".data", ".ktest", ".kbench", ".bss", ".tdata", ".tbss",
+ALLOWED_SECTIONS = {"", ".text", ".rodata", "__ex_table", ".data", ".ktest", ".kbench", ".bss", ".tdata", ".tbss",
                     ".symtab", ".strtab", ".shstrtab"}
 
 

@@ -74,6 +74,9 @@ class Traps:
         return self.exceptions + self.irqs + [self.syscall]
 
 
+TRAP_DEFAULTS = {"error_code": False, "user": False, "gate": "interrupt", "entry": None}
+
+
 def load_traps(path: Path) -> Traps:
     """Read the vector table; every vector gets name, desc, error_code and user."""
     try:
@@ -84,13 +87,18 @@ def load_traps(path: Path) -> Traps:
     for i, e in enumerate(data.get("exceptions", [])):
         if e.get("vector") != i:
             raise SpecError(path, f"exception #{i + 1}", f"vector must be {i} (vectors 0..31 in order)")
-        exceptions.append({"error_code": False, "user": False, **e})
+        exceptions.append({**TRAP_DEFAULTS, **e})
     if len(exceptions) != 32:
         raise SpecError(path, "exceptions", f"need all 32 CPU exception vectors, found {len(exceptions)}")
     base = data["irq_base"]
-    irqs = [{"vector": base + n, "name": f"IRQ{n}", "desc": f"device interrupt {n}",
-             "error_code": False, "user": False} for n in range(data["irq_count"])]
-    syscall = {"error_code": False, "user": True, **data["syscall"]}
+    irqs = [{**TRAP_DEFAULTS, "vector": base + n, "name": f"IRQ{n}", "desc": f"device interrupt {n}"}
+            for n in range(data["irq_count"])]
+    syscall = {**TRAP_DEFAULTS, "user": True, **data["syscall"]}
+    for v in exceptions + irqs + [syscall]:
+        if v["gate"] not in ("interrupt", "trap"):
+            raise SpecError(path, f"vector {v['vector']}", f"gate must be \"interrupt\" or \"trap\", not {v['gate']!r}")
+        if v["entry"] is not None and not str(v["entry"]).isidentifier():
+            raise SpecError(path, f"vector {v['vector']}", f"entry must be a symbol name, not {v['entry']!r}")
     return Traps(exceptions, irqs, syscall)
 
 

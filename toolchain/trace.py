@@ -309,6 +309,12 @@ class _Converter:
         if trap is not None:
             trap[2].append(self.call_text(cmd, [])[0])
 
+    def on_sysmsg_held(self, r: Record) -> None:
+        """An asynchronous call moved from the kernel stack to a kernel message of its own."""
+        old, new = r.args[0], r.args[1]
+        if old in self.calls:
+            self.calls[new] = self.calls.pop(old)
+
     def on_sysmsg_args(self, r: Record) -> None:
         call = self.calls.get(r.args[0])
         if call is not None and len(call["words"]) < 6:

@@ -27,7 +27,7 @@
 #include <vm/vm.h>
 
 _Static_assert(__builtin_offsetof(struct thread, td_sp) == 0, "swtch.S hard-codes TD_SP");
-_Static_assert(__builtin_offsetof(struct thread, td_onfault) == 4, "usercopy.S hard-codes TD_ONFAULT");
+_Static_assert(__builtin_offsetof(struct thread, td_ast) == 4, "syscall.S hard-codes TD_AST");
 _Static_assert(__builtin_offsetof(struct globaldata, gd_curthread) == GD_CURTHREAD_OFFSET, "curthread");
 
 struct globaldata cpu0_globaldata;

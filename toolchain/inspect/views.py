@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .pagetable import AddressSpace, UnmappedError
+
 
 def header_flags(path: Path, prefix: str) -> dict[int, str]:
     """{value: NAME without prefix} for each `#define PREFIXNAME 0x..` in a kernel header."""
@@ -225,9 +227,18 @@ class Snapshot:
                 "func": self.symbol(td.td_func.value_()) if td.td_func.value_() else None}
 
     def sysmsg(self, ksm) -> dict:
-        """A process's system call: decoded from the kernel's copy of the user's message."""
-        raw = self.prog.read(ksm.km_args.address_, ksm.km_args.type_.size)
-        call = self.dec.decode(raw)
+        """A process's system call: its arguments decoded from the kernel's copy (what the call
+        runs with), its header words (flags, tag: the sender's) from the user's message itself,
+        read through the process's page tables."""
+        raw = bytearray(self.prog.read(ksm.km_args.address_, ksm.km_args.type_.size))
+        cmd = bytes(raw[24:28])     # ms_cmd: the call the kernel runs, whatever the user wrote since
+        try:
+            space = AddressSpace(lambda a, n: self.prog.read(a, n, True), ksm.km_proc.p_pmap.pm_pdir.value_())
+            raw[:self.dec.HEADER_SIZE] = space.read(ksm.km_uaddr.value_(), self.dec.HEADER_SIZE)
+            raw[24:28] = cmd
+        except UnmappedError:
+            pass                    # the process unmapped its own message: the kernel's copy only
+        call = self.dec.decode(bytes(raw))
         msg = ksm.km_msg
         return {"addr": msg.address_, "kind": "syscall", "call": call["name"], "args": call["args"],
                 "text": self.format_call(call), "pid": ksm.km_proc.p_pid.value_(),

@@ -35,7 +35,7 @@ enum td_state {
 
 struct thread {
 	uint32_t	td_sp;		/* saved stack pointer while switched out (first: swtch.S) */
-	uint32_t	td_onfault;	/* a user-copy fault resumes here (second: usercopy.S) */
+	volatile uint32_t td_ast;	/* TDA_: work before it returns to ring 3 (second: trapentry.S) */
 	TAILQ_ENTRY(thread) td_threadq;	/* link on a run queue */
 	TAILQ_ENTRY(thread) td_allq;	/* link on its CPU's list of all threads */
 	struct globaldata *td_gd;	/* the CPU it belongs to */
@@ -65,8 +65,14 @@ typedef struct thread *thread_t;
 #define TDF_PSLEEP	0x0008	/* a process's vCPU waiting in proc_sleep */
 #define TDF_IDLEWAIT	0x0010	/* ... in waitport with WAITPORT_IDLE: it has nothing to run */
 #define TDF_VWAKE	0x0020	/* vcpu_wake was called for it: its idle waitport returns */
-#define TDF_USER_YIELD	0x0040	/* a tick came during its system call: it yields on the way
-				   back to ring 3 (round robin among vCPUs and processes) */
+
+/*
+ * td_ast: what a thread must do before it returns to ring 3 from a system call; the exit path
+ * tests the whole word, so the common case costs one compare.
+ */
+#define TDA_KILLED	0x0001	/* its process was killed (or is exiting): it ends */
+#define TDA_YIELD	0x0002	/* a tick came during its system call: it yields on the way back
+				   to ring 3 (round robin among vCPUs and processes) */
 
 /* kern/lwkt_thread.c */
 int	lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,

@@ -28,13 +28,15 @@
 #define TR_SYSCALL_EXIT	9	/* back to user space: the put's answer (%eax) */
 /*
  * A call is named by its kernel message (&ksm->km_msg): the object that completes a call that
- * waited replies to that message (TR_MSG_REPLY), so the host can link the two.
+ * waited replies to that message (TR_MSG_REPLY), so the host can link the two. A call that never
+ * waits is named by its argument copy on the kernel stack.
  */
 #define TR_SYSMSG	10	/* a call taken: call, user address, ms_cmd, km_flags */
 #define TR_SYSMSG_ARGS	11	/* argument words: call, 3 words (twice: 24 bytes) */
 #define TR_SYSMSG_ANSWER 12	/* answered into user memory: call, error, result (low 32), queued */
 #define TR_INTR_ENTER	13	/* device interrupt: irq */
 #define TR_INTR_EXIT	14	/* irq */
+#define TR_SYSMSG_HELD	15	/* an async call moved off the stack (sysmsg_hold): old call, new call */
 
 /* One event: 32 bytes. */
 struct trace_rec {
@@ -85,15 +87,15 @@ void	trace_sysmsg(const void *call, uint32_t uaddr, uint32_t cmd, uint32_t kmfla
 } while (0)
 #define TRACE_SHUTDOWN(verdict)		trace_shutdown(verdict)
 /* A call taken: a TR_SYSMSG record, then its first 24 argument bytes in two TR_SYSMSG_ARGS. */
-#define TRACE_SYSMSG(ksm, uaddr)	trace_sysmsg(&(ksm)->km_msg, (uaddr), (ksm)->km_args.hdr.ms_cmd, \
-	    (ksm)->km_flags, (ksm)->km_args.bytes + sizeof(struct lwkt_msg))
+#define TRACE_SYSMSG(call, uaddr, cmd, kmflags, args)	trace_sysmsg((call), (uaddr), (cmd), \
+	    (kmflags), (const char *)(args) + sizeof(struct lwkt_msg))
 #else
 /* Compiled out: the arguments are not even evaluated. */
 #define TRACE(type, a0, a1, a2, a3)	do { } while (0)
 #define TRACE_THREAD_NAME(td)		do { } while (0)
 #define TRACE_THREAD_EXIT(td)		do { } while (0)
 #define TRACE_SHUTDOWN(verdict)		do { } while (0)
-#define TRACE_SYSMSG(ksm, uaddr)	do { } while (0)
+#define TRACE_SYSMSG(call, uaddr, cmd, kmflags, args)	do { } while (0)
 #endif
 
 /* The hooks, one per event, so the call sites read as what they record. */
@@ -105,7 +107,8 @@ void	trace_sysmsg(const void *call, uint32_t uaddr, uint32_t cmd, uint32_t kmfla
 #define TRACE_SYSCALL_EXIT(answer)	TRACE(TR_SYSCALL_EXIT, (answer), 0, 0, 0)
 #define TRACE_INTR_ENTER(irq)		TRACE(TR_INTR_ENTER, (irq), 0, 0, 0)
 #define TRACE_INTR_EXIT(irq)		TRACE(TR_INTR_EXIT, (irq), 0, 0, 0)
-#define TRACE_SYSMSG_ANSWER(ksm, error, result, queued)			\
-	TRACE(TR_SYSMSG_ANSWER, &(ksm)->km_msg, (error), (result), (queued))
+#define TRACE_SYSMSG_ANSWER(call, error, result, queued)			\
+	TRACE(TR_SYSMSG_ANSWER, (call), (error), (result), (queued))
+#define TRACE_SYSMSG_HELD(from, to)	TRACE(TR_SYSMSG_HELD, &(from)->km_msg, &(to)->km_msg, 0, 0)
 
 #endif

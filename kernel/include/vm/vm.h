@@ -55,6 +55,16 @@ uint32_t pmap_kernel_pte(uint32_t va);			/* how the kernel maps va (RAM) */
 uint32_t *pmap_kernel_pdir(void);
 void	pmap_activate(struct pmap *pm);
 void	pmap_activate_kernel(void);
+
+/* pmap_is_current: is pm the address space the MMU translates with now? */
+static inline bool
+pmap_is_current(const struct pmap *pm)
+{
+	uint32_t cr3;
+
+	__asm__ volatile("movl %%cr3, %0" : "=r"(cr3));
+	return cr3 == (uint32_t)pm->pm_pdir;
+}
 int	pmap_alloc_range(struct pmap *pm, uint32_t va, uint32_t len, uint32_t prot);
 void	pmap_remove_range(struct pmap *pm, uint32_t start, uint32_t end);
 int	pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, uint32_t need);
