@@ -463,6 +463,10 @@ sys_waitmsg(struct waitmsg_msg *msg)
 			return EINVAL;			/* never sent to the kernel */
 		if (hdr.ms_flags & MSGF_QUEUED)
 			return EALREADY;		/* a waitport took it: its reply is on its way */
+		/* The header is the program's to forge: an "error" the kernel uses itself (EASYNC,
+		 * EJUSTRETURN) would make the dispatcher wait for, or leak, a call never filed. */
+		if (hdr.ms_error < 0 || hdr.ms_error >= EASYNC)
+			return EINVAL;
 		return hdr.ms_error;			/* collected before, or answered at once */
 	}
 	error = ksm->km_msg.ms_error;
