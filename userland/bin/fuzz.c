@@ -622,7 +622,8 @@ gen(struct args *a, int async, int inbatch)
 		set32(a, 48, (uint32_t)pick_fd(&cls, inbatch));
 		if (cls != FD_EXTRA)
 			set32(a, 48, 1000 + rnd(5));		/* never the fuzzer's own */
-		ex->errs = cls == FD_EXTRA ? BIT(0) : BIT(EBADF);
+		/* In a batch, an earlier entry may have closed the same descriptor. */
+		ex->errs = cls == FD_EXTRA ? BIT(0) | (inbatch ? BIT(EBADF) : 0) : BIT(EBADF);
 		ex->post = P_FD;
 		break;
 	case SYS_lseek:
