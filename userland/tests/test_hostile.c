@@ -163,12 +163,16 @@ KTEST(hostile, a_spawn_bomb_is_refused_and_cleaned_up)
 	printf("# %d blocked children before spawn failed with errno %d\n", n, errno);
 	KT_EXPECT(n < 1024);				/* memory ran out first */
 	KT_EXPECT(errno == ENOMEM);
+	int starved = 0;
 	for (int i = 0; i < n; i++) {
-		int status = 0;
-		KT_EXPECT_EQ(kill(pids[i], 9), 0);
+		int status = 0, killed = kill(pids[i], 9) == 0;
 		KT_EXPECT_EQ(waitpid_status(pids[i], &status), pids[i]);
-		KT_EXPECT_EQ(status, 137);
+		/* Killed as it blocked; or, started with memory nearly gone, it ended by itself
+		 * (libcr's start-up found no heap: 134) before the kill came (ESRCH). */
+		KT_EXPECT(killed ? status == 137 : errno == ESRCH && status != 0);
+		starved += !killed;
 	}
+	printf("# %d of them ended by themselves, short of memory\n", starved);
 	close(fds[0]);
 	close(fds[1]);
 	EXPECT_KSTAT_BACK();
