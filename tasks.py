@@ -127,3 +127,15 @@ def trace(c, image="trace", out="", seconds=0.0):
     calls, interrupts) as Chrome/Perfetto trace JSON; open it at ui.perfetto.dev."""
     with cli.errors():
         cli.trace(image, out, seconds)
+
+
+@task(help={"seed": "the PRNG's seed (default: a random one, printed)",
+            "count": "how many steps (each sends at least one message; default 1,000,000)",
+            "first": "start at this step (with --count, replays part of a run: the failure says how)",
+            "trace": "print every step before it is sent"})
+def fuzz(c, seed=-1, count=1_000_000, first=0, trace=False):
+    """Fuzz the system-call message ABI: a seeded guest program sends hostile messages of every
+    kind, checks each answer and the bytes around it, and compares the kernel's counters after
+    every chunk (docs/reliability.md). On failure it prints the seed, the step and the replay command."""
+    with cli.errors():
+        sys.exit(cli.fuzz(None if seed < 0 else seed, count, first, trace))

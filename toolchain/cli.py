@@ -293,3 +293,31 @@ def trace(name: str = "trace", out: str = "", seconds: float = 0) -> Path:
     console.print(f"trace written to [cyan]{path}[/]: open it at https://ui.perfetto.dev "
                   "(Open trace file) or in chrome://tracing (Load)")
     return path
+
+
+def fuzz(seed: int | None, count: int, first: int = 0, trace: bool = False) -> int:
+    """Run the message fuzzer (images/fuzz.toml) with seed (a random one when None, printed first)
+    for count steps from step first; stream its progress. On failure print the seed, the step and
+    the command that replays it; returns a shell exit status."""
+    import os
+    from . import fuzz as fuzz_mod
+    if seed is None:
+        seed = int.from_bytes(os.urandom(4), "little")
+    outputs, images = build_all()
+    img = images["fuzz"]
+    console.print(f"[bold]fuzz[/]: seed [cyan]{seed}[/], {count:,} steps from step {first:,} "
+                  f"(image {img.name}; replay any run with --seed {seed})")
+
+    def show(line: str) -> None:
+        if line.startswith("FUZZ progress") or line.startswith("FUZZ FAIL") or (trace and line.startswith("FUZZ step")):
+            console.print(f"  {line}", markup=False, highlight=False)
+
+    run = fuzz_mod.run_fuzz(img, outputs, build_mod.BUILD / "fuzz", seed, count, first, trace, show)
+    console.print(f"{run.done:,} steps, {run.messages:,} messages in {run.seconds:.1f} s "
+                  f"({run.rate:,.0f} messages/s); console log {run.console_log}")
+    if run.passed:
+        console.print(f"[green]pass[/]: seed {seed}, every answer right, every kstat counter back")
+        return 0
+    console.print(f"[red]FAIL[/] seed {seed} step {run.fail_step}: {run.failure}", markup=False)
+    console.print(f"replay: {run.replay_command()}", markup=False)
+    return 1

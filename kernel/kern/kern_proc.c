@@ -277,6 +277,7 @@ sys_exec(struct exec_msg *msg)
 	sf->sf_eip = p->p_entry;
 	sf->sf_esp = p->p_usp;
 	sf->sf_ds = sf->sf_es = sf->sf_fs = sf->sf_gs = GSEL_UDATA;	/* the old TLS selector is gone */
+	sf->sf_ecx = sf->sf_edx = 0;
 	return EJUSTRETURN;
 }
 
@@ -444,7 +445,25 @@ proc_find(pid_t pid)
 	return NULL;
 }
 
-/* sys_kill: end process pid; a blocked one has its calls aborted so it notices at once. */
+/*
+ * proc_may_signal: may process from kill (or, later, signal) process to? Only itself and its
+ * descendants: to's chain of parents reaches from. A process the kernel started has no parent,
+ * and an orphan (its parent ended) has none any more: neither is anyone's descendant. The rule
+ * is documented in docs/reliability.md; every call that acts on another process asks it.
+ */
+bool
+proc_may_signal(const struct proc *from, const struct proc *to)
+{
+	for (const struct proc *q = to; q != NULL; q = q->p_parent)
+		if (q == from)
+			return true;
+	return false;
+}
+
+/*
+ * sys_kill: end process pid; a blocked one has its calls aborted so it notices at once.
+ * ESRCH: no such process; EPERM: not the caller or one of its descendants (proc_may_signal).
+ */
 int
 sys_kill(struct kill_msg *msg)
 {
@@ -456,6 +475,10 @@ sys_kill(struct kill_msg *msg)
 	if (p == NULL) {
 		crit_exit();
 		return ESRCH;
+	}
+	if (!proc_may_signal(curproc, p)) {
+		crit_exit();
+		return EPERM;
 	}
 	proc_mark_killed(p);
 	if (p != curproc) {
@@ -706,6 +729,8 @@ sys_kstat(struct kstat_msg *msg)
 	ks.ks_switches = lwkt_stats.switches;
 	ks.ks_user_ticks = lwkt_stats.user_ticks;
 	ks.ks_preemptions = lwkt_stats.preemptions;
+	ks.ks_ramfs_files = ramfs_files;
+	ks.ks_ramfs_pages = ramfs_pages;
 	if (proc_copyout(curproc, (uint32_t)msg->buf, &ks, n) != 0)
 		return EFAULT;
 	msg->hdr.ms_result = n;

@@ -14,8 +14,8 @@
 #include <sys/uaccess.h>
 #include <vm/vm.h>
 
-_Static_assert(RING_UADDR == USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE - 8 * PAGE_SIZE,
-    "RING_UADDR in sys/ring.h: below the user stack, above the heap's limit");
+_Static_assert(RING_UADDR == USER_STACK_BOTTOM - USER_STACK_GUARD_PAGES * PAGE_SIZE,
+    "RING_UADDR in sys/ring.h: below the user stack's guard, above the heap's limit");
 
 /*
  * The kernel's own copy of the ring's shape: the shared page is writable by the process, so the

@@ -242,12 +242,16 @@ take(struct proc *p, uint32_t uaddr, uint32_t how, uint32_t flags, uint32_t cmd)
 	const struct sysent *se;
 	int error;
 
+	if (flags & ~MSGF_USER_SUBMIT) {
+		error = EINVAL;
+		goto answer;
+	}
 	if (cmd >= SYS_MAXSYSCALL || (se = &sysent[cmd])->sy_call == NULL) {
 		error = ENOSYS;
 		goto answer;
 	}
 	/* A batch or ring entry may not end its caller, replace its program or nest a batch. */
-	if ((flags & ~MSGF_USER_SUBMIT) || (how != TAKE_TRAP && (se->sy_flags & SYF_NOBATCH))) {
+	if (how != TAKE_TRAP && (se->sy_flags & SYF_NOBATCH)) {
 		error = EINVAL;
 		goto answer;
 	}
@@ -434,7 +438,8 @@ sysmsg_take_entries(struct proc *p, const uint32_t *addrs, uint32_t n, uint32_t 
 
 /*
  * sys_submit: a batch of message addresses in one trap; answers how many were taken. The vector
- * is read in chunks, each entry once; a message with no header to answer in ends the batch.
+ * is read in chunks, each entry once (EFAULT if its first chunk cannot be read); a message with
+ * no header to answer in ends the batch.
  */
 int
 sys_submit(struct submit_msg *msg)
@@ -447,8 +452,13 @@ sys_submit(struct submit_msg *msg)
 		return EINVAL;
 	while (i < n) {
 		uint32_t chunk = n - i < SUBMIT_CHUNK ? n - i : SUBMIT_CHUNK;
-		if (copyin((const uint32_t *)msg->vec + i, vec, chunk * sizeof(uint32_t)) != 0)
-			break;
+		if (copyin((const uint32_t *)msg->vec + i, vec, chunk * sizeof(uint32_t)) != 0) {
+			if (i == 0) {
+				batch_end();
+				return EFAULT;	/* no vector at all */
+			}
+			break;			/* an entry unmapped the rest: report how far it got */
+		}
 		i += taken = sysmsg_take_entries(p, vec, chunk, TAKE_BATCH, NULL);
 		if (taken < chunk)
 			break;

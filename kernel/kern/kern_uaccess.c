@@ -17,10 +17,13 @@ uaccess_fixup(uint32_t eip)
 	return 0;
 }
 
-/* copyin: user memory into the kernel; EFAULT when any of it is outside or unmapped. */
+/* copyin: user memory into the kernel; EFAULT when any of it is outside or unmapped. Nothing
+ * to copy is never a fault, whatever the address. */
 int
 copyin(const void *uaddr, void *kaddr, size_t len)
 {
+	if (len == 0)
+		return 0;
 	if (!user_range((uint32_t)uaddr, len))
 		return EFAULT;
 	return user_copy(kaddr, uaddr, len);
@@ -30,6 +33,8 @@ copyin(const void *uaddr, void *kaddr, size_t len)
 int
 copyout(const void *kaddr, void *uaddr, size_t len)
 {
+	if (len == 0)
+		return 0;
 	if (!user_range((uint32_t)uaddr, len))
 		return EFAULT;
 	return user_copy(uaddr, kaddr, len);

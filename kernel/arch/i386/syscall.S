@@ -4,11 +4,11 @@
  *
  * Only what a call needs is saved: the user's segment registers (a program may have loaded any
  * selector it likes, so the kernel's are loaded for the call; %gs is left as it is, since the
- * kernel never uses it: see ldt_load). The callee-saved registers survive in C; %eax comes back
- * as the answer; %ecx and %edx come back zero (the ABI clobbers them, and no kernel value leaks
- * out). On the way out one word, curthread->td_ast, says whether anything must happen first
- * (the process was killed, the thread must yield, ...). struct syscall_frame (machine/trap.h) is
- * what stays on the stack below the CPU's frame.
+ * kernel never uses it: see ldt_load), and %ecx and %edx, which C code clobbers. The callee-saved
+ * registers survive in C; %eax comes back as the answer, every other register as it was. On the
+ * way out one word, curthread->td_ast, says whether anything must happen first (the process was
+ * killed, the thread must yield, ...). struct syscall_frame (machine/trap.h) is what stays on the
+ * stack below the CPU's frame.
  *
  * The fast path, written out here: a call the spec says never waits (struct sysent's sy_fast is
  * 1 + its argument words, 0 for any other), taken from a well-formed header. Its arguments are
@@ -56,6 +56,8 @@ syscall_entry:
 	pushl	%es
 	pushl	%fs
 	pushl	%gs
+	pushl	%ecx
+	pushl	%edx
 	movl	$GSEL_KDATA, %ecx
 	movw	%cx, %ds
 	movw	%cx, %es
@@ -109,8 +111,8 @@ syscall_exit:
 	movl	%fs:GD_CURTHREAD, %ecx
 	cmpl	$0, TD_AST(%ecx)
 	jne	syscall_ast_pending
-	xorl	%ecx, %ecx
-	xorl	%edx, %edx
+	popl	%edx
+	popl	%ecx
 	popl	%gs
 	popl	%fs
 	popl	%es

@@ -30,12 +30,24 @@ print_frame(const struct trapframe *tf)
 	    tf->tf_eflags, tf->tf_err);
 }
 
+/* stack_overflow: a page fault in the unmapped guard right below the user stack. */
+static bool
+stack_overflow(struct trapframe *tf)
+{
+	uint32_t addr = rcr2();
+
+	return tf->tf_trapno == T_PAGEFLT &&
+	    addr >= USER_STACK_BOTTOM - USER_STACK_GUARD_PAGES * PAGE_SIZE && addr < USER_STACK_BOTTOM;
+}
+
 /* user_fault: report a ring-3 fault and end the process. */
 static void
 user_fault(struct trapframe *tf)
 {
+	bool overflow = stack_overflow(tf);
+
 	printf("proc %d (%s): %s (vector %u) at eip 0x%08x", curproc->p_pid, curproc->p_comm,
-	    trap_name(tf->tf_trapno), tf->tf_trapno, tf->tf_eip);
+	    overflow ? "stack overflow" : trap_name(tf->tf_trapno), tf->tf_trapno, tf->tf_eip);
 	if (tf->tf_trapno == T_PAGEFLT)
 		printf(", address 0x%08x (%s)", rcr2(), (tf->tf_err & 2) ? "write" : "read");
 	printf(": killed\n");

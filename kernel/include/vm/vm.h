@@ -8,7 +8,8 @@
  *   KSTACK_BASE .. KERNEL_TOP  kernel stacks, each above an unmapped guard (vm/kstack.h)
  *   USER_BASE .. USER_TOP      the process's pages, 4 KiB pages, user-accessible
  *   USER_TOP .. 4 GiB          device memory (the local APIC), mapped on demand, supervisor only
- * User programs are linked at USER_BASE; the user stack ends at USER_STACK_TOP.
+ * User programs are linked at USER_BASE; the user stack ends at USER_STACK_TOP. Below the stack,
+ * USER_STACK_GUARD_PAGES pages are never mapped (the ring page, sys/ring.h, is right under them).
  */
 #ifndef _VM_VM_H_
 #define _VM_VM_H_
@@ -22,6 +23,8 @@
 #define USER_TOP	0xc0000000u
 #define USER_STACK_TOP	USER_TOP
 #define USER_STACK_PAGES 16
+#define USER_STACK_BOTTOM (USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE)
+#define USER_STACK_GUARD_PAGES 8	/* never mapped below the stack: a fault there is an overflow */
 
 #define round_page(x)	(((x) + PAGE_MASK) & ~PAGE_MASK)
 #define trunc_page(x)	((x) & ~PAGE_MASK)

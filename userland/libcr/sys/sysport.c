@@ -33,7 +33,7 @@ cr_trap(lwkt_msg_t msg)
 {
 	int error;
 
-	__asm__ volatile("int $0x80" : "=a"(error) : "a"(msg) : "ecx", "edx", "memory", "cc");
+	__asm__ volatile("int $0x80" : "=a"(error) : "a"(msg) : "memory", "cc");
 	return error;
 }
 

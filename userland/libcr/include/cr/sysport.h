@@ -10,7 +10,7 @@
  * with lwkt_sendmsg(cr_syscall_port, &m.hdr), and collect it with lwkt_waitmsg(&m.hdr, 0) or
  * lwkt_waitport(&cr_reply_port, 0) (any completed message). The kernel answers a call that
  * would block with EASYNC and holds it until it is collected; only then does a wait enter the
- * kernel. The trap clobbers %ecx and %edx, like a function call; %eax is the answer.
+ * kernel. The trap keeps every register but %eax, which is the answer.
  */
 #ifndef _CR_SYSPORT_H_
 #define _CR_SYSPORT_H_
@@ -34,7 +34,7 @@ cr_trap_sync(lwkt_msg_t msg)
 	int error;
 
 	msg->ms_flags = MSGF_SYNC;
-	__asm__ volatile("int $0x80" : "=a"(error) : "a"(msg) : "ecx", "edx", "memory", "cc");
+	__asm__ volatile("int $0x80" : "=a"(error) : "a"(msg) : "memory", "cc");
 	return error;
 }
 
@@ -58,7 +58,7 @@ cr_domsg_kernel(lwkt_msg_t msg)
 	if (__builtin_expect(cr_syscall_port != &cr_kernel_port, 0))
 		return cr_domsg_shim(msg);
 	msg->ms_flags = cr_trap_flags;
-	__asm__ volatile("int $0x80" : "=a"(error) : "a"(msg) : "ecx", "edx", "memory", "cc");
+	__asm__ volatile("int $0x80" : "=a"(error) : "a"(msg) : "memory", "cc");
 	if (__builtin_expect(error == EASYNC, 0))
 		error = cr_park(msg);
 	return error;
