@@ -127,3 +127,19 @@ def trace(c, image="trace", out="", seconds=0.0):
     calls, interrupts) as Chrome/Perfetto trace JSON; open it at ui.perfetto.dev."""
     with cli.errors():
         cli.trace(image, out, seconds)
+
+
+@task(help={"benchmark": "the benchmark's exact name, e.g. syscall.null.sync (`invoke bench` lists them)",
+            "lines": "one row per source line (file:line, from DWARF) instead of per function",
+            "against": "compare with a saved profile (a JSON file from --save) or a git revision "
+                       "(profiled in a temporary copy of its tree)",
+            "save": "also write the profile as JSON to this file, for a later --against",
+            "top": "how many rows to print (0: none)",
+            "image": "benchmark image in images/ (default: bench)"},
+      positional=["benchmark"])
+def profile(c, benchmark, lines=False, against="", save="", top=20, image="bench"):
+    """Count every guest instruction of one benchmark's timed window by function (kernel, libcr or
+    program) and call stack, per operation; total = the BENCH figure's TSC difference. Writes
+    build/profile/BENCH.json and a flame graph, BENCH.speedscope.json (open at speedscope.app)."""
+    with cli.errors():
+        cli.profile(benchmark, image, lines, against, save, top)
