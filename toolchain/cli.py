@@ -328,7 +328,10 @@ def profile(name: str, image: str = "bench", lines: bool = False, against: str =
         console.print(sentence)
     if other is not None:
         table, sentences = report.compare(prof, other, top or 20)
-        wide.print(table)
+        if table is None:
+            console.print(f"no function's instructions per op changed from {other.revision}")
+        else:
+            wide.print(table)
         for sentence in sentences:
             console.print(sentence)
     rel = lambda p: p.relative_to(build_mod.ROOT) if p.is_relative_to(build_mod.ROOT) else p

@@ -127,7 +127,8 @@ class Attributor:
         return [img for img in images if img.holds(b.vaddr, b.code)]
 
     def resolve(self, blocks: dict[int, Block]) -> None:
-        """Decide the owner of every block (see the module's docstring)."""
+        """Decide the owner of every block (see the module's docstring), forgetting earlier ones."""
+        self.owner, self.undecided = {}, {}
         cands = {bid: self.candidates(b) for bid, b in blocks.items()}
         page_owners: dict[int, set[str]] = {}
         for bid, c in cands.items():

@@ -88,33 +88,35 @@ def _rest(t: Table, lead: int, rows: int, count: int, p: Profile) -> None:
     """A dim last row for the rows not shown: how many, and their instructions (per op and %)
     in the two columns after the first lead ones."""
     if rows > 0:
-        cells = [f"({rows} more rows)"] + [""] * (lead - 1) + [_per_op(p.per_op(count)), _pct(count, p.insns)]
+        cells = [f"({rows} more row{'s' if rows > 1 else ''})"] + [""] * (lead - 1) + [_per_op(p.per_op(count)), _pct(count, p.insns)]
         cells += [""] * (len(t.columns) - len(cells))
         t.add_row(*(Text(c, style="dim") for c in cells))
 
 
-def compare(p: Profile, other: Profile, top: int) -> tuple[Table, list[str]]:
+def changes(p: Profile, other: Profile) -> list[tuple[tuple[str, str, str, str], float, float]]:
+    """(function key, self per op in other, in p) for every function whose figure, rounded to
+    a tenth, differs; the largest change first."""
+    mine = {r.key: r.self_count / p.iterations for r in p.functions}
+    theirs = {r.key: r.self_count / other.iterations for r in other.functions}
+    out = [(key, theirs.get(key, 0.0), mine.get(key, 0.0)) for key in mine.keys() | theirs.keys()]
+    out = [c for c in out if round(c[1], 1) != round(c[2], 1)]
+    return sorted(out, key=lambda c: (-abs(c[2] - c[1]), c[0]))
+
+
+def compare(p: Profile, other: Profile, top: int) -> tuple[Table | None, list[str]]:
     """A table of the functions whose per-op self count changed most between other (before)
-    and p (after), and the totals' change in sentences."""
+    and p (after) (None when none changed), and the totals' change in sentences."""
     several = len(p.programs | other.programs) > 1
-    mine = {r.key: r for r in p.functions}
-    theirs = {r.key: r for r in other.functions}
-    rows = []
-    for key in mine.keys() | theirs.keys():
-        a = theirs[key].self_count / other.iterations if key in theirs else 0.0
-        b = mine[key].self_count / p.iterations if key in mine else 0.0
-        rows.append((key, a, b))
-    rows.sort(key=lambda r: (-abs(r[2] - r[1]), r[0]))
-    t = Table(title=f"{p.benchmark}: self instructions per operation, {other.revision} → {p.revision}")
-    for col, justify in (("function", "left"), ("module", "left"), ("before/op", "right"),
-                         ("after/op", "right"), ("change/op", "right")):
-        t.add_column(col, justify=justify, no_wrap=True)
-    for (module, program, function, _), a, b in rows[:top]:
-        if a == b:
-            break
-        style = "green" if b < a else "red"
-        t.add_row(function, module_label(module, program, several), _per_op(a), _per_op(b),
-                  Text(f"{b - a:+,.1f}", style=style))
+    rows = changes(p, other)
+    t = None
+    if rows:
+        t = Table(title=f"{p.benchmark}: self instructions per operation, {other.revision} → {p.revision}")
+        for col, justify in (("function", "left"), ("module", "left"), ("before/op", "right"),
+                             ("after/op", "right"), ("change/op", "right")):
+            t.add_column(col, justify=justify, no_wrap=True)
+        for (module, program, function, _), a, b in rows[:top]:
+            t.add_row(function, module_label(module, program, several), _per_op(a), _per_op(b),
+                      Text(f"{b - a:+,.1f}", style="green" if b < a else "red"))
     before, after = other.insns / other.iterations, p.insns / p.iterations
     lines = [f"timed window per op: {before:,.1f} ({other.revision}) → {after:,.1f} ({p.revision}), "
              f"{after - before:+,.1f}",
