@@ -89,7 +89,7 @@ def _counts_by_place(raw: RawProfile, attr: Attributor):
     attr.resolve(raw.blocks)
     paths: dict[int, list[Place]] = {}
     images: dict[int, object] = {}
-    for nid in sorted(raw.nodes):           # parents come first (plugin.c numbers them so)
+    for nid in sorted(raw.nodes):           # parents come first (plugin_stacks.c numbers them so)
         n = raw.nodes[nid]
         block = raw.blocks.get(n.entry_block) if n.entry_block is not None else None
         parent_img = images.get(n.parent) if n.parent is not None else None

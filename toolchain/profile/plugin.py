@@ -16,10 +16,11 @@ from elftools.elf.elffile import ELFFile
 
 from ..build import BUILD, ROOT
 from ..make import Builder, BuildError, Step
-from ..tools import ToolError, require
+from ..tools import ToolError, compiler_version, require
 
 HERE = Path(__file__).resolve().parent
-SOURCES = [HERE / "plugin.c", HERE / "qemu_plugin_api.h"]
+C_SOURCES = [HERE / "plugin.c", HERE / "plugin_stacks.c", HERE / "plugin_tables.c"]
+HEADERS = [HERE / "plugin.h", HERE / "qemu_plugin_api.h"]
 PLUGIN = BUILD / "profile" / "profile.so"
 HOST_FLAGS = ["-O2", "-g", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
               "-fvisibility=hidden"]
@@ -34,15 +35,13 @@ class ProfileError(Exception):
 
 
 def build_plugin(root: Path = ROOT, build: Path = BUILD) -> Path:
-    """Compile plugin.c into build/profile/profile.so with the host's gcc (incremental: only when
-    the source, the header or the compiler changed); returns its path."""
+    """Compile the plugin's C files into build/profile/profile.so with the host's gcc
+    (incremental: only when a source, a header, the flags or the compiler changed; it includes
+    no header of the tree's but its own and the C library's); returns its path."""
     cc = require("gcc")
     out = build / "profile" / "profile.so"
-    src = HERE / "plugin.c"
-    dep = out.with_suffix(".d")
-    step = Step("CC   toolchain/profile/plugin.c (host, QEMU plugin)", [out], SOURCES,
-                [cc, *HOST_FLAGS, "-MMD", "-MP", "-MF", str(dep), str(src), "-o", str(out)],
-                depfile=dep)
+    step = Step("CC   toolchain/profile/plugin*.c (host, QEMU plugin)", [out], C_SOURCES + HEADERS,
+                [cc, *HOST_FLAGS, *map(str, C_SOURCES), "-o", str(out)], extra=[compiler_version(cc)])
     build.mkdir(parents=True, exist_ok=True)
     with open(build / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
