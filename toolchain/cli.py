@@ -302,6 +302,10 @@ def profile(name: str, image: str = "bench", lines: bool = False, against: str =
     revision; write build/profile/NAME.json and NAME.speedscope.json (and save, if given)."""
     from .bench import BenchError
     from .profile import ProfileError, model, report, run
+    try:
+        run.check_name(name)
+    except ProfileError as e:
+        raise Exit(f"error: {e}", code=1) from None
     outputs, images = build_all()
     img = images.get(image)
     if img is None:

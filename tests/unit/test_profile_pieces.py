@@ -15,7 +15,7 @@ from toolchain.bench import BenchLine
 from toolchain.build import Project, build
 from toolchain.elfcheck import Symbolizer
 from toolchain.profile import ProfileError, data, model, plugin, report
-from toolchain.profile.attribute import Attributor
+from toolchain.profile.attribute import Attributor, Place
 from toolchain.profile.data import Block, Cell, Node, RawProfile
 from toolchain.profile.run import check_name
 from toolchain.tools import ToolError
@@ -332,3 +332,13 @@ def test_speedscope_file_is_consistent(outputs, attributor, tmp_path):
     assert p["type"] == "sampled" and len(p["samples"]) == len(p["weights"])
     assert sum(p["weights"]) == p["endValue"] == 100
     assert all(0 <= i < len(doc["shared"]["frames"]) for s in p["samples"] for i in s)
+
+
+def test_firmware_frames_under_the_kernel_are_dropped():
+    """The firmware jumps into the kernel: its frames under the kernel's first go; a stack of
+    firmware alone stays."""
+    fw, kmain, leaf = (Place("firmware", None, "(firmware)", ""), Place("kernel", None, "kmain", "k.c"),
+                       Place("kernel", None, "f", "k.c"))
+    assert model._without_firmware_base([fw, fw, kmain, leaf]) == [kmain, leaf]
+    assert model._without_firmware_base([fw, fw]) == [fw, fw]
+    assert model._without_firmware_base([kmain, fw]) == [kmain, fw]

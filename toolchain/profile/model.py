@@ -83,6 +83,16 @@ class Profile:
         return {r.program for r in self.functions if r.program}
 
 
+def _without_firmware_base(stack: list[Place]) -> list[Place]:
+    """stack without the firmware's frames under the kernel's first: the firmware enters the
+    kernel by a jump to a new stack, so its frames are never popped, yet no kernel code runs
+    for them."""
+    i = 0
+    while i < len(stack) - 1 and stack[i].module == "firmware":
+        i += 1
+    return stack[i:] if i < len(stack) and stack[i].module != "firmware" else stack
+
+
 def _counts_by_place(raw: RawProfile, attr: Attributor):
     """Yield (stack of function places, instruction's function place, line place, count) for
     every instruction with a count, the stack being the contexts' entries from the root."""
@@ -99,7 +109,7 @@ def _counts_by_place(raw: RawProfile, attr: Attributor):
         paths[nid] = (paths[n.parent] if n.parent is not None else []) + [place]
     for cell in raw.cells:
         block = raw.blocks[cell.block]
-        stack = paths[cell.node]
+        stack = _without_firmware_base(paths[cell.node])
         for vaddr, count in zip(block.insn_addrs(), cell.counts):
             if count:
                 yield (stack, attr.place(block, vaddr), attr.place(block, vaddr, with_line=True),
