@@ -139,3 +139,19 @@ def fuzz(c, seed=-1, count=1_000_000, first=0, trace=False):
     every chunk (docs/reliability.md). On failure it prints the seed, the step and the replay command."""
     with cli.errors():
         sys.exit(cli.fuzz(None if seed < 0 else seed, count, first, trace))
+
+
+@task(help={"benchmark": "the benchmark's exact name, e.g. syscall.null.sync (`invoke bench` lists them)",
+            "lines": "one row per source line (file:line, from DWARF) instead of per function",
+            "against": "compare with a saved profile (a JSON file from --save) or a git revision "
+                       "(profiled in a temporary copy of its tree)",
+            "save": "also write the profile as JSON to this file, for a later --against",
+            "top": "how many rows to print (0: none)",
+            "image": "benchmark image in images/ (default: bench)"},
+      positional=["benchmark"])
+def profile(c, benchmark, lines=False, against="", save="", top=20, image="bench"):
+    """Count every guest instruction of one benchmark's timed window by function (kernel, libcr or
+    program) and call stack, per operation; total = the BENCH figure's TSC difference. Writes
+    build/profile/BENCH.json and a flame graph, BENCH.speedscope.json (open at speedscope.app)."""
+    with cli.errors():
+        cli.profile(benchmark, image, lines, against, save, top)

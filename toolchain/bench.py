@@ -32,9 +32,9 @@ RESULTS = BUILD / "bench" / "results.json"
 RECORD_KEYS = ("name", "insns_per_op", "iterations", "image", "revision")   # BENCHMARKS.md's order
 PROTOCOL = "BENCH <name> iterations=<N> insns=<T> baseline=<B>"
 
-_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
-_BENCH = re.compile(rf"BENCH (?P<name>{_NAME}) iterations=(?P<n>\d+) insns=(?P<t>\d+) baseline=(?P<b>\d+)")
-_ERROR = re.compile(rf"BENCH-ERROR (?P<name>{_NAME}) (?P<reason>\S.*)")
+BENCH_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+_BENCH = re.compile(rf"BENCH (?P<name>{BENCH_NAME}) iterations=(?P<n>\d+) insns=(?P<t>\d+) baseline=(?P<b>\d+)")
+_ERROR = re.compile(rf"BENCH-ERROR (?P<name>{BENCH_NAME}) (?P<reason>\S.*)")
 
 
 class BenchError(Exception):
@@ -202,18 +202,19 @@ def _panic_text(lines: list[str], kernel: Path) -> str:
     return "kernel panic (pvpanic)"
 
 
-def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None = None,
-              kernel: Path | None = None) -> list[dict]:
-    """Boot image once with its benchmarks (kbench= replaced by filter when given) and return one
-    record per benchmark, in the guest's order: {"name", "insns_per_op", "iterations", "image",
-    "revision"}. kernel: boot this kernel instead of outputs.kernel (a variant, such as the trace
-    kernel). BenchError when the figures would be missing or meaningless."""
+def boot_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None = None,
+               kernel: Path | None = None, extra_args: list[str] | None = None) -> list[BenchLine]:
+    """Boot image once with its benchmarks (kbench= replaced by filter when given) and return
+    its BENCH lines, in the guest's order. kernel: boot this kernel instead of outputs.kernel (a
+    variant, such as the trace kernel); extra_args: more QEMU options (the profiler's plugin).
+    BenchError when the figures would be missing or meaningless."""
     if not image.deterministic:
         raise BenchError(f"image {image.name} is not deterministic ({image.path}: [qemu] deterministic "
                          "= false): instruction counts would change from run to run; set it to true")
     cmdline = bench_cmdline(image, filter)
     glob = next(w for w in cmdline.split() if w.startswith("kbench=")).split("=", 1)[1]
     cfg = image.machine_config(outputs, cmdline=cmdline, **({"kernel": kernel} if kernel else {}))
+    cfg.extra_args += list(extra_args or [])
     machine = Machine(cfg, workdir, name=image.name)
     lines: list[str] = []
     timed_out = False
@@ -246,6 +247,14 @@ def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None 
         raise BenchError(f"no BENCH line from the guest with kbench={glob}: either no benchmark name "
                          f"matches {glob!r}, or the kernel does not run benchmarks; last console lines:\n"
                          f"{_tail(lines)}\n{log}")
+    return records
+
+
+def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None = None,
+              kernel: Path | None = None) -> list[dict]:
+    """boot_bench(), as one record per benchmark, in the guest's order: {"name", "insns_per_op",
+    "iterations", "image", "revision"}."""
+    records = boot_bench(image, outputs, workdir, filter, kernel)
     rev = revision()
     return [dict(zip(RECORD_KEYS, (r.name, r.insns_per_op, r.iterations, image.name, rev))) for r in records]
 

@@ -321,3 +321,51 @@ def fuzz(seed: int | None, count: int, first: int = 0, trace: bool = False) -> i
     console.print(f"[red]FAIL[/] seed {seed} step {run.fail_step}: {run.failure}", markup=False)
     console.print(f"replay: {run.replay_command()}", markup=False)
     return 1
+
+
+def profile(name: str, image: str = "bench", lines: bool = False, against: str = "", save: str = "",
+            top: int = 20) -> None:
+    """Profile one benchmark: print its table (per function, or per source line), how its total
+    relates to the BENCH figure, and, with against, the comparison with a saved profile or a git
+    revision; write build/profile/NAME.json and NAME.speedscope.json (and save, if given)."""
+    from .bench import BenchError
+    from .profile import ProfileError, model, report, run
+    try:
+        run.check_name(name)
+    except ProfileError as e:
+        raise Exit(f"error: {e}", code=1) from None
+    outputs, images = build_all()
+    img = images.get(image)
+    if img is None:
+        img = image_mod.load_image(image)      # raises ImageError naming the choices
+        image_mod.build_image(img, outputs)
+    try:
+        with console.status(f"profiling {name} (image {image})…"):
+            prof = run.profile_benchmark(img, outputs, name)
+        other = None
+        if against:
+            with console.status(f"profiling {name} at {against} for the comparison…"
+                                if not Path(against).is_file() else f"reading {against}…"):
+                other = run.against(against, name, image)
+    except (ProfileError, BenchError) as e:
+        raise Exit(f"error: {e}", code=1) from None
+    json_path = model.save(prof, run.PROFILE_DIR / f"{name}.json")
+    flame = report.write_speedscope(prof, run.PROFILE_DIR / f"{name}.speedscope.json")
+    if save:
+        model.save(prof, Path(save))
+    wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 120))
+    if top > 0:
+        wide.print(report.line_table(prof, top) if lines else report.function_table(prof, top))
+    for sentence in report.summary(prof):
+        console.print(sentence)
+    if other is not None:
+        table, sentences = report.compare(prof, other, top or 20)
+        if table is None:
+            console.print(f"no function's instructions per op changed from {other.revision}")
+        else:
+            wide.print(table)
+        for sentence in sentences:
+            console.print(sentence)
+    rel = lambda p: p.relative_to(build_mod.ROOT) if p.is_relative_to(build_mod.ROOT) else p
+    console.print(f"profile written to {rel(json_path)}{f' and {save}' if save else ''}; flame graph: "
+                  f"{rel(flame)} (open it at https://www.speedscope.app)")

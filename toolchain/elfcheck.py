@@ -18,8 +18,8 @@ from elftools.elf.elffile import ELFFile
 MULTIBOOT_MAGIC = 0x1BADB002
 MULTIBOOT_SEARCH = 8192
 USER_BASE = 0x40000000
-ALLOWED_SECTIONS = {"", ".text", ".rodata", "__ex_table", ".data", ".ktest", ".kbench", ".bss", ".tdata", ".tbss",
-                    ".symtab", ".strtab", ".shstrtab"}
+ALLOWED_SECTIONS = {"", ".text", ".rodata", "__ex_table", ".data", ".ktest", ".kbench", ".bss", ".tdata",
+                    ".tbss", ".kbench_window", ".symtab", ".strtab", ".shstrtab"}
 
 
 class ElfCheckError(Exception):
@@ -191,7 +191,10 @@ class Symbolizer:
                 dirs = lp["include_directory"]
                 for entry in lp.get_entries():
                     st = entry.state
-                    if st is None or st.end_sequence:
+                    if st is None:
+                        continue
+                    if st.end_sequence:     # the addresses from here on are not this sequence's
+                        rows.append((st.address, "", 0))
                         continue
                     v5 = lp.header.version >= 5      # DWARF 5 counts files and dirs from 0
                     fe = files[st.file] if v5 else files[st.file - 1]
@@ -208,7 +211,7 @@ class Symbolizer:
         """(file, line) of the instruction at addr, from DWARF line tables."""
         rows = self._lines
         i = bisect.bisect_right(rows, (addr, "\uffff", 1 << 30)) - 1
-        if i < 0:
+        if i < 0 or not rows[i][1]:         # before all code, or past a sequence's end
             return None
         _, name, line = rows[i]
         return name.removeprefix("./"), line

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/kbench.h>
 #include <sys/ktest.h>
 #include <sys/ring.h>
 #include <sys/sysmsg.h>
@@ -50,10 +51,10 @@ report(const char *name, uint32_t iterations, uint64_t insns, uint64_t baseline)
 #define TIME_CALLS(name, call)	do {					\
 	for (int i_ = 0; i_ < 100; i_++)				\
 		call;							\
-	uint64_t t0_ = rdtsc();						\
+	uint64_t t0_ = kbench_start();					\
 	for (int i_ = 0; i_ < ROUNDS; i_++)				\
 		call;							\
-	uint64_t t1_ = rdtsc();						\
+	uint64_t t1_ = kbench_stop();					\
 	report(name, ROUNDS, t1_ - t0_, empty(ROUNDS));			\
 } while (0)
 
@@ -84,11 +85,11 @@ null_async_one(const char *name)
 	for (int r = -10; r < ROUNDS; r++) {
 		static uint64_t t0;
 		if (r == 0)
-			t0 = rdtsc();
+			t0 = kbench_start();
 		lwkt_sendmsg(cr_syscall_port, &m.hdr);
 		lwkt_waitport(&cr_reply_port, 0);
 		if (r == ROUNDS - 1)
-			report(name, ROUNDS, rdtsc() - t0, empty(ROUNDS));
+			report(name, ROUNDS, kbench_stop() - t0, empty(ROUNDS));
 	}
 }
 
@@ -111,12 +112,12 @@ null_async_batch(const char *name, int batch)
 	for (int r = -10; r < rounds; r++) {
 		static uint64_t t0;
 		if (r == 0)
-			t0 = rdtsc();
+			t0 = kbench_start();
 		cr_submit(v, batch);
 		for (int i = 0; i < batch; i++)
 			lwkt_waitmsg(v[i], 0);
 		if (r == rounds - 1)
-			report(name, rounds * batch, rdtsc() - t0, empty(rounds));
+			report(name, rounds * batch, kbench_stop() - t0, empty(rounds));
 	}
 }
 
@@ -160,7 +161,7 @@ null_ring(const char *name)
 	uint64_t t0 = 0;
 	for (int r = -10; r < rounds; r++) {
 		if (r == 0)
-			t0 = rdtsc();
+			t0 = kbench_start();
 		for (int i = 0; i < 32; i++) {
 			msgs[i].hdr.ms_cmd = SYS_null;
 			msgs[i].hdr.ms_flags = MSGF_ASYNC;
@@ -170,7 +171,7 @@ null_ring(const char *name)
 		while (rs->cq_head != rs->cq_tail)
 			(void)cq[rs->cq_head++ & rs->mask];
 	}
-	report(name, rounds * 32, rdtsc() - t0, empty(rounds));
+	report(name, rounds * 32, kbench_stop() - t0, empty(rounds));
 }
 
 /* pipe_pingpong: a byte to a child and back through two pipes; one way is half a round. */
@@ -187,12 +188,12 @@ pipe_rounds(int wfd, int rfd, int warmup, int rounds)
 		write(wfd, &c, 1);
 		read(rfd, &c, 1);
 	}
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = kbench_start();
 	for (int i = 0; i < rounds; i++) {
 		write(wfd, &c, 1);
 		read(rfd, &c, 1);
 	}
-	return rdtsc() - t0;
+	return kbench_stop() - t0;
 }
 
 static void
@@ -268,10 +269,10 @@ uthread_switch(const char *name)
 	cr_thread_create(&td, yielder, (void *)(ROUNDS + 100), CR_PRI_DEFAULT, "yielder");
 	for (int i = 0; i < 100; i++)
 		cr_thread_yield();
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = kbench_start();
 	for (int i = 0; i < ROUNDS; i++)
 		cr_thread_yield();
-	uint64_t t1 = rdtsc();
+	uint64_t t1 = kbench_stop();
 	cr_thread_join(td, NULL);
 	report(name, 2 * ROUNDS, t1 - t0, empty(ROUNDS));
 }
@@ -298,10 +299,10 @@ pingpong_with(const char *name, void *(*partner)(void *), int warmup, int rounds
 	lwkt_initmsg(&m, &cr_thread_self()->td_msgport, 0);
 	for (int i = 0; i < warmup; i++)
 		lwkt_domsg(&td->td_msgport, &m, 0);
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = kbench_start();
 	for (int i = 0; i < rounds; i++)
 		lwkt_domsg(&td->td_msgport, &m, 0);
-	uint64_t t1 = rdtsc();
+	uint64_t t1 = kbench_stop();
 	cr_thread_join(td, NULL);
 	report(name, 2 * rounds, t1 - t0, empty(rounds));
 }
@@ -330,12 +331,12 @@ uthread_create_join(const char *name)
 		cr_thread_create(&td, nothing, NULL, CR_PRI_DEFAULT, "nothing");
 		cr_thread_join(td, NULL);
 	}
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = kbench_start();
 	for (int i = 0; i < rounds; i++) {
 		cr_thread_create(&td, nothing, NULL, CR_PRI_DEFAULT, "nothing");
 		cr_thread_join(td, NULL);
 	}
-	uint64_t t1 = rdtsc();
+	uint64_t t1 = kbench_stop();
 	report(name, rounds, t1 - t0, empty(rounds));
 }
 
