@@ -26,7 +26,8 @@ from rich.text import Text
 from .build import BUILD, ROOT, Outputs
 from .guest import PANIC_ANY, symbolize_console
 from .image import Image
-from .machine import Machine, MachineTimeout
+from .machine import Machine, Outcome
+from .errors import ToolchainError
 
 RESULTS = BUILD / "bench" / "results.json"
 RECORD_KEYS = ("name", "insns_per_op", "iterations", "image", "revision")   # BENCHMARKS.md's order
@@ -37,7 +38,7 @@ _BENCH = re.compile(rf"BENCH (?P<name>{_NAME}) iterations=(?P<n>\d+) insns=(?P<t
 _ERROR = re.compile(rf"BENCH-ERROR (?P<name>{_NAME}) (?P<reason>\S.*)")
 
 
-class BenchError(Exception):
+class BenchError(ToolchainError):
     """A benchmark run gave no usable figures: the message says why and where the console log is."""
 
 
@@ -208,7 +209,7 @@ def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None 
     record per benchmark, in the guest's order: {"name", "insns_per_op", "iterations", "image",
     "revision"}. kernel: boot this kernel instead of outputs.kernel (a variant, such as the trace
     kernel). BenchError when the figures would be missing or meaningless."""
-    if not image.deterministic:
+    if not image.machine.deterministic:
         raise BenchError(f"image {image.name} is not deterministic ({image.path}: [qemu] deterministic "
                          "= false): instruction counts would change from run to run; set it to true")
     cmdline = bench_cmdline(image, filter)
@@ -216,19 +217,13 @@ def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None 
     cfg = image.machine_config(outputs, cmdline=cmdline, **({"kernel": kernel} if kernel else {}))
     machine = Machine(cfg, workdir, name=image.name)
     lines: list[str] = []
-    timed_out = False
     with machine:
-        try:
-            for line in machine.lines(image.timeout):
-                lines.append(line)
-        except MachineTimeout:
-            timed_out = True
-        verdict = machine.wait_exit(5)
+        verdict = machine.run_to_end(lines.append)
     log = f"console log: {machine.log_path}"
-    if verdict.panicked or verdict.outcome == "panic":
+    if verdict.panicked or verdict.outcome == Outcome.PANIC:
         raise BenchError(f"the guest panicked: {_panic_text(lines, outputs.kernel)}\n{log}")
-    if timed_out or verdict.outcome == "timeout":
-        raise BenchError(f"the guest did not finish within {image.timeout:g} s (the [qemu] timeout of "
+    if verdict.outcome == Outcome.TIMEOUT:
+        raise BenchError(f"the guest did not finish: {verdict.reason} (the [qemu] timeout of "
                          f"{image.path.name}); last console lines:\n{_tail(lines)}\n{log}")
     records, errors = parse_bench_lines(lines)
     errors += [f"benchmark {r.name} ran but does not match kbench={glob}" for r in records

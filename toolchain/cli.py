@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -12,18 +13,16 @@ from pathlib import Path
 
 from invoke import Exit
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import build as build_mod
 from . import elfcheck, image as image_mod
-from .elfcheck import ElfCheckError
+from .errors import ToolchainError
 from .guest import expected_cases, symbolize_console
-from .image import ImageError
-from .machine import Machine, MachineError
-from .make import BuildError
-from .spec import SpecError
-from .inspect import GuestMemoryError, InspectError, attachable_args, published
-from .tools import ToolError, require
+from .machine import Interrupted, Machine, Outcome, honour_sigint, restore_sigint
+from .inspect import InspectError, attachable_args, published
+from .tools import require
 
 console = Console(highlight=False)
 RUN_DIR = build_mod.BUILD / "run"       # sockets and logs of guests started by `invoke boot`
@@ -31,12 +30,14 @@ RUN_DIR = build_mod.BUILD / "run"       # sockets and logs of guests started by 
 
 @contextlib.contextmanager
 def errors():
-    """Turn the toolchain's errors into a clear message and exit status 1, without a traceback."""
+    """Turn the toolchain's errors into a clear message and exit status 1, and Ctrl-C into
+    "interrupted" and status 130, without a traceback."""
     try:
         yield
-    except (BuildError, SpecError, ToolError, ImageError, MachineError, ElfCheckError, InspectError,
-            GuestMemoryError) as e:
+    except ToolchainError as e:
         raise Exit(f"error: {e}", code=1) from None
+    except KeyboardInterrupt as e:      # Ctrl-C: a guest's run says which guest it stopped
+        raise Exit(str(e) if isinstance(e, Interrupted) else "interrupted", code=130) from None
 
 
 def build_all(jobs: int | None = None, verbose: bool = False, variants: tuple[str, ...] = ()):
@@ -72,26 +73,46 @@ def boot(name: str, cmdline: str = "", keep_on_panic: bool = False) -> int:
                   f"Talk to it meanwhile with `invoke qmp --image {name}`.\n", soft_wrap=True)
     with Machine(cfg, RUN_DIR, interactive=True, keep_on_panic=keep_on_panic, name=name) as m, \
             published(RUN_DIR, name, m.proc.pid):
-        verdict = m.wait_exit(img.timeout or float("inf"))      # 0: as long as the user likes
-        panicked = verdict.panicked or verdict.outcome == "panic"
-        if panicked:
+        verdict = m.wait_exit()         # the image's timeout; 0 (the default image): as long as you like
+        if verdict.panicked or verdict.outcome == Outcome.PANIC:
             reason, trace = symbolize_console(m.log_path.read_text(errors="replace").splitlines(), outputs.kernel)
             if reason:
                 console.print(f"\r\n{reason}\r", style="red", markup=False)
                 console.print("\r\n".join(trace) + "\r", markup=False)
-        if verdict.panicked and keep_on_panic:
+        stopped = verdict.outcome in (Outcome.PANIC, Outcome.TRIPLE_FAULT, Outcome.RESET)
+        if stopped and keep_on_panic and m.proc.poll() is None:
             # QEMU still owns the terminal (its mux console): Ctrl-A X is how the user leaves.
-            console.print(f"\r\n[red]kernel panic[/]: QEMU stays paused for inspection "
+            console.print(f"\r\n[red]{escape(verdict.reason)}[/]\r\nQEMU stays paused for inspection "
                           f"(`invoke inspect --image {name}`, `invoke qmp --image {name}`); "
                           f"leave with Ctrl-A X.\r")
             m.proc.wait()
     status = "" if verdict.exit_code is None else f" (QEMU exit status {verdict.exit_code})"
-    console.print(f"\n[bold]Damselfly[/]: {verdict.reason}{status}; console log {m.log_path}")
-    return 0 if verdict.outcome in ("pass", "quit") else 1
+    console.print(f"\n[bold]Damselfly[/]: {escape(verdict.reason)}{status}; console log {m.log_path}")
+    if verdict.details:
+        console.print(verdict.details, markup=False)
+    return 0 if verdict.outcome in (Outcome.PASS, Outcome.QUIT) else 1
 
 
 def pytest(args: list[str]) -> int:
-    return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=build_mod.ROOT)
+    """Run pytest; returns its exit status. On Ctrl-C pytest ends its own run (the harness stops
+    any guest and says "interrupted"): wait for that instead of killing it mid-report, and pass
+    the SIGINT on if only this process got it (a `kill -INT` of invoke rather than a terminal's)."""
+    previous = honour_sigint()
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=build_mod.ROOT)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        try:
+            return proc.wait(2)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGINT)
+            try:
+                return proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                return proc.wait()
+    finally:
+        restore_sigint(previous)
 
 
 def clean() -> None:
@@ -200,12 +221,9 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
         img = image_mod.load_image(name)   # raises ImageError naming the choices
         image_mod.build_image(img, outputs)
     what = f"kbench={filter}" if filter else "its kbench= glob"
-    try:
-        with out.status(f"running the benchmarks of image {name} ({what})…"):
-            records = bench_mod.run_bench(img, outputs, bench_mod.RESULTS.parent, filter or None,
-                                          outputs.variants.get(kernel))
-    except bench_mod.BenchError as e:
-        raise Exit(f"error: {e}", code=1) from None
+    with out.status(f"running the benchmarks of image {name} ({what})…"):
+        records = bench_mod.run_bench(img, outputs, bench_mod.RESULTS.parent, filter or None,
+                                      outputs.variants.get(kernel))
     # Figures of another kernel never replace the ordinary kernel's results.json.
     path = bench_mod.write_results(records, bench_mod.RESULTS.with_name(f"results-{kernel}.json")
                                    if kernel else bench_mod.RESULTS)
@@ -219,11 +237,8 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
     out.print(f"{len(records)} benchmark(s){on}; results written to {path.relative_to(build_mod.ROOT)}")
     if plot:
         from . import plot as plot_mod
-        try:
-            png = plot_mod.plot_batching(records, bench_mod.RESULTS.parent /
-                                         (f"batching-{kernel}.png" if kernel else "batching.png"))
-        except plot_mod.PlotError as e:
-            raise Exit(f"error: {e}", code=1) from None
+        png = plot_mod.plot_batching(records, bench_mod.RESULTS.parent /
+                                     (f"batching-{kernel}.png" if kernel else "batching.png"))
         out.print(f"chart written to {png.relative_to(build_mod.ROOT)}")
 
 
@@ -274,13 +289,10 @@ def trace(name: str = "trace", out: str = "", seconds: float = 0) -> Path:
     from .decode import decoders
     outputs, images = build_all(variants=("trace",))
     img = images.get(name) or image_mod.load_image(name)     # raises ImageError naming the choices
-    try:
-        with console.status(f"booting image {name} on the trace kernel…"):
-            run = trace_mod.run_trace(img, outputs, trace_mod.TRACE_DIR, seconds or None)
-        data = trace_mod.to_chrome(run.ring, decoders(), info={"image": name, "verdict": run.verdict,
-                                                               "deterministic": img.deterministic})
-    except trace_mod.TraceError as e:
-        raise Exit(f"error: {e}", code=1) from None
+    with console.status(f"booting image {name} on the trace kernel…"):
+        run = trace_mod.run_trace(img, outputs, trace_mod.TRACE_DIR, seconds or None)
+    data = trace_mod.to_chrome(run.ring, decoders(), info={"image": name, "verdict": run.verdict,
+                                                           "deterministic": img.machine.deterministic})
     path = trace_mod.write_trace(data, Path(out) if out else trace_mod.TRACE_DIR / f"{name}.json")
     info = data["otherData"]
     lost = f"[red]{run.ring.lost:,} lost[/] (the ring wrapped; the newest {run.ring.nrecs:,} kept)" \

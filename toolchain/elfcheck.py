@@ -15,6 +15,8 @@ from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 
+from .errors import ToolchainError
+
 MULTIBOOT_MAGIC = 0x1BADB002
 MULTIBOOT_SEARCH = 8192
 USER_BASE = 0x40000000
@@ -22,7 +24,7 @@ ALLOWED_SECTIONS = {"", ".text", ".rodata", ".data", ".ktest", ".kbench", ".bss"
                     ".symtab", ".strtab", ".shstrtab"}
 
 
-class ElfCheckError(Exception):
+class ElfCheckError(ToolchainError):
     """A linked image breaks a rule: names the file, the rule and the fix."""
 
 
@@ -144,8 +146,20 @@ def largest_symbols(path: Path, count: int = 15) -> list[tuple[str, str, int]]:
     return sorted(syms, key=lambda t: -t[2])[:count]
 
 
+def symbolizer(path: Path) -> "Symbolizer":
+    """The Symbolizer of an ELF file, kept while the file stays the same (its line table is slow to read)."""
+    st = Path(path).stat()
+    return _symbolizer(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _symbolizer(path: str, _mtime: int, _size: int) -> "Symbolizer":
+    return Symbolizer(Path(path))
+
+
 class Symbolizer:
-    """Turns kernel addresses into 'function+0x12 (file.c:34)' using the symbol table and DWARF."""
+    """Turns addresses of an ELF file (the kernel or a program) into 'function+0x12 (file.c:34)'
+    using its symbol table and DWARF."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -212,6 +226,15 @@ class Symbolizer:
             return None
         _, name, line = rows[i]
         return name.removeprefix("./"), line
+
+    def where(self, addr: int) -> str:
+        """'in fault_on_purpose() [kernel/tests/debug_test.c:13]': the function and source line of
+        the instruction at addr, or 'at eip 0x...' when no function holds it."""
+        fn = self.function(addr)
+        if fn is None:
+            return f"at eip {addr:#x}"
+        loc = self.line(addr)
+        return f"in {fn[0]}()" + (f" [{loc[0]}:{loc[1]}]" if loc else "")
 
     def describe(self, addr: int, return_address: bool = False) -> str:
         """'fault_on_purpose+0x5 (kernel/tests/debug_test.c:13)', or the bare address.

@@ -8,13 +8,13 @@ string. Every output starts with a header naming its generator and its data file
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from .spec import HEADER_FIELDS, HEADER_SIZE, TYPES, Spec, SpecError, load_spec
+from . import schema
+from .spec import HEADER_FIELDS, HEADER_SIZE, PASTED, TYPES, Spec, SpecError, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = Path("kernel/syscalls.toml")
@@ -68,30 +68,55 @@ class Traps:
     exceptions: list[dict]
     irqs: list[dict]
     syscall: dict
+    irq_names: dict[int, str]       # the device interrupts the kernel uses, by IRQ line
 
     @property
     def all(self) -> list[dict]:
         return self.exceptions + self.irqs + [self.syscall]
 
 
+def _check_exceptions(data: dict, ctx: schema.Ctx) -> None:
+    for i, e in enumerate(data["exceptions"]):
+        if e["vector"] != i:
+            ctx.doc.fail(("exceptions", i, "vector"), f"exception #{i + 1}",
+                         f"vector must be {i} (vectors 0..31 in order)")
+    if len(data["exceptions"]) != 32:
+        ctx.fail(f"exceptions: need all 32 CPU exception vectors, found {len(data['exceptions'])}",
+                 at="exceptions")
+
+
+def _irq_line(name: str) -> str | None:
+    return None if name.isdigit() and int(name) < 16 else "an IRQ line must be a number in 0..15"
+
+
+def _vector(user: bool) -> schema.Table:
+    """One vector; user: whether ring 3 may raise it with `int` unless the entry says."""
+    return schema.Table({
+        "vector": schema.Key(schema.Int(0, 255), required=True),
+        "name": schema.Key(schema.Str(identifier=True), required=True),
+        "desc": schema.Key(schema.Str(nonempty=True, forbid=PASTED), required=True),
+        "error_code": schema.Key(schema.Bool(), default=False),
+        "user": schema.Key(schema.Bool(), default=user),
+    })
+
+
+# kernel/arch/i386/traps.toml: the vector table (its header comment says what each key means).
+TRAPS_SCHEMA = schema.Table({
+    "exceptions": schema.Key(schema.List(_vector(False), label=lambda i, e: f"exception #{i + 1}"), required=True),
+    "irq_base": schema.Key(schema.Int(32, 240), required=True),
+    "irq_count": schema.Key(schema.Int(1, 16), required=True),
+    "irq_names": schema.Key(schema.Table(values=schema.Str(nonempty=True), names=_irq_line), default=dict),
+    "syscall": schema.Key(_vector(True), required=True),
+}, rules=(_check_exceptions,))
+
+
 def load_traps(path: Path) -> Traps:
     """Read the vector table; every vector gets name, desc, error_code and user."""
-    try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise SpecError(path, "file", str(e)) from None
-    exceptions = []
-    for i, e in enumerate(data.get("exceptions", [])):
-        if e.get("vector") != i:
-            raise SpecError(path, f"exception #{i + 1}", f"vector must be {i} (vectors 0..31 in order)")
-        exceptions.append({"error_code": False, "user": False, **e})
-    if len(exceptions) != 32:
-        raise SpecError(path, "exceptions", f"need all 32 CPU exception vectors, found {len(exceptions)}")
+    data = schema.load(path, TRAPS_SCHEMA, SpecError).data
     base = data["irq_base"]
     irqs = [{"vector": base + n, "name": f"IRQ{n}", "desc": f"device interrupt {n}",
              "error_code": False, "user": False} for n in range(data["irq_count"])]
-    syscall = {"error_code": False, "user": True, **data["syscall"]}
-    return Traps(exceptions, irqs, syscall)
+    return Traps(data["exceptions"], irqs, data["syscall"], {int(k): v for k, v in data["irq_names"].items()})
 
 
 def buffer_comment(arg) -> str:

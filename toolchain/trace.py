@@ -24,6 +24,7 @@ from pathlib import Path
 from .build import BUILD, ROOT, Outputs
 from .image import Image
 from .machine import Machine, MachineTimeout
+from .errors import ToolchainError
 
 TRACE_H = ROOT / "kernel" / "include" / "sys" / "trace.h"
 TRACE_DIR = BUILD / "trace"
@@ -38,7 +39,7 @@ CPU_PID = 100_000                        # the pseudo-process that holds the CPU
 TD_STATES = {0: "runnable", 1: "blocked", 2: "exited"}   # enum td_state in sys/thread.h
 
 
-class TraceError(Exception):
+class TraceError(ToolchainError):
     """No trace could be made: the message says why (and where the console log is)."""
 
 
@@ -496,10 +497,11 @@ def run_trace(image: Image, outputs: Outputs, workdir: Path, seconds: float | No
     workdir.mkdir(parents=True, exist_ok=True)
     dump = workdir / f"{image.name}.ring"
     dump.unlink(missing_ok=True)
-    cfg = image.machine_config(outputs, kernel=kernel, cmdline=" ".join(image.words + ["trace"]))
+    cfg = image.machine_config(outputs, kernel=kernel, cmdline=" ".join(image.words + ["trace"]),
+                               timeout=image.machine.timeout or 60)
     with Machine(cfg, workdir, name=f"{image.name}-trace", keep_on_panic=True) as m:
         try:
-            verdict = VERDICTS.get(int(m.wait_for(READY.pattern, seconds or image.timeout or 60)["verdict"]), "fail")
+            verdict = VERDICTS.get(int(m.wait_for(READY.pattern, seconds)["verdict"]), "fail")
         except MachineTimeout as e:
             if m.panicked:
                 verdict = "panic"   # pvpanic paused the guest: its memory, the ring included, is intact

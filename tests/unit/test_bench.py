@@ -20,7 +20,7 @@ from toolchain import build as build_mod
 from toolchain.bench import BenchError, BenchLine, parse_bench_lines, run_bench
 from toolchain.build import Outputs
 from toolchain.image import Image
-from toolchain.machine import MachineTimeout, Verdict
+from toolchain.machine import MachineConfig, Outcome, Verdict
 
 BENCHMARKS_MD = build_mod.ROOT.parent / "shared" / "BENCHMARKS.md"
 PASS = Verdict("pass", 1, reason="guest reported success")
@@ -137,18 +137,18 @@ class FakeMachine:
     def __exit__(self, *exc):
         pass
 
-    def lines(self, timeout):
-        yield from self.lines_out
+    def run_to_end(self, on_line):
+        for line in self.lines_out:
+            on_line(line)
         if self.times_out:
-            raise MachineTimeout(f"no end of output after {timeout:g} s")
-
-    def wait_exit(self, timeout):
-        return Verdict("timeout", None, False, "no verdict") if self.times_out else self.verdict
+            return Verdict(Outcome.TIMEOUT, None, False,
+                           f"timeout after {self.config.timeout:g} s: kernel hang in spin() (5 of 5 samples)")
+        return self.verdict
 
 
 def make_image(tmp_path, cmdline="ktap ktest=lib.glob_match kbench=*", deterministic=True) -> Image:
     return Image(name="benchy", path=tmp_path / "benchy.toml", description="", cmdline=cmdline,
-                 programs=[], deterministic=deterministic, timeout=120)
+                 programs=[], machine=MachineConfig(deterministic=deterministic, timeout=120))
 
 
 @pytest.fixture
@@ -259,7 +259,7 @@ def test_timeout_fails_the_run_with_last_lines_and_log(guest, outputs, tmp_path)
     with pytest.raises(BenchError) as e:
         run_bench(make_image(tmp_path), outputs, tmp_path)
     text = str(e.value)
-    assert "did not finish within 120 s" in text and "  | still going" in text
+    assert "did not finish: timeout after 120 s: kernel hang in spin()" in text and "  | still going" in text
     assert f"console log: {tmp_path / 'benchy.console.log'}" in text
 
 

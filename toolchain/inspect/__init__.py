@@ -23,11 +23,13 @@ __all__ = ["Guest", "InspectError", "GuestMemoryError", "inspect_memory", "inspe
            "attach_running", "run_files", "attachable_args", "published"]
 
 
-_REG = re.compile(r"\b(EAX|EBX|ECX|EDX|ESI|EDI|EBP|ESP|EIP|EFL)=([0-9a-fA-F]{8})")
+_REG = re.compile(r"\b(EAX|EBX|ECX|EDX|ESI|EDI|EBP|ESP|EIP|EFL|CR0|CR2|CR3|CR4)=([0-9a-fA-F]{8})")
+_FLAG = re.compile(r"\b(CPL|HLT)=(\d)")
 
 
 def parse_registers(text: str) -> list[dict]:
-    """The general registers of each CPU from HMP `info registers -a` ({"eip": .., "esp": .., ...})."""
+    """The registers of each CPU from HMP `info registers [-a]` ({"eip": .., "esp": .., "cr2": ..,
+    "cpl": 0 or 3, "hlt": 1 when the CPU waits in hlt, ...})."""
     cpus, cur = [], None
     for line in text.splitlines():
         if line.startswith("CPU#") or cur is None and _REG.search(line):
@@ -35,6 +37,8 @@ def parse_registers(text: str) -> list[dict]:
             cpus.append(cur)
         for name, value in _REG.findall(line):
             cur[name.lower()] = int(value, 16)
+        for name, value in _FLAG.findall(line):
+            cur[name.lower()] = int(value)
     return [c for c in cpus if "eip" in c]
 
 

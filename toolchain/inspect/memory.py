@@ -19,13 +19,15 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+from ..errors import ToolchainError
+
 PAGE = 4096
 CHUNK = 64 * 1024
 
 Qmp = Callable[..., object]       # qmp(command, **arguments) -> the command's result
 
 
-class GuestMemoryError(Exception):
+class GuestMemoryError(ToolchainError):
     """A guest address that cannot be read (outside RAM, or QEMU refused)."""
 
 
@@ -40,6 +42,10 @@ class Memory:
 
     def _fetch_page(self, base: int) -> bytes:
         raise NotImplementedError
+
+    def forget(self) -> None:
+        """Drop the cached pages: the guest ran since they were read."""
+        self._pages.clear()
 
     def read(self, address: int, count: int) -> bytes:
         if address < 0 or address + count > self.size:
