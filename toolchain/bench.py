@@ -250,6 +250,23 @@ def to_json(records: list[dict]) -> str:
     return json.dumps([{k: r[k] for k in RECORD_KEYS} for r in records], indent=2, ensure_ascii=False) + "\n"
 
 
+def read_results(path: Path = RESULTS) -> list[dict]:
+    """The records of an earlier results file; [] when there is none or it is not a list of records."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return []
+    return [r for r in data if isinstance(r, dict) and set(RECORD_KEYS) <= set(r)] if isinstance(data, list) else []
+
+
+def merge_results(old: list[dict], new: list[dict]) -> list[dict]:
+    """old with each benchmark measured in new replaced where it stood, and new ones appended:
+    a filtered run updates its rows and keeps the others (each row keeps its own revision)."""
+    fresh = {r["name"]: r for r in new}
+    merged = [fresh.pop(r["name"], r) for r in old]
+    return merged + [r for r in new if r["name"] in fresh]
+
+
 def write_results(records: list[dict], path: Path = RESULTS) -> Path:
     """Write the records as JSON (to build/bench/results.json by default); returns the path."""
     path = Path(path)

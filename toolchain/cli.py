@@ -24,7 +24,8 @@ from .machine import Interrupted, Machine, Outcome, honour_sigint, restore_sigin
 from .inspect import InspectError, attachable_args, published
 from .tools import require
 
-console = Console(highlight=False)
+# soft_wrap: a long line stays one line (a terminal folds it; a pipe gets it whole, not cut at 80).
+console = Console(highlight=False, soft_wrap=True)
 RUN_DIR = build_mod.BUILD / "run"       # sockets and logs of guests started by `invoke boot`
 
 
@@ -157,16 +158,38 @@ def _show(result) -> None:
     print(result.replace("\r\n", "\n").rstrip() if isinstance(result, str) else json.dumps(result, indent=2))
 
 
+class QmpError(ToolchainError):
+    """A QMP command that cannot be sent or that QEMU refused: says which, why and what to try."""
+
+
+async def _execute(client, command: str, args: str):
+    """Run one QMP command; QmpError for arguments that are not a JSON object or a command QEMU
+    refuses (an unknown one, a missing argument), with QEMU's own reason."""
+    from qemu.qmp import ExecuteError
+    try:
+        arguments = json.loads(args) if args else None
+    except json.JSONDecodeError as e:
+        raise QmpError(f"the arguments of {command} are not JSON ({e}): give an object, e.g. "
+                       "'{\"command-line\": \"info registers\"}'") from None
+    if arguments is not None and not isinstance(arguments, dict):
+        raise QmpError(f"the arguments of {command} must be a JSON object, not {args}")
+    try:
+        return await client.execute(command, arguments)
+    except ExecuteError as e:
+        hint = "; `invoke qmp query-commands` lists the commands" if e.error_class == "CommandNotFound" else ""
+        raise QmpError(f"QEMU refused {command}: {e}{hint}") from None
+
+
 async def _qmp_session(path: Path, command: str, args: str) -> None:
     from qemu.qmp import QMPClient
     client = QMPClient("invoke-qmp")
     try:
         await client.connect(str(path))
     except Exception as e:
-        raise Exit(f"error: cannot reach QMP at {path} ({e}); is `invoke boot` running?", code=1) from None
+        raise QmpError(f"cannot reach QMP at {path} ({e}); is `invoke boot` running?") from None
     try:
         if command:
-            _show(await client.execute(command, json.loads(args) if args else None))
+            _show(await _execute(client, command, args))
             return
         print("QMP prompt: COMMAND [JSON arguments], e.g. query-status or "
               "human-monitor-command {\"command-line\": \"info registers\"}; Ctrl-D ends.")
@@ -177,8 +200,8 @@ async def _qmp_session(path: Path, command: str, args: str) -> None:
             if not cmd:
                 continue
             try:
-                _show(await client.execute(cmd, json.loads(rest) if rest else None))
-            except Exception as e:      # a QMP error or bad JSON: report and keep the prompt
+                _show(await _execute(client, cmd, rest))
+            except QmpError as e:       # report and keep the prompt
                 print(f"error: {e}")
     except EOFError:
         print()
@@ -191,16 +214,54 @@ def qmp(name: str, command: str, args: str) -> None:
     asyncio.run(_qmp_session(RUN_DIR / f"{name}.qmp", command, args))
 
 
-def gdb(name: str, port: int) -> int:
+def gdb_script(kernel: Path, port: int, program: Path | None = None) -> str:
+    """gdb commands: attach to the gdbstub and, with a program, load its symbols and stop in it only.
+
+    Every program is linked at the same addresses (USER_BASE), so a plain breakpoint in user code
+    stops whichever process runs that address, and a software one would be written into the
+    memory of whichever process is current. `pbreak LOCATION` sets a hardware breakpoint with the
+    condition that the process on the CPU runs this program."""
+    lines = ["set pagination off", f"target remote 127.0.0.1:{port}"]
+    if program is not None:
+        name = program.name
+        lines[1:1] = [f"add-symbol-file {program}"]
+        lines += ["define pbreak",
+                  "  hbreak $arg0 if cpu0_globaldata.gd_curthread != 0 && "
+                  "cpu0_globaldata.gd_curthread->td_proc != 0 && "
+                  f'$_streq(cpu0_globaldata.gd_curthread->td_proc->p_comm, "{name}")',
+                  "end",
+                  "document pbreak",
+                  f"pbreak LOCATION: stop at LOCATION only in a process running {name} "
+                  "(a hardware breakpoint: all programs share their addresses).",
+                  "end",
+                  "pbreak main"]
+    return "\n".join(lines) + "\n"
+
+
+def gdb(name: str, port: int, program: str = "", batch: list[str] | None = None) -> int:
+    """Boot an image paused under gdb (kernel symbols; with program, also that program's, and a
+    first stop at its main in its own process). batch: run these gdb commands and quit instead
+    of an interactive gdb (tests)."""
     gdb_path = require("gdb")
     outputs, images = build_all()
     img = images.get(name) or image_mod.load_image(name)
+    elf = None
+    if program:
+        if program not in img.programs:
+            raise image_mod.ImageError(img.path, "[initrd]", f"program {program!r} is not in image {name} (its "
+                                   f"programs: {', '.join(img.programs) or 'none'}); pick one, or another --image")
+        elf = outputs.programs[program]
     RUN_DIR.mkdir(parents=True, exist_ok=True)
+    script = RUN_DIR / f"{name}-gdb.gdb"
+    script.write_text(gdb_script(outputs.kernel, port, elf))
     cfg = img.machine_config(outputs, gdb_port=port)
     with Machine(cfg, RUN_DIR, name=f"{name}-gdb", start_paused=True) as m:
+        first = f"`continue` runs to {program}'s main (`pbreak LOCATION` stops in {program} only); " if program \
+            else "`continue` to run, "
         console.print(f"QEMU is paused with a gdbstub on port {port}; the guest console goes to {m.log_path}.\n"
-                      "In gdb: `continue` to run, Ctrl-C to stop, `quit` ends gdb and QEMU.")
-        return subprocess.call([gdb_path, "-q", str(outputs.kernel), "-ex", f"target remote 127.0.0.1:{port}"])
+                      f"In gdb: {first}Ctrl-C to stop, `quit` ends gdb and QEMU.")
+        extra = ["-batch"] + [a for c in batch for a in ("-ex", c)] if batch is not None else []
+        return subprocess.call([gdb_path, "-q", str(outputs.kernel), "-x", str(script), *extra])
 
 
 def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: str = "",
@@ -213,7 +274,7 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
     if kernel and kernel not in build_mod.KERNEL_VARIANTS:
         raise Exit(f"error: unknown kernel variant {kernel!r}; choose one of "
                    f"{', '.join(sorted(build_mod.KERNEL_VARIANTS))}", code=1)
-    out = Console(stderr=True, highlight=False) if as_json else console
+    out = Console(stderr=True, highlight=False, soft_wrap=True) if as_json else console
     with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
         outputs, images = build_all(variants=(kernel,) if kernel else ())   # with --json, stdout carries the JSON only
     img = images.get(name)
@@ -224,9 +285,11 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
     with out.status(f"running the benchmarks of image {name} ({what})…"):
         records = bench_mod.run_bench(img, outputs, bench_mod.RESULTS.parent, filter or None,
                                       outputs.variants.get(kernel))
-    # Figures of another kernel never replace the ordinary kernel's results.json.
-    path = bench_mod.write_results(records, bench_mod.RESULTS.with_name(f"results-{kernel}.json")
-                                   if kernel else bench_mod.RESULTS)
+    # Figures of another kernel never replace the ordinary kernel's results.json; a filtered run
+    # replaces only the rows it measured.
+    path = bench_mod.RESULTS.with_name(f"results-{kernel}.json") if kernel else bench_mod.RESULTS
+    path = bench_mod.write_results(bench_mod.merge_results(bench_mod.read_results(path), records)
+                                   if filter else records, path)
     if as_json:
         sys.stdout.write(bench_mod.to_json(records))
     else:
@@ -234,7 +297,8 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
         wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 120))
         wide.print(bench_mod.table(records))
     on = f" on kernel-{kernel}.elf ({'tracing compiled in' if kernel == 'trace' else kernel})" if kernel else ""
-    out.print(f"{len(records)} benchmark(s){on}; results written to {path.relative_to(build_mod.ROOT)}")
+    kept = " (the other rows kept from earlier runs)" if filter else ""
+    out.print(f"{len(records)} benchmark(s){on}; results written to {path.relative_to(build_mod.ROOT)}{kept}")
     if plot:
         from . import plot as plot_mod
         png = plot_mod.plot_batching(records, bench_mod.RESULTS.parent /

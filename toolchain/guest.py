@@ -15,7 +15,7 @@ from pathlib import Path
 from .build import Outputs
 from .elfcheck import list_ktests, symbolizer
 from .image import Image
-from .ktap import KtapParser, Result
+from .ktap import KtapParser, Result, Status
 from .machine import Machine, Outcome, Verdict
 
 PANIC_FAULT = re.compile(r"^panic: (?P<what>.+?) \(vector (?P<vector>\d+)\) at eip 0x(?P<eip>[0-9a-f]+)"
@@ -87,10 +87,10 @@ class GuestRun:
     parser_errors: list[str] = field(default_factory=list)
     first_result_seconds: float | None = None
 
-    def outcome(self, case: str) -> tuple[str, str]:
-        """(status, text) for a case: status is pass, skip, todo, fail or crashed."""
+    def outcome(self, case: str) -> tuple[Status, str]:
+        """(status, text) for a case."""
         r = self.results.get(case)
-        if r is not None and r.status != "crashed":
+        if r is not None and r.status != Status.CRASHED:
             return r.status, "\n".join(r.diagnostics) if r.failed else r.reason
         why = self.panic or self.end_reason or "the guest stopped reporting"
         if r is None:   # the case never appeared: say what its program or the guest reported
@@ -109,7 +109,7 @@ class GuestRun:
             text += "\nguest output before the end:\n" + "\n".join(r.diagnostics[-20:])
         if self.console_log:
             text += f"\nconsole log: {self.console_log}"
-        return "crashed", text
+        return Status.CRASHED, text
 
 
 def run_image(image: Image, outputs: Outputs, workdir: Path, keep_on_panic: bool = False) -> GuestRun:

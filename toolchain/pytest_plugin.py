@@ -16,6 +16,7 @@ import pytest
 from . import build as build_mod
 from .guest import GuestCase, GuestRun, expected_cases, run_image
 from .image import Image, ImageError, build_image, load_image
+from .ktap import Status
 
 _outputs_key = pytest.StashKey[object]()
 _runs_key = pytest.StashKey[dict]()
@@ -102,11 +103,11 @@ class GuestItem(pytest.Item):
 
     def runtest(self):
         status, text = self._run().outcome(self.name)
-        if status == "skip":
+        if status == Status.SKIP:
             pytest.skip(text or "skipped by the guest")
-        if status == "todo":
+        if status == Status.TODO:
             pytest.xfail(text or "TODO in the guest")
-        if status != "pass":
+        if status != Status.PASS:
             raise GuestCaseFailed(text or "failed (the guest printed no diagnostics)")
 
     def repr_failure(self, excinfo):

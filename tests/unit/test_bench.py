@@ -304,6 +304,21 @@ def test_results_json_is_an_indented_list_with_exact_keys_in_order(tmp_path):
     assert bench.RESULTS == build_mod.ROOT / "build" / "bench" / "results.json"
 
 
+def test_a_filtered_run_replaces_only_its_rows(tmp_path):
+    """A run of some benchmarks (--filter) updates their rows of the results file in place, adds
+    the new ones at the end and keeps every other row (with the revision it was measured at)."""
+    path = bench.write_results(RECORDS, tmp_path / "results.json")
+    fresh = [{"name": "lwkt.port.pingpong", "insns_per_op": 120.5, "iterations": 40000, "image": "bench",
+              "revision": "def"},
+             {"name": "lwkt.brand.new", "insns_per_op": 9.0, "iterations": 5, "image": "bench", "revision": "def"}]
+    merged = bench.merge_results(bench.read_results(path), fresh)
+    assert [r["name"] for r in merged] == [r["name"] for r in RECORDS] + ["lwkt.brand.new"]
+    assert merged[1] == fresh[0] and merged[0] == RECORDS[0] and merged[0]["revision"] == "abc"
+    assert bench.read_results(tmp_path / "none.json") == []
+    (tmp_path / "bad.json").write_text("{not json")
+    assert bench.read_results(tmp_path / "bad.json") == []
+
+
 def test_table_rows_say_met_missed_or_no_target():
     """≤ target is met (✓, equality included), above is missed (✗), no target or an unknown
     name gives —; the Linux reference is label and figure."""

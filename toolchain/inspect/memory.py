@@ -149,7 +149,11 @@ class DumpMemory(Memory):
     def __init__(self, path: Path):
         from elftools.elf.elffile import ELFFile
         self.path = Path(path)
-        self._file = open(self.path, "rb")
+        try:
+            self._file = open(self.path, "rb")
+        except OSError as e:
+            raise GuestMemoryError(f"cannot read the dump {path} ({e.strerror}): write one with "
+                                   "`invoke dump --image NAME` while `invoke boot` runs, or give its path") from None
         try:
             elf = ELFFile(self._file)
         except Exception as e:
