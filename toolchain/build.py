@@ -19,9 +19,12 @@ BUILD = ROOT / "build"
 # Flags every C and assembler file gets. -fno-omit-frame-pointer keeps %ebp chains for
 # backtraces; no unwind tables keeps .eh_frame out of the images; the prefix maps make the
 # output independent of where the checkout lives (reproducible builds).
+# -fno-eliminate-unused-debug-types puts every enum and struct a file sees into its DWARF, used
+# or not: the host tools read the facts they need about the C side from there (toolchain/facts.py).
 COMMON_FLAGS = [
     "-m32", "-std=gnu11", "-ffreestanding", "-fno-pic", "-fno-pie", "-fno-stack-protector",
-    "-O2", "-g", "-Wall", "-Werror", "-fno-omit-frame-pointer", "-fno-asynchronous-unwind-tables",
+    "-O2", "-g", "-fno-eliminate-unused-debug-types",
+    "-Wall", "-Werror", "-fno-omit-frame-pointer", "-fno-asynchronous-unwind-tables",
     "-fno-common", "-fcf-protection=none", "-nostdinc",
     "-fno-toplevel-reorder",   # keeps KTESTs in .ktest in source order, so they run as written
 ]
@@ -75,6 +78,10 @@ class Project:
                                f"-ffile-prefix-map={root}/=", f"-fdebug-prefix-map={root}=."]
         self.kernel_flags = base + KERNEL_FLAGS
         self.user_flags = base + USER_FLAGS
+        # Where kernel.ld and user.ld place the kernel and the programs: vm/layout.toml's addresses.
+        self.layout = layout = gen.load_layout(root)
+        self.kernel_link = LINK_FLAGS + [f"-Wl,--defsym=KERNEL_BASE={layout['kernel_base']:#x}"]
+        self.user_link = LINK_FLAGS + [f"-Wl,--defsym=USER_BASE={layout['user_base']:#x}"]
 
     def obj(self, src: Path, flavor: str) -> Path:
         return self.build_dir / "obj" / flavor / (_rel(src, self.root) + ".o")
@@ -93,7 +100,7 @@ class Project:
 
     def generate_step(self) -> Step:
         outputs = [self.build_dir / gen.output_for(t) for t in gen.TEMPLATES]
-        return Step("GEN  build/gen (syscalls.toml, traps.toml)", outputs, gen.inputs(self.root),
+        return Step("GEN  build/gen (syscalls.toml, traps.toml, layout.toml)", outputs, gen.inputs(self.root),
                     action=lambda: gen.generate(self.build_dir, self.root))
 
     # -- the parts ----------------------------------------------------------------------------
@@ -142,9 +149,9 @@ class Project:
             start = [self.obj(csu["crt0.S"], "user")] + ([self.obj(csu["ktest_main.c"], "user")] if is_test else [])
             objs = start + [self.obj(src, "user")]
             links.append(Step(f"LD   {name}", [dest], objs + [libcr, self.root / "userland/libcr/user.ld"],
-                              [self.tc.cc, *LINK_FLAGS, "-T", "userland/libcr/user.ld", "-o", str(dest),
+                              [self.tc.cc, *self.user_link, "-T", "userland/libcr/user.ld", "-o", str(dest),
                                *map(str, objs), str(libcr), str(self.tc.libgcc)],
-                              action=(lambda d=dest: elfcheck.check_program(d)), extra=self.tc.describe()))
+                              action=(lambda d=dest: elfcheck.check_program(d, self.layout)), extra=self.tc.describe()))
             out.programs[name] = dest
             if is_test:
                 out.test_programs.add(name)
@@ -161,9 +168,9 @@ class Project:
         elf = self.build_dir / "kernel" / f"kernel{suffix}.elf"
         objs = [self.obj(s, f"kernel{suffix}") for s in ksrc]
         return Step(f"LD   kernel{suffix}.elf", [elf], objs + [self.root / "kernel/arch/i386/kernel.ld"],
-                    [self.tc.cc, *LINK_FLAGS, "-T", "kernel/arch/i386/kernel.ld", "-o", str(elf),
+                    [self.tc.cc, *self.kernel_link, "-T", "kernel/arch/i386/kernel.ld", "-o", str(elf),
                      *map(str, objs), str(self.tc.libgcc)],
-                    action=lambda: elfcheck.check_kernel(elf), extra=self.tc.describe())
+                    action=lambda: elfcheck.check_kernel(elf, self.layout), extra=self.tc.describe())
 
     def _archive_step(self, libcr: Path, lobjs: list[Path]) -> Step:
         # ar appends to an existing archive: start from nothing so removed files leave it too.

@@ -355,7 +355,7 @@ def trace(name: str = "trace", out: str = "", seconds: float = 0) -> Path:
     img = images.get(name) or image_mod.load_image(name)     # raises ImageError naming the choices
     with console.status(f"booting image {name} on the trace kernel…"):
         run = trace_mod.run_trace(img, outputs, trace_mod.TRACE_DIR, seconds or None)
-    data = trace_mod.to_chrome(run.ring, decoders(), info={"image": name, "verdict": run.verdict,
+    data = trace_mod.to_chrome(run.ring, decoders(outputs.variants["trace"]), info={"image": name, "verdict": run.verdict,
                                                            "deterministic": img.machine.deterministic})
     path = trace_mod.write_trace(data, Path(out) if out else trace_mod.TRACE_DIR / f"{name}.json")
     info = data["otherData"]

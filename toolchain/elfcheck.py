@@ -16,10 +16,11 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 
 from .errors import ToolchainError
+from .facts import facts
+from .gen import load_layout
 
-MULTIBOOT_MAGIC = 0x1BADB002
+MULTIBOOT_MAGIC = 0x1BADB002      # the Multiboot v1 specification's, not a fact of ours
 MULTIBOOT_SEARCH = 8192
-USER_BASE = 0x40000000
 ALLOWED_SECTIONS = {"", ".text", ".rodata", ".data", ".ktest", ".kbench", ".bss", ".tdata", ".tbss",
                     ".symtab", ".strtab", ".shstrtab"}
 
@@ -36,8 +37,9 @@ def _unexpected(elf: ELFFile) -> list[str]:
     return [n for n in _sections(elf) if n not in ALLOWED_SECTIONS and not n.startswith(".debug_")]
 
 
-def check_kernel(path: Path) -> None:
-    """Raise ElfCheckError unless path is a multiboot-bootable, inspectable kernel."""
+def check_kernel(path: Path, layout: dict[str, int] | None = None) -> None:
+    """Raise ElfCheckError unless path is a multiboot-bootable, inspectable kernel, linked at the
+    layout's kernel_base (default: this checkout's kernel/include/vm/layout.toml)."""
     data = Path(path).read_bytes()
     found = None
     for off in range(0, min(len(data), MULTIBOOT_SEARCH) - 11, 4):
@@ -60,16 +62,19 @@ def check_kernel(path: Path) -> None:
         if first["p_offset"] != 0 or first["p_filesz"] < headers_end:
             raise ElfCheckError(f"{path}: the ELF headers (bytes 0..{headers_end}) are not inside the first "
                                 "PT_LOAD; keep FILEHDR PHDRS on the first segment in kernel.ld")
-        if first["p_vaddr"] != 0x100000:
-            raise ElfCheckError(f"{path}: first PT_LOAD at {first['p_vaddr']:#x}, expected 0x100000 (1 MiB)")
+        base = (layout or load_layout())["kernel_base"]
+        if first["p_vaddr"] != base:
+            raise ElfCheckError(f"{path}: first PT_LOAD at {first['p_vaddr']:#x}, expected kernel_base {base:#x} "
+                                "(kernel/include/vm/layout.toml); kernel.ld must start at KERNEL_BASE")
         bad = _unexpected(elf)
         if bad:
             raise ElfCheckError(f"{path}: unexpected section(s) {bad}; discard them in kernel.ld or "
                                 "stop the flags that create them")
 
 
-def check_program(path: Path) -> None:
-    """Raise ElfCheckError unless path is a static i386 program the kernel's loader accepts."""
+def check_program(path: Path, layout: dict[str, int] | None = None) -> None:
+    """Raise ElfCheckError unless path is a static i386 program the kernel's loader accepts, linked
+    at or above the layout's user_base."""
     with open(path, "rb") as f:
         elf = ELFFile(f)
         if elf.elfclass != 32 or elf["e_machine"] != "EM_386" or elf["e_type"] != "ET_EXEC":
@@ -77,9 +82,10 @@ def check_program(path: Path) -> None:
         if any(s["p_type"] in ("PT_INTERP", "PT_DYNAMIC") for s in elf.iter_segments()):
             raise ElfCheckError(f"{path}: dynamically linked; user programs must be static")
         loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
-        if not loads or any(s["p_vaddr"] < USER_BASE for s in loads):
-            raise ElfCheckError(f"{path}: segments must lie at or above {USER_BASE:#x}; "
-                                "link with userland/libcr/user.ld")
+        user_base = (layout or load_layout())["user_base"]
+        if not loads or any(s["p_vaddr"] < user_base for s in loads):
+            raise ElfCheckError(f"{path}: segments must lie at or above user_base {user_base:#x} "
+                                "(kernel/include/vm/layout.toml); link with userland/libcr/user.ld")
         entry = elf["e_entry"]
         if not any(s["p_vaddr"] <= entry < s["p_vaddr"] + s["p_memsz"] for s in loads):
             raise ElfCheckError(f"{path}: entry point {entry:#x} is outside every PT_LOAD segment")
@@ -112,18 +118,20 @@ def _read_cstring(elf: ELFFile, addr: int) -> str:
 
 
 def list_ktests(path: Path) -> list[KtestInfo]:
-    """Every KTEST in the file's .ktest section, in link order (the order they run)."""
+    """Every KTEST in the file's .ktest section, in link order (the order they run); the
+    descriptor's layout (struct ktest) comes from the file's DWARF."""
     with open(path, "rb") as f:
         elf = ELFFile(f)
         sec = elf.get_section_by_name(".ktest")
         if sec is None:
             return []
+        desc = facts(path).layout("struct ktest")
         data = sec.data()
         out = []
-        for off in range(0, len(data) - len(data) % 20, 20):
-            suite, name, _fn, file, line = struct.unpack_from("<IIIIi", data, off)
-            out.append(KtestInfo(_read_cstring(elf, suite), _read_cstring(elf, name),
-                                 _read_cstring(elf, file), line))
+        for off in range(0, len(data) - len(data) % desc.size, desc.size):
+            d = desc.unpack(data, off)
+            out.append(KtestInfo(_read_cstring(elf, d["kt_suite"]), _read_cstring(elf, d["kt_name"]),
+                                 _read_cstring(elf, d["kt_file"]), d["kt_line"]))
         return out
 
 

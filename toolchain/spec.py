@@ -43,14 +43,9 @@ RETURN_TYPES = {"void", "int", "long", "ssize_t", "pid_t", "off_t", "int64_t", "
                 "void *", "size_t", "unsigned int", "uint32_t", "int32_t", "intptr_t"}
 DIRECTIONS = ("in", "out", "inout")
 
-# The header every syscall message starts with: struct lwkt_msg in kernel/include/sys/msgport.h.
-# The generated C asserts these offsets, so the C struct and this table cannot drift apart.
-HEADER_FIELDS = [  # (name, offset, size, struct code)
-    ("ms_next", 0, 4, "I"), ("ms_prev", 4, 4, "I"),
-    ("ms_target_port", 8, 4, "I"), ("ms_reply_port", 12, 4, "I"),
-    ("ms_abortfn", 16, 4, "I"), ("ms_flags", 20, 4, "I"), ("ms_cmd", 24, 4, "I"),
-    ("ms_error", 28, 4, "i"), ("ms_result", 32, 8, "q"), ("ms_tag", 40, 8, "Q"),
-]
+# The size of the header every syscall message starts with (struct lwkt_msg, sys/msgport.h): the
+# ABI's arguments start after it. The generated sysmsg.h asserts it; the host reads the header's
+# fields themselves from the kernel's DWARF (toolchain/decode.py).
 HEADER_SIZE = 48
 
 

@@ -14,7 +14,6 @@ import contextlib
 import re
 from pathlib import Path
 
-from ..build import ROOT
 from .memory import DumpMemory, GuestMemoryError, QmpMemory
 from .program import InspectError, check_kernel_matches, make_program
 from .views import Snapshot
@@ -47,7 +46,7 @@ def default_programs(kernel: Path) -> Path:
     return Path(kernel).resolve().parent.parent / "userland" / "bin"
 
 
-def inspect_memory(memory, kernel: Path, source: dict, root: Path = ROOT,
+def inspect_memory(memory, kernel: Path, source: dict,
                    registers: list[dict] | None = None, programs: Path | None = None) -> dict:
     """Read every view from guest memory (a QmpMemory of a paused guest, or a DumpMemory).
     programs: the user programs' ELFs, for the uthreads view (default: beside the kernel's build)."""
@@ -56,7 +55,7 @@ def inspect_memory(memory, kernel: Path, source: dict, root: Path = ROOT,
     check_kernel_matches(memory, kernel)
     prog = make_program(memory, kernel)
     try:
-        snap = Snapshot(prog, decoders(), root, registers,
+        snap = Snapshot(prog, decoders(kernel), kernel, registers,
                         Path(programs) if programs else default_programs(kernel)).collect()
     except (drgn.FaultError, LookupError, AttributeError) as e:
         raise InspectError(f"reading the kernel's structures failed: {e}. The kernel's structures or "

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import ToolchainError
+from ..gen import load_layout
+from .pagetable import PAGE_SIZE
 
-PAGE = 4096
+PAGE = PAGE_SIZE
 CHUNK = 64 * 1024
 
 Qmp = Callable[..., object]       # qmp(command, **arguments) -> the command's result
@@ -78,8 +80,8 @@ class QmpMemory(Memory):
         if pid is not None:
             try:
                 self._mem = os.open(f"/proc/{pid}/mem", os.O_RDONLY)
-                self._hva(0x100000)                    # the kernel's first page: proves the path
-                os.pread(self._mem, 1, self._hva(0x100000))
+                kernel = load_layout()["kernel_base"]  # the kernel's first page: proves the path
+                os.pread(self._mem, 1, self._hva(kernel))
                 self.method = "gpa2hva+/proc/pid/mem"
             except (OSError, GuestMemoryError):
                 self.close()

@@ -40,9 +40,12 @@ struct ksysmsg {
 	} km_args;				/* kernel copy of the user message */
 };
 
-#define KMF_SYNC	0x0001	/* the caller waits in the kernel (on its stack) */
-#define KMF_RING	0x0002	/* complete into the process's ring, not its reply port */
-#define KMF_BATCH	0x0004	/* one of a submit call's messages */
+/* km_flags (an enum, for the host's DWARF reader) */
+enum ksysmsg_flags {
+	KMF_SYNC = 0x0001,	/* the caller waits in the kernel (on its stack) */
+	KMF_RING = 0x0002,	/* complete into the process's ring, not its reply port */
+	KMF_BATCH = 0x0004,	/* one of a submit call's messages */
+};
 
 /* A handler's answer that means: do not answer the message (exec replaced the program). */
 #define EJUSTRETURN	(-2)

@@ -6,20 +6,19 @@
  *                              (the first 4 MiB in 4 KiB pages, page 0 left out: NULL faults)
  *   USER_BASE .. USER_TOP      the process's pages, 4 KiB pages, user-accessible
  *   USER_TOP .. 4 GiB          device memory (the local APIC), mapped on demand, supervisor only
- * User programs are linked at USER_BASE; the user stack ends at USER_STACK_TOP.
+ * User programs are linked at USER_BASE; the user stack ends at USER_STACK_TOP. The numbers come
+ * from kernel/include/vm/layout.toml (generated <vm/layout.h>), which the linker scripts and the
+ * host tools read too.
  */
 #ifndef _VM_VM_H_
 #define _VM_VM_H_
 
 #include <sys/types.h>
+#include <vm/layout.h>
 
 #define PAGE_SIZE	4096u
 #define PAGE_MASK	(PAGE_SIZE - 1)
-#define KERNEL_TOP	0x40000000u	/* at most 1 GiB of RAM is mapped */
-#define USER_BASE	0x40000000u
-#define USER_TOP	0xc0000000u
 #define USER_STACK_TOP	USER_TOP
-#define USER_STACK_PAGES 16
 
 #define round_page(x)	(((x) + PAGE_MASK) & ~PAGE_MASK)
 #define trunc_page(x)	((x) & ~PAGE_MASK)
