@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import elfcheck, gen
-from .make import Builder, Step
+from .make import Builder, BuildError, Step
 from .tools import Toolchain, find_toolchain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,11 +117,12 @@ class Project:
         out = {}
         for p in sorted((self.root / "userland/bin").glob("*.c")) + sorted((self.root / "userland/bench").glob("*.c")):
             if p.stem in out:
-                raise ValueError(f"{p}: a program named {p.stem!r} exists twice")
+                raise BuildError(f"{p}: a program named {p.stem!r} exists twice (userland/bin and userland/bench "
+                                 "share one namespace); rename one")
             out[p.stem] = (p, False)
         for p in sorted((self.root / "userland/tests").glob("*.c")):
             if p.stem in out:
-                raise ValueError(f"{p}: a program named {p.stem!r} exists in userland/bin too")
+                raise BuildError(f"{p}: a program named {p.stem!r} exists in userland/bin too; rename one")
             out[p.stem] = (p, True)
         return out
 
@@ -163,7 +164,7 @@ class Project:
         """The link of the kernel (build/kernel/kernel.elf), or of a variant of KERNEL_VARIANTS
         (build/kernel/kernel-VARIANT.elf, from objects compiled with its flags)."""
         if variant is not None and variant not in KERNEL_VARIANTS:
-            raise ValueError(f"unknown kernel variant {variant!r}; choose one of {sorted(KERNEL_VARIANTS)}")
+            raise BuildError(f"unknown kernel variant {variant!r}; choose one of {sorted(KERNEL_VARIANTS)}")
         suffix = f"-{variant}" if variant else ""
         elf = self.build_dir / "kernel" / f"kernel{suffix}.elf"
         objs = [self.obj(s, f"kernel{suffix}") for s in ksrc]
