@@ -5,6 +5,7 @@ it installs what is missing and then calls the same task.
 """
 from __future__ import annotations
 
+import subprocess
 import sys
 
 from invoke import task
@@ -66,15 +67,18 @@ def size(c, program="", count=15):
       positional=["command"])
 def qmp(c, command, image="default", args=""):
     """Send a QMP command to a guest started by `invoke boot`; `invoke qmp prompt` opens a prompt."""
+    if command in ("-h", "--help"):     # invoke hands a required positional the --help that follows it
+        sys.exit(subprocess.call([sys.executable, "-m", "invoke", "--help", "qmp"]))
     with cli.errors():
         cli.qmp(image, "" if command == "prompt" else command, args)
 
 
-@task(help={"image": "image to boot under the debugger (default: default)", "port": "gdbstub TCP port"})
-def gdb(c, image="default", port=1234):
-    """Boot an image paused with a gdbstub and start gdb with the kernel's symbols."""
+@task(help={"image": "image to boot under the debugger (default: default)", "port": "gdbstub TCP port",
+            "program": "also load this user program's symbols and stop in its process only (pbreak)"})
+def gdb(c, image="default", port=1234, program=""):
+    """Boot an image paused with a gdbstub and start gdb with the kernel's symbols (and a program's)."""
     with cli.errors():
-        sys.exit(cli.gdb(image, port))
+        sys.exit(cli.gdb(image, port, program))
 
 
 @task(help={"image": "image to list (default: test)"})

@@ -82,7 +82,7 @@ def parse_line(run: FuzzRun, line: str) -> None:
 
 def timeout_for(image: Image, steps: int) -> float:
     """Seconds to allow: the image's timeout, or more for a long run."""
-    return max(image.timeout, steps / STEPS_PER_SECOND_FLOOR + 30)
+    return max(image.machine.timeout, steps / STEPS_PER_SECOND_FLOOR + 30)
 
 
 def run_fuzz(image: Image, outputs: Outputs, workdir: Path, seed: int, steps: int, first: int = 0,

@@ -7,8 +7,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ToolchainError
 
-class ToolError(Exception):
+
+class ToolError(ToolchainError):
     """A host tool is missing or unusable; the message names the Debian package to install."""
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from toolchain import build as build_mod
 from toolchain.bench import run_bench
+from toolchain.machine import MachineConfig
 from toolchain.image import Image, build_image, load_image
 from toolchain.profile.run import profile_benchmark
 
@@ -71,7 +72,7 @@ def test_known_program_is_attributed_exactly(outputs, tmp_path):
     404 in all; libcr's cr_null and the kernel's trap path are counted under it."""
     image = Image(name="profknown", path=build_mod.ROOT / "images" / "profknown.toml",
                   description="profile_known", cmdline="kbench=profile.known init=profile_known",
-                  programs=["profile_known"], deterministic=True, timeout=60)
+                  programs=["profile_known"], machine=MachineConfig(deterministic=True, timeout=60))
     build_image(image, outputs)
     prof = profile_benchmark(image, outputs, "profile.known", tmp_path)
     assert prof.counted == prof.insns and prof.iterations == ROUNDS and not prof.notes

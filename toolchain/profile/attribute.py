@@ -18,7 +18,10 @@ from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 
-from ..elfcheck import USER_BASE, Symbolizer
+from ..elfcheck import Symbolizer
+from ..gen import load_layout
+
+USER_BASE = load_layout()["user_base"]       # kernel/include/vm/layout.toml
 from .data import Block
 
 # Where a program's own sources live; any other file linked into a program is libcr's (the

@@ -10,7 +10,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..bench import BenchLine
-from ..elfcheck import USER_BASE
+from ..gen import load_layout
+
+USER_BASE = load_layout()["user_base"]       # kernel/include/vm/layout.toml
 from .attribute import Attributor, Place
 from .data import RawProfile
 from .plugin import ProfileError

@@ -40,10 +40,13 @@ struct ksysmsg {
 	union sysmsg_args km_args;		/* kernel copy of the user message */
 };
 
-#define KMF_SYNC	0x0001	/* the caller waits in the kernel (on its stack) */
-#define KMF_RING	0x0002	/* complete into the process's ring, not its reply port */
-#define KMF_BATCH	0x0004	/* one of a submit call's messages */
-#define KMF_RESTART	0x0008	/* the handler runs again after its object answered ERESTART */
+/* km_flags (an enum, for the host's DWARF reader) */
+enum ksysmsg_flags {
+	KMF_SYNC = 0x0001,	/* the caller waits in the kernel (on its stack) */
+	KMF_RING = 0x0002,	/* complete into the process's ring, not its reply port */
+	KMF_BATCH = 0x0004,	/* one of a submit call's messages */
+	KMF_RESTART = 0x0008,	/* the handler runs again after its object answered ERESTART */
+};
 
 /* A handler's answer that means: do not answer the message (exec replaced the program). */
 #define EJUSTRETURN	(-2)

@@ -14,8 +14,9 @@
  *  - A message completes exactly once; lwkt_abortmsg() asks the target to finish early, and the
  *    message is still replied (with the target's error) through the normal path.
  *
- * The layout of struct lwkt_msg is part of the system-call ABI: toolchain/spec.py holds the same
- * offsets (HEADER_FIELDS), and the generated sys/sysmsg.h asserts that both agree.
+ * The layout of struct lwkt_msg is part of the system-call ABI: the arguments start after it
+ * (toolchain/spec.py's HEADER_SIZE, asserted by the generated sys/sysmsg.h), and the host reads
+ * its fields from the kernel's DWARF (toolchain/decode.py).
  */
 #ifndef _SYS_MSGPORT_H_
 #define _SYS_MSGPORT_H_
@@ -55,16 +56,19 @@ struct lwkt_msg {
  * Every flag belongs to the sender's side (for a system call, libcr's): the kernel reads only
  * MSGF_ASYNC, accepts only MSGF_USER_SUBMIT bits in a syscall message (any other bit is
  * EINVAL), and never writes ms_flags at all; it answers through ms_error and ms_result only.
+ * An enum: the host's decoders and inspector read the flags from DWARF (docs/layout.md).
  */
-#define MSGF_DONE	0x0001
-#define MSGF_REPLY	0x0002
-#define MSGF_QUEUED	0x0004
-#define MSGF_SYNC	0x0008
-#define MSGF_ABORTABLE	0x0010
-#define MSGF_ASYNC	0x0020
-#define MSGF_ABORTED	0x0040
-#define MSGF_REMOTE	0x0080
-#define MSGF_USER_SUBMIT (MSGF_DONE | MSGF_REPLY | MSGF_SYNC | MSGF_ASYNC)
+enum lwkt_msg_flags {
+	MSGF_DONE = 0x0001,
+	MSGF_REPLY = 0x0002,
+	MSGF_QUEUED = 0x0004,
+	MSGF_SYNC = 0x0008,
+	MSGF_ABORTABLE = 0x0010,
+	MSGF_ASYNC = 0x0020,
+	MSGF_ABORTED = 0x0040,
+	MSGF_REMOTE = 0x0080,
+	MSGF_USER_SUBMIT = MSGF_DONE | MSGF_REPLY | MSGF_SYNC | MSGF_ASYNC,
+};
 
 /*
  * A port: where messages are sent. Its kind is its mp_ vector:
@@ -97,8 +101,11 @@ struct lwkt_port {
 	void		*mp_arg;			/* the port kind's own data (put-only: anything) */
 };
 
-#define MSGPORTF_THREAD		0x0001	/* a thread port: only mp_td waits on it */
-#define MSGPORTF_WAITING	0x0002	/* thread port: the owner is blocked on it */
+/* mp_flags (an enum, for the host's DWARF reader) */
+enum lwkt_port_flags {
+	MSGPORTF_THREAD = 0x0001,	/* a thread port: only mp_td waits on it */
+	MSGPORTF_WAITING = 0x0002,	/* thread port: the owner is blocked on it */
+};
 
 /* Sending and receiving. */
 void	lwkt_initmsg(lwkt_msg_t msg, lwkt_port_t rport, uint32_t flags);

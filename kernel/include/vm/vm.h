@@ -10,19 +10,18 @@
  *   USER_TOP .. 4 GiB          device memory (the local APIC), mapped on demand, supervisor only
  * User programs are linked at USER_BASE; the user stack ends at USER_STACK_TOP. Below the stack,
  * USER_STACK_GUARD_PAGES pages are never mapped (the ring page, sys/ring.h, is right under them).
+ * The numbers come from kernel/include/vm/layout.toml (generated <vm/layout.h>), which the linker
+ * scripts and the host tools read too.
  */
 #ifndef _VM_VM_H_
 #define _VM_VM_H_
 
 #include <sys/types.h>
+#include <vm/layout.h>
 
 #define PAGE_SIZE	4096u
 #define PAGE_MASK	(PAGE_SIZE - 1)
-#define KERNEL_TOP	0x40000000u	/* the kernel's half: RAM (up to KSTACK_BASE) and stacks */
-#define USER_BASE	0x40000000u
-#define USER_TOP	0xc0000000u
 #define USER_STACK_TOP	USER_TOP
-#define USER_STACK_PAGES 16
 #define USER_STACK_BOTTOM (USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE)
 #define USER_STACK_GUARD_PAGES 8	/* never mapped below the stack: a fault there is an overflow */
 
