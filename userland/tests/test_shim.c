@@ -7,6 +7,8 @@
 #include <sys/sysmsg.h>
 #include <cr/sysport.h>
 #include <cr/trace.h>
+#include <cr/thread.h>
+#include <errno.h>
 #include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,6 +78,46 @@ KTEST(shim, a_program_can_put_its_own_port_in_front)
 	cr_syscall_port = saved;
 	KT_EXPECT_EQ(calls_seen, 2);
 	KT_EXPECT_EQ(a, b);
+}
+
+/* answering_server: the thread behind a shim port: answers getpid 4242, anything else ENOSYS. */
+static void *
+answering_server(void *arg)
+{
+	int n = (int)(intptr_t)arg;
+
+	for (int i = 0; i < n; i++) {
+		lwkt_msg_t m = lwkt_waitport(&cr_thread_self()->td_msgport, 0);
+		if (m->ms_cmd == SYS_getpid) {
+			m->ms_result = 4242;
+			lwkt_replymsg(m, 0);
+		} else {
+			lwkt_replymsg(m, ENOSYS);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A shim may hold a stub's call (its put answers EASYNC: here, a thread's port queues it) and
+ * answer it later from another thread: the stub waits for that answer like any domsg.
+ */
+KTEST(shim, a_shim_may_hold_a_call_and_answer_it_later)
+{
+	cr_thread_t srv;
+	lwkt_port_t saved = cr_syscall_port;
+
+	KT_ASSERT(cr_thread_create(&srv, answering_server, (void *)2, CR_PRI_DEFAULT, "shimsrv") == 0);
+	cr_syscall_port = &srv->td_msgport;
+	pid_t pid = getpid();
+	errno = 0;
+	int r = close(5);
+	int err = errno;
+	cr_syscall_port = saved;
+	cr_thread_join(srv, NULL);
+	KT_EXPECT_EQ(pid, 4242);
+	KT_EXPECT_EQ(r, -1);
+	KT_EXPECT_EQ(err, ENOSYS);
 }
 
 KTEST(shim, format_matches_the_decoder_convention)

@@ -47,24 +47,25 @@ kernel_abort(lwkt_msg_t msg)
 /*
  * cr_domsg_shim: a stub's call with a shim installed in cr_syscall_port: what lwkt_domsg does,
  * for a message that was never sent (the stub's, on its stack): in flight, synchronous, put to
- * the shim; waited for only if the shim answered EASYNC.
+ * the shim; waited for only if the shim answered EASYNC. Its reply port is cr_reply_port, where
+ * a shim that held the call (queued it for a server thread, say) replies it and the stub's
+ * thread waits. Like the kernel path, nothing is written back when the shim answers at once:
+ * the stub reads the answer and the message dies with its frame. regparm(1): the message comes
+ * in %eax, where the stub has it already.
  */
-int
+__attribute__((regparm(1))) int
 cr_domsg_shim(lwkt_msg_t msg)
 {
 	lwkt_port_t port = cr_syscall_port;
 	int error;
 
 	msg->ms_flags = MSGF_SYNC;
-	msg->ms_reply_port = NULL;
+	msg->ms_reply_port = &cr_reply_port;
 	msg->ms_abortfn = NULL;
 	msg->ms_target_port = port;
-	lwkt_msgstats.sends++;
 	error = port->mp_putport(port, msg);
-	if (error == EASYNC)
+	if (__builtin_expect(error == EASYNC, 0))
 		return lwkt_waitmsg(msg, 0);
-	msg->ms_error = error;
-	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
 	return error;
 }
 
