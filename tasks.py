@@ -93,12 +93,15 @@ def list_tests(c, image="test"):
             "image": "benchmark image in images/ (default: bench; must be deterministic)",
             "json": "print the results as JSON (stdout) instead of a table",
             "kernel": "boot a kernel variant instead of the ordinary kernel: 'trace' (tracing compiled in)",
-            "plot": "also draw cost per message against batch size as build/bench/batching.png"})
-def bench(c, filter="", image="bench", json=False, kernel="", plot=False):
+            "plot": "also draw cost per message against batch size as build/bench/batching.png",
+            "update-baseline": "write the figures into the committed baseline images/baselines/IMAGE.toml "
+                               "(./go test fails when a figure moves more than 2% from it)"})
+def bench(c, filter="", image="bench", json=False, kernel="", plot=False, update_baseline=False):
     """Run the in-kernel benchmarks (guest instructions per operation, deterministic) and print them
-    beside their targets and the Linux 6.1 figures of BENCHMARKS.md; writes build/bench/results.json."""
+    beside their targets and the Linux 6.1 figures of BENCHMARKS.md, then against the committed
+    baseline; writes build/bench/results.json."""
     with cli.errors():
-        cli.bench(image, filter, json, kernel, plot)
+        cli.bench(image, filter, json, kernel, plot, update_baseline)
 
 
 @task(help={"image": "the running image to inspect, started by `invoke boot --image NAME` (default: default)",

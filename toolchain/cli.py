@@ -265,15 +265,20 @@ def gdb(name: str, port: int, program: str = "", batch: list[str] | None = None)
 
 
 def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: str = "",
-          plot: bool = False) -> None:
+          plot: bool = False, update_baseline: bool = False) -> None:
     """Build, run an image's benchmarks once, write build/bench/results.json and print the figures
-    (a table beside the targets and Linux 6.1, or with as_json the JSON alone on stdout). kernel:
-    a kernel variant to boot instead (build.KERNEL_VARIANTS, e.g. trace); plot: also draw
-    build/bench/batching.png."""
+    (a table beside the targets and Linux 6.1, or with as_json the JSON alone on stdout), then how
+    they stand against the committed baseline (images/baselines/IMAGE.toml). kernel: a kernel
+    variant to boot instead (build.KERNEL_VARIANTS, e.g. trace); plot: also draw
+    build/bench/batching.png; update_baseline: write the figures into the baseline (with a
+    filter, only the rows measured)."""
     from . import bench as bench_mod
     if kernel and kernel not in build_mod.KERNEL_VARIANTS:
         raise Exit(f"error: unknown kernel variant {kernel!r}; choose one of "
                    f"{', '.join(sorted(build_mod.KERNEL_VARIANTS))}", code=1)
+    if kernel and update_baseline:
+        raise Exit(f"error: --update-baseline records the ordinary kernel's figures, not kernel-{kernel}'s; "
+                   "drop --kernel", code=1)
     out = Console(stderr=True, highlight=False, soft_wrap=True) if as_json else console
     with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
         outputs, images = build_all(variants=(kernel,) if kernel else ())   # with --json, stdout carries the JSON only
@@ -299,12 +304,38 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
     on = f" on kernel-{kernel}.elf ({'tracing compiled in' if kernel == 'trace' else kernel})" if kernel else ""
     kept = " (the other rows kept from earlier runs)" if filter else ""
     out.print(f"{len(records)} benchmark(s){on}; results written to {path.relative_to(build_mod.ROOT)}{kept}")
+    if not kernel:
+        _bench_against_baseline(out, name, records, filter, update_baseline)
     if plot:
         from . import plot as plot_mod
         png = plot_mod.plot_batching(records, bench_mod.RESULTS.parent /
                                      (f"batching-{kernel}.png" if kernel else "batching.png"))
         out.print(f"chart written to {png.relative_to(build_mod.ROOT)}")
 
+
+
+
+def _bench_against_baseline(out, image: str, records: list[dict], filter: str, update: bool) -> None:
+    """Print how the measured figures stand against the image's committed baseline, or with
+    update write them into it (a filtered run replaces only its rows)."""
+    from . import baseline as baseline_mod
+    path = baseline_mod.path_for(image)
+    rel = path.relative_to(build_mod.ROOT)
+    figures = {r["name"]: r["insns_per_op"] for r in records}
+    old = baseline_mod.load_baseline(path) if path.is_file() else {}
+    if update:
+        new = ({**old, **figures} if filter else figures)
+        baseline_mod.write_baseline(path, image, new)
+        out.print(f"baseline {rel} written: {len(new)} figure(s); commit it with the change that moved them")
+        return
+    if not old:
+        out.print(f"no baseline for image {image} ({rel}); `{baseline_mod.UPDATE}` writes one")
+        return
+    diffs = baseline_mod.compare(figures, {k: v for k, v in old.items() if k in figures} if filter else old)
+    if not diffs:
+        out.print(f"every figure is within {baseline_mod.TOLERANCE:.0%} of the baseline ({rel})")
+    for d in diffs:
+        out.print(f"[bold red]baseline[/] ({rel}): {d}")
 
 
 def _kernel_elf(kernel: str) -> Path:

@@ -1,5 +1,5 @@
 """One declarative check for every TOML file the toolchain reads: kernel/syscalls.toml,
-kernel/arch/i386/traps.toml and images/*.toml.
+kernel/arch/i386/traps.toml, images/*.toml and images/baselines/*.toml.
 
 A schema says, for each table, which keys it may have, their types, which are required, their
 defaults and allowed values; `load(path, schema, error)` reads the file, checks it, fills in the

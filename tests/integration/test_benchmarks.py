@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from toolchain import baseline
 from toolchain import build as build_mod
 from toolchain.bench import BenchError, run_bench
 from toolchain.image import Image, build_image, load_image
@@ -31,6 +32,16 @@ def test_lwkt_figures_repeat_exactly(outputs, bench_image, tmp_path):
     assert all(per_op > 0 for per_op, _ in figures[0].values()), figures[0]
     assert figures[0] == figures[1]
     assert all(r["image"] == "bench" and r["revision"] for r in runs[0])
+
+
+@pytest.mark.timeout(600)
+def test_every_figure_is_within_2_percent_of_the_committed_baseline(outputs, bench_image, tmp_path):
+    """Does every benchmark of the image stay within 2% of images/baselines/bench.toml, with a line
+    for each and none left over (issue 10: no silent regressions; toolchain/baseline.py)?"""
+    records = run_bench(bench_image, outputs, tmp_path)
+    committed = baseline.load_baseline(baseline.path_for("bench"))
+    differences = baseline.compare({r["name"]: r["insns_per_op"] for r in records}, committed)
+    assert not differences, "\n".join(map(str, differences))
 
 
 @pytest.mark.timeout(300)
