@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/thread.h>
+#include <sys/runq.h>
 
 #define RQF_RESCHED	0x0001	/* a thread above the current one became runnable */
 #define RQF_TIMER	0x0002	/* a timer tick arrived inside a critical section */
@@ -20,8 +21,7 @@ struct globaldata {
 	struct thread	*gd_curthread;		/* %fs:4: the running thread */
 	int		gd_cpuid;
 	volatile uint32_t gd_reqflags;		/* RQF_ */
-	uint32_t	gd_runqmask;		/* bit p: gd_tdrunq[p] is not empty */
-	TAILQ_HEAD(, thread) gd_tdrunq[TDPRI_COUNT];
+	struct runq	gd_runq;		/* its runnable threads (sys/runq.h) */
 	TAILQ_HEAD(, thread) gd_tdallq;		/* every thread of this CPU */
 	struct thread	*gd_freetd;		/* an exited thread whose stack is still to free */
 	struct thread	gd_idlethread;

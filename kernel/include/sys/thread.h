@@ -36,7 +36,8 @@ enum td_state {
 struct thread {
 	uint32_t	td_sp;		/* saved stack pointer while switched out (first: swtch.S) */
 	uint32_t	td_onfault;	/* a user-copy fault resumes here (second: usercopy.S) */
-	TAILQ_ENTRY(thread) td_threadq;	/* link on a run queue */
+	struct thread	*td_rqnext;	/* on its CPU's run queue: the ring of its priority */
+	struct thread	*td_rqprev;	/* (sys/runq.h) */
 	TAILQ_ENTRY(thread) td_allq;	/* link on its CPU's list of all threads */
 	struct globaldata *td_gd;	/* the CPU it belongs to */
 	char		td_name[TD_NAME_MAX];
@@ -77,6 +78,7 @@ void	lwkt_yield(void);
 void	lwkt_schedule(thread_t td);
 void	lwkt_deschedule(thread_t td);
 void	lwkt_block(const char *wmesg, const void *wchan);
+void	lwkt_handoff(thread_t td);
 void	lwkt_setpri(thread_t td, int pri);
 bool	lwkt_runnable_above(int pri);
 bool	lwkt_should_yield(thread_t td);

@@ -1,12 +1,17 @@
 /*
  * libcr's user-thread scheduler (cr/thread.h): user threads on the process's virtual CPUs.
  *
- * Each vCPU has a run queue of 32 priorities (FIFO within one; the running thread stays on it)
- * and an idle thread. A thread that blocks, yields or exits switches to the best thread of its
- * vCPU's queue, or to the idle thread when the queue is empty. The idle thread steals a runnable
- * thread from another vCPU, or else waits in the kernel (waitport, WAITPORT_IDLE) for a
- * completed system call, which it replies to the waiting thread's reply port, or for another
- * vCPU's vcpu_wake when that vCPU hands it work.
+ * Each vCPU has a run queue (sys/runq.h, shared with the kernel: a ring per priority, FIFO; the
+ * running thread stays at the head of its ring) and an idle thread. A thread that blocks, yields
+ * or exits switches to the best thread of its vCPU's queue, or to the idle thread when the queue
+ * is empty. The idle thread steals a runnable thread from another vCPU, or else waits in the
+ * kernel (waitport, WAITPORT_IDLE) for a completed system call, which it replies to the waiting
+ * thread's reply port, or for another vCPU's vcpu_wake when that vCPU hands it work.
+ *
+ * Two paths skip the scheduler's choice. A yield among equals on the only vCPU is a few
+ * instructions of assembly (switch.S: cr_thread_yield), armed by fast_arm. A domsg to a thread
+ * blocked in waitport hands the message and the vCPU straight to it (cr_sched_handoff, for the
+ * port code).
  *
  * One spin lock, cr_sched_lock, guards it all (and every port: cr/msgport_sys.h). Every switch
  * happens with the lock held, by a thread whose td_crit is at least 1; the thread switched to
@@ -19,36 +24,33 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/errno.h>
+#include <sys/switchframe.h>
 #include <sys/sysmsg.h>
 #include <cr/sysport.h>
 #include <cr/thread.h>
 #include <cr/tls.h>
 #include <cr/msgport_sys.h>
 
-struct cr_vcpu {
-	int		vc_id;			/* the kernel's id for it (rfork's answer) */
-	bool		vc_up;			/* running: vc_id is valid */
-	bool		vc_stopping;		/* cr_vcpu_exit: its idle thread ends it */
-	bool		vc_idle;		/* its idle thread waits in the kernel (or is about to) */
-	bool		vc_kicked;		/* a vcpu_wake is on its way to it */
-	struct lwkt_port vc_port;		/* threads migrating here arrive as messages */
-	TAILQ_HEAD(, thread) vc_runq[CR_PRI_MAX + 1];
-	uint32_t	vc_runq_mask;		/* bit p: vc_runq[p] is not empty */
-	int		vc_nrunnable;
-	cr_thread_t	vc_cur;			/* the thread it runs */
-	cr_thread_t	vc_idle_td;
-	cr_thread_t	vc_reaped;		/* an exited thread whose stack is still to free */
-	struct cr_vcpu_stats vc_stats;
-};
+/* switch.S hard-codes these (cr/thread.h). */
+_Static_assert(__builtin_offsetof(struct thread, td_sp) == CR_TD_SP, "CR_TD_SP");
+_Static_assert(__builtin_offsetof(struct thread, td_gs) == CR_TD_GS, "CR_TD_GS");
+_Static_assert(__builtin_offsetof(struct thread, td_rqnext) == CR_TD_RQNEXT, "CR_TD_RQNEXT");
+_Static_assert(__builtin_offsetof(struct cr_vcpu, vc_fast_left) == CR_VC_FAST_LEFT, "CR_VC_FAST_LEFT");
+_Static_assert(__builtin_offsetof(struct cr_vcpu, vc_cur) == CR_VC_CUR, "CR_VC_CUR");
+_Static_assert(__builtin_offsetof(struct cr_tcb, tcb_thread) == CR_TCB_THREAD, "CR_TCB_THREAD");
+_Static_assert(CR_PRI_MAX + 1 == RUNQ_NPRI, "a run-queue ring per priority");
+
+/* The fast yields one arming allows; past them, one slow yield folds the count and re-arms. */
+#define FAST_BUDGET	0x7fffffff
 
 struct cr_spin cr_sched_lock;
 int cr_several_vcpus;
-static struct cr_vcpu vcpus[CR_VCPU_MAX];
-static int nvcpus_made = 1;		/* vcpus[0 .. nvcpus_made) have been set up */
+struct cr_vcpu cr_vcpus[CR_VCPU_MAX];
+static int nvcpus_made = 1;		/* cr_vcpus[0 .. nvcpus_made) have been set up */
 static int nvcpus_running = 1;
 
 static struct thread main_thread = { .td_state = CR_RUNNABLE, .td_pri = CR_PRI_DEFAULT,
-    .td_name = "main", .td_vcpu = &vcpus[0] };
+    .td_name = "main", .td_vcpu = &cr_vcpus[0] };
 int cr_threaded;
 
 static TAILQ_HEAD(, thread) allthreads = TAILQ_HEAD_INITIALIZER(allthreads);
@@ -57,8 +59,18 @@ static int nthreads = 1;
 void	cr_switch(cr_thread_t from, cr_thread_t to);
 void	cr_thread_start(void);
 void	cr_thread_entry(cr_thread_t td);
+void	cr_thread_yield_slow(void);
+void	cr_yield_resume(void);
+void	cr_yield_resumed(void);
 static void idle_loop(cr_thread_t self);
 static void deliver(struct cr_vcpu *vc, lwkt_msg_t m);
+
+/* calls_in_flight: system calls answered EASYNC and not collected yet (cr/sysport.h). */
+static inline int
+calls_in_flight(void)
+{
+	return CR_CALLS_IN_FLIGHT;
+}
 
 /* -- TLS descriptor slots in the process's LDT: slot 0 is the main thread's ---------------- */
 
@@ -91,37 +103,63 @@ slot_free(unsigned int slot)
 
 /* -- run queues (all under cr_sched_lock) ------------------------------------------------- */
 
+/*
+ * fast_off: vc's yields take the slow path from now on (until a slow yield arms the fast path
+ * again). The fast yields made meanwhile are added to its switch count, and the head of the
+ * running thread's ring, which they left behind, is brought up to date: while armed, the running
+ * thread is that head (see struct cr_vcpu).
+ */
 static void
-runq_insert(struct cr_vcpu *vc, cr_thread_t td)
+fast_off(struct cr_vcpu *vc)
 {
-	TAILQ_INSERT_TAIL(&vc->vc_runq[td->td_pri], td, td_runq);
-	vc->vc_runq_mask |= 1u << td->td_pri;
-	vc->vc_nrunnable++;
+	vc->vc_stats.switches += (uint32_t)(vc->vc_fast_armed - vc->vc_fast_left);
+	vc->vc_fast_armed = 0;
+	vc->vc_fast_left = 0;
+	vc->vc_runq.rq_head[vc->vc_cur->td_pri] = vc->vc_cur;
 }
 
-static void
-runq_remove(struct cr_vcpu *vc, cr_thread_t td)
+/*
+ * runq_of: vc's run queue, for any use: the yield fast path stops first if it was armed, so
+ * what the run queue says is exact and stays so while the caller works on it (under the lock).
+ */
+static inline struct runq *
+runq_of(struct cr_vcpu *vc)
 {
-	TAILQ_REMOVE(&vc->vc_runq[td->td_pri], td, td_runq);
-	if (TAILQ_EMPTY(&vc->vc_runq[td->td_pri]))
-		vc->vc_runq_mask &= ~(1u << td->td_pri);
-	vc->vc_nrunnable--;
+	if (__builtin_expect(vc->vc_fast_armed != 0, 0))
+		fast_off(vc);
+	return &vc->vc_runq;
+}
+
+/*
+ * fast_arm: td runs on vc, back from a slow yield. Let the next yields take the assembly fast
+ * path (switch.S) if what it skips cannot matter until the run queue changes (which disarms it,
+ * runq_of): one vCPU (the fast path reads vCPU 0's budget and takes no lock), td at the head of
+ * its ring with company there, nothing above it.
+ */
+static void
+fast_arm(struct cr_vcpu *vc, cr_thread_t td)
+{
+	struct runq *rq = runq_of(vc);
+
+	if (!cr_several_vcpus && vc->vc_cur == td && !td->td_idle && td->td_state == CR_RUNNABLE &&
+	    rq->rq_head[td->td_pri] == td && td->td_rqnext != td && !runq_above(rq, td->td_pri)) {
+		vc->vc_fast_armed = FAST_BUDGET;
+		vc->vc_fast_left = FAST_BUDGET;
+	}
 }
 
 /* move: a runnable thread (not running) from its vCPU's queue to to's. */
 static void
 move(cr_thread_t td, struct cr_vcpu *to)
 {
-	runq_remove(td->td_vcpu, td);
+	runq_remove(runq_of(td->td_vcpu), td);
 	td->td_vcpu = to;
-	runq_insert(to, td);
+	runq_insert(runq_of(to), td);
 }
 
 static void
 vcpu_init(struct cr_vcpu *vc)
 {
-	for (int i = 0; i <= CR_PRI_MAX; i++)
-		TAILQ_INIT(&vc->vc_runq[i]);
 	lwkt_initport_spin(&vc->vc_port);
 }
 
@@ -138,7 +176,7 @@ take_arrivals(struct cr_vcpu *vc)
 	while ((m = lwkt_getport(&vc->vc_port)) != NULL) {
 		cr_thread_t td = (cr_thread_t)((char *)m - __builtin_offsetof(struct thread, td_migmsg));
 		td->td_vcpu = vc;
-		runq_insert(vc, td);
+		runq_insert(runq_of(vc), td);
 		lwkt_replymsg(m, 0);
 	}
 }
@@ -158,7 +196,7 @@ kick(struct cr_vcpu *vc, struct cr_vcpu *self)
 		return;
 	vc->vc_kicked = true;
 	self->vc_stats.wakes_sent++;
-	__atomic_or_fetch(&cr_kicks_pending, 1u << (vc - vcpus), __ATOMIC_RELAXED);
+	__atomic_or_fetch(&cr_kicks_pending, 1u << (vc - cr_vcpus), __ATOMIC_RELAXED);
 }
 
 void
@@ -171,7 +209,7 @@ cr_send_kicks(void)
 		int i = __builtin_ctz(pending);
 		pending &= pending - 1;
 		w.hdr.ms_cmd = SYS_vcpu_wake;
-		w.id = vcpus[i].vc_id;			/* set before vc_up, never changed */
+		w.id = cr_vcpus[i].vc_id;		/* set before vc_up, never changed */
 		cr_trap_sync(&w.hdr);
 	}
 }
@@ -189,14 +227,15 @@ work_for(struct cr_vcpu *vc, struct cr_vcpu *self)
 		kick(vc, self);
 		return;
 	}
-	if (vc->vc_nrunnable < 2)
+	if (runq_of(vc)->rq_count < 2)
 		return;
-	for (int i = 0; i < nvcpus_made; i++)
-		if (&vcpus[i] != vc && &vcpus[i] != self && vcpus[i].vc_up && vcpus[i].vc_idle &&
-		    !vcpus[i].vc_kicked) {
-			kick(&vcpus[i], self);
+	for (int i = 0; i < nvcpus_made; i++) {
+		struct cr_vcpu *o = &cr_vcpus[i];
+		if (o != vc && o != self && o->vc_up && o->vc_idle && !o->vc_kicked) {
+			kick(o, self);
 			return;
 		}
+	}
 }
 
 /* -- switching ----------------------------------------------------------------------------- */
@@ -224,7 +263,6 @@ idle_create(struct cr_vcpu *vc)
 {
 	cr_thread_t td = calloc(1, sizeof(*td));
 	int slot = slot_alloc();
-	uint32_t *sp;
 
 	if (td == NULL || slot < 0 || (td->td_stack = malloc(CR_IDLE_STACK)) == NULL ||
 	    (td->td_tls = malloc(cr_tls_size())) == NULL ||
@@ -245,17 +283,10 @@ idle_create(struct cr_vcpu *vc)
 	td->td_state = CR_RUNNABLE;
 	td->td_crit = 1;			/* a switch hands it the lock (see the top) */
 	strlcpy(td->td_name, "idle", sizeof(td->td_name));
-	td->td_name[4] = (char)('0' + (vc - vcpus));
+	td->td_name[4] = (char)('0' + (vc - cr_vcpus));
 	td->td_name[5] = '\0';
 	lwkt_initport_thread(&td->td_msgport, td);
-	sp = (uint32_t *)((char *)td->td_stack + CR_IDLE_STACK);
-	*--sp = 0;				/* fake return address for cr_thread_start */
-	*--sp = (uint32_t)cr_thread_start;
-	*--sp = 0;				/* ebp */
-	*--sp = (uint32_t)td;			/* ebx */
-	*--sp = 0;				/* esi */
-	*--sp = 0;				/* edi */
-	td->td_sp = (uint32_t)sp;
+	td->td_sp = (uint32_t)switch_frame((char *)td->td_stack + CR_IDLE_STACK, cr_thread_start, td);
 	return td;
 }
 
@@ -263,16 +294,56 @@ idle_create(struct cr_vcpu *vc)
 static cr_thread_t
 pick(struct cr_vcpu *vc)
 {
+	cr_thread_t td;
+
 	if (__builtin_expect(!TAILQ_EMPTY(&vc->vc_port.mp_msgq), 0))
 		take_arrivals(vc);
-	if (vc->vc_runq_mask != 0)
-		return TAILQ_FIRST(&vc->vc_runq[31 - __builtin_clz(vc->vc_runq_mask)]);
+	if ((td = runq_best(runq_of(vc))) != NULL)
+		return td;
 	if (vc->vc_idle_td == NULL && (vc->vc_idle_td = idle_create(vc)) == NULL)
 		cr_msgport_fatal("no memory for the idle thread", vc);
 	return vc->vc_idle_td;
 }
 
-/* switch_to: vc runs ntd now. Inside a critical section; returns when the caller runs again. */
+/* after_switch: td runs again (on its vCPU, maybe another one): free what exited meanwhile. */
+static inline void
+after_switch(cr_thread_t td)
+{
+	struct cr_vcpu *vc = td->td_vcpu;
+
+	if (__builtin_expect(vc->vc_reaped != NULL, 0))
+		free_reaped(vc);
+}
+
+/*
+ * resume_in_section: ntd stopped in the assembly yield, outside any critical section, and this
+ * switch happens inside one (holding cr_sched_lock once there are several vCPUs), which ntd must
+ * take over and leave. One more return address goes on its saved frame, between its registers
+ * and its return into its caller: cr_yield_resume (switch.S), which calls cr_yield_resumed.
+ */
+static void
+resume_in_section(cr_thread_t ntd)
+{
+	uint32_t *sp = (uint32_t *)ntd->td_sp;
+
+	memmove(sp - 1, sp, SWITCH_FRAME_REGS * sizeof(*sp));
+	sp[SWITCH_FRAME_REGS - 1] = (uint32_t)cr_yield_resume;
+	ntd->td_sp = (uint32_t)(sp - 1);
+	ntd->td_crit = 1;
+}
+
+/* cr_yield_resumed: a fast yield resumed by a slow switch: what the slow path does after it. */
+void
+cr_yield_resumed(void)
+{
+	after_switch(cr_curthread);
+	cr_crit_exit();
+}
+
+/*
+ * switch_to: vc runs ntd now (the slow path's switch). Inside a critical section; returns when
+ * the caller runs again.
+ */
 static void
 switch_to(struct cr_vcpu *vc, cr_thread_t ntd)
 {
@@ -280,15 +351,20 @@ switch_to(struct cr_vcpu *vc, cr_thread_t ntd)
 
 	if (ntd == td)
 		return;
+	if (__builtin_expect(vc->vc_fast_armed != 0, 0))
+		fast_off(vc);
 	vc->vc_cur = ntd;
 	vc->vc_stats.switches++;
+	if (__builtin_expect(ntd->td_crit == 0, 0))
+		resume_in_section(ntd);
 	cr_switch(td, ntd);
-	vc = td->td_vcpu;			/* maybe another vCPU than before */
-	if (__builtin_expect(vc->vc_reaped != NULL, 0))
-		free_reaped(vc);
+	after_switch(td);
 }
 
-/* cr_sched_block: the calling thread waits until cr_sched_wakeup (the port seam's block). */
+/*
+ * cr_sched_block: the calling thread waits until cr_sched_wakeup (the port seam's block).
+ * Inside a critical section.
+ */
 void
 cr_sched_block(const char *wmesg, const void *wchan)
 {
@@ -297,14 +373,12 @@ cr_sched_block(const char *wmesg, const void *wchan)
 
 	if (td->td_idle)
 		cr_msgport_fatal("a vCPU's idle thread must not block", td);
-	cr_crit_enter();
 	if (td->td_state == CR_RUNNABLE)
-		runq_remove(vc, td);
+		runq_remove(runq_of(vc), td);
 	td->td_state = CR_BLOCKED;
 	td->td_wmesg = wmesg;
 	td->td_wchan = wchan;
 	switch_to(vc, pick(vc));
-	cr_crit_exit();
 }
 
 /* cr_sched_wakeup: td may run again, on its own vCPU. Inside a critical section. */
@@ -316,16 +390,29 @@ cr_sched_wakeup(cr_thread_t td)
 	td->td_state = CR_RUNNABLE;
 	td->td_wmesg = NULL;
 	td->td_wchan = NULL;
-	runq_insert(td->td_vcpu, td);
+	runq_insert(runq_of(td->td_vcpu), td);
 	work_for(td->td_vcpu, cr_curthread->td_vcpu);
 }
 
 /*
- * cr_thread_yield: let the other runnable threads of this priority (and any above) run first,
- * and any thread whose call has completed meanwhile (poll_completions). The common case, nothing
- * above and the caller at the head of its queue, rotates the queue and hands over to the next
- * thread directly.
+ * cr_sched_handoff: direct hand-off to td, blocked in waitport on the caller's vCPU, when
+ * cr_sched_handoff_ok said so (the port seam's msgport_handoff). td runs now, at the head of the
+ * ring; the caller stays runnable at its tail, as after a yield. Inside a critical section;
+ * returns when the caller runs again.
  */
+void
+cr_sched_handoff(cr_thread_t td)
+{
+	cr_thread_t cur = cr_curthread;
+	struct cr_vcpu *vc = cur->td_vcpu;
+
+	td->td_state = CR_RUNNABLE;
+	td->td_wmesg = NULL;
+	td->td_wchan = NULL;
+	runq_handoff(runq_of(vc), cur, td);
+	switch_to(vc, td);
+}
+
 /*
  * poll_completions: deliver the calls that have completed in the kernel, without waiting. A
  * vCPU otherwise collects completions only when it goes idle, so threads that only compute and
@@ -347,26 +434,32 @@ poll_completions(void)
 	}
 }
 
+/*
+ * cr_thread_yield_slow: cr_thread_yield (switch.S) when its fast path may not be taken: let the
+ * other runnable threads of this priority (and any above) run first, and any thread whose call
+ * has completed meanwhile (poll_completions). Back in the caller, arm the fast path if it may.
+ */
 void
-cr_thread_yield(void)
+cr_thread_yield_slow(void)
 {
-	cr_thread_t td = cr_curthread, next;
+	cr_thread_t td = cr_curthread;
 	struct cr_vcpu *vc;
 
-	if (__builtin_expect(cr_inflight > 0, 0))
+	if (__builtin_expect(calls_in_flight() > 0, 0))
 		poll_completions();			/* parked calls that are done may run too */
-	vc = td->td_vcpu;
 	cr_crit_enter();
-	if ((vc->vc_runq_mask >> td->td_pri) == 1 && TAILQ_FIRST(&vc->vc_runq[td->td_pri]) == td) {
-		if ((next = TAILQ_NEXT(td, td_runq)) != NULL) {
-			TAILQ_REMOVE(&vc->vc_runq[td->td_pri], td, td_runq);
-			TAILQ_INSERT_TAIL(&vc->vc_runq[td->td_pri], td, td_runq);
-			switch_to(vc, next);
-		}				/* else alone at the top: keep running */
-	} else if (!td->td_idle) {
-		runq_remove(vc, td);
-		runq_insert(vc, td);
+	vc = td->td_vcpu;
+	if (!td->td_idle) {
+		struct runq *rq = runq_of(vc);
+		if (rq->rq_head[td->td_pri] == td) {
+			runq_rotate(rq, td);		/* to the tail of its ring */
+		} else {
+			runq_remove(rq, td);
+			runq_insert(rq, td);
+		}
 		switch_to(vc, pick(vc));
+		vc = td->td_vcpu;			/* it may have been stolen meanwhile */
+		fast_arm(vc, td);
 	}
 	cr_crit_exit();
 }
@@ -420,18 +513,23 @@ static bool
 steal(struct cr_vcpu *vc)
 {
 	for (int i = 0; i < nvcpus_made; i++) {
-		struct cr_vcpu *o = &vcpus[i];
-		if (o == vc || o->vc_nrunnable < 1 || !o->vc_up || o->vc_idle || o->vc_stopping ||
-		    o->vc_cur == NULL || o->vc_cur == o->vc_idle_td)
+		struct cr_vcpu *o = &cr_vcpus[i];
+		if (o == vc || !o->vc_up || o->vc_idle || o->vc_stopping || o->vc_cur == NULL ||
+		    o->vc_cur == o->vc_idle_td)
 			continue;
-		for (int pri = CR_PRI_MAX; pri >= CR_PRI_MIN; pri--) {
-			cr_thread_t td;
-			TAILQ_FOREACH(td, &o->vc_runq[pri], td_runq)
+		struct runq *rq = runq_of(o);
+		for (int pri = CR_PRI_MAX; pri >= CR_PRI_MIN && rq->rq_count > 0; pri--) {
+			cr_thread_t head = rq->rq_head[pri], td = head;
+			if (head == NULL)
+				continue;
+			do {
 				if (td != o->vc_cur && !td->td_bound) {
 					move(td, vc);
 					vc->vc_stats.steals++;
 					return true;
 				}
+				td = td->td_rqnext;
+			} while (td != head);
 		}
 	}
 	return false;
@@ -480,7 +578,7 @@ idle_loop(cr_thread_t self)
 			vcpu_stop(vc);
 		if (!TAILQ_EMPTY(&vc->vc_port.mp_msgq))
 			take_arrivals(vc);
-		if (vc->vc_runq_mask != 0 || steal(vc)) {
+		if (runq_of(vc)->rq_mask != 0 || steal(vc)) {
 			switch_to(vc, pick(vc));
 			continue;
 		}
@@ -518,12 +616,12 @@ cr_sched_init(void)
 	if (main_thread.td_gs == 0)
 		cr_msgport_fatal("the kernel refused the main thread's TLS descriptor", NULL);
 	__asm__ volatile("movw %w0, %%gs" : : "r"(main_thread.td_gs));
-	vcpu_init(&vcpus[0]);
-	vcpus[0].vc_up = true;			/* the kernel's vCPU 0 */
-	vcpus[0].vc_cur = &main_thread;
+	vcpu_init(&cr_vcpus[0]);
+	cr_vcpus[0].vc_up = true;		/* the kernel's vCPU 0 */
+	cr_vcpus[0].vc_cur = &main_thread;
 	lwkt_initport_thread(&main_thread.td_msgport, &main_thread);
 	TAILQ_INSERT_TAIL(&allthreads, &main_thread, td_allq);
-	runq_insert(&vcpus[0], &main_thread);
+	runq_insert(runq_of(&cr_vcpus[0]), &main_thread);
 }
 
 /* cr_thread_create: a new runnable thread running fn(arg); 0, EINVAL, EAGAIN or ENOMEM. */
@@ -531,7 +629,6 @@ int
 cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *name)
 {
 	cr_thread_t td;
-	uint32_t *sp;
 
 	if (pri < CR_PRI_MIN || pri > CR_PRI_MAX)
 		return EINVAL;
@@ -559,21 +656,14 @@ cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, cons
 	td->td_crit = 1;			/* a switch hands it the lock (see the top) */
 	strlcpy(td->td_name, name ? name : "thread", sizeof(td->td_name));
 	lwkt_initport_thread(&td->td_msgport, td);
-	sp = (uint32_t *)((char *)td->td_stack + CR_THREAD_STACK);
-	*--sp = 0;				/* fake return address for cr_thread_start */
-	*--sp = (uint32_t)cr_thread_start;
-	*--sp = 0;				/* ebp */
-	*--sp = (uint32_t)td;			/* ebx */
-	*--sp = 0;				/* esi */
-	*--sp = 0;				/* edi */
-	td->td_sp = (uint32_t)sp;
+	td->td_sp = (uint32_t)switch_frame((char *)td->td_stack + CR_THREAD_STACK, cr_thread_start, td);
 	cr_crit_enter();
 	struct cr_vcpu *vc = cr_curthread->td_vcpu;
 	td->td_vcpu = vc;
 	TAILQ_INSERT_TAIL(&allthreads, td, td_allq);
 	nthreads++;
 	cr_threaded = 1;
-	runq_insert(vc, td);
+	runq_insert(runq_of(vc), td);
 	work_for(vc, vc);
 	cr_crit_exit();
 	if (tdp != NULL)
@@ -594,7 +684,7 @@ cr_thread_exit(void *retval)
 	vc = td->td_vcpu;
 	td->td_retval = retval;
 	td->td_state = CR_EXITED;
-	runq_remove(vc, td);
+	runq_remove(runq_of(vc), td);
 	TAILQ_REMOVE(&allthreads, td, td_allq);
 	nthreads--;
 	if (td->td_joiner != NULL)
@@ -657,12 +747,13 @@ cr_vcpu_add(void)
 		cr_msgport_fatal("cr_vcpu_add inside a critical section", cr_curthread);
 	cr_several_vcpus = 1;			/* before any section takes the lock: see thread.h */
 	cr_crit_enter();
+	runq_of(&cr_vcpus[0]);			/* no more fast yields: each takes the lock now */
 	if ((n = nvcpus_made) == CR_VCPU_MAX) {
 		cr_crit_exit();
 		errno = EAGAIN;
 		return -1;
 	}
-	vc = &vcpus[n];
+	vc = &cr_vcpus[n];
 	vcpu_init(vc);
 	cr_crit_exit();
 	if ((idle = idle_create(vc)) == NULL) {
@@ -770,13 +861,13 @@ cr_thread_migrate(int n)
 
 	cr_crit_enter();
 	vc = td->td_vcpu;
-	if (n < 0 || n >= nvcpus_made || !vcpus[n].vc_up || vcpus[n].vc_stopping || td->td_idle) {
+	if (n < 0 || n >= nvcpus_made || !cr_vcpus[n].vc_up || cr_vcpus[n].vc_stopping || td->td_idle) {
 		cr_crit_exit();
 		return EINVAL;
 	}
 	td->td_bound = true;			/* it chose: idle vCPUs leave it there */
-	if ((to = &vcpus[n]) != vc) {
-		runq_remove(vc, td);
+	if ((to = &cr_vcpus[n]) != vc) {
+		runq_remove(runq_of(vc), td);
 		td->td_vcpu = to;		/* in transit: wakes and stops look here */
 		td->td_migrations++;
 		to->vc_stats.migrations_in++;
@@ -799,7 +890,7 @@ int
 cr_vcpu_exit(void)
 {
 	cr_thread_t td = cr_curthread, t;
-	struct cr_vcpu *vc, *to = &vcpus[0];
+	struct cr_vcpu *vc, *to = &cr_vcpus[0];
 
 	cr_crit_enter();
 	vc = td->td_vcpu;
@@ -829,7 +920,7 @@ cr_vcpu_exit(void)
 int
 cr_vcpu_self(void)
 {
-	return (int)(cr_curthread->td_vcpu - vcpus);
+	return (int)(cr_curthread->td_vcpu - cr_vcpus);
 }
 
 int
@@ -838,13 +929,23 @@ cr_vcpu_count(void)
 	return nvcpus_running;
 }
 
+/* vcpu_stats: vc's counters, the fast yields not folded in yet included. Under the lock. */
+static struct cr_vcpu_stats
+vcpu_stats(struct cr_vcpu *vc)
+{
+	struct cr_vcpu_stats st = vc->vc_stats;
+
+	st.switches += (uint32_t)(vc->vc_fast_armed - vc->vc_fast_left);
+	return st;
+}
+
 int
 cr_vcpu_stats(int n, struct cr_vcpu_stats *st)
 {
 	if (n < 0 || n >= nvcpus_made)
 		return EINVAL;
 	cr_crit_enter();
-	*st = vcpus[n].vc_stats;
+	*st = vcpu_stats(&cr_vcpus[n]);
 	cr_crit_exit();
 	return 0;
 }
@@ -855,12 +956,13 @@ cr_vcpu_stats_total(struct cr_vcpu_stats *st)
 	*st = (struct cr_vcpu_stats){ 0 };
 	cr_crit_enter();
 	for (int i = 0; i < nvcpus_made; i++) {
-		st->switches += vcpus[i].vc_stats.switches;
-		st->steals += vcpus[i].vc_stats.steals;
-		st->migrations_in += vcpus[i].vc_stats.migrations_in;
-		st->kernel_waits += vcpus[i].vc_stats.kernel_waits;
-		st->delivered += vcpus[i].vc_stats.delivered;
-		st->wakes_sent += vcpus[i].vc_stats.wakes_sent;
+		struct cr_vcpu_stats v = vcpu_stats(&cr_vcpus[i]);
+		st->switches += v.switches;
+		st->steals += v.steals;
+		st->migrations_in += v.migrations_in;
+		st->kernel_waits += v.kernel_waits;
+		st->delivered += v.delivered;
+		st->wakes_sent += v.wakes_sent;
 	}
 	cr_crit_exit();
 }

@@ -45,6 +45,18 @@ msgport_wakeup(struct thread *td)
 	cr_sched_wakeup(td);
 }
 
+static inline bool
+msgport_handoff_ok(struct thread *td)
+{
+	return cr_sched_handoff_ok(td);
+}
+
+static inline void
+msgport_handoff(struct thread *td)
+{
+	cr_sched_handoff(td);
+}
+
 __attribute__((noreturn)) static inline void
 msgport_panic(const char *what, const void *obj)
 {
