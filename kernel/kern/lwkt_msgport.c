@@ -116,12 +116,11 @@ take(lwkt_port_t port)
  * queue_waitport: the next message on port, waiting for one. A thread port's owner waits as
  * RECEIVING, so a domsg may hand it its message directly (mp_handoff) instead of queueing it.
  */
-static void *
-queue_waitport(lwkt_port_t port, int flags)
+static inline __attribute__((always_inline)) void *
+queue_wait(lwkt_port_t port)
 {
 	lwkt_msg_t msg;
 
-	(void)flags;
 	msgport_crit_enter();
 	while (TAILQ_EMPTY(&port->mp_msgq)) {
 		if ((port->mp_flags & MSGPORTF_THREAD) == 0) {
@@ -140,12 +139,20 @@ queue_waitport(lwkt_port_t port, int flags)
 	return msg;
 }
 
+static void *
+queue_waitport(lwkt_port_t port, int flags)
+{
+	(void)flags;
+	return queue_wait(port);
+}
+
 /*
- * queue_replyport: a synchronous sender is waiting on the message itself: mark it done and wake
- * it. Otherwise the reply is queued on the port, for lwkt_waitmsg or lwkt_waitport to take.
+ * queue_reply: a synchronous sender is waiting on the message itself: mark it done and wake it.
+ * Otherwise the reply is queued on the port, for lwkt_waitmsg or lwkt_waitport to take. Inside a
+ * critical section.
  */
-static void
-queue_replyport(lwkt_port_t port, lwkt_msg_t msg)
+static inline __attribute__((always_inline)) void
+queue_reply(lwkt_port_t port, lwkt_msg_t msg)
 {
 	if (msg->ms_flags & MSGF_SYNC) {
 		msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
@@ -155,6 +162,12 @@ queue_replyport(lwkt_port_t port, lwkt_msg_t msg)
 		wake(port, port, false);
 	}
 	wake(port, msg, true);
+}
+
+static void
+queue_replyport(lwkt_port_t port, lwkt_msg_t msg)
+{
+	queue_reply(port, msg);
 }
 
 /* queue_waitmsg: wait until msg is DONE; an asynchronous reply is taken off the port. */
@@ -351,12 +364,13 @@ lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
 	int error;
 
 	if (port->mp_flags & MSGPORTF_RECEIVING) {
+		struct thread *cur = msgport_curthread();
 		msgport_crit_enter();
-		if ((port->mp_flags & MSGPORTF_RECEIVING) && msgport_handoff_ok(port->mp_td)) {
+		if ((port->mp_flags & MSGPORTF_RECEIVING) && msgport_handoff_ok(cur, port->mp_td)) {
 			start(port, msg, MSGF_SYNC);
 			port->mp_flags &= ~(MSGPORTF_WAITING | MSGPORTF_RECEIVING);
 			port->mp_handoff = msg;
-			msgport_handoff(port->mp_td);
+			msgport_handoff(cur, port->mp_td);
 			msgport_crit_exit();
 			return lwkt_waitmsg(msg, flags);
 		}
@@ -409,6 +423,8 @@ lwkt_replymsg(lwkt_msg_t msg, int error)
 	msgport_trace_reply(msg, port, error);
 	if (port == NULL)
 		msg->ms_flags |= MSGF_DONE | MSGF_REPLY;	/* nobody to tell: just complete */
+	else if (port->mp_replyport == queue_replyport)
+		queue_reply(port, msg);			/* thread and spin ports: no call */
 	else
 		port->mp_replyport(port, msg);
 	msgport_crit_exit();
@@ -427,6 +443,8 @@ lwkt_waitmsg(lwkt_msg_t msg, int flags)
 void *
 lwkt_waitport(lwkt_port_t port, int flags)
 {
+	if (port->mp_waitport == queue_waitport)
+		return queue_wait(port);		/* thread and spin ports: no call */
 	return port->mp_waitport(port, flags);
 }
 

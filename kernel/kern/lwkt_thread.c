@@ -34,6 +34,7 @@
 _Static_assert(__builtin_offsetof(struct thread, td_sp) == 0, "swtch.S hard-codes TD_SP");
 _Static_assert(__builtin_offsetof(struct thread, td_onfault) == 4, "usercopy.S hard-codes TD_ONFAULT");
 _Static_assert(__builtin_offsetof(struct globaldata, gd_curthread) == GD_CURTHREAD_OFFSET, "curthread");
+_Static_assert(__builtin_offsetof(struct globaldata, gd_reqflags) == GD_REQFLAGS_OFFSET, "reqflags");
 _Static_assert(TDPRI_COUNT == RUNQ_NPRI, "a run-queue ring per priority");
 
 struct globaldata cpu0_globaldata;
@@ -41,7 +42,6 @@ struct lwkt_stats lwkt_stats;
 static struct thread thread0;		/* the boot context: kmain runs as this thread */
 
 void	lwkt_thread_entry(thread_t td);
-static void lwkt_reap(struct globaldata *gd);
 
 /* crit_exit_deferred: the end of a critical section found a deferred timer tick: serve it. */
 void
@@ -129,7 +129,7 @@ lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags, 
 }
 
 /* lwkt_schedule: make td runnable; note a reschedule if it outranks the running thread. */
-void
+__attribute__((regparm(1))) void
 lwkt_schedule(thread_t td)
 {
 	crit_enter();
@@ -158,30 +158,11 @@ lwkt_deschedule(thread_t td)
 }
 
 /*
- * lwkt_block: the calling thread stops until someone lwkt_schedule()s it. Call it inside a
- * critical section after publishing how to be woken, so no wakeup is lost in between.
+ * lwkt_pick_with_tokens: the best runnable thread whose tokens can all be acquired (they are),
+ * made the head of its ring; or the idle thread. (lwkt_pick's slow half, sys/thread2.h)
  */
-void
-lwkt_block(const char *wmesg, const void *wchan)
-{
-	thread_t td = curthread;
-
-	KASSERT(td->td_critcount > 0, "lwkt_block outside a critical section");
-	if (td->td_state == TDS_RUNNABLE) {
-		runq_remove(&td->td_gd->gd_runq, td);
-		td->td_state = TDS_BLOCKED;
-	}
-	td->td_wmesg = wmesg;
-	td->td_wchan = wchan;
-	lwkt_switch();
-}
-
-/*
- * pick_with_tokens: the best runnable thread whose tokens can all be acquired (they are), made
- * the head of its ring; or the idle thread.
- */
-static thread_t
-pick_with_tokens(struct globaldata *gd)
+thread_t
+lwkt_pick_with_tokens(struct globaldata *gd)
 {
 	struct runq *rq = &gd->gd_runq;
 	uint32_t mask = rq->rq_mask;
@@ -201,47 +182,14 @@ pick_with_tokens(struct globaldata *gd)
 	return &gd->gd_idlethread;
 }
 
-/* pick: the next thread to run (the best ring's head, as a rule), or the idle thread. */
-static inline __attribute__((always_inline)) thread_t
-pick(struct globaldata *gd)
+/* lwkt_switch_in_process: the MMU and TSS state a thread running user code needs. */
+void
+lwkt_switch_in_process(thread_t td)
 {
-	thread_t td = runq_best(&gd->gd_runq);
-
-	if (td == NULL)
-		return &gd->gd_idlethread;
-	if (__builtin_expect(td->td_toks_count != 0, 0))
-		return pick_with_tokens(gd);
-	return td;
-}
-
-/* switch_in_process: the MMU and TSS state a thread running user code needs. */
-static void
-switch_in_process(thread_t td)
-{
-	if (td->td_proc == NULL)
-		return;
 	tss_set_kstack((uint32_t)td->td_kstack + TD_KSTACK_SIZE);
 	if (rcr3() != (uint32_t)td->td_proc->p_pmap.pm_pdir)
 		pmap_activate(&td->td_proc->p_pmap);
 	ldt_load(td->td_proc->p_ldt);
-}
-
-/*
- * switch_to: the CPU runs ntd from now on (inside a critical section, ntd's tokens acquired).
- * Returns when td runs again; the stack of a thread that exited meanwhile is freed then.
- */
-static inline __attribute__((always_inline)) void
-switch_to(struct globaldata *gd, thread_t td, thread_t ntd)
-{
-	lwkt_stats.switches++;
-	ntd->td_switches++;
-	if (ntd->td_proc != NULL)
-		switch_in_process(ntd);
-	TRACE_SWITCH(td, ntd);
-	gd->gd_curthread = ntd;
-	cpu_switch_to(td, ntd);
-	if (__builtin_expect(gd->gd_freetd != NULL, 0))
-		lwkt_reap(gd);
 }
 
 /*
@@ -258,11 +206,22 @@ lwkt_switch(void)
 	crit_enter();
 	if (td->td_toks_count != 0)
 		lwkt_token_release_all(td);
-	gd->gd_reqflags &= ~RQF_RESCHED;
-	ntd = pick(gd);
+	gd_reqflags_clear(gd, RQF_RESCHED);
+	ntd = lwkt_pick(gd);
 	if (ntd != td)
-		switch_to(gd, td, ntd);		/* td's tokens were acquired again by pick() */
+		lwkt_switch_to(gd, td, ntd);	/* td's tokens were acquired again by lwkt_pick */
 	crit_exit();
+}
+
+/*
+ * lwkt_block: the calling thread stops until someone lwkt_schedule()s it. Call it inside a
+ * critical section after publishing how to be woken, so no wakeup is lost in between. (The
+ * port code inlines the same: lwkt_block_td in sys/thread2.h.)
+ */
+__attribute__((regparm(2))) void
+lwkt_block(const char *wmesg, const void *wchan)
+{
+	lwkt_block_td(curthread, wmesg, wchan);
 }
 
 /*
@@ -284,10 +243,10 @@ lwkt_yield(void)
 		ntd = td->td_rqnext;
 		if (__builtin_expect((gd->gd_reqflags | td->td_toks_count | ntd->td_toks_count |
 		    (uintptr_t)ntd->td_proc) == 0 && ntd != td, 1)) {
-			crit_enter();
-			runq_rotate(&gd->gd_runq, td);
-			switch_to(gd, td, ntd);
-			crit_exit();
+			crit_enter_td(td);
+			gd->gd_runq.rq_head[td->td_pri] = ntd;	/* runq_rotate, ntd at hand */
+			lwkt_switch_threads(gd, td, ntd);
+			crit_exit_td(td);
 			return;
 		}
 	}
@@ -300,24 +259,11 @@ lwkt_yield(void)
 	crit_exit();
 }
 
-/*
- * lwkt_handoff: direct hand-off from the caller to ntd, a blocked thread of the same CPU and
- * priority (the port code hands a message to a receiver blocked in waitport: see
- * msgport_handoff_ok in sys/msgport_sys.h for when it may). ntd runs now, at the head of the
- * ring; the caller stays runnable at its tail, as after a yield. Inside a critical section;
- * returns when the caller runs again.
- */
-void
+/* lwkt_handoff: lwkt_handoff_td (sys/thread2.h) for the calling thread. */
+__attribute__((regparm(1))) void
 lwkt_handoff(thread_t ntd)
 {
-	thread_t td = curthread;
-	struct globaldata *gd = td->td_gd;
-
-	ntd->td_state = TDS_RUNNABLE;
-	ntd->td_wmesg = NULL;
-	ntd->td_wchan = NULL;
-	runq_handoff(&gd->gd_runq, td, ntd);
-	switch_to(gd, td, ntd);
+	lwkt_handoff_td(curthread, ntd);
 }
 
 /* lwkt_runnable_above: is a thread of priority > pri runnable? */
@@ -367,7 +313,7 @@ lwkt_setpri(thread_t td, int pri)
 }
 
 /* lwkt_reap: free the stack of a thread that exited, now that nobody runs on it. */
-static void
+void
 lwkt_reap(struct globaldata *gd)
 {
 	thread_t td = gd->gd_freetd;

@@ -1,7 +1,7 @@
 /*
- * cpu_switch_to(from, to): save the callee-saved registers and flags of the running thread on
- * its stack, store its stack pointer in from->td_sp, load to->td_sp, restore and return into
- * `to`. A new thread's stack is laid out by switch_frame (sys/switchframe.h, which libcr's switch
+ * cpu_switch_to(from, to), from in %eax and to in %edx (regparm): save the callee-saved
+ * registers and flags of the running thread on its stack, store its stack pointer in
+ * from->td_sp, load to->td_sp, restore and return into `to`. A new thread's stack is laid out by switch_frame (sys/switchframe.h, which libcr's switch
  * shares) and thread_start_frame to return into cpu_thread_start.
  */
 #include <sys/switchframe.h>
@@ -12,8 +12,6 @@
 	.globl	cpu_switch_to
 	.type	cpu_switch_to, @function
 cpu_switch_to:
-	movl	4(%esp), %eax		/* from */
-	movl	8(%esp), %edx		/* to */
 	pushl	%ebp
 	pushl	%ebx
 	pushl	%esi

@@ -32,6 +32,7 @@ struct globaldata {
 
 #define GD_SELF_OFFSET		0
 #define GD_CURTHREAD_OFFSET	4
+#define GD_REQFLAGS_OFFSET	12
 
 static inline struct globaldata *
 mycpu_get(void)
@@ -53,6 +54,26 @@ curthread_get(void)
 
 #define mycpu		(mycpu_get())
 #define curthread	(curthread_get())
+
+/* mycpu_reqflags: this CPU's gd_reqflags, in one load through %fs (interrupts set them). */
+static inline uint32_t
+mycpu_reqflags(void)
+{
+	uint32_t flags;
+
+	__asm__ volatile("movl %%fs:%c1, %0" : "=r"(flags) : "i"(GD_REQFLAGS_OFFSET));
+	return flags;
+}
+
+/*
+ * gd_reqflags_clear: clear bits of gd_reqflags in one instruction, so an interrupt that sets
+ * another bit meanwhile is not undone.
+ */
+static inline void
+gd_reqflags_clear(struct globaldata *gd, uint32_t bits)
+{
+	__atomic_and_fetch(&gd->gd_reqflags, ~bits, __ATOMIC_RELAXED);
+}
 
 extern struct globaldata cpu0_globaldata;
 

@@ -75,10 +75,10 @@ int	lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int fla
 __attribute__((noreturn)) void lwkt_exit(void);
 void	lwkt_switch(void);
 void	lwkt_yield(void);
-void	lwkt_schedule(thread_t td);
+__attribute__((regparm(1))) void lwkt_schedule(thread_t td);
 void	lwkt_deschedule(thread_t td);
-void	lwkt_block(const char *wmesg, const void *wchan);
-void	lwkt_handoff(thread_t td);
+__attribute__((regparm(2))) void lwkt_block(const char *wmesg, const void *wchan);
+__attribute__((regparm(1))) void lwkt_handoff(thread_t td);
 void	lwkt_setpri(thread_t td, int pri);
 bool	lwkt_runnable_above(int pri);
 bool	lwkt_should_yield(thread_t td);
@@ -97,8 +97,8 @@ struct lwkt_stats {
 };
 extern struct lwkt_stats lwkt_stats;
 
-/* arch/i386/swtch.S */
-void	cpu_switch_to(thread_t from, thread_t to);
+/* arch/i386/swtch.S; from and to in eax and edx */
+__attribute__((regparm(2))) void cpu_switch_to(thread_t from, thread_t to);
 void	cpu_thread_start(void);
 
 #endif

@@ -9,20 +9,6 @@
 	.text
 
 /*
- * cr_switch(from, to): save the callee-saved registers on from's stack and its stack pointer in
- * from->td_sp, then load to's, and to's TLS selector into %gs. A new thread's stack is laid out
- * by switch_frame (sys/switchframe.h) to return into cr_thread_start. The switch itself is the
- * end of cr_thread_yield below, which falls into it.
- */
-	.globl	cr_switch
-	.type	cr_switch, @function
-cr_switch:
-	movl	4(%esp), %eax				/* from */
-	movl	8(%esp), %edx				/* to */
-	jmp	switch_eax_edx
-	.size	cr_switch, . - cr_switch
-
-/*
  * cr_thread_yield: let the other threads of the caller's priority (and any above) run first.
  *
  * The fast path: no system call in flight (a slow yield collects completed ones), and vCPU 0's
@@ -39,10 +25,21 @@ cr_thread_yield:
 	cmpl	$0, CR_CALLS_IN_FLIGHT
 	jne	cr_thread_yield_slow
 	subl	$1, cr_vcpus + CR_VC_FAST_LEFT
-	js	1f
+	js	yield_no_budget
 	movl	CR_TD_RQNEXT(%eax), %edx		/* the next thread of its ring ... */
 	movl	%edx, cr_vcpus + CR_VC_CUR		/* ... runs, and is the head (see cr_vcpu) */
-switch_eax_edx:						/* the switch, from %eax to %edx */
+	/* fall into the switch */
+	.size	cr_thread_yield, . - cr_thread_yield
+
+/*
+ * cr_switch(from, to), from in %eax and to in %edx (regparm): save the callee-saved registers on
+ * from's stack and its stack pointer in from->td_sp, then load to's, and to's TLS selector into
+ * %gs. A new thread's stack is laid out by switch_frame (sys/switchframe.h) to return into
+ * cr_thread_start.
+ */
+	.globl	cr_switch
+	.type	cr_switch, @function
+cr_switch:
 	pushl	%ebp
 	pushl	%ebx
 	pushl	%esi
@@ -55,9 +52,11 @@ switch_eax_edx:						/* the switch, from %eax to %edx */
 	popl	%ebx
 	popl	%ebp
 	ret
-1:	addl	$1, cr_vcpus + CR_VC_FAST_LEFT		/* no budget: none taken */
+	.size	cr_switch, . - cr_switch
+
+yield_no_budget:
+	addl	$1, cr_vcpus + CR_VC_FAST_LEFT		/* none taken after all */
 	jmp	cr_thread_yield_slow
-	.size	cr_thread_yield, . - cr_thread_yield
 
 /*
  * cr_yield_resume: a thread that stopped in the fast path above, resumed by the slow path's

@@ -56,7 +56,7 @@ int cr_threaded;
 static TAILQ_HEAD(, thread) allthreads = TAILQ_HEAD_INITIALIZER(allthreads);
 static int nthreads = 1;
 
-void	cr_switch(cr_thread_t from, cr_thread_t to);
+__attribute__((regparm(2))) void cr_switch(cr_thread_t from, cr_thread_t to);	/* eax, edx */
 void	cr_thread_start(void);
 void	cr_thread_entry(cr_thread_t td);
 void	cr_thread_yield_slow(void);
@@ -102,6 +102,18 @@ slot_free(unsigned int slot)
 }
 
 /* -- run queues (all under cr_sched_lock) ------------------------------------------------- */
+
+/*
+ * count: one more on a 64-bit counter, as an add and an add-with-carry to memory (on the switch
+ * paths gcc otherwise loads both halves into registers it has to spill).
+ */
+static inline __attribute__((always_inline)) void
+count(uint64_t *c)
+{
+	uint32_t *half = (uint32_t *)c;
+
+	__asm__("addl $1, %0\n\tadcl $0, %1" : "+m"(half[0]), "+m"(half[1]) : : "cc");
+}
 
 /*
  * fast_off: vc's yields take the slow path from now on (until a slow yield arms the fast path
@@ -291,7 +303,7 @@ idle_create(struct cr_vcpu *vc)
 }
 
 /* pick: the thread vc runs next: the best of its queue, or its idle thread. */
-static cr_thread_t
+static inline __attribute__((always_inline)) cr_thread_t
 pick(struct cr_vcpu *vc)
 {
 	cr_thread_t td;
@@ -344,7 +356,7 @@ cr_yield_resumed(void)
  * switch_to: vc runs ntd now (the slow path's switch). Inside a critical section; returns when
  * the caller runs again.
  */
-static void
+static inline __attribute__((always_inline)) void
 switch_to(struct cr_vcpu *vc, cr_thread_t ntd)
 {
 	cr_thread_t td = cr_curthread;
@@ -354,7 +366,7 @@ switch_to(struct cr_vcpu *vc, cr_thread_t ntd)
 	if (__builtin_expect(vc->vc_fast_armed != 0, 0))
 		fast_off(vc);
 	vc->vc_cur = ntd;
-	vc->vc_stats.switches++;
+	count(&vc->vc_stats.switches);
 	if (__builtin_expect(ntd->td_crit == 0, 0))
 		resume_in_section(ntd);
 	cr_switch(td, ntd);
@@ -365,7 +377,7 @@ switch_to(struct cr_vcpu *vc, cr_thread_t ntd)
  * cr_sched_block: the calling thread waits until cr_sched_wakeup (the port seam's block).
  * Inside a critical section.
  */
-void
+__attribute__((regparm(2))) void
 cr_sched_block(const char *wmesg, const void *wchan)
 {
 	cr_thread_t td = cr_curthread;
@@ -382,7 +394,7 @@ cr_sched_block(const char *wmesg, const void *wchan)
 }
 
 /* cr_sched_wakeup: td may run again, on its own vCPU. Inside a critical section. */
-void
+__attribute__((regparm(1))) void
 cr_sched_wakeup(cr_thread_t td)
 {
 	if (td->td_state != CR_BLOCKED)
@@ -400,7 +412,7 @@ cr_sched_wakeup(cr_thread_t td)
  * ring; the caller stays runnable at its tail, as after a yield. Inside a critical section;
  * returns when the caller runs again.
  */
-void
+__attribute__((regparm(1))) void
 cr_sched_handoff(cr_thread_t td)
 {
 	cr_thread_t cur = cr_curthread;

@@ -46,14 +46,15 @@ msgport_wakeup(struct thread *td)
 }
 
 static inline bool
-msgport_handoff_ok(struct thread *td)
+msgport_handoff_ok(struct thread *cur, struct thread *td)
 {
-	return cr_sched_handoff_ok(td);
+	return cr_sched_handoff_ok(cur, td);
 }
 
 static inline void
-msgport_handoff(struct thread *td)
+msgport_handoff(struct thread *cur, struct thread *td)
 {
+	(void)cur;
 	cr_sched_handoff(td);
 }
 

@@ -153,10 +153,10 @@ struct cr_vcpu {
 	struct cr_vcpu_stats vc_stats;
 };
 
-/* The scheduler, for the message-port seam (cr/msgport_sys.h). */
-void	cr_sched_block(const char *wmesg, const void *wchan);
-void	cr_sched_wakeup(cr_thread_t td);
-void	cr_sched_handoff(cr_thread_t td);
+/* The scheduler, for the message-port seam (cr/msgport_sys.h); arguments in registers. */
+__attribute__((regparm(2))) void cr_sched_block(const char *wmesg, const void *wchan);
+__attribute__((regparm(1))) void cr_sched_wakeup(cr_thread_t td);
+__attribute__((regparm(1))) void cr_sched_handoff(cr_thread_t td);
 extern int cr_threaded;			/* more than one thread or vCPU has existed */
 extern struct cr_spin cr_sched_lock;
 
@@ -202,20 +202,21 @@ cr_crit_exit(void)
 }
 
 /*
- * cr_sched_handoff_ok: may the calling thread hand its vCPU straight to td, blocked in waitport
- * (the port seam's msgport_handoff_ok)? td belongs to the caller's vCPU and has its priority,
- * nothing higher is runnable there, and the caller runs at the head of its ring. Inside a
- * critical section.
+ * cr_sched_handoff_ok: may cur, the calling thread, hand its vCPU straight to td, blocked in
+ * waitport (the port seam's msgport_handoff_ok)? td belongs to cur's vCPU and has its priority,
+ * and nothing higher is runnable there. Inside a critical section.
  */
 static inline bool
-cr_sched_handoff_ok(cr_thread_t td)
+cr_sched_handoff_ok(cr_thread_t cur, cr_thread_t td)
 {
-	cr_thread_t cur = cr_curthread;
 	struct cr_vcpu *vc = cur->td_vcpu;
 
-	/* (an idle thread's priority is CR_PRI_IDLE, which no waiting thread has) */
+	/*
+	 * A thread that runs is runnable, at the head of its ring, except in the scheduler's own
+	 * sections (which send nothing); an idle thread's priority, CR_PRI_IDLE, is no other's.
+	 */
 	return td->td_vcpu == vc && td->td_pri == cur->td_pri && td->td_state == CR_BLOCKED &&
-	    cur->td_state == CR_RUNNABLE && !runq_above(&vc->vc_runq, cur->td_pri);
+	    !runq_above(&vc->vc_runq, cur->td_pri);
 }
 
 #endif /* !__ASSEMBLER__ */
