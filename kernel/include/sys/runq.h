@@ -82,7 +82,7 @@ runq_best(struct runq *rq)
 {
 	if (rq->rq_mask == 0)
 		return NULL;
-	return rq->rq_head[31 - __builtin_clz(rq->rq_mask)];
+	return rq->rq_head[31 ^ __builtin_clz(rq->rq_mask)];	/* the highest bit: one bsr */
 }
 
 /* runq_above: is a thread of a priority higher than pri on the queue? */

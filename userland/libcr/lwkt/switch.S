@@ -1,10 +1,10 @@
 /*
  * The user-thread switch (no system call: callee-saved registers, stack, and %gs for the TLS),
- * and the yield fast path in front of it. Offsets are cr/thread.h's CR_ constants, checked by
+ * and the yield fast path in front of it. Offsets are cr/sched.h's CR_ constants, checked by
  * lwkt/thread.c; the stack a switch leaves behind is sys/switchframe.h's.
  */
 #include <sys/switchframe.h>
-#include <cr/thread.h>
+#include <cr/sched.h>
 
 	.text
 

@@ -26,6 +26,7 @@
 #include <sys/errno.h>
 #include <sys/switchframe.h>
 #include <sys/sysmsg.h>
+#include <cr/sched.h>
 #include <cr/sysport.h>
 #include <cr/thread.h>
 #include <cr/tls.h>
@@ -56,7 +57,6 @@ int cr_threaded;
 static TAILQ_HEAD(, thread) allthreads = TAILQ_HEAD_INITIALIZER(allthreads);
 static int nthreads = 1;
 
-__attribute__((regparm(2))) void cr_switch(cr_thread_t from, cr_thread_t to);	/* eax, edx */
 void	cr_thread_start(void);
 void	cr_thread_entry(cr_thread_t td);
 void	cr_thread_yield_slow(void);
@@ -104,42 +104,18 @@ slot_free(unsigned int slot)
 /* -- run queues (all under cr_sched_lock) ------------------------------------------------- */
 
 /*
- * count: one more on a 64-bit counter, as an add and an add-with-carry to memory (on the switch
- * paths gcc otherwise loads both halves into registers it has to spill).
+ * cr_sched_fast_off: vc's yields take the slow path from now on (until a slow yield arms the
+ * fast path again). The fast yields made meanwhile are added to its switch count, and the head of
+ * the running thread's ring, which they left behind, is brought up to date: while armed, the
+ * running thread is that head (see struct cr_vcpu in cr/sched.h).
  */
-static inline __attribute__((always_inline)) void
-count(uint64_t *c)
-{
-	uint32_t *half = (uint32_t *)c;
-
-	__asm__("addl $1, %0\n\tadcl $0, %1" : "+m"(half[0]), "+m"(half[1]) : : "cc");
-}
-
-/*
- * fast_off: vc's yields take the slow path from now on (until a slow yield arms the fast path
- * again). The fast yields made meanwhile are added to its switch count, and the head of the
- * running thread's ring, which they left behind, is brought up to date: while armed, the running
- * thread is that head (see struct cr_vcpu).
- */
-static void
-fast_off(struct cr_vcpu *vc)
+void
+cr_sched_fast_off(struct cr_vcpu *vc)
 {
 	vc->vc_stats.switches += (uint32_t)(vc->vc_fast_armed - vc->vc_fast_left);
 	vc->vc_fast_armed = 0;
 	vc->vc_fast_left = 0;
 	vc->vc_runq.rq_head[vc->vc_cur->td_pri] = vc->vc_cur;
-}
-
-/*
- * runq_of: vc's run queue, for any use: the yield fast path stops first if it was armed, so
- * what the run queue says is exact and stays so while the caller works on it (under the lock).
- */
-static inline struct runq *
-runq_of(struct cr_vcpu *vc)
-{
-	if (__builtin_expect(vc->vc_fast_armed != 0, 0))
-		fast_off(vc);
-	return &vc->vc_runq;
 }
 
 /*
@@ -176,12 +152,13 @@ vcpu_init(struct cr_vcpu *vc)
 }
 
 /*
- * take_arrivals: threads that migrated to vc wait as messages on its port; put them on its run
- * queue. The receiver replies each message (no reply port: it just completes), so the thread
- * can migrate again. Under the lock, so a thread is taken only once its registers are saved.
+ * cr_sched_take_arrivals: threads that migrated to vc wait as messages on its port; put them on
+ * its run queue. The receiver replies each message (no reply port: it just completes), so the
+ * thread can migrate again. Under the lock, so a thread is taken only once its registers are
+ * saved.
  */
-static void
-take_arrivals(struct cr_vcpu *vc)
+void
+cr_sched_take_arrivals(struct cr_vcpu *vc)
 {
 	lwkt_msg_t m;
 
@@ -252,9 +229,9 @@ work_for(struct cr_vcpu *vc, struct cr_vcpu *self)
 
 /* -- switching ----------------------------------------------------------------------------- */
 
-/* free_reaped: release the exited thread vc ran last, once nobody runs on its stack. */
-static void
-free_reaped(struct cr_vcpu *vc)
+/* cr_sched_free_reaped: release the exited thread vc ran last, once nobody runs on its stack. */
+void
+cr_sched_free_reaped(struct cr_vcpu *vc)
 {
 	cr_thread_t td = vc->vc_reaped;
 
@@ -302,39 +279,24 @@ idle_create(struct cr_vcpu *vc)
 	return td;
 }
 
-/* pick: the thread vc runs next: the best of its queue, or its idle thread. */
-static inline __attribute__((always_inline)) cr_thread_t
-pick(struct cr_vcpu *vc)
+/* cr_sched_idle_thread: vc's idle thread, for when nothing else can run (made the first time). */
+cr_thread_t
+cr_sched_idle_thread(struct cr_vcpu *vc)
 {
-	cr_thread_t td;
-
-	if (__builtin_expect(!TAILQ_EMPTY(&vc->vc_port.mp_msgq), 0))
-		take_arrivals(vc);
-	if ((td = runq_best(runq_of(vc))) != NULL)
-		return td;
 	if (vc->vc_idle_td == NULL && (vc->vc_idle_td = idle_create(vc)) == NULL)
 		cr_msgport_fatal("no memory for the idle thread", vc);
 	return vc->vc_idle_td;
 }
 
-/* after_switch: td runs again (on its vCPU, maybe another one): free what exited meanwhile. */
-static inline void
-after_switch(cr_thread_t td)
-{
-	struct cr_vcpu *vc = td->td_vcpu;
-
-	if (__builtin_expect(vc->vc_reaped != NULL, 0))
-		free_reaped(vc);
-}
-
 /*
- * resume_in_section: ntd stopped in the assembly yield, outside any critical section, and this
- * switch happens inside one (holding cr_sched_lock once there are several vCPUs), which ntd must
- * take over and leave. One more return address goes on its saved frame, between its registers
- * and its return into its caller: cr_yield_resume (switch.S), which calls cr_yield_resumed.
+ * cr_sched_resume_in_section: ntd stopped in the assembly yield, outside any critical section,
+ * and this switch happens inside one (holding cr_sched_lock once there are several vCPUs), which
+ * ntd must take over and leave. One more return address goes on its saved frame, between its
+ * registers and its return into its caller: cr_yield_resume (switch.S), which calls
+ * cr_yield_resumed.
  */
-static void
-resume_in_section(cr_thread_t ntd)
+void
+cr_sched_resume_in_section(cr_thread_t ntd)
 {
 	uint32_t *sp = (uint32_t *)ntd->td_sp;
 
@@ -348,49 +310,22 @@ resume_in_section(cr_thread_t ntd)
 void
 cr_yield_resumed(void)
 {
-	after_switch(cr_curthread);
+	sched_after_switch(cr_curthread);
 	cr_crit_exit();
 }
 
-/*
- * switch_to: vc runs ntd now (the slow path's switch). Inside a critical section; returns when
- * the caller runs again.
- */
+/* switch_to: sched_switch_to (cr/sched.h) from the calling thread. */
 static inline __attribute__((always_inline)) void
 switch_to(struct cr_vcpu *vc, cr_thread_t ntd)
 {
-	cr_thread_t td = cr_curthread;
-
-	if (ntd == td)
-		return;
-	if (__builtin_expect(vc->vc_fast_armed != 0, 0))
-		fast_off(vc);
-	vc->vc_cur = ntd;
-	count(&vc->vc_stats.switches);
-	if (__builtin_expect(ntd->td_crit == 0, 0))
-		resume_in_section(ntd);
-	cr_switch(td, ntd);
-	after_switch(td);
+	sched_switch_to(vc, cr_curthread, ntd);
 }
 
-/*
- * cr_sched_block: the calling thread waits until cr_sched_wakeup (the port seam's block).
- * Inside a critical section.
- */
+/* cr_sched_block: sched_block (cr/sched.h) for the calling thread, out of line. */
 __attribute__((regparm(2))) void
 cr_sched_block(const char *wmesg, const void *wchan)
 {
-	cr_thread_t td = cr_curthread;
-	struct cr_vcpu *vc = td->td_vcpu;
-
-	if (td->td_idle)
-		cr_msgport_fatal("a vCPU's idle thread must not block", td);
-	if (td->td_state == CR_RUNNABLE)
-		runq_remove(runq_of(vc), td);
-	td->td_state = CR_BLOCKED;
-	td->td_wmesg = wmesg;
-	td->td_wchan = wchan;
-	switch_to(vc, pick(vc));
+	sched_block(cr_curthread, wmesg, wchan);
 }
 
 /* cr_sched_wakeup: td may run again, on its own vCPU. Inside a critical section. */
@@ -404,25 +339,6 @@ cr_sched_wakeup(cr_thread_t td)
 	td->td_wchan = NULL;
 	runq_insert(runq_of(td->td_vcpu), td);
 	work_for(td->td_vcpu, cr_curthread->td_vcpu);
-}
-
-/*
- * cr_sched_handoff: direct hand-off to td, blocked in waitport on the caller's vCPU, when
- * cr_sched_handoff_ok said so (the port seam's msgport_handoff). td runs now, at the head of the
- * ring; the caller stays runnable at its tail, as after a yield. Inside a critical section;
- * returns when the caller runs again.
- */
-__attribute__((regparm(1))) void
-cr_sched_handoff(cr_thread_t td)
-{
-	cr_thread_t cur = cr_curthread;
-	struct cr_vcpu *vc = cur->td_vcpu;
-
-	td->td_state = CR_RUNNABLE;
-	td->td_wmesg = NULL;
-	td->td_wchan = NULL;
-	runq_handoff(runq_of(vc), cur, td);
-	switch_to(vc, td);
 }
 
 /*
@@ -469,7 +385,7 @@ cr_thread_yield_slow(void)
 			runq_remove(rq, td);
 			runq_insert(rq, td);
 		}
-		switch_to(vc, pick(vc));
+		switch_to(vc, sched_pick(vc, runq_of(vc)));
 		vc = td->td_vcpu;			/* it may have been stolen meanwhile */
 		fast_arm(vc, td);
 	}
@@ -506,7 +422,7 @@ cr_thread_count(void)
 void
 cr_thread_entry(cr_thread_t td)
 {
-	free_reaped(td->td_vcpu);
+	cr_sched_free_reaped(td->td_vcpu);
 	if (td->td_idle)
 		idle_loop(td);			/* keeps the lock it was handed */
 	cr_crit_exit();				/* the lock the switch handed us */
@@ -589,9 +505,9 @@ idle_loop(cr_thread_t self)
 		if (vc->vc_stopping)
 			vcpu_stop(vc);
 		if (!TAILQ_EMPTY(&vc->vc_port.mp_msgq))
-			take_arrivals(vc);
+			cr_sched_take_arrivals(vc);
 		if (runq_of(vc)->rq_mask != 0 || steal(vc)) {
-			switch_to(vc, pick(vc));
+			switch_to(vc, sched_pick(vc, runq_of(vc)));
 			continue;
 		}
 		vc->vc_idle = true;
@@ -701,9 +617,9 @@ cr_thread_exit(void *retval)
 	nthreads--;
 	if (td->td_joiner != NULL)
 		cr_sched_wakeup(td->td_joiner);
-	free_reaped(vc);
+	cr_sched_free_reaped(vc);
 	vc->vc_reaped = td;			/* freed by the next thread this vCPU runs */
-	switch_to(vc, pick(vc));
+	switch_to(vc, sched_pick(vc, runq_of(vc)));
 	abort();				/* not reached */
 }
 
@@ -887,7 +803,7 @@ cr_thread_migrate(int n)
 		lwkt_sendmsg(&to->vc_port, &td->td_migmsg);	/* the lock keeps `to` off it ... */
 		if (to->vc_idle)
 			kick(to, vc);
-		switch_to(vc, pick(vc));	/* ... until this switch has saved us */
+		switch_to(vc, sched_pick(vc, runq_of(vc)));	/* ... until this switch has saved us */
 	}
 	cr_crit_exit();
 	return 0;
@@ -911,7 +827,7 @@ cr_vcpu_exit(void)
 		return EINVAL;
 	}
 	vc->vc_stopping = true;
-	take_arrivals(vc);			/* threads on their way here stay with it, for now */
+	cr_sched_take_arrivals(vc);			/* threads on their way here stay with it, for now */
 	TAILQ_FOREACH(t, &allthreads, td_allq) {
 		if (t->td_vcpu != vc)
 			continue;
@@ -924,7 +840,7 @@ cr_vcpu_exit(void)
 		t->td_migrations++;
 	}
 	work_for(to, vc);
-	switch_to(vc, pick(vc));		/* its idle thread: it ends the vCPU */
+	switch_to(vc, sched_pick(vc, runq_of(vc)));		/* its idle thread: it ends the vCPU */
 	cr_crit_exit();
 	return 0;
 }

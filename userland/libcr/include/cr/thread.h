@@ -18,20 +18,6 @@
 #ifndef _CR_THREAD_H_
 #define _CR_THREAD_H_
 
-/*
- * What the assembly of lwkt/switch.S reads (thread.c checks each offset): the switch's fields of
- * struct thread, the yield fast path's of struct cr_vcpu, the TCB's thread (cr/tls.h), and the
- * word that counts system calls in flight (cr/sysport.h; C reads it through calls_in_flight()).
- */
-#define CR_TD_SP		0
-#define CR_TD_GS		4
-#define CR_TD_RQNEXT		8
-#define CR_VC_FAST_LEFT		0
-#define CR_VC_CUR		8
-#define CR_TCB_THREAD		4
-#define CR_CALLS_IN_FLIGHT	cr_inflight
-
-#ifndef __ASSEMBLER__
 
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -52,10 +38,10 @@ enum cr_state { CR_RUNNABLE, CR_BLOCKED, CR_EXITED };
 struct cr_vcpu;
 
 struct thread {
-	uint32_t	td_sp;			/* saved stack pointer (switch.S: CR_TD_SP) */
-	uint32_t	td_gs;			/* its TLS selector (CR_TD_GS) */
+	uint32_t	td_sp;			/* saved stack pointer (first: switch.S, cr/sched.h) */
+	uint32_t	td_gs;			/* its TLS selector (second) */
 	struct thread	*td_rqnext;		/* on its vCPU's run queue while runnable: the ring */
-	struct thread	*td_rqprev;		/* of its priority (sys/runq.h; CR_TD_RQNEXT) */
+	struct thread	*td_rqprev;		/* of its priority (sys/runq.h; third) */
 	int		td_pri;			/* CR_PRI_MIN .. CR_PRI_MAX, higher runs first */
 	void		*td_tls;		/* its TLS area (block and TCB) */
 	unsigned int	td_tls_slot;		/* its descriptor in the process's LDT */
@@ -80,8 +66,6 @@ struct thread {
 	char		td_name[16];
 };
 typedef struct thread *cr_thread_t;
-
-#include <sys/runq.h>			/* the run queue's functions need struct thread */
 
 /* cr_curthread: the calling thread, from its TCB (%gs:4; see cr/tls.h). */
 static inline cr_thread_t
@@ -125,38 +109,7 @@ struct cr_vcpu_stats {
 int	cr_vcpu_stats(int vcpu, struct cr_vcpu_stats *st);	/* 0, or EINVAL */
 void	cr_vcpu_stats_total(struct cr_vcpu_stats *st);		/* every vCPU's, added up */
 
-/*
- * A vCPU as the scheduler (lwkt/thread.c) sees it; here for the port seam's inline hand-off
- * check and for switch.S, not for programs.
- *
- * The yield fast path (switch.S) runs only while the program has one vCPU and reads vCPU 0's
- * vc_fast_left: how many more yields may skip the scheduler. A slow yield arms it when nothing
- * a fast yield skips can matter (thread.c: fast_arm); the next change to the run queue disarms
- * it (0). Each fast yield takes one, so it is also their count: vc_stats.switches leaves out
- * vc_fast_armed - vc_fast_left of them until disarmed. A fast yield moves vc_cur along its ring
- * and nothing else: while armed, vc_cur is its ring's head and vc_runq.rq_head[] of its priority
- * lags behind (disarming sets it; thread.c reaches the queue only through runq_of()).
- */
-struct cr_vcpu {
-	int32_t		vc_fast_left;		/* CR_VC_FAST_LEFT */
-	int32_t		vc_fast_armed;		/* ... what it was set to */
-	cr_thread_t	vc_cur;			/* the thread it runs (CR_VC_CUR) */
-	struct runq	vc_runq;		/* its runnable threads: see runq_of() */
-	int		vc_id;			/* the kernel's id for it (rfork's answer) */
-	bool		vc_up;			/* running: vc_id is valid */
-	bool		vc_stopping;		/* cr_vcpu_exit: its idle thread ends it */
-	bool		vc_idle;		/* its idle thread waits in the kernel (or is about to) */
-	bool		vc_kicked;		/* a vcpu_wake is on its way to it */
-	struct lwkt_port vc_port;		/* threads migrating here arrive as messages */
-	cr_thread_t	vc_idle_td;
-	cr_thread_t	vc_reaped;		/* an exited thread whose stack is still to free */
-	struct cr_vcpu_stats vc_stats;
-};
-
-/* The scheduler, for the message-port seam (cr/msgport_sys.h); arguments in registers. */
-__attribute__((regparm(2))) void cr_sched_block(const char *wmesg, const void *wchan);
-__attribute__((regparm(1))) void cr_sched_wakeup(cr_thread_t td);
-__attribute__((regparm(1))) void cr_sched_handoff(cr_thread_t td);
+/* The scheduler's own (cr/sched.h has the rest). */
 extern int cr_threaded;			/* more than one thread or vCPU has existed */
 extern struct cr_spin cr_sched_lock;
 
@@ -201,23 +154,4 @@ cr_crit_exit(void)
 	}
 }
 
-/*
- * cr_sched_handoff_ok: may cur, the calling thread, hand its vCPU straight to td, blocked in
- * waitport (the port seam's msgport_handoff_ok)? td belongs to cur's vCPU and has its priority,
- * and nothing higher is runnable there. Inside a critical section.
- */
-static inline bool
-cr_sched_handoff_ok(cr_thread_t cur, cr_thread_t td)
-{
-	struct cr_vcpu *vc = cur->td_vcpu;
-
-	/*
-	 * A thread that runs is runnable, at the head of its ring, except in the scheduler's own
-	 * sections (which send nothing); an idle thread's priority, CR_PRI_IDLE, is no other's.
-	 */
-	return td->td_vcpu == vc && td->td_pri == cur->td_pri && td->td_state == CR_BLOCKED &&
-	    !runq_above(&vc->vc_runq, cur->td_pri);
-}
-
-#endif /* !__ASSEMBLER__ */
 #endif
