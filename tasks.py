@@ -5,6 +5,7 @@ it installs what is missing and then calls the same task.
 """
 from __future__ import annotations
 
+import subprocess
 import sys
 
 from invoke import task
@@ -66,15 +67,18 @@ def size(c, program="", count=15):
       positional=["command"])
 def qmp(c, command, image="default", args=""):
     """Send a QMP command to a guest started by `invoke boot`; `invoke qmp prompt` opens a prompt."""
+    if command in ("-h", "--help"):     # invoke hands a required positional the --help that follows it
+        sys.exit(subprocess.call([sys.executable, "-m", "invoke", "--help", "qmp"]))
     with cli.errors():
         cli.qmp(image, "" if command == "prompt" else command, args)
 
 
-@task(help={"image": "image to boot under the debugger (default: default)", "port": "gdbstub TCP port"})
-def gdb(c, image="default", port=1234):
-    """Boot an image paused with a gdbstub and start gdb with the kernel's symbols."""
+@task(help={"image": "image to boot under the debugger (default: default)", "port": "gdbstub TCP port",
+            "program": "also load this user program's symbols and stop in its process only (pbreak)"})
+def gdb(c, image="default", port=1234, program=""):
+    """Boot an image paused with a gdbstub and start gdb with the kernel's symbols (and a program's)."""
     with cli.errors():
-        sys.exit(cli.gdb(image, port))
+        sys.exit(cli.gdb(image, port, program))
 
 
 @task(help={"image": "image to list (default: test)"})
@@ -127,3 +131,31 @@ def trace(c, image="trace", out="", seconds=0.0):
     calls, interrupts) as Chrome/Perfetto trace JSON; open it at ui.perfetto.dev."""
     with cli.errors():
         cli.trace(image, out, seconds)
+
+
+@task(help={"seed": "the PRNG's seed (default: a random one, printed)",
+            "count": "how many steps (each sends at least one message; default 1,000,000)",
+            "first": "start at this step (with --count, replays part of a run: the failure says how)",
+            "trace": "print every step before it is sent"})
+def fuzz(c, seed=-1, count=1_000_000, first=0, trace=False):
+    """Fuzz the system-call message ABI: a seeded guest program sends hostile messages of every
+    kind, checks each answer and the bytes around it, and compares the kernel's counters after
+    every chunk (docs/reliability.md). On failure it prints the seed, the step and the replay command."""
+    with cli.errors():
+        sys.exit(cli.fuzz(None if seed < 0 else seed, count, first, trace))
+
+
+@task(help={"benchmark": "the benchmark's exact name, e.g. syscall.null.sync (`invoke bench` lists them)",
+            "lines": "one row per source line (file:line, from DWARF) instead of per function",
+            "against": "compare with a saved profile (a JSON file from --save) or a git revision "
+                       "(profiled in a temporary copy of its tree)",
+            "save": "also write the profile as JSON to this file, for a later --against",
+            "top": "how many rows to print (0: none)",
+            "image": "benchmark image in images/ (default: bench)"},
+      positional=["benchmark"])
+def profile(c, benchmark, lines=False, against="", save="", top=20, image="bench"):
+    """Count every guest instruction of one benchmark's timed window by function (kernel, libcr or
+    program) and call stack, per operation; total = the BENCH figure's TSC difference. Writes
+    build/profile/BENCH.json and a flame graph, BENCH.speedscope.json (open at speedscope.app)."""
+    with cli.errors():
+        cli.profile(benchmark, image, lines, against, save, top)

@@ -26,18 +26,19 @@ from rich.text import Text
 from .build import BUILD, ROOT, Outputs
 from .guest import PANIC_ANY, symbolize_console
 from .image import Image
-from .machine import Machine, MachineTimeout
+from .machine import Machine, Outcome
+from .errors import ToolchainError
 
 RESULTS = BUILD / "bench" / "results.json"
 RECORD_KEYS = ("name", "insns_per_op", "iterations", "image", "revision")   # BENCHMARKS.md's order
 PROTOCOL = "BENCH <name> iterations=<N> insns=<T> baseline=<B>"
 
-_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
-_BENCH = re.compile(rf"BENCH (?P<name>{_NAME}) iterations=(?P<n>\d+) insns=(?P<t>\d+) baseline=(?P<b>\d+)")
-_ERROR = re.compile(rf"BENCH-ERROR (?P<name>{_NAME}) (?P<reason>\S.*)")
+BENCH_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
+_BENCH = re.compile(rf"BENCH (?P<name>{BENCH_NAME}) iterations=(?P<n>\d+) insns=(?P<t>\d+) baseline=(?P<b>\d+)")
+_ERROR = re.compile(rf"BENCH-ERROR (?P<name>{BENCH_NAME}) (?P<reason>\S.*)")
 
 
-class BenchError(Exception):
+class BenchError(ToolchainError):
     """A benchmark run gave no usable figures: the message says why and where the console log is."""
 
 
@@ -202,33 +203,28 @@ def _panic_text(lines: list[str], kernel: Path) -> str:
     return "kernel panic (pvpanic)"
 
 
-def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None = None,
-              kernel: Path | None = None) -> list[dict]:
-    """Boot image once with its benchmarks (kbench= replaced by filter when given) and return one
-    record per benchmark, in the guest's order: {"name", "insns_per_op", "iterations", "image",
-    "revision"}. kernel: boot this kernel instead of outputs.kernel (a variant, such as the trace
-    kernel). BenchError when the figures would be missing or meaningless."""
-    if not image.deterministic:
+def boot_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None = None,
+               kernel: Path | None = None, extra_args: list[str] | None = None) -> list[BenchLine]:
+    """Boot image once with its benchmarks (kbench= replaced by filter when given) and return
+    its BENCH lines, in the guest's order. kernel: boot this kernel instead of outputs.kernel (a
+    variant, such as the trace kernel); extra_args: more QEMU options (the profiler's plugin).
+    BenchError when the figures would be missing or meaningless."""
+    if not image.machine.deterministic:
         raise BenchError(f"image {image.name} is not deterministic ({image.path}: [qemu] deterministic "
                          "= false): instruction counts would change from run to run; set it to true")
     cmdline = bench_cmdline(image, filter)
     glob = next(w for w in cmdline.split() if w.startswith("kbench=")).split("=", 1)[1]
     cfg = image.machine_config(outputs, cmdline=cmdline, **({"kernel": kernel} if kernel else {}))
+    cfg.extra_args += list(extra_args or [])
     machine = Machine(cfg, workdir, name=image.name)
     lines: list[str] = []
-    timed_out = False
     with machine:
-        try:
-            for line in machine.lines(image.timeout):
-                lines.append(line)
-        except MachineTimeout:
-            timed_out = True
-        verdict = machine.wait_exit(5)
+        verdict = machine.run_to_end(lines.append)
     log = f"console log: {machine.log_path}"
-    if verdict.panicked or verdict.outcome == "panic":
+    if verdict.panicked or verdict.outcome == Outcome.PANIC:
         raise BenchError(f"the guest panicked: {_panic_text(lines, outputs.kernel)}\n{log}")
-    if timed_out or verdict.outcome == "timeout":
-        raise BenchError(f"the guest did not finish within {image.timeout:g} s (the [qemu] timeout of "
+    if verdict.outcome == Outcome.TIMEOUT:
+        raise BenchError(f"the guest did not finish: {verdict.reason} (the [qemu] timeout of "
                          f"{image.path.name}); last console lines:\n{_tail(lines)}\n{log}")
     records, errors = parse_bench_lines(lines)
     errors += [f"benchmark {r.name} ran but does not match kbench={glob}" for r in records
@@ -246,6 +242,14 @@ def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None 
         raise BenchError(f"no BENCH line from the guest with kbench={glob}: either no benchmark name "
                          f"matches {glob!r}, or the kernel does not run benchmarks; last console lines:\n"
                          f"{_tail(lines)}\n{log}")
+    return records
+
+
+def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None = None,
+              kernel: Path | None = None) -> list[dict]:
+    """boot_bench(), as one record per benchmark, in the guest's order: {"name", "insns_per_op",
+    "iterations", "image", "revision"}."""
+    records = boot_bench(image, outputs, workdir, filter, kernel)
     rev = revision()
     return [dict(zip(RECORD_KEYS, (r.name, r.insns_per_op, r.iterations, image.name, rev))) for r in records]
 
@@ -253,6 +257,23 @@ def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None 
 def to_json(records: list[dict]) -> str:
     """The records as an indented JSON list, keys in RECORD_KEYS order."""
     return json.dumps([{k: r[k] for k in RECORD_KEYS} for r in records], indent=2, ensure_ascii=False) + "\n"
+
+
+def read_results(path: Path = RESULTS) -> list[dict]:
+    """The records of an earlier results file; [] when there is none or it is not a list of records."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return []
+    return [r for r in data if isinstance(r, dict) and set(RECORD_KEYS) <= set(r)] if isinstance(data, list) else []
+
+
+def merge_results(old: list[dict], new: list[dict]) -> list[dict]:
+    """old with each benchmark measured in new replaced where it stood, and new ones appended:
+    a filtered run updates its rows and keeps the others (each row keeps its own revision)."""
+    fresh = {r["name"]: r for r in new}
+    merged = [fresh.pop(r["name"], r) for r in old]
+    return merged + [r for r in new if r["name"] in fresh]
 
 
 def write_results(records: list[dict], path: Path = RESULTS) -> Path:

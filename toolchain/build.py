@@ -10,22 +10,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import elfcheck, gen
-from .make import Builder, Step
+from .make import Builder, BuildError, Step
 from .tools import Toolchain, find_toolchain
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 
 # Flags every C and assembler file gets. -fno-omit-frame-pointer keeps %ebp chains for
-# backtraces; no unwind tables keeps .eh_frame out of the images; the prefix maps make the
+# backtraces; a leaf function needs no frame of its own for that (a backtrace shows it by its
+# eip, then its caller's chain), so -momit-leaf-frame-pointer saves those three instructions in
+# the hot leaves (system-call handlers, port operations); no unwind tables keeps .eh_frame out of the images; the prefix maps make the
 # output independent of where the checkout lives (reproducible builds).
+# -fno-eliminate-unused-debug-types puts every enum and struct a file sees into its DWARF, used
+# or not: the host tools read the facts they need about the C side from there (toolchain/facts.py).
 COMMON_FLAGS = [
     "-m32", "-std=gnu11", "-ffreestanding", "-fno-pic", "-fno-pie", "-fno-stack-protector",
-    "-O2", "-g", "-Wall", "-Werror", "-fno-omit-frame-pointer", "-fno-asynchronous-unwind-tables",
+    "-O2", "-g", "-fno-eliminate-unused-debug-types",
+    "-Wall", "-Werror", "-fno-omit-frame-pointer", "-momit-leaf-frame-pointer",
+    "-fno-asynchronous-unwind-tables",
     "-fno-common", "-fcf-protection=none", "-nostdinc",
     "-fno-toplevel-reorder",   # keeps KTESTs in .ktest in source order, so they run as written
 ]
-KERNEL_FLAGS = ["-D_KERNEL", "-mgeneral-regs-only",
+# The kernel uses no SSE (-mgeneral-regs-only), so it keeps its stack 4-byte aligned: no padding
+# around every call (-mpreferred-stack-boundary=2).
+KERNEL_FLAGS = ["-D_KERNEL", "-mgeneral-regs-only", "-mpreferred-stack-boundary=2",
                 "-Ikernel/include", "-Ikernel/arch/i386/include", "-Ibuild/gen/kernel/include"]
 USER_FLAGS = ["-ftls-model=local-exec",      # static programs: %gs-relative TLS, no GOT
               "-Iuserland/libcr/include", "-Ibuild/gen/userland/libcr/include",
@@ -75,6 +83,10 @@ class Project:
                                f"-ffile-prefix-map={root}/=", f"-fdebug-prefix-map={root}=."]
         self.kernel_flags = base + KERNEL_FLAGS
         self.user_flags = base + USER_FLAGS
+        # Where kernel.ld and user.ld place the kernel and the programs: vm/layout.toml's addresses.
+        self.layout = layout = gen.load_layout(root)
+        self.kernel_link = LINK_FLAGS + [f"-Wl,--defsym=KERNEL_BASE={layout['kernel_base']:#x}"]
+        self.user_link = LINK_FLAGS + [f"-Wl,--defsym=USER_BASE={layout['user_base']:#x}"]
 
     def obj(self, src: Path, flavor: str) -> Path:
         return self.build_dir / "obj" / flavor / (_rel(src, self.root) + ".o")
@@ -93,7 +105,7 @@ class Project:
 
     def generate_step(self) -> Step:
         outputs = [self.build_dir / gen.output_for(t) for t in gen.TEMPLATES]
-        return Step("GEN  build/gen (syscalls.toml, traps.toml)", outputs, gen.inputs(self.root),
+        return Step("GEN  build/gen (syscalls.toml, traps.toml, layout.toml)", outputs, gen.inputs(self.root),
                     action=lambda: gen.generate(self.build_dir, self.root))
 
     # -- the parts ----------------------------------------------------------------------------
@@ -110,11 +122,12 @@ class Project:
         out = {}
         for p in sorted((self.root / "userland/bin").glob("*.c")) + sorted((self.root / "userland/bench").glob("*.c")):
             if p.stem in out:
-                raise ValueError(f"{p}: a program named {p.stem!r} exists twice")
+                raise BuildError(f"{p}: a program named {p.stem!r} exists twice (userland/bin and userland/bench "
+                                 "share one namespace); rename one")
             out[p.stem] = (p, False)
         for p in sorted((self.root / "userland/tests").glob("*.c")):
             if p.stem in out:
-                raise ValueError(f"{p}: a program named {p.stem!r} exists in userland/bin too")
+                raise BuildError(f"{p}: a program named {p.stem!r} exists in userland/bin too; rename one")
             out[p.stem] = (p, True)
         return out
 
@@ -142,9 +155,9 @@ class Project:
             start = [self.obj(csu["crt0.S"], "user")] + ([self.obj(csu["ktest_main.c"], "user")] if is_test else [])
             objs = start + [self.obj(src, "user")]
             links.append(Step(f"LD   {name}", [dest], objs + [libcr, self.root / "userland/libcr/user.ld"],
-                              [self.tc.cc, *LINK_FLAGS, "-T", "userland/libcr/user.ld", "-o", str(dest),
+                              [self.tc.cc, *self.user_link, "-T", "userland/libcr/user.ld", "-o", str(dest),
                                *map(str, objs), str(libcr), str(self.tc.libgcc)],
-                              action=(lambda d=dest: elfcheck.check_program(d)), extra=self.tc.describe()))
+                              action=(lambda d=dest: elfcheck.check_program(d, self.layout)), extra=self.tc.describe()))
             out.programs[name] = dest
             if is_test:
                 out.test_programs.add(name)
@@ -156,14 +169,14 @@ class Project:
         """The link of the kernel (build/kernel/kernel.elf), or of a variant of KERNEL_VARIANTS
         (build/kernel/kernel-VARIANT.elf, from objects compiled with its flags)."""
         if variant is not None and variant not in KERNEL_VARIANTS:
-            raise ValueError(f"unknown kernel variant {variant!r}; choose one of {sorted(KERNEL_VARIANTS)}")
+            raise BuildError(f"unknown kernel variant {variant!r}; choose one of {sorted(KERNEL_VARIANTS)}")
         suffix = f"-{variant}" if variant else ""
         elf = self.build_dir / "kernel" / f"kernel{suffix}.elf"
         objs = [self.obj(s, f"kernel{suffix}") for s in ksrc]
         return Step(f"LD   kernel{suffix}.elf", [elf], objs + [self.root / "kernel/arch/i386/kernel.ld"],
-                    [self.tc.cc, *LINK_FLAGS, "-T", "kernel/arch/i386/kernel.ld", "-o", str(elf),
+                    [self.tc.cc, *self.kernel_link, "-T", "kernel/arch/i386/kernel.ld", "-o", str(elf),
                      *map(str, objs), str(self.tc.libgcc)],
-                    action=lambda: elfcheck.check_kernel(elf), extra=self.tc.describe())
+                    action=lambda: elfcheck.check_kernel(elf, self.layout), extra=self.tc.describe())
 
     def _archive_step(self, libcr: Path, lobjs: list[Path]) -> Step:
         # ar appends to an existing archive: start from nothing so removed files leave it too.

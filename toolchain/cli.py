@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -12,31 +13,32 @@ from pathlib import Path
 
 from invoke import Exit
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import build as build_mod
 from . import elfcheck, image as image_mod
-from .elfcheck import ElfCheckError
+from .errors import ToolchainError
 from .guest import expected_cases, symbolize_console
-from .image import ImageError
-from .machine import Machine, MachineError
-from .make import BuildError
-from .spec import SpecError
-from .inspect import GuestMemoryError, InspectError, attachable_args, published
-from .tools import ToolError, require
+from .machine import Interrupted, Machine, Outcome, honour_sigint, restore_sigint
+from .inspect import InspectError, attachable_args, published
+from .tools import require
 
-console = Console(highlight=False)
+# soft_wrap: a long line stays one line (a terminal folds it; a pipe gets it whole, not cut at 80).
+console = Console(highlight=False, soft_wrap=True)
 RUN_DIR = build_mod.BUILD / "run"       # sockets and logs of guests started by `invoke boot`
 
 
 @contextlib.contextmanager
 def errors():
-    """Turn the toolchain's errors into a clear message and exit status 1, without a traceback."""
+    """Turn the toolchain's errors into a clear message and exit status 1, and Ctrl-C into
+    "interrupted" and status 130, without a traceback."""
     try:
         yield
-    except (BuildError, SpecError, ToolError, ImageError, MachineError, ElfCheckError, InspectError,
-            GuestMemoryError) as e:
+    except ToolchainError as e:
         raise Exit(f"error: {e}", code=1) from None
+    except KeyboardInterrupt as e:      # Ctrl-C: a guest's run says which guest it stopped
+        raise Exit(str(e) if isinstance(e, Interrupted) else "interrupted", code=130) from None
 
 
 def build_all(jobs: int | None = None, verbose: bool = False, variants: tuple[str, ...] = ()):
@@ -72,26 +74,46 @@ def boot(name: str, cmdline: str = "", keep_on_panic: bool = False) -> int:
                   f"Talk to it meanwhile with `invoke qmp --image {name}`.\n", soft_wrap=True)
     with Machine(cfg, RUN_DIR, interactive=True, keep_on_panic=keep_on_panic, name=name) as m, \
             published(RUN_DIR, name, m.proc.pid):
-        verdict = m.wait_exit(img.timeout or float("inf"))      # 0: as long as the user likes
-        panicked = verdict.panicked or verdict.outcome == "panic"
-        if panicked:
+        verdict = m.wait_exit()         # the image's timeout; 0 (the default image): as long as you like
+        if verdict.panicked or verdict.outcome == Outcome.PANIC:
             reason, trace = symbolize_console(m.log_path.read_text(errors="replace").splitlines(), outputs.kernel)
             if reason:
                 console.print(f"\r\n{reason}\r", style="red", markup=False)
                 console.print("\r\n".join(trace) + "\r", markup=False)
-        if verdict.panicked and keep_on_panic:
+        stopped = verdict.outcome in (Outcome.PANIC, Outcome.TRIPLE_FAULT, Outcome.RESET)
+        if stopped and keep_on_panic and m.proc.poll() is None:
             # QEMU still owns the terminal (its mux console): Ctrl-A X is how the user leaves.
-            console.print(f"\r\n[red]kernel panic[/]: QEMU stays paused for inspection "
+            console.print(f"\r\n[red]{escape(verdict.reason)}[/]\r\nQEMU stays paused for inspection "
                           f"(`invoke inspect --image {name}`, `invoke qmp --image {name}`); "
                           f"leave with Ctrl-A X.\r")
             m.proc.wait()
     status = "" if verdict.exit_code is None else f" (QEMU exit status {verdict.exit_code})"
-    console.print(f"\n[bold]Damselfly[/]: {verdict.reason}{status}; console log {m.log_path}")
-    return 0 if verdict.outcome in ("pass", "quit") else 1
+    console.print(f"\n[bold]Damselfly[/]: {escape(verdict.reason)}{status}; console log {m.log_path}")
+    if verdict.details:
+        console.print(verdict.details, markup=False)
+    return 0 if verdict.outcome in (Outcome.PASS, Outcome.QUIT) else 1
 
 
 def pytest(args: list[str]) -> int:
-    return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=build_mod.ROOT)
+    """Run pytest; returns its exit status. On Ctrl-C pytest ends its own run (the harness stops
+    any guest and says "interrupted"): wait for that instead of killing it mid-report, and pass
+    the SIGINT on if only this process got it (a `kill -INT` of invoke rather than a terminal's)."""
+    previous = honour_sigint()
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=build_mod.ROOT)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        try:
+            return proc.wait(2)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGINT)
+            try:
+                return proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                return proc.wait()
+    finally:
+        restore_sigint(previous)
 
 
 def clean() -> None:
@@ -136,16 +158,38 @@ def _show(result) -> None:
     print(result.replace("\r\n", "\n").rstrip() if isinstance(result, str) else json.dumps(result, indent=2))
 
 
+class QmpError(ToolchainError):
+    """A QMP command that cannot be sent or that QEMU refused: says which, why and what to try."""
+
+
+async def _execute(client, command: str, args: str):
+    """Run one QMP command; QmpError for arguments that are not a JSON object or a command QEMU
+    refuses (an unknown one, a missing argument), with QEMU's own reason."""
+    from qemu.qmp import ExecuteError
+    try:
+        arguments = json.loads(args) if args else None
+    except json.JSONDecodeError as e:
+        raise QmpError(f"the arguments of {command} are not JSON ({e}): give an object, e.g. "
+                       "'{\"command-line\": \"info registers\"}'") from None
+    if arguments is not None and not isinstance(arguments, dict):
+        raise QmpError(f"the arguments of {command} must be a JSON object, not {args}")
+    try:
+        return await client.execute(command, arguments)
+    except ExecuteError as e:
+        hint = "; `invoke qmp query-commands` lists the commands" if e.error_class == "CommandNotFound" else ""
+        raise QmpError(f"QEMU refused {command}: {e}{hint}") from None
+
+
 async def _qmp_session(path: Path, command: str, args: str) -> None:
     from qemu.qmp import QMPClient
     client = QMPClient("invoke-qmp")
     try:
         await client.connect(str(path))
     except Exception as e:
-        raise Exit(f"error: cannot reach QMP at {path} ({e}); is `invoke boot` running?", code=1) from None
+        raise QmpError(f"cannot reach QMP at {path} ({e}); is `invoke boot` running?") from None
     try:
         if command:
-            _show(await client.execute(command, json.loads(args) if args else None))
+            _show(await _execute(client, command, args))
             return
         print("QMP prompt: COMMAND [JSON arguments], e.g. query-status or "
               "human-monitor-command {\"command-line\": \"info registers\"}; Ctrl-D ends.")
@@ -156,8 +200,8 @@ async def _qmp_session(path: Path, command: str, args: str) -> None:
             if not cmd:
                 continue
             try:
-                _show(await client.execute(cmd, json.loads(rest) if rest else None))
-            except Exception as e:      # a QMP error or bad JSON: report and keep the prompt
+                _show(await _execute(client, cmd, rest))
+            except QmpError as e:       # report and keep the prompt
                 print(f"error: {e}")
     except EOFError:
         print()
@@ -170,16 +214,54 @@ def qmp(name: str, command: str, args: str) -> None:
     asyncio.run(_qmp_session(RUN_DIR / f"{name}.qmp", command, args))
 
 
-def gdb(name: str, port: int) -> int:
+def gdb_script(kernel: Path, port: int, program: Path | None = None) -> str:
+    """gdb commands: attach to the gdbstub and, with a program, load its symbols and stop in it only.
+
+    Every program is linked at the same addresses (USER_BASE), so a plain breakpoint in user code
+    stops whichever process runs that address, and a software one would be written into the
+    memory of whichever process is current. `pbreak LOCATION` sets a hardware breakpoint with the
+    condition that the process on the CPU runs this program."""
+    lines = ["set pagination off", f"target remote 127.0.0.1:{port}"]
+    if program is not None:
+        name = program.name
+        lines[1:1] = [f"add-symbol-file {program}"]
+        lines += ["define pbreak",
+                  "  hbreak $arg0 if cpu0_globaldata.gd_curthread != 0 && "
+                  "cpu0_globaldata.gd_curthread->td_proc != 0 && "
+                  f'$_streq(cpu0_globaldata.gd_curthread->td_proc->p_comm, "{name}")',
+                  "end",
+                  "document pbreak",
+                  f"pbreak LOCATION: stop at LOCATION only in a process running {name} "
+                  "(a hardware breakpoint: all programs share their addresses).",
+                  "end",
+                  "pbreak main"]
+    return "\n".join(lines) + "\n"
+
+
+def gdb(name: str, port: int, program: str = "", batch: list[str] | None = None) -> int:
+    """Boot an image paused under gdb (kernel symbols; with program, also that program's, and a
+    first stop at its main in its own process). batch: run these gdb commands and quit instead
+    of an interactive gdb (tests)."""
     gdb_path = require("gdb")
     outputs, images = build_all()
     img = images.get(name) or image_mod.load_image(name)
+    elf = None
+    if program:
+        if program not in img.programs:
+            raise image_mod.ImageError(img.path, "[initrd]", f"program {program!r} is not in image {name} (its "
+                                   f"programs: {', '.join(img.programs) or 'none'}); pick one, or another --image")
+        elf = outputs.programs[program]
     RUN_DIR.mkdir(parents=True, exist_ok=True)
+    script = RUN_DIR / f"{name}-gdb.gdb"
+    script.write_text(gdb_script(outputs.kernel, port, elf))
     cfg = img.machine_config(outputs, gdb_port=port)
     with Machine(cfg, RUN_DIR, name=f"{name}-gdb", start_paused=True) as m:
+        first = f"`continue` runs to {program}'s main (`pbreak LOCATION` stops in {program} only); " if program \
+            else "`continue` to run, "
         console.print(f"QEMU is paused with a gdbstub on port {port}; the guest console goes to {m.log_path}.\n"
-                      "In gdb: `continue` to run, Ctrl-C to stop, `quit` ends gdb and QEMU.")
-        return subprocess.call([gdb_path, "-q", str(outputs.kernel), "-ex", f"target remote 127.0.0.1:{port}"])
+                      f"In gdb: {first}Ctrl-C to stop, `quit` ends gdb and QEMU.")
+        extra = ["-batch"] + [a for c in batch for a in ("-ex", c)] if batch is not None else []
+        return subprocess.call([gdb_path, "-q", str(outputs.kernel), "-x", str(script), *extra])
 
 
 def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: str = "",
@@ -192,7 +274,7 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
     if kernel and kernel not in build_mod.KERNEL_VARIANTS:
         raise Exit(f"error: unknown kernel variant {kernel!r}; choose one of "
                    f"{', '.join(sorted(build_mod.KERNEL_VARIANTS))}", code=1)
-    out = Console(stderr=True, highlight=False) if as_json else console
+    out = Console(stderr=True, highlight=False, soft_wrap=True) if as_json else console
     with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
         outputs, images = build_all(variants=(kernel,) if kernel else ())   # with --json, stdout carries the JSON only
     img = images.get(name)
@@ -200,15 +282,14 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
         img = image_mod.load_image(name)   # raises ImageError naming the choices
         image_mod.build_image(img, outputs)
     what = f"kbench={filter}" if filter else "its kbench= glob"
-    try:
-        with out.status(f"running the benchmarks of image {name} ({what})…"):
-            records = bench_mod.run_bench(img, outputs, bench_mod.RESULTS.parent, filter or None,
-                                          outputs.variants.get(kernel))
-    except bench_mod.BenchError as e:
-        raise Exit(f"error: {e}", code=1) from None
-    # Figures of another kernel never replace the ordinary kernel's results.json.
-    path = bench_mod.write_results(records, bench_mod.RESULTS.with_name(f"results-{kernel}.json")
-                                   if kernel else bench_mod.RESULTS)
+    with out.status(f"running the benchmarks of image {name} ({what})…"):
+        records = bench_mod.run_bench(img, outputs, bench_mod.RESULTS.parent, filter or None,
+                                      outputs.variants.get(kernel))
+    # Figures of another kernel never replace the ordinary kernel's results.json; a filtered run
+    # replaces only the rows it measured.
+    path = bench_mod.RESULTS.with_name(f"results-{kernel}.json") if kernel else bench_mod.RESULTS
+    path = bench_mod.write_results(bench_mod.merge_results(bench_mod.read_results(path), records)
+                                   if filter else records, path)
     if as_json:
         sys.stdout.write(bench_mod.to_json(records))
     else:
@@ -216,14 +297,12 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
         wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 120))
         wide.print(bench_mod.table(records))
     on = f" on kernel-{kernel}.elf ({'tracing compiled in' if kernel == 'trace' else kernel})" if kernel else ""
-    out.print(f"{len(records)} benchmark(s){on}; results written to {path.relative_to(build_mod.ROOT)}")
+    kept = " (the other rows kept from earlier runs)" if filter else ""
+    out.print(f"{len(records)} benchmark(s){on}; results written to {path.relative_to(build_mod.ROOT)}{kept}")
     if plot:
         from . import plot as plot_mod
-        try:
-            png = plot_mod.plot_batching(records, bench_mod.RESULTS.parent /
-                                         (f"batching-{kernel}.png" if kernel else "batching.png"))
-        except plot_mod.PlotError as e:
-            raise Exit(f"error: {e}", code=1) from None
+        png = plot_mod.plot_batching(records, bench_mod.RESULTS.parent /
+                                     (f"batching-{kernel}.png" if kernel else "batching.png"))
         out.print(f"chart written to {png.relative_to(build_mod.ROOT)}")
 
 
@@ -274,13 +353,10 @@ def trace(name: str = "trace", out: str = "", seconds: float = 0) -> Path:
     from .decode import decoders
     outputs, images = build_all(variants=("trace",))
     img = images.get(name) or image_mod.load_image(name)     # raises ImageError naming the choices
-    try:
-        with console.status(f"booting image {name} on the trace kernel…"):
-            run = trace_mod.run_trace(img, outputs, trace_mod.TRACE_DIR, seconds or None)
-        data = trace_mod.to_chrome(run.ring, decoders(), info={"image": name, "verdict": run.verdict,
-                                                               "deterministic": img.deterministic})
-    except trace_mod.TraceError as e:
-        raise Exit(f"error: {e}", code=1) from None
+    with console.status(f"booting image {name} on the trace kernel…"):
+        run = trace_mod.run_trace(img, outputs, trace_mod.TRACE_DIR, seconds or None)
+    data = trace_mod.to_chrome(run.ring, decoders(outputs.variants["trace"]), info={"image": name, "verdict": run.verdict,
+                                                           "deterministic": img.machine.deterministic})
     path = trace_mod.write_trace(data, Path(out) if out else trace_mod.TRACE_DIR / f"{name}.json")
     info = data["otherData"]
     lost = f"[red]{run.ring.lost:,} lost[/] (the ring wrapped; the newest {run.ring.nrecs:,} kept)" \
@@ -293,3 +369,79 @@ def trace(name: str = "trace", out: str = "", seconds: float = 0) -> Path:
     console.print(f"trace written to [cyan]{path}[/]: open it at https://ui.perfetto.dev "
                   "(Open trace file) or in chrome://tracing (Load)")
     return path
+
+
+def fuzz(seed: int | None, count: int, first: int = 0, trace: bool = False) -> int:
+    """Run the message fuzzer (images/fuzz.toml) with seed (a random one when None, printed first)
+    for count steps from step first; stream its progress. On failure print the seed, the step and
+    the command that replays it; returns a shell exit status."""
+    import os
+    from . import fuzz as fuzz_mod
+    if seed is None:
+        seed = int.from_bytes(os.urandom(4), "little")
+    outputs, images = build_all()
+    img = images["fuzz"]
+    console.print(f"[bold]fuzz[/]: seed [cyan]{seed}[/], {count:,} steps from step {first:,} "
+                  f"(image {img.name}; replay any run with --seed {seed})")
+
+    def show(line: str) -> None:
+        if line.startswith("FUZZ progress") or line.startswith("FUZZ FAIL") or (trace and line.startswith("FUZZ step")):
+            console.print(f"  {line}", markup=False, highlight=False)
+
+    run = fuzz_mod.run_fuzz(img, outputs, build_mod.BUILD / "fuzz", seed, count, first, trace, show)
+    console.print(f"{run.done:,} steps, {run.messages:,} messages in {run.seconds:.1f} s "
+                  f"({run.rate:,.0f} messages/s); console log {run.console_log}")
+    if run.passed:
+        console.print(f"[green]pass[/]: seed {seed}, every answer right, every kstat counter back")
+        return 0
+    console.print(f"[red]FAIL[/] seed {seed} step {run.fail_step}: {run.failure}", markup=False)
+    console.print(f"replay: {run.replay_command()}", markup=False)
+    return 1
+
+
+def profile(name: str, image: str = "bench", lines: bool = False, against: str = "", save: str = "",
+            top: int = 20) -> None:
+    """Profile one benchmark: print its table (per function, or per source line), how its total
+    relates to the BENCH figure, and, with against, the comparison with a saved profile or a git
+    revision; write build/profile/NAME.json and NAME.speedscope.json (and save, if given)."""
+    from .bench import BenchError
+    from .profile import ProfileError, model, report, run
+    try:
+        run.check_name(name)
+    except ProfileError as e:
+        raise Exit(f"error: {e}", code=1) from None
+    outputs, images = build_all()
+    img = images.get(image)
+    if img is None:
+        img = image_mod.load_image(image)      # raises ImageError naming the choices
+        image_mod.build_image(img, outputs)
+    try:
+        with console.status(f"profiling {name} (image {image})…"):
+            prof = run.profile_benchmark(img, outputs, name)
+        other = None
+        if against:
+            with console.status(f"profiling {name} at {against} for the comparison…"
+                                if not Path(against).is_file() else f"reading {against}…"):
+                other = run.against(against, name, image)
+    except (ProfileError, BenchError) as e:
+        raise Exit(f"error: {e}", code=1) from None
+    json_path = model.save(prof, run.PROFILE_DIR / f"{name}.json")
+    flame = report.write_speedscope(prof, run.PROFILE_DIR / f"{name}.speedscope.json")
+    if save:
+        model.save(prof, Path(save))
+    wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 120))
+    if top > 0:
+        wide.print(report.line_table(prof, top) if lines else report.function_table(prof, top))
+    for sentence in report.summary(prof):
+        console.print(sentence)
+    if other is not None:
+        table, sentences = report.compare(prof, other, top or 20)
+        if table is None:
+            console.print(f"no function's instructions per op changed from {other.revision}")
+        else:
+            wide.print(table)
+        for sentence in sentences:
+            console.print(sentence)
+    rel = lambda p: p.relative_to(build_mod.ROOT) if p.is_relative_to(build_mod.ROOT) else p
+    console.print(f"profile written to {rel(json_path)}{f' and {save}' if save else ''}; flame graph: "
+                  f"{rel(flame)} (open it at https://www.speedscope.app)")

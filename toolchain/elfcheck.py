@@ -15,14 +15,17 @@ from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 
-MULTIBOOT_MAGIC = 0x1BADB002
+from .errors import ToolchainError
+from .facts import facts
+from .gen import load_layout
+
+MULTIBOOT_MAGIC = 0x1BADB002      # the Multiboot v1 specification's, not a fact of ours
 MULTIBOOT_SEARCH = 8192
-USER_BASE = 0x40000000
-ALLOWED_SECTIONS = {"", ".text", ".rodata", ".data", ".ktest", ".kbench", ".bss", ".tdata", ".tbss",
-                    ".symtab", ".strtab", ".shstrtab"}
+ALLOWED_SECTIONS = {"", ".text", ".rodata", "__ex_table", ".data", ".ktest", ".kbench", ".bss", ".tdata",
+                    ".tbss", ".kbench_window", ".symtab", ".strtab", ".shstrtab"}
 
 
-class ElfCheckError(Exception):
+class ElfCheckError(ToolchainError):
     """A linked image breaks a rule: names the file, the rule and the fix."""
 
 
@@ -34,8 +37,9 @@ def _unexpected(elf: ELFFile) -> list[str]:
     return [n for n in _sections(elf) if n not in ALLOWED_SECTIONS and not n.startswith(".debug_")]
 
 
-def check_kernel(path: Path) -> None:
-    """Raise ElfCheckError unless path is a multiboot-bootable, inspectable kernel."""
+def check_kernel(path: Path, layout: dict[str, int] | None = None) -> None:
+    """Raise ElfCheckError unless path is a multiboot-bootable, inspectable kernel, linked at the
+    layout's kernel_base (default: this checkout's kernel/include/vm/layout.toml)."""
     data = Path(path).read_bytes()
     found = None
     for off in range(0, min(len(data), MULTIBOOT_SEARCH) - 11, 4):
@@ -58,16 +62,19 @@ def check_kernel(path: Path) -> None:
         if first["p_offset"] != 0 or first["p_filesz"] < headers_end:
             raise ElfCheckError(f"{path}: the ELF headers (bytes 0..{headers_end}) are not inside the first "
                                 "PT_LOAD; keep FILEHDR PHDRS on the first segment in kernel.ld")
-        if first["p_vaddr"] != 0x100000:
-            raise ElfCheckError(f"{path}: first PT_LOAD at {first['p_vaddr']:#x}, expected 0x100000 (1 MiB)")
+        base = (layout or load_layout())["kernel_base"]
+        if first["p_vaddr"] != base:
+            raise ElfCheckError(f"{path}: first PT_LOAD at {first['p_vaddr']:#x}, expected kernel_base {base:#x} "
+                                "(kernel/include/vm/layout.toml); kernel.ld must start at KERNEL_BASE")
         bad = _unexpected(elf)
         if bad:
             raise ElfCheckError(f"{path}: unexpected section(s) {bad}; discard them in kernel.ld or "
                                 "stop the flags that create them")
 
 
-def check_program(path: Path) -> None:
-    """Raise ElfCheckError unless path is a static i386 program the kernel's loader accepts."""
+def check_program(path: Path, layout: dict[str, int] | None = None) -> None:
+    """Raise ElfCheckError unless path is a static i386 program the kernel's loader accepts, linked
+    at or above the layout's user_base."""
     with open(path, "rb") as f:
         elf = ELFFile(f)
         if elf.elfclass != 32 or elf["e_machine"] != "EM_386" or elf["e_type"] != "ET_EXEC":
@@ -75,9 +82,10 @@ def check_program(path: Path) -> None:
         if any(s["p_type"] in ("PT_INTERP", "PT_DYNAMIC") for s in elf.iter_segments()):
             raise ElfCheckError(f"{path}: dynamically linked; user programs must be static")
         loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
-        if not loads or any(s["p_vaddr"] < USER_BASE for s in loads):
-            raise ElfCheckError(f"{path}: segments must lie at or above {USER_BASE:#x}; "
-                                "link with userland/libcr/user.ld")
+        user_base = (layout or load_layout())["user_base"]
+        if not loads or any(s["p_vaddr"] < user_base for s in loads):
+            raise ElfCheckError(f"{path}: segments must lie at or above user_base {user_base:#x} "
+                                "(kernel/include/vm/layout.toml); link with userland/libcr/user.ld")
         entry = elf["e_entry"]
         if not any(s["p_vaddr"] <= entry < s["p_vaddr"] + s["p_memsz"] for s in loads):
             raise ElfCheckError(f"{path}: entry point {entry:#x} is outside every PT_LOAD segment")
@@ -110,18 +118,20 @@ def _read_cstring(elf: ELFFile, addr: int) -> str:
 
 
 def list_ktests(path: Path) -> list[KtestInfo]:
-    """Every KTEST in the file's .ktest section, in link order (the order they run)."""
+    """Every KTEST in the file's .ktest section, in link order (the order they run); the
+    descriptor's layout (struct ktest) comes from the file's DWARF."""
     with open(path, "rb") as f:
         elf = ELFFile(f)
         sec = elf.get_section_by_name(".ktest")
         if sec is None:
             return []
+        desc = facts(path).layout("struct ktest")
         data = sec.data()
         out = []
-        for off in range(0, len(data) - len(data) % 20, 20):
-            suite, name, _fn, file, line = struct.unpack_from("<IIIIi", data, off)
-            out.append(KtestInfo(_read_cstring(elf, suite), _read_cstring(elf, name),
-                                 _read_cstring(elf, file), line))
+        for off in range(0, len(data) - len(data) % desc.size, desc.size):
+            d = desc.unpack(data, off)
+            out.append(KtestInfo(_read_cstring(elf, d["kt_suite"]), _read_cstring(elf, d["kt_name"]),
+                                 _read_cstring(elf, d["kt_file"]), d["kt_line"]))
         return out
 
 
@@ -144,8 +154,20 @@ def largest_symbols(path: Path, count: int = 15) -> list[tuple[str, str, int]]:
     return sorted(syms, key=lambda t: -t[2])[:count]
 
 
+def symbolizer(path: Path) -> "Symbolizer":
+    """The Symbolizer of an ELF file, kept while the file stays the same (its line table is slow to read)."""
+    st = Path(path).stat()
+    return _symbolizer(str(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _symbolizer(path: str, _mtime: int, _size: int) -> "Symbolizer":
+    return Symbolizer(Path(path))
+
+
 class Symbolizer:
-    """Turns kernel addresses into 'function+0x12 (file.c:34)' using the symbol table and DWARF."""
+    """Turns addresses of an ELF file (the kernel or a program) into 'function+0x12 (file.c:34)'
+    using its symbol table and DWARF."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -191,7 +213,10 @@ class Symbolizer:
                 dirs = lp["include_directory"]
                 for entry in lp.get_entries():
                     st = entry.state
-                    if st is None or st.end_sequence:
+                    if st is None:
+                        continue
+                    if st.end_sequence:     # the addresses from here on are not this sequence's
+                        rows.append((st.address, "", 0))
                         continue
                     v5 = lp.header.version >= 5      # DWARF 5 counts files and dirs from 0
                     fe = files[st.file] if v5 else files[st.file - 1]
@@ -208,10 +233,19 @@ class Symbolizer:
         """(file, line) of the instruction at addr, from DWARF line tables."""
         rows = self._lines
         i = bisect.bisect_right(rows, (addr, "\uffff", 1 << 30)) - 1
-        if i < 0:
+        if i < 0 or not rows[i][1]:         # before all code, or past a sequence's end
             return None
         _, name, line = rows[i]
         return name.removeprefix("./"), line
+
+    def where(self, addr: int) -> str:
+        """'in fault_on_purpose() [kernel/tests/debug_test.c:13]': the function and source line of
+        the instruction at addr, or 'at eip 0x...' when no function holds it."""
+        fn = self.function(addr)
+        if fn is None:
+            return f"at eip {addr:#x}"
+        loc = self.line(addr)
+        return f"in {fn[0]}()" + (f" [{loc[0]}:{loc[1]}]" if loc else "")
 
     def describe(self, addr: int, return_address: bool = False) -> str:
         """'fault_on_purpose+0x5 (kernel/tests/debug_test.c:13)', or the bare address.

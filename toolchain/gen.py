@@ -8,17 +8,19 @@ string. Every output starts with a header naming its generator and its data file
 """
 from __future__ import annotations
 
-import tomllib
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
-from .spec import HEADER_FIELDS, HEADER_SIZE, TYPES, Spec, SpecError, load_spec
+from . import schema
+from .spec import HEADER_SIZE, PASTED, TYPES, Spec, SpecError, load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = Path("kernel/syscalls.toml")
 TRAPS = Path("kernel/arch/i386/traps.toml")
+LAYOUT = Path("kernel/include/vm/layout.toml")
 
 # Each template, relative to the repository root, and the data files it is rendered from.
 TEMPLATES: dict[str, tuple[Path, ...]] = {
@@ -29,11 +31,11 @@ TEMPLATES: dict[str, tuple[Path, ...]] = {
     "userland/libcr/sys/syscalls.c.j2": (SPEC,),
     "userland/libcr/include/sys/syscalls.h.j2": (SPEC,),
     "userland/libcr/sys/sysdecode.c.j2": (SPEC,),
-    "toolchain/syscall_decoders.py.j2": (SPEC,),
     "kernel/arch/i386/vectors.S.j2": (TRAPS,),
     "kernel/arch/i386/trap_names.c.j2": (TRAPS,),
+    "kernel/include/vm/layout.h.j2": (LAYOUT,),
 }
-GENERATOR_SOURCES = (Path("toolchain/gen.py"), Path("toolchain/spec.py"))
+GENERATOR_SOURCES = (Path("toolchain/gen.py"), Path("toolchain/spec.py"), Path("toolchain/schema.py"))
 
 
 def output_for(template: str | Path) -> Path:
@@ -68,30 +70,84 @@ class Traps:
     exceptions: list[dict]
     irqs: list[dict]
     syscall: dict
+    irq_names: dict[int, str]       # the device interrupts the kernel uses, by IRQ line
 
     @property
     def all(self) -> list[dict]:
         return self.exceptions + self.irqs + [self.syscall]
 
 
+def _check_exceptions(data: dict, ctx: schema.Ctx) -> None:
+    for i, e in enumerate(data["exceptions"]):
+        if e["vector"] != i:
+            ctx.doc.fail(("exceptions", i, "vector"), f"exception #{i + 1}",
+                         f"vector must be {i} (vectors 0..31 in order)")
+    if len(data["exceptions"]) != 32:
+        ctx.fail(f"exceptions: need all 32 CPU exception vectors, found {len(data['exceptions'])}",
+                 at="exceptions")
+
+
+def _irq_line(name: str) -> str | None:
+    return None if name.isdigit() and int(name) < 16 else "an IRQ line must be a number in 0..15"
+
+
+def _vector(user: bool) -> schema.Table:
+    """One vector; user: whether ring 3 may raise it with `int` unless the entry says."""
+    return schema.Table({
+        "vector": schema.Key(schema.Int(0, 255), required=True),
+        "name": schema.Key(schema.Str(identifier=True), required=True),
+        "desc": schema.Key(schema.Str(nonempty=True, forbid=PASTED), required=True),
+        "error_code": schema.Key(schema.Bool(), default=False),
+        "user": schema.Key(schema.Bool(), default=user),
+        "gate": schema.Key(schema.Str(choices=("interrupt", "trap")), default="interrupt"),
+        "entry": schema.Key(schema.Str(identifier=True), default=None),
+    })
+
+
+# kernel/arch/i386/traps.toml: the vector table (its header comment says what each key means).
+TRAPS_SCHEMA = schema.Table({
+    "exceptions": schema.Key(schema.List(_vector(False), label=lambda i, e: f"exception #{i + 1}"), required=True),
+    "irq_base": schema.Key(schema.Int(32, 240), required=True),
+    "irq_count": schema.Key(schema.Int(1, 16), required=True),
+    "irq_names": schema.Key(schema.Table(values=schema.Str(nonempty=True), names=_irq_line), default=dict),
+    "syscall": schema.Key(_vector(True), required=True),
+}, rules=(_check_exceptions,))
+
+
 def load_traps(path: Path) -> Traps:
     """Read the vector table; every vector gets name, desc, error_code and user."""
-    try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise SpecError(path, "file", str(e)) from None
-    exceptions = []
-    for i, e in enumerate(data.get("exceptions", [])):
-        if e.get("vector") != i:
-            raise SpecError(path, f"exception #{i + 1}", f"vector must be {i} (vectors 0..31 in order)")
-        exceptions.append({"error_code": False, "user": False, **e})
-    if len(exceptions) != 32:
-        raise SpecError(path, "exceptions", f"need all 32 CPU exception vectors, found {len(exceptions)}")
+    data = schema.load(path, TRAPS_SCHEMA, SpecError).data
     base = data["irq_base"]
     irqs = [{"vector": base + n, "name": f"IRQ{n}", "desc": f"device interrupt {n}",
-             "error_code": False, "user": False} for n in range(data["irq_count"])]
-    syscall = {"error_code": False, "user": True, **data["syscall"]}
-    return Traps(exceptions, irqs, syscall)
+             "error_code": False, "user": False, "gate": "interrupt", "entry": None}
+            for n in range(data["irq_count"])]
+    return Traps(data["exceptions"], irqs, data["syscall"], {int(k): v for k, v in data["irq_names"].items()})
+
+
+def _check_layout(data: dict, ctx: schema.Ctx) -> None:
+    for key, value in data.items():
+        if key != "user_stack_pages" and value % 4096:
+            ctx.fail(f"{key} = {value:#x} is not a multiple of the page size (4096)", at=key)
+    if not data["kernel_base"] < data["kernel_top"] <= data["user_base"] < data["user_top"]:
+        ctx.fail("the regions must follow each other: kernel_base < kernel_top <= user_base < user_top")
+
+
+# kernel/include/vm/layout.toml: the address space (its header comment says what each key means).
+LAYOUT_SCHEMA = schema.Table({name: schema.Key(schema.Int(1, 0xffffffff), required=True) for name in
+                              ("kernel_base", "kernel_top", "user_base", "user_top", "user_stack_pages")},
+                             rules=(_check_layout,))
+
+
+def load_layout(root: Path = ROOT) -> dict[str, int]:
+    """The address-space layout: {"kernel_base": 0x100000, "user_base": 0x40000000, ...}."""
+    path = root / LAYOUT
+    st = path.stat()
+    return dict(_layout(str(path), st.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _layout(path: str, _mtime: int) -> tuple:
+    return tuple(schema.load(path, LAYOUT_SCHEMA, SpecError).data.items())
 
 
 def buffer_comment(arg) -> str:
@@ -110,7 +166,8 @@ def arg_kind(arg) -> str:
     return {"i": "CR_ARG_INT", "I": "CR_ARG_UINT", "q": "CR_ARG_INT64", "Q": "CR_ARG_UINT64"}[arg.ctype.pyfmt]
 
 
-def render(template: str, root: Path, spec: Spec | None, traps: Traps | None) -> str:
+def render(template: str, root: Path, spec: Spec | None, traps: Traps | None,
+           layout: dict[str, int] | None = None) -> str:
     """Render one template to a string."""
     sources = TEMPLATES.get(template, (SPEC,))
     if spec is not None:        # name the spec actually rendered (a test fixture, say)
@@ -122,8 +179,8 @@ def render(template: str, root: Path, spec: Spec | None, traps: Traps | None) ->
     comment = "#" if template.endswith(".py.j2") else "/*"
     ctx = {
         "do_not_edit": do_not_edit(template, sources, comment),
-        "spec": spec, "traps": traps,
-        "buffer_comment": buffer_comment, "arg_kind": arg_kind, "header_fields": HEADER_FIELDS, "header_size": HEADER_SIZE, "types": TYPES,
+        "spec": spec, "traps": traps, "layout": layout,
+        "buffer_comment": buffer_comment, "arg_kind": arg_kind, "header_size": HEADER_SIZE, "types": TYPES,
     }
     return _environment(root).get_template(template).render(ctx)
 
@@ -136,9 +193,10 @@ def generate(build: Path, root: Path = ROOT, spec_path: Path | None = None,
     """
     spec = load_spec(root / (spec_path or SPEC))
     traps = load_traps(root / TRAPS)
+    layout = load_layout(root)
     outputs = []
     for template in (list(TEMPLATES) if templates is None else templates):
-        text = render(template, root, spec, traps)
+        text = render(template, root, spec, traps, layout)
         out = build / output_for(template)
         out.parent.mkdir(parents=True, exist_ok=True)
         if not out.exists() or out.read_text() != text:
@@ -149,4 +207,5 @@ def generate(build: Path, root: Path = ROOT, spec_path: Path | None = None,
 
 def inputs(root: Path = ROOT) -> list[Path]:
     """Every file whose content decides the generated output (for the incremental build)."""
-    return [root / t for t in TEMPLATES] + [root / SPEC, root / TRAPS] + [root / g for g in GENERATOR_SOURCES]
+    return ([root / t for t in TEMPLATES] + [root / SPEC, root / TRAPS, root / LAYOUT]
+            + [root / g for g in GENERATOR_SOURCES])

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import Outputs
-from .elfcheck import Symbolizer, list_ktests
+from .elfcheck import list_ktests, symbolizer
 from .image import Image
-from .ktap import KtapParser, Result
-from .machine import Machine, MachineTimeout, Verdict
+from .ktap import KtapParser, Result, Status
+from .machine import Machine, Outcome, Verdict
 
 PANIC_FAULT = re.compile(r"^panic: (?P<what>.+?) \(vector (?P<vector>\d+)\) at eip 0x(?P<eip>[0-9a-f]+)"
                          r"(?:, address 0x(?P<addr>[0-9a-f]+))?")
@@ -57,17 +57,13 @@ def expected_cases(image: Image, outputs: Outputs) -> list[GuestCase]:
 
 def symbolize_console(lines: list[str], kernel: Path) -> tuple[str | None, list[str]]:
     """The one-line panic reason and the symbolized backtrace, from the console; (None, []) if no panic."""
-    sym = Symbolizer(kernel)
+    sym = symbolizer(kernel)
     reason, trace = None, []
     for i, line in enumerate(lines):
         m = PANIC_FAULT.match(line)
         if m and reason is None:
-            eip = int(m["eip"], 16)
-            fn = sym.function(eip)
-            where = f" in {fn[0]}()" if fn else f" at eip {eip:#x}"
-            loc = sym.line(eip)
             at = f" at {int(m['addr'], 16):#x}" if m["addr"] else ""
-            reason = f"kernel panic: {m['what']}{at}{where}" + (f" [{loc[0]}:{loc[1]}]" if loc else "")
+            reason = f"kernel panic: {m['what']}{at} {sym.where(int(m['eip'], 16))}"
             continue
         m = PANIC_ANY.match(line)
         if m and reason is None:
@@ -91,10 +87,10 @@ class GuestRun:
     parser_errors: list[str] = field(default_factory=list)
     first_result_seconds: float | None = None
 
-    def outcome(self, case: str) -> tuple[str, str]:
-        """(status, text) for a case: status is pass, skip, todo, fail or crashed."""
+    def outcome(self, case: str) -> tuple[Status, str]:
+        """(status, text) for a case."""
         r = self.results.get(case)
-        if r is not None and r.status != "crashed":
+        if r is not None and r.status != Status.CRASHED:
             return r.status, "\n".join(r.diagnostics) if r.failed else r.reason
         why = self.panic or self.end_reason or "the guest stopped reporting"
         if r is None:   # the case never appeared: say what its program or the guest reported
@@ -107,11 +103,13 @@ class GuestRun:
         text = why
         if self.panic and self.backtrace:
             text += "\n" + "\n".join(self.backtrace)
+        elif self.verdict is not None and self.verdict.details:
+            text += "\n" + self.verdict.details
         if r is not None and r.diagnostics:
             text += "\nguest output before the end:\n" + "\n".join(r.diagnostics[-20:])
         if self.console_log:
             text += f"\nconsole log: {self.console_log}"
-        return "crashed", text
+        return Status.CRASHED, text
 
 
 def run_image(image: Image, outputs: Outputs, workdir: Path, keep_on_panic: bool = False) -> GuestRun:
@@ -121,20 +119,23 @@ def run_image(image: Image, outputs: Outputs, workdir: Path, keep_on_panic: bool
     started = time.monotonic()
     machine = Machine(image.machine_config(outputs), workdir, keep_on_panic=keep_on_panic, name=image.name)
     run.console_log = machine.log_path
+
+    def feed(line: str) -> None:
+        for r in parser.feed(line):
+            if run.first_result_seconds is None:
+                run.first_result_seconds = time.monotonic() - started
+            run.results[r.name] = r
+
     with machine:
-        try:
-            for line in machine.lines(image.timeout):
-                for r in parser.feed(line):
-                    if run.first_result_seconds is None:
-                        run.first_result_seconds = time.monotonic() - started
-                    run.results[r.name] = r
-        except MachineTimeout:
-            run.end_reason = f"timeout: no end of guest output after {image.timeout:g} s"
-        run.verdict = machine.wait_exit(5)
+        run.verdict = machine.run_to_end(feed)
         lines = machine.tail(10_000)
     run.panic, run.backtrace = symbolize_console(lines, outputs.kernel)
-    if not run.end_reason:
-        run.end_reason = run.panic or f"guest output ended ({run.verdict.reason})"
+    if run.panic and run.verdict.outcome != Outcome.TIMEOUT:
+        run.end_reason = run.panic
+    elif run.verdict.outcome in (Outcome.PASS, Outcome.FAIL):
+        run.end_reason = f"guest output ended ({run.verdict.reason})"
+    else:
+        run.end_reason = run.verdict.reason         # a fault, a hang, QEMU killed: it says where
     for r in parser.finish(run.end_reason):
         run.results.setdefault(r.name, r)
     run.parser_errors = parser.errors

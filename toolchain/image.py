@@ -6,36 +6,31 @@ owners, modes and times, sorted names) and qemu.cmd, the exact command to boot i
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import shlex
 import tarfile
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import schema
 from .build import BUILD, ROOT, Outputs
-from .machine import MachineConfig
+from .machine import FIRMWARE, MachineConfig
+from .schema import SchemaError
 
 
-class ImageError(Exception):
-    """A manifest is wrong: names the file, the key and what to do."""
-
-
-_KEYS = {"description": str, "kernel": dict, "initrd": dict, "qemu": dict}
+class ImageError(SchemaError):
+    """A manifest is wrong: names the file, the line, the key and what to do."""
 
 
 @dataclass
 class Image:
     name: str
     path: Path
-    description: str
-    cmdline: str
-    programs: list[str]
-    memory: str = "64M"
-    cpus: int = 1
-    deterministic: bool = False
-    timeout: float = 60
-    firmware: str = "qboot"
+    description: str = ""
+    cmdline: str = ""
+    programs: list[str] = field(default_factory=list)
+    machine: MachineConfig = field(default_factory=MachineConfig)     # [qemu], and MachineConfig's defaults
     extra_cmdline: list[str] = field(default_factory=list)
 
     @property
@@ -48,7 +43,8 @@ class Image:
         return "ktap" in self.words
 
     def option(self, key: str) -> str | None:
-        for w in self.words:
+        """The value of key=VALUE on the command line; the last such word counts, as in the kernel."""
+        for w in reversed(self.words):
             if w.startswith(key + "="):
                 return w.split("=", 1)[1]
         return None
@@ -63,13 +59,10 @@ class Image:
         return BUILD / "images" / self.name
 
     def machine_config(self, outputs: Outputs | None = None, **overrides) -> MachineConfig:
-        kernel = outputs.kernel if outputs else BUILD / "kernel" / "kernel.elf"
-        cfg = MachineConfig(kernel=kernel, initrd=self.dir / "initrd.tar",
-                            cmdline=" ".join(self.words), memory=self.memory, cpus=self.cpus,
-                            deterministic=self.deterministic, firmware=self.firmware)
-        for k, v in overrides.items():
-            setattr(cfg, k, v)
-        return cfg
+        """The image's MachineConfig with the build's kernel, its initrd and its command line."""
+        built = {"kernel": outputs.kernel if outputs else BUILD / "kernel" / "kernel.elf",
+                 "initrd": self.dir / "initrd.tar", "cmdline": " ".join(self.words)}
+        return dataclasses.replace(self.machine, **(built | overrides))
 
 
 def manifest_path(name: str, root: Path = ROOT) -> Path:
@@ -83,43 +76,38 @@ def available(root: Path = ROOT) -> list[str]:
     return sorted(p.stem for p in (root / "images").glob("*.toml"))
 
 
+# images/NAME.toml (docs/harness.md has the table of keys). [qemu] keys are MachineConfig's
+# fields; a key left out takes MachineConfig's default.
+MANIFEST = schema.Table({
+    "description": schema.Key(schema.Str(forbid=("\n",), what="a one-line string"), default=""),
+    "kernel": schema.Key(schema.Table({"cmdline": schema.Key(schema.Str(what="a string of words"))}), default=dict),
+    "initrd": schema.Key(schema.Table({
+        "programs": schema.Key(schema.List(schema.Str(identifier=True, what="a list of program names"),
+                                           what="a list of program names")),
+    }), default=dict),
+    "qemu": schema.Key(schema.Table({
+        "memory": schema.Key(schema.Str(pattern=r"\d+[KMG]?", what='a size such as "64M"')),
+        "cpus": schema.Key(schema.Int(1, 32)),
+        "deterministic": schema.Key(schema.Bool()),
+        "timeout": schema.Key(schema.Number(min=0, what=" (seconds; 0: no limit)")),
+        "firmware": schema.Key(schema.Str(choices=lambda: FIRMWARE)),
+    }), default=dict),
+})
+
+
 def load_image(name: str, root: Path = ROOT) -> Image:
-    """Read and check a manifest; ImageError names the file and the problem."""
+    """Read and check a manifest; ImageError names the file, the line and the problem."""
     path = manifest_path(name, root)
     if not path.exists():
-        raise ImageError(f"{path}: no such image; available: {', '.join(available(root))}")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as e:
-        raise ImageError(f"{path}: not valid TOML: {e}") from None
-    for key, value in data.items():
-        if key not in _KEYS:
-            raise ImageError(f"{path}: unknown key '{key}'; allowed: {sorted(_KEYS)}")
-        if not isinstance(value, _KEYS[key]):
-            raise ImageError(f"{path}: '{key}' must be a {_KEYS[key].__name__}")
-    kernel, initrd, qemu = data.get("kernel", {}), data.get("initrd", {}), data.get("qemu", {})
-    qemu_types = {"memory": (str,), "cpus": (int,), "deterministic": (bool,), "timeout": (int, float),
-                  "firmware": (str,)}
-    unknown = set(qemu) - set(qemu_types)
-    if unknown:
-        raise ImageError(f"{path}: [qemu] has unknown key(s) {sorted(unknown)}")
-    for key, value in qemu.items():
-        if not isinstance(value, qemu_types[key]) or (key != "deterministic" and isinstance(value, bool)):
-            want = " or ".join(t.__name__ for t in qemu_types[key])
-            raise ImageError(f"{path}: [qemu] {key} must be a {want}, not {value!r}")
-    programs = initrd.get("programs", [])
-    if not isinstance(programs, list) or not all(isinstance(p, str) for p in programs):
-        raise ImageError(f"{path}: [initrd] programs must be a list of program names")
-    image = Image(path.stem, path, data.get("description", ""), kernel.get("cmdline", ""), programs,
-                  str(qemu.get("memory", "64M")), int(qemu.get("cpus", 1)),
-                  bool(qemu.get("deterministic", False)), float(qemu.get("timeout", 60)),
-                  qemu.get("firmware", "qboot"))
-    from .machine import FIRMWARE
-    if image.firmware not in FIRMWARE:
-        raise ImageError(f"{path}: [qemu] firmware {image.firmware!r} is unknown; choose one of {sorted(FIRMWARE)}")
-    missing = [p for p in image.init if p.removeprefix("/bin/") not in programs]
+        raise ImageError(path, "file", f"no such image; available: {', '.join(available(root))}")
+    doc = schema.load(path, MANIFEST, ImageError)
+    data = doc.data
+    image = Image(path.stem, path, data["description"], data["kernel"].get("cmdline", ""),
+                  data["initrd"].get("programs", []), MachineConfig(**data["qemu"]))
+    missing = [p for p in image.init if p.removeprefix("/bin/") not in image.programs]
     if missing:
-        raise ImageError(f"{path}: [kernel] cmdline runs {missing} but [initrd] programs does not list them")
+        doc.fail(("kernel", "cmdline"), "[kernel]",
+                 f"cmdline runs {missing} but [initrd] programs does not list them; add them there")
     return image
 
 
@@ -141,8 +129,8 @@ def build_image(image: Image, outputs: Outputs) -> Path:
     files = {}
     for prog in image.programs:
         if prog not in outputs.programs:
-            raise ImageError(f"{image.path}: program '{prog}' is not built; programs are the .c files "
-                             f"in userland/bin and userland/tests: {sorted(outputs.programs)}")
+            raise ImageError(image.path, "[initrd]", f"program '{prog}' is not built; programs are the .c "
+                             f"files in userland/bin, userland/bench and userland/tests: {sorted(outputs.programs)}")
         files[f"bin/{prog}"] = outputs.programs[prog]
     image.dir.mkdir(parents=True, exist_ok=True)
     data = _initrd_bytes(files)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 INDENT = 4
 
@@ -25,11 +26,20 @@ _DIRECTIVE = re.compile(r"(SKIP|TODO)\b\s*(.*)", re.IGNORECASE)
 _SUPPORTED = {("KTAP", 1), ("TAP", 13), ("TAP", 14)}
 
 
+class Status(StrEnum):
+    """How one case ended; a StrEnum, so it compares equal to its value ("pass")."""
+    PASS = "pass"           # ok
+    FAIL = "fail"           # not ok
+    SKIP = "skip"           # ok ... # SKIP why
+    TODO = "todo"           # ... # TODO why
+    CRASHED = "crashed"     # announced, but the stream ended before its result
+
+
 @dataclass
 class Result:
     path: tuple[str, ...]
     number: int
-    status: str  # "pass" | "fail" | "skip" | "todo" | "crashed"
+    status: Status
     reason: str = ""
     diagnostics: list[str] = field(default_factory=list)
 
@@ -39,7 +49,7 @@ class Result:
 
     @property
     def failed(self) -> bool:
-        return self.status in ("fail", "crashed")
+        return self.status in (Status.FAIL, Status.CRASHED)
 
 
 @dataclass
@@ -120,7 +130,7 @@ class KtapParser:
                 self._error(f"stream ended with {level.count} of {level.plan} planned results"
                             f" in {self._where()}")
             for n in missing:
-                out.append(self._record(len(self._stack) - 1, n, "crashed", f"#{n}", reason,
+                out.append(self._record(len(self._stack) - 1, n, Status.CRASHED, f"#{n}", reason,
                                         check=False))
             self._stack.pop()
             if self._stack:
@@ -128,7 +138,7 @@ class KtapParser:
                 parent = self._stack[-1]
                 self._adopt(parent, level)
                 n = parent.last + 1
-                out.append(self._record(parent_depth, n, "crashed", level.name or f"#{n}",
+                out.append(self._record(parent_depth, n, Status.CRASHED, level.name or f"#{n}",
                                         reason, check=False))
         return out
 
@@ -220,12 +230,12 @@ class KtapParser:
         desc = desc.strip()
         if desc.startswith("- ") or desc == "-":
             desc = desc[1:].strip()
-        status = "pass" if m.group(1) == "ok" else "fail"
+        status = Status.PASS if m.group(1) == "ok" else Status.FAIL
         reason = ""
         if directive := directive.strip():
             d = _DIRECTIVE.fullmatch(directive)
             if d:
-                status, reason = d.group(1).lower(), d.group(2)
+                status, reason = Status(d.group(1).lower()), d.group(2)
             else:
                 reason = directive  # e.g. TIMEOUT / XFAIL: keep the text, status stays
         if depth < len(self._stack) - 1:

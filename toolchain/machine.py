@@ -13,14 +13,23 @@ exit status from isa-debug-exit (iobase 0xf4: a value v written by the guest mak
 (v << 1) | 1):
 
     exit 1  guest wrote 0: pass          exit 3  guest wrote 1: failures
-    exit 5  guest wrote 2: kernel panic  exit 0  QEMU quit (QMP quit, Ctrl-A X, guest halt)
+    exit 5  guest wrote 2: kernel panic  exit 0  QEMU quit (QMP quit, Ctrl-A X)
     other   QEMU itself failed (bad option, missing file): see its stderr
 
 A kernel panic also signals pvpanic; QEMU runs with -action panic=pause, so the GUEST_PANICKED
-event reaches us with the guest's memory intact (for inspection) before we end it.
+event reaches us with the guest's memory intact (for inspection) before we end it. A triple
+fault or a reset the guest asks for would restart the machine; with -no-reboot and
+-action shutdown=pause QEMU stops it instead and says SHUTDOWN (reason guest-reset), so its
+last CPU state can be read; QEMU's own log (-d cpu_reset) tells a triple fault from a reset.
+Every way a run ends is an Outcome, and its Verdict says it in one line (diagnose.py).
 
-Whatever happens, no QEMU outlives its Machine: the context manager quits or kills it, QEMU
-gets SIGKILL if this process dies (PR_SET_PDEATHSIG), and an atexit hook kills any left over.
+A run has one timeout (MachineConfig.timeout), counted from the start: waiting for output and
+for the verdict share it, and every message quotes that one figure. When it passes, the guest
+is sampled to name where it is stuck: kernel or user code, which function, which program.
+
+Whatever happens, no QEMU outlives its Machine: the context manager quits or kills it (at once
+on Ctrl-C, raising Interrupted), QEMU gets SIGKILL if this process dies (PR_SET_PDEATHSIG), and
+an atexit hook kills any left over.
 """
 from __future__ import annotations
 
@@ -38,14 +47,30 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from .tools import require
+from .errors import ToolchainError
 
 F_SETPIPE_SZ = 1031        # fcntl: resize a pipe (Linux)
-DEBUG_EXIT = {1: "pass", 3: "fail", 5: "panic", 0: "quit"}
+
+
+class Outcome(StrEnum):
+    """How a run ended; a StrEnum, so it compares equal to its value ("pass")."""
+    PASS = "pass"                   # the guest reported success (isa-debug-exit 0)
+    FAIL = "fail"                   # the guest reported failures (isa-debug-exit 1)
+    PANIC = "panic"                 # kernel panic: pvpanic, or isa-debug-exit 2
+    TRIPLE_FAULT = "triple-fault"   # the CPU could not deliver a fault, nor the double fault
+    RESET = "reset"                 # the guest asked for a reset (chipset or keyboard controller)
+    TIMEOUT = "timeout"             # the run's timeout passed first
+    QUIT = "quit"                   # QEMU was told to quit (QMP quit, Ctrl-A X)
+    KILLED = "killed"               # QEMU died of a signal the harness did not send
+    ERROR = "error"                 # QEMU itself failed (bad option, missing file)
+
+
+DEBUG_EXIT = {1: Outcome.PASS, 3: Outcome.FAIL, 5: Outcome.PANIC, 0: Outcome.QUIT}
 DETERMINISTIC_ARGS = ["-icount", "shift=0,sleep=off", "-rtc", "base=2026-01-01T00:00:00,clock=vm"]
 
 _live: set[subprocess.Popen] = set()
@@ -66,13 +91,33 @@ def _die_with_parent() -> None:
     os.setpgid(0, 0)
 
 
-class MachineError(Exception):
+class MachineError(ToolchainError):
     """QEMU could not start or misbehaved; the message has the command and QEMU's output."""
 
 
 class MachineTimeout(MachineError):
     """Something did not happen in time; the message has the reason, the last console lines
     and the QEMU command."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) during a guest run: QEMU was ended at once; the message says which."""
+
+
+def honour_sigint():
+    """Make SIGINT raise KeyboardInterrupt while a guest runs, even in a process started with it
+    ignored (a background job of a non-interactive shell would otherwise ignore Ctrl-C and
+    `kill -INT` until the run's timeout). Returns what to give restore_sigint, or None when
+    nothing changed (already honoured, or not the main thread, where handlers live)."""
+    if threading.current_thread() is threading.main_thread() \
+            and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        return signal.signal(signal.SIGINT, signal.default_int_handler)
+    return None
+
+
+def restore_sigint(previous) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)
 
 
 FIRMWARE = {
@@ -97,8 +142,10 @@ def firmware_args(name: str) -> list[str]:
 
 @dataclass
 class MachineConfig:
-    """Everything that decides how QEMU runs one image; each field maps to QEMU options."""
-    kernel: Path
+    """Everything that decides how QEMU runs one image; each field but timeout maps to QEMU
+    options. The [qemu] table of an image manifest sets memory, cpus, deterministic, timeout and
+    firmware; what it leaves out has the defaults below."""
+    kernel: Path | None = None
     initrd: Path | None = None
     cmdline: str = ""
     memory: str = "64M"
@@ -107,13 +154,17 @@ class MachineConfig:
     panic_action: str = "pause"      # QEMU's -action panic=...
     gdb_port: int | None = None      # start a gdbstub on this TCP port
     firmware: str = "qboot"          # qboot: reaches the kernel in ~60k instructions; seabios: ~5.7M
+    timeout: float = 60.0            # seconds one run may take, from start to verdict; 0: no limit
     extra_args: list[str] = field(default_factory=list)
 
     def argv(self, console: str, qmp: str | None, log: str | None = None,
-             paused: bool = True) -> list[str]:
+             paused: bool = True, qemu_log: str | None = None) -> list[str]:
         """The QEMU command line. console: "stdio" (interactive) or the base path P of the FIFOs
         P.in and P.out; log: where QEMU copies the console output; paused: start with -S (the
-        Machine continues the guest over QMP once it listens)."""
+        Machine continues the guest over QMP once it listens); qemu_log: QEMU's own log, where
+        it notes a triple fault."""
+        if self.kernel is None:
+            raise MachineError("no kernel to boot: MachineConfig.kernel is not set")
         args = [require("qemu-system-i386")] + (["-S"] if paused else []) + [
                 "-display", "none", "-no-reboot", "-nodefaults",
                 "-machine", "pc", "-m", self.memory, "-smp", str(self.cpus)]
@@ -124,7 +175,10 @@ class MachineConfig:
         if self.cmdline:
             args += ["-append", self.cmdline]
         args += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                 "-device", "pvpanic", "-action", f"panic={self.panic_action}"]
+                 "-device", "pvpanic", "-action", f"panic={self.panic_action}",
+                 "-action", "shutdown=pause"]      # with -no-reboot: a reset stops, for a look
+        if qemu_log:
+            args += ["-d", "cpu_reset", "-D", qemu_log]
         logfile = f",logfile={log}" if log else ""
         if console == "stdio":
             args += ["-chardev", f"stdio,id=con0,mux=on,signal=on{logfile}", "-serial", "chardev:con0",
@@ -142,15 +196,18 @@ class MachineConfig:
 
 @dataclass
 class Verdict:
-    """How a run ended."""
-    outcome: str            # pass, fail, panic, quit, timeout, error
+    """How a run ended: the outcome, and one line that says it (with the place, for a fault or
+    a hang)."""
+    outcome: Outcome
     exit_code: int | None
     panicked: bool = False  # GUEST_PANICKED was seen
     reason: str = ""
 
+    details: str = ""       # more lines: the last CPU state of a reset, the samples of a hang
+
     @property
     def ok(self) -> bool:
-        return self.outcome == "pass"
+        return self.outcome == Outcome.PASS
 
 
 class Machine:
@@ -160,13 +217,16 @@ class Machine:
                  keep_on_panic: bool = False, name: str = "guest", start_paused: bool = False):
         self.config, self.interactive, self.keep_on_panic, self.name = config, interactive, keep_on_panic, name
         self.start_paused = start_paused    # leave the guest stopped (a debugger will continue it)
+        self.timeout = config.timeout       # the run's one timeout (0: none), quoted in every message
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="damselfly-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.workdir / f"{name}.console.log"
         self.stderr_path = self.workdir / f"{name}.qemu.stderr"
+        self.qemu_log_path = self.workdir / f"{name}.qemu.log"     # QEMU's -D log: resets, triple faults
         self.command: list[str] = []
         self.events: list[dict] = []
         self.proc: subprocess.Popen | None = None
+        self._deadline = float("inf")
         self._text = ""                     # the whole console so far, \r removed
         self._lines: list[str] = []         # complete lines
         self._cursor = 0                    # wait_for searches from here
@@ -178,17 +238,24 @@ class Machine:
         self._qmp = None
         self._threads: list[threading.Thread] = []
         self._stopping = False
+        self._ended_by_us = False           # shutdown() or an interrupt ended QEMU, not a signal from elsewhere
+        self._sigint = None                 # the SIGINT disposition to restore, when start() changed it
+        self._stopped_at: float | None = None     # when the guest stopped itself (panic, reset)
 
     # -- life cycle ---------------------------------------------------------------------------
     def __enter__(self) -> "Machine":
         try:
             self.start()
+        except KeyboardInterrupt:
+            self.interrupt()
         except BaseException:
             self.shutdown()
             raise
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt) and not issubclass(exc_type, Interrupted):
+            self.interrupt()
         self.shutdown()
 
     def _async(self, coro, timeout: float | None = 10):
@@ -197,6 +264,7 @@ class Machine:
     def start(self) -> None:
         """Launch QEMU paused, connect console and QMP, then let the guest run."""
         from qemu.qmp import QMPClient
+        self._sigint = honour_sigint()
         self._loop_thread.start()
         qmp_path = str(self._sockdir / "qmp.sock")
         con_base = str(self._sockdir / "console")
@@ -212,8 +280,9 @@ class Machine:
                 fcntl.fcntl(con_fd, F_SETPIPE_SZ, 1 << 20)
             self._input_fd = os.open(con_base + ".in", os.O_RDWR | os.O_NONBLOCK)
         self.log_path.unlink(missing_ok=True)
+        self.qemu_log_path.unlink(missing_ok=True)
         self.command = self.config.argv("stdio" if self.interactive else con_base, qmp_path,
-                                        str(self.log_path))
+                                        str(self.log_path), qemu_log=str(self.qemu_log_path))
         (self.workdir / f"{self.name}.qemu.cmd").write_text(shlex.join(self.command) + "\n")
         stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
@@ -222,11 +291,14 @@ class Machine:
             preexec_fn=None if self.interactive else _die_with_parent)
         stderr.close()
         _live.add(self.proc)
+        if self.timeout:
+            self._deadline = time.monotonic() + self.timeout
         if con_fd is not None:
             self._start_thread(self._read_console, con_fd)
         self._async(self._accept_qmp(), timeout=20)
         if not self.start_paused:
             self._async(self._qmp.execute("cont"))
+
 
     async def _accept_qmp(self) -> None:
         from qemu.qmp import EventListener
@@ -288,10 +360,28 @@ class Machine:
                 self._console_closed = True
                 self._cond.notify_all()
 
+    def interrupt(self) -> None:
+        """Ctrl-C: end QEMU now (SIGTERM, which lets it give the terminal back, then SIGKILL) and
+        raise Interrupted naming the run. shutdown() still tidies up afterwards."""
+        proc = self.proc
+        self._ended_by_us = True
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(1)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        pid = f" (pid {proc.pid})" if proc is not None else ""
+        self.shutdown()
+        raise Interrupted(f"interrupted: stopped the guest {self.name} and ended its QEMU{pid} at once; "
+                          f"console log {self.log_path}") from None
+
     def shutdown(self, timeout: float = 5) -> None:
         """End QEMU: QMP quit first, then SIGTERM, then SIGKILL. Safe to call twice."""
         proc = self.proc
         if proc is not None and proc.poll() is None:
+            self._ended_by_us = True
             with contextlib.suppress(Exception):
                 self._async(self._qmp.execute("quit"), timeout=2)
             try:
@@ -327,6 +417,9 @@ class Machine:
             for p in self._sockdir.iterdir():
                 p.unlink()
             self._sockdir.rmdir()
+        if self._sigint is not None:
+            restore_sigint(self._sigint)
+            self._sigint = None
 
     # -- talking to it --------------------------------------------------------------------------
     def send(self, text: str) -> None:
@@ -366,77 +459,145 @@ class Machine:
                 f"QEMU stderr: {stderr or '(empty)'}\nconsole log: {self.log_path}\n"
                 f"last console lines:\n{tail}")
 
+    # -- how it ended ---------------------------------------------------------------------------
+    def _event(self, name: str, guest: bool | None = None) -> dict | None:
+        with self._cond:
+            for e in self.events:
+                if e.get("event") == name and (guest is None or e.get("data", {}).get("guest") == guest):
+                    return e
+        return None
+
     @property
     def panicked(self) -> bool:
-        with self._cond:
-            return any(e.get("event") == "GUEST_PANICKED" for e in self.events)
+        return self._event("GUEST_PANICKED") is not None
+
+    @property
+    def guest_stopped(self) -> dict | None:
+        """The SHUTDOWN event of a guest that reset itself or powered off (QEMU paused it: see
+        -action shutdown=pause), or None."""
+        return self._event("SHUTDOWN", guest=True)
 
     def _finished(self) -> bool:
-        """QEMU exited, or the guest panicked (QEMU then stays paused)."""
-        return self.proc.poll() is not None or self.panicked
+        """QEMU exited, or the guest stopped itself (a panic, a reset): QEMU then stays paused."""
+        return self.proc.poll() is not None or self.panicked or self.guest_stopped is not None
 
-    def wait_for(self, pattern: str, timeout: float) -> re.Match:
-        """Wait until the console (after the previous match) matches pattern; raise MachineTimeout
-        with the reason, the last 40 console lines and the command when it does not."""
+    def _quiet_since_stop(self) -> bool:
+        """After the guest stopped itself QEMU is paused: the console has all it will get shortly after."""
+        if self._stopped_at is None:
+            self._stopped_at = time.monotonic()
+        return time.monotonic() - self._stopped_at > 0.2
+
+    def _left(self, timeout: float | None) -> tuple[float, float]:
+        """(deadline, figure to quote) of a wait: its own timeout, or the rest of the run's."""
+        if timeout is None:
+            return self._deadline, self.timeout
+        return time.monotonic() + timeout, timeout
+
+    def wait_for(self, pattern: str, timeout: float | None = None) -> re.Match:
+        """Wait until the console (after the previous match) matches pattern, for timeout seconds
+        or until the run's timeout; raise MachineTimeout with the reason, the last 40 console
+        lines and the command when it does not."""
         regex = re.compile(pattern, re.MULTILINE)
-        deadline = time.monotonic() + timeout
+        deadline, figure = self._left(timeout)
         with self._cond:
             while True:
                 m = regex.search(self._text, self._cursor)
                 if m:
                     self._cursor = m.end()
                     return m
-                if self._finished() and (self._console_closed or self.panicked):
-                    why = "the guest panicked" if self.panicked else f"QEMU exited with status {self.proc.returncode}"
+                exited = self.proc.poll() is not None and self._console_closed
+                stopped = self.proc.poll() is None and (self.panicked or self.guest_stopped is not None)
+                if exited or (stopped and self._quiet_since_stop()):
+                    why = self._end_words()
                     break
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    why = f"timed out after {timeout:g} s"
+                    why = f"timed out after {figure:g} s"
                     break
                 self._cond.wait(min(left, 0.1))
         raise MachineTimeout(self._failure_text(f"waiting for /{pattern}/: {why}"))
 
-    def lines(self, timeout: float):
-        """Yield console lines as they arrive until the console closes or the guest panics;
-        raise MachineTimeout when timeout seconds pass first."""
-        deadline, i = time.monotonic() + timeout, 0
+    def _end_words(self) -> str:
+        if self.panicked:
+            return "the guest panicked"
+        if self.guest_stopped is not None:
+            return f"the guest stopped itself ({self.guest_stopped['data'].get('reason')})"
+        return f"QEMU exited with status {self.proc.returncode}"
+
+    def lines(self, timeout: float | None = None):
+        """Yield console lines as they arrive until the console closes or the guest stops itself
+        (panic, reset); raise MachineTimeout when the run's timeout (or timeout seconds) passes first."""
+        deadline, figure = self._left(timeout)
+        i = 0
         while True:
             with self._cond:
                 while i >= len(self._lines):
-                    if self._console_closed or (self.panicked and self._quiet_since_panic()):
+                    stopped = self.panicked or self.guest_stopped is not None
+                    if self._console_closed or (stopped and self._quiet_since_stop()):
                         return
                     left = deadline - time.monotonic()
                     if left <= 0:
-                        raise MachineTimeout(self._failure_text(f"no end of output after {timeout:g} s"))
+                        raise MachineTimeout(self._failure_text(f"no end of output after {figure:g} s"))
                     self._cond.wait(min(left, 0.1))
                 line = self._lines[i]
             i += 1
             yield line
 
-    def _quiet_since_panic(self) -> bool:
-        """After GUEST_PANICKED, QEMU is paused: the console has all it will get shortly after."""
-        if not hasattr(self, "_panic_seen_at"):
-            self._panic_seen_at = time.monotonic()
-        return time.monotonic() - self._panic_seen_at > 0.2
+    def run_to_end(self, on_line=None) -> Verdict:
+        """Give each console line to on_line until the guest ends, then return the verdict; when
+        the run's timeout passes first, the verdict says where the guest is stuck."""
+        try:
+            for line in self.lines():
+                if on_line is not None:
+                    on_line(line)
+        except MachineTimeout:
+            pass
+        return self.wait_exit()
 
-    def wait_exit(self, timeout: float) -> Verdict:
-        """Wait for the guest's verdict: QEMU's exit, a panic, or the timeout."""
-        deadline = time.monotonic() + timeout
+    def wait_exit(self, timeout: float | None = None) -> Verdict:
+        """Wait for the guest's verdict: QEMU's exit, a panic, a reset or triple fault, or the
+        end of the run's timeout (or of timeout seconds); see Outcome."""
+        from .diagnose import name_hang, name_stop
+        deadline, figure = self._left(timeout)
         while time.monotonic() < deadline:
             if self.panicked:
                 if not self.keep_on_panic:
                     self.shutdown()
-                return Verdict("panic", self.proc.returncode, True, "kernel panic (pvpanic)")
+                return Verdict(Outcome.PANIC, self.proc.returncode, True, "kernel panic (pvpanic)")
+            stop = self.guest_stopped
+            if stop is not None and self.proc.poll() is None:
+                outcome, reason, details = name_stop(self, stop)
+                if not self.keep_on_panic:
+                    self.shutdown()
+                return Verdict(outcome, self.proc.returncode, False, reason, details)
             if self.proc.poll() is not None:
                 break
             time.sleep(0.02)
         code = self.proc.poll()
         if code is None:
-            return Verdict("timeout", None, False, f"no verdict after {timeout:g} s")
+            hang, details = name_hang(self)
+            return Verdict(Outcome.TIMEOUT, None, False, f"timeout after {figure:g} s: {hang}", details)
         for t in self._threads:
             t.join(2)
-        outcome = DEBUG_EXIT.get(code, "error")
-        reason = {"pass": "guest reported success", "fail": "guest reported failures",
-                  "panic": "kernel panic", "quit": "QEMU quit",
-                  "error": f"QEMU failed with status {code}"}[outcome]
+        return self._exit_verdict(code)
+
+    def _exit_verdict(self, code: int) -> Verdict:
+        """The verdict of QEMU's exit status (and of the SHUTDOWN event that came before it)."""
+        shutdown = self._event("SHUTDOWN")
+        why = shutdown.get("data", {}).get("reason") if shutdown else None
+        if code < 0 and self._ended_by_us:
+            return Verdict(Outcome.QUIT, code, self.panicked, "QEMU was ended by the harness")
+        if code < 0 or why == "host-signal":
+            if code < 0:
+                name = signal.Signals(-code).name
+            else:
+                stderr = self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
+                m = re.search(r"terminating on signal (\d+)(?: from pid (\d+))?", stderr)
+                name = (signal.Signals(int(m[1])).name + (f" from pid {m[2]}" if m[2] else "")) if m else "a signal"
+            return Verdict(Outcome.KILLED, code, self.panicked,
+                           f"QEMU was killed by {name}, not by the harness (the OOM killer, or a kill by hand?)")
+        outcome = DEBUG_EXIT.get(code, Outcome.ERROR)
+        reason = {Outcome.PASS: "guest reported success", Outcome.FAIL: "guest reported failures",
+                  Outcome.PANIC: "kernel panic", Outcome.QUIT: "QEMU quit (QMP quit or Ctrl-A X)",
+                  Outcome.ERROR: f"QEMU failed with status {code}: see {self.stderr_path}"}[outcome]
         return Verdict(outcome, code, self.panicked, reason)

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .errors import ToolchainError
 
-class BuildError(Exception):
+
+class BuildError(ToolchainError):
     """A step failed: the message holds the command and the tool's output."""
 
 

@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
 from .bench import REFERENCES  # noqa: E402
+from .errors import ToolchainError  # noqa: E402
 
 # Messages per trap of each benchmark, as userland/bench/bench_syscall.c runs them: the
 # synchronous call and async batch1 one per trap, batch8 and batch32 through one submit each,
@@ -25,7 +26,7 @@ SIZE = (9, 5.5)         # inches
 DPI = 100               # so the PNG is 900 x 550 pixels
 
 
-class PlotError(Exception):
+class PlotError(ToolchainError):
     """Nothing to draw: the message says which benchmarks were missing."""
 
 

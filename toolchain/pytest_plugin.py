@@ -16,6 +16,7 @@ import pytest
 from . import build as build_mod
 from .guest import GuestCase, GuestRun, expected_cases, run_image
 from .image import Image, ImageError, build_image, load_image
+from .ktap import Status
 
 _outputs_key = pytest.StashKey[object]()
 _runs_key = pytest.StashKey[dict]()
@@ -29,6 +30,9 @@ def pytest_addoption(parser):
     group.addoption("--no-guest", action="store_true", help="do not collect guest test cases")
     group.addoption("--case", default="", metavar="GLOB",
                     help="run only tests whose name (or node id) matches GLOB, e.g. 'kernel.vm.*'")
+    group.addoption("--guest-logs", default=str(build_mod.BUILD / "test-logs"), metavar="DIR",
+                    help="where each boot of a test image keeps its console log and QEMU files "
+                         "(DIR/IMAGE/; default build/test-logs)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -92,18 +96,18 @@ class GuestItem(pytest.Item):
         with _lock:
             if self.image.name not in runs:
                 # A fixed place, kept after the run: the console log a failure points to.
-                workdir = build_mod.BUILD / "test-logs" / self.image.name
+                workdir = Path(self.config.getoption("guest_logs")) / self.image.name
                 workdir.mkdir(parents=True, exist_ok=True)
                 runs[self.image.name] = run_image(self.image, _outputs(self.config), workdir)
         return runs[self.image.name]
 
     def runtest(self):
         status, text = self._run().outcome(self.name)
-        if status == "skip":
+        if status == Status.SKIP:
             pytest.skip(text or "skipped by the guest")
-        if status == "todo":
+        if status == Status.TODO:
             pytest.xfail(text or "TODO in the guest")
-        if status != "pass":
+        if status != Status.PASS:
             raise GuestCaseFailed(text or "failed (the guest printed no diagnostics)")
 
     def repr_failure(self, excinfo):

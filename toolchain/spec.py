@@ -6,17 +6,15 @@ rendered, with the file, the entry and what is wrong.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import schema as s
+from .schema import SchemaError
 
-class SpecError(Exception):
-    """A problem in a spec file: names the file, the entry and what is wrong."""
 
-    def __init__(self, path: Path | str, entry: str, problem: str):
-        self.path, self.entry, self.problem = str(path), entry, problem
-        super().__init__(f"{path}: {entry}: {problem}")
+class SpecError(SchemaError):
+    """A problem in a spec file: names the file, the line, the entry and what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -45,14 +43,9 @@ RETURN_TYPES = {"void", "int", "long", "ssize_t", "pid_t", "off_t", "int64_t", "
                 "void *", "size_t", "unsigned int", "uint32_t", "int32_t", "intptr_t"}
 DIRECTIONS = ("in", "out", "inout")
 
-# The header every syscall message starts with: struct lwkt_msg in kernel/include/sys/msgport.h.
-# The generated C asserts these offsets, so the C struct and this table cannot drift apart.
-HEADER_FIELDS = [  # (name, offset, size, struct code)
-    ("ms_next", 0, 4, "I"), ("ms_prev", 4, 4, "I"),
-    ("ms_target_port", 8, 4, "I"), ("ms_reply_port", 12, 4, "I"),
-    ("ms_abortfn", 16, 4, "I"), ("ms_flags", 20, 4, "I"), ("ms_cmd", 24, 4, "I"),
-    ("ms_error", 28, 4, "i"), ("ms_result", 32, 8, "q"), ("ms_tag", 40, 8, "Q"),
-]
+# The size of the header every syscall message starts with (struct lwkt_msg, sys/msgport.h): the
+# ABI's arguments start after it. The generated sysmsg.h asserts it; the host reads the header's
+# fields themselves from the kernel's DWARF (toolchain/decode.py).
 HEADER_SIZE = 48
 
 
@@ -138,174 +131,128 @@ RESERVED_NAMES = {"hdr", "msg", "m", "error", "auto", "break", "case", "char", "
                   "volatile", "while", "_Bool"}
 
 
-def _check_text(path: Path, where: str, what: str, text: str) -> None:
-    """Text pasted into C comments, C strings and Python strings must not end or escape them."""
-    for bad in ('"', "\\", "*/", "/*", "\n"):
-        if bad in text:
-            raise SpecError(path, where, f"{what} must not contain {bad!r}")
+# Text pasted into C comments, C strings and Python strings must not end or escape them.
+PASTED = ('"', "\\", "*/", "/*", "\n")
 
 
-_ENTRY_KEYS = {"number", "name", "doc", "args", "ret", "noreturn", "blocking", "stub", "batch"}
-_ARG_KEYS = {"name", "type", "dir", "size", "max"}
+def _check_arg(arg: dict, ctx: s.Ctx) -> None:
+    """The rules between an argument's keys: strings, buffers and plain values."""
+    name, ctype = arg["name"], TYPES[arg["type"]]
+    if name in RESERVED_NAMES:
+        ctx.fail(f"argument name '{name}' is reserved (a C keyword or used by the generated code)", at="name")
+    if "max" in arg:
+        if ctype.name != "const char *" or arg.get("dir") != "in" or "size" in arg:
+            ctx.fail(f"string argument '{name}' must be a 'const char *' with dir = \"in\" and max (no size)")
+    elif ctype.pointer:
+        if "dir" not in arg:
+            ctx.fail(f"pointer argument '{name}' needs dir = one of {list(DIRECTIONS)}")
+        if "size" not in arg:
+            ctx.fail(f"buffer argument '{name}' has no size (name an integer argument or give a number)")
+    elif "dir" in arg or "size" in arg:
+        ctx.fail(f"argument '{name}' is not a pointer: dir and size do not apply", at="dir" if "dir" in arg else "size")
+
+
+def _check_entry(entry: dict, ctx: s.Ctx) -> None:
+    """The rules between an entry's keys: noreturn, argument names and sizes."""
+    if entry["noreturn"] and entry["ret"] != "void":
+        ctx.fail('a noreturn call must have ret = "void"', at="ret")
+    if entry["noreturn"] and entry["batch"]:
+        ctx.fail("a noreturn call must have batch = false: it would end the batch or ring it came "
+                 "in, whose caller still waits for an answer", at="noreturn")
+    names = [a["name"] for a in entry["args"]]
+    if len(set(names)) != len(names):
+        ctx.fail(f"duplicate argument names in {names}", at="args")
+    by_name = {a["name"]: a for a in entry["args"]}
+    for i, a in enumerate(entry["args"]):
+        size = a.get("size")
+        if isinstance(size, str):
+            if size not in by_name:
+                ctx.fail(f"size of '{a['name']}' names '{size}', which is not an argument", at=("args", i, "size"))
+            if TYPES[by_name[size]["type"]].pointer:
+                ctx.fail(f"size of '{a['name']}' names pointer argument '{size}'", at=("args", i, "size"))
+
+
+def _check_errnos(table: dict, ctx: s.Ctx) -> None:
+    seen: dict[int, str] = {}
+    for name, (number, _message) in table.items():
+        if number in seen:
+            ctx.fail(f"{name}: duplicate number {number} (already {seen[number]})", at=name)
+        seen[number] = name
+    for needed in ("EFAULT", "EINVAL", "ENOSYS", "EASYNC"):
+        if needed not in table:
+            ctx.fail(f"{needed} is required by the kernel")
+
+
+def _errno_name(name: str) -> str | None:
+    return None if name.isidentifier() and name.startswith("E") and name.isupper() else "name must look like EFOO"
+
+
+def _entry_label(index: int, entry) -> str:
+    return f"syscall '{entry['name']}'" if isinstance(entry, dict) and isinstance(entry.get("name"), str) \
+        else f"syscall #{index + 1}"
+
+
+def _arg_label(index: int, arg) -> str:
+    return f"argument '{arg['name']}'" if isinstance(arg, dict) and isinstance(arg.get("name"), str) \
+        else f"argument #{index + 1}"
+
+
+ARG = s.Table({
+    "name": s.Key(s.Str(identifier=True), required=True),
+    "type": s.Key(s.Str(choices=tuple(TYPES)), required=True),
+    "dir": s.Key(s.Str(choices=DIRECTIONS)),
+    "size": s.Key(s.OneOf((s.Int(min=1), s.Str(identifier=True)), "an argument name or a positive number")),
+    "max": s.Key(s.Int(2, 4096, " (bytes, NUL included)")),
+}, rules=(_check_arg,))
+
+SYSCALL = s.Table({
+    "number": s.Key(s.Int(0, 1023), required=True),
+    "name": s.Key(s.Str(identifier=True), required=True),
+    "doc": s.Key(s.Str(nonempty=True, forbid=PASTED, what="a non-empty one-line string"), required=True),
+    "args": s.Key(s.List(ARG, max_items=6, why_max=" (libcr's tracing table holds 6)", label=_arg_label,
+                         what="a list of { name, type } tables"), required=True),
+    "ret": s.Key(s.Str(choices=tuple(sorted(RETURN_TYPES))), default="int"),
+    "noreturn": s.Key(s.Bool(), default=False),
+    "blocking": s.Key(s.Bool(), default=False),
+    "batch": s.Key(s.Bool(), default=True),
+    "stub": s.Key(s.Str(identifier=True)),
+}, rules=(_check_entry,))
+
+# kernel/syscalls.toml: [errno] NAME = [number, "message"], then the [[syscall]] entries.
+SPEC = s.Table({
+    "errno": s.Key(s.Table(values=s.Tuple((s.Int(min=1), s.Str(forbid=PASTED)), '[positive number, "message"]'),
+                           names=_errno_name, rules=(_check_errnos,)),
+                   required=True, doc="the ABI's error numbers must be listed"),
+    "syscall": s.Key(s.List(SYSCALL, nonempty=True, label=_entry_label, what="a list of [[syscall]] entries"),
+                     required=True, doc="no [[syscall]] entries"),
+})
 
 
 def load_spec(path: Path | str) -> Spec:
-    """Read and validate a spec file; raise SpecError naming the first problem found."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise SpecError(path, "file", "not found") from None
-    except tomllib.TOMLDecodeError as e:
-        raise SpecError(path, "file", f"not valid TOML: {e}") from None
-    extra = set(data) - {"syscall", "errno"}
-    if extra:
-        raise SpecError(path, "file", f"unknown top-level key(s) {sorted(extra)}; only [errno] and [[syscall]] are allowed")
-    entries = data.get("syscall", [])
-    if not isinstance(entries, list) or not entries:
-        raise SpecError(path, "file", "no [[syscall]] entries")
-    spec = Spec(path)
-    seen_numbers: dict[int, str] = {}
-    seen_names: set[str] = set()
-    seen_stubs: set[str] = set()
-    for index, entry in enumerate(entries):
-        call = _check_entry(path, index, entry)
-        where = f"syscall '{call.name}'"
-        if call.number in seen_numbers:
-            raise SpecError(path, where, f"duplicate number {call.number} (already used by '{seen_numbers[call.number]}')")
-        if call.name in seen_names:
-            raise SpecError(path, where, "duplicate name")
-        if call.stub in seen_stubs:
-            raise SpecError(path, where, f"duplicate stub name '{call.stub}'")
-        seen_numbers[call.number] = call.name
-        seen_names.add(call.name)
-        seen_stubs.add(call.stub)
+    """Read and validate a spec file; raise SpecError naming the file, the line and the first
+    problem found."""
+    doc = s.load(path, SPEC, SpecError)
+    spec = Spec(doc.path)
+    first: dict[str, dict] = {}         # "number"/"name"/"stub" -> value -> the entry that has it
+    for index, entry in enumerate(doc.data["syscall"]):
+        entry.setdefault("stub", entry["name"])
+        where = _entry_label(index, entry)
+        for key, what in (("number", "number"), ("name", "name"), ("stub", "stub name")):
+            owner = first.setdefault(key, {}).setdefault(entry[key], entry)
+            if owner is not entry:
+                also = f" {entry[key]}" if key == "number" else f" '{entry[key]}'" if key == "stub" else ""
+                used = f" (already used by '{owner['name']}')" if key == "number" else ""
+                doc.fail(("syscall", index, key), where, f"duplicate {what}{also}{used}")
+        args = [Arg(a["name"], TYPES[a["type"]], dir=a.get("dir"), size=a.get("size"), max=a.get("max"))
+                for a in entry["args"]]
+        call = Syscall(entry["number"], entry["name"], entry["doc"].strip(), args, entry["ret"],
+                       entry["noreturn"], entry["blocking"], entry["stub"], batch=entry["batch"])
+        _lay_out(call)
         spec.syscalls.append(call)
-    spec.syscalls.sort(key=lambda s: s.number)
-    spec.errnos = _check_errnos(path, data.get("errno", {}))
+    spec.syscalls.sort(key=lambda c: c.number)
+    spec.errnos = sorted((Errno(name, n, msg) for name, (n, msg) in doc.data["errno"].items()),
+                         key=lambda e: e.number)
     return spec
-
-
-def _check_errnos(path: Path, table) -> list[Errno]:
-    if not isinstance(table, dict) or not table:
-        raise SpecError(path, "[errno]", "missing: the ABI's error numbers must be listed")
-    out, seen = [], {}
-    for name, value in table.items():
-        where = f"errno '{name}'"
-        if not name.isidentifier() or not name.startswith("E") or not name.isupper():
-            raise SpecError(path, where, "name must look like EFOO")
-        if (not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], int)
-                or isinstance(value[0], bool) or not isinstance(value[1], str) or value[0] <= 0):
-            raise SpecError(path, where, 'must be [positive number, "message"]')
-        _check_text(path, where, "the message", value[1])
-        if value[0] in seen:
-            raise SpecError(path, where, f"duplicate number {value[0]} (already {seen[value[0]]})")
-        seen[value[0]] = name
-        out.append(Errno(name, value[0], value[1]))
-    for needed in ("EFAULT", "EINVAL", "ENOSYS", "EASYNC"):
-        if needed not in table:
-            raise SpecError(path, "[errno]", f"{needed} is required by the kernel")
-    return sorted(out, key=lambda e: e.number)
-
-
-def _check_entry(path: Path, index: int, entry: dict) -> Syscall:
-    where = f"syscall #{index + 1}"
-    if isinstance(entry.get("name"), str):
-        where = f"syscall '{entry['name']}'"
-    for key in ("number", "name", "doc", "args"):
-        if key not in entry:
-            raise SpecError(path, where, f"missing field '{key}'")
-    unknown = set(entry) - _ENTRY_KEYS
-    if unknown:
-        raise SpecError(path, where, f"unknown field(s) {sorted(unknown)}; allowed: {sorted(_ENTRY_KEYS)}")
-    number, name = entry["number"], entry["name"]
-    if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number < 1024:
-        raise SpecError(path, where, f"number must be an integer in 0..1023, not {number!r}")
-    if not isinstance(name, str) or not name.isidentifier():
-        raise SpecError(path, where, f"name must be a C identifier, not {name!r}")
-    if not isinstance(entry["doc"], str) or not entry["doc"].strip():
-        raise SpecError(path, where, "doc must be a non-empty one-line string")
-    _check_text(path, where, "doc", entry["doc"])
-    ret = entry.get("ret", "int")
-    if ret not in RETURN_TYPES:
-        raise SpecError(path, where, f"unknown return type {ret!r}; allowed: {sorted(RETURN_TYPES)}")
-    for flag in ("noreturn", "blocking", "batch"):
-        if not isinstance(entry.get(flag, False), bool):
-            raise SpecError(path, where, f"{flag} must be true or false")
-    if entry.get("noreturn", False) and ret != "void":
-        raise SpecError(path, where, 'a noreturn call must have ret = "void"')
-    if entry.get("noreturn", False) and entry.get("batch", True):
-        raise SpecError(path, where, "a noreturn call must have batch = false: it would end the "
-                        "batch or ring it came in, whose caller still waits for an answer")
-    if not isinstance(entry["args"], list):
-        raise SpecError(path, where, "args must be a list of { name, type } tables")
-    if len(entry["args"]) > 6:
-        raise SpecError(path, where, "at most 6 arguments (libcr's tracing table holds 6)")
-    args = [_check_arg(path, where, a) for a in entry["args"]]
-    _check_sizes(path, where, args)
-    stub = entry.get("stub", name)
-    if not isinstance(stub, str) or not stub.isidentifier():
-        raise SpecError(path, where, f"stub must be a C identifier, not {stub!r}")
-    call = Syscall(number, name, entry["doc"].strip(), args, ret,
-                   entry.get("noreturn", False), entry.get("blocking", False), stub,
-                   batch=entry.get("batch", True))
-    _lay_out(call)
-    return call
-
-
-def _check_arg(path: Path, where: str, arg) -> Arg:
-    if not isinstance(arg, dict):
-        raise SpecError(path, where, f"argument {arg!r} must be a table {{ name, type }}")
-    for key in ("name", "type"):
-        if key not in arg:
-            raise SpecError(path, where, f"argument {arg} is missing field '{key}'")
-    unknown = set(arg) - _ARG_KEYS
-    if unknown:
-        raise SpecError(path, where, f"argument '{arg['name']}' has unknown field(s) {sorted(unknown)}")
-    name = arg["name"]
-    if not isinstance(name, str) or not name.isidentifier():
-        raise SpecError(path, where, f"argument name must be a C identifier, not {name!r}")
-    if name in RESERVED_NAMES:
-        raise SpecError(path, where, f"argument name '{name}' is reserved (a C keyword or used by the generated code)")
-    ctype = TYPES.get(arg["type"])
-    if ctype is None:
-        raise SpecError(path, where, f"argument '{name}' has unknown type {arg['type']!r}; allowed: {sorted(TYPES)}")
-    out = Arg(name, ctype, dir=arg.get("dir"), size=arg.get("size"), max=arg.get("max"))
-    if out.max is not None:
-        if ctype.name != "const char *" or out.dir != "in" or out.size is not None:
-            raise SpecError(path, where, f"string argument '{name}' must be a 'const char *' with "
-                            "dir = \"in\" and max (no size)")
-        if isinstance(out.max, bool) or not isinstance(out.max, int) or not 2 <= out.max <= 4096:
-            raise SpecError(path, where, f"max of string '{name}' must be a number in 2..4096")
-    elif ctype.pointer:
-        if out.dir not in DIRECTIONS:
-            raise SpecError(path, where, f"pointer argument '{name}' needs dir = one of {list(DIRECTIONS)}")
-        if out.size is None:
-            raise SpecError(path, where, f"buffer argument '{name}' has no size (name an integer argument or give a number)")
-    elif out.dir is not None or out.size is not None:
-        raise SpecError(path, where, f"argument '{name}' is not a pointer: dir and size do not apply")
-    return out
-
-
-def _check_sizes(path: Path, where: str, args: list[Arg]) -> None:
-    names = [a.name for a in args]
-    if len(set(names)) != len(names):
-        raise SpecError(path, where, f"duplicate argument names in {names}")
-    by_name = {a.name: a for a in args}
-    for a in args:
-        if a.size is None:
-            continue
-        if isinstance(a.size, bool) or not isinstance(a.size, (int, str)):
-            raise SpecError(path, where, f"size of '{a.name}' must be an argument name or a number")
-        if isinstance(a.size, int):
-            if a.size <= 0:
-                raise SpecError(path, where, f"size of '{a.name}' must be positive")
-            continue
-        sized_by = by_name.get(a.size)
-        if sized_by is None:
-            raise SpecError(path, where, f"size of '{a.name}' names '{a.size}', which is not an argument")
-        if sized_by.ctype.pointer:
-            raise SpecError(path, where, f"size of '{a.name}' names pointer argument '{a.size}'")
 
 
 def _lay_out(call: Syscall) -> None:

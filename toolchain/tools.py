@@ -7,8 +7,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ToolchainError
 
-class ToolError(Exception):
+
+class ToolError(ToolchainError):
     """A host tool is missing or unusable; the message names the Debian package to install."""
 
 
@@ -41,11 +43,11 @@ class Toolchain:
 
     def describe(self) -> list[str]:
         """What identifies this toolchain's output: part of every compile step's signature."""
-        return [self.cc, str(self.cc_include), str(self.libgcc), _version(self.cc)]
+        return [self.cc, str(self.cc_include), str(self.libgcc), compiler_version(self.cc)]
 
 
 @functools.cache
-def _version(cc: str) -> str:
+def compiler_version(cc: str) -> str:
     return subprocess.run([cc, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
 
 

@@ -9,8 +9,9 @@ stops QEMU and copies the ring with QMP `pmemsave` from the address of the symbo
 (the kernel's ELF symbol table; the kernel's memory is identity-mapped), then ends QEMU. A guest
 that panics is paused by pvpanic with its memory intact, and its ring is read the same way.
 
-The record layout and the event numbers come from kernel/include/sys/trace.h: this module reads
-the TR_* defines from it, so the two cannot drift apart.
+The ring's layout (struct trace_ring, struct trace_rec), the event numbers (enum trace_type),
+the thread states and the verdicts come from the trace kernel's own DWARF (toolchain/facts.py),
+the IRQ names from kernel/arch/i386/traps.toml: nothing about the C side is written here.
 """
 from __future__ import annotations
 
@@ -21,38 +22,53 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import gen
 from .build import BUILD, ROOT, Outputs
+from .errors import ToolchainError
+from .facts import FactsError, Layout, facts
 from .image import Image
 from .machine import Machine, MachineTimeout
 
-TRACE_H = ROOT / "kernel" / "include" / "sys" / "trace.h"
 TRACE_DIR = BUILD / "trace"
 RING_SYMBOL = "trace_ring"
-HEADER = struct.Struct("<IHHIIQQ")      # magic, version, recsize, nrecs, enabled, head, pad
-RECORD = struct.Struct("<QBBHI4I")       # tsc, type, cpu, pid, td, arg[4]
 READY = re.compile(r"^TRACE-READY verdict=(?P<verdict>\d+) events=(?P<events>\d+) ring=(?P<ring>\d+)",
                    re.MULTILINE)
-VERDICTS = {0: "pass", 1: "fail", 2: "panic"}       # SHUTDOWN_* in sys/systm.h
-IRQ_NAMES = {0: "timer", 4: "serial"}
 CPU_PID = 100_000                        # the pseudo-process that holds the CPU tracks
-TD_STATES = {0: "runnable", 1: "blocked", 2: "exited"}   # enum td_state in sys/thread.h
 
 
-class TraceError(Exception):
+class TraceError(ToolchainError):
     """No trace could be made: the message says why (and where the console log is)."""
 
 
-def header_constants(path: Path = TRACE_H) -> dict[str, int]:
-    """The numeric #defines of sys/trace.h: TR_* event types, TRACE_MAGIC, TRACE_VERSION, ..."""
-    out = {}
-    for m in re.finditer(r"^#define\s+(T[A-Z0-9_]+)\s+(0x[0-9a-fA-F]+|\d+)\b", path.read_text(), re.MULTILINE):
-        out[m[1]] = int(m[2], 0)
-    return out
+@dataclass(frozen=True)
+class TraceFormat:
+    """What a trace kernel's ring looks like and what its numbers mean, read from its DWARF."""
+    header: Layout                  # struct trace_ring, up to its records
+    record: Layout                  # struct trace_rec
+    types: dict[int, str]           # enum trace_type: 4 -> "SWITCH"
+    magic: int                      # TRACE_MAGIC
+    version: int                    # TRACE_VERSION
+    td_states: dict[int, str]       # enum td_state: 1 -> "blocked"
+    verdicts: dict[int, str]        # enum shutdown_verdict: 2 -> "panic"
+    kmf_sync: int                   # KMF_SYNC: the caller of a system call waits for it
+    irq_names: dict[int, str]       # traps.toml: 0 -> "timer"
 
+    @classmethod
+    def of(cls, kernel: Path) -> "TraceFormat":
+        f = facts(kernel)
+        try:
+            header = f.layout("struct trace_ring", until="tr_recs")
+        except FactsError:
+            raise TraceError(f"{kernel} has no struct trace_ring in its DWARF: it is not a trace kernel "
+                             "(build it with build(variants=('trace',)); `invoke trace` does)") from None
 
-def event_types(path: Path = TRACE_H) -> dict[int, str]:
-    """number -> name ('SWITCH', 'MSG_SEND', ...) of every TR_* event type in sys/trace.h."""
-    return {v: k[3:] for k, v in header_constants(path).items() if k.startswith("TR_")}
+        def names(enum: str, prefix: str) -> dict[int, str]:
+            return {v: n.removeprefix(prefix) for n, v in f.enum(enum).items()}
+        return cls(header, f.layout("struct trace_rec"), names("enum trace_type", "TR_"),
+                   f.constant("TRACE_MAGIC"), f.constant("TRACE_VERSION"),
+                   {v: n.lower() for v, n in names("enum td_state", "TDS_").items()},
+                   {v: n.lower() for v, n in names("enum shutdown_verdict", "SHUTDOWN_").items()},
+                   f.constant("KMF_SYNC"), gen.load_traps(ROOT / gen.TRAPS).irq_names)
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,7 @@ class Ring:
     records: list[Record]   # oldest first
     head: int               # events written in all
     nrecs: int              # the ring's capacity
+    fmt: TraceFormat        # what its numbers mean
 
     @property
     def lost(self) -> int:
@@ -77,29 +94,31 @@ class Ring:
         return max(0, self.head - self.nrecs)
 
 
-def parse_ring(data: bytes, path: Path = TRACE_H) -> Ring:
-    """Decode a copy of struct trace_ring; TraceError when it is not one."""
-    consts, types = header_constants(path), event_types(path)
-    if len(data) < HEADER.size:
-        raise TraceError(f"ring dump of {len(data)} bytes is shorter than its {HEADER.size}-byte header")
-    magic, version, recsize, nrecs, _enabled, head, _ = HEADER.unpack_from(data)
-    if magic != consts["TRACE_MAGIC"]:
-        raise TraceError(f"ring dump starts with {magic:#010x}, not TRACE_MAGIC {consts['TRACE_MAGIC']:#010x}: "
+def parse_ring(data: bytes, fmt: TraceFormat) -> Ring:
+    """Decode a copy of struct trace_ring laid out as fmt says; TraceError when it is not one."""
+    if len(data) < fmt.header.size:
+        raise TraceError(f"ring dump of {len(data)} bytes is shorter than its {fmt.header.size}-byte header")
+    h = fmt.header.unpack(data)
+    magic, version, recsize, nrecs, head = (h["tr_magic"], h["tr_version"], h["tr_recsize"], h["tr_nrecs"],
+                                            h["tr_head"])
+    if magic != fmt.magic:
+        raise TraceError(f"ring dump starts with {magic:#010x}, not TRACE_MAGIC {fmt.magic:#010x}: "
                          "not a trace ring (was the kernel built with KTRACE?)")
-    if version != consts["TRACE_VERSION"] or recsize != RECORD.size:
-        raise TraceError(f"ring version {version} with {recsize}-byte records; this host reads version "
-                         f"{consts['TRACE_VERSION']} with {RECORD.size}-byte records: rebuild the trace kernel")
-    if nrecs == 0 or nrecs & (nrecs - 1) or len(data) < HEADER.size + nrecs * RECORD.size:
+    if version != fmt.version or recsize != fmt.record.size:
+        raise TraceError(f"ring version {version} with {recsize}-byte records; this trace kernel's DWARF says "
+                         f"version {fmt.version} with {fmt.record.size}-byte records: read it with the kernel "
+                         "that wrote it")
+    if nrecs == 0 or nrecs & (nrecs - 1) or len(data) < fmt.header.size + nrecs * fmt.record.size:
         raise TraceError(f"ring of {nrecs} records does not fit a dump of {len(data)} bytes")
     count = min(head, nrecs)
-    first = head - count
     records = []
-    for i in range(first, head):
-        tsc, typ, cpu, pid, td, *args = RECORD.unpack_from(data, HEADER.size + (i % nrecs) * RECORD.size)
-        if typ not in types:
-            raise TraceError(f"event {i} has unknown type {typ} (sys/trace.h knows {sorted(types)})")
-        records.append(Record(tsc, types[typ], cpu, pid, td, tuple(args)))
-    return Ring(records, head, nrecs)
+    for i in range(head - count, head):
+        r = fmt.record.unpack(data, fmt.header.size + (i % nrecs) * fmt.record.size)
+        if r["tr_type"] not in fmt.types:
+            raise TraceError(f"event {i} has unknown type {r['tr_type']} (enum trace_type has {sorted(fmt.types)})")
+        records.append(Record(r["tr_tsc"], fmt.types[r["tr_type"]], r["tr_cpu"], r["tr_pid"], r["tr_td"],
+                              tuple(r["tr_arg"])))
+    return Ring(records, head, nrecs, fmt)
 
 
 def ring_problems(ring: Ring) -> list[str]:
@@ -209,7 +228,8 @@ class _Converter:
         if call is None:
             return f"syscall {cmd}", f"syscall_{cmd}(?)"
         header = bytearray(self.dec.HEADER_SIZE)
-        struct.pack_into("<I", header, self.dec.HEADER["ms_cmd"][0], cmd)
+        offset, code = self.dec.HEADER["ms_cmd"]
+        struct.pack_into("<" + code, header, offset, cmd)
         body = (bytes(header) + _name_bytes(words)).ljust(call[1], b"\0")[:call[1]]
         text = self.dec.format_call(self.dec.decode(body))
         text = text[:-4] if text.endswith(" ...") else text     # the answer comes later
@@ -254,7 +274,7 @@ class _Converter:
 
     def on_switch(self, r: Record) -> None:
         ts, old = self.ts(r), self.current(r)
-        state = TD_STATES.get(r.args[1], str(r.args[1]))
+        state = self.ring.fmt.td_states.get(r.args[1], str(r.args[1]))
         run = self.running.get(r.cpu)
         if run is not None:
             t, since = run
@@ -270,7 +290,8 @@ class _Converter:
     def on_intr_exit(self, r: Record) -> None:
         irq, since = self.irq.pop(r.cpu, (r.args[0], None))
         if since is not None:
-            name = f"irq {irq}" + (f" ({IRQ_NAMES[irq]})" if irq in IRQ_NAMES else "")
+            names = self.ring.fmt.irq_names
+            name = f"irq {irq}" + (f" ({names[irq]})" if irq in names else "")
             self.cpu_slice(r.cpu, 1, name, since, self.ts(r), "irq")
             self.stats["interrupts"] += 1
 
@@ -304,10 +325,16 @@ class _Converter:
         t = self.current(r)
         ksm, uaddr, cmd, kmflags = r.args     # ksm: the call's kernel message
         self.calls[ksm] = {"t": t, "ts": self.ts(r), "uaddr": uaddr, "cmd": cmd, "words": [],
-                           "async": not (kmflags & 1)}
+                           "async": not (kmflags & self.ring.fmt.kmf_sync)}
         trap = self.traps.get(t.tid)
         if trap is not None:
             trap[2].append(self.call_text(cmd, [])[0])
+
+    def on_sysmsg_held(self, r: Record) -> None:
+        """An asynchronous call moved from the kernel stack to a kernel message of its own."""
+        old, new = r.args[0], r.args[1]
+        if old in self.calls:
+            self.calls[new] = self.calls.pop(old)
 
     def on_sysmsg_args(self, r: Record) -> None:
         call = self.calls.get(r.args[0])
@@ -492,14 +519,16 @@ def run_trace(image: Image, outputs: Outputs, workdir: Path, seconds: float | No
     if kernel is None:
         raise TraceError("no trace kernel in these build outputs: build with variants=('trace',)")
     addr, size = ring_symbol(kernel)
+    fmt = TraceFormat.of(kernel)
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     dump = workdir / f"{image.name}.ring"
     dump.unlink(missing_ok=True)
-    cfg = image.machine_config(outputs, kernel=kernel, cmdline=" ".join(image.words + ["trace"]))
+    cfg = image.machine_config(outputs, kernel=kernel, cmdline=" ".join(image.words + ["trace"]),
+                               timeout=image.machine.timeout or 60)
     with Machine(cfg, workdir, name=f"{image.name}-trace", keep_on_panic=True) as m:
         try:
-            verdict = VERDICTS.get(int(m.wait_for(READY.pattern, seconds or image.timeout or 60)["verdict"]), "fail")
+            verdict = fmt.verdicts.get(int(m.wait_for(READY.pattern, seconds)["verdict"]), "fail")
         except MachineTimeout as e:
             if m.panicked:
                 verdict = "panic"   # pvpanic paused the guest: its memory, the ring included, is intact
@@ -512,7 +541,7 @@ def run_trace(image: Image, outputs: Outputs, workdir: Path, seconds: float | No
         console, log = m.console, m.log_path
     if not dump.is_file() or dump.stat().st_size != size:
         raise TraceError(f"QMP pmemsave did not write the {size}-byte ring to {dump}")
-    return TraceRun(parse_ring(dump.read_bytes()), verdict, console, log, dump)
+    return TraceRun(parse_ring(dump.read_bytes(), fmt), verdict, console, log, dump)
 
 
 def write_trace(trace: dict, path: Path) -> Path:

@@ -36,10 +36,10 @@ KBENCH(lwkt_switch, "lwkt.switch")
 	}
 	for (int i = 0; i < 100; i++)
 		lwkt_yield();
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = kbench_start();
 	for (uint32_t i = 0; i < ROUNDS; i++)
 		lwkt_yield();
-	uint64_t t1 = rdtsc();
+	uint64_t t1 = kbench_stop();
 	lwkt_yield();			/* let the partner finish and exit */
 	/* Each round is two switches: to the partner and back. */
 	kbench_report(kb, 2 * ROUNDS, t1 - t0, kbench_empty_loop(ROUNDS));
@@ -75,10 +75,10 @@ KBENCH(lwkt_port_pingpong, "lwkt.port.pingpong")
 	lwkt_initmsg(&msg, &curthread->td_msgport, 0);
 	for (int i = 0; i < 100; i++)
 		lwkt_domsg(&td->td_msgport, &msg, 0);
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = kbench_start();
 	for (uint32_t i = 0; i < ROUNDS; i++)
 		lwkt_domsg(&td->td_msgport, &msg, 0);
-	uint64_t t1 = rdtsc();
+	uint64_t t1 = kbench_stop();
 	lwkt_yield();			/* let the partner exit */
 	kbench_report(kb, 2 * ROUNDS, t1 - t0, kbench_empty_loop(ROUNDS));
 }

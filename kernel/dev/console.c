@@ -167,6 +167,10 @@ console_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
 		crit_exit();
 		return error;
 	}
+	if ((error = sysmsg_hold(&ksm)) != 0) {
+		crit_exit();
+		return error;
+	}
 	TAILQ_INSERT_TAIL(&readers, ksm, km_wlink);
 	sysmsg_set_abort(ksm, console, console_abort);
 	crit_exit();

@@ -4,6 +4,11 @@
  * EASYNC; the other end's next write (read) completes it. A read answers with what there is (at
  * least one byte) or 0 once no writer is left; a write writes what fits (at least one byte) and
  * answers that count, or EPIPE once no reader is left.
+ *
+ * Who moves the bytes: a caller that waits in the kernel (a synchronous call) is woken with
+ * ERESTART and moves them itself, in its own address space, through the MMU; an asynchronous
+ * call, whose process is not in the kernel, has them moved by whoever completes it, through its
+ * process's page tables (proc_copyin/proc_copyout).
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
@@ -77,7 +82,12 @@ args_of(struct ksysmsg *ksm)
 	return (struct read_msg *)ksm->km_args.bytes;
 }
 
-/* serve: complete what the pipe's state now allows: waiting reads, then waiting writes. */
+/*
+ * serve: complete what the pipe's state now allows: waiting reads, then waiting writes. A
+ * synchronous waiter is only woken (ERESTART) to move its bytes itself, and serving that side
+ * stops there for now: its handler serves the rest once it has run. (Nothing is reserved for
+ * it: should another reader take the bytes first, it simply waits again, at the head.)
+ */
 static void
 serve(struct pipe *pp)
 {
@@ -88,6 +98,10 @@ serve(struct pipe *pp)
 		progress = false;
 		while ((ksm = TAILQ_FIRST(&pp->rwait)) != NULL && (pp->count > 0 || pp->writers == 0)) {
 			TAILQ_REMOVE(&pp->rwait, ksm, km_wlink);
+			if (ksm->km_flags & KMF_SYNC) {
+				sysmsg_complete(ksm, ERESTART, 0);
+				break;
+			}
 			struct read_msg *a = args_of(ksm);
 			uint32_t n = take_bytes(pp, ksm->km_proc, (uint32_t)a->buf, a->len);
 			sysmsg_complete(ksm, 0, n);
@@ -99,6 +113,10 @@ serve(struct pipe *pp)
 				sysmsg_complete(ksm, EPIPE, 0);
 				continue;
 			}
+			if (ksm->km_flags & KMF_SYNC) {
+				sysmsg_complete(ksm, ERESTART, 0);
+				break;
+			}
 			struct read_msg *a = args_of(ksm);
 			uint32_t n = put_bytes(pp, ksm->km_proc, (uint32_t)a->buf, a->len);
 			sysmsg_complete(ksm, n ? 0 : EFAULT, n);
@@ -106,6 +124,7 @@ serve(struct pipe *pp)
 		}
 	}
 }
+
 
 static void
 pipe_abort(lwkt_msg_t msg)
@@ -128,6 +147,11 @@ pipe_abort(lwkt_msg_t msg)
 	crit_exit();
 }
 
+/*
+ * pipe_read: bytes now (the caller's own turn: nobody waits before it, or it was woken for
+ * them), end of file, or filed to wait. A woken caller may find the bytes gone to an
+ * asynchronous reader meanwhile: it waits again.
+ */
 static int
 pipe_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
 {
@@ -135,15 +159,19 @@ pipe_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
 	int error = 0;
 
 	crit_enter();
-	if (pp->count > 0 && TAILQ_EMPTY(&pp->rwait)) {
+	if (pp->count > 0 && (TAILQ_EMPTY(&pp->rwait) || (ksm->km_flags & KMF_RESTART))) {
 		SYSMSG_RESULT(ksm) = take_bytes(pp, ksm->km_proc, (uint32_t)ubuf, len);
 		if (SYSMSG_RESULT(ksm) == 0)
 			error = EFAULT;
-		serve(pp);		/* room for waiting writers */
+		serve(pp);		/* room for waiting writers, bytes for the next reader */
 	} else if (pp->writers == 0) {
 		SYSMSG_RESULT(ksm) = 0;	/* end of file */
-	} else {
-		TAILQ_INSERT_TAIL(&pp->rwait, ksm, km_wlink);
+		serve(pp);
+	} else if ((error = sysmsg_hold(&ksm)) == 0) {
+		if (ksm->km_flags & KMF_RESTART)
+			TAILQ_INSERT_HEAD(&pp->rwait, ksm, km_wlink);	/* it keeps its turn */
+		else
+			TAILQ_INSERT_TAIL(&pp->rwait, ksm, km_wlink);
 		sysmsg_set_abort(ksm, pp, pipe_abort);
 		error = EASYNC;
 	}
@@ -151,6 +179,7 @@ pipe_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
 	return error;
 }
 
+/* pipe_write: the same for writes: what fits now, EPIPE, or filed to wait for room. */
 static int
 pipe_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
 {
@@ -160,13 +189,17 @@ pipe_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
 	crit_enter();
 	if (pp->readers == 0) {
 		error = EPIPE;
-	} else if (pp->count < PIPE_SIZE && TAILQ_EMPTY(&pp->wwait)) {
+		serve(pp);
+	} else if (pp->count < PIPE_SIZE && (TAILQ_EMPTY(&pp->wwait) || (ksm->km_flags & KMF_RESTART))) {
 		SYSMSG_RESULT(ksm) = put_bytes(pp, ksm->km_proc, (uint32_t)ubuf, len);
 		if (SYSMSG_RESULT(ksm) == 0)
 			error = EFAULT;
-		serve(pp);		/* bytes for waiting readers */
-	} else {
-		TAILQ_INSERT_TAIL(&pp->wwait, ksm, km_wlink);
+		serve(pp);		/* bytes for waiting readers, room for the next writer */
+	} else if ((error = sysmsg_hold(&ksm)) == 0) {
+		if (ksm->km_flags & KMF_RESTART)
+			TAILQ_INSERT_HEAD(&pp->wwait, ksm, km_wlink);
+		else
+			TAILQ_INSERT_TAIL(&pp->wwait, ksm, km_wlink);
 		sysmsg_set_abort(ksm, pp, pipe_abort);
 		error = EASYNC;
 	}

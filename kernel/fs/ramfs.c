@@ -1,8 +1,13 @@
 /*
  * ramfs: a flat namespace of files in memory. The initrd's files are there from boot,
  * read-only (their bytes stay in the boot module); open with O_CREAT makes new, writable files
- * whose bytes live in kernel pages. Names are paths like "/bin/demo" or "/tmp/x"; there are no
- * directories to make or list.
+ * whose bytes live in kernel pages, and unlink removes them. Names are paths like "/bin/demo" or
+ * "/tmp/x"; there are no directories to make or list.
+ *
+ * Writable files share one quota (docs/reliability.md): at most RAMFS_FILES_MAX of them and
+ * RAMFS_QUOTA_PAGES pages of data in all; beyond it, creating a file or writing a new page is
+ * ENOSPC. An unlinked file leaves the namespace at once and gives its pages back when its last
+ * open file closes.
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
@@ -17,6 +22,8 @@
 
 #define RAMFS_NAME_MAX	128
 #define RAMFS_PAGES	64		/* a writable file holds up to 256 KiB */
+#define RAMFS_FILES_MAX	64		/* writable files, all processes together */
+#define RAMFS_QUOTA_PAGES 1024		/* pages of writable files' data in all: 4 MiB */
 
 struct rnode {
 	TAILQ_ENTRY(rnode) r_link;
@@ -25,9 +32,12 @@ struct rnode {
 	const uint8_t	*r_rodata;		/* read-only files: the bytes in the boot module */
 	uint8_t		*r_pages[RAMFS_PAGES];	/* writable files */
 	uint32_t	r_size;
+	uint32_t	r_opens;		/* open files on it */
+	bool		r_unlinked;		/* out of the namespace; freed at the last close */
 };
 
 static TAILQ_HEAD(, rnode) nodes = TAILQ_HEAD_INITIALIZER(nodes);
+uint32_t ramfs_files, ramfs_pages;		/* writable files and their pages (the quota's use) */
 
 static const char *
 canonical(const char *path)
@@ -76,8 +86,11 @@ rw(struct rnode *rn, struct proc *p, uint32_t ubuf, uint32_t off, uint32_t len, 
 			error = proc_copyout(p, ubuf + done, rn->r_rodata + pos, chunk);
 		} else {
 			uint8_t **pg = &rn->r_pages[pos / PAGE_SIZE];
-			if (*pg == NULL && write && (*pg = vm_page_alloc()) == NULL)
-				return done ? (int)done : -ENOSPC;
+			if (*pg == NULL && write) {
+				if (ramfs_pages >= RAMFS_QUOTA_PAGES || (*pg = vm_page_alloc()) == NULL)
+					return done ? (int)done : -ENOSPC;
+				ramfs_pages++;
+			}
 			if (*pg == NULL) {		/* a hole: reads as zeros */
 				static const uint8_t zeros[PAGE_SIZE];
 				error = proc_copyout(p, ubuf + done, zeros, chunk);
@@ -160,11 +173,30 @@ truncate(struct rnode *rn)
 		if (rn->r_pages[i] != NULL) {
 			vm_page_free(rn->r_pages[i]);
 			rn->r_pages[i] = NULL;
+			ramfs_pages--;
 		}
 	rn->r_size = 0;
 }
 
-static const struct fileops ramfs_ops = { ramfs_read, ramfs_write, ramfs_seek, NULL };
+/* destroy: the last of an unlinked writable file (no name, no open file) goes. */
+static void
+destroy(struct rnode *rn)
+{
+	truncate(rn);
+	ramfs_files--;
+	kfree(rn);
+}
+
+static void
+ramfs_close(struct file *fp)
+{
+	struct rnode *rn = fp->f_data;
+
+	if (--rn->r_opens == 0 && rn->r_unlinked)
+		destroy(rn);
+}
+
+static const struct fileops ramfs_ops = { ramfs_read, ramfs_write, ramfs_seek, ramfs_close };
 
 /* ramfs_open: a file for path with open flags; EROFS for writing an initrd file. */
 int
@@ -180,26 +212,56 @@ ramfs_open(const char *path, int flags, struct file **fpp)
 	crit_enter();
 	rn = lookup(path);
 	if (rn == NULL && (flags & O_CREAT)) {
+		if (strlen(canonical(path)) >= RAMFS_NAME_MAX) {
+			crit_exit();
+			return ENAMETOOLONG;
+		}
+		if (ramfs_files >= RAMFS_FILES_MAX) {
+			crit_exit();
+			return ENOSPC;
+		}
 		if ((rn = kzalloc(sizeof(*rn))) == NULL) {
 			crit_exit();
 			return ENOMEM;
 		}
-		if (strlen(canonical(path)) >= sizeof(rn->r_name)) {
-			kfree(rn);
-			crit_exit();
-			return ENAMETOOLONG;
-		}
 		strlcpy(rn->r_name, canonical(path), sizeof(rn->r_name));
 		TAILQ_INSERT_TAIL(&nodes, rn, r_link);
+		ramfs_files++;
 	}
 	crit_exit();
 	if (rn == NULL)
 		return ENOENT;
 	if (rn->r_ro && (fflags & FWRITE || flags & O_TRUNC))
 		return EROFS;
-	if (flags & O_TRUNC)
-		truncate(rn);
 	if ((*fpp = file_alloc(&ramfs_ops, rn, fflags)) == NULL)
 		return ENOMEM;
+	if (flags & O_TRUNC)
+		truncate(rn);
+	rn->r_opens++;
+	return 0;
+}
+
+/*
+ * ramfs_unlink: path leaves the namespace; its pages go now if no file has it open, else at
+ * the last close. EROFS for an initrd file, ENOENT for no such file.
+ */
+int
+ramfs_unlink(const char *path)
+{
+	struct rnode *rn;
+
+	if (*canonical(path) == '\0')
+		return ENOENT;
+	crit_enter();
+	rn = lookup(path);
+	if (rn == NULL || rn->r_ro) {
+		crit_exit();
+		return rn == NULL ? ENOENT : EROFS;
+	}
+	TAILQ_REMOVE(&nodes, rn, r_link);
+	rn->r_unlinked = true;
+	if (rn->r_opens == 0)
+		destroy(rn);
+	crit_exit();
 	return 0;
 }

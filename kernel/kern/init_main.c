@@ -23,6 +23,7 @@
 
 #define DAMSELFLY_VERSION	"0.1"
 #define MAX_PROGRAMS		32
+#define MAX_PROGRAM_ARGS	16	/* argv[0] and up to 15 words of args= */
 
 void	pic_init(void);
 void	lapic_init_virtual_wire(void);
@@ -75,10 +76,33 @@ find_initrd(const struct multiboot_info *mbi)
 	initrd_init((const void *)mods[0].mod_start, mods[0].mod_end - mods[0].mod_start);
 }
 
-/* run_programs: each name in the comma-separated list, in order; returns how many failed. */
+/*
+ * split_args: the comma-separated words of args= into argv[1..]; returns argc (argv[0] is left
+ * for the program's name). At most max - 1 words; the rest are dropped.
+ */
 static int
-run_programs(char *list, int number, bool ktap, const char *utest)
+split_args(char *words, const char **argv, int max)
 {
+	int argc = 1;
+
+	for (char *w = words, *next; w && *w && argc < max; w = next) {
+		next = strchr(w, ',');
+		if (next)
+			*next++ = '\0';
+		argv[argc++] = w;
+	}
+	return argc;
+}
+
+/*
+ * run_programs: each name in the comma-separated list, in order; returns how many failed.
+ * Each gets argv = { name, args... }: the words of args= when given, else the one word utest.
+ */
+static int
+run_programs(char *list, int number, bool ktap, const char *utest, char *args)
+{
+	const char *argv[MAX_PROGRAM_ARGS] = { NULL, utest };
+	int argc = args[0] ? split_args(args, argv, MAX_PROGRAM_ARGS) : utest ? 2 : 1;
 	int failed = 0;
 
 	for (char *name = list, *next; name && *name; name = next) {
@@ -87,8 +111,8 @@ run_programs(char *list, int number, bool ktap, const char *utest)
 			*next++ = '\0';
 		char path[64];
 		snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : "/bin/", name);
-		const char *argv[] = { name, utest };
-		int status = 0, error = proc_run(path, utest ? 2 : 1, argv, &status);
+		argv[0] = name;
+		int status = 0, error = proc_run(path, argc, argv, &status);
 		if (error)
 			printf("%sinit: cannot run %s: %s\n", ktap ? "# " : "", path, errno_message(error));
 		else if (status != 0)
@@ -116,7 +140,7 @@ count_programs(const char *list)
 void
 kmain(uint32_t magic, const struct multiboot_info *mbi)
 {
-	static char ktest_glob[128], programs[256], utest_glob[128], kbench_glob[128];
+	static char ktest_glob[128], programs[256], utest_glob[128], kbench_glob[128], args[256];
 
 	serial_init();
 	gdt_init();
@@ -147,6 +171,8 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 		strlcpy(utest_glob, v, sizeof(utest_glob));
 	if ((v = cmdline_get("init")) != NULL)
 		strlcpy(programs, v, sizeof(programs));
+	if ((v = cmdline_get("args")) != NULL)
+		strlcpy(args, v, sizeof(args));
 
 	int failed = 0, number = 1;
 	if (ktap)
@@ -158,9 +184,10 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	}
 	if ((v = cmdline_get("kbench")) != NULL)
 		strlcpy(kbench_glob, v, sizeof(kbench_glob));
-	/* Programs get the test glob as argv[1], or the benchmark glob in a benchmark run. */
+	/* Programs get the words of args=, else the test glob as argv[1], or the benchmark glob
+	 * in a benchmark run. */
 	failed += run_programs(programs, number, ktap, utest_glob[0] ? utest_glob :
-	    kbench_glob[0] ? kbench_glob : NULL);
+	    kbench_glob[0] ? kbench_glob : NULL, args);
 	if (kbench_glob[0])
 		failed += kbench_run(kbench_glob);
 	/* In deterministic mode (-icount) the TSC counts guest instructions since reset. */

@@ -13,7 +13,7 @@ void
 ktest_result_hook(void)
 {
 	if (kbench_first_result_tsc == 0)
-		kbench_first_result_tsc = rdtsc();
+		kbench_first_result_tsc = kbench_stop();
 }
 
 void

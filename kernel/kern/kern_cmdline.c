@@ -4,8 +4,9 @@
  * own line override it). Known keys: ktest=GLOB (run kernel tests matching GLOB), utest=GLOB
  * (argv[1] of the programs: the test cases they run), kbench=GLOB (run benchmarks; also handed
  * to the programs when utest is not given), init=a,b,c (programs from the initrd to run in
- * order), ktap (the run is a test run: report in KTAP), ktest.fault (let the deliberately
- * faulting test fault).
+ * order), args=a,b,c (argv[1..] of those programs, in place of the utest or kbench glob: how an
+ * image passes arguments, e.g. the fuzzer's seed and count), ktap (the run is a test run: report
+ * in KTAP), ktest.fault (let the deliberately faulting test fault).
  */
 #include <sys/systm.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * Descriptors and the calls on them: read, write, open, close, lseek, dup, pipe. What a file
+ * Descriptors and the calls on them: read, write, open, unlink, close, lseek, dup, pipe. What a file
  * does is its fileops (ramfs file, pipe end, console); this file only finds it and checks the
  * access mode.
  */
@@ -127,6 +127,13 @@ sys_open(struct open_msg *msg)
 	}
 	msg->hdr.ms_result = fd;
 	return 0;
+}
+
+/* sys_unlink: the ramfs quota (docs/reliability.md) would be spent for good without it. */
+int
+sys_unlink(struct unlink_msg *msg)
+{
+	return ramfs_unlink(msg->path);
 }
 
 int

@@ -13,8 +13,11 @@
 #include <vm/vm.h>
 
 #define KM_MAGIC	0x6b6d616cu	/* "kmal" */
-#define KM_CLASSES	8		/* 16, 32, ..., 2048 */
-#define KM_MIN_SHIFT	4
+/* Size classes 16, 32, ..., 2048: an enum, so the inspector reads them from DWARF. */
+enum km_classes {
+	KM_CLASSES = 8,
+	KM_MIN_SHIFT = 4,	/* the smallest class is 1 << KM_MIN_SHIFT bytes */
+};
 
 struct km_free {
 	struct km_free	*next;

@@ -17,6 +17,7 @@
 #include <machine/cpufunc.h>
 #include <machine/segments.h>
 #include <machine/trap.h>
+#include <sys/uaccess.h>
 
 static void ldt_free(struct proc *p);
 
@@ -26,10 +27,15 @@ static pid_t next_pid = 1;
 
 /* -- user memory of any process ---------------------------------------------------------------- */
 
-/* proc_copyin: p's memory into the kernel, from any context (through p's page tables). */
+/*
+ * proc_copyin: p's memory into the kernel, from any context: through the MMU when p's address
+ * space is the current one (the common case: p is the caller), through p's page tables if not.
+ */
 int
 proc_copyin(struct proc *p, uint32_t uaddr, void *kaddr, size_t len)
 {
+	if (pmap_is_current(&p->p_pmap))
+		return copyin((const void *)uaddr, kaddr, len);
 	return pmap_copy(&p->p_pmap, uaddr, kaddr, len, false, PTE_P | PTE_U);
 }
 
@@ -37,6 +43,8 @@ proc_copyin(struct proc *p, uint32_t uaddr, void *kaddr, size_t len)
 int
 proc_copyout(struct proc *p, uint32_t uaddr, const void *kaddr, size_t len)
 {
+	if (pmap_is_current(&p->p_pmap))
+		return copyout(kaddr, (void *)uaddr, len);
 	return pmap_copy(&p->p_pmap, uaddr, (void *)kaddr, len, true, PTE_P | PTE_U | PTE_W);
 }
 
@@ -264,11 +272,12 @@ sys_exec(struct exec_msg *msg)
 	strlcpy(p->p_comm, base ? base + 1 : msg->path, sizeof(p->p_comm));
 	strlcpy(curthread->td_name, p->p_comm, sizeof(curthread->td_name));
 	TRACE_THREAD_NAME(curthread);
-	struct trapframe *tf = (struct trapframe *)((uint32_t)curthread->td_kstack + TD_KSTACK_SIZE -
-	    sizeof(struct trapframe));
-	tf->tf_eip = p->p_entry;
-	tf->tf_esp = p->p_usp;
-	tf->tf_ds = tf->tf_es = tf->tf_fs = tf->tf_gs = GSEL_UDATA;	/* the old TLS selector is gone */
+	struct syscall_frame *sf = (struct syscall_frame *)((uint32_t)curthread->td_kstack +
+	    TD_KSTACK_SIZE - sizeof(struct syscall_frame));
+	sf->sf_eip = p->p_entry;
+	sf->sf_esp = p->p_usp;
+	sf->sf_ds = sf->sf_es = sf->sf_fs = sf->sf_gs = GSEL_UDATA;	/* the old TLS selector is gone */
+	sf->sf_ecx = sf->sf_edx = 0;
 	return EJUSTRETURN;
 }
 
@@ -316,6 +325,7 @@ sys_wait(struct wait_msg *msg)
 	struct ksysmsg *ksm = ksysmsg_of(msg);
 	struct proc *p = curproc, *child;
 	bool have = false;
+	int error;
 
 	crit_enter();
 	TAILQ_FOREACH(child, &allproc, p_list) {
@@ -336,6 +346,10 @@ sys_wait(struct wait_msg *msg)
 	if (!have) {
 		crit_exit();
 		return ECHILD;
+	}
+	if ((error = sysmsg_hold(&ksm)) != 0) {
+		crit_exit();
+		return error;
 	}
 	TAILQ_INSERT_TAIL(&p->p_childwait, ksm, km_wlink);
 	sysmsg_set_abort(ksm, p, wait_abort);
@@ -358,7 +372,7 @@ proc_exit(int status)
 	if (p->p_exiting)
 		vcpu_exit_self();		/* another vCPU is ending the process */
 	p->p_exiting = true;
-	p->p_killed = true;		/* the other vCPUs end at their next kernel entry or exit */
+	proc_mark_killed(p);		/* the other vCPUs end at their next kernel entry or exit */
 	p->p_status = status;
 	crit_enter();
 	while (p->p_nvcpus > 1) {
@@ -404,6 +418,22 @@ proc_exit(int status)
 	lwkt_exit();
 }
 
+/*
+ * proc_mark_killed: p is to end: every vCPU ends at its next return to ring 3 (td_ast) or its
+ * next interrupt in ring 3 (p_killed), and calls it waits in answer EINTR.
+ */
+void
+proc_mark_killed(struct proc *p)
+{
+	thread_t td;
+
+	crit_enter();
+	p->p_killed = true;
+	FOREACH_VCPU(p, td)
+		td->td_ast |= TDA_KILLED;
+	crit_exit();
+}
+
 struct proc *
 proc_find(pid_t pid)
 {
@@ -415,7 +445,25 @@ proc_find(pid_t pid)
 	return NULL;
 }
 
-/* sys_kill: end process pid; a blocked one has its calls aborted so it notices at once. */
+/*
+ * proc_may_signal: may process from kill (or, later, signal) process to? Only itself and its
+ * descendants: to's chain of parents reaches from. A process the kernel started has no parent,
+ * and an orphan (its parent ended) has none any more: neither is anyone's descendant. The rule
+ * is documented in docs/reliability.md; every call that acts on another process asks it.
+ */
+bool
+proc_may_signal(const struct proc *from, const struct proc *to)
+{
+	for (const struct proc *q = to; q != NULL; q = q->p_parent)
+		if (q == from)
+			return true;
+	return false;
+}
+
+/*
+ * sys_kill: end process pid; a blocked one has its calls aborted so it notices at once.
+ * ESRCH: no such process; EPERM: not the caller or one of its descendants (proc_may_signal).
+ */
 int
 sys_kill(struct kill_msg *msg)
 {
@@ -428,7 +476,11 @@ sys_kill(struct kill_msg *msg)
 		crit_exit();
 		return ESRCH;
 	}
-	p->p_killed = true;
+	if (!proc_may_signal(curproc, p)) {
+		crit_exit();
+		return EPERM;
+	}
+	proc_mark_killed(p);
 	if (p != curproc) {
 		for (ksm = TAILQ_FIRST(&p->p_outstanding); ksm != NULL; ksm = next) {
 			next = TAILQ_NEXT(ksm, km_link);
@@ -524,7 +576,6 @@ sys_vcpu_exit(struct vcpu_exit_msg *msg)
 {
 	struct proc *p = curproc;
 
-	sysmsg_forget(ksysmsg_of(msg));
 	if (p->p_nvcpus == 1)
 		proc_exit(msg->status & 0xff);
 	vcpu_exit_self();
@@ -678,6 +729,8 @@ sys_kstat(struct kstat_msg *msg)
 	ks.ks_switches = lwkt_stats.switches;
 	ks.ks_user_ticks = lwkt_stats.user_ticks;
 	ks.ks_preemptions = lwkt_stats.preemptions;
+	ks.ks_ramfs_files = ramfs_files;
+	ks.ks_ramfs_pages = ramfs_pages;
 	if (proc_copyout(curproc, (uint32_t)msg->buf, &ks, n) != 0)
 		return EFAULT;
 	msg->hdr.ms_result = n;
@@ -687,8 +740,5 @@ sys_kstat(struct kstat_msg *msg)
 int
 sys_exit(struct exit_msg *msg)
 {
-	int status = msg->status & 0xff;
-
-	sysmsg_forget(ksysmsg_of(msg));		/* exit never answers: its message is done with */
-	proc_exit(status);
+	proc_exit(msg->status & 0xff);		/* never answers: its message lives on this stack */
 }

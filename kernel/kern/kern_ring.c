@@ -14,8 +14,8 @@
 #include <sys/uaccess.h>
 #include <vm/vm.h>
 
-_Static_assert(RING_UADDR == USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE - 8 * PAGE_SIZE,
-    "RING_UADDR in sys/ring.h: below the user stack, above the heap's limit");
+_Static_assert(RING_UADDR == USER_STACK_BOTTOM - USER_STACK_GUARD_PAGES * PAGE_SIZE,
+    "RING_UADDR in sys/ring.h: below the user stack's guard, above the heap's limit");
 
 /*
  * The kernel's own copy of the ring's shape: the shared page is writable by the process, so the
@@ -63,7 +63,16 @@ sys_ring_setup(struct ring_setup_msg *msg)
 	return 0;
 }
 
-/* ring_post: a completed message's address into the completion queue. */
+/* ring_room: can a completion be posted to p's ring now? */
+bool
+ring_room(struct proc *p)
+{
+	struct ring *r = p->p_ring;
+
+	return r != NULL && r->r_shared->cq_tail - r->r_shared->cq_head < r->r_entries;
+}
+
+/* ring_post: a completed message's address into the completion queue; 0, or -1 when full. */
 int
 ring_post(struct proc *p, uint32_t uaddr)
 {
@@ -84,10 +93,65 @@ ring_post(struct proc *p, uint32_t uaddr)
 }
 
 /*
- * sys_ring_enter: take up to to_submit messages from the submission queue (an immediate answer
- * is posted at once), then wait until at least min_complete completions are in the queue.
- * Answers how many were taken. A message refused at submission (a bad flag or number) is
- * answered in place and posted like any other; a bad address has no message to post.
+ * ring_overflow: a message of the ring answered at once finds the completion queue full: it is
+ * kept for waitport, like a later completion that finds it full (its answer is already written).
+ */
+static __attribute__((noinline)) void
+ring_overflow(struct proc *p, uint32_t uaddr)
+{
+	struct ksysmsg *ksm = ksysmsg_alloc(p);
+	struct lwkt_msg *u = (struct lwkt_msg *)uaddr;
+	uint32_t error = 0, lo = 0, hi = 0;
+
+	if (ksm == NULL)
+		return;			/* no memory: the answer in the message is all it gets */
+	ksm->km_proc = p;
+	ksm->km_uaddr = uaddr;
+	ksm->km_flags = KMF_RING;
+	ksm->km_td = curthread;
+	ksm->km_args.hdr.ms_cmd = 0;
+	/* collect() writes the answer again: keep the one the message was answered with. */
+	if (fetch_user32(&u->ms_error, &error) == 0 && fetch_user32(&u->ms_result, &lo) == 0)
+		fetch_user32((uint32_t *)&u->ms_result + 1, &hi);
+	ksm->km_args.hdr.ms_result = (int64_t)(((uint64_t)hi << 32) | lo);
+	sysmsg_done_now(ksm, (int)error);
+}
+
+/*
+ * ring_answered: n ring entries answered at once (their answers written) are posted in order;
+ * an entry that finds the queue full is kept for waitport. The tail is published once, inside a
+ * critical section, so no completion posted at interrupt time comes between.
+ */
+static void
+ring_answered(struct proc *p, const uint32_t *addrs, uint32_t n, int error)
+{
+	struct ring *r = p->p_ring;
+	struct ring_shared *rs = r->r_shared;
+	uint32_t tail, room, i;
+
+	(void)error;
+	crit_enter();
+	tail = rs->cq_tail;
+	room = r->r_entries - (tail - rs->cq_head);
+	if (room > r->r_entries)
+		room = 0;			/* counters no ring of this size can have */
+	for (i = 0; i < n && i < room; i++)
+		r->r_cq[(tail + i) & r->r_mask] = addrs[i];
+	__asm__ volatile("" ::: "memory");	/* the slots before the tail that publishes them */
+	rs->cq_tail = tail + i;
+	for (; i < n; i++) {
+		rs->overflow++;
+		ring_overflow(p, addrs[i]);
+	}
+	crit_exit();
+}
+
+/*
+ * sys_ring_enter: take up to to_submit messages from the submission queue (an answer given at
+ * once is posted at once), then wait until at least min_complete completions are in the queue.
+ * Answers how many were taken. The shared counters are read once and checked once; the entries
+ * are read from the shared page, each once. A message refused at submission (a bad flag or
+ * number) is answered in place and posted like any other; a bad address has no message to post.
  */
 int
 sys_ring_enter(struct ring_enter_msg *msg)
@@ -95,23 +159,29 @@ sys_ring_enter(struct ring_enter_msg *msg)
 	struct proc *p = curproc;
 	struct ring *r = p->p_ring;
 	struct ring_shared *rs;
-	uint32_t taken = 0, max;
+	uint32_t head, tail, taken = 0, max;
 	int error;
 
 	if (r == NULL)
 		return EINVAL;
 	rs = r->r_shared;
-	if (msg->min_complete > r->r_entries || rs->sq_tail - rs->sq_head > r->r_entries)
+	head = rs->sq_head;
+	tail = rs->sq_tail;
+	if (msg->min_complete > r->r_entries || tail - head > r->r_entries)
 		return EINVAL;			/* counters no ring of this size can have */
-	max = msg->to_submit < r->r_entries ? msg->to_submit : r->r_entries;
-	while (taken < max && rs->sq_head != rs->sq_tail && !p->p_killed) {
-		uint32_t uaddr = r->r_sq[rs->sq_head & r->r_mask];
-		rs->sq_head++;
-		taken++;
-		sysmsg_submit_ring(p, uaddr);	/* every completion lands in the queue */
-		if (p->p_ring != r)
-			return EINVAL;		/* not reached: exec is refused from the ring */
+	max = msg->to_submit < tail - head ? msg->to_submit : tail - head;
+	if (batch_begin() != 0)
+		return EINVAL;
+	/* The queue wraps: at most two runs of consecutive slots. Entries with no header to answer
+	 * in are consumed and skipped, as before: the ring has no way to say how far it got. */
+	while (taken < max && !p->p_killed) {
+		uint32_t slot = (head + taken) & r->r_mask;
+		uint32_t run = r->r_entries - slot < max - taken ? r->r_entries - slot : max - taken;
+		uint32_t done = sysmsg_take_ring(p, &r->r_sq[slot], run, ring_answered);
+		taken += done < run ? done + 1 : done;
 	}
+	batch_end();
+	rs->sq_head = head + taken;		/* the slots taken are the process's again */
 	msg->hdr.ms_result = taken;
 	crit_enter();
 	/* A full completion queue takes nothing more (the rest wait on the reply port): stop. */

@@ -1,14 +1,22 @@
 /*
- * System-call messages (sys/ksysmsg.h): taking them from user memory, answering them now or
- * later, waiting for them (waitmsg, waitport), aborting them, batches (submit), and reclaiming
- * every one when a process ends.
+ * Taking system-call messages from user memory and answering them (sys/ksysmsg.h).
  *
- * The trap (`int $0x80`, %eax = the message's user address) arrives in syscall(); submit and
- * the ring feed sysmsg_dispatch() the same way. A message the kernel answers at once is written
- * back at once and never queued. One that is answered EASYNC is outstanding until its object
- * completes it (sysmsg_complete), which lands in proc_replyport(): a synchronous caller is woken;
- * an asynchronous message gets its answer written into user memory and waits on p_done (or in
- * the ring's completion queue) for the process to collect it.
+ * The trap (`int $0x80`, %eax = the message's user address) enters syscall_entry, which calls
+ * syscall_trap(); submit and the ring take their messages the same way, through take(). Every
+ * message is taken into a struct ksysmsg on the kernel stack: the header words the kernel needs
+ * (ms_flags, ms_cmd) and the arguments are read from user memory exactly once, so a handler never
+ * sees them change under it. The kernel then writes EASYNC into ms_error (the message is the
+ * kernel's now; this also proves the header writable before anything runs) and calls the
+ * handler on the kernel copy.
+ *
+ * A call answered at once gets its answer — ms_error and ms_result, the only words of a message
+ * the kernel ever writes — before the trap returns. A call that must wait is filed at its object
+ * by its handler, which first moves it off the stack with sysmsg_hold() unless the caller waits
+ * in the kernel (a synchronous call). An asynchronous call's message keeps ms_error == EASYNC
+ * until the process collects its completion (kern_sysmsg_collect.c): its answer is written then,
+ * in the process's own address space, or posted with it to the ring.
+ *
+ * The kernel never writes ms_flags: the flags are the sender's (libcr's) alone.
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
@@ -23,199 +31,52 @@
 #include <sys/trace.h>
 #include <sys/uaccess.h>
 #include <string.h>
-#include <machine/cpufunc.h>
-#include <machine/trap.h>
-
-#define SYSMSG_CACHE_MAX	64	/* ksysmsgs a process keeps for reuse */
-#define SYSMSG_PROC_MAX		8192	/* async calls in flight or uncollected, per process */
 
 struct sysmsg_stats sysmsg_stats;
 
-/* -- ksysmsg allocation -------------------------------------------------------------------------- */
+#define ANSWER(uaddr)	((struct lwkt_msg *)(uaddr))
 
 /*
- * ksysmsg_alloc: a ksysmsg for an asynchronous call, or NULL: out of memory, or the process
- * already has SYSMSG_PROC_MAX calls in flight or uncollected (it must collect some first).
- * Completions free ksysmsgs at interrupt time too: the cache is touched inside a critical section.
+ * answer_store: write error and result into the user message at uaddr, in the current address
+ * space; 0, or EFAULT when the header is no longer writable (the answer is lost: the process
+ * unmapped its own message).
  */
-static struct ksysmsg *
-ksysmsg_alloc(struct proc *p)
+static inline __attribute__((always_inline)) int
+answer_store(uint32_t uaddr, int error, int64_t result)
 {
-	struct ksysmsg *ksm;
+	struct lwkt_msg *u = ANSWER(uaddr);
 
-	crit_enter();
-	if (p->p_noutstanding + p->p_ndone >= SYSMSG_PROC_MAX) {
-		crit_exit();
-		return NULL;
-	}
-	if ((ksm = TAILQ_FIRST(&p->p_free)) != NULL) {
-		TAILQ_REMOVE(&p->p_free, ksm, km_link);
-		p->p_nfree--;
-	}
-	crit_exit();
-	if (ksm == NULL) {
-		if ((ksm = kmalloc(sizeof(*ksm))) == NULL)
-			return NULL;
-		sysmsg_stats.allocs++;
-		sysmsg_stats.live++;
-	}
-	ksm->km_flags = 0;
-	return ksm;
-}
-
-static void
-ksysmsg_free(struct proc *p, struct ksysmsg *ksm)
-{
-	crit_enter();
-	if (p->p_nfree < SYSMSG_CACHE_MAX) {
-		TAILQ_INSERT_HEAD(&p->p_free, ksm, km_link);
-		p->p_nfree++;
-		crit_exit();
-		return;
-	}
-	crit_exit();
-	kfree(ksm);
-	sysmsg_stats.frees++;
-	sysmsg_stats.live--;
+	if (error)
+		result = 0;
+	if (store_user32(&u->ms_error, (uint32_t)error) ||
+	    store_user32((uint32_t *)&u->ms_result, (uint32_t)result) ||
+	    store_user32((uint32_t *)&u->ms_result + 1, (uint32_t)(result >> 32)))
+		return EFAULT;
+	return 0;
 }
 
 /*
- * sysmsg_forget: a call that will never answer (exit) gives back its ksysmsg now, if it was an
- * allocated one (an asynchronous submission); a synchronous one lives on the kernel stack.
+ * sysmsg_answer: write a completed call's answer into its process's message, from any context:
+ * through the MMU when the process's address space is the current one, through its page tables
+ * otherwise (a ring completion posted by another process's thread).
  */
 void
-sysmsg_forget(struct ksysmsg *ksm)
-{
-	if ((ksm->km_flags & KMF_SYNC) == 0)
-		ksysmsg_free(ksm->km_proc, ksm);
-}
-
-/* -- answering ----------------------------------------------------------------------------------- */
-
-/*
- * answer_user: write error and result into the user's message and mark it DONE|REPLY; queued
- * says it waits on the process's reply port (DONE|REPLY|QUEUED, as an LWKT reply queued on a
- * port) until waitmsg or waitport collects it. The four fields from ms_flags to ms_result are
- * one 20-byte store: through the MMU when the process's address space is the current one,
- * through its page tables otherwise (a completion in another process's thread).
- */
-static void
-answer_user(struct ksysmsg *ksm, int error, bool queued)
-{
-	struct {
-		uint32_t	flags, cmd;
-		int32_t		error;
-		int64_t		result;
-	} __attribute__((packed)) ans;
-	struct lwkt_msg *u = &ksm->km_args.hdr;
-	struct proc *p = ksm->km_proc;
-	uint32_t at = ksm->km_uaddr + __builtin_offsetof(struct lwkt_msg, ms_flags);
-
-	ans.flags = (u->ms_flags | MSGF_DONE | MSGF_REPLY | (queued ? MSGF_QUEUED : 0)) &
-	    ~(queued ? 0 : MSGF_QUEUED);
-	ans.cmd = u->ms_cmd;
-	ans.error = error;
-	ans.result = error ? 0 : u->ms_result;
-	TRACE_SYSMSG_ANSWER(ksm, error, ans.result, queued);
-	/* The header was writable when taken; if the process unmapped it since, the answer is
-	 * lost and the message never appears DONE: its own doing. */
-	if (rcr3() == (uint32_t)p->p_pmap.pm_pdir)
-		user_copy((void *)at, &ans, sizeof(ans));
-	else
-		proc_copyout(p, at, &ans, sizeof(ans));
-}
-
-/* sysmsg_complete: the object is done with the call: error, and result when error is 0. */
-void
-sysmsg_complete(struct ksysmsg *ksm, int error, int64_t result)
-{
-	ksm->km_args.hdr.ms_result = result;
-	lwkt_replymsg(&ksm->km_msg, error);
-}
-
-/*
- * sysmsg_set_abort: the call is filed at obj and will answer EASYNC; abortfn ends it early
- * (replying EINTR). From here it is outstanding: on p_outstanding, where exit and kill find it.
- * Call it inside the critical section that files the call, so no completion can come first.
- */
-void
-sysmsg_set_abort(struct ksysmsg *ksm, void *obj, void (*abortfn)(lwkt_msg_t))
+sysmsg_answer(struct ksysmsg *ksm, int error)
 {
 	struct proc *p = ksm->km_proc;
+	int64_t result = error ? 0 : ksm->km_args.hdr.ms_result;
 
-	ksm->km_td = curthread;
-	ksm->km_obj = obj;
-	ksm->km_msg.ms_reply_port = &p->p_port;
-	ksm->km_msg.ms_cmd = ksm->km_args.hdr.ms_cmd;
-	ksm->km_msg.ms_error = 0;
-	ksm->km_msg.ms_abortfn = abortfn;
-	ksm->km_msg.ms_flags = MSGF_ABORTABLE;		/* in flight, abortable */
-	TAILQ_INSERT_TAIL(&p->p_outstanding, ksm, km_link);
-	p->p_noutstanding++;
-	sysmsg_stats.outstanding++;
-}
-
-/* outstanding_remove: the call (filed by sysmsg_set_abort) is no longer in flight. */
-static void
-outstanding_remove(struct proc *p, struct ksysmsg *ksm)
-{
-	TAILQ_REMOVE(&p->p_outstanding, ksm, km_link);
-	p->p_noutstanding--;
-	sysmsg_stats.outstanding--;
-}
-
-/* wake_proc: every vCPU of p waiting in proc_sleep re-checks what it waits for. */
-void
-wake_proc(struct proc *p)
-{
-	thread_t td;
-
-	FOREACH_VCPU(p, td)
-		if (td->td_flags & TDF_PSLEEP)
-			lwkt_schedule(td);
-}
-
-/* proc_replyport: a call that answered EASYNC has completed (mp_replyport of p_port). */
-static void
-proc_replyport(lwkt_port_t port, lwkt_msg_t msg)
-{
-	struct ksysmsg *ksm = (struct ksysmsg *)msg;
-	struct proc *p = port->mp_arg;
-
-	crit_enter();
-	outstanding_remove(p, ksm);
-	sysmsg_stats.async_later++;
-	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
-	if (ksm->km_flags & KMF_SYNC) {
-		lwkt_schedule(ksm->km_td);		/* its caller waits in sysmsg_dispatch */
+	TRACE_SYSMSG_ANSWER(&ksm->km_msg, error, result, 0);
+	if (pmap_is_current(&p->p_pmap)) {
+		answer_store(ksm->km_uaddr, error, result);
 	} else {
-		bool posted = false;
-		if (ksm->km_flags & KMF_RING) {
-			answer_user(ksm, msg->ms_error, false);
-			posted = ring_post(p, ksm->km_uaddr) == 0;
-		}
-		if (posted) {
-			ksysmsg_free(p, ksm);
-		} else {		/* to the reply port (a full ring overflows there too) */
-			answer_user(ksm, msg->ms_error, true);
-			TAILQ_INSERT_TAIL(&p->p_done, ksm, km_link);
-			p->p_ndone++;
-		}
-		wake_proc(p);
+		struct { int32_t error; int64_t result; } __attribute__((packed)) a = { error, result };
+		proc_copyout(p, ksm->km_uaddr + __builtin_offsetof(struct lwkt_msg, ms_error), &a,
+		    sizeof(a));
 	}
-	crit_exit();
 }
 
-void
-sysmsg_proc_init(struct proc *p)
-{
-	lwkt_initport_thread(&p->p_port, NULL);
-	p->p_port.mp_replyport = proc_replyport;
-	p->p_port.mp_arg = p;
-	TAILQ_INIT(&p->p_outstanding);
-	TAILQ_INIT(&p->p_done);
-	TAILQ_INIT(&p->p_free);
-}
+/* -- waiting in the kernel (synchronous calls) --------------------------------------------------- */
 
 /*
  * proc_sleep: a vCPU of the process waits for a completion or a kill. Inside a critical section;
@@ -234,411 +95,383 @@ proc_sleep(struct proc *p, const char *wmesg, const void *wchan)
 	return p->p_killed ? EINTR : 0;
 }
 
+/*
+ * wait_sync: the synchronous call in ksm (on this stack) answered EASYNC: wait for its completion,
+ * running the handler again whenever its object answers ERESTART ("ready: do it yourself", so the
+ * caller moves the data in its own address space). Returns the call's error.
+ */
+static int
+wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
+{
+	int error = EASYNC;
+
+	while (error == EASYNC) {
+		crit_enter();
+		while ((ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
+			if (proc_sleep(p, se->sy_name, ksm) == EINTR &&
+			    (ksm->km_msg.ms_flags & MSGF_DONE) == 0)
+				lwkt_abortmsg(&ksm->km_msg);	/* killed: end the call now */
+		}
+		crit_exit();
+		error = ksm->km_msg.ms_error;
+		if (error == ERESTART) {
+			ksm->km_flags |= KMF_RESTART;
+			error = se->sy_call(&ksm->km_args);
+			ksm->km_flags &= ~KMF_RESTART;
+		}
+	}
+	return error;
+}
+
+/* -- holding a call that answers EASYNC ---------------------------------------------------------- */
+
+/*
+ * sysmsg_hold: a handler is about to file the call and answer EASYNC. A synchronous call stays
+ * where it is (its caller waits on this stack); an asynchronous one moves to a ksysmsg of its
+ * own, since the trap returns at once. Answers 0 with *ksmp the message to file, EAGAIN when the
+ * process has SYSMSG_PROC_MAX calls uncollected, or ENOMEM.
+ */
+int
+sysmsg_hold(struct ksysmsg **ksmp)
+{
+	struct ksysmsg *ksm = *ksmp, *held;
+
+	if (ksm->km_flags & KMF_SYNC)
+		return 0;
+	if ((held = ksysmsg_alloc(ksm->km_proc)) == NULL)
+		return ksm->km_proc->p_noutstanding + ksm->km_proc->p_ndone >= SYSMSG_PROC_MAX ?
+		    EAGAIN : ENOMEM;
+	held->km_proc = ksm->km_proc;
+	held->km_uaddr = ksm->km_uaddr;
+	held->km_flags = ksm->km_flags;
+	memcpy(held->km_args.bytes, ksm->km_args.bytes, sysent[ksm->km_args.hdr.ms_cmd].sy_msgsize);
+	TRACE_SYSMSG_HELD(ksm, held);
+	*ksmp = held;
+	return 0;
+}
+
 /* -- taking a message ---------------------------------------------------------------------------- */
 
-/*
- * sysmsg_dispatch: run the call whose message (header and arguments) is already in ksm, taken
- * from uaddr. Returns what the submitter learns at once: the error of a call answered now, or
- * EASYNC for an asynchronous call that will complete later. A synchronous call that answered
- * EASYNC is waited for here.
- */
-int
-sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr)
-{
-	uint32_t cmd = ksm->km_args.hdr.ms_cmd;
-	int error;
-
-	/* Only what every call needs; the kernel message proper (km_msg) is set up by
-	 * sysmsg_set_abort, for the calls that go asynchronous. */
-	ksm->km_proc = p;
-	ksm->km_uaddr = uaddr;
-	ksm->km_msg.ms_flags = 0;			/* in flight */
-	ksm->km_args.hdr.ms_result = 0;
-	sysmsg_stats.calls++;
-	TRACE_SYSMSG(ksm, uaddr);
-
-	error = sysent[cmd].sy_call(ksm->km_args.bytes);
-	if (error == EJUSTRETURN)
-		return 0;			/* exec: the message belonged to the old program */
-	if (error != EASYNC) {
-		answer_user(ksm, error, false);
-		return error;
-	}
-	if ((ksm->km_flags & KMF_SYNC) == 0)
-		return EASYNC;
-	crit_enter();
-	while ((ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
-		if (proc_sleep(p, sysent[cmd].sy_name, ksm) == EINTR &&
-		    (ksm->km_msg.ms_flags & MSGF_DONE) == 0)
-			lwkt_abortmsg(&ksm->km_msg);	/* killed: end the call now */
-	}
-	crit_exit();
-	error = ksm->km_msg.ms_error;
-	answer_user(ksm, error, false);
-	return error;
-}
+#define TAKE_TRAP	0	/* one message, one trap */
+#define TAKE_BATCH	KMF_BATCH	/* an entry of a submit */
+#define TAKE_RING	KMF_RING	/* an entry of the ring: always asynchronous */
 
 /*
- * take_message: copy the user message at uaddr (header, then its arguments) into ksm and check
- * it. Returns 0, an errno to answer it with, or -EFAULT when there is no message to answer in
- * (its header cannot be read and written).
+ * fetch_header: read the message's flags and command (each once) and write EASYNC into its
+ * ms_error: from here it is the kernel's, and its header is known to be writable before anything
+ * runs. 0, or EFAULT when there is no message to answer in.
  */
-static int
-take_message(uint32_t uaddr, struct ksysmsg *ksm)
+static inline __attribute__((always_inline)) int
+fetch_header(uint32_t uaddr, uint32_t *flags, uint32_t *cmd)
 {
-	struct lwkt_msg *h = &ksm->km_args.hdr;
-	uint32_t size;
+	struct lwkt_msg *u = ANSWER(uaddr);
 
-	if (uaddr < USER_BASE || uaddr > USER_TOP - sizeof(*h) ||
-	    user_copy(h, (void *)uaddr, sizeof(*h)) != 0 ||
-	    user_copy((void *)(uaddr + __builtin_offsetof(struct lwkt_msg, ms_flags)), &h->ms_flags,
-	    sizeof(h->ms_flags)) != 0)		/* a probe: the answer must fit */
-		return -EFAULT;
-	if (h->ms_flags & ~MSGF_USER_SUBMIT)
-		return EINVAL;
-	if (h->ms_cmd >= SYS_MAXSYSCALL || sysent[h->ms_cmd].sy_call == NULL)
-		return ENOSYS;
-	size = sysent[h->ms_cmd].sy_msgsize;
-	if (size > sizeof(*h) && (uaddr > USER_TOP - size ||
-	    user_copy(h + 1, (void *)(uaddr + sizeof(*h)), size - sizeof(*h)) != 0))
+	if (__builtin_expect(!user_range(uaddr, sizeof(*u)), 0) ||
+	    fetch_user32(&u->ms_flags, flags) || fetch_user32(&u->ms_cmd, cmd) ||
+	    store_user32(&u->ms_error, EASYNC))
 		return EFAULT;
+	sysmsg_stats.calls++;
 	return 0;
 }
 
-/* reply_refused: answer a message the kernel would not take (its header is writable). */
-static int
-reply_refused(uint32_t uaddr, struct ksysmsg *ksm, int error)
-{
-	ksm->km_proc = curproc;
-	ksm->km_uaddr = uaddr;
-	answer_user(ksm, error, false);
-	return error;
-}
-
 /*
- * submit_one: take one message and run it (a sync one waits here). how: SUBMIT_TRAP (one trap),
- * SUBMIT_RING (from the ring: complete to the ring) or SUBMIT_BATCH (one of a submit's).
+ * fetch_args: the arguments after the header into args (one read of each word); 0 or EFAULT.
+ * The spec lays every message out in whole words.
  */
-#define SUBMIT_TRAP	0
-#define SUBMIT_RING	1
-#define SUBMIT_BATCH	2
-
-static int
-submit_one(struct proc *p, uint32_t uaddr, uint32_t how)
+static inline __attribute__((always_inline)) int
+fetch_args(uint32_t uaddr, const struct sysent *se, union sysmsg_args *args)
 {
-	uint32_t ring = how == SUBMIT_RING;
-	struct ksysmsg local, *ksm;
-	thread_t td = curthread;
-	int error = take_message(uaddr, &local);
+	uint32_t n = (se->sy_msgsize - sizeof(struct lwkt_msg)) / 4;	/* whole words: the spec */
+	const uint32_t *from = (const uint32_t *)(uaddr + sizeof(struct lwkt_msg));
+	uint32_t *to = (uint32_t *)(&args->hdr + 1);
 
-	if (error < 0)
-		return -error;			/* no message to answer in: only %eax says EFAULT */
-	/* A batch or ring entry may not end its caller, replace its program or nest another batch;
-	 * and nothing nests deeper than SYSMSG_DEPTH_MAX on one kernel stack (sys/sysent.h). */
-	if (error == 0 && ((how != SUBMIT_TRAP &&
-	    (sysent[local.km_args.hdr.ms_cmd].sy_flags & SYF_NOBATCH)) ||
-	    td->td_sysdepth >= SYSMSG_DEPTH_MAX))
-		error = EINVAL;
-	if (error) {
-		reply_refused(uaddr, &local, error);
-		if (ring)
-			ring_post(p, uaddr);	/* answered: the ring sees it like any completion */
-		return error;
-	}
-	if ((local.km_args.hdr.ms_flags & MSGF_ASYNC) == 0 && !ring) {
-		local.km_flags = KMF_SYNC | (how == SUBMIT_BATCH ? KMF_BATCH : 0);
-		td->td_sysdepth++;
-		error = sysmsg_dispatch(p, &local, uaddr);
-		td->td_sysdepth--;
-		return error;
-	}
-	if ((ksm = ksysmsg_alloc(p)) == NULL) {
-		error = reply_refused(uaddr, &local, p->p_noutstanding + p->p_ndone >=
-		    SYSMSG_PROC_MAX ? EAGAIN : ENOMEM);
-		if (ring)
-			ring_post(p, uaddr);
-		return error;
-	}
-	memcpy(ksm->km_args.bytes, local.km_args.bytes, sysent[local.km_args.hdr.ms_cmd].sy_msgsize);
-	ksm->km_flags = ring ? KMF_RING : how == SUBMIT_BATCH ? KMF_BATCH : 0;
-	td->td_sysdepth++;
-	error = sysmsg_dispatch(p, ksm, uaddr);
-	td->td_sysdepth--;
-	if (error == EASYNC)
-		return error;
-	if (ring && ring_post(p, uaddr) != 0) {
-		/* answered at once, but the completion queue is full: keep it for waitport */
-		answer_user(ksm, error, true);
-		ksm->km_msg.ms_error = error;
-		ksm->km_msg.ms_flags |= MSGF_DONE | MSGF_REPLY;
-		crit_enter();
-		TAILQ_INSERT_TAIL(&p->p_done, ksm, km_link);
-		p->p_ndone++;
-		crit_exit();
-		return error;
-	}
-	ksysmsg_free(p, ksm);
-	return error;
-}
-
-/* sysmsg_submit_ring: one message from the ring; its completion goes to the ring. */
-int
-sysmsg_submit_ring(struct proc *p, uint32_t uaddr)
-{
-	return submit_one(p, uaddr, SUBMIT_RING);
-}
-
-/* sysmsg_trap: the trap's message at uaddr; returns the put's answer for %eax. */
-int
-sysmsg_trap(uint32_t uaddr)
-{
-	return submit_one(curproc, uaddr, SUBMIT_TRAP);
-}
-
-/* -- collecting completions ------------------------------------------------------------------------ */
-
-/* find_outstanding: the in-flight or completed ksysmsg for a user message, or NULL. */
-static struct ksysmsg *
-find(struct proc *p, uint32_t uaddr, bool *done)
-{
-	struct ksysmsg *ksm;
-
-	TAILQ_FOREACH(ksm, &p->p_done, km_link)
-		if (ksm->km_uaddr == uaddr) {
-			*done = true;
-			return ksm;
-		}
-	TAILQ_FOREACH(ksm, &p->p_outstanding, km_link)
-		if (ksm->km_uaddr == uaddr && (ksm->km_flags & KMF_SYNC) == 0) {
-			*done = false;
-			return ksm;
-		}
-	return NULL;
-}
-
-/*
- * collect: a completed message leaves the kernel's reply port. Collected by its own waiter
- * (waitmsg, exit), it is no longer QUEUED in the user's message. Collected by waitport, it keeps
- * QUEUED: whoever called waitport still has to reply it to its userland port (libcr's idle
- * vCPU does), and until then another thread must not take it for finished (see sys_waitmsg).
- */
-static void
-collect(struct proc *p, struct ksysmsg *ksm, bool unqueue)
-{
-	uint32_t flags;
-	uint32_t at = ksm->km_uaddr + __builtin_offsetof(struct lwkt_msg, ms_flags);
-
-	if (unqueue && proc_copyin(p, at, &flags, sizeof(flags)) == 0) {
-		flags &= ~MSGF_QUEUED;
-		proc_copyout(p, at, &flags, sizeof(flags));
-	}
-	TAILQ_REMOVE(&p->p_done, ksm, km_link);
-	p->p_ndone--;
-	ksysmsg_free(p, ksm);
-}
-
-/* sys_waitmsg: wait for one async message; answers its error. EINVAL if it is not ours. */
-int
-sys_waitmsg(struct waitmsg_msg *msg)
-{
-	struct proc *p = curproc;
-	uint32_t uaddr = (uint32_t)msg->umsg;
-	struct ksysmsg *ksm;
-	bool done;
-	int error;
-
-	crit_enter();
-	while ((ksm = find(p, uaddr, &done)) != NULL && !done) {
-		if ((error = proc_sleep(p, "waitmsg", ksm)) != 0) {
-			crit_exit();
-			return error;
-		}
-	}
-	if (ksm == NULL) {
-		struct lwkt_msg hdr;
-		crit_exit();
-		if (copyin((void *)uaddr, &hdr, sizeof(hdr)) != 0)
+	if (n == 0)
+		return 0;
+	if (!user_range(uaddr, se->sy_msgsize))
+		return EFAULT;
+	for (uint32_t i = 0; i < n; i++)
+		if (fetch_user32(&from[i], &to[i]))
 			return EFAULT;
-		if ((hdr.ms_flags & MSGF_DONE) == 0)
-			return EINVAL;			/* never sent to the kernel */
-		if (hdr.ms_flags & MSGF_QUEUED)
-			return EALREADY;		/* a waitport took it: its reply is on its way */
-		return hdr.ms_error;			/* collected before, or answered at once */
+	return 0;
+}
+
+/* answer_error: a call that did not answer 0 (see run_now for what it returns). */
+static __attribute__((noinline)) int
+answer_error(uint32_t uaddr, int error)
+{
+	if (error == EJUSTRETURN)
+		return 0;		/* exec: the message belonged to the old program */
+	KASSERT(error != EASYNC, "a call the spec says never blocks answered EASYNC");
+	return answer_store(uaddr, error, 0) ? -EFAULT : error;
+}
+
+/*
+ * run_now: a call that never waits (the spec's blocking = false), whose header is taken: it
+ * runs from a copy of its arguments on this stack and is answered at once — no kernel message,
+ * no second copy. Returns its error, or -EFAULT when there is no message to answer in.
+ */
+static inline __attribute__((always_inline)) int
+run_now(uint32_t uaddr, const struct sysent *se, uint32_t kmflags)
+{
+	union sysmsg_args args;
+	int error;
+
+	if (__builtin_expect(fetch_args(uaddr, se, &args) != 0, 0))
+		return answer_error(uaddr, EFAULT);
+	TRACE_SYSMSG(&args, uaddr, se - sysent, kmflags, &args);
+	args.hdr.ms_result = 0;
+	error = se->sy_call(&args);
+	TRACE_SYSMSG_ANSWER(&args, error, error ? 0 : args.hdr.ms_result, 0);
+	if (__builtin_expect(error != 0, 0))
+		return answer_error(uaddr, error);
+	if (answer_store(uaddr, 0, args.hdr.ms_result) != 0)
+		return -EFAULT;		/* the call unmapped its own message: only %eax can say */
+	return 0;
+}
+
+/*
+ * take: the general way to take a message whose header is fetched: checked, its arguments
+ * copied into ksm (on this stack), run, and answered — or, for a call that waits, waited for
+ * (synchronous) or left to complete later (EASYNC). Returns the error of a call answered now,
+ * EASYNC, or -EFAULT when there is no message to answer in.
+ */
+static __attribute__((noinline)) int
+take(struct proc *p, uint32_t uaddr, uint32_t how, uint32_t flags, uint32_t cmd)
+{
+	struct ksysmsg ksm;
+	const struct sysent *se;
+	int error;
+
+	if (flags & ~MSGF_USER_SUBMIT) {
+		error = EINVAL;
+		goto answer;
 	}
-	error = ksm->km_msg.ms_error;
-	collect(p, ksm, true);
-	crit_exit();
+	if (cmd >= SYS_MAXSYSCALL || (se = &sysent[cmd])->sy_call == NULL) {
+		error = ENOSYS;
+		goto answer;
+	}
+	/* A batch or ring entry may not end its caller, replace its program or nest a batch. */
+	if (how != TAKE_TRAP && (se->sy_flags & SYF_NOBATCH)) {
+		error = EINVAL;
+		goto answer;
+	}
+	if ((se->sy_flags & SYF_BLOCKING) == 0)
+		return run_now(uaddr, se, how | (flags & MSGF_ASYNC ? 0 : KMF_SYNC));
+	if (fetch_args(uaddr, se, &ksm.km_args) != 0) {
+		error = EFAULT;
+		goto answer;
+	}
+	ksm.km_args.hdr.ms_result = 0;
+	ksm.km_proc = p;
+	ksm.km_uaddr = uaddr;
+	ksm.km_flags = how | ((flags & MSGF_ASYNC) || how == TAKE_RING ? 0 : KMF_SYNC);
+	ksm.km_args.hdr.ms_cmd = cmd;
+	TRACE_SYSMSG(&ksm.km_msg, uaddr, cmd, ksm.km_flags, &ksm.km_args);
+	error = se->sy_call(&ksm.km_args);
+	if (error == EASYNC) {
+		if ((ksm.km_flags & KMF_SYNC) == 0)
+			return EASYNC;	/* held and filed: ms_error reads EASYNC until collected */
+		error = wait_sync(p, &ksm, se);
+	}
+	TRACE_SYSMSG_ANSWER(&ksm.km_msg, error, error ? 0 : ksm.km_args.hdr.ms_result, 0);
+	if (answer_store(uaddr, error, ksm.km_args.hdr.ms_result) != 0)
+		return -EFAULT;		/* the call unmapped its own message: only %eax can say */
+	return error;
+answer:
+	return answer_store(uaddr, error, 0) ? -EFAULT : error;
+}
+
+/*
+ * syscall_trap: the general path of the vector-128 trap (syscall_entry in arch/i386/syscall.S
+ * takes the common case itself and comes here for the rest, the message's address in %eax);
+ * returns the put's answer for %eax: the call's error, EASYNC, or EFAULT when there is no
+ * message to answer in.
+ */
+__attribute__((regparm(1))) int
+syscall_trap(uint32_t uaddr)
+{
+	uint32_t flags, cmd;
+	int error;
+
+	TRACE_SYSCALL_ENTER(uaddr);
+	if (fetch_header(uaddr, &flags, &cmd) != 0)
+		error = -EFAULT;
+	else if (cmd < SYS_MAXSYSCALL && (flags & ~MSGF_USER_SUBMIT) == 0 &&
+	    (sysent[cmd].sy_flags & SYF_FAST))
+		error = run_now(uaddr, &sysent[cmd], flags & MSGF_ASYNC ? 0 : KMF_SYNC);
+	else
+		error = take(curproc, uaddr, TAKE_TRAP, flags, cmd);
+	if (error < 0)
+		error = -error;
+	TRACE_SYSCALL_EXIT(error);
 	return error;
 }
 
-/*
- * take_done: the oldest completed message that the calling vCPU sent, or else the oldest of
- * any vCPU's (a completion is never stranded behind a busy vCPU), or NULL.
- */
-static struct ksysmsg *
-take_done(struct proc *p)
+/* syscall_answer_error: syscall_entry's fast path ran a call that answered an error. */
+int
+syscall_answer_error(uint32_t uaddr, int error)
 {
-	struct ksysmsg *ksm;
-
-	TAILQ_FOREACH(ksm, &p->p_done, km_link)
-		if (ksm->km_td == curthread)
-			return ksm;
-	return TAILQ_FIRST(&p->p_done);
+	error = answer_error(uaddr, error);
+	return error < 0 ? -error : error;
 }
 
-/* async_in_flight: some async call of p (not a ring's) could still complete to p_done. */
-static bool
-async_in_flight(struct proc *p)
-{
-	struct ksysmsg *o;
+/* What arch/i386/syscall.S knows of these structures. */
+_Static_assert(__builtin_offsetof(struct lwkt_msg, ms_flags) == 20, "syscall.S: MS_FLAGS");
+_Static_assert(__builtin_offsetof(struct lwkt_msg, ms_cmd) == 24, "syscall.S: MS_CMD");
+_Static_assert(__builtin_offsetof(struct lwkt_msg, ms_error) == 28, "syscall.S: MS_ERROR");
+_Static_assert(__builtin_offsetof(struct lwkt_msg, ms_result) == 32, "syscall.S: MS_RESULT");
+_Static_assert(sizeof(struct lwkt_msg) == 48, "syscall.S: MS_SIZE");
+_Static_assert(sizeof(struct sysent) == 1 << 4, "syscall.S: SY_SHIFT");
+_Static_assert(__builtin_offsetof(struct sysent, sy_call) == 8, "syscall.S: SY_CALL");
+_Static_assert(__builtin_offsetof(struct sysent, sy_fast) == 14, "syscall.S: SY_FAST");
+_Static_assert(sizeof(union sysmsg_args) <= 128, "syscall.S: ARGS_SIZE");
+_Static_assert(USER_BASE == 0x40000000 && USER_SPAN == 0x80000000, "syscall.S: USER_BASE, USER_SPAN");
+_Static_assert((uint32_t)~MSGF_USER_SUBMIT == 0xffffffd4, "syscall.S: NOT_SUBMIT");
+_Static_assert(EASYNC == 512 && EFAULT == 14, "syscall.S: EASYNC, EFAULT");
+_Static_assert(__builtin_offsetof(struct sysmsg_stats, calls) == 0, "syscall.S: sysmsg_stats.calls");
 
-	TAILQ_FOREACH(o, &p->p_outstanding, km_link)
-		if ((o->km_flags & (KMF_SYNC | KMF_RING)) == 0)
-			return true;
-	return false;
-}
-
-/* others_idle: every other vCPU of p waits idle in waitport, with no vcpu_wake pending. */
-static bool
-others_idle(struct proc *p)
-{
-	thread_t td;
-
-	FOREACH_VCPU(p, td)
-		if (td != curthread && (td->td_flags & (TDF_IDLEWAIT | TDF_VWAKE)) != TDF_IDLEWAIT)
-			return false;
-	return true;
-}
+/* -- batches and the ring ------------------------------------------------------------------------ */
 
 /*
- * sys_waitport: one completed async message (its address), the caller's own first, oldest
- * first. EAGAIN when none is in flight. With WAITPORT_IDLE (see sys/vcpu.h): answers 0, no
- * message, when vcpu_wake woke the caller; EAGAIN only when every other vCPU is idle as well.
- * With WAITPORT_POLL: EAGAIN at once when none has completed.
+ * batch_begin, batch_end: submit and ring_enter take their entries between these. A batch is
+ * never an entry of a batch (SYF_NOBATCH); as a second line, this refuses one anyway, so no
+ * call can ever recurse on the kernel stack through batches.
  */
 int
-sys_waitport(struct waitport_msg *msg)
+batch_begin(void)
 {
-	struct proc *p = curproc;
 	thread_t td = curthread;
-	bool idle = msg->flags & WAITPORT_IDLE;
-	struct ksysmsg *ksm;
+
+	if (td->td_sysdepth != 0)
+		return EINVAL;
+	td->td_sysdepth = 1;
+	return 0;
+}
+
+void
+batch_end(void)
+{
+	curthread->td_sysdepth = 0;
+}
+
+/* The sy_flags and sy_fast of a call a batch runs inline: it never waits, may be batched, and
+ * has no arguments after its header. */
+#define SY_INLINE	(SYF_FAST | 1u << 16)
+
+/*
+ * run_inline: take entries of a batch for as long as they are calls a batch runs inline
+ * (SY_INLINE), each answered in place; the loop the figures of batches and the ring come from.
+ * Stops before the first entry that is anything else, or whose header cannot be read (the
+ * general path takes that one), and after an entry whose answer could not be written (*lost) or
+ * during which the process was killed. Returns how many it took.
+ */
+static __attribute__((noinline)) uint32_t
+run_inline(const uint32_t *addrs, uint32_t n, bool *lost)
+{
+	volatile uint32_t *killed = &curthread->td_ast;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		struct lwkt_msg *u = ANSWER(addrs[i]);
+		union sysmsg_args args;
+		uint32_t flags, cmd;
+		int error;
+
+		if (!user_range((uint32_t)u, sizeof(*u)) || fetch_user32(&u->ms_cmd, &cmd) ||
+		    cmd >= SYS_MAXSYSCALL ||
+		    ((uint32_t)sysent[cmd].sy_fast << 16 | sysent[cmd].sy_flags) != SY_INLINE ||
+		    fetch_user32(&u->ms_flags, &flags) || (flags & ~MSGF_USER_SUBMIT) ||
+		    store_user32(&u->ms_error, EASYNC))
+			break;
+		args.hdr.ms_result = 0;
+		error = sysent[cmd].sy_call(&args);
+		if (__builtin_expect(error != 0, 0) ?
+		    answer_error((uint32_t)u, error) < 0 :
+		    answer_store((uint32_t)u, 0, args.hdr.ms_result) != 0) {
+			*lost = true;
+			return i + 1;
+		}
+		if (__builtin_expect(*killed & TDA_KILLED, 0))
+			return i + 1;
+	}
+	return i;
+}
+
+/*
+ * sysmsg_take_entries: the n messages whose addresses are in addrs (a chunk of a submit's
+ * vector, or a run of the ring's submission queue), one after another, as entries of a batch
+ * (how: TAKE_BATCH or TAKE_RING): runs of inline calls by run_inline, any other entry through
+ * take(). For a ring, each answer given at once is posted (post). Returns how many were taken:
+ * it stops at a message with no header to answer in (or whose answer could not be written), and
+ * after the entry during which the process was killed.
+ */
+static inline __attribute__((always_inline)) uint32_t
+sysmsg_take_entries(struct proc *p, const uint32_t *addrs, uint32_t n, uint32_t how,
+    void (*post)(struct proc *, const uint32_t *, uint32_t, int))
+{
+	uint32_t i = 0, run, flags, cmd;
+	bool lost = false;
 	int error;
 
-	if (msg->flags & ~WAITPORT_FLAGS)
-		return EINVAL;
-	crit_enter();
-	while ((ksm = take_done(p)) == NULL) {
-		if (msg->flags & WAITPORT_POLL) {
-			crit_exit();
-			return EAGAIN;			/* nothing completed: the caller goes on */
-		}
-		if (idle && (td->td_flags & TDF_VWAKE)) {
-			td->td_flags &= ~TDF_VWAKE;
-			crit_exit();
-			msg->hdr.ms_result = 0;
-			return 0;
-		}
-		if (!async_in_flight(p) && (!idle || others_idle(p))) {
-			crit_exit();
-			return EAGAIN;			/* nothing could ever arrive */
-		}
-		if (idle)
-			td->td_flags |= TDF_IDLEWAIT;
-		error = proc_sleep(p, "waitport", &p->p_port);
-		td->td_flags &= ~TDF_IDLEWAIT;
-		if (error != 0) {
-			crit_exit();
-			return error;
-		}
+	while (i < n) {
+		run = run_inline(addrs + i, n - i, &lost);
+		sysmsg_stats.calls += run;
+		if (how == TAKE_RING && run != 0)
+			post(p, addrs + i, run - lost, 0);	/* answered at once, without error */
+		i += run;
+		if (lost || p->p_killed || i == n)
+			break;
+		/* The next one is anything else: the general way. */
+		if (fetch_header(addrs[i], &flags, &cmd) != 0 ||
+		    (error = take(p, addrs[i], how, flags, cmd)) < 0)
+			break;		/* no header to answer in: the batch ends here */
+		if (how == TAKE_RING && error != EASYNC)
+			post(p, addrs + i, 1, error);
+		i++;
+		if (p->p_killed)
+			break;
 	}
-	msg->hdr.ms_result = ksm->km_uaddr;
-	collect(p, ksm, false);
-	crit_exit();
-	return 0;
+	return i;
 }
 
-/* sys_abortmsg: end an outstanding async message early; it completes (EINTR) like any other. */
-int
-sys_abortmsg(struct abortmsg_msg *msg)
-{
-	struct proc *p = curproc;
-	struct ksysmsg *ksm;
-	bool done;
+#define SUBMIT_CHUNK	64	/* vector entries read from user memory at a time */
 
-	crit_enter();
-	ksm = find(p, (uint32_t)msg->umsg, &done);
-	if (ksm == NULL) {
-		crit_exit();
-		return EINVAL;
-	}
-	if (!done) {
-		sysmsg_stats.aborts++;
-		lwkt_abortmsg(&ksm->km_msg);
-	}
-	crit_exit();
-	return 0;
-}
-
-/* sys_submit: a batch of message addresses in one trap; answers how many were taken. */
+/*
+ * sys_submit: a batch of message addresses in one trap; answers how many were taken. The vector
+ * is read in chunks, each entry once (EFAULT if its first chunk cannot be read); a message with
+ * no header to answer in ends the batch.
+ */
 int
 sys_submit(struct submit_msg *msg)
 {
 	struct proc *p = curproc;
-	uint32_t n = msg->len / sizeof(uint32_t), i;
-	const uint32_t *vec = msg->vec;
+	uint32_t n = msg->len / sizeof(uint32_t), i = 0, taken;
+	uint32_t vec[SUBMIT_CHUNK];
 
-	for (i = 0; i < n; i++) {
-		uint32_t uaddr;
-		struct lwkt_msg probe;
-		/* Read each entry afresh and fault-safely: an earlier message may have unmapped it. */
-		if (copyin(&vec[i], &uaddr, sizeof(uaddr)) != 0)
-			break;
-		if (submit_one(p, uaddr, SUBMIT_BATCH) == EFAULT &&
-		    copyin((void *)uaddr, &probe, sizeof(probe)) != 0)
-			break;			/* a bad address ends the batch: report how far it got */
-		if (p->p_killed)
+	if (batch_begin() != 0)
+		return EINVAL;
+	while (i < n) {
+		uint32_t chunk = n - i < SUBMIT_CHUNK ? n - i : SUBMIT_CHUNK;
+		if (copyin((const uint32_t *)msg->vec + i, vec, chunk * sizeof(uint32_t)) != 0) {
+			if (i == 0) {
+				batch_end();
+				return EFAULT;	/* no vector at all */
+			}
+			break;			/* an entry unmapped the rest: report how far it got */
+		}
+		i += taken = sysmsg_take_entries(p, vec, chunk, TAKE_BATCH, NULL);
+		if (taken < chunk)
 			break;
 	}
+	batch_end();
 	msg->hdr.ms_result = i;
 	return 0;
 }
 
-/*
- * sysmsg_proc_exit: abort every message of the exiting process and free them all. The calling
- * thread's own exit call (a sync message on its stack) just leaves the list.
- */
-void
-sysmsg_proc_abort(struct proc *p)
+/* sysmsg_take_ring: the ring's entries (kern_ring.c), each answer given at once posted. */
+uint32_t
+sysmsg_take_ring(struct proc *p, const uint32_t *addrs, uint32_t n,
+    void (*post)(struct proc *, const uint32_t *, uint32_t, int))
 {
-	struct ksysmsg *ksm, *next;
-
-	crit_enter();
-	for (ksm = TAILQ_FIRST(&p->p_outstanding); ksm != NULL; ksm = next) {
-		next = TAILQ_NEXT(ksm, km_link);
-		sysmsg_stats.aborts++;
-		lwkt_abortmsg(&ksm->km_msg);	/* every object replies at once */
-	}
-	crit_exit();
-}
-
-void
-sysmsg_proc_exit(struct proc *p)
-{
-	struct ksysmsg *ksm;
-
-	crit_enter();
-	sysmsg_proc_abort(p);
-	KASSERT(TAILQ_EMPTY(&p->p_outstanding), "a syscall message could not be aborted");
-	while ((ksm = TAILQ_FIRST(&p->p_done)) != NULL)
-		collect(p, ksm, true);
-	while ((ksm = TAILQ_FIRST(&p->p_free)) != NULL) {
-		TAILQ_REMOVE(&p->p_free, ksm, km_link);
-		kfree(ksm);
-		sysmsg_stats.frees++;
-		sysmsg_stats.live--;
-	}
-	p->p_nfree = 0;
-	ring_destroy(p);
-	crit_exit();
+	return sysmsg_take_entries(p, addrs, n, TAKE_RING, post);
 }

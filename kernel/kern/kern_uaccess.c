@@ -1,64 +1,60 @@
-/* Checked access to user memory (sys/uaccess.h). */
+/* Checked access to user memory (sys/uaccess.h): range checks here, the MMU for the rest. */
 #include <sys/systm.h>
 #include <sys/errno.h>
 #include <sys/proc.h>
 #include <sys/uaccess.h>
 #include <string.h>
 
-/* useracc: [addr, addr+len) lies in user space and every page of it is mapped as access needs. */
-bool
-useracc(const void *addr, size_t len, int access)
-{
-	uint32_t start = (uint32_t)addr, end = start + len;
-	uint32_t need = PTE_P | PTE_U | ((access & UA_OUT) ? PTE_W : 0);
+extern const struct ex_entry __start___ex_table[], __stop___ex_table[];
 
-	if (len == 0)
-		return true;
-	if (curproc == NULL || start < USER_BASE || end > USER_TOP || end < start)
-		return false;
-	for (uint32_t va = trunc_page(start); va < end; va += PAGE_SIZE)
-		if ((pmap_lookup(&curproc->p_pmap, va) & need) != need)
-			return false;
-	return true;
+/* uaccess_fixup: where a faulting user access at eip resumes, or 0 if eip is no such access. */
+uint32_t
+uaccess_fixup(uint32_t eip)
+{
+	for (const struct ex_entry *e = __start___ex_table; e < __stop___ex_table; e++)
+		if (e->insn == eip)
+			return e->fixup;
+	return 0;
 }
 
-/* user_range: [addr, addr+len) lies inside user space (the MMU checks the mapping). */
-static inline bool
-user_range(const void *addr, size_t len)
-{
-	uint32_t start = (uint32_t)addr, end = start + len;
-
-	return start >= USER_BASE && end <= USER_TOP && end >= start;
-}
-
-/* copyin: user memory into the kernel; EFAULT when any of it is outside or unmapped. */
+/* copyin: user memory into the kernel; EFAULT when any of it is outside or unmapped. Nothing
+ * to copy is never a fault, whatever the address. */
 int
 copyin(const void *uaddr, void *kaddr, size_t len)
 {
-	if (!user_range(uaddr, len))
+	if (len == 0)
+		return 0;
+	if (!user_range((uint32_t)uaddr, len))
 		return EFAULT;
 	return user_copy(kaddr, uaddr, len);
-}
-
-/* copyinstr: a NUL-terminated user string into kbuf (size bytes); ENAMETOOLONG if longer. */
-int
-copyinstr(const char *uaddr, char *kbuf, size_t size)
-{
-	for (size_t i = 0; i < size; i++) {
-		if (((uint32_t)(uaddr + i) & PAGE_MASK) == 0 || i == 0)
-			if (!useracc(uaddr + i, 1, UA_IN))
-				return EFAULT;
-		if ((kbuf[i] = uaddr[i]) == '\0')
-			return 0;
-	}
-	return ENAMETOOLONG;
 }
 
 /* copyout: kernel memory into the user's; EFAULT when outside, unmapped or read-only. */
 int
 copyout(const void *kaddr, void *uaddr, size_t len)
 {
-	if (!user_range(uaddr, len))
+	if (len == 0)
+		return 0;
+	if (!user_range((uint32_t)uaddr, len))
 		return EFAULT;
 	return user_copy(uaddr, kaddr, len);
+}
+
+/*
+ * copyinstr: a NUL-terminated user string into kbuf (size bytes); EFAULT if any byte before the
+ * NUL is outside user space or unmapped, ENAMETOOLONG if it does not fit. Each byte is read once.
+ */
+int
+copyinstr(const char *uaddr, char *kbuf, size_t size)
+{
+	uint32_t u = (uint32_t)uaddr;
+
+	for (size_t i = 0; i < size; i++) {
+		uint8_t c;
+		if (!user_range(u + i, 1) || fetch_user8((const void *)(u + i), &c) != 0)
+			return EFAULT;
+		if ((kbuf[i] = (char)c) == '\0')
+			return 0;
+	}
+	return ENAMETOOLONG;
 }

@@ -101,6 +101,16 @@ queue_putport(lwkt_port_t port, lwkt_msg_t msg)
 	return EASYNC;
 }
 
+/* unqueue_reply: a completed msg that waits on its reply port's queue leaves it. In a section. */
+static inline void
+unqueue_reply(lwkt_port_t port, lwkt_msg_t msg)
+{
+	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == (MSGF_DONE | MSGF_QUEUED)) {
+		TAILQ_REMOVE(&port->mp_msgq, msg, ms_node);
+		msg->ms_flags &= ~MSGF_QUEUED;
+	}
+}
+
 /* take: dequeue the first message of a non-empty port. Inside a critical section. */
 static lwkt_msg_t
 take(lwkt_port_t port)
@@ -170,20 +180,19 @@ queue_replyport(lwkt_port_t port, lwkt_msg_t msg)
 	queue_reply(port, msg);
 }
 
-/* queue_waitmsg: wait until msg is DONE; an asynchronous reply is taken off the port. */
+/*
+ * queue_waitmsg: wait until msg is DONE (with MSGWAITF_POLL, not at all); an asynchronous reply
+ * is taken off the port.
+ */
 static int
 queue_waitmsg(lwkt_msg_t msg, int flags)
 {
 	lwkt_port_t port = msg->ms_reply_port;
 
-	(void)flags;
 	msgport_crit_enter();
-	while ((msg->ms_flags & MSGF_DONE) == 0)
+	while ((msg->ms_flags & MSGF_DONE) == 0 && (flags & MSGWAITF_POLL) == 0)
 		sleep_on(port, msg, "waitmsg");
-	if (msg->ms_flags & MSGF_QUEUED) {
-		TAILQ_REMOVE(&port->mp_msgq, msg, ms_node);
-		msg->ms_flags &= ~MSGF_QUEUED;
-	}
+	unqueue_reply(port, msg);
 	msgport_crit_exit();
 	return msg->ms_error;
 }
@@ -430,15 +439,6 @@ lwkt_replymsg(lwkt_msg_t msg, int error)
 	msgport_crit_exit();
 }
 
-/* lwkt_waitmsg: wait for msg to complete and return its error (taking it off its reply port). */
-int
-lwkt_waitmsg(lwkt_msg_t msg, int flags)
-{
-	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == MSGF_DONE)
-		return msg->ms_error;		/* completed synchronously, or already collected */
-	return msg->ms_reply_port->mp_waitmsg(msg, flags);
-}
-
 /* lwkt_waitport: the next message on port (a request or a reply), waiting for one if need be. */
 void *
 lwkt_waitport(lwkt_port_t port, int flags)
@@ -462,16 +462,16 @@ lwkt_getport(lwkt_port_t port)
 }
 
 /*
- * lwkt_checkmsg: has msg completed? If so and its reply sits on the reply port, take it off
- * (through the port's mp_waitmsg with MSGWAITF_POLL, which never blocks). Returns 1 when
- * complete, 0 while in flight (libcr's reply port may say a reply is still on its way).
+ * lwkt_checkmsg: has msg completed? Asks its reply port without waiting (mp_waitmsg with
+ * MSGWAITF_POLL): a reply that sits on the port is taken off, and a remote reply port looks for
+ * a completion its agent holds. Returns 1 when complete, 0 while in flight.
  */
 int
 lwkt_checkmsg(lwkt_msg_t msg)
 {
-	if ((msg->ms_flags & MSGF_DONE) == 0)
-		return 0;
-	if (msg->ms_flags & MSGF_QUEUED)	/* the reply port's own way of taking it back */
+	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == MSGF_DONE)
+		return 1;
+	if (msg->ms_reply_port != NULL)
 		msg->ms_reply_port->mp_waitmsg(msg, MSGWAITF_POLL);
 	return (msg->ms_flags & MSGF_DONE) != 0;
 }
@@ -513,3 +513,110 @@ lwkt_dropmsg(lwkt_msg_t msg)
 		lwkt_msgstats.drops++;
 	return error;
 }
+
+#ifdef MSGPORT_REMOTE
+/* -- remote reply ports (libcr) --------------------------------------------------------------- */
+
+/*
+ * A remote reply port (libcr's cr_reply_port) takes the replies of messages sent to a remote
+ * agent: for libcr, the kernel. The agent answers a message at once — it is then replied here
+ * like on a spin port — or holds it (MSGF_REMOTE) until its completion is collected from the
+ * agent through the seam (sys/msgport_sys.h): msgport_remote_collect(msg) waits for that one,
+ * msgport_remote_collect_any(flags) for any, or with MSGWAITF_POLL takes one already complete.
+ * Either answers the collected message with MSGF_REMOTE cleared and its answer in place, or NULL.
+ *
+ * Who collects: when the caller may hold up everything while it waits in the agent
+ * (msgport_remote_may_wait(): a libcr program with one thread), lwkt_waitmsg and lwkt_waitport
+ * collect directly, and the message completes in place — no queue is touched. Otherwise they
+ * sleep as on a spin port, and whoever collects (libcr's idle vCPU) replies the message here.
+ */
+
+/* remote_done: a collected message completes for the caller in place. */
+static void
+remote_done(lwkt_msg_t msg)
+{
+	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	lwkt_msgstats.replies++;
+	msgport_trace_reply(msg, msg->ms_reply_port, msg->ms_error);
+}
+
+/* remote_deliver: a collected message that is not the caller's goes to its waiter or queue. */
+static void
+remote_deliver(lwkt_msg_t msg, lwkt_msg_t mine)
+{
+	if (msg == mine)
+		remote_done(msg);
+	else
+		lwkt_replymsg(msg, msg->ms_error);
+}
+
+static int
+remote_waitmsg(lwkt_msg_t msg, int flags)
+{
+	lwkt_port_t port = msg->ms_reply_port;
+	lwkt_msg_t m;
+
+	msgport_crit_enter();
+	while ((msg->ms_flags & MSGF_DONE) == 0) {
+		if (flags & MSGWAITF_POLL) {
+			/* Take every completion there is; then msg is done, or still in flight. */
+			msgport_crit_exit();
+			while ((m = msgport_remote_collect_any(MSGWAITF_POLL)) != NULL)
+				remote_deliver(m, msg);
+			msgport_crit_enter();
+			break;
+		}
+		if ((msg->ms_flags & MSGF_REMOTE) && msgport_remote_may_wait()) {
+			msgport_crit_exit();
+			m = msgport_remote_collect(msg);
+			msgport_crit_enter();
+			if (m != NULL) {
+				remote_done(m);
+				continue;
+			}
+		}
+		sleep_on(port, msg, "waitmsg");
+	}
+	unqueue_reply(port, msg);
+	msgport_crit_exit();
+	return msg->ms_error;
+}
+
+static void *
+remote_waitport(lwkt_port_t port, int flags)
+{
+	lwkt_msg_t msg;
+
+	(void)flags;
+	msgport_crit_enter();
+	while (TAILQ_EMPTY(&port->mp_msgq)) {
+		if (msgport_remote_may_wait()) {
+			msgport_crit_exit();
+			msg = msgport_remote_collect_any(0);
+			msgport_crit_enter();
+			if (msg != NULL && (msg->ms_flags & MSGF_SYNC) == 0) {
+				remote_done(msg);	/* the caller's: straight back, unqueued */
+				msgport_crit_exit();
+				return msg;
+			}
+			if (msg != NULL) {
+				lwkt_replymsg(msg, msg->ms_error);	/* a domsg's: to its waiter */
+				continue;
+			}
+		}
+		sleep_on(port, port, "waitport");
+	}
+	msg = take(port);
+	msgport_crit_exit();
+	return msg;
+}
+
+/* lwkt_initport_remote: a reply port for messages a remote agent may hold (see above). */
+void
+lwkt_initport_remote(lwkt_port_t port)
+{
+	port_init(port);
+	port->mp_waitmsg = remote_waitmsg;
+	port->mp_waitport = remote_waitport;
+}
+#endif

@@ -69,11 +69,14 @@ sys_sleep_ns(struct sleep_ns_msg *msg)
 {
 	struct ksysmsg *ksm = ksysmsg_of(msg);
 	uint64_t ticks = (msg->ns + NS_PER_TICK - 1) / NS_PER_TICK;
+	int error;
 
 	if (ticks == 0)
 		return 0;
 	if (ticks > 0xffffffffu)
 		return EINVAL;
+	if ((error = sysmsg_hold(&ksm)) != 0)
+		return error;
 	timer_msg_init(&ksm->km_timer, &sleep_port, (uint32_t)ticks);
 	sysmsg_set_abort(ksm, &timer_port, sleep_abort);
 	lwkt_sendmsg(&timer_port, &ksm->km_timer.tm_msg);

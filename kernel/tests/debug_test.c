@@ -7,6 +7,7 @@
 #include <sys/ktest.h>
 #include <sys/thread.h>
 #include <vm/vm.h>
+#include <machine/cpufunc.h>
 
 __attribute__((noinline)) static void
 fault_on_purpose(void)
@@ -75,4 +76,66 @@ KTEST(debug, boot_stack_overflow)
 		KT_SKIP("only with ktest.overflow0 on the kernel command line");
 	eat_stack(0);
 	KT_EXPECT(!"the overflow did not happen");
+}
+
+/*
+ * Faults the harness must name (docs/harness.md, "How a run ends"). Each runs only with its word
+ * on the kernel command line, and none returns.
+ */
+
+/*
+ * triple_fault_on_purpose: load an IDT of limit 0 and break: the breakpoint cannot be delivered
+ * (#GP), nor can that (#DF), so the CPU resets.
+ */
+__attribute__((noinline)) static void
+triple_fault_on_purpose(void)
+{
+	static const struct { uint16_t limit; uint32_t base; } __attribute__((packed)) empty = { 0, 0 };
+
+	cli();
+	__asm__ volatile("lidt %0; int3" : : "m"(empty));
+}
+
+KTEST(debug, triple_fault)
+{
+	if (!cmdline_flag("ktest.triple_fault"))
+		KT_SKIP("only with ktest.triple_fault on the kernel command line");
+	triple_fault_on_purpose();
+	KT_EXPECT(!"the CPU survived a triple fault");
+}
+
+/*
+ * reset_on_purpose: ask the chipset's reset control register (port 0xcf9) for a hard reset, as
+ * a reboot would. QEMU acts on it a few instructions later: wait here, so that is where it
+ * finds the CPU.
+ */
+__attribute__((noinline, noreturn)) static void
+reset_on_purpose(void)
+{
+	outb(0xcf9, 0x02);
+	outb(0xcf9, 0x06);
+	for (;;)
+		continue;
+}
+
+KTEST(debug, reset)
+{
+	if (!cmdline_flag("ktest.reset"))
+		KT_SKIP("only with ktest.reset on the kernel command line");
+	reset_on_purpose();
+}
+
+/* hang_on_purpose: spin in the kernel with interrupts on: the clock ticks, nothing else runs. */
+__attribute__((noinline)) static void
+hang_on_purpose(void)
+{
+	for (volatile uint32_t spins = 0;; spins++)
+		continue;
+}
+
+KTEST(debug, hang)
+{
+	if (!cmdline_flag("ktest.hang"))
+		KT_SKIP("only with ktest.hang on the kernel command line");
+	hang_on_purpose();
 }

@@ -1,5 +1,6 @@
 /* Kernel tests of physical pages and address spaces. */
 #include <sys/systm.h>
+#include <sys/errno.h>
 #include <sys/ktest.h>
 #include <sys/proc.h>
 #include <sys/uaccess.h>
@@ -58,10 +59,37 @@ KTEST(vm, pmap_enter_lookup_destroy)
 	KT_EXPECT_EQ(vm_page_free_count(), before);	/* directory, table and pages all back */
 }
 
-KTEST(vm, useracc_without_process)
+/* Does the range check take exactly user space, whatever the length (no wrap-around)? */
+KTEST(vm, user_range_is_user_space_exactly)
 {
-	/* No process runs during kernel tests: no address is a valid user address. */
+	KT_EXPECT(user_range(USER_BASE, 4));
+	KT_EXPECT(user_range(USER_TOP - 4, 4));
+	KT_EXPECT(user_range(USER_BASE, USER_SPAN));
+	KT_EXPECT(user_range(USER_TOP, 0));
+	KT_EXPECT(!user_range(USER_BASE - 1, 4));
+	KT_EXPECT(!user_range(USER_TOP - 3, 4));
+	KT_EXPECT(!user_range(USER_BASE, USER_SPAN + 1));
+	KT_EXPECT(!user_range(0xfffffffc, 8));			/* wraps */
+	KT_EXPECT(!user_range(USER_BASE + 4, 0xfffffffc));	/* wraps */
+	KT_EXPECT(!user_range(0x100000, 4));			/* the kernel */
+}
+
+/*
+ * What if the kernel touches a user address that is not mapped? No process runs during kernel
+ * tests, so nothing in user space is: each access faults, the exception table sends it to its
+ * fixup, and it answers EFAULT (and the kernel does not panic).
+ */
+KTEST(vm, unmapped_user_access_answers_efault)
+{
+	uint32_t v = 7;
+	char s[8];
+
 	KT_EXPECT(curproc == NULL);
-	KT_EXPECT(!useracc((void *)USER_BASE, 4, UA_IN));
-	KT_EXPECT(useracc((void *)USER_BASE, 0, UA_IN));	/* empty ranges are always fine */
+	KT_EXPECT_EQ(fetch_user32((void *)USER_BASE, &v), EFAULT);
+	KT_EXPECT_EQ(v, 7);
+	KT_EXPECT_EQ(store_user32((void *)(USER_BASE + 0x1000), 1), EFAULT);
+	KT_EXPECT_EQ(copyin((void *)(USER_TOP - 4), &v, 4), EFAULT);
+	KT_EXPECT_EQ(copyout(&v, (void *)USER_BASE, 4), EFAULT);
+	KT_EXPECT_EQ(copyinstr((const char *)USER_BASE, s, sizeof(s)), EFAULT);
+	KT_EXPECT_EQ(copyin((void *)0x100000, &v, 4), EFAULT);	/* refused before any access */
 }

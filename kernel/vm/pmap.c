@@ -200,6 +200,8 @@ pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, u
 {
 	uint8_t *k = kaddr;
 
+	if (len == 0)
+		return 0;		/* like useracc: a zero size always passes, wherever it points */
 	if (va < USER_BASE || va + len > USER_TOP || va + len < va)
 		return EFAULT;
 	while (len > 0) {

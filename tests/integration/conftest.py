@@ -5,6 +5,7 @@ import pytest
 
 from toolchain import build as build_mod
 from toolchain.image import Image, build_image, load_image
+from toolchain.machine import MachineConfig
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +26,7 @@ def make_image(outputs):
     """make_image(name, cmdline, programs): an image made on the spot, built under build/images/NAME."""
     def make(name: str, cmdline: str, programs: list[str], timeout: float = 30) -> Image:
         image = Image(name=name, path=build_mod.ROOT / "images" / f"{name}.toml", description=name,
-                      cmdline=cmdline, programs=programs, timeout=timeout)
+                      cmdline=cmdline, programs=programs, machine=MachineConfig(timeout=timeout))
         build_image(image, outputs)
         return image
     return make

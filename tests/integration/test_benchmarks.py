@@ -9,6 +9,7 @@ import pytest
 from toolchain import build as build_mod
 from toolchain.bench import BenchError, run_bench
 from toolchain.image import Image, build_image, load_image
+from toolchain.machine import MachineConfig
 
 pytestmark = pytest.mark.qemu
 
@@ -53,7 +54,7 @@ def test_filter_matching_nothing_is_a_clear_error(outputs, bench_image, tmp_path
 
 def _deterministic_image(outputs, name: str, cmdline: str) -> Image:
     image = Image(name=name, path=build_mod.ROOT / "images" / f"{name}.toml", description=name,
-                  cmdline=cmdline, programs=[], deterministic=True, timeout=60)
+                  cmdline=cmdline, programs=[], machine=MachineConfig(deterministic=True, timeout=60))
     build_image(image, outputs)
     return image
 

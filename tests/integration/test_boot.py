@@ -1,6 +1,7 @@
 """Boot real images and check what the console, QMP and the exit status say."""
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -43,6 +44,25 @@ def test_qmp_answers_while_running(outputs, default_image, tmp_path):
         assert m.qmp("query-status")["status"] == "running"
         m.send("exit\n")
         assert m.wait_exit(10).outcome == "pass"
+
+
+def test_invoke_qmp_errors_are_clear(outputs, default_image, tmp_path):
+    """`invoke qmp` with a command QEMU does not know, or arguments that are not JSON: a QmpError
+    with QEMU's reason and what to do, not a traceback; a good command still answers."""
+    from toolchain.cli import QmpError, _qmp_session
+    from toolchain.inspect import attachable_args, run_files
+    cfg = default_image.machine_config(outputs, extra_args=attachable_args(tmp_path, "q"))
+    sock, _ = run_files(tmp_path, "q")
+    with Machine(cfg, tmp_path / "run", start_paused=True):
+        with pytest.raises(QmpError) as e:
+            asyncio.run(_qmp_session(sock, "no-such-command", ""))
+        assert str(e.value) == ("QEMU refused no-such-command: The command no-such-command has not been found; "
+                                "`invoke qmp query-commands` lists the commands")
+        with pytest.raises(QmpError, match=r"the arguments of human-monitor-command are not JSON"):
+            asyncio.run(_qmp_session(sock, "human-monitor-command", "{command-line: info}"))
+        with pytest.raises(QmpError, match=r"QEMU refused human-monitor-command: .*command-line"):
+            asyncio.run(_qmp_session(sock, "human-monitor-command", "{}"))
+        asyncio.run(_qmp_session(sock, "query-status", ""))
 
 
 def test_wait_for_timeout_reports_console_command_and_reason(outputs, default_image, tmp_path):

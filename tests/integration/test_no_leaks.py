@@ -12,13 +12,14 @@ import pytest
 
 from toolchain.build import ROOT
 
+from processes import alive, wait_gone
+
 pytestmark = pytest.mark.qemu
 
 OWNER = textwrap.dedent("""
-    import signal, sys, time
-    # A shell may start us with SIGINT ignored (a background job of a non-interactive shell):
-    # Ctrl-C must reach Python here, as it does for a user at a terminal.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    import sys, time
+    # Started with SIGINT ignored when this test runs as a background job of a non-interactive
+    # shell: the Machine takes SIGINT back while its guest runs, as for a user at a terminal.
     from pathlib import Path
     from toolchain.machine import Machine, MachineConfig
     cfg = MachineConfig(kernel=Path(sys.argv[1]))
@@ -26,15 +27,6 @@ OWNER = textwrap.dedent("""
         print("QEMU", m.proc.pid, flush=True)
         time.sleep(120)
 """)
-
-
-def alive(pid: int) -> bool:
-    """True while pid exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def start_owner(outputs, tmp_path):
@@ -45,15 +37,6 @@ def start_owner(outputs, tmp_path):
     qemu = int(line.split()[1])
     assert alive(qemu)
     return owner, qemu
-
-
-def wait_gone(pid: int, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL],

@@ -12,6 +12,7 @@ from toolchain import trace
 from toolchain.bench import run_bench
 from toolchain.decode import decoders
 from toolchain.image import Image, build_image, load_image
+from toolchain.machine import MachineConfig
 
 pytestmark = pytest.mark.qemu
 
@@ -127,7 +128,7 @@ def test_a_panicking_guest_still_gives_its_ring(tmp_path):
     outputs = build_mod.build(variants=("trace",))
     image = Image(name="trace-panic", path=build_mod.ROOT / "images" / "trace-panic.toml",
                   description="a kernel test that faults", cmdline="ktest=debug.fault_on_purpose ktest.fault",
-                  programs=[], deterministic=True, timeout=30)
+                  programs=[], machine=MachineConfig(deterministic=True, timeout=30))
     build_image(image, outputs)
     run = trace.run_trace(image, outputs, tmp_path)
     assert run.verdict == "panic"
@@ -142,7 +143,7 @@ def test_a_wrapped_ring_of_a_real_run(tmp_path):
     outputs = build_mod.build(variants=("trace",))
     image = Image(name="trace-wrap", path=build_mod.ROOT / "images" / "trace-wrap.toml",
                   description="many switches", cmdline="kbench=lwkt.switch", programs=[],
-                  deterministic=True, timeout=30)
+                  machine=MachineConfig(deterministic=True, timeout=30))
     build_image(image, outputs)
     run = trace.run_trace(image, outputs, tmp_path)
     assert run.verdict == "pass"

@@ -20,7 +20,7 @@ from toolchain import build as build_mod
 from toolchain.bench import BenchError, BenchLine, parse_bench_lines, run_bench
 from toolchain.build import Outputs
 from toolchain.image import Image
-from toolchain.machine import MachineTimeout, Verdict
+from toolchain.machine import MachineConfig, Outcome, Verdict
 
 BENCHMARKS_MD = build_mod.ROOT.parent / "shared" / "BENCHMARKS.md"
 PASS = Verdict("pass", 1, reason="guest reported success")
@@ -137,18 +137,18 @@ class FakeMachine:
     def __exit__(self, *exc):
         pass
 
-    def lines(self, timeout):
-        yield from self.lines_out
+    def run_to_end(self, on_line):
+        for line in self.lines_out:
+            on_line(line)
         if self.times_out:
-            raise MachineTimeout(f"no end of output after {timeout:g} s")
-
-    def wait_exit(self, timeout):
-        return Verdict("timeout", None, False, "no verdict") if self.times_out else self.verdict
+            return Verdict(Outcome.TIMEOUT, None, False,
+                           f"timeout after {self.config.timeout:g} s: kernel hang in spin() (5 of 5 samples)")
+        return self.verdict
 
 
 def make_image(tmp_path, cmdline="ktap ktest=lib.glob_match kbench=*", deterministic=True) -> Image:
     return Image(name="benchy", path=tmp_path / "benchy.toml", description="", cmdline=cmdline,
-                 programs=[], deterministic=deterministic, timeout=120)
+                 programs=[], machine=MachineConfig(deterministic=deterministic, timeout=120))
 
 
 @pytest.fixture
@@ -259,7 +259,7 @@ def test_timeout_fails_the_run_with_last_lines_and_log(guest, outputs, tmp_path)
     with pytest.raises(BenchError) as e:
         run_bench(make_image(tmp_path), outputs, tmp_path)
     text = str(e.value)
-    assert "did not finish within 120 s" in text and "  | still going" in text
+    assert "did not finish: timeout after 120 s: kernel hang in spin()" in text and "  | still going" in text
     assert f"console log: {tmp_path / 'benchy.console.log'}" in text
 
 
@@ -302,6 +302,21 @@ def test_results_json_is_an_indented_list_with_exact_keys_in_order(tmp_path):
     assert text.startswith('[\n  {\n    "name": "syscall.null.sync",\n    "insns_per_op": 80.0,')
     assert text.endswith("]\n")
     assert bench.RESULTS == build_mod.ROOT / "build" / "bench" / "results.json"
+
+
+def test_a_filtered_run_replaces_only_its_rows(tmp_path):
+    """A run of some benchmarks (--filter) updates their rows of the results file in place, adds
+    the new ones at the end and keeps every other row (with the revision it was measured at)."""
+    path = bench.write_results(RECORDS, tmp_path / "results.json")
+    fresh = [{"name": "lwkt.port.pingpong", "insns_per_op": 120.5, "iterations": 40000, "image": "bench",
+              "revision": "def"},
+             {"name": "lwkt.brand.new", "insns_per_op": 9.0, "iterations": 5, "image": "bench", "revision": "def"}]
+    merged = bench.merge_results(bench.read_results(path), fresh)
+    assert [r["name"] for r in merged] == [r["name"] for r in RECORDS] + ["lwkt.brand.new"]
+    assert merged[1] == fresh[0] and merged[0] == RECORDS[0] and merged[0]["revision"] == "abc"
+    assert bench.read_results(tmp_path / "none.json") == []
+    (tmp_path / "bad.json").write_text("{not json")
+    assert bench.read_results(tmp_path / "bad.json") == []
 
 
 def test_table_rows_say_met_missed_or_no_target():

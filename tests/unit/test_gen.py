@@ -8,10 +8,8 @@ After an intended change to a template or to the generator, regenerate the golde
 
 and review the diff of tests/unit/fixtures/golden/ before committing it.
 """
-import importlib.util
 import os
 import shutil
-import struct
 import subprocess
 from pathlib import Path
 
@@ -30,9 +28,6 @@ UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 # The templates rendered from the syscall spec (not the ones rendered from traps.toml).
 SPEC_TEMPLATES = [t for t, sources in gen.TEMPLATES.items() if gen.SPEC in sources]
 
-MSGF_DONE = 0x0001
-HEADER = struct.Struct("<7IiqQ")   # ms_next .. ms_cmd, ms_error, ms_result, ms_tag: 48 bytes
-
 
 def golden_name(template: str) -> str:
     return gen.output_for(template).name
@@ -42,22 +37,9 @@ def golden_name(template: str) -> str:
 def tiny_build(tmp_path_factory) -> Path:
     """A build directory holding the spec templates rendered from tiny.toml."""
     build = tmp_path_factory.mktemp("tiny-build")
-    gen.generate(build, root=ROOT, spec_path=TINY, templates=SPEC_TEMPLATES)
+    # The address-space header too: the generated C includes it (through vm/vm.h).
+    gen.generate(build, root=ROOT, spec_path=TINY, templates=SPEC_TEMPLATES + ["kernel/include/vm/layout.h.j2"])
     return build
-
-
-def load_decoders(build: Path):
-    path = build / "gen" / "toolchain" / "syscall_decoders.py"
-    module_spec = importlib.util.spec_from_file_location("tiny_syscall_decoders", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module
-
-
-def message(cmd: int, args: bytes = b"", *, flags: int = MSGF_DONE, error: int = 0,
-            result: int = 0, tag: int = 0) -> bytes:
-    """The bytes of a syscall message: a struct lwkt_msg header, then the packed arguments."""
-    return HEADER.pack(0, 0, 0, 0, 0, flags, cmd, error, result, tag) + args
 
 
 # --- golden files ------------------------------------------------------------------------------
@@ -65,7 +47,6 @@ def message(cmd: int, args: bytes = b"", *, flags: int = MSGF_DONE, error: int =
 def test_spec_templates_are_found_and_golden_names_are_unique():
     """Are there spec templates to test, and does each have its own golden file name?"""
     assert "kernel/kern/syscall_table.c.j2" in SPEC_TEMPLATES
-    assert "toolchain/syscall_decoders.py.j2" in SPEC_TEMPLATES
     assert not any(gen.TRAPS in gen.TEMPLATES[t] for t in SPEC_TEMPLATES)
     names = [golden_name(t) for t in SPEC_TEMPLATES]
     assert len(set(names)) == len(names), names
@@ -116,55 +97,6 @@ def test_header_names_the_spec_actually_rendered(tiny_build):
     """When rendered from another spec (spec_path), does the header name that spec file?"""
     text = (tiny_build / gen.output_for("kernel/include/sys/sysmsg.h.j2")).read_text()
     assert str(TINY) in text.split("*/", 1)[0]
-
-
-# --- the generated Python decoders -------------------------------------------------------------
-
-def test_decoder_decodes_a_call_with_a_64bit_argument(tiny_build):
-    """Does the generated decoder find the call by number and read each argument at its i386 offset?"""
-    dec = load_decoders(tiny_build)
-    # seek(fd, off_t offset, whence): offset sits at 52 (4-aligned), whence at 60.
-    data = message(1, struct.pack("<iqi", -3, 1 << 40 | 7, 2), result=123, tag=0xDEADBEEF12345678)
-    msg = dec.decode(data)
-    assert msg["name"] == "seek"
-    assert msg["args"] == {"fd": -3, "offset": (1 << 40) | 7, "whence": 2}
-    assert (msg["ms_cmd"], msg["ms_flags"], msg["ms_result"], msg["ms_tag"]) == (1, MSGF_DONE, 123, 0xDEADBEEF12345678)
-
-
-def test_decoder_tables_match_the_spec(tiny_build):
-    """Do the decoder's tables carry the spec's numbers, names, sizes and errnos?"""
-    dec = load_decoders(tiny_build)
-    spec = load_spec(ROOT / TINY)
-    assert dec.HEADER_SIZE == 48
-    assert {n: (v[0], v[1]) for n, v in dec.SYSCALLS.items()} == {c.number: (c.name, c.msgsize) for c in spec.syscalls}
-    assert dec.BY_NAME == {"halt": 0, "seek": 1, "read": 3}
-    assert dec.ERRNO[14] == ("EFAULT", "Bad address")
-    assert dec.SYSCALLS[3][3][1] == ("buf", 52, "I", "out", "len")
-
-
-def test_format_call_success_error_and_in_flight(tiny_build):
-    """Does format_call give strace-like lines: the result, '-1 ENAME' on error, '...' while in flight?"""
-    dec = load_decoders(tiny_build)
-    args = struct.pack("<iII", 0, 0x40001000, 5)
-    ok = dec.decode(message(3, args, result=5))
-    assert dec.format_call(ok) == "read(fd=0, buf=0x40001000, len=5) = 5"
-    failed = dec.decode(message(3, args, error=14))
-    assert dec.format_call(failed) == "read(fd=0, buf=0x40001000, len=5) = -1 EFAULT"
-    pending = dec.decode(message(3, args, flags=0))
-    assert dec.format_call(pending) == "read(fd=0, buf=0x40001000, len=5) ..."
-    assert dec.format_error(22) == "EINVAL" and dec.format_error(99) == "99"
-
-
-def test_decoder_unknown_number_and_short_message(tiny_build):
-    """Is an unknown call number decoded without arguments, and a too-short message refused?"""
-    dec = load_decoders(tiny_build)
-    unknown = dec.decode(message(2, error=38))
-    assert unknown["name"] is None and unknown["args"] == {}
-    assert dec.format_call(unknown) == "syscall_2(?) = -1 ENOSYS"
-    with pytest.raises(ValueError, match="header"):
-        dec.decode(message(1)[:47])
-    with pytest.raises(ValueError, match="seek message needs 64 bytes"):
-        dec.decode(message(1, struct.pack("<iq", 0, 0)))
 
 
 # --- strictness, bad specs and incremental writes ----------------------------------------------
@@ -275,5 +207,5 @@ def test_string_arguments_are_copied_into_the_kernel(tmp_path):
     assert "copyinstr(msg->path, path_buf, sizeof(path_buf))" in table
     assert "msg->path = path_buf;" in table
     assert "useracc(msg->path" not in table          # a string is not a sized buffer
-    decoders = (tmp_path / gen.output_for("toolchain/syscall_decoders.py.j2")).read_text()
-    assert '("path", 48, "I", "in", None)' in decoders
+    sysdecode = (tmp_path / gen.output_for("userland/libcr/sys/sysdecode.c.j2")).read_text()
+    assert '{ "path", 48, CR_ARG_PTR }' in sysdecode

@@ -13,6 +13,7 @@ import pytest
 
 from toolchain.build import BUILD, Outputs
 from toolchain.image import Image, ImageError, _initrd_bytes, build_image, load_image
+from toolchain.machine import MachineConfig
 
 GOOD = """\
     description = "a test image"
@@ -64,7 +65,7 @@ def test_wrong_type_for_table(tmp_path):
     """Does a top-level key of the wrong type (kernel = "x" instead of a table) raise ImageError?"""
     path, msg = load_error(tmp_path, "bad", 'kernel = "init=demo"\n')
     assert str(path) in msg
-    assert "'kernel' must be a dict" in msg
+    assert "bad.toml:1: [kernel]: must be a table, not 'init=demo'" in msg
 
 
 def test_qemu_unknown_key(tmp_path):
@@ -78,15 +79,20 @@ def test_qemu_unknown_key(tmp_path):
     assert "[qemu]" in msg and "speed" in msg
 
 
-@pytest.mark.parametrize("line, words", [('deterministic = "false"', "deterministic must be a bool"),
-                                         ('cpus = "two"', "cpus must be a int"),
-                                         ("cpus = true", "cpus must be a int"),
-                                         ('timeout = "soon"', "timeout must be a int or float"),
-                                         ("memory = 64", "memory must be a str")])
+@pytest.mark.parametrize("line, words", [('deterministic = "false"', "deterministic must be true or false, not 'false'"),
+                                         ('cpus = "two"', "cpus must be an integer in 1..32, not 'two'"),
+                                         ("cpus = true", "cpus must be an integer in 1..32, not True"),
+                                         ("cpus = 0", "cpus must be an integer in 1..32, not 0"),
+                                         ('timeout = "soon"', "timeout must be a number of at least 0 (seconds"),
+                                         ("timeout = -1", "timeout must be a number of at least 0 (seconds"),
+                                         ("memory = 64", 'memory must be a size such as "64M", not 64'),
+                                         ('memory = "lots"', 'memory must be a size such as "64M", not \'lots\''),
+                                         ('firmware = "ovmf"', "firmware 'ovmf' is unknown; choose one of")])
 def test_qemu_value_types(tmp_path, line, words):
-    """A [qemu] value of the wrong type (e.g. the string "false"): an ImageError naming the key?"""
+    """A [qemu] value of the wrong type or form (e.g. the string "false"): an ImageError naming
+    the file, the line, the table and the key, and saying what it must be?"""
     path, msg = load_error(tmp_path, "typed", f"[qemu]\n{line}\n")
-    assert str(path) in msg and words in msg
+    assert msg.startswith(f"{path}:2: [qemu]: ") and words in msg
 
 
 @pytest.mark.parametrize("programs", ['"demo"', '[1, 2]', '["demo", 3]'])
@@ -134,8 +140,9 @@ def test_good_manifest_fields(tmp_path):
     assert image.option("ktest") == "lib.*"
     assert image.option("init") == "/bin/first,second"
     assert image.option("utest") is None
-    assert (image.memory, image.cpus, image.deterministic, image.timeout) == ("128M", 2, True, 7.0)
-    assert isinstance(image.timeout, float)
+    m = image.machine
+    assert (m.memory, m.cpus, m.deterministic, m.timeout) == ("128M", 2, True, 7.0)
+    assert isinstance(m.timeout, float)
 
 
 def test_manifest_defaults(tmp_path):
@@ -144,7 +151,9 @@ def test_manifest_defaults(tmp_path):
     image = load_image("empty", root=tmp_path)
     assert image.description == "" and image.cmdline == "" and image.programs == []
     assert image.ktap is False and image.init == []
-    assert (image.memory, image.cpus, image.deterministic, image.timeout) == ("64M", 1, False, 60.0)
+    m = image.machine
+    assert (m.memory, m.cpus, m.deterministic, m.timeout, m.firmware) == ("64M", 1, False, 60.0, "qboot")
+    assert image.machine == MachineConfig()      # the defaults are MachineConfig's, not copies
 
 
 def test_load_by_path(tmp_path):
@@ -175,7 +184,7 @@ def test_real_default_image_loads():
     assert not image.ktap
     assert image.init == ["demo", "threads", "sh"]
     assert {"demo", "threads", "sh"} <= set(image.programs)
-    assert image.timeout == 0
+    assert image.machine.timeout == 0
 
 
 def test_real_test_image_loads():

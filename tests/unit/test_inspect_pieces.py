@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from toolchain.build import ROOT
+from toolchain.build import ROOT, build
+from toolchain.facts import facts
 from toolchain.inspect import InspectError, attach_running, parse_registers
 from toolchain.inspect import render
 from toolchain.inspect.memory import PAGE, DumpMemory, GuestMemoryError, Memory, QmpMemory
 from toolchain.inspect.program import _drgn, check_kernel_matches
-from toolchain.inspect.views import flag_names, header_flags
+from toolchain.inspect.views import flag_names
 
 
 class FakeGuest:
@@ -169,10 +170,14 @@ def test_registers_from_info_registers():
     assert regs[1]["eip"] == 0x108959 and len(regs) == 2
 
 
-def test_flag_names_come_from_the_kernel_headers():
-    tdf = header_flags(ROOT / "kernel/include/sys/thread.h", "TDF_")
+def test_flag_names_come_from_the_kernels_dwarf():
+    """The inspector names flags from the built kernel's enums (nothing parsed from headers):
+    single bits only (MSGF_USER_SUBMIT, a mask, names none), the rest as hex."""
+    kernel = facts(build().kernel)
+    tdf = kernel.flags("enum td_flags", "TDF_")
     assert tdf[0x0002] == "IDLE" and tdf[0x0008] == "PSLEEP"
-    msgf = header_flags(ROOT / "kernel/include/sys/msgport.h", "MSGF_")
+    msgf = kernel.flags("enum lwkt_msg_flags", "MSGF_")
+    assert "USER_SUBMIT" not in msgf.values()
     assert flag_names(0x0021, msgf) == ["DONE", "ASYNC"]
     assert flag_names(0x1001, msgf) == ["DONE", "0x1000"]
 

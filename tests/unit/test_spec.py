@@ -14,37 +14,41 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "spec"
 TINY = FIXTURES / "tiny.toml"
 
-# (fixture, the entry the error must name, words the problem must contain)
+# (fixture, the entry the error must name, words the problem must contain, text of the line it names)
 BAD_SPECS = [
-    ("bad_duplicate_number.toml", "syscall 'second'", ["duplicate number 1", "'first'"]),
-    ("bad_duplicate_name.toml", "syscall 'twice'", ["duplicate name"]),
-    ("bad_reserved_arg_name.toml", "syscall 'poke'", ["'msg'", "reserved"]),
-    ("bad_too_many_args.toml", "syscall 'wide'", ["at most 6 arguments"]),
-    ("bad_string_with_size.toml", "syscall 'unlink'", ["string argument 'path'", "max (no size)"]),
-    ("bad_string_not_in.toml", "syscall 'unlink'", ["string argument 'path'", 'dir = "in"']),
-    ("bad_string_max_too_big.toml", "syscall 'unlink'", ["max of string 'path'", "2..4096"]),
-    ("bad_string_on_void_pointer.toml", "syscall 'unlink'", ["string argument 'path'", "'const char *'"]),
-    ("bad_duplicate_stub.toml", "syscall 'two'", ["duplicate stub name 'same'"]),
-    ("bad_doc_breaks_comment.toml", "syscall 'oops'", ["doc must not contain", "*/"]),
-    ("bad_noreturn_with_result.toml", "syscall 'leave'", ["noreturn", 'ret = "void"']),
-    ("bad_noreturn_in_batch.toml", "syscall 'leave'", ["noreturn", "batch = false"]),
-    ("bad_unknown_type.toml", "syscall 'sleep'", ["'seconds'", "unknown type 'float'"]),
-    ("bad_pointer_without_size.toml", "syscall 'write'", ["'buf'", "no size"]),
-    ("bad_pointer_without_dir.toml", "syscall 'write'", ["pointer argument 'buf'", "needs dir"]),
-    ("bad_size_names_missing_arg.toml", "syscall 'write'", ["size of 'buf'", "'count'", "not an argument"]),
-    ("bad_missing_doc.toml", "syscall 'getpid'", ["missing field 'doc'"]),
-    ("bad_unknown_field.toml", "syscall 'getpid'", ["unknown field", "'flavour'"]),
-    ("bad_number_out_of_range.toml", "syscall 'toobig'", ["0..1023", "1024"]),
-    ("bad_toml_syntax.toml", "file", ["not valid TOML", "line 11"]),
-    ("bad_missing_required_errno.toml", "[errno]", ["EASYNC", "required by the kernel"]),
-    ("bad_duplicate_errno_number.toml", "errno 'EBADADDR'", ["duplicate number 14", "EFAULT"]),
-    ("bad_dir_on_non_pointer.toml", "syscall 'close'", ["argument 'fd'", "not a pointer"]),
+    ("bad_duplicate_number.toml", "syscall 'second'", ["duplicate number 1", "'first'"], "number = 1"),
+    ("bad_duplicate_name.toml", "syscall 'twice'", ["duplicate name"], 'name = "twice"'),
+    ("bad_reserved_arg_name.toml", "syscall 'poke'", ["'msg'", "reserved"], 'name = "msg"'),
+    ("bad_too_many_args.toml", "syscall 'wide'", ["7 items", "at most 6", "tracing table"], "args = ["),
+    ("bad_string_with_size.toml", "syscall 'unlink'", ["string argument 'path'", "max (no size)"], "size = 4"),
+    ("bad_string_not_in.toml", "syscall 'unlink'", ["string argument 'path'", 'dir = "in"'], 'dir = "out"'),
+    ("bad_string_max_too_big.toml", "syscall 'unlink'", ["argument 'path': max", "2..4096"], "max = 100000"),
+    ("bad_string_on_void_pointer.toml", "syscall 'unlink'", ["string argument 'path'", "'const char *'"],
+     'type = "const void *"'),
+    ("bad_duplicate_stub.toml", "syscall 'two'", ["duplicate stub name 'same'"], 'stub = "same"'),
+    ("bad_doc_breaks_comment.toml", "syscall 'oops'", ["doc must not contain", "*/"], "doc = "),
+    ("bad_noreturn_with_result.toml", "syscall 'leave'", ["noreturn", 'ret = "void"'], 'ret = "int"'),
+    ("bad_noreturn_in_batch.toml", "syscall 'leave'", ["noreturn", "batch = false"], "noreturn = true"),
+    ("bad_unknown_type.toml", "syscall 'sleep'", ["argument 'seconds': type 'float' is unknown", "choose one of"],
+     'type = "float"'),
+    ("bad_pointer_without_size.toml", "syscall 'write'", ["'buf'", "no size"], 'name = "buf"'),
+    ("bad_pointer_without_dir.toml", "syscall 'write'", ["pointer argument 'buf'", "needs dir"], 'name = "buf"'),
+    ("bad_size_names_missing_arg.toml", "syscall 'write'", ["size of 'buf'", "'count'", "not an argument"],
+     'size = "count"'),
+    ("bad_missing_doc.toml", "syscall 'getpid'", ["missing key 'doc'"], "[[syscall]]"),
+    ("bad_unknown_field.toml", "syscall 'getpid'", ["unknown key 'flavour'", "allowed"], "flavour ="),
+    ("bad_number_out_of_range.toml", "syscall 'toobig'", ["0..1023", "1024"], "number = 1024"),
+    ("bad_toml_syntax.toml", "file", ["not valid TOML", "line 11"], 'name = "broken'),
+    ("bad_missing_required_errno.toml", "[errno]", ["EASYNC", "required by the kernel"], "[errno]"),
+    ("bad_duplicate_errno_number.toml", "[errno]", ["EBADADDR", "duplicate number 14", "EFAULT"], "EBADADDR ="),
+    ("bad_dir_on_non_pointer.toml", "syscall 'close'", ["argument 'fd'", "not a pointer"], 'dir = "in"'),
 ]
 
 
-@pytest.mark.parametrize("fixture, entry, words", BAD_SPECS, ids=[b[0] for b in BAD_SPECS])
-def test_bad_spec_is_rejected_naming_file_entry_and_problem(fixture, entry, words):
-    """Does each bad spec fail with a SpecError saying which file, which entry and what is wrong?"""
+@pytest.mark.parametrize("fixture, entry, words, line", BAD_SPECS, ids=[b[0] for b in BAD_SPECS])
+def test_bad_spec_is_rejected_naming_file_line_entry_and_problem(fixture, entry, words, line):
+    """Does each bad spec fail with a SpecError saying which file, which line (the one that holds
+    the problem), which entry and what is wrong?"""
     path = FIXTURES / fixture
     with pytest.raises(SpecError) as info:
         load_spec(path)
@@ -53,7 +57,9 @@ def test_bad_spec_is_rejected_naming_file_entry_and_problem(fixture, entry, word
     assert err.entry == entry
     for word in words:
         assert word in err.problem, f"{word!r} not in problem {err.problem!r}"
-    assert str(err) == f"{path}: {entry}: {err.problem}"
+    assert err.line is not None, "the error names no line"
+    assert line in path.read_text().splitlines()[err.line - 1], f"line {err.line} is not the one with {line!r}"
+    assert str(err) == f"{path}:{err.line}: {entry}: {err.problem}"
 
 
 def test_every_bad_fixture_has_a_case():
@@ -131,18 +137,6 @@ def test_tiny_spec_errnos_sorted_by_number():
     assert [(e.name, e.number) for e in errnos] == [
         ("EBADF", 9), ("EFAULT", 14), ("EINVAL", 22), ("ENOSYS", 38), ("EASYNC", 512)]
     assert errnos[1].message == "Bad address"
-
-
-def test_header_fields_are_contiguous_and_fill_the_header():
-    """Do the header fields the generator asserts tile the 48-byte header with no gap or overlap?"""
-    end = 0
-    for name, offset, size, code in spec_mod.HEADER_FIELDS:
-        assert offset == end, name
-        end = offset + size
-    assert end == HEADER_SIZE
-    offsets = {f[0]: f[1] for f in spec_mod.HEADER_FIELDS}
-    assert (offsets["ms_flags"], offsets["ms_cmd"], offsets["ms_error"],
-            offsets["ms_result"], offsets["ms_tag"]) == (20, 24, 28, 32, 40)
 
 
 def test_real_spec_loads_with_the_basic_calls():

@@ -1,28 +1,45 @@
-"""The trace converter (toolchain/trace.py) on rings made here, byte for byte as the kernel lays
-them out (kernel/include/sys/trace.h): no QEMU."""
+"""The trace converter (toolchain/trace.py) on rings made here, byte for byte as the trace kernel
+lays them out (its DWARF says how: the trace kernel is built, not booted): no QEMU."""
 from __future__ import annotations
 
+import functools
 import struct
 
 import pytest
 
 from toolchain import trace
+from toolchain.build import build
 from toolchain.decode import decoders
 
-C = trace.header_constants()
-T = {name: num for num, name in trace.event_types().items()}
 A, B = 0x3ff000, 0x3fe000          # two struct thread addresses
-SYS = decoders().BY_NAME           # call name -> number, from kernel/syscalls.toml
+
+
+@functools.cache
+def kernel():
+    return build(variants=("trace",)).variants["trace"]
+
+
+def fmt() -> trace.TraceFormat:
+    return trace.TraceFormat.of(kernel())
+
+
+def sys_number(name: str) -> int:
+    """A call's number, from kernel/syscalls.toml."""
+    return decoders(kernel()).BY_NAME[name]
 
 
 def ring_bytes(recs, nrecs=8, head=None) -> bytes:
     """A struct trace_ring of nrecs slots holding recs (tsc, type, cpu, pid, td, args) as written
     in order: record i sits in slot i % nrecs, head counts them all."""
+    f = fmt()
+    types = {name: num for num, name in f.types.items()}
     head = len(recs) if head is None else head
-    slots = [bytes(trace.RECORD.size)] * nrecs
+    slots = [bytes(f.record.size)] * nrecs
     for i, (tsc, typ, cpu, pid, td, args) in enumerate(recs):
-        slots[i % nrecs] = trace.RECORD.pack(tsc, T[typ], cpu, pid, td, *args, *[0] * (4 - len(args)))
-    header = trace.HEADER.pack(C["TRACE_MAGIC"], C["TRACE_VERSION"], trace.RECORD.size, nrecs, 0, head, 0)
+        slots[i % nrecs] = f.record.pack(tr_tsc=tsc, tr_type=types[typ], tr_cpu=cpu, tr_pid=pid, tr_td=td,
+                                         tr_arg=tuple(args) + (0,) * (4 - len(args)))
+    header = f.header.pack(tr_magic=f.magic, tr_version=f.version, tr_recsize=f.record.size, tr_nrecs=nrecs,
+                           tr_head=head)
     return header + b"".join(slots)
 
 
@@ -37,7 +54,7 @@ def scenario():
     replies; a timer interrupt lands in B; B switches back to A."""
     return (name_recs(1000, A, "client") + name_recs(1001, B, "server") + [
         (2000, "SYSCALL_ENTER", 0, 1, A, (0x40001000,)),
-        (2010, "SYSMSG", 0, 1, A, (0x9000, 0x40001000, SYS["write"], 1)),   # KMF_SYNC
+        (2010, "SYSMSG", 0, 1, A, (0x9000, 0x40001000, sys_number("write"), fmt().kmf_sync)),
         (2011, "SYSMSG_ARGS", 0, 1, A, (0x9000, 1, 0x40002000, 5)),
         (2012, "SYSMSG_ARGS", 0, 1, A, (0x9000, 0, 0, 0)),
         (2100, "SYSMSG_ANSWER", 0, 1, A, (0x9000, 0, 5, 0)),
@@ -54,19 +71,19 @@ def scenario():
 
 @pytest.fixture(scope="module")
 def dec():
-    return decoders()
+    return decoders(kernel())
 
 
-def test_every_event_type_of_the_header_is_converted():
-    """Does the converter handle each TR_* of sys/trace.h (and the header still define them)?"""
-    assert len(T) >= 14
-    for name in T:
+def test_every_event_type_of_the_kernel_is_converted():
+    """Does the converter handle each event type of enum trace_type (as the trace kernel has it)?"""
+    assert len(fmt().types) >= 14
+    for name in fmt().types.values():
         assert hasattr(trace._Converter, "on_" + name.lower()), name
 
 
 def test_parse_keeps_order_and_counts_nothing_lost():
     recs = scenario()
-    ring = trace.parse_ring(ring_bytes(recs, nrecs=32))
+    ring = trace.parse_ring(ring_bytes(recs, nrecs=32), fmt())
     assert ring.lost == 0 and len(ring.records) == len(recs)
     assert [r.tsc for r in ring.records] == [r[0] for r in recs]
     assert ring.records[8].type == "SYSMSG_ANSWER" and ring.records[8].args == (0x9000, 0, 5, 0)
@@ -74,7 +91,7 @@ def test_parse_keeps_order_and_counts_nothing_lost():
 
 def test_a_wrapped_ring_keeps_the_newest_oldest_first_and_says_how_many_were_lost():
     recs = [(100 + i, "SWITCH", 0, 0, A if i % 2 else B, (B if i % 2 else A, 0)) for i in range(21)]
-    ring = trace.parse_ring(ring_bytes(recs, nrecs=8))
+    ring = trace.parse_ring(ring_bytes(recs, nrecs=8), fmt())
     assert ring.head == 21 and ring.lost == 13
     assert [r.tsc for r in ring.records] == list(range(113, 121))
     chrome = trace.to_chrome(ring)
@@ -85,31 +102,31 @@ def test_a_wrapped_ring_keeps_the_newest_oldest_first_and_says_how_many_were_los
 
 @pytest.mark.parametrize("mutate, message", [
     (lambda b: b"\0\0\0\0" + b[4:], "not a trace ring"),
-    (lambda b: b[:4] + struct.pack("<H", 99) + b[6:], "rebuild the trace kernel"),
+    (lambda b: b[:4] + struct.pack("<H", 99) + b[6:], "read it with the kernel that wrote it"),
     (lambda b: b[:200], "does not fit"),
     (lambda b: b[:10], "shorter than its"),
 ])
 def test_a_bad_dump_is_a_clear_error(mutate, message):
     with pytest.raises(trace.TraceError, match=message):
-        trace.parse_ring(mutate(ring_bytes(scenario(), nrecs=32)))
+        trace.parse_ring(mutate(ring_bytes(scenario(), nrecs=32)), fmt())
 
 
 def test_an_unknown_event_type_is_an_error():
     data = bytearray(ring_bytes(scenario(), nrecs=32))
-    data[trace.HEADER.size + 8] = 200          # the first record's tr_type
+    data[fmt().header.size + fmt().record.field("tr_type").offset] = 200      # the first record's type
     with pytest.raises(trace.TraceError, match="unknown type 200"):
-        trace.parse_ring(bytes(data))
+        trace.parse_ring(bytes(data), fmt())
 
 
 def test_tsc_going_back_on_a_cpu_is_reported():
     recs = scenario()
     recs[5] = (1500,) + recs[5][1:]
-    problems = trace.ring_problems(trace.parse_ring(ring_bytes(recs, nrecs=32)))
+    problems = trace.ring_problems(trace.parse_ring(ring_bytes(recs, nrecs=32), fmt()))
     assert len(problems) == 1 and "tsc 1500" in problems[0]
 
 
 def test_scenario_tracks_slices_and_flows(dec):
-    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(scenario(), nrecs=32)), dec)
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(scenario(), nrecs=32), fmt()), dec)
     ev = chrome["traceEvents"]
     assert trace.validate(chrome) == []
     tid = {e["args"]["name"]: (e["pid"], e["tid"]) for e in ev if e["name"] == "thread_name"}
@@ -147,15 +164,15 @@ def test_an_async_call_answered_on_another_thread_draws_a_flow_across(dec):
     """B's read goes async (no KMF_SYNC) and returns; A's write later answers it on A's track."""
     recs = name_recs(1, A, "writer") + name_recs(2, B, "reader") + [
         (10, "SYSCALL_ENTER", 0, 2, B, (0x40000100,)),
-        (11, "SYSMSG", 0, 2, B, (0x8000, 0x40000100, SYS["read"], 0)),
+        (11, "SYSMSG", 0, 2, B, (0x8000, 0x40000100, sys_number("read"), 0)),
         (12, "SYSMSG_ARGS", 0, 2, B, (0x8000, 3, 0x40003000, 1)),
         (13, "SYSMSG_ARGS", 0, 2, B, (0x8000, 0, 0, 0)),
         (14, "SYSCALL_EXIT", 0, 2, B, (512,)),
         (15, "SWITCH", 0, 2, B, (A, 1)),
-        (19, "MSG_REPLY", 0, 1, A, (0x8000, 0x7000, 0, SYS["read"])),   # the pipe completes the read
+        (19, "MSG_REPLY", 0, 1, A, (0x8000, 0x7000, 0, sys_number("read"))),   # the pipe completes the read
         (20, "SYSMSG_ANSWER", 0, 1, A, (0x8000, 0, 1, 1)),
     ]
-    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16)), dec)
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16), fmt()), dec)
     assert trace.validate(chrome) == []
     ev = chrome["traceEvents"]
     tid = {e["args"]["name"]: (e["pid"], e["tid"]) for e in ev if e["name"] == "thread_name"}
@@ -174,7 +191,7 @@ def test_an_async_call_answered_on_another_thread_draws_a_flow_across(dec):
 
 def test_a_thread_address_reused_after_exit_is_a_new_track():
     recs = name_recs(1, A, "first") + [(5, "THREAD_EXIT", 0, 0, B, (A,))] + name_recs(9, A, "second")
-    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16)))
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16), fmt()))
     names = {e["args"]["name"]: e["tid"] for e in chrome["traceEvents"] if e["name"] == "thread_name"}
     assert names["first"] != names["second"]
 
@@ -200,8 +217,8 @@ def test_every_flow_end_has_a_slice_of_its_category_at_its_place(dec):
     """Chrome binds a flow end to the event with the same cat, pid, tid and ts; Perfetto to the
     slice enclosing it: give each end a slice that satisfies both."""
     recs = scenario()
-    recs.insert(6, (2050, "MSG_REPLY", 0, 0, B, (0x9000, 0x7000, 0, SYS["write"])))
-    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=32)), dec)
+    recs.insert(6, (2050, "MSG_REPLY", 0, 0, B, (0x9000, 0x7000, 0, sys_number("write"))))
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=32), fmt()), dec)
     ev = chrome["traceEvents"]
     flows = [e for e in ev if e["ph"] in "sf"]
     assert len(flows) == 6          # msg, sysmsg, and the completion of the write
@@ -220,7 +237,7 @@ def test_a_thread_keeps_one_pid_even_when_its_process_is_learned_late():
         (8, "SWITCH", 0, 0, A, (B, 0)),
         (9, "MSG_ABORT", 0, 3, B, (0x5100, 0x6000, 0x40)),
     ]
-    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16)))
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16), fmt()))
     late = [e for e in chrome["traceEvents"] if e["ph"] != "M" and e.get("tid") == 1]
     assert {e["pid"] for e in late} == {3} and len(late) >= 3
     assert trace.validate(chrome) == []

@@ -14,7 +14,6 @@ import contextlib
 import re
 from pathlib import Path
 
-from ..build import ROOT
 from .memory import DumpMemory, GuestMemoryError, QmpMemory
 from .program import InspectError, check_kernel_matches, make_program
 from .views import Snapshot
@@ -23,11 +22,13 @@ __all__ = ["Guest", "InspectError", "GuestMemoryError", "inspect_memory", "inspe
            "attach_running", "run_files", "attachable_args", "published"]
 
 
-_REG = re.compile(r"\b(EAX|EBX|ECX|EDX|ESI|EDI|EBP|ESP|EIP|EFL)=([0-9a-fA-F]{8})")
+_REG = re.compile(r"\b(EAX|EBX|ECX|EDX|ESI|EDI|EBP|ESP|EIP|EFL|CR0|CR2|CR3|CR4)=([0-9a-fA-F]{8})")
+_FLAG = re.compile(r"\b(CPL|HLT)=(\d)")
 
 
 def parse_registers(text: str) -> list[dict]:
-    """The general registers of each CPU from HMP `info registers -a` ({"eip": .., "esp": .., ...})."""
+    """The registers of each CPU from HMP `info registers [-a]` ({"eip": .., "esp": .., "cr2": ..,
+    "cpl": 0 or 3, "hlt": 1 when the CPU waits in hlt, ...})."""
     cpus, cur = [], None
     for line in text.splitlines():
         if line.startswith("CPU#") or cur is None and _REG.search(line):
@@ -35,6 +36,8 @@ def parse_registers(text: str) -> list[dict]:
             cpus.append(cur)
         for name, value in _REG.findall(line):
             cur[name.lower()] = int(value, 16)
+        for name, value in _FLAG.findall(line):
+            cur[name.lower()] = int(value)
     return [c for c in cpus if "eip" in c]
 
 
@@ -43,7 +46,7 @@ def default_programs(kernel: Path) -> Path:
     return Path(kernel).resolve().parent.parent / "userland" / "bin"
 
 
-def inspect_memory(memory, kernel: Path, source: dict, root: Path = ROOT,
+def inspect_memory(memory, kernel: Path, source: dict,
                    registers: list[dict] | None = None, programs: Path | None = None) -> dict:
     """Read every view from guest memory (a QmpMemory of a paused guest, or a DumpMemory).
     programs: the user programs' ELFs, for the uthreads view (default: beside the kernel's build)."""
@@ -52,7 +55,7 @@ def inspect_memory(memory, kernel: Path, source: dict, root: Path = ROOT,
     check_kernel_matches(memory, kernel)
     prog = make_program(memory, kernel)
     try:
-        snap = Snapshot(prog, decoders(), root, registers,
+        snap = Snapshot(prog, decoders(kernel), kernel, registers,
                         Path(programs) if programs else default_programs(kernel)).collect()
     except (drgn.FaultError, LookupError, AttributeError) as e:
         raise InspectError(f"reading the kernel's structures failed: {e}. The kernel's structures or "

@@ -19,13 +19,17 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-PAGE = 4096
+from ..errors import ToolchainError
+from ..gen import load_layout
+from .pagetable import PAGE_SIZE
+
+PAGE = PAGE_SIZE
 CHUNK = 64 * 1024
 
 Qmp = Callable[..., object]       # qmp(command, **arguments) -> the command's result
 
 
-class GuestMemoryError(Exception):
+class GuestMemoryError(ToolchainError):
     """A guest address that cannot be read (outside RAM, or QEMU refused)."""
 
 
@@ -40,6 +44,10 @@ class Memory:
 
     def _fetch_page(self, base: int) -> bytes:
         raise NotImplementedError
+
+    def forget(self) -> None:
+        """Drop the cached pages: the guest ran since they were read."""
+        self._pages.clear()
 
     def read(self, address: int, count: int) -> bytes:
         if address < 0 or address + count > self.size:
@@ -72,8 +80,8 @@ class QmpMemory(Memory):
         if pid is not None:
             try:
                 self._mem = os.open(f"/proc/{pid}/mem", os.O_RDONLY)
-                self._hva(0x100000)                    # the kernel's first page: proves the path
-                os.pread(self._mem, 1, self._hva(0x100000))
+                kernel = load_layout()["kernel_base"]  # the kernel's first page: proves the path
+                os.pread(self._mem, 1, self._hva(kernel))
                 self.method = "gpa2hva+/proc/pid/mem"
             except (OSError, GuestMemoryError):
                 self.close()
@@ -143,7 +151,11 @@ class DumpMemory(Memory):
     def __init__(self, path: Path):
         from elftools.elf.elffile import ELFFile
         self.path = Path(path)
-        self._file = open(self.path, "rb")
+        try:
+            self._file = open(self.path, "rb")
+        except OSError as e:
+            raise GuestMemoryError(f"cannot read the dump {path} ({e.strerror}): write one with "
+                                   "`invoke dump --image NAME` while `invoke boot` runs, or give its path") from None
         try:
             elf = ELFFile(self._file)
         except Exception as e:

@@ -4,9 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from .memory import Memory
+from ..errors import ToolchainError
 
 
-class InspectError(Exception):
+class InspectError(ToolchainError):
     """Inspection cannot go on; the message says what to do."""
 
 

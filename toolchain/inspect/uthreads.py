@@ -13,15 +13,14 @@ libcr scheduler gets a note instead of threads.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from .pagetable import AddressSpace, UnmappedError
+from ..gen import load_layout
+from .pagetable import PAGE_SIZE, AddressSpace, UnmappedError
 from .program import load_range
 from .views import cstr, enum_name, tailq
 
 THREAD_C = "lwkt/thread.c"      # userland/libcr/lwkt/thread.c
-USER_BASE, USER_TOP, USER_STACK_PAGES = 0x40000000, 0xc0000000, 16   # kernel/include/vm/vm.h
 
 
 def first_load(elf: Path) -> tuple[int, bytes]:
@@ -45,7 +44,8 @@ def user_program(space: AddressSpace, elf: Path):
         except UnmappedError as e:
             raise drgn.FaultError("user address not mapped", e.address) from None
 
-    prog.add_memory_segment(USER_BASE, USER_TOP - USER_BASE, read, False)
+    layout = load_layout()
+    prog.add_memory_segment(layout["user_base"], layout["user_top"] - layout["user_base"], read, False)
     module = prog.extra_module(elf.name, create=True)
     module.address_range = load_range(elf)
     module.try_file(str(elf), force=True)
@@ -54,19 +54,12 @@ def user_program(space: AddressSpace, elf: Path):
     return prog
 
 
-def stack_sizes(root: Path) -> dict[str, int]:
-    """CR_THREAD_STACK and CR_IDLE_STACK from libcr's header (#defines: not in DWARF)."""
-    text = (root / "userland/libcr/include/cr/thread.h").read_text()
-    out = {}
-    for name in ("CR_THREAD_STACK", "CR_IDLE_STACK"):
-        m = re.search(rf"^#define\s+{name}\s+\((\d+)\s*\*\s*(\d+)\)", text, re.M)
-        out[name] = int(m.group(1)) * int(m.group(2)) if m else 0
-    return out
-
-
 def name_wchans(threads: list[dict], raw: dict[int, object], stacks: dict[str, int]) -> None:
     """Name each thread's wait channel: a thread's port, or something on a thread's stack (the
-    main thread's stack is the process's, USER_STACK_PAGES below USER_STACK_TOP)."""
+    main thread's stack is the process's, user_stack_pages below user_top: vm/layout.toml).
+    stacks: libcr's CR_THREAD_STACK and CR_IDLE_STACK."""
+    layout = load_layout()
+    top, stack = layout["user_top"], layout["user_stack_pages"] * PAGE_SIZE
     places = []
     for t in threads:
         td = raw[t["addr"]]
@@ -77,7 +70,7 @@ def name_wchans(threads: list[dict], raw: dict[int, object], stacks: dict[str, i
             size = stacks["CR_IDLE_STACK"] if t["idle"] else stacks["CR_THREAD_STACK"]
             places.append((base, base + size, f"stack of {t['name']}"))
         else:
-            places.append((USER_TOP - USER_STACK_PAGES * 4096, USER_TOP, f"stack of {t['name']}"))
+            places.append((top - stack, top, f"stack of {t['name']}"))
     for t in threads:
         w = t["wchan"]
         if w and not t["waits_on"]:
@@ -86,14 +79,15 @@ def name_wchans(threads: list[dict], raw: dict[int, object], stacks: dict[str, i
 
 def vcpu_stats(vc) -> dict:
     """A vCPU's counters as cr_vcpu_stats() gives them: the switches of the yield fast path not yet
-    folded into vc_stats (vc_fast_armed - vc_fast_left, cr/thread.h) included."""
+    folded into vc_stats (vc_fast_armed - vc_fast_left, cr/sched.h) included."""
     stats = {m.name: getattr(vc.vc_stats, m.name).value_() for m in vc.vc_stats.type_.members}
     stats["switches"] += (vc.vc_fast_armed.value_() - vc.vc_fast_left.value_()) & 0xffffffff
     return stats
 
 
-def read_libcr(prog, stacks: dict[str, int] | None = None) -> tuple[list[dict], list[dict]]:
-    """(vCPUs, threads) of libcr's scheduler in one process."""
+def read_libcr(prog) -> tuple[list[dict], list[dict]]:
+    """(vCPUs, threads) of libcr's scheduler in one process; the stack sizes that name wait
+    channels come from the program's own DWARF (enum cr_stack_sizes)."""
     vcpus = prog.variable("cr_vcpus", THREAD_C)
     made = prog.variable("nvcpus_made", THREAD_C).value_()
     base, size = vcpus.address_, vcpus[0].type_.size
@@ -136,12 +130,12 @@ def read_libcr(prog, stacks: dict[str, int] | None = None) -> tuple[list[dict], 
                           "cur_addr": cur.value_() or None, "idle_thread": idle.value_() or None,
                           "runq_mask": vc.vc_runq.rq_mask.value_(), "nrunnable": vc.vc_runq.rq_count.value_(),
                           "stats": vcpu_stats(vc)})
-    if stacks:
-        name_wchans(threads, raw, stacks)
+    stacks = {name: prog.constant(name).value_() for name in ("CR_THREAD_STACK", "CR_IDLE_STACK")}
+    name_wchans(threads, raw, stacks)
     return out_vcpus, threads
 
 
-def process_uthreads(p, read_phys, programs: Path, stacks: dict[str, int] | None = None) -> dict:
+def process_uthreads(p, read_phys, programs: Path) -> dict:
     """The user-thread view of one kernel struct proc (a drgn Object)."""
     import drgn
     comm = p.p_comm.string_().decode("utf-8", "replace")
@@ -159,7 +153,7 @@ def process_uthreads(p, read_phys, programs: Path, stacks: dict[str, int] | None
         if space.read(va, len(want)) != want:
             return out | {"note": f"{elf} is not the program in this process's memory (rebuilt, or another one)"}
         prog = user_program(space, elf)
-        vcpus, threads = read_libcr(prog, stacks)
+        vcpus, threads = read_libcr(prog)
     except UnmappedError as e:
         return out | {"note": f"{e} in this process's page tables"}
     except LookupError as e:

@@ -14,20 +14,15 @@ Where things are found (all through DWARF names, no offsets written here):
               walked, its program's DWARF (build/userland/bin/p_comm) in a second drgn Program
   memory      vm_page.c's free_count, kmalloc_stats and its size classes, the LWKT, message and
               system-call counters
-Flag names (TDF_, MSGF_, KMF_) are read from the kernel headers, which DWARF does not carry.
+Flag names (enum td_flags, lwkt_msg_flags, ksysmsg_flags, lwkt_port_flags) and sizes
+(TD_KSTACK_SIZE) come from the same DWARF: toolchain/facts.py.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-
-def header_flags(path: Path, prefix: str) -> dict[int, str]:
-    """{value: NAME without prefix} for each `#define PREFIXNAME 0x..` in a kernel header."""
-    out = {}
-    for m in re.finditer(rf"^#define\s+{prefix}(\w+)\s+(0x[0-9a-fA-F]+|\d+)\b", path.read_text(), re.M):
-        out[int(m.group(2), 0)] = m.group(1)
-    return out
+from ..facts import Facts
+from .pagetable import AddressSpace, UnmappedError
 
 
 def flag_names(value: int, names: dict[int, str]) -> list[str]:
@@ -68,18 +63,19 @@ def struct_dict(obj) -> dict:
 class Snapshot:
     """Everything the inspector shows, read once from a paused guest or a dump."""
 
-    def __init__(self, prog, decoders, root: Path, registers: list[dict] | None = None,
+    def __init__(self, prog, decoders, kernel: Path, registers: list[dict] | None = None,
                  programs: Path | None = None):
         self.registers = registers          # per CPU: QEMU's (live), or a dump's notes
-        self.root = root
         self.programs = programs            # build/userland/bin: the user programs' ELFs (uthreads)
         from drgn import container_of
         self.prog, self.dec, self.container_of = prog, decoders, container_of
-        inc = root / "kernel" / "include" / "sys"
-        self.tdf = header_flags(inc / "thread.h", "TDF_")
-        self.msgf = header_flags(inc / "msgport.h", "MSGF_")
-        self.kmf = header_flags(inc / "ksysmsg.h", "KMF_")
-        self.kstack_size = {v: k for k, v in header_flags(inc / "thread.h", "TD_").items()}["KSTACK_SIZE"]
+        f = Facts(kernel, prog)
+        self.tdf = f.flags("enum td_flags", "TDF_")
+        self.msgf = f.flags("enum lwkt_msg_flags", "MSGF_")
+        self.kmf = f.flags("enum ksysmsg_flags", "KMF_")
+        self.thread_port = f.constant("MSGPORTF_THREAD")
+        self.kstack_size = f.constant("TD_KSTACK_SIZE")
+        self.km_min_shift = f.constant("KM_MIN_SHIFT")
         self.names: dict[int, str] = {}         # address -> what it is, for wait channels
         self.sysmsgs: dict[int, object] = {}    # address of a ksysmsg's km_msg -> the ksysmsg
         self.timers: dict[int, object] = {}     # address of a ksysmsg's timer message -> the ksysmsg
@@ -151,13 +147,12 @@ class Snapshot:
 
     def uthreads(self, procs) -> list[dict]:
         """libcr's user threads of each process, from its own address space (uthreads.py)."""
-        from .uthreads import process_uthreads, stack_sizes
+        from .uthreads import process_uthreads
         if self.programs is None:
             return []
-        stacks = stack_sizes(self.root)
         out = []
         for p in procs:
-            u = process_uthreads(p, lambda a, n: self.prog.read(a, n, True), self.programs, stacks)
+            u = process_uthreads(p, lambda a, n: self.prog.read(a, n, True), self.programs)
             # a thread waiting for its own system call: the call's user message is its wait channel
             calls = {ksm.km_uaddr.value_(): self.names.get(ksm.km_msg.address_, "").removesuffix(
                 f" of pid {u['pid']}") for ksm in tailq(p.p_outstanding, "km_link")}
@@ -225,9 +220,18 @@ class Snapshot:
                 "func": self.symbol(td.td_func.value_()) if td.td_func.value_() else None}
 
     def sysmsg(self, ksm) -> dict:
-        """A process's system call: decoded from the kernel's copy of the user's message."""
-        raw = self.prog.read(ksm.km_args.address_, ksm.km_args.type_.size)
-        call = self.dec.decode(raw)
+        """A process's system call: its arguments decoded from the kernel's copy (what the call
+        runs with), its header words (flags, tag: the sender's) from the user's message itself,
+        read through the process's page tables."""
+        raw = bytearray(self.prog.read(ksm.km_args.address_, ksm.km_args.type_.size))
+        cmd = bytes(raw[24:28])     # ms_cmd: the call the kernel runs, whatever the user wrote since
+        try:
+            space = AddressSpace(lambda a, n: self.prog.read(a, n, True), ksm.km_proc.p_pmap.pm_pdir.value_())
+            raw[:self.dec.HEADER_SIZE] = space.read(ksm.km_uaddr.value_(), self.dec.HEADER_SIZE)
+            raw[24:28] = cmd
+        except UnmappedError:
+            pass                    # the process unmapped its own message: the kernel's copy only
+        call = self.dec.decode(bytes(raw))
         msg = ksm.km_msg
         return {"addr": msg.address_, "kind": "syscall", "call": call["name"], "args": call["args"],
                 "text": self.format_call(call), "pid": ksm.km_proc.p_pid.value_(),
@@ -259,7 +263,7 @@ class Snapshot:
         putport = port.mp_putport.value_()
         owner = port.mp_td
         return {"addr": port.address_, "name": name,
-                "kind": "thread" if port.mp_flags.value_() & 1 else (self.symbol(putport) or hex(putport)),
+                "kind": "thread" if port.mp_flags.value_() & self.thread_port else (self.symbol(putport) or hex(putport)),
                 "owner": cstr(owner.td_name) if owner.value_() else None,
                 "waiters": [cstr(w.w_td.td_name) for w in tailq(port.mp_waitq, "w_link")],
                 "messages": [self.message(m) for m in tailq(port.mp_msgq, "ms_node")]}
@@ -308,7 +312,7 @@ class Snapshot:
         per_class = []
         for i in range(len(classes)):
             pages = list(tailq(classes[i], "link"))
-            per_class.append({"size": 16 << i, "pages_with_room": len(pages),
+            per_class.append({"size": 1 << (self.km_min_shift + i), "pages_with_room": len(pages),
                               "free_objects_listed": sum(self._count_free(pg) for pg in pages)})
         return {"pages_free": self.var("free_count", "vm_page.c").value_(),
                 "kmalloc": struct_dict(self.var("kmalloc_stats")) | {"classes": per_class},

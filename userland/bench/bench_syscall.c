@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/kbench.h>
 #include <sys/ktest.h>
 #include <sys/ring.h>
 #include <sys/sysmsg.h>
@@ -43,43 +44,105 @@ report(const char *name, uint32_t iterations, uint64_t insns, uint64_t baseline)
 	    (unsigned long long)insns, (unsigned long long)baseline);
 }
 
+/*
+ * TIME_CALLS: name's figure: call, 100 times to warm up, then ROUNDS times timed. A macro, so
+ * the timed loop makes the very call written (no call through a pointer).
+ */
+#define TIME_CALLS(name, call)	do {					\
+	for (int i_ = 0; i_ < 100; i_++)				\
+		call;							\
+	uint64_t t0_ = kbench_start();					\
+	for (int i_ = 0; i_ < ROUNDS; i_++)				\
+		call;							\
+	uint64_t t1_ = kbench_stop();					\
+	report(name, ROUNDS, t1_ - t0_, empty(ROUNDS));			\
+} while (0)
+
 static void
 null_sync(const char *name)
 {
-	for (int i = 0; i < 100; i++)
-		cr_null();
-	uint64_t t0 = rdtsc();
-	for (int i = 0; i < ROUNDS; i++)
-		cr_null();
-	uint64_t t1 = rdtsc();
-	report(name, ROUNDS, t1 - t0, empty(ROUNDS));
+	TIME_CALLS(name, cr_null());
 }
 
-/* null_async: send and reap, batch messages per trap (batch 1: lwkt_sendmsg itself). */
+/* getpid_sync: getpid as a synchronous message (Linux: getpid through int $0x80). */
 static void
-null_async(const char *name, int batch)
+getpid_sync(const char *name)
 {
-	static struct null_msg msgs[32];
-	lwkt_msg_t v[32];
+	TIME_CALLS(name, getpid());
+}
+
+/*
+ * null_async_one: an async null message sent and reaped, one per trap: lwkt_sendmsg (the kernel
+ * answers at once; sendmsg replies it to the reply port, as the contract says) and
+ * lwkt_waitport.
+ */
+static void
+null_async_one(const char *name)
+{
+	struct null_msg m;
+
+	cr_null_msg(&m);
+	for (int r = -10; r < ROUNDS; r++) {
+		static uint64_t t0;
+		if (r == 0)
+			t0 = kbench_start();
+		lwkt_sendmsg(cr_syscall_port, &m.hdr);
+		lwkt_waitport(&cr_reply_port, 0);
+		if (r == ROUNDS - 1)
+			report(name, ROUNDS, kbench_stop() - t0, empty(ROUNDS));
+	}
+}
+
+/*
+ * null_async_batch: batch async null messages per trap (cr_submit); each is answered at once and
+ * complete in place, collected with lwkt_waitmsg where it is. The messages are reused, as
+ * completed messages may be.
+ */
+static void
+null_async_batch(const char *name, int batch)
+{
+	static struct null_msg msgs[128];
+	static lwkt_msg_t v[128];
 	int rounds = ROUNDS / batch;
 
-	for (int i = 0; i < batch; i++)
+	for (int i = 0; i < batch; i++) {
+		cr_null_msg(&msgs[i]);
 		v[i] = &msgs[i].hdr;
+	}
 	for (int r = -10; r < rounds; r++) {
 		static uint64_t t0;
 		if (r == 0)
-			t0 = rdtsc();
+			t0 = kbench_start();
+		cr_submit(v, batch);
 		for (int i = 0; i < batch; i++)
-			cr_null_msg(&msgs[i]);
-		if (batch == 1)
-			lwkt_sendmsg(cr_syscall_port, v[0]);
-		else
-			cr_submit(v, batch);
-		for (int i = 0; i < batch; i++)
-			lwkt_waitport(&cr_reply_port, 0);
+			lwkt_waitmsg(v[i], 0);
 		if (r == rounds - 1)
-			report(name, rounds * batch, rdtsc() - t0, empty(rounds));
+			report(name, rounds * batch, kbench_stop() - t0, empty(rounds));
 	}
+}
+
+/*
+ * null_shim: the null call answered by a user-level shim port in front of the kernel port: the
+ * stub's message goes to the shim, which answers SYS_null itself; no trap at all.
+ */
+static struct lwkt_port null_shim_port;
+
+static int
+null_shim_put(lwkt_port_t port, lwkt_msg_t msg)
+{
+	(void)port;
+	if (msg->ms_cmd == SYS_null)
+		return 0;
+	return cr_kernel_port.mp_putport(&cr_kernel_port, msg);
+}
+
+static void
+null_shim(const char *name)
+{
+	lwkt_initport_putonly(&null_shim_port, null_shim_put);
+	cr_syscall_port = &null_shim_port;
+	TIME_CALLS(name, cr_null());
+	cr_syscall_port = &cr_kernel_port;
 }
 
 /* null_ring: 32 messages a round through the shared ring, reaped from the completion queue. */
@@ -98,7 +161,7 @@ null_ring(const char *name)
 	uint64_t t0 = 0;
 	for (int r = -10; r < rounds; r++) {
 		if (r == 0)
-			t0 = rdtsc();
+			t0 = kbench_start();
 		for (int i = 0; i < 32; i++) {
 			msgs[i].hdr.ms_cmd = SYS_null;
 			msgs[i].hdr.ms_flags = MSGF_ASYNC;
@@ -108,7 +171,7 @@ null_ring(const char *name)
 		while (rs->cq_head != rs->cq_tail)
 			(void)cq[rs->cq_head++ & rs->mask];
 	}
-	report(name, rounds * 32, rdtsc() - t0, empty(rounds));
+	report(name, rounds * 32, kbench_stop() - t0, empty(rounds));
 }
 
 /* pipe_pingpong: a byte to a child and back through two pipes; one way is half a round. */
@@ -125,12 +188,12 @@ pipe_rounds(int wfd, int rfd, int warmup, int rounds)
 		write(wfd, &c, 1);
 		read(rfd, &c, 1);
 	}
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = kbench_start();
 	for (int i = 0; i < rounds; i++) {
 		write(wfd, &c, 1);
 		read(rfd, &c, 1);
 	}
-	return rdtsc() - t0;
+	return kbench_stop() - t0;
 }
 
 static void
@@ -155,6 +218,40 @@ pipe_pingpong(const char *name)
 	report(name, 2 * ROUNDS, insns, empty(ROUNDS));
 }
 
+static int parked_fds[2];
+
+/* parked: a thread that parks in a read of an empty pipe until the benchmark ends. */
+static void *
+parked(void *arg)
+{
+	char c;
+
+	(void)arg;
+	read(parked_fds[0], &c, 1);
+	return NULL;
+}
+
+/*
+ * null_sync_threaded: syscall.null.sync from a program with 3 user threads, 2 of them parked in
+ * blocking calls: a call answered at once must cost what it costs unthreaded.
+ */
+static void
+null_sync_threaded(const char *name)
+{
+	cr_thread_t td[2];
+
+	pipe(parked_fds);
+	for (int i = 0; i < 2; i++)
+		cr_thread_create(&td[i], parked, NULL, CR_PRI_DEFAULT, "parked");
+	cr_thread_yield();		/* both run and park */
+	TIME_CALLS(name, cr_null());
+	write(parked_fds[1], "xx", 2);
+	for (int i = 0; i < 2; i++)
+		cr_thread_join(td[i], NULL);
+	close(parked_fds[0]);
+	close(parked_fds[1]);
+}
+
 static void *
 yielder(void *arg)
 {
@@ -172,10 +269,10 @@ uthread_switch(const char *name)
 	cr_thread_create(&td, yielder, (void *)(ROUNDS + 100), CR_PRI_DEFAULT, "yielder");
 	for (int i = 0; i < 100; i++)
 		cr_thread_yield();
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = kbench_start();
 	for (int i = 0; i < ROUNDS; i++)
 		cr_thread_yield();
-	uint64_t t1 = rdtsc();
+	uint64_t t1 = kbench_stop();
 	cr_thread_join(td, NULL);
 	report(name, 2 * ROUNDS, t1 - t0, empty(ROUNDS));
 }
@@ -202,10 +299,10 @@ pingpong_with(const char *name, void *(*partner)(void *), int warmup, int rounds
 	lwkt_initmsg(&m, &cr_thread_self()->td_msgport, 0);
 	for (int i = 0; i < warmup; i++)
 		lwkt_domsg(&td->td_msgport, &m, 0);
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = kbench_start();
 	for (int i = 0; i < rounds; i++)
 		lwkt_domsg(&td->td_msgport, &m, 0);
-	uint64_t t1 = rdtsc();
+	uint64_t t1 = kbench_stop();
 	cr_thread_join(td, NULL);
 	report(name, 2 * rounds, t1 - t0, empty(rounds));
 }
@@ -234,12 +331,12 @@ uthread_create_join(const char *name)
 		cr_thread_create(&td, nothing, NULL, CR_PRI_DEFAULT, "nothing");
 		cr_thread_join(td, NULL);
 	}
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = kbench_start();
 	for (int i = 0; i < rounds; i++) {
 		cr_thread_create(&td, nothing, NULL, CR_PRI_DEFAULT, "nothing");
 		cr_thread_join(td, NULL);
 	}
-	uint64_t t1 = rdtsc();
+	uint64_t t1 = kbench_stop();
 	report(name, rounds, t1 - t0, empty(rounds));
 }
 
@@ -304,17 +401,25 @@ main(int argc, char **argv)
 
 	if (glob_match(glob, "syscall.null.sync"))
 		null_sync("syscall.null.sync");
+	if (glob_match(glob, "syscall.getpid.sync"))
+		getpid_sync("syscall.getpid.sync");
 	if (glob_match(glob, "syscall.null.async.batch1"))
-		null_async("syscall.null.async.batch1", 1);
+		null_async_one("syscall.null.async.batch1");
 	if (glob_match(glob, "syscall.null.async.batch8"))
-		null_async("syscall.null.async.batch8", 8);
+		null_async_batch("syscall.null.async.batch8", 8);
 	if (glob_match(glob, "syscall.null.async.batch32"))
-		null_async("syscall.null.async.batch32", 32);
+		null_async_batch("syscall.null.async.batch32", 32);
+	if (glob_match(glob, "syscall.null.async.batch128"))
+		null_async_batch("syscall.null.async.batch128", 128);
+	if (glob_match(glob, "syscall.null.shim"))
+		null_shim("syscall.null.shim");
 	if (glob_match(glob, "syscall.null.ring"))
 		null_ring("syscall.null.ring");
 	if (glob_match(glob, "proc.pipe.pingpong"))
 		pipe_pingpong("proc.pipe.pingpong");
 	/* Last: once a second thread exists, every call takes the threaded (async) path. */
+	if (glob_match(glob, "syscall.null.sync.threaded"))
+		null_sync_threaded("syscall.null.sync.threaded");
 	if (glob_match(glob, "uthread.switch"))
 		uthread_switch("uthread.switch");
 	if (glob_match(glob, "uthread.port.pingpong"))

@@ -56,8 +56,8 @@ intr_service(void)
 /*
  * clock_intr: IRQ 0. User code is preempted here: after the service, a thread interrupted in
  * ring 3 yields to any runnable thread of its priority or above (round robin each tick). A tick
- * that finds a process's thread in the kernel (a system call) marks it TDF_USER_YIELD: the thread
- * yields when the call returns to ring 3 (trap.c), so a program that makes many calls is
+ * that finds a process's thread in the kernel (a system call) marks it TDA_YIELD: the thread
+ * yields when the call returns to ring 3 (trap.c: syscall_ast), so a program that makes many calls is
  * preempted as often as one that only computes.
  */
 void
@@ -75,7 +75,7 @@ clock_intr(struct trapframe *tf)
 	if (TF_FROM_USER(tf))
 		lwkt_stats.user_ticks++;
 	else if (td->td_proc != NULL)
-		td->td_flags |= TDF_USER_YIELD;		/* in a system call: yield on the way out */
+		td->td_ast |= TDA_YIELD;		/* in a system call: yield on the way out */
 	if (TF_FROM_USER(tf) && lwkt_should_yield(td)) {
 		lwkt_stats.preemptions++;
 		gd->gd_intr_nesting--;		/* leaving the interrupt part: switching is allowed */

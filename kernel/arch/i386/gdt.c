@@ -98,6 +98,9 @@ gdt_set_percpu(int cpu, void *base, uint32_t size)
 /*
  * ldt_load: make ldt (LDT_ENTRIES descriptors) the current LDT, or none for NULL. Each
  * process with user threads has one (written through ldt_set_tls); the scheduler loads it.
+ * %gs is cleared with it: the kernel keeps whatever user selector %gs holds while it runs (a
+ * system call saves and restores it, and interrupts push and pop it), and a selector of the old
+ * LDT must never be reloaded from the new one.
  */
 void
 ldt_load(void *ldt)
@@ -107,6 +110,7 @@ ldt_load(void *ldt)
 	if (ldt == current)
 		return;
 	current = ldt;
+	__asm__ volatile("movw %w0, %%gs" : : "r"(0));
 	if (ldt == NULL) {
 		__asm__ volatile("lldt %w0" : : "r"(0));
 		return;

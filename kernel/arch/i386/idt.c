@@ -1,7 +1,9 @@
 /*
  * The interrupt descriptor table, filled from the generated vector stubs (vectors.S, from
- * traps.toml). All gates are interrupt gates, so the kernel runs with interrupts off until it
- * enables them; vectors that ring 3 may raise with `int` (the syscall, breakpoint) have DPL 3.
+ * traps.toml). Nearly all gates are interrupt gates, so the kernel runs with interrupts off until
+ * it enables them; the system call's is a trap gate (ring 3 always runs with interrupts on, and
+ * the call keeps them on). Vectors that ring 3 may raise with `int` (the syscall, breakpoint)
+ * have DPL 3.
  * The one exception is the double fault: a task gate to the double-fault task (gdt.c), which
  * runs on a stack of its own, so an overflowed kernel stack can still be reported.
  */
@@ -23,6 +25,7 @@ struct vector_entry {			/* one row of trap_vectors in vectors.S */
 	uint32_t	handler;
 	uint32_t	vector;
 	uint32_t	dpl;
+	uint32_t	type;		/* 0xe: interrupt gate, 0xf: trap gate (IF left alone) */
 };
 
 extern const struct vector_entry trap_vectors[];
@@ -38,7 +41,7 @@ idt_init(void)
 		const struct vector_entry *v = &trap_vectors[i];
 		idt[v->vector] = (struct gatedesc){
 			.off_lo = v->handler & 0xffff, .sel = GSEL_KCODE, .zero = 0,
-			.type_attr = (uint8_t)(0x8e | (v->dpl << 5)), .off_hi = v->handler >> 16,
+			.type_attr = (uint8_t)(0x80 | (v->dpl << 5) | v->type), .off_hi = v->handler >> 16,
 		};
 	}
 	idt[T_DOUBLEFLT] = (struct gatedesc){ .sel = GSEL_DFTSS, .type_attr = 0x85 };	/* task gate */

@@ -7,6 +7,7 @@
 #include <sys/globaldata.h>
 #include <sys/ksysmsg.h>
 #include <sys/trace.h>
+#include <sys/uaccess.h>
 #include <vm/kstack.h>
 #include <vm/vm.h>
 #include <machine/cpufunc.h>
@@ -29,12 +30,24 @@ print_frame(const struct trapframe *tf)
 	    tf->tf_eflags, tf->tf_err);
 }
 
+/* stack_overflow: a page fault in the unmapped guard right below the user stack. */
+static bool
+stack_overflow(struct trapframe *tf)
+{
+	uint32_t addr = rcr2();
+
+	return tf->tf_trapno == T_PAGEFLT &&
+	    addr >= USER_STACK_BOTTOM - USER_STACK_GUARD_PAGES * PAGE_SIZE && addr < USER_STACK_BOTTOM;
+}
+
 /* user_fault: report a ring-3 fault and end the process. */
 static void
 user_fault(struct trapframe *tf)
 {
+	bool overflow = stack_overflow(tf);
+
 	printf("proc %d (%s): %s (vector %u) at eip 0x%08x", curproc->p_pid, curproc->p_comm,
-	    trap_name(tf->tf_trapno), tf->tf_trapno, tf->tf_eip);
+	    overflow ? "stack overflow" : trap_name(tf->tf_trapno), tf->tf_trapno, tf->tf_eip);
 	if (tf->tf_trapno == T_PAGEFLT)
 		printf(", address 0x%08x (%s)", rcr2(), (tf->tf_err & 2) ? "write" : "read");
 	printf(": killed\n");
@@ -117,37 +130,36 @@ device_intr(struct trapframe *tf)
 	}
 }
 
-/* user_yield: a tick came during the system call: round robin, as if it had come in ring 3. */
-static __attribute__((noinline)) void
-user_yield(void)
+/*
+ * syscall_ast: a system call is about to return to ring 3 and curthread->td_ast is set (the
+ * exit path of syscall_entry calls it with interrupts on, then checks again).
+ */
+void
+syscall_ast(void)
 {
-	curthread->td_flags &= ~TDF_USER_YIELD;	/* a tick's |= racing this is lost: harmless */
-	if (lwkt_should_yield(curthread)) {
-		lwkt_stats.preemptions++;
-		lwkt_yield();
+	thread_t td = curthread;
+
+	if (td->td_ast & TDA_KILLED)
+		proc_exit(EXIT_KILLED);
+	if (td->td_ast & TDA_YIELD) {
+		/* A tick came during the call: round robin, as if it had come in ring 3. */
+		__atomic_and_fetch(&td->td_ast, ~TDA_YIELD, __ATOMIC_RELAXED);
+		if (lwkt_should_yield(td)) {
+			lwkt_stats.preemptions++;
+			lwkt_yield();
+		}
 	}
 }
 
 void
 trap(struct trapframe *tf)
 {
-	/* The system call first: it is the hot path. */
-	if (__builtin_expect(tf->tf_trapno == T_SYSCALL && TF_FROM_USER(tf), 1)) {
-		TRACE_SYSCALL_ENTER(tf->tf_eax);
-		sti();			/* the call may block: let interrupts in as in any kernel code */
-		tf->tf_eax = (uint32_t)sysmsg_trap(tf->tf_eax);
-		TRACE_SYSCALL_EXIT(tf->tf_eax);
-		if (__builtin_expect(curproc->p_killed, 0))
-			proc_exit(EXIT_KILLED);
-		if (__builtin_expect(curthread->td_flags & TDF_USER_YIELD, 0))
-			user_yield();
-		cli();		/* trapret must not be interrupted half-way back to ring 3 */
-		return;
-	}
-	/* A fault inside user_copy on a user address: the copy answers EFAULT. */
-	if (tf->tf_trapno == T_PAGEFLT && !TF_FROM_USER(tf) && curthread->td_onfault != 0 &&
-	    rcr2() >= USER_BASE && rcr2() < USER_TOP) {
-		tf->tf_eip = curthread->td_onfault;
+	uint32_t fixup;
+
+	/* A fault at a listed access to user memory (machine/uaccess.h): it answers EFAULT. */
+	if (tf->tf_trapno == T_PAGEFLT && !TF_FROM_USER(tf) && rcr2() >= USER_BASE &&
+	    rcr2() < USER_TOP && (fixup = uaccess_fixup(tf->tf_eip)) != 0) {
+		tf->tf_eip = fixup;
 		return;
 	}
 	if (tf->tf_trapno >= T_IRQ0 && tf->tf_trapno < T_IRQ0 + 16) {

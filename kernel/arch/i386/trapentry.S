@@ -9,6 +9,7 @@
 	.globl	trap_common
 	.type	trap_common, @function
 trap_common:
+	cld			/* the kernel's string copies run forwards, whatever was interrupted */
 	pushl	%ds
 	pushl	%es
 	pushl	%fs

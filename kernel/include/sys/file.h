@@ -64,6 +64,8 @@ extern uint32_t files_open;
 /* fs/ramfs.c */
 void	ramfs_init(void);
 int	ramfs_open(const char *path, int flags, struct file **fpp);
+int	ramfs_unlink(const char *path);
+extern uint32_t ramfs_files, ramfs_pages;
 
 /* fs/pipe.c */
 int	pipe_create(struct file **rfp, struct file **wfp);

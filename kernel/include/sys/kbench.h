@@ -27,6 +27,43 @@ struct kbench {
 	void		(*kb_fn)(struct kbench_ctx *kb);
 };
 
+/*
+ * kbench_start and kbench_stop: read the TSC at the edges of a benchmark's timed loop, exactly
+ * like rdtsc(), and list that rdtsc's address (with 1: start, 2: stop) in the section
+ * .kbench_window, which is not loaded: `invoke profile` (docs/profile.md) counts from the
+ * start reading to the stop reading, while the benchmark runs the very same instructions at
+ * the very same addresses as with rdtsc(). In-kernel and in-guest benchmarks both use them.
+ *
+ * The assembler macro keeps the inline asm one statement long, like "rdtsc": gcc sizes an asm
+ * by its statements, and a longer one changes how it lays out the code around it (and so the
+ * instruction counts). It is defined once per file that includes this header (gcc keeps the
+ * order of top-level asm and functions: -fno-toplevel-reorder).
+ */
+__asm__(".macro kbench_rdtsc kind\n"
+	".Lkbench_rdtsc\\@: rdtsc\n"
+	".pushsection .kbench_window,\"\",@progbits\n"
+	".long .Lkbench_rdtsc\\@, \\kind\n"
+	".popsection\n"
+	".endm");
+
+static inline uint64_t
+kbench_start(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("kbench_rdtsc 1" : "=A"(v));
+	return v;
+}
+
+static inline uint64_t
+kbench_stop(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("kbench_rdtsc 2" : "=A"(v));
+	return v;
+}
+
 #define KBENCH(sym, name)						\
 	static void kbench_##sym(struct kbench_ctx *kb);		\
 	static const struct kbench kbench_desc_##sym			\

@@ -23,6 +23,8 @@ struct kstat {
 	uint64_t	ks_switches;		/* thread switches */
 	uint64_t	ks_user_ticks;		/* clock ticks that interrupted user code */
 	uint64_t	ks_preemptions;		/* ... and made it yield to another thread */
+	uint32_t	ks_ramfs_files;		/* writable ramfs files (named or still open) */
+	uint32_t	ks_ramfs_pages;		/* their pages of data: the ramfs quota's use */
 };
 
 #define PI_NAME_MAX	24

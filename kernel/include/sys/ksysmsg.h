@@ -1,18 +1,20 @@
 /*
  * The kernel's side of a system-call message. Every call the kernel takes from user memory is
- * copied into a struct ksysmsg: the arguments (km_args, a kernel copy of the whole user message)
- * and an LWKT message (km_msg) whose reply port is the calling process's port.
+ * taken into a struct ksysmsg on the kernel stack (kern_sysmsg.c: take): the arguments
+ * (km_args, a kernel copy of the user message, read once) and an LWKT message (km_msg) whose
+ * reply port is the calling process's port.
  *
  * A handler, sys_NAME(msg) with msg pointing into km_args, either answers at once (returns 0 or
- * an errno, the result in msg->hdr.ms_result) or returns EASYNC after filing the ksysmsg at the
- * object it waits on (a pipe, the console, the timer, a child). Whoever completes it later calls
- * sysmsg_complete(): the answer is written into the user's message, which becomes DONE. Blocking
- * is message-shaped: no kernel thread sits blocked per outstanding call.
+ * an errno, the result in msg->hdr.ms_result) or — only if the spec says `blocking = true` —
+ * files the call at the object it waits on (a pipe, the console, the timer, a child) and returns
+ * EASYNC. Before filing it calls sysmsg_hold(): a synchronous call stays on the stack of its
+ * caller, who waits in the kernel; an asynchronous one moves to a ksysmsg of its own. Whoever
+ * completes it later calls sysmsg_complete(). Blocking is message-shaped: no kernel thread sits
+ * blocked per outstanding asynchronous call.
  *
- * A synchronous call (no MSGF_ASYNC) whose handler answered EASYNC waits in the kernel for its
- * completion (the calling thread blocks; its ksysmsg lives on its kernel stack). An asynchronous
- * one returns EASYNC to user space at once; its completion is queued on the process's reply
- * port, for the waitmsg and waitport calls, or posted to the process's ring.
+ * The kernel writes only ms_error and ms_result of a user message: EASYNC into ms_error when it
+ * takes the message, the answer when it is done (at once, or when the process collects the
+ * completion: kern_sysmsg_collect.c).
  */
 #ifndef _SYS_KSYSMSG_H_
 #define _SYS_KSYSMSG_H_
@@ -20,6 +22,7 @@
 #include <sys/msgport.h>
 #include <sys/queue.h>
 #include <sys/sysmsg.h>
+#include <sys/sysent.h>
 #include <sys/timer.h>
 
 struct proc;
@@ -27,41 +30,55 @@ struct proc;
 struct ksysmsg {
 	struct lwkt_msg	km_msg;			/* in flight while the call is; reply port: p_port */
 	struct proc	*km_proc;		/* the caller */
-	struct thread	*km_td;			/* the calling thread (for KMF_SYNC) */
+	struct thread	*km_td;			/* the thread that filed it (woken, for KMF_SYNC) */
 	uint32_t	km_uaddr;		/* the user's message */
 	uint32_t	km_flags;		/* KMF_ */
 	TAILQ_ENTRY(ksysmsg) km_link;		/* p_outstanding, p_done or p_free */
 	TAILQ_ENTRY(ksysmsg) km_wlink;		/* on the wait queue of the object it waits on */
 	void		*km_obj;		/* that object, for its abort function */
 	struct timer_msg km_timer;		/* sleep_ns: the message sent to the timer port */
-	union {
-		struct lwkt_msg	hdr;
-		char		bytes[SYSMSG_MAXSIZE];
-	} km_args;				/* kernel copy of the user message */
+	union sysmsg_args km_args;		/* kernel copy of the user message */
 };
 
-#define KMF_SYNC	0x0001	/* the caller waits in the kernel (on its stack) */
-#define KMF_RING	0x0002	/* complete into the process's ring, not its reply port */
-#define KMF_BATCH	0x0004	/* one of a submit call's messages */
+/* km_flags (an enum, for the host's DWARF reader) */
+enum ksysmsg_flags {
+	KMF_SYNC = 0x0001,	/* the caller waits in the kernel (on its stack) */
+	KMF_RING = 0x0002,	/* complete into the process's ring, not its reply port */
+	KMF_BATCH = 0x0004,	/* one of a submit call's messages */
+	KMF_RESTART = 0x0008,	/* the handler runs again after its object answered ERESTART */
+};
 
 /* A handler's answer that means: do not answer the message (exec replaced the program). */
 #define EJUSTRETURN	(-2)
+/*
+ * An object's completion of a synchronous call that means "ready: run the handler again", so
+ * the caller, woken on its own stack, moves the data itself in its own address space (a pipe
+ * read finds bytes, a pipe write finds room). Never delivered to user space.
+ */
+#define ERESTART	(-3)
+#define SYSMSG_PROC_MAX	8192	/* async calls in flight or uncollected, per process */
 
 #define ksysmsg_of(msgptr)	((struct ksysmsg *)((char *)(msgptr) - __builtin_offsetof(struct ksysmsg, km_args)))
 #define SYSMSG_RESULT(ksm)	((ksm)->km_args.hdr.ms_result)
 
-/* kern/kern_sysmsg.c */
+/* kern/kern_sysmsg.c: taking messages */
+__attribute__((regparm(1))) int syscall_trap(uint32_t uaddr);
+uint32_t sysmsg_take_ring(struct proc *p, const uint32_t *addrs, uint32_t n,
+	    void (*post)(struct proc *, const uint32_t *, uint32_t, int));
+int	batch_begin(void);
+void	batch_end(void);
+int	sysmsg_hold(struct ksysmsg **ksmp);
+void	sysmsg_answer(struct ksysmsg *ksm, int error);
+int	proc_sleep(struct proc *p, const char *wmesg, const void *wchan);
+/* kern/kern_sysmsg_collect.c: calls that complete later */
+struct ksysmsg *ksysmsg_alloc(struct proc *p);
 void	sysmsg_complete(struct ksysmsg *ksm, int error, int64_t result);
 void	sysmsg_set_abort(struct ksysmsg *ksm, void *obj, void (*abortfn)(lwkt_msg_t));
-int	sysmsg_dispatch(struct proc *p, struct ksysmsg *ksm, uint32_t uaddr);
+void	sysmsg_done_now(struct ksysmsg *ksm, int error);
 void	sysmsg_proc_init(struct proc *p);
 void	sysmsg_proc_exit(struct proc *p);
 void	sysmsg_proc_abort(struct proc *p);
 void	wake_proc(struct proc *p);
-int	proc_sleep(struct proc *p, const char *wmesg, const void *wchan);
-int	sysmsg_submit_ring(struct proc *p, uint32_t uaddr);
-int	sysmsg_trap(uint32_t uaddr);
-void	sysmsg_forget(struct ksysmsg *ksm);
 
 /* Counters (struct kstat reports them). */
 struct sysmsg_stats {

@@ -21,7 +21,7 @@ struct ktest_ctx {
 	int		kc_indent;	/* the case's KTAP indentation */
 };
 
-/* The descriptor's layout is read by toolchain/elfcheck.py: five 32-bit words. */
+/* The host lists tests from .ktest with this layout, read from each ELF's DWARF (toolchain/elfcheck.py). */
 struct ktest {
 	const char	*kt_suite;
 	const char	*kt_name;

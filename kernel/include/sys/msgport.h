@@ -14,8 +14,9 @@
  *  - A message completes exactly once; lwkt_abortmsg() asks the target to finish early, and the
  *    message is still replied (with the target's error) through the normal path.
  *
- * The layout of struct lwkt_msg is part of the system-call ABI: toolchain/spec.py holds the same
- * offsets (HEADER_FIELDS), and the generated sys/sysmsg.h asserts that both agree.
+ * The layout of struct lwkt_msg is part of the system-call ABI: the arguments start after it
+ * (toolchain/spec.py's HEADER_SIZE, asserted by the generated sys/sysmsg.h), and the host reads
+ * its fields from the kernel's DWARF (toolchain/decode.py).
  */
 #ifndef _SYS_MSGPORT_H_
 #define _SYS_MSGPORT_H_
@@ -50,16 +51,24 @@ struct lwkt_msg {
  *  ABORTABLE	the target supports lwkt_abortmsg on it (it set ms_abortfn)
  *  ASYNC	system calls: the sender will collect the reply later (sendmsg + waitmsg)
  *  ABORTED	lwkt_abortmsg was called while it was in flight
- * The kernel accepts only MSGF_USER_SUBMIT bits in a syscall message; any other bit is EINVAL.
+ *  REMOTE	a remote agent holds it (libcr: the kernel answered EASYNC and the completion
+ *		is not collected yet); see lwkt_initport_remote
+ * Every flag belongs to the sender's side (for a system call, libcr's): the kernel reads only
+ * MSGF_ASYNC, accepts only MSGF_USER_SUBMIT bits in a syscall message (any other bit is
+ * EINVAL), and never writes ms_flags at all; it answers through ms_error and ms_result only.
+ * An enum: the host's decoders and inspector read the flags from DWARF (docs/layout.md).
  */
-#define MSGF_DONE	0x0001
-#define MSGF_REPLY	0x0002
-#define MSGF_QUEUED	0x0004
-#define MSGF_SYNC	0x0008
-#define MSGF_ABORTABLE	0x0010
-#define MSGF_ASYNC	0x0020
-#define MSGF_ABORTED	0x0040
-#define MSGF_USER_SUBMIT (MSGF_DONE | MSGF_REPLY | MSGF_SYNC | MSGF_ASYNC)
+enum lwkt_msg_flags {
+	MSGF_DONE = 0x0001,
+	MSGF_REPLY = 0x0002,
+	MSGF_QUEUED = 0x0004,
+	MSGF_SYNC = 0x0008,
+	MSGF_ABORTABLE = 0x0010,
+	MSGF_ASYNC = 0x0020,
+	MSGF_ABORTED = 0x0040,
+	MSGF_REMOTE = 0x0080,
+	MSGF_USER_SUBMIT = MSGF_DONE | MSGF_REPLY | MSGF_SYNC | MSGF_ASYNC,
+};
 
 /*
  * A port: where messages are sent. Its kind is its mp_ vector:
@@ -68,6 +77,8 @@ struct lwkt_msg {
  *  reply-only	(lwkt_initport_replyonly) a reply just marks the message DONE; nothing is queued
  *  put-only	(lwkt_initport_putonly) a put calls a function (the syscall port, the timer port)
  *  panic port	(lwkt_initport_panic) any use is a bug: it panics
+ *  remote reply	(lwkt_initport_remote, libcr only) replies of messages a remote agent (the
+ *		kernel) may hold; waiting may collect them from the agent (see lwkt_msgport.c)
  */
 /* A thread blocked on a port, for a message to arrive (wchan = the port) or to complete. */
 struct msgport_waiter {
@@ -92,10 +103,13 @@ struct lwkt_port {
 	void		*mp_arg;			/* the port kind's own data (put-only: anything) */
 };
 
-#define MSGPORTF_THREAD		0x0001	/* a thread port: only mp_td waits on it */
-#define MSGPORTF_WAITING	0x0002	/* thread port: the owner is blocked on it */
-#define MSGPORTF_RECEIVING	0x0004	/* ... in waitport, for the next message: a domsg may hand
+/* mp_flags (an enum, for the host's DWARF reader) */
+enum lwkt_port_flags {
+	MSGPORTF_THREAD = 0x0001,	/* a thread port: only mp_td waits on it */
+	MSGPORTF_WAITING = 0x0002,	/* thread port: the owner is blocked on it */
+	MSGPORTF_RECEIVING = 0x0004,	/* ... in waitport, for the next message: a domsg may hand
 					   it one directly (mp_handoff) and run it at once */
+};
 
 /* Sending and receiving. */
 void	lwkt_initmsg(lwkt_msg_t msg, lwkt_port_t rport, uint32_t flags);
@@ -105,11 +119,23 @@ void	lwkt_sendmsg(lwkt_port_t port, lwkt_msg_t msg);
 int	lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags);
 int	lwkt_forwardmsg(lwkt_port_t port, lwkt_msg_t msg);
 void	lwkt_replymsg(lwkt_msg_t msg, int error);
-int	lwkt_waitmsg(lwkt_msg_t msg, int flags);
 /* mp_waitmsg flag: lwkt_checkmsg's call, which must not block (a port whose reply is still
  * on its way may then leave the message not DONE: still in flight, as far as the caller sees). */
 #define MSGWAITF_POLL	0x1
 void	*lwkt_waitport(lwkt_port_t port, int flags);
+
+/*
+ * lwkt_waitmsg: wait for msg to complete and return its error, taking it off its reply port.
+ * Inline, since the common case — a message completed at once, or collected already — is one
+ * test of its flags; anything else is its reply port's wait (mp_waitmsg).
+ */
+static inline int
+lwkt_waitmsg(lwkt_msg_t msg, int flags)
+{
+	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == MSGF_DONE)
+		return msg->ms_error;
+	return msg->ms_reply_port->mp_waitmsg(msg, flags);
+}
 void	*lwkt_getport(lwkt_port_t port);
 int	lwkt_checkmsg(lwkt_msg_t msg);
 void	lwkt_abortmsg(lwkt_msg_t msg);
@@ -121,6 +147,7 @@ void	lwkt_initport_spin(lwkt_port_t port);
 void	lwkt_initport_replyonly(lwkt_port_t port);
 void	lwkt_initport_putonly(lwkt_port_t port, int (*putfn)(lwkt_port_t, lwkt_msg_t));
 void	lwkt_initport_panic(lwkt_port_t port);
+void	lwkt_initport_remote(lwkt_port_t port);
 
 /* Counters, for tests and the inspector: each operation once per call. */
 struct lwkt_msgstats {

@@ -69,6 +69,8 @@ int	exec_load(struct proc *p, const char *path, const char *args, size_t argslen
 int	proc_run(const char *path, int argc, const char *const *argv, int *status);
 __attribute__((noreturn)) void proc_exit(int status);
 struct proc *proc_find(pid_t pid);
+void	proc_mark_killed(struct proc *p);
+bool	proc_may_signal(const struct proc *from, const struct proc *to);
 __attribute__((noreturn)) void vcpu_exit_self(void);
 int	proc_copyin(struct proc *p, uint32_t uaddr, void *kaddr, size_t len);
 int	proc_copyout(struct proc *p, uint32_t uaddr, const void *kaddr, size_t len);

@@ -31,6 +31,7 @@ struct ring_shared {
 #ifdef _KERNEL
 struct proc;
 int	ring_post(struct proc *p, uint32_t uaddr);	/* 0, or -1 when the queue is full */
+bool	ring_room(struct proc *p);
 void	ring_destroy(struct proc *p);
 #endif
 

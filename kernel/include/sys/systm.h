@@ -20,10 +20,15 @@ __attribute__((noreturn)) void panic_stop(void);
 	do { if (!(cond)) panic("assertion \"%s\" failed: %s at %s:%d", \
 	    #cond, (msg), __FILE__, __LINE__); } while (0)
 
-/* kern/kern_shutdown.c: the verdict the harness reads as QEMU's exit status */
-#define SHUTDOWN_PASS	0	/* QEMU exits 1 */
-#define SHUTDOWN_FAIL	1	/* QEMU exits 3 */
-#define SHUTDOWN_PANIC	2	/* QEMU exits 5 (after pvpanic) */
+/*
+ * kern/kern_shutdown.c: the verdict the harness reads as QEMU's exit status. An enum, like every
+ * fact the host tools read: they take it from the kernel's DWARF (docs/layout.md).
+ */
+enum shutdown_verdict {
+	SHUTDOWN_PASS = 0,	/* QEMU exits 1 */
+	SHUTDOWN_FAIL = 1,	/* QEMU exits 3 */
+	SHUTDOWN_PANIC = 2,	/* QEMU exits 5 (after pvpanic) */
+};
 __attribute__((noreturn)) void shutdown(int verdict);
 
 /* kern/kern_cmdline.c */

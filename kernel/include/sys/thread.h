@@ -22,7 +22,8 @@ struct lwkt_token;
 #define TDPRI_MAX	31
 #define TDPRI_COUNT	32
 
-#define TD_KSTACK_SIZE	8192	/* two pages, above an unmapped guard (vm/kstack.h) */
+/* Two pages, above an unmapped guard (vm/kstack.h). An enum: the inspector reads it from DWARF. */
+enum { TD_KSTACK_SIZE = 8192 };
 #define TD_TOKENS_MAX	8	/* tokens one thread may hold at once */
 #define TD_NAME_MAX	24
 
@@ -35,7 +36,7 @@ enum td_state {
 
 struct thread {
 	uint32_t	td_sp;		/* saved stack pointer while switched out (first: swtch.S) */
-	uint32_t	td_onfault;	/* a user-copy fault resumes here (second: usercopy.S) */
+	volatile uint32_t td_ast;	/* TDA_: work before it returns to ring 3 (second: trapentry.S) */
 	struct thread	*td_rqnext;	/* on its CPU's run queue: the ring of its priority */
 	struct thread	*td_rqprev;	/* (sys/runq.h) */
 	TAILQ_ENTRY(thread) td_allq;	/* link on its CPU's list of all threads */
@@ -60,14 +61,25 @@ struct thread {
 };
 typedef struct thread *thread_t;
 
-#define TDF_NOSTART	0x0001	/* lwkt_create: do not schedule the new thread yet */
-#define TDF_IDLE	0x0002	/* the CPU's idle thread */
-#define TDF_STATIC	0x0004	/* not allocated by lwkt_create: never freed */
-#define TDF_PSLEEP	0x0008	/* a process's vCPU waiting in proc_sleep */
-#define TDF_IDLEWAIT	0x0010	/* ... in waitport with WAITPORT_IDLE: it has nothing to run */
-#define TDF_VWAKE	0x0020	/* vcpu_wake was called for it: its idle waitport returns */
-#define TDF_USER_YIELD	0x0040	/* a tick came during its system call: it yields on the way
-				   back to ring 3 (round robin among vCPUs and processes) */
+/* td_flags. An enum: the inspector names them from the kernel's DWARF (docs/layout.md). */
+enum td_flags {
+	TDF_NOSTART = 0x0001,	/* lwkt_create: do not schedule the new thread yet */
+	TDF_IDLE = 0x0002,	/* the CPU's idle thread */
+	TDF_STATIC = 0x0004,	/* not allocated by lwkt_create: never freed */
+	TDF_PSLEEP = 0x0008,	/* a process's vCPU waiting in proc_sleep */
+	TDF_IDLEWAIT = 0x0010,	/* ... in waitport with WAITPORT_IDLE: it has nothing to run */
+	TDF_VWAKE = 0x0020,	/* vcpu_wake was called for it: its idle waitport returns */
+};
+
+/*
+ * td_ast: what a thread must do before it returns to ring 3 from a system call; the exit path
+ * tests the whole word, so the common case costs one compare.
+ */
+enum td_ast_bits {
+	TDA_KILLED = 0x0001,	/* its process was killed (or is exiting): it ends */
+	TDA_YIELD = 0x0002,	/* a tick came during its system call: it yields on the way back
+				   to ring 3 (round robin among vCPUs and processes) */
+};
 
 /* kern/lwkt_thread.c */
 int	lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,

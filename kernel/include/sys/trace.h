@@ -5,8 +5,8 @@
  * hooks below are empty statements, so tracing off costs nothing at all.
  *
  * The host reads the ring from guest memory (the symbol trace_ring, over QMP pmemsave) and
- * toolchain/trace.py turns it into Chrome/Perfetto trace JSON. That file reads the TR_* numbers
- * from this header: change a number here and the converter follows.
+ * toolchain/trace.py turns it into Chrome/Perfetto trace JSON. It reads the event numbers, the
+ * constants and both structs' layouts from the trace kernel's DWARF: change them here only.
  */
 #ifndef _SYS_TRACE_H_
 #define _SYS_TRACE_H_
@@ -17,24 +17,28 @@
  * Event types. Every record carries the TSC, the CPU, the current thread and its process's pid;
  * tr_arg[] holds what each type lists.
  */
-#define TR_THREAD	1	/* a thread's name (at creation, exec, exit, stop): td, name bytes 0..11 */
-#define TR_THREAD_NAME2	2	/* the rest of it: td, name bytes 12..23 */
-#define TR_THREAD_EXIT	3	/* td */
-#define TR_SWITCH	4	/* to (the record's thread is the one switched out), its state */
-#define TR_MSG_SEND	5	/* msg, target port, ms_cmd, ms_flags */
-#define TR_MSG_REPLY	6	/* msg, reply port, error, ms_cmd */
-#define TR_MSG_ABORT	7	/* msg, target port, ms_flags */
-#define TR_SYSCALL_ENTER 8	/* trap from user space: message address (%eax) */
-#define TR_SYSCALL_EXIT	9	/* back to user space: the put's answer (%eax) */
-/*
- * A call is named by its kernel message (&ksm->km_msg): the object that completes a call that
- * waited replies to that message (TR_MSG_REPLY), so the host can link the two.
- */
-#define TR_SYSMSG	10	/* a call taken: call, user address, ms_cmd, km_flags */
-#define TR_SYSMSG_ARGS	11	/* argument words: call, 3 words (twice: 24 bytes) */
-#define TR_SYSMSG_ANSWER 12	/* answered into user memory: call, error, result (low 32), queued */
-#define TR_INTR_ENTER	13	/* device interrupt: irq */
-#define TR_INTR_EXIT	14	/* irq */
+enum trace_type {
+	TR_THREAD = 1,		/* a thread's name (at creation, exec, exit, stop): td, name bytes 0..11 */
+	TR_THREAD_NAME2 = 2,	/* the rest of it: td, name bytes 12..23 */
+	TR_THREAD_EXIT = 3,	/* td */
+	TR_SWITCH = 4,		/* to (the record's thread is the one switched out), its state */
+	TR_MSG_SEND = 5,	/* msg, target port, ms_cmd, ms_flags */
+	TR_MSG_REPLY = 6,	/* msg, reply port, error, ms_cmd */
+	TR_MSG_ABORT = 7,	/* msg, target port, ms_flags */
+	TR_SYSCALL_ENTER = 8,	/* trap from user space: message address (%eax) */
+	TR_SYSCALL_EXIT = 9,	/* back to user space: the put's answer (%eax) */
+	/*
+	 * A call is named by its kernel message (&ksm->km_msg): the object that completes a call
+	 * that waited replies to that message (TR_MSG_REPLY), so the host can link the two. A call
+	 * that never waits is named by its argument copy on the kernel stack.
+	 */
+	TR_SYSMSG = 10,		/* a call taken: call, user address, ms_cmd, km_flags */
+	TR_SYSMSG_ARGS = 11,	/* argument words: call, 3 words (twice: 24 bytes) */
+	TR_SYSMSG_ANSWER = 12,	/* answered into user memory: call, error, result (low 32), queued */
+	TR_INTR_ENTER = 13,	/* device interrupt: irq */
+	TR_INTR_EXIT = 14,	/* irq */
+	TR_SYSMSG_HELD = 15,	/* an async call moved off the stack (sysmsg_hold): old call, new call */
+};
 
 /* One event: 32 bytes. */
 struct trace_rec {
@@ -46,9 +50,11 @@ struct trace_rec {
 	uint32_t	tr_arg[4];
 };
 
-#define TRACE_MAGIC	0x43525444	/* "DTRC" in memory */
-#define TRACE_VERSION	1
-#define TRACE_NRECS	16384		/* a power of two: 512 KiB of records */
+enum trace_ring_format {
+	TRACE_MAGIC = 0x43525444,	/* "DTRC" in memory */
+	TRACE_VERSION = 1,
+	TRACE_NRECS = 16384,		/* a power of two: 512 KiB of records */
+};
 
 /*
  * The ring as the host reads it. tr_head counts every event ever written; record i lives at
@@ -85,15 +91,15 @@ void	trace_sysmsg(const void *call, uint32_t uaddr, uint32_t cmd, uint32_t kmfla
 } while (0)
 #define TRACE_SHUTDOWN(verdict)		trace_shutdown(verdict)
 /* A call taken: a TR_SYSMSG record, then its first 24 argument bytes in two TR_SYSMSG_ARGS. */
-#define TRACE_SYSMSG(ksm, uaddr)	trace_sysmsg(&(ksm)->km_msg, (uaddr), (ksm)->km_args.hdr.ms_cmd, \
-	    (ksm)->km_flags, (ksm)->km_args.bytes + sizeof(struct lwkt_msg))
+#define TRACE_SYSMSG(call, uaddr, cmd, kmflags, args)	trace_sysmsg((call), (uaddr), (cmd), \
+	    (kmflags), (const char *)(args) + sizeof(struct lwkt_msg))
 #else
 /* Compiled out: the arguments are not even evaluated. */
 #define TRACE(type, a0, a1, a2, a3)	do { } while (0)
 #define TRACE_THREAD_NAME(td)		do { } while (0)
 #define TRACE_THREAD_EXIT(td)		do { } while (0)
 #define TRACE_SHUTDOWN(verdict)		do { } while (0)
-#define TRACE_SYSMSG(ksm, uaddr)	do { } while (0)
+#define TRACE_SYSMSG(call, uaddr, cmd, kmflags, args)	do { } while (0)
 #endif
 
 /* The hooks, one per event, so the call sites read as what they record. */
@@ -105,7 +111,8 @@ void	trace_sysmsg(const void *call, uint32_t uaddr, uint32_t cmd, uint32_t kmfla
 #define TRACE_SYSCALL_EXIT(answer)	TRACE(TR_SYSCALL_EXIT, (answer), 0, 0, 0)
 #define TRACE_INTR_ENTER(irq)		TRACE(TR_INTR_ENTER, (irq), 0, 0, 0)
 #define TRACE_INTR_EXIT(irq)		TRACE(TR_INTR_EXIT, (irq), 0, 0, 0)
-#define TRACE_SYSMSG_ANSWER(ksm, error, result, queued)			\
-	TRACE(TR_SYSMSG_ANSWER, &(ksm)->km_msg, (error), (result), (queued))
+#define TRACE_SYSMSG_ANSWER(call, error, result, queued)			\
+	TRACE(TR_SYSMSG_ANSWER, (call), (error), (result), (queued))
+#define TRACE_SYSMSG_HELD(from, to)	TRACE(TR_SYSMSG_HELD, &(from)->km_msg, &(to)->km_msg, 0, 0)
 
 #endif

@@ -8,20 +8,22 @@
  *   KSTACK_BASE .. KERNEL_TOP  kernel stacks, each above an unmapped guard (vm/kstack.h)
  *   USER_BASE .. USER_TOP      the process's pages, 4 KiB pages, user-accessible
  *   USER_TOP .. 4 GiB          device memory (the local APIC), mapped on demand, supervisor only
- * User programs are linked at USER_BASE; the user stack ends at USER_STACK_TOP.
+ * User programs are linked at USER_BASE; the user stack ends at USER_STACK_TOP. Below the stack,
+ * USER_STACK_GUARD_PAGES pages are never mapped (the ring page, sys/ring.h, is right under them).
+ * The numbers come from kernel/include/vm/layout.toml (generated <vm/layout.h>), which the linker
+ * scripts and the host tools read too.
  */
 #ifndef _VM_VM_H_
 #define _VM_VM_H_
 
 #include <sys/types.h>
+#include <vm/layout.h>
 
 #define PAGE_SIZE	4096u
 #define PAGE_MASK	(PAGE_SIZE - 1)
-#define KERNEL_TOP	0x40000000u	/* the kernel's half: RAM (up to KSTACK_BASE) and stacks */
-#define USER_BASE	0x40000000u
-#define USER_TOP	0xc0000000u
 #define USER_STACK_TOP	USER_TOP
-#define USER_STACK_PAGES 16
+#define USER_STACK_BOTTOM (USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE)
+#define USER_STACK_GUARD_PAGES 8	/* never mapped below the stack: a fault there is an overflow */
 
 #define round_page(x)	(((x) + PAGE_MASK) & ~PAGE_MASK)
 #define trunc_page(x)	((x) & ~PAGE_MASK)
@@ -55,6 +57,16 @@ uint32_t pmap_kernel_pte(uint32_t va);			/* how the kernel maps va (RAM) */
 uint32_t *pmap_kernel_pdir(void);
 void	pmap_activate(struct pmap *pm);
 void	pmap_activate_kernel(void);
+
+/* pmap_is_current: is pm the address space the MMU translates with now? */
+static inline bool
+pmap_is_current(const struct pmap *pm)
+{
+	uint32_t cr3;
+
+	__asm__ volatile("movl %%cr3, %0" : "=r"(cr3));
+	return cr3 == (uint32_t)pm->pm_pdir;
+}
 int	pmap_alloc_range(struct pmap *pm, uint32_t va, uint32_t len, uint32_t prot);
 void	pmap_remove_range(struct pmap *pm, uint32_t start, uint32_t end);
 int	pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, uint32_t need);

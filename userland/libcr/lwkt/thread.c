@@ -469,8 +469,8 @@ deliver(struct cr_vcpu *vc, lwkt_msg_t m)
 {
 	vc->vc_stats.delivered++;
 	__atomic_sub_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
-	/* Completed in the kernel, still QUEUED there for us (see collect()): reply it here. */
-	m->ms_flags &= ~(MSGF_DONE | MSGF_REPLY | MSGF_QUEUED);
+	/* Collected from the kernel (its answer written): libcr's again; reply it here. */
+	m->ms_flags &= ~MSGF_REMOTE;
 	lwkt_replymsg(m, m->ms_error);
 }
 
@@ -591,6 +591,7 @@ cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, cons
 	TAILQ_INSERT_TAIL(&allthreads, td, td_allq);
 	nthreads++;
 	cr_threaded = 1;
+	cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;	/* calls that must wait park their thread */
 	runq_insert(runq_of(vc), td);
 	work_for(vc, vc);
 	cr_crit_exit();
@@ -700,6 +701,7 @@ cr_vcpu_add(void)
 	vc->vc_idle_td = idle;
 	nvcpus_made++;
 	cr_threaded = 1;			/* calls park threads from now on */
+	cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;
 	cr_crit_exit();
 	r.hdr.ms_cmd = SYS_rfork;
 	r.flags = RFTHREAD | RFMEM;

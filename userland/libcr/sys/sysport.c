@@ -1,10 +1,12 @@
 /*
  * The syscall port (an LWKT put-only port whose put is the trap) and cr_reply_port, where
- * asynchronous system calls complete. Both use kernel/kern/lwkt_msgport.c, compiled into libcr.
+ * asynchronous system calls complete (a remote reply port: kernel/kern/lwkt_msgport.c).
  *
- * The kernel writes its answer into the message itself: at once (DONE|REPLY), or later, when a
- * call answered EASYNC completes (DONE|REPLY|QUEUED: it waits on the process's reply port in the
- * kernel until waitmsg or waitport collects it, which clears QUEUED).
+ * The completion protocol (docs/syscall-abi.md): the kernel writes only ms_error and ms_result
+ * of a message. A call answered at once has its answer there when the trap returns. A call the
+ * kernel answered EASYNC stays the kernel's (ms_error reads EASYNC; libcr marks it MSGF_REMOTE)
+ * until libcr collects its completion with waitmsg or waitport, which write its answer; libcr
+ * then completes it in userland. Every flag of the message is libcr's alone.
  */
 #include <errno.h>
 #include <sys/errno.h>
@@ -18,10 +20,13 @@
 void	cr_sched_init(void);
 
 struct lwkt_port cr_kernel_port;
-/* Calls the kernel answered EASYNC and nobody has collected yet: a yield polls while any are. */
+/* Calls the kernel holds (answered EASYNC) and nobody has collected yet: a yield polls while
+ * any are. */
 volatile int cr_inflight;
 struct lwkt_port cr_reply_port;
 lwkt_port_t cr_syscall_port = &cr_kernel_port;
+/* The flags a stub sends with: MSGF_SYNC, and MSGF_ASYNC once threads exist (cr/sysport.h). */
+uint32_t cr_trap_flags = MSGF_SYNC;
 
 int
 cr_trap(lwkt_msg_t msg)
@@ -32,13 +37,6 @@ cr_trap(lwkt_msg_t msg)
 	return error;
 }
 
-/*
- * kernel_putport: a sendmsg goes to the kernel as MSGF_ASYNC, and so does a domsg once the
- * program has more than one thread: a call that must wait then answers EASYNC and parks only
- * its thread (in lwkt_waitmsg) instead of the whole vCPU. An answer given at once is returned
- * with DONE cleared, so that lwkt_sendmsg replies it to the reply port as the contract says
- * (lwkt_domsg marks it DONE itself).
- */
 /* kernel_abort: lwkt_abortmsg on a call in the kernel's hands asks the kernel to end it. */
 static void
 kernel_abort(lwkt_msg_t msg)
@@ -46,6 +44,45 @@ kernel_abort(lwkt_msg_t msg)
 	__sys_abortmsg(msg);
 }
 
+/*
+ * cr_domsg_shim: a stub's call with a shim installed in cr_syscall_port: what lwkt_domsg does,
+ * for a message that was never sent (the stub's, on its stack): in flight, synchronous, put to
+ * the shim; waited for only if the shim answered EASYNC.
+ */
+int
+cr_domsg_shim(lwkt_msg_t msg)
+{
+	lwkt_port_t port = cr_syscall_port;
+	int error;
+
+	msg->ms_flags = MSGF_SYNC;
+	msg->ms_reply_port = NULL;
+	msg->ms_abortfn = NULL;
+	msg->ms_target_port = port;
+	lwkt_msgstats.sends++;
+	error = port->mp_putport(port, msg);
+	if (error == EASYNC)
+		return lwkt_waitmsg(msg, 0);
+	msg->ms_error = error;
+	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	return error;
+}
+
+/* held: the kernel answered msg EASYNC: it is the kernel's until libcr collects it. */
+static void
+held(lwkt_msg_t msg)
+{
+	msg->ms_abortfn = kernel_abort;			/* lwkt_abortmsg reaches the kernel */
+	msg->ms_flags |= MSGF_REMOTE | MSGF_ABORTABLE;
+	__atomic_add_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * kernel_putport: a sendmsg goes to the kernel as MSGF_ASYNC, and so does a domsg once the
+ * program has more than one thread: a call that must wait then answers EASYNC and parks only
+ * its thread (in lwkt_waitmsg) instead of the whole vCPU. An answer given at once is in the
+ * message already; lwkt_sendmsg replies it to the reply port, lwkt_domsg completes it.
+ */
 static int
 kernel_putport(lwkt_port_t port, lwkt_msg_t msg)
 {
@@ -59,65 +96,63 @@ kernel_putport(lwkt_port_t port, lwkt_msg_t msg)
 			msg->ms_reply_port = &cr_reply_port;	/* completions are delivered there */
 	}
 	error = cr_trap(msg);
-	if (error != EASYNC) {
-		msg->ms_flags &= ~(MSGF_DONE | MSGF_REPLY);
-	} else {
-		msg->ms_abortfn = kernel_abort;		/* lwkt_abortmsg reaches the kernel */
-		msg->ms_flags |= MSGF_ABORTABLE;
-		__atomic_add_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
-	}
+	if (error == EASYNC)
+		held(msg);
 	return error;
 }
 
 /*
- * reply_waitmsg: cr_reply_port is a spin port (several user threads may wait on it). A message
- * the kernel completed (DONE|QUEUED) but that is not on this port's own queue is in one of two
- * places. Still in the kernel: one synchronous waitmsg collects it. Or taken by another vCPU's
- * waitport (the kernel answers EALREADY): that vCPU's idle thread is about to reply it here, so
- * it is still in flight as far as this thread can tell: DONE comes off and the thread waits for
- * the reply like any other (MSGWAITF_POLL, from lwkt_checkmsg: it does not wait).
+ * cr_park: a stub's call went asynchronous in the kernel (threads exist): the calling thread
+ * waits for it like for any domsg, parked, while its vCPU runs other threads.
  */
-static int (*spin_waitmsg)(lwkt_msg_t, int);
-
-static bool
-on_reply_port(lwkt_port_t port, lwkt_msg_t msg)
+int
+cr_park(lwkt_msg_t msg)
 {
-	lwkt_msg_t m;
-
-	TAILQ_FOREACH(m, &port->mp_msgq, ms_node)
-		if (m == msg)
-			return true;
-	return false;
+	msg->ms_target_port = &cr_kernel_port;
+	msg->ms_reply_port = &cr_reply_port;
+	held(msg);
+	return lwkt_waitmsg(msg, 0);
 }
 
-static int
-reply_waitmsg(lwkt_msg_t msg, int flags)
+/* collected: a call the kernel held is answered and libcr's again. */
+static lwkt_msg_t
+collected(lwkt_msg_t msg)
 {
-	lwkt_port_t port = msg->ms_reply_port;
-	bool local;
+	msg->ms_flags &= ~MSGF_REMOTE;
+	__atomic_sub_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
+	return msg;
+}
 
-	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == (MSGF_DONE | MSGF_QUEUED)) {
-		cr_crit_enter();
-		local = on_reply_port(port, msg);
-		cr_crit_exit();
-		if (!local) {
-			struct waitmsg_msg w;
-			w.hdr.ms_cmd = SYS_waitmsg;
-			w.umsg = msg;
-			int error = cr_trap_sync(&w.hdr);
-			if (error != EALREADY) {
-				__atomic_sub_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);	/* collected */
-				return error == 0 ? msg->ms_error : error;
-			}
-			cr_crit_enter();
-			if (!on_reply_port(port, msg))
-				msg->ms_flags &= ~MSGF_DONE;	/* the delivery is still to come */
-			cr_crit_exit();
-			if ((flags & MSGWAITF_POLL) && (msg->ms_flags & MSGF_DONE) == 0)
-				return 0;
-		}
-	}
-	return spin_waitmsg(msg, flags);
+/*
+ * cr_kernel_collect: wait in the kernel for msg (waitmsg), which writes its answer; msg, or NULL
+ * when the kernel does not hold it (another vCPU's waitport collected it: its delivery comes).
+ */
+lwkt_msg_t
+cr_kernel_collect(lwkt_msg_t msg)
+{
+	struct waitmsg_msg w;
+
+	w.hdr.ms_cmd = SYS_waitmsg;
+	w.umsg = msg;
+	if (cr_trap_sync(&w.hdr) == EINVAL)
+		return NULL;
+	return collected(msg);
+}
+
+/*
+ * cr_kernel_collect_any: one completed call from the kernel (waitport), its answer written, or
+ * NULL when none is in flight (flags 0) or none has completed (MSGWAITF_POLL).
+ */
+lwkt_msg_t
+cr_kernel_collect_any(int flags)
+{
+	struct waitport_msg w;
+
+	w.hdr.ms_cmd = SYS_waitport;
+	w.flags = (flags & MSGWAITF_POLL) ? WAITPORT_POLL : 0;
+	if (cr_trap_sync(&w.hdr) != 0 || w.hdr.ms_result == 0)
+		return NULL;
+	return collected((lwkt_msg_t)(uint32_t)w.hdr.ms_result);
 }
 
 /* cr_sysport_init: make the ports and the scheduler; called once, before main. */
@@ -126,34 +161,41 @@ cr_sysport_init(void)
 {
 	cr_sched_init();
 	lwkt_initport_putonly(&cr_kernel_port, kernel_putport);
-	lwkt_initport_spin(&cr_reply_port);
-	spin_waitmsg = cr_reply_port.mp_waitmsg;
-	cr_reply_port.mp_waitmsg = reply_waitmsg;
+	lwkt_initport_remote(&cr_reply_port);
 }
 
+/*
+ * cr_submit: n messages (each built with cr_NAME_msg) in one trap; answers how many the kernel
+ * took. Each taken message either completed at once — DONE in place, never queued: read it
+ * where it is — or is held by the kernel and completes later, replied to its reply port like
+ * any asynchronous message; lwkt_waitmsg collects either kind.
+ */
 int
 cr_submit(lwkt_msg_t *msgs, int n)
 {
 	int taken;
 
+	/* Each message goes asynchronous, keeping DONE|REPLY meanwhile: the messages are the
+	 * caller's until this returns, and a message answered at once is then complete as it is
+	 * (the kernel writes only its answer). Only the ones the kernel holds change. */
 	for (int i = 0; i < n; i++) {
-		msgs[i]->ms_flags &= ~(MSGF_DONE | MSGF_REPLY | MSGF_SYNC | MSGF_ABORTED);
-		msgs[i]->ms_flags |= MSGF_ASYNC;
-		msgs[i]->ms_target_port = cr_syscall_port;
+		lwkt_msg_t m = msgs[i];
+		uint32_t f = m->ms_flags;
+		if ((f & (MSGF_DONE | MSGF_QUEUED)) != MSGF_DONE)
+			cr_msgport_fatal("cr_submit: a message that is already in flight", m);
+		m->ms_flags = (f & ~(MSGF_SYNC | MSGF_ABORTED | MSGF_ABORTABLE)) | MSGF_DONE |
+		    MSGF_REPLY | MSGF_ASYNC;
 	}
 	taken = __sys_submit(msgs, (size_t)n * sizeof(msgs[0]));
-	if (taken < 0)
-		taken = 0;
 	for (int i = 0; i < taken; i++) {
 		lwkt_msg_t m = msgs[i];
-		if ((m->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == MSGF_DONE) {
-			m->ms_flags &= ~(MSGF_DONE | MSGF_REPLY);	/* answered at once */
-			lwkt_replymsg(m, m->ms_error);
-		} else {
-			__atomic_add_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
+		if (m->ms_error == EASYNC) {
+			m->ms_flags &= ~(MSGF_DONE | MSGF_REPLY);
+			m->ms_target_port = &cr_kernel_port;
+			held(m);
 		}
 	}
-	return taken;
+	return taken < 0 ? 0 : taken;
 }
 
 /* cr_sbrk_sync: sbrk as one raw synchronous trap, for malloc (see heap_lock there). */
@@ -175,6 +217,7 @@ void
 cr_msgport_fatal(const char *what, const void *obj)
 {
 	cr_threaded = 0;	/* the report goes out synchronously: the scheduler may be broken */
+	cr_trap_flags = MSGF_SYNC;
 	dprintf(STDERR_FILENO, "libcr: lwkt message ports: %s (%p)\n", what, obj);
 	_exit(134);
 }

@@ -70,6 +70,36 @@ msgport_warn(const char *what, const void *obj)
 	cr_msgport_warn(what, obj);
 }
 
+/*
+ * Remote reply ports (lwkt_msgport.c): libcr's cr_reply_port, whose messages the kernel may hold
+ * (sys/sysport.c collects them). One thread alone may wait in the kernel for a completion;
+ * with more, a thread parks and the vCPU's idle thread collects.
+ */
+#define MSGPORT_REMOTE	1
+
+lwkt_msg_t cr_kernel_collect(lwkt_msg_t msg);
+lwkt_msg_t cr_kernel_collect_any(int flags);
+
+static inline bool
+msgport_remote_may_wait(void)
+{
+	extern int cr_threaded;
+
+	return !cr_threaded;
+}
+
+static inline lwkt_msg_t
+msgport_remote_collect(lwkt_msg_t msg)
+{
+	return cr_kernel_collect(msg);
+}
+
+static inline lwkt_msg_t
+msgport_remote_collect_any(int flags)
+{
+	return cr_kernel_collect_any(flags);
+}
+
 /* The kernel's trace ring has no user-space side: these record nothing. */
 static inline void
 msgport_trace_send(lwkt_msg_t msg, lwkt_port_t port)

@@ -9,11 +9,13 @@
  * Asynchronous: build the message with cr_NAME_msg() (its reply port is cr_reply_port), send it
  * with lwkt_sendmsg(cr_syscall_port, &m.hdr), and collect it with lwkt_waitmsg(&m.hdr, 0) or
  * lwkt_waitport(&cr_reply_port, 0) (any completed message). The kernel answers a call that
- * would block with EASYNC and completes it later; only then does a wait enter the kernel.
+ * would block with EASYNC and holds it until it is collected; only then does a wait enter the
+ * kernel. The trap keeps every register but %eax, which is the answer.
  */
 #ifndef _CR_SYSPORT_H_
 #define _CR_SYSPORT_H_
 #include <sys/msgport.h>
+#include <sys/errno.h>
 
 extern lwkt_port_t cr_syscall_port;	/* where stubs send; initially &cr_kernel_port */
 extern struct lwkt_port cr_kernel_port;	/* the port whose put is the trap */
@@ -36,35 +38,37 @@ cr_trap_sync(lwkt_msg_t msg)
 	return error;
 }
 
+/* The flags a stub's message is sent with: MSGF_SYNC, or MSGF_SYNC|MSGF_ASYNC once threads exist. */
+extern uint32_t cr_trap_flags;
+int	cr_park(lwkt_msg_t msg);
+int	cr_domsg_shim(lwkt_msg_t msg);
+
 /*
- * cr_domsg_kernel: a synchronous call as the generated stubs make it. With no shim installed
- * and one thread, what lwkt_domsg would do through the kernel port, inline: the message (its
- * ms_cmd and arguments already set) goes SYNC to the kernel in one trap, and comes back
- * DONE|REPLY with the answer. With a shim, or user threads (a call that must wait parks only
- * its thread), the message goes through cr_syscall_port like any other.
+ * cr_domsg_kernel: a synchronous call as the generated stubs make it: what lwkt_domsg would do
+ * through the kernel port, inline. The message (its ms_cmd and arguments already set) goes to
+ * the kernel in one trap and comes back answered. Once threads exist it goes MSGF_ASYNC: a call
+ * answered at once costs the same, and one that must wait answers EASYNC and parks only its
+ * thread (cr_park). With a shim installed in cr_syscall_port, the message goes through it.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 cr_domsg_kernel(lwkt_msg_t msg)
 {
 	int error;
 
-	extern int cr_threaded;
-
-	if (__builtin_expect(cr_syscall_port != &cr_kernel_port || cr_threaded, 0)) {
-		uint32_t cmd = msg->ms_cmd;
-		lwkt_initmsg(msg, NULL, 0);
-		msg->ms_cmd = cmd;
-		return lwkt_domsg(cr_syscall_port, msg, 0);
-	}
-	msg->ms_flags = MSGF_SYNC;
+	if (__builtin_expect(cr_syscall_port != &cr_kernel_port, 0))
+		return cr_domsg_shim(msg);
+	msg->ms_flags = cr_trap_flags;
 	__asm__ volatile("int $0x80" : "=a"(error) : "a"(msg) : "memory", "cc");
+	if (__builtin_expect(error == EASYNC, 0))
+		error = cr_park(msg);
 	return error;
 }
 
 /*
  * cr_submit: send n messages in one trap (each built with cr_NAME_msg). Answers how many the
- * kernel took; those answered at once are replied to their reply port right away, the rest
- * complete later, as with lwkt_sendmsg.
+ * kernel took. Those answered at once are complete in place (DONE, not queued anywhere: read
+ * them where they are); the rest complete later, replied to their reply port as with
+ * lwkt_sendmsg. lwkt_waitmsg collects either kind.
  */
 int	cr_submit(lwkt_msg_t *msgs, int n);
 /* cr_inflight: calls the kernel answered EASYNC that are not collected yet (a yield polls). */

@@ -25,8 +25,11 @@
 #include <sys/vcpu.h>
 #include <cr/spin.h>
 
-#define CR_THREAD_STACK		(32 * 1024)
-#define CR_IDLE_STACK		(16 * 1024)
+/* Stack sizes: an enum, so the inspector reads them from a program's DWARF (docs/layout.md). */
+enum cr_stack_sizes {
+	CR_THREAD_STACK = 32 * 1024,
+	CR_IDLE_STACK = 16 * 1024,
+};
 #define CR_PRI_IDLE		0		/* a vCPU's idle thread only */
 #define CR_PRI_MIN		1
 #define CR_PRI_DEFAULT		8

@@ -6,7 +6,7 @@
  *	trace: write(fd=1, buf=0x40003010, len=6) = 6
  *	CRTRACE 3000000000000000...		(the message's bytes, for toolchain's decoder)
  *
- * The record line decodes to the same text with toolchain's generated syscall_decoders.py.
+ * The record line decodes to the same text with toolchain/decode.py.
  */
 #ifndef _CR_TRACE_H_
 #define _CR_TRACE_H_

@@ -22,9 +22,21 @@ struct trapframe {
 
 #define TF_FROM_USER(tf)	(((tf)->tf_cs & 3) == 3)
 
+/*
+ * What syscall_entry (syscall.S) leaves at the top of the kernel stack: the user's %ecx, %edx
+ * and segments, then what the CPU pushed. exec rewrites it to enter the new program.
+ */
+struct syscall_frame {
+	uint32_t	sf_edx, sf_ecx;
+	uint32_t	sf_gs, sf_fs, sf_es, sf_ds;
+	uint32_t	sf_eip, sf_cs, sf_eflags;
+	uint32_t	sf_esp, sf_ss;
+};
+
 const char *trap_name(int vector);
 void	idt_init(void);
 void	trap(struct trapframe *tf);
+void	syscall_ast(void);
 __attribute__((noreturn)) void trapret_to(struct trapframe *tf);
 
 #endif

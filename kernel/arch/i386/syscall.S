@@ -1,0 +1,170 @@
+/*
+ * syscall_entry: vector 128, the system-call trap: a trap gate (interrupts stay on), with %eax
+ * the user address of the message.
+ *
+ * Only what a call needs is saved: the user's segment registers (a program may have loaded any
+ * selector it likes, so the kernel's are loaded for the call; %gs is left as it is, since the
+ * kernel never uses it: see ldt_load), and %ecx and %edx, which C code clobbers. The callee-saved
+ * registers survive in C; %eax comes back as the answer, every other register as it was. On the
+ * way out one word, curthread->td_ast, says whether anything must happen first (the process was
+ * killed, the thread must yield, ...). struct syscall_frame (machine/trap.h) is what stays on the
+ * stack below the CPU's frame.
+ *
+ * The fast path, written out here: a call the spec says never waits (struct sysent's sy_fast is
+ * 1 + its argument words, 0 for any other), taken from a well-formed header. Its arguments are
+ * read once into a union sysmsg_args on this stack, its handler runs on that copy, and its
+ * answer is stored into the message. Every access to the user's message is in the exception
+ * table: a fault falls back to the general path, syscall_trap() in kern_sysmsg.c, which reads
+ * the header again and answers whatever it finds (EFAULT, ENOSYS, EINVAL, ...). Anything that is
+ * not the fast path goes there too; so does everything in the trace kernel (KTRACE), whose C
+ * path records each call.
+ *
+ * The numbers below mirror C facts; kern_sysmsg.c asserts each one.
+ */
+#include <machine/segments.h>
+
+#define GD_CURTHREAD	4		/* offsetof(struct globaldata, gd_curthread) */
+#define TD_AST		4		/* offsetof(struct thread, td_ast) */
+#define MS_FLAGS	20		/* offsetof(struct lwkt_msg, ms_flags) */
+#define MS_CMD		24		/* ... ms_cmd */
+#define MS_ERROR	28		/* ... ms_error */
+#define MS_RESULT	32		/* ... ms_result */
+#define MS_SIZE		48		/* sizeof(struct lwkt_msg) */
+#define SY_SHIFT	4		/* sizeof(struct sysent) == 1 << SY_SHIFT */
+#define SY_CALL		8		/* offsetof(struct sysent, sy_call) */
+#define SY_FAST		14		/* offsetof(struct sysent, sy_fast) */
+#define ARGS_SIZE	128		/* >= sizeof(union sysmsg_args), a multiple of 16 */
+#define USER_BASE	0x40000000
+#define USER_SPAN	0x80000000	/* USER_TOP - USER_BASE */
+#define NOT_SUBMIT	0xffffffd4	/* ~MSGF_USER_SUBMIT */
+#define EASYNC		512
+#define EFAULT		14
+
+/* EX(fixup): the instruction at the preceding local label 1 may fault on user memory. */
+#define EX(fixup)			\
+	.pushsection __ex_table, "a";	\
+	.balign	4;			\
+	.long	1b, fixup;		\
+	.popsection
+
+	.text
+	.globl	syscall_entry
+	.type	syscall_entry, @function
+syscall_entry:
+	cld			/* the kernel's string copies run forwards, whatever ring 3 left */
+	pushl	%ds
+	pushl	%es
+	pushl	%fs
+	pushl	%gs
+	pushl	%ecx
+	pushl	%edx
+	movl	$GSEL_KDATA, %ecx
+	movw	%cx, %ds
+	movw	%cx, %es
+	movl	$GSEL_KPCPU, %ecx
+	movw	%cx, %fs
+#ifdef KTRACE
+	jmp	syscall_slow
+#endif
+	leal	-USER_BASE(%eax), %ecx	/* the header lies in user space */
+	cmpl	$USER_SPAN - MS_SIZE, %ecx
+	ja	syscall_slow
+1:	movl	MS_CMD(%eax), %ecx
+	EX(syscall_slow)
+	cmpl	sysent_count, %ecx
+	jae	syscall_slow
+1:	testl	$NOT_SUBMIT, MS_FLAGS(%eax)
+	EX(syscall_slow)
+	jne	syscall_slow
+	shll	$SY_SHIFT, %ecx		/* %ecx: the offset of its struct sysent */
+	movzwl	sysent + SY_FAST(%ecx), %edx
+	subl	$1, %edx		/* %edx: its argument words */
+	jb	syscall_slow		/* sy_fast 0: it may wait */
+1:	movl	$EASYNC, MS_ERROR(%eax)	/* the kernel's now; and the header is writable */
+	EX(syscall_slow)
+	subl	$ARGS_SIZE, %esp	/* union sysmsg_args */
+	testl	%edx, %edx
+	jnz	syscall_fast_args
+syscall_fast_call:
+	addl	$1, sysmsg_stats	/* sysmsg_stats.calls (64 bits) */
+	adcl	$0, sysmsg_stats + 4
+	movl	$0, MS_RESULT(%esp)
+	movl	$0, MS_RESULT + 4(%esp)
+	movl	%eax, MS_ERROR(%esp)	/* keep the message's address (a field no handler reads) */
+	pushl	%esp			/* the handler's msg: the copy */
+	call	*sysent + SY_CALL(%ecx)
+	addl	$4, %esp
+	movl	MS_ERROR(%esp), %edx	/* the message */
+	testl	%eax, %eax
+	jnz	syscall_fast_error
+	movl	MS_RESULT(%esp), %ecx
+1:	movl	%eax, MS_ERROR(%edx)
+	EX(syscall_lost)
+1:	movl	%ecx, MS_RESULT(%edx)
+	EX(syscall_lost)
+	movl	MS_RESULT + 4(%esp), %ecx
+1:	movl	%ecx, MS_RESULT + 4(%edx)
+	EX(syscall_lost)
+	addl	$ARGS_SIZE, %esp
+syscall_exit:
+	cli			/* nothing may set td_ast between the check and iret */
+	movl	%fs:GD_CURTHREAD, %ecx
+	cmpl	$0, TD_AST(%ecx)
+	jne	syscall_ast_pending
+	popl	%edx
+	popl	%ecx
+	popl	%gs
+	popl	%fs
+	popl	%es
+	popl	%ds
+	iret
+
+syscall_ast_pending:
+	sti
+	pushl	%eax
+	call	syscall_ast	/* may not return: the process was killed */
+	popl	%eax
+	jmp	syscall_exit
+
+	/*
+	 * The fast path's arguments: %edx words after the header, each read once, from the last
+	 * down, into the copy on the stack. %ecx (the sysent offset) is kept on the stack meanwhile.
+	 */
+syscall_fast_args:
+	pushl	%ecx
+	leal	-USER_BASE + MS_SIZE(%eax,%edx,4), %ecx	/* the whole message lies in user space */
+	cmpl	$USER_SPAN, %ecx
+	ja	syscall_fast_args_fault
+2:
+1:	movl	MS_SIZE - 4(%eax,%edx,4), %ecx
+	EX(syscall_fast_args_fault)
+	movl	%ecx, MS_SIZE - 4 + 4(%esp,%edx,4)
+	subl	$1, %edx
+	jnz	2b
+	popl	%ecx
+	jmp	syscall_fast_call
+syscall_fast_args_fault:		/* the general path answers EFAULT */
+	popl	%ecx
+	addl	$ARGS_SIZE, %esp
+	jmp	syscall_slow
+
+	/* The handler answered an error (or EJUSTRETURN): %eax, the message in %edx. */
+syscall_fast_error:
+	addl	$ARGS_SIZE, %esp
+	pushl	%eax
+	pushl	%edx
+	call	syscall_answer_error
+	addl	$8, %esp
+	jmp	syscall_exit
+
+	/* The handler unmapped its own message: the answer is lost, only %eax can say. */
+syscall_lost:
+	addl	$ARGS_SIZE, %esp
+	movl	$EFAULT, %eax
+	jmp	syscall_exit
+
+	/* Everything else: the general path, in C (regparm(1): the message's address in %eax). */
+syscall_slow:
+	call	syscall_trap
+	jmp	syscall_exit
+	.size	syscall_entry, . - syscall_entry
