@@ -123,8 +123,9 @@ take(lwkt_port_t port)
 }
 
 /*
- * queue_waitport: the next message on port, waiting for one. A thread port's owner waits as
- * RECEIVING, so a domsg may hand it its message directly (mp_handoff) instead of queueing it.
+ * queue_wait: the next message on port, waiting for one (a queueing port's mp_waitport, which
+ * lwkt_waitport calls directly). A thread port's owner waits as RECEIVING, so a domsg may hand
+ * it its message directly (mp_handoff) instead of queueing it.
  */
 static inline __attribute__((always_inline)) void *
 queue_wait(lwkt_port_t port)

@@ -34,7 +34,8 @@
 _Static_assert(__builtin_offsetof(struct thread, td_sp) == 0, "swtch.S hard-codes TD_SP");
 _Static_assert(__builtin_offsetof(struct thread, td_ast) == 4, "syscall.S hard-codes TD_AST");
 _Static_assert(__builtin_offsetof(struct globaldata, gd_curthread) == GD_CURTHREAD_OFFSET, "curthread");
-_Static_assert(__builtin_offsetof(struct globaldata, gd_reqflags) == GD_REQFLAGS_OFFSET, "reqflags");
+_Static_assert(__builtin_offsetof(struct globaldata, gd_reqflags) == GD_REQFLAGS_OFFSET,
+    "mycpu_reqflags hard-codes it");
 _Static_assert(TDPRI_COUNT == RUNQ_NPRI, "a run-queue ring per priority");
 
 struct globaldata cpu0_globaldata;

@@ -528,7 +528,7 @@ KTEST(uthread, yield_gives_way_to_a_higher_priority_woken)
 static lwkt_port_t wake_port;
 static struct lwkt_msg wake_msg;
 
-/* take_turns_and_wake: log arg four times, yielding after each; thread 1 wakes wake_port's owner. */
+/* take_turns_and_wake: log arg four times, yielding after each; thread 1 wakes wake_port. */
 static void *
 take_turns_and_wake(void *arg)
 {

@@ -1,8 +1,9 @@
 /*
  * cpu_switch_to(from, to), from in %eax and to in %edx (regparm): save the callee-saved
  * registers and flags of the running thread on its stack, store its stack pointer in
- * from->td_sp, load to->td_sp, restore and return into `to`. A new thread's stack is laid out by switch_frame (sys/switchframe.h, which libcr's switch
- * shares) and thread_start_frame to return into cpu_thread_start.
+ * from->td_sp, load to->td_sp, restore and return into `to`. A new thread's stack is laid out
+ * by switch_frame (sys/switchframe.h, which libcr's switch shares) and thread_start_frame to
+ * return into cpu_thread_start.
  */
 #include <sys/switchframe.h>
 

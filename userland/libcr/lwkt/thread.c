@@ -10,8 +10,8 @@
  *
  * Two paths skip the scheduler's choice. A yield among equals on the only vCPU is a few
  * instructions of assembly (switch.S: cr_thread_yield), armed by fast_arm. A domsg to a thread
- * blocked in waitport hands the message and the vCPU straight to it (cr_sched_handoff, for the
- * port code).
+ * blocked in waitport hands the message and the vCPU straight to it (sched_handoff in
+ * cr/sched.h, which the port code compiles in; so are the switch and the block).
  *
  * One spin lock, cr_sched_lock, guards it all (and every port: cr/msgport_sys.h). Every switch
  * happens with the lock held, by a thread whose td_crit is at least 1; the thread switched to
@@ -32,13 +32,15 @@
 #include <cr/tls.h>
 #include <cr/msgport_sys.h>
 
-/* switch.S hard-codes these (cr/thread.h). */
-_Static_assert(__builtin_offsetof(struct thread, td_sp) == CR_TD_SP, "CR_TD_SP");
-_Static_assert(__builtin_offsetof(struct thread, td_gs) == CR_TD_GS, "CR_TD_GS");
-_Static_assert(__builtin_offsetof(struct thread, td_rqnext) == CR_TD_RQNEXT, "CR_TD_RQNEXT");
-_Static_assert(__builtin_offsetof(struct cr_vcpu, vc_fast_left) == CR_VC_FAST_LEFT, "CR_VC_FAST_LEFT");
-_Static_assert(__builtin_offsetof(struct cr_vcpu, vc_cur) == CR_VC_CUR, "CR_VC_CUR");
-_Static_assert(__builtin_offsetof(struct cr_tcb, tcb_thread) == CR_TCB_THREAD, "CR_TCB_THREAD");
+/* switch.S hard-codes these (cr/sched.h). */
+#define OFFSET(type, field)	__builtin_offsetof(struct type, field)
+_Static_assert(OFFSET(thread, td_sp) == CR_TD_SP, "CR_TD_SP");
+_Static_assert(OFFSET(thread, td_gs) == CR_TD_GS, "CR_TD_GS");
+_Static_assert(OFFSET(thread, td_rqnext) == CR_TD_RQNEXT, "CR_TD_RQNEXT");
+_Static_assert(OFFSET(cr_vcpu, vc_fast_left) == CR_VC_FAST_LEFT, "CR_VC_FAST_LEFT");
+_Static_assert(OFFSET(cr_vcpu, vc_cur) == CR_VC_CUR, "CR_VC_CUR");
+_Static_assert(OFFSET(cr_tcb, tcb_thread) == CR_TCB_THREAD, "CR_TCB_THREAD");
+#undef OFFSET
 _Static_assert(CR_PRI_MAX + 1 == RUNQ_NPRI, "a run-queue ring per priority");
 
 /* The fast yields one arming allows; past them, one slow yield folds the count and re-arms. */
