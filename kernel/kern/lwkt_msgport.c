@@ -8,6 +8,11 @@
  * "wake the owner", and the owner re-checks what it waits for: the fast path, used by every
  * thread's own port. On a spin port any number of threads wait: each puts a msgport_waiter
  * record, on its own stack, on the port's mp_waitq, and a put or reply wakes the right one.
+ *
+ * Direct hand-off: a thread port's owner waits in waitport as RECEIVING. A domsg to it then
+ * (when the seam allows: msgport_handoff_ok) hands the message over in mp_handoff, not through
+ * the queue, and the CPU switches straight to the receiver (msgport_handoff); the sender, still
+ * runnable, waits for its reply when its turn comes. No queueing, no wakeup, no scheduler pick.
  */
 #include <sys/errno.h>
 #include <sys/msgport.h>
@@ -29,7 +34,7 @@ wake(lwkt_port_t port, const void *chan, bool all)
 
 	if (port->mp_flags & MSGPORTF_THREAD) {
 		if (port->mp_flags & MSGPORTF_WAITING) {
-			port->mp_flags &= ~MSGPORTF_WAITING;
+			port->mp_flags &= ~(MSGPORTF_WAITING | MSGPORTF_RECEIVING);
 			msgport_wakeup(port->mp_td);
 		}
 		return;
@@ -64,17 +69,23 @@ spin_sleep_on(lwkt_port_t port, const void *chan, const char *wmesg)
 }
 #pragma GCC diagnostic pop
 
+/* thread_sleep_on: the owner of a thread port blocks once; flags say why (MSGPORTF_). */
+static inline __attribute__((always_inline)) void
+thread_sleep_on(lwkt_port_t port, const void *chan, const char *wmesg, int flags)
+{
+	if (port->mp_td != msgport_curthread())
+		msgport_panic("only its owner may wait on a thread port", port);
+	port->mp_flags |= flags;
+	msgport_block(wmesg, chan);
+}
+
 static inline __attribute__((always_inline)) void
 sleep_on(lwkt_port_t port, const void *chan, const char *wmesg)
 {
-	if ((port->mp_flags & MSGPORTF_THREAD) == 0) {
+	if ((port->mp_flags & MSGPORTF_THREAD) == 0)
 		spin_sleep_on(port, chan, wmesg);
-		return;
-	}
-	if (port->mp_td != msgport_curthread())
-		msgport_panic("only its owner may wait on a thread port", port);
-	port->mp_flags |= MSGPORTF_WAITING;
-	msgport_block(wmesg, chan);
+	else
+		thread_sleep_on(port, chan, wmesg, MSGPORTF_WAITING);
 }
 
 /* -- queueing ports: thread ports and spin ports ------------------------------------------ */
@@ -111,28 +122,49 @@ take(lwkt_port_t port)
 	return msg;
 }
 
-static void *
-queue_waitport(lwkt_port_t port, int flags)
+/*
+ * queue_wait: the next message on port, waiting for one (a queueing port's mp_waitport, which
+ * lwkt_waitport calls directly). A thread port's owner waits as RECEIVING, so a domsg may hand
+ * it its message directly (mp_handoff) instead of queueing it.
+ */
+static inline __attribute__((always_inline)) void *
+queue_wait(lwkt_port_t port)
 {
 	lwkt_msg_t msg;
 
-	(void)flags;
 	msgport_crit_enter();
-	while (TAILQ_EMPTY(&port->mp_msgq))
-		sleep_on(port, port, "waitport");
+	while (TAILQ_EMPTY(&port->mp_msgq)) {
+		if ((port->mp_flags & MSGPORTF_THREAD) == 0) {
+			spin_sleep_on(port, port, "waitport");
+			continue;
+		}
+		thread_sleep_on(port, port, "waitport", MSGPORTF_WAITING | MSGPORTF_RECEIVING);
+		if ((msg = port->mp_handoff) != NULL) {
+			port->mp_handoff = NULL;
+			msgport_crit_exit();
+			return msg;
+		}
+	}
 	msg = take(port);
 	msgport_crit_exit();
 	return msg;
 }
 
-/*
- * queue_replyport: a synchronous sender is waiting on the message itself: mark it done and wake
- * it. Otherwise the reply is queued on the port, for lwkt_waitmsg or lwkt_waitport to take.
- */
-static void
-queue_replyport(lwkt_port_t port, lwkt_msg_t msg)
+static void *
+queue_waitport(lwkt_port_t port, int flags)
 {
-	msgport_crit_enter();
+	(void)flags;
+	return queue_wait(port);
+}
+
+/*
+ * queue_reply: a synchronous sender is waiting on the message itself: mark it done and wake it.
+ * Otherwise the reply is queued on the port, for lwkt_waitmsg or lwkt_waitport to take. Inside a
+ * critical section.
+ */
+static inline __attribute__((always_inline)) void
+queue_reply(lwkt_port_t port, lwkt_msg_t msg)
+{
 	if (msg->ms_flags & MSGF_SYNC) {
 		msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
 	} else {
@@ -141,7 +173,12 @@ queue_replyport(lwkt_port_t port, lwkt_msg_t msg)
 		wake(port, port, false);
 	}
 	wake(port, msg, true);
-	msgport_crit_exit();
+}
+
+static void
+queue_replyport(lwkt_port_t port, lwkt_msg_t msg)
+{
+	queue_reply(port, msg);
 }
 
 /*
@@ -183,6 +220,7 @@ port_init(lwkt_port_t port)
 	TAILQ_INIT(&port->mp_waitq);
 	port->mp_flags = 0;
 	port->mp_td = NULL;
+	port->mp_handoff = NULL;
 	port->mp_putport = queue_putport;
 	port->mp_waitport = queue_waitport;
 	port->mp_waitmsg = queue_waitmsg;
@@ -212,10 +250,8 @@ lwkt_initport_spin(lwkt_port_t port)
 static void
 replyonly_replyport(lwkt_port_t port, lwkt_msg_t msg)
 {
-	msgport_crit_enter();
 	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
 	wake(port, msg, true);
-	msgport_crit_exit();
 }
 
 static void *
@@ -291,9 +327,9 @@ lwkt_initmsg_abortable(lwkt_msg_t msg, lwkt_port_t rport, uint32_t flags,
 	msg->ms_abortfn = abortfn;
 }
 
-/* begin: mark msg in flight and hand it to port; returns the put's answer. */
-static int
-begin(lwkt_port_t port, lwkt_msg_t msg, uint32_t set)
+/* start: mark msg in flight to port (set: MSGF_SYNC for domsg). */
+static inline __attribute__((always_inline)) void
+start(lwkt_port_t port, lwkt_msg_t msg, uint32_t set)
 {
 	if ((msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) != MSGF_DONE)
 		msgport_panic("sending a message that is already in flight", msg);
@@ -302,6 +338,13 @@ begin(lwkt_port_t port, lwkt_msg_t msg, uint32_t set)
 	msg->ms_target_port = port;
 	lwkt_msgstats.sends++;
 	msgport_trace_send(msg, port);
+}
+
+/* begin: mark msg in flight and hand it to port; returns the put's answer. */
+static int
+begin(lwkt_port_t port, lwkt_msg_t msg, uint32_t set)
+{
+	start(port, msg, set);
 	return port->mp_putport(port, msg);
 }
 
@@ -318,12 +361,32 @@ lwkt_sendmsg(lwkt_port_t port, lwkt_msg_t msg)
 		lwkt_replymsg(msg, error);
 }
 
-/* lwkt_domsg: send and wait; blocks only when the target queued the message (EASYNC). */
+/*
+ * lwkt_domsg: send and wait; blocks only when the target queued the message (EASYNC).
+ * Direct hand-off: when port is a thread port whose owner waits in waitport for its next
+ * message, and the seam allows it (msgport_handoff_ok: same CPU, same priority, nothing higher
+ * runnable), the message goes to the owner in mp_handoff and the CPU switches straight to it; the
+ * sender stays runnable and collects its reply when its turn comes (often: already there).
+ */
 int
 lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
 {
-	int error = begin(port, msg, MSGF_SYNC);
+	int error;
 
+	if (port->mp_flags & MSGPORTF_RECEIVING) {
+		struct thread *cur = msgport_curthread();
+		msgport_crit_enter();
+		if ((port->mp_flags & MSGPORTF_RECEIVING) && msgport_handoff_ok(cur, port->mp_td)) {
+			start(port, msg, MSGF_SYNC);
+			port->mp_flags &= ~(MSGPORTF_WAITING | MSGPORTF_RECEIVING);
+			port->mp_handoff = msg;
+			msgport_handoff(cur, port->mp_td);
+			msgport_crit_exit();
+			return lwkt_waitmsg(msg, flags);
+		}
+		msgport_crit_exit();
+	}
+	error = begin(port, msg, MSGF_SYNC);
 	if (error == EASYNC)
 		return lwkt_waitmsg(msg, flags);
 	msg->ms_error = error;
@@ -370,6 +433,8 @@ lwkt_replymsg(lwkt_msg_t msg, int error)
 	msgport_trace_reply(msg, port, error);
 	if (port == NULL)
 		msg->ms_flags |= MSGF_DONE | MSGF_REPLY;	/* nobody to tell: just complete */
+	else if (port->mp_replyport == queue_replyport)
+		queue_reply(port, msg);			/* thread and spin ports: no call */
 	else
 		port->mp_replyport(port, msg);
 	msgport_crit_exit();
@@ -379,6 +444,8 @@ lwkt_replymsg(lwkt_msg_t msg, int error)
 void *
 lwkt_waitport(lwkt_port_t port, int flags)
 {
+	if (port->mp_waitport == queue_waitport)
+		return queue_wait(port);		/* thread and spin ports: no call */
 	return port->mp_waitport(port, flags);
 }
 

@@ -1,9 +1,12 @@
 /*
  * LWKT threads and the per-CPU scheduler (sys/thread.h, sys/globaldata.h).
  *
- * Each CPU has 32 run queues, one per priority, and a bitmask of the non-empty ones; the running
- * thread stays on its queue while it runs. lwkt_switch picks the highest-priority thread whose
- * tokens it can (re)acquire, round-robin among equals, or the idle thread.
+ * Each CPU has a run queue (sys/runq.h): a ring of threads per priority and a bitmask of the
+ * non-empty rings. The running thread stays at the head of its ring while it runs. lwkt_switch
+ * picks the highest-priority thread whose tokens it can (re)acquire, round-robin among equals, or
+ * the idle thread. Two paths skip it: lwkt_yield among equals (the head moves to the next thread
+ * of the ring and the CPU switches to it) and lwkt_handoff, the port code's direct hand-off to a
+ * receiver (sys/msgport_sys.h).
  *
  * Critical sections (crit_enter/crit_exit) are per thread. They do not mask interrupts: the timer
  * interrupt always counts the tick, but when it lands inside a critical section its service
@@ -16,6 +19,8 @@
 #include <sys/malloc.h>
 #include <sys/proc.h>
 #include <sys/thread.h>
+#include <sys/runq.h>
+#include <sys/switchframe.h>
 #include <sys/thread2.h>
 #include <sys/timer.h>
 #include <sys/token.h>
@@ -29,28 +34,15 @@
 _Static_assert(__builtin_offsetof(struct thread, td_sp) == 0, "swtch.S hard-codes TD_SP");
 _Static_assert(__builtin_offsetof(struct thread, td_ast) == 4, "syscall.S hard-codes TD_AST");
 _Static_assert(__builtin_offsetof(struct globaldata, gd_curthread) == GD_CURTHREAD_OFFSET, "curthread");
+_Static_assert(__builtin_offsetof(struct globaldata, gd_reqflags) == GD_REQFLAGS_OFFSET,
+    "mycpu_reqflags hard-codes it");
+_Static_assert(TDPRI_COUNT == RUNQ_NPRI, "a run-queue ring per priority");
 
 struct globaldata cpu0_globaldata;
 struct lwkt_stats lwkt_stats;
 static struct thread thread0;		/* the boot context: kmain runs as this thread */
 
 void	lwkt_thread_entry(thread_t td);
-static void lwkt_reap(struct globaldata *gd);
-
-static inline __attribute__((always_inline)) void
-runq_insert(struct globaldata *gd, thread_t td)
-{
-	TAILQ_INSERT_TAIL(&gd->gd_tdrunq[td->td_pri], td, td_threadq);
-	gd->gd_runqmask |= 1u << td->td_pri;
-}
-
-static inline __attribute__((always_inline)) void
-runq_remove(struct globaldata *gd, thread_t td)
-{
-	TAILQ_REMOVE(&gd->gd_tdrunq[td->td_pri], td, td_threadq);
-	if (TAILQ_EMPTY(&gd->gd_tdrunq[td->td_pri]))
-		gd->gd_runqmask &= ~(1u << td->td_pri);
-}
 
 /* crit_exit_deferred: the end of a critical section found a deferred timer tick: serve it. */
 void
@@ -73,26 +65,19 @@ lwkt_thread_entry(thread_t td)
 }
 
 /*
- * thread_start_frame: the stack a new thread is first switched to: what cpu_switch_to pops
- * (eflags, edi, esi, ebx = td, ebp, then the return address) leads into cpu_thread_start, which
- * calls lwkt_thread_entry(td) and so func(arg). The thread starts inside lwkt_switch's critical
- * section, with interrupts off until lwkt_thread_entry.
+ * thread_start_frame: the stack a new thread is first switched to (sys/switchframe.h) leads into
+ * cpu_thread_start, which calls lwkt_thread_entry(td) and so func(arg). The thread starts inside
+ * the critical section of the switch that runs it, with interrupts off until lwkt_thread_entry.
  */
 static void
 thread_start_frame(thread_t td, void (*func)(void *), void *arg)
 {
-	uint32_t *sp = (uint32_t *)((char *)td->td_kstack + TD_KSTACK_SIZE);
+	uint32_t *sp = switch_frame((char *)td->td_kstack + TD_KSTACK_SIZE, cpu_thread_start, td);
 
 	td->td_func = func;
 	td->td_arg = arg;
 	td->td_critcount = 1;
-	*--sp = 0;				/* a fake return address for cpu_thread_start */
-	*--sp = (uint32_t)cpu_thread_start;
-	*--sp = 0;				/* ebp */
-	*--sp = (uint32_t)td;			/* ebx */
-	*--sp = 0;				/* esi */
-	*--sp = 0;				/* edi */
-	*--sp = 0x2;				/* eflags: interrupts off */
+	*--sp = 0x2;				/* eflags, which cpu_switch_to pops first: interrupts off */
 	td->td_sp = (uint32_t)sp;
 }
 
@@ -145,7 +130,7 @@ lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags, 
 }
 
 /* lwkt_schedule: make td runnable; note a reschedule if it outranks the running thread. */
-void
+__attribute__((regparm(1))) void
 lwkt_schedule(thread_t td)
 {
 	crit_enter();
@@ -154,9 +139,9 @@ lwkt_schedule(thread_t td)
 		td->td_state = TDS_RUNNABLE;
 		td->td_wmesg = NULL;
 		td->td_wchan = NULL;
-		runq_insert(gd, td);
+		runq_insert(&gd->gd_runq, td);
 		if (td->td_pri > gd->gd_curthread->td_pri)
-			gd->gd_reqflags |= RQF_RESCHED;
+			gd->gd_reqflags |= RQF_RESCHED;	/* and so no yield takes the fast path */
 	}
 	crit_exit();
 }
@@ -167,54 +152,41 @@ lwkt_deschedule(thread_t td)
 {
 	crit_enter();
 	if (td->td_state == TDS_RUNNABLE) {
-		runq_remove(td->td_gd, td);
+		runq_remove(&td->td_gd->gd_runq, td);
 		td->td_state = TDS_BLOCKED;
 	}
 	crit_exit();
 }
 
 /*
- * lwkt_block: the calling thread stops until someone lwkt_schedule()s it. Call it inside a
- * critical section after publishing how to be woken, so no wakeup is lost in between.
+ * lwkt_pick_with_tokens: the best runnable thread whose tokens can all be acquired (they are),
+ * made the head of its ring; or the idle thread. (lwkt_pick's slow half, sys/thread2.h)
  */
-void
-lwkt_block(const char *wmesg, const void *wchan)
+thread_t
+lwkt_pick_with_tokens(struct globaldata *gd)
 {
-	thread_t td = curthread;
-
-	KASSERT(td->td_critcount > 0, "lwkt_block outside a critical section");
-	if (td->td_state == TDS_RUNNABLE) {
-		runq_remove(td->td_gd, td);
-		td->td_state = TDS_BLOCKED;
-	}
-	td->td_wmesg = wmesg;
-	td->td_wchan = wchan;
-	lwkt_switch();
-}
-
-/* pick: the next thread to run, or the idle thread. Tokens of the choice are acquired. */
-static inline __attribute__((always_inline)) thread_t
-pick(struct globaldata *gd)
-{
-	uint32_t mask = gd->gd_runqmask;
+	struct runq *rq = &gd->gd_runq;
+	uint32_t mask = rq->rq_mask;
 
 	while (mask != 0) {
 		int pri = 31 - __builtin_clz(mask);
-		thread_t td;
-		TAILQ_FOREACH(td, &gd->gd_tdrunq[pri], td_threadq)
-			if (td->td_toks_count == 0 || lwkt_token_acquire_all(td))
+		thread_t head = rq->rq_head[pri], td = head;
+		do {
+			if (td->td_toks_count == 0 || lwkt_token_acquire_all(td)) {
+				runq_to_head(rq, td);	/* the running thread is its ring's head */
 				return td;
+			}
+			td = td->td_rqnext;
+		} while (td != head);
 		mask &= ~(1u << pri);
 	}
 	return &gd->gd_idlethread;
 }
 
-/* switch_in_process: the MMU and TSS state a thread running user code needs. */
-static void
-switch_in_process(thread_t td)
+/* lwkt_switch_in_process: the MMU and TSS state a thread running user code needs. */
+void
+lwkt_switch_in_process(thread_t td)
 {
-	if (td->td_proc == NULL)
-		return;
 	tss_set_kstack((uint32_t)td->td_kstack + TD_KSTACK_SIZE);
 	if (rcr3() != (uint32_t)td->td_proc->p_pmap.pm_pdir)
 		pmap_activate(&td->td_proc->p_pmap);
@@ -235,67 +207,106 @@ lwkt_switch(void)
 	crit_enter();
 	if (td->td_toks_count != 0)
 		lwkt_token_release_all(td);
-	gd->gd_reqflags &= ~RQF_RESCHED;
-	ntd = pick(gd);
-	if (ntd != td) {
-		lwkt_stats.switches++;
-		ntd->td_switches++;
-		switch_in_process(ntd);
-		TRACE_SWITCH(td, ntd);
-		gd->gd_curthread = ntd;
-		cpu_switch_to(td, ntd);
-		/* td runs again here; its tokens were acquired by pick(). */
-		lwkt_reap(gd);
-	}
+	gd_reqflags_clear(gd, RQF_RESCHED);
+	ntd = lwkt_pick(gd);
+	if (ntd != td)
+		lwkt_switch_to(gd, td, ntd);	/* td's tokens were acquired again by lwkt_pick */
 	crit_exit();
 }
 
-/* lwkt_yield: let runnable threads of the same or a higher priority run first. */
+/*
+ * lwkt_block: the calling thread stops until someone lwkt_schedule()s it. Call it inside a
+ * critical section after publishing how to be woken, so no wakeup is lost in between. (The
+ * port code inlines the same: lwkt_block_td in sys/thread2.h.)
+ */
+__attribute__((regparm(2))) void
+lwkt_block(const char *wmesg, const void *wchan)
+{
+	lwkt_block_td(curthread, wmesg, wchan);
+}
+
+/*
+ * lwkt_yield: let runnable threads of the same or a higher priority run first.
+ *
+ * The fast path is the common case: the caller runs at the head of its ring, holds no token,
+ * nothing is pending on its CPU (gd_reqflags: no higher priority became runnable, no deferred
+ * interrupt work), and the next thread of the ring holds no token and runs no process (whose
+ * address space and TSS a switch would load). Then the head moves on and the CPU switches to
+ * the next thread: no pick, no token work.
+ */
 void
 lwkt_yield(void)
 {
-	thread_t td = curthread;
+	thread_t td = curthread, ntd;
+	struct globaldata *gd = td->td_gd;
 
+	if (__builtin_expect(td->td_state == TDS_RUNNABLE, 1)) {
+		ntd = td->td_rqnext;
+		if (__builtin_expect((gd->gd_reqflags | td->td_toks_count | ntd->td_toks_count |
+		    (uintptr_t)ntd->td_proc) == 0 && ntd != td, 1)) {
+			crit_enter_td(td);
+			gd->gd_runq.rq_head[td->td_pri] = ntd;	/* runq_rotate, ntd at hand */
+			lwkt_switch_threads(gd, td, ntd);
+			crit_exit_td(td);
+			return;
+		}
+	}
 	crit_enter();
 	if (td->td_state == TDS_RUNNABLE) {
-		runq_remove(td->td_gd, td);
-		runq_insert(td->td_gd, td);
+		runq_remove(&gd->gd_runq, td);
+		runq_insert(&gd->gd_runq, td);
 	}
 	lwkt_switch();
 	crit_exit();
+}
+
+/* lwkt_handoff: lwkt_handoff_td (sys/thread2.h) for the calling thread. */
+__attribute__((regparm(1))) void
+lwkt_handoff(thread_t ntd)
+{
+	lwkt_handoff_td(curthread, ntd);
 }
 
 /* lwkt_runnable_above: is a thread of priority > pri runnable? */
 bool
 lwkt_runnable_above(int pri)
 {
-	uint32_t mask = mycpu->gd_runqmask;
-
-	if (pri >= TDPRI_MAX)
-		return false;
-	return (mask >> (pri + 1)) != 0;
+	return runq_above(&mycpu->gd_runq, pri);
 }
 
 /* lwkt_should_yield: would another runnable thread of td's priority or above run after a yield? */
 bool
 lwkt_should_yield(thread_t td)
 {
-	thread_t first = TAILQ_FIRST(&td->td_gd->gd_tdrunq[td->td_pri]);
+	thread_t head = td->td_gd->gd_runq.rq_head[td->td_pri];
 
 	if (lwkt_runnable_above(td->td_pri))
 		return true;
-	return first != NULL && (first != td || TAILQ_NEXT(first, td_threadq) != NULL);
+	return head != NULL && (head != td || td->td_rqnext != td);
 }
 
+/*
+ * lwkt_setpri: td runs at priority pri from now on. The running thread stays the head of its
+ * (new) ring; if that leaves a higher priority runnable, its next yield gives way.
+ */
 void
 lwkt_setpri(thread_t td, int pri)
 {
+	struct globaldata *gd = td->td_gd;
+
 	KASSERT(pri > TDPRI_IDLE && pri <= TDPRI_MAX, "lwkt_setpri: bad priority");
 	crit_enter();
 	if (td->td_state == TDS_RUNNABLE) {
-		runq_remove(td->td_gd, td);
+		runq_remove(&gd->gd_runq, td);
 		td->td_pri = pri;
-		runq_insert(td->td_gd, td);
+		runq_insert(&gd->gd_runq, td);
+		if (td == gd->gd_curthread) {
+			runq_to_head(&gd->gd_runq, td);
+			if (runq_above(&gd->gd_runq, pri))
+				gd->gd_reqflags |= RQF_RESCHED;
+		} else if (pri > gd->gd_curthread->td_pri) {
+			gd->gd_reqflags |= RQF_RESCHED;
+		}
 	} else {
 		td->td_pri = pri;
 	}
@@ -303,7 +314,7 @@ lwkt_setpri(thread_t td, int pri)
 }
 
 /* lwkt_reap: free the stack of a thread that exited, now that nobody runs on it. */
-static void
+void
 lwkt_reap(struct globaldata *gd)
 {
 	thread_t td = gd->gd_freetd;
@@ -345,7 +356,7 @@ lwkt_idle_loop(void)
 
 	for (;;) {
 		cli();
-		if (gd->gd_runqmask == 0 && (gd->gd_reqflags & RQF_INTR_PENDING) == 0)
+		if (gd->gd_runq.rq_mask == 0 && (gd->gd_reqflags & RQF_INTR_PENDING) == 0)
 			__asm__ volatile("sti; hlt" ::: "memory");	/* no wakeup slips between */
 		else
 			sti();
@@ -374,8 +385,6 @@ lwkt_init(void)
 
 	gd->gd_self = gd;
 	gd->gd_cpuid = 0;
-	for (int i = 0; i < TDPRI_COUNT; i++)
-		TAILQ_INIT(&gd->gd_tdrunq[i]);
 	TAILQ_INIT(&gd->gd_tdallq);
 	gdt_set_percpu(0, gd, sizeof(*gd));
 	gd->gd_curthread = &thread0;
@@ -383,7 +392,7 @@ lwkt_init(void)
 	thread0.td_kstack = boot_stack;		/* its guard: boot_stack_guard (pmap_bootstrap) */
 	thread_setup(&thread0, "thread0", TDPRI_KERN, TDF_STATIC);
 	thread0.td_state = TDS_RUNNABLE;
-	runq_insert(gd, &thread0);
+	runq_insert(&gd->gd_runq, &thread0);
 
 	thread_t idle = &gd->gd_idlethread;
 	idle->td_kstack = kstack_alloc();

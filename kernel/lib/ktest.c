@@ -5,7 +5,6 @@
 #include <sys/ktest.h>
 #include <stdarg.h>
 #include <string.h>
-#include <lib/format.h>
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -13,27 +12,42 @@ int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	ktest_result_hook(void) __attribute__((weak));
 int vprintf(const char *fmt, va_list ap);
 
-bool
-glob_match(const char *pattern, const char *s)
+/*
+ * match_joined: shell-style match of pattern against the concatenation of s and the strings of
+ * more (NULL-terminated), without building it: a test's name is suite "." name, and the runner
+ * matches every test at boot, so formatting each name first would cost more than the match.
+ */
+static bool
+match_joined(const char *pattern, const char *s, const char *const *more)
 {
+	while (*s == '\0' && *more != NULL)
+		s = *more++;
 	if (*pattern == '\0')
 		return *s == '\0';
 	if (*pattern == '*')
-		return glob_match(pattern + 1, s) || (*s != '\0' && glob_match(pattern, s + 1));
+		return match_joined(pattern + 1, s, more) ||
+		    (*s != '\0' && match_joined(pattern, s + 1, more));
 	if (*s != '\0' && (*pattern == '?' || *pattern == *s))
-		return glob_match(pattern + 1, s + 1);
+		return match_joined(pattern + 1, s + 1, more);
 	return false;
 }
 
-static bool
-selected(const struct ktest *t, const char *glob)
+/* glob_match: shell-style match of s against pattern ('*' any run, '?' one character). */
+bool
+glob_match(const char *pattern, const char *s)
 {
-	char full[128];
+	static const char *const none[] = { NULL };
 
-	if (glob == NULL)
-		return true;
-	snprintf(full, sizeof(full), "%s.%s", t->kt_suite, t->kt_name);
-	return glob_match(glob, full);
+	return match_joined(pattern, s, none);
+}
+
+/* ktest_selected: does the test's full name, suite.name, match glob (NULL: every test)? */
+bool
+ktest_selected(const struct ktest *t, const char *glob)
+{
+	const char *const rest[] = { ".", t->kt_name, NULL };
+
+	return glob == NULL || match_joined(glob, t->kt_suite, rest);
 }
 
 void
@@ -73,7 +87,7 @@ static bool
 first_of_suite(const struct ktest *begin, const struct ktest *t, const char *glob)
 {
 	for (const struct ktest *u = begin; u < t; u++)
-		if (selected(u, glob) && strcmp(u->kt_suite, t->kt_suite) == 0)
+		if (ktest_selected(u, glob) && strcmp(u->kt_suite, t->kt_suite) == 0)
 			return false;
 	return true;
 }
@@ -84,7 +98,7 @@ count_cases(const struct ktest *begin, const struct ktest *end, const char *suit
 	int n = 0;
 
 	for (const struct ktest *t = begin; t < end; t++)
-		if (selected(t, glob) && (suite == NULL || strcmp(t->kt_suite, suite) == 0))
+		if (ktest_selected(t, glob) && (suite == NULL || strcmp(t->kt_suite, suite) == 0))
 			n++;
 	return n;
 }
@@ -99,7 +113,7 @@ run_suite(const struct ktest *begin, const struct ktest *end, const char *suite,
 	printf("%*sKTAP version 1\n%*s# Subtest: %s\n%*s1..%d\n", indent, "", indent, "",
 	    suite, indent, "", count_cases(begin, end, suite, glob));
 	for (const struct ktest *t = begin; t < end; t++) {
-		if (!selected(t, glob) || strcmp(t->kt_suite, suite) != 0)
+		if (!ktest_selected(t, glob) || strcmp(t->kt_suite, suite) != 0)
 			continue;
 		struct ktest_ctx ktc = { 0, NULL, indent };
 		t->kt_fn(&ktc);
@@ -123,12 +137,12 @@ ktest_run(const struct ktest *begin, const struct ktest *end, const char *name,
 	int suites = 0, number = 0, failed = 0;
 
 	for (const struct ktest *t = begin; t < end; t++)
-		if (selected(t, glob) && first_of_suite(begin, t, glob))
+		if (ktest_selected(t, glob) && first_of_suite(begin, t, glob))
 			suites++;
 	printf("%*sKTAP version 1\n%*s# Subtest: %s\n%*s1..%d\n", indent, "", indent, "", name,
 	    indent, "", suites);
 	for (const struct ktest *t = begin; t < end; t++) {
-		if (!selected(t, glob) || !first_of_suite(begin, t, glob))
+		if (!ktest_selected(t, glob) || !first_of_suite(begin, t, glob))
 			continue;
 		int f = run_suite(begin, end, t->kt_suite, glob, indent + 4);
 		printf("%*s%s %d %s\n", indent, "", f ? "not ok" : "ok", ++number, t->kt_suite);

@@ -31,6 +31,27 @@ KTEST(lib, glob_match)
 	KT_EXPECT(!glob_match("a?c", "ac"));
 }
 
+/* Tests are selected by suite.name without the name being built: the match crosses the dot. */
+KTEST(lib, ktest_selected_matches_suite_dot_name)
+{
+	struct ktest t = { .kt_suite = "lwkt", .kt_name = "switch" };
+	struct ktest empty = { .kt_suite = "", .kt_name = "" };
+
+	KT_EXPECT(ktest_selected(&t, NULL));
+	KT_EXPECT(ktest_selected(&t, "lwkt.switch"));
+	KT_EXPECT(ktest_selected(&t, "lwkt.*"));
+	KT_EXPECT(ktest_selected(&t, "*.switch"));
+	KT_EXPECT(ktest_selected(&t, "lwk*itch"));
+	KT_EXPECT(ktest_selected(&t, "lwkt?switch"));
+	KT_EXPECT(ktest_selected(&t, "*"));
+	KT_EXPECT(!ktest_selected(&t, "lwkt"));
+	KT_EXPECT(!ktest_selected(&t, "lwkt.switc"));
+	KT_EXPECT(!ktest_selected(&t, "lwkt.switchx"));
+	KT_EXPECT(!ktest_selected(&t, "lwktswitch"));
+	KT_EXPECT(ktest_selected(&empty, "."));
+	KT_EXPECT(!ktest_selected(&empty, ""));
+}
+
 KTEST(lib, memmove_overlap)
 {
 	char buf[16] = "abcdefgh";

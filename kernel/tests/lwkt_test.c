@@ -127,6 +127,45 @@ KTEST(lwkt, yield_is_round_robin)
 	KT_EXPECT(settle(before));
 }
 
+KTEST(lwkt, yield_gives_way_to_a_higher_priority_made_runnable)
+{
+	struct evlog log = { 0 };
+	struct tinfo peer = { .log = &log, .id = 1, .rounds = 3 }, high = { .log = &log, .id = 9 };
+	thread_t td;
+	uint32_t before = lwkt_stats.threads;
+
+	KT_EXPECT_EQ(lwkt_create(log_and_yield, &peer, NULL, TDPRI_KERN, 0, "t-peer"), 0);
+	KT_EXPECT_EQ(lwkt_create(log_once, &high, &td, TDPRI_KERN + 2, TDF_NOSTART, "t-high"), 0);
+	lwkt_yield();				/* the peer logs and yields back */
+	lwkt_yield();
+	KT_EXPECT_EQ(log.n, 2);
+	lwkt_schedule(td);
+	lwkt_yield();				/* not to the peer, whose turn it would be */
+	KT_EXPECT_EQ(log.n, 4);
+	KT_EXPECT_EQ(log.ev[2], 9);
+	KT_EXPECT_EQ(log.ev[3], 1);
+	KT_EXPECT(settle(before));
+}
+
+KTEST(lwkt, setpri_of_the_running_thread_keeps_it_running_and_gives_way)
+{
+	struct evlog log = { 0 };
+	struct tinfo peer = { .log = &log, .id = 1, .rounds = 2 };
+	int pri = curthread->td_pri;
+	uint32_t before = lwkt_stats.threads;
+
+	KT_EXPECT_EQ(lwkt_create(log_and_yield, &peer, NULL, pri - 1, 0, "t-lower"), 0);
+	lwkt_setpri(curthread, pri - 1);	/* now equal to the peer: still running ... */
+	KT_EXPECT_EQ(log.n, 0);
+	lwkt_yield();				/* ... and it takes its turn after us */
+	KT_EXPECT_EQ(log.n, 1);
+	lwkt_setpri(curthread, pri - 2);	/* below the peer: the next yield is its */
+	lwkt_yield();
+	KT_EXPECT_EQ(log.n, 2);
+	lwkt_setpri(curthread, pri);
+	KT_EXPECT(settle(before));
+}
+
 KTEST(lwkt, setpri_changes_the_order)
 {
 	struct evlog log = { 0 };

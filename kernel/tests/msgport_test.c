@@ -4,13 +4,17 @@
 #include <sys/msgport.h>
 
 /* A worker thread: replies to `count` messages on its port with error `reply_error` and a
- * result of ms_cmd + 1, recording the flags it saw. */
+ * result of ms_cmd + 1, recording the flags it saw, the first messages, and (with a log) its id
+ * for each. */
 struct worker {
 	int		count;
 	int		reply_error;
 	uint32_t	seen_flags;
 	int		handled;
 	lwkt_port_t	forward_to;	/* forward instead of replying */
+	struct evlog	*log;		/* or NULL */
+	int		id;
+	lwkt_msg_t	got[8];
 	thread_t	td;
 };
 
@@ -22,7 +26,11 @@ worker_main(void *arg)
 	for (int i = 0; i < w->count; i++) {
 		lwkt_msg_t msg = lwkt_waitport(&curthread->td_msgport, 0);
 		w->seen_flags = msg->ms_flags;
+		if (w->handled < 8)
+			w->got[w->handled] = msg;
 		w->handled++;
+		if (w->log != NULL)
+			evlog_add(w->log, w->id);
 		if (w->forward_to != NULL) {
 			lwkt_forwardmsg(w->forward_to, msg);
 			continue;
@@ -468,4 +476,177 @@ KTEST(msgport, many_threads_many_messages_none_lost)
 	/* Every send was replied (settle's own sleeps are messages too, hence >=). */
 	KT_EXPECT(lwkt_msgstats.sends - sends >= SENDERS * PER_SENDER);
 	KT_EXPECT_EQ(lwkt_msgstats.sends - sends, lwkt_msgstats.replies - replies);
+}
+
+/*
+ * -- direct hand-off: a domsg to a thread blocked in waitport on its own port (same CPU, same
+ * priority, nothing higher runnable) gives it the message without the queue and runs it at once,
+ * ahead of the others of its priority; the sender waits its turn behind them.
+ */
+/* start_receiver: worker r's thread at priority pri, run until it waits in waitport. */
+static bool
+start_receiver(struct worker *r, int pri)
+{
+	if (lwkt_create(worker_main, r, &r->td, pri, 0, "t-receiver") != 0)
+		return false;
+	if (pri >= curthread->td_pri)
+		lwkt_yield();
+	else
+		lwkt_sleep(1);			/* a lower priority runs only while we block */
+	return (r->td->td_msgport.mp_flags & MSGPORTF_RECEIVING) != 0;
+}
+
+struct noter {
+	struct evlog	*log;
+	int		id;
+};
+
+static void
+note_once(void *arg)
+{
+	struct noter *n = arg;
+
+	evlog_add(n->log, n->id);
+}
+
+KTEST(msgport, handoff_runs_the_receiver_before_its_equals)
+{
+	struct evlog log = { 0 };
+	struct worker r = { .log = &log, .id = 1, .count = 1 };
+	struct noter other = { .log = &log, .id = 2 };
+	struct lwkt_msg msg;
+	uint32_t before = lwkt_stats.threads;
+	uint64_t switches;
+
+	KT_ASSERT(start_receiver(&r, curthread->td_pri));
+	KT_ASSERT_EQ(lwkt_create(note_once, &other, NULL, curthread->td_pri, 0, "t-other"), 0);
+	switches = r.td->td_switches;
+	lwkt_initmsg(&msg, &curthread->td_msgport, 0);
+	KT_EXPECT_EQ(lwkt_domsg(&r.td->td_msgport, &msg, 0), 0);
+	/* Queued, the message would have let t-other (ahead in the queue) run first. */
+	KT_EXPECT_EQ(log.n, 2);
+	KT_EXPECT_EQ(log.ev[0], 1);
+	KT_EXPECT_EQ(log.ev[1], 2);
+	KT_EXPECT(r.got[0] == &msg);
+	KT_EXPECT_EQ(r.td->td_switches, switches + 1);	/* straight to it, once */
+	KT_EXPECT_EQ(msg.ms_flags & (MSGF_DONE | MSGF_REPLY | MSGF_QUEUED), MSGF_DONE | MSGF_REPLY);
+	KT_EXPECT(settle(before));
+}
+
+KTEST(msgport, handoff_keeps_message_order)
+{
+	struct evlog log = { 0 };
+	struct worker r = { .log = &log, .id = 1, .count = 4 };
+	struct lwkt_msg m[4];
+	uint32_t before = lwkt_stats.threads;
+
+	KT_ASSERT(start_receiver(&r, curthread->td_pri));
+	for (int i = 0; i < 4; i++)
+		lwkt_initmsg(&m[i], &curthread->td_msgport, 0);
+	lwkt_sendmsg(&r.td->td_msgport, &m[0]);		/* queued: it wakes the receiver ... */
+	lwkt_sendmsg(&r.td->td_msgport, &m[1]);
+	KT_EXPECT_EQ(r.td->td_msgport.mp_flags & MSGPORTF_RECEIVING, 0);
+	KT_EXPECT_EQ(lwkt_domsg(&r.td->td_msgport, &m[2], 0), 0);	/* ... so this one queues too */
+	KT_EXPECT((r.td->td_msgport.mp_flags & MSGPORTF_RECEIVING) != 0);
+	KT_EXPECT_EQ(lwkt_domsg(&r.td->td_msgport, &m[3], 0), 0);	/* handed over */
+	for (int i = 0; i < 4; i++)
+		KT_EXPECT(r.got[i] == &m[i]);
+	KT_EXPECT_EQ(lwkt_waitmsg(&m[0], 0), 0);		/* the sendmsg replies wait on our port */
+	KT_EXPECT_EQ(lwkt_waitmsg(&m[1], 0), 0);
+	KT_EXPECT(lwkt_getport(&curthread->td_msgport) == NULL);
+	KT_EXPECT(settle(before));
+}
+
+struct holder {
+	lwkt_msg_t	held;		/* received, kept while it waits for the next one */
+	uint32_t	flags;		/* held's flags as received */
+	int		drop_error;	/* lwkt_dropmsg(held) by the aborter */
+	thread_t	td;
+};
+
+static void
+hold_then_wait(void *arg)
+{
+	struct holder *h = arg;
+	lwkt_msg_t msg = lwkt_waitport(&curthread->td_msgport, 0), last;
+
+	h->flags = msg->ms_flags;
+	h->held = msg;
+	last = lwkt_waitport(&curthread->td_msgport, 0);
+	lwkt_replymsg(h->held, 0);		/* too late: the abort answered it */
+	lwkt_replymsg(last, 0);
+}
+
+static void
+abort_the_held(void *arg)
+{
+	struct holder *h = arg;
+
+	while (h->held == NULL)
+		lwkt_yield();
+	h->drop_error = lwkt_dropmsg(h->held);
+	lwkt_abortmsg(h->held);
+}
+
+KTEST(msgport, abort_of_a_handed_off_message)
+{
+	struct holder h = { 0 };
+	struct lwkt_msg msg, last;
+	uint32_t before = lwkt_stats.threads;
+	uint64_t doubles = lwkt_msgstats.double_replies;
+
+	abortfn_calls = 0;
+	KT_ASSERT_EQ(lwkt_create(hold_then_wait, &h, &h.td, curthread->td_pri, 0, "t-hold"), 0);
+	lwkt_yield();
+	KT_ASSERT((h.td->td_msgport.mp_flags & MSGPORTF_RECEIVING) != 0);
+	KT_ASSERT_EQ(lwkt_create(abort_the_held, &h, NULL, curthread->td_pri, 0, "t-abort"), 0);
+	lwkt_initmsg_abortable(&msg, &curthread->td_msgport, 0, abort_with_eintr);
+	KT_EXPECT_EQ(lwkt_domsg(&h.td->td_msgport, &msg, 0), EINTR);
+	KT_EXPECT(h.held == &msg);
+	KT_EXPECT_EQ(h.flags & (MSGF_SYNC | MSGF_QUEUED | MSGF_DONE), MSGF_SYNC);	/* received */
+	KT_EXPECT_EQ(h.drop_error, ENOENT);		/* not on a queue: nothing to take back */
+	KT_EXPECT_EQ(abortfn_calls, 1);			/* the target's way to end it early */
+	KT_EXPECT((msg.ms_flags & MSGF_ABORTED) != 0);
+	lwkt_initmsg(&last, &curthread->td_msgport, 0);
+	KT_EXPECT_EQ(lwkt_domsg(&h.td->td_msgport, &last, 0), 0);
+	KT_EXPECT_EQ(lwkt_msgstats.double_replies, doubles + 1);	/* its late reply refused */
+	KT_EXPECT_EQ(msg.ms_error, EINTR);
+	KT_EXPECT(settle(before));
+}
+
+/*
+ * no_handoff: r waits in waitport; the thread `other` logs other_id when it runs. A domsg to r
+ * must not hand the CPU straight to it: other, which outranks r's claim, runs first.
+ */
+static void
+no_handoff(struct ktest_ctx *ktc, int rpri, int other_pri, int other_flags)
+{
+	struct evlog log = { 0 };
+	struct worker r = { .log = &log, .id = 1, .count = 1 };
+	struct noter other = { .log = &log, .id = 2 };
+	struct lwkt_msg msg;
+	thread_t td;
+	uint32_t before = lwkt_stats.threads;
+
+	KT_ASSERT(start_receiver(&r, rpri));
+	KT_ASSERT_EQ(lwkt_create(note_once, &other, &td, other_pri, other_flags, "t-other"), 0);
+	if (other_flags & TDF_NOSTART)
+		lwkt_schedule(td);		/* runnable above us: it runs at our next switch */
+	lwkt_initmsg(&msg, &curthread->td_msgport, 0);
+	KT_EXPECT_EQ(lwkt_domsg(&r.td->td_msgport, &msg, 0), 0);
+	KT_EXPECT_EQ(log.n, 2);
+	KT_EXPECT_EQ(log.ev[0], 2);
+	KT_EXPECT_EQ(log.ev[1], 1);
+	KT_EXPECT(settle(before));
+}
+
+KTEST(msgport, no_handoff_to_a_lower_priority)
+{
+	/* our equal runs first, as priorities say */
+	no_handoff(ktc, curthread->td_pri - 1, curthread->td_pri, 0);
+}
+
+KTEST(msgport, no_handoff_past_a_higher_priority)
+{
+	no_handoff(ktc, curthread->td_pri, curthread->td_pri + 1, TDF_NOSTART);
 }

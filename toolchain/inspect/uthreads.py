@@ -5,7 +5,8 @@ holds the same file as bin/NAME). A second drgn Program reads it: i386, one virt
 segment over user space (USER_BASE .. USER_TOP) whose reads walk the process's page tables
 (pagetable.py, from p_pmap.pm_pdir) over guest physical memory, and the program's -g DWARF
 loaded as an extra module, as program.py loads the kernel's. libcr's scheduler state is then
-read by name (lwkt/thread.c's file-static `vcpus`, `nvcpus_made`, `allthreads`, `main_thread`).
+read by name (lwkt/thread.c's `cr_vcpus` and its file-static `nvcpus_made`, `allthreads`,
+`main_thread`).
 
 A process whose program is missing, differs from what the process holds in memory, or has no
 libcr scheduler gets a note instead of threads.
@@ -76,10 +77,18 @@ def name_wchans(threads: list[dict], raw: dict[int, object], stacks: dict[str, i
             t["waits_on"] = next((what for lo, hi, what in places if lo <= w < hi), None)
 
 
+def vcpu_stats(vc) -> dict:
+    """A vCPU's counters as cr_vcpu_stats() gives them: the switches of the yield fast path not yet
+    folded into vc_stats (vc_fast_armed - vc_fast_left, cr/sched.h) included."""
+    stats = {m.name: getattr(vc.vc_stats, m.name).value_() for m in vc.vc_stats.type_.members}
+    stats["switches"] += (vc.vc_fast_armed.value_() - vc.vc_fast_left.value_()) & 0xffffffff
+    return stats
+
+
 def read_libcr(prog) -> tuple[list[dict], list[dict]]:
     """(vCPUs, threads) of libcr's scheduler in one process; the stack sizes that name wait
     channels come from the program's own DWARF (enum cr_stack_sizes)."""
-    vcpus = prog.variable("vcpus", THREAD_C)
+    vcpus = prog.variable("cr_vcpus", THREAD_C)
     made = prog.variable("nvcpus_made", THREAD_C).value_()
     base, size = vcpus.address_, vcpus[0].type_.size
 
@@ -119,9 +128,8 @@ def read_libcr(prog) -> tuple[list[dict], list[dict]]:
                           "stopping": bool(vc.vc_stopping.value_()), "idle": bool(vc.vc_idle.value_()),
                           "cur": cur.td_name.string_().decode("utf-8", "replace") if cur.value_() else None,
                           "cur_addr": cur.value_() or None, "idle_thread": idle.value_() or None,
-                          "runq_mask": vc.vc_runq_mask.value_(), "nrunnable": vc.vc_nrunnable.value_(),
-                          "stats": {m.name: getattr(vc.vc_stats, m.name).value_()
-                                    for m in vc.vc_stats.type_.members}})
+                          "runq_mask": vc.vc_runq.rq_mask.value_(), "nrunnable": vc.vc_runq.rq_count.value_(),
+                          "stats": vcpu_stats(vc)})
     stacks = {name: prog.constant(name).value_() for name in ("CR_THREAD_STACK", "CR_IDLE_STACK")}
     name_wchans(threads, raw, stacks)
     return out_vcpus, threads

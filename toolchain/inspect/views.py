@@ -202,7 +202,7 @@ class Snapshot:
             where = {"eip": regs["eip"], "eip_symbol": self.symbol(regs["eip"]), "esp": regs["esp"],
                      "stack_of": self.on_stack_of(regs["esp"])}
         return where | {"cpu": gd.gd_cpuid.value_(), "addr": gd.address_, "running": cstr(cur.td_name),
-                "running_addr": cur.value_(), "runq_mask": gd.gd_runqmask.value_(),
+                "running_addr": cur.value_(), "runq_mask": gd.gd_runq.rq_mask.value_(),
                 "reqflags": gd.gd_reqflags.value_(), "hardticks": gd.gd_hardticks.value_(),
                 "ticks": gd.gd_ticks.value_(), "intr_nesting": gd.gd_intr_nesting.value_(),
                 "threads": sum(1 for _ in tailq(gd.gd_tdallq, "td_allq"))}

@@ -419,6 +419,285 @@ KTEST(uthread, sleep_parks_only_the_sleeper)
 	KT_EXPECT((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) >= 30000000L);
 }
 
+/*
+ * -- the fast paths: a yield among equals that skips the scheduler (it must still let a higher
+ * priority run, and count its switches), and the direct hand-off of a domsg to a thread blocked
+ * in waitport (it runs at once, ahead of its equals; order, aborts and priorities as before).
+ */
+#include <cr/msgport_sys.h>
+
+static int flog[32], nflog;
+
+static void *
+note(void *arg)
+{
+	flog[nflog++] = (int)(intptr_t)arg;
+	return NULL;
+}
+
+static void *
+yielder_n(void *arg)
+{
+	for (int i = 0; i < (int)(intptr_t)arg; i++)
+		cr_thread_yield();
+	return NULL;
+}
+
+static void *
+note_and_yield(void *arg)
+{
+	for (int i = 0; i < 3; i++) {
+		flog[nflog++] = (int)(intptr_t)arg;
+		cr_thread_yield();
+	}
+	return NULL;
+}
+
+static lwkt_msg_t recv_got[4];
+static uint32_t recv_flags[4];
+
+/* receive_n: log arg's low byte once per message, n = arg >> 8 of them (1 if 0), and reply. */
+static void *
+receive_n(void *arg)
+{
+	int n = (int)(intptr_t)arg >> 8;
+
+	for (int i = 0; i < (n ? n : 1); i++) {
+		lwkt_msg_t m = lwkt_waitport(&cr_thread_self()->td_msgport, 0);
+		recv_got[i] = m;
+		recv_flags[i] = m->ms_flags;
+		flog[nflog++] = (int)(intptr_t)arg & 0xff;
+		lwkt_replymsg(m, 0);
+	}
+	return NULL;
+}
+
+static void *
+receive_once(void *arg)
+{
+	return receive_n(arg);
+}
+
+/* receiving: td waits in waitport on its own port, for the next message. */
+static int
+receiving(cr_thread_t td)
+{
+	return td->td_state == CR_BLOCKED && (td->td_msgport.mp_flags & MSGPORTF_RECEIVING) != 0;
+}
+
+KTEST(uthread, yield_counts_every_switch)
+{
+	struct cr_vcpu_stats a, b;
+	cr_thread_t td;
+	int n = 1000;
+
+	cr_vcpu_stats_total(&a);
+	KT_ASSERT_EQ(cr_thread_create(&td, yielder_n, (void *)(intptr_t)n, CR_PRI_DEFAULT, "y"), 0);
+	for (int i = 0; i < n; i++)
+		cr_thread_yield();
+	KT_EXPECT_EQ(cr_thread_join(td, NULL), 0);
+	cr_vcpu_stats_total(&b);
+	/* 2n yields, each a switch, then the join: to the yielder, and back when it exits. */
+	KT_EXPECT(b.switches - a.switches >= (uint64_t)2 * n);
+	KT_EXPECT(b.switches - a.switches <= (uint64_t)2 * n + 4);
+}
+
+KTEST(uthread, yield_gives_way_to_a_higher_priority_woken)
+{
+	cr_thread_t peer, high;
+	struct lwkt_msg msg;
+
+	nflog = 0;
+	KT_ASSERT_EQ(cr_thread_create(&high, receive_once, (void *)9, CR_PRI_DEFAULT + 5, "high"), 0);
+	cr_thread_yield();				/* it waits on its port */
+	KT_ASSERT_EQ(cr_thread_create(&peer, note_and_yield, (void *)1, CR_PRI_DEFAULT, "peer"), 0);
+	cr_thread_yield();				/* turns with the peer: the fast path */
+	cr_thread_yield();
+	KT_EXPECT_EQ(nflog, 2);
+	lwkt_initmsg(&msg, &cr_thread_self()->td_msgport, 0);
+	lwkt_sendmsg(&high->td_msgport, &msg);		/* wakes it, above us */
+	cr_thread_yield();				/* not to the peer, whose turn it would be */
+	KT_EXPECT_EQ(nflog, 4);
+	KT_EXPECT_EQ(flog[2], 9);
+	KT_EXPECT_EQ(flog[3], 1);
+	KT_EXPECT_EQ(lwkt_waitmsg(&msg, 0), 0);
+	KT_EXPECT_EQ(cr_thread_join(high, NULL), 0);
+	KT_EXPECT_EQ(cr_thread_join(peer, NULL), 0);
+}
+
+static lwkt_port_t wake_port;
+static struct lwkt_msg wake_msg;
+
+/* take_turns_and_wake: log arg four times, yielding after each; thread 1 wakes wake_port. */
+static void *
+take_turns_and_wake(void *arg)
+{
+	for (int i = 0; i < 4; i++) {
+		flog[nflog++] = (int)(intptr_t)arg;
+		if ((intptr_t)arg == 1 && i == 1)
+			lwkt_sendmsg(wake_port, &wake_msg);
+		cr_thread_yield();
+	}
+	return NULL;
+}
+
+KTEST(uthread, a_thread_woken_between_fast_yields_waits_its_turn)
+{
+	cr_thread_t sleeper, t1, t2;
+
+	nflog = 0;
+	KT_ASSERT_EQ(cr_thread_create(&sleeper, receive_once, (void *)4, CR_PRI_DEFAULT, "sleeper"), 0);
+	cr_thread_yield();
+	KT_ASSERT(receiving(sleeper));
+	wake_port = &sleeper->td_msgport;
+	lwkt_initmsg(&wake_msg, NULL, 0);
+	KT_ASSERT_EQ(cr_thread_create(&t1, take_turns_and_wake, (void *)1, CR_PRI_DEFAULT, "t1"), 0);
+	KT_ASSERT_EQ(cr_thread_create(&t2, take_turns_and_wake, (void *)2, CR_PRI_DEFAULT, "t2"), 0);
+	for (int i = 0; i < 4; i++) {
+		flog[nflog++] = 0;
+		cr_thread_yield();			/* round robin: us, t1, t2, ... */
+	}
+	KT_EXPECT_EQ(cr_thread_join(t1, NULL), 0);
+	KT_EXPECT_EQ(cr_thread_join(t2, NULL), 0);
+	KT_EXPECT_EQ(cr_thread_join(sleeper, NULL), 0);
+	/* t1 woke it on its second turn: it joined the queue's tail, behind t2 and us. */
+	static const int want[] = { 0, 1, 2, 0, 1, 2, 0, 4, 1, 2, 0, 1, 2 };
+	KT_EXPECT_EQ(nflog, 13);
+	for (int i = 0; i < 13; i++)
+		KT_EXPECT_EQ(flog[i], want[i]);
+}
+
+KTEST(uthread, handoff_runs_the_receiver_before_its_equals)
+{
+	cr_thread_t rcv, other;
+	struct lwkt_msg msg;
+
+	nflog = 0;
+	KT_ASSERT_EQ(cr_thread_create(&rcv, receive_once, (void *)1, CR_PRI_DEFAULT, "rcv"), 0);
+	cr_thread_yield();
+	KT_ASSERT(receiving(rcv));
+	KT_ASSERT_EQ(cr_thread_create(&other, note, (void *)2, CR_PRI_DEFAULT, "other"), 0);
+	lwkt_initmsg(&msg, &cr_thread_self()->td_msgport, 0);
+	KT_EXPECT_EQ(lwkt_domsg(&rcv->td_msgport, &msg, 0), 0);
+	/* Queued, the message would have let "other" (ahead in the queue) run first. */
+	KT_EXPECT_EQ(nflog, 2);
+	KT_EXPECT_EQ(flog[0], 1);
+	KT_EXPECT_EQ(flog[1], 2);
+	KT_EXPECT(recv_got[0] == &msg);
+	KT_EXPECT_EQ(recv_flags[0] & (MSGF_SYNC | MSGF_QUEUED | MSGF_DONE), MSGF_SYNC);
+	KT_EXPECT_EQ(cr_thread_join(rcv, NULL), 0);
+	KT_EXPECT_EQ(cr_thread_join(other, NULL), 0);
+}
+
+KTEST(uthread, handoff_keeps_message_order)
+{
+	cr_thread_t rcv;
+	struct lwkt_msg m[4];
+	lwkt_port_t port;
+
+	nflog = 0;
+	KT_ASSERT_EQ(cr_thread_create(&rcv, receive_n, (void *)(4 << 8 | 1), CR_PRI_DEFAULT, "rcv"), 0);
+	cr_thread_yield();
+	KT_ASSERT(receiving(rcv));
+	port = &rcv->td_msgport;
+	for (int i = 0; i < 4; i++)
+		lwkt_initmsg(&m[i], &cr_thread_self()->td_msgport, 0);
+	lwkt_sendmsg(port, &m[0]);			/* queued: it wakes the receiver ... */
+	lwkt_sendmsg(port, &m[1]);
+	KT_EXPECT(!receiving(rcv));
+	KT_EXPECT_EQ(lwkt_domsg(port, &m[2], 0), 0);	/* ... so this one queues behind them */
+	KT_EXPECT(receiving(rcv));
+	KT_EXPECT_EQ(lwkt_domsg(port, &m[3], 0), 0);	/* handed over */
+	for (int i = 0; i < 4; i++)
+		KT_EXPECT(recv_got[i] == &m[i]);
+	KT_EXPECT_EQ(lwkt_waitmsg(&m[0], 0), 0);
+	KT_EXPECT_EQ(lwkt_waitmsg(&m[1], 0), 0);
+	KT_EXPECT(lwkt_getport(&cr_thread_self()->td_msgport) == NULL);
+	KT_EXPECT_EQ(cr_thread_join(rcv, NULL), 0);
+}
+
+static lwkt_msg_t held;
+static uint32_t held_flags;
+static int held_drop, abort_calls;
+
+static void *
+hold_then_wait(void *arg)
+{
+	lwkt_msg_t m = lwkt_waitport(&cr_thread_self()->td_msgport, 0), last;
+
+	(void)arg;
+	held_flags = m->ms_flags;
+	held = m;
+	last = lwkt_waitport(&cr_thread_self()->td_msgport, 0);
+	lwkt_replymsg(held, 0);				/* too late: the abort answered it */
+	lwkt_replymsg(last, 0);
+	return NULL;
+}
+
+static void *
+abort_the_held(void *arg)
+{
+	(void)arg;
+	while (held == NULL)
+		cr_thread_yield();
+	held_drop = lwkt_dropmsg(held);
+	lwkt_abortmsg(held);
+	return NULL;
+}
+
+static void
+abort_eintr(lwkt_msg_t m)
+{
+	abort_calls++;
+	lwkt_replymsg(m, EINTR);
+}
+
+KTEST(uthread, abort_of_a_handed_off_message)
+{
+	cr_thread_t holder, aborter;
+	struct lwkt_msg msg, last;
+	uint64_t doubles = lwkt_msgstats.double_replies;
+
+	held = NULL;
+	abort_calls = 0;
+	KT_ASSERT_EQ(cr_thread_create(&holder, hold_then_wait, NULL, CR_PRI_DEFAULT, "hold"), 0);
+	cr_thread_yield();
+	KT_ASSERT(receiving(holder));
+	KT_ASSERT_EQ(cr_thread_create(&aborter, abort_the_held, NULL, CR_PRI_DEFAULT, "abort"), 0);
+	lwkt_initmsg_abortable(&msg, &cr_thread_self()->td_msgport, 0, abort_eintr);
+	KT_EXPECT_EQ(lwkt_domsg(&holder->td_msgport, &msg, 0), EINTR);
+	KT_EXPECT(held == &msg);
+	KT_EXPECT_EQ(held_flags & (MSGF_SYNC | MSGF_QUEUED | MSGF_DONE), MSGF_SYNC);	/* received */
+	KT_EXPECT_EQ(held_drop, ENOENT);		/* not on a queue: nothing to take back */
+	KT_EXPECT_EQ(abort_calls, 1);			/* the target's way to end it early */
+	KT_EXPECT((msg.ms_flags & MSGF_ABORTED) != 0);
+	lwkt_initmsg(&last, &cr_thread_self()->td_msgport, 0);
+	KT_EXPECT_EQ(lwkt_domsg(&holder->td_msgport, &last, 0), 0);
+	KT_EXPECT_EQ(lwkt_msgstats.double_replies, doubles + 1);	/* its late reply refused */
+	KT_EXPECT_EQ(cr_thread_join(holder, NULL), 0);
+	KT_EXPECT_EQ(cr_thread_join(aborter, NULL), 0);
+}
+
+KTEST(uthread, no_handoff_to_a_lower_priority)
+{
+	struct timespec ts = { 0, 1000000 };
+	cr_thread_t rcv, equal;
+	struct lwkt_msg msg;
+
+	nflog = 0;
+	KT_ASSERT_EQ(cr_thread_create(&rcv, receive_once, (void *)1, CR_PRI_DEFAULT - 1, "low"), 0);
+	nanosleep(&ts, NULL);				/* it runs only while we wait */
+	KT_ASSERT(receiving(rcv));
+	KT_ASSERT_EQ(cr_thread_create(&equal, note, (void *)2, CR_PRI_DEFAULT, "equal"), 0);
+	lwkt_initmsg(&msg, &cr_thread_self()->td_msgport, 0);
+	KT_EXPECT_EQ(lwkt_domsg(&rcv->td_msgport, &msg, 0), 0);
+	KT_EXPECT_EQ(nflog, 2);
+	KT_EXPECT_EQ(flog[0], 2);			/* our equal first, as priorities say */
+	KT_EXPECT_EQ(flog[1], 1);
+	KT_EXPECT_EQ(cr_thread_join(rcv, NULL), 0);
+	KT_EXPECT_EQ(cr_thread_join(equal, NULL), 0);
+}
+
 /* -- exit with threads blocked in the kernel ---------------------------------------------- */
 #include <sys/kstat.h>
 #include <sys/wait.h>
@@ -444,4 +723,40 @@ KTEST(uthread, exit_with_threads_blocked_leaks_nothing)
 	KT_EXPECT_EQ(after.ks_sysmsg_live, before.ks_sysmsg_live);
 	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
 	KT_EXPECT_EQ(after.ks_procs, before.ks_procs);
+}
+
+/*
+ * -- last, since it adds a vCPU to this one-vCPU program: threads stopped in the yield fast path
+ * (outside any critical section, no lock) go on when the scheduler's lock has become real: the
+ * switch that resumes them holds it, and they must take it over and let it go.
+ */
+static volatile int fast_rounds;
+
+static void *
+fast_yielder(void *arg)
+{
+	for (int i = 0; i < (int)(intptr_t)arg; i++) {
+		fast_rounds++;
+		cr_thread_yield();
+	}
+	return (void *)1;
+}
+
+KTEST(uthread, fast_yields_survive_the_first_added_vcpu)
+{
+	cr_thread_t td;
+	void *ret = NULL;
+
+	KT_ASSERT_EQ(cr_vcpu_count(), 1);
+	fast_rounds = 0;
+	KT_ASSERT_EQ(cr_thread_create(&td, fast_yielder, (void *)200, CR_PRI_DEFAULT, "fast"), 0);
+	for (int i = 0; i < 50; i++)
+		cr_thread_yield();			/* both in the fast path; it stops in it */
+	KT_EXPECT(fast_rounds >= 49);
+	KT_ASSERT_EQ(cr_vcpu_add(), 1);			/* from now on every yield takes the lock */
+	for (int i = 0; i < 50; i++)
+		cr_thread_yield();			/* a locked switch resumes it */
+	KT_EXPECT_EQ(cr_thread_join(td, &ret), 0);	/* a lock it kept would hang us here */
+	KT_EXPECT(ret == (void *)1);
+	KT_EXPECT_EQ(fast_rounds, 200);
 }

@@ -709,3 +709,55 @@ KTEST(smp, a_parked_fgets_holds_up_no_other_stream)
 	fclose(pr_in);
 	close(pr_fds[1]);
 }
+
+/*
+ * -- no direct hand-off across vCPUs: a domsg to a thread waiting in waitport on another vCPU
+ * queues the message and kicks that vCPU, which runs the receiver itself; the sender's vCPU
+ * does not take the thread over.
+ */
+#include <cr/msgport_sys.h>
+
+static volatile int far_receiver_vcpu = -1;
+
+static void *
+far_receiver(void *arg)
+{
+	cr_thread_migrate((int)(intptr_t)arg);
+	lwkt_msg_t m = lwkt_waitport(&cr_thread_self()->td_msgport, 0);
+	far_receiver_vcpu = cr_vcpu_self();
+	m->ms_result = m->ms_cmd + 1;
+	lwkt_replymsg(m, 0);
+	return NULL;
+}
+
+KTEST(smp, no_handoff_across_vcpus)
+{
+	struct timespec ts = { 0, 1000000 };
+	struct cr_vcpu_stats a, b;
+	struct lwkt_msg msg;
+	cr_thread_t td;
+	int there, here;
+
+	KT_ASSERT(ensure_vcpus(2));
+	here = cr_vcpu_self();
+	there = here == 0 ? 1 : 0;
+	far_receiver_vcpu = -1;
+	KT_ASSERT_EQ(cr_thread_create(&td, far_receiver, (void *)(intptr_t)there, CR_PRI_DEFAULT,
+	    "far-recv"), 0);
+	for (int i = 0; i < 1000 && !(td->td_state == CR_BLOCKED &&
+	    (td->td_msgport.mp_flags & MSGPORTF_RECEIVING)); i++)
+		nanosleep(&ts, NULL);
+	KT_ASSERT(td->td_state == CR_BLOCKED && (td->td_msgport.mp_flags & MSGPORTF_RECEIVING));
+	cr_vcpu_stats(there, &a);
+	lwkt_initmsg(&msg, &cr_thread_self()->td_msgport, 0);
+	msg.ms_cmd = 41;
+	KT_EXPECT_EQ(lwkt_domsg(&td->td_msgport, &msg, 0), 0);
+	KT_EXPECT_EQ(msg.ms_result, 42);
+	cr_vcpu_stats(there, &b);
+	KT_EXPECT(b.switches > a.switches);		/* its own vCPU switched to it ... */
+	KT_EXPECT_EQ(far_receiver_vcpu, there);
+	KT_EXPECT_EQ(cr_vcpu_self(), here);		/* ... and we stayed where we were */
+	KT_EXPECT_EQ(cr_thread_join(td, NULL), 0);
+	if (!(b.switches > a.switches))
+		vcpu_diag(ktc);
+}

@@ -1,16 +1,18 @@
 /*
- * cpu_switch_to(from, to): save the callee-saved registers and flags of the running thread on
- * its stack, store its stack pointer in from->td_sp, load to->td_sp, restore and return into
- * `to`. A new thread's stack is laid out by lwkt_create to return into cpu_thread_start.
+ * cpu_switch_to(from, to), from in %eax and to in %edx (regparm): save the callee-saved
+ * registers and flags of the running thread on its stack, store its stack pointer in
+ * from->td_sp, load to->td_sp, restore and return into `to`. A new thread's stack is laid out
+ * by switch_frame (sys/switchframe.h, which libcr's switch shares) and thread_start_frame to
+ * return into cpu_thread_start.
  */
+#include <sys/switchframe.h>
+
 #define TD_SP	0		/* offsetof(struct thread, td_sp): checked by lwkt_thread.c */
 
 	.text
 	.globl	cpu_switch_to
 	.type	cpu_switch_to, @function
 cpu_switch_to:
-	movl	4(%esp), %eax		/* from */
-	movl	8(%esp), %edx		/* to */
 	pushl	%ebp
 	pushl	%ebx
 	pushl	%esi
@@ -27,11 +29,4 @@ cpu_switch_to:
 	.size	cpu_switch_to, . - cpu_switch_to
 
 	/* A new thread's first return lands here, with its struct thread in %ebx. */
-	.globl	cpu_thread_start
-	.type	cpu_thread_start, @function
-cpu_thread_start:
-	xorl	%ebp, %ebp		/* the end of this thread's backtraces */
-	pushl	%ebx
-	call	lwkt_thread_entry
-	ud2				/* lwkt_thread_entry never returns */
-	.size	cpu_thread_start, . - cpu_thread_start
+	SWITCH_START_STUB cpu_thread_start, lwkt_thread_entry

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/thread.h>
+#include <sys/runq.h>
 
 #define RQF_RESCHED	0x0001	/* a thread above the current one became runnable */
 #define RQF_TIMER	0x0002	/* a timer tick arrived inside a critical section */
@@ -20,8 +21,7 @@ struct globaldata {
 	struct thread	*gd_curthread;		/* %fs:4: the running thread */
 	int		gd_cpuid;
 	volatile uint32_t gd_reqflags;		/* RQF_ */
-	uint32_t	gd_runqmask;		/* bit p: gd_tdrunq[p] is not empty */
-	TAILQ_HEAD(, thread) gd_tdrunq[TDPRI_COUNT];
+	struct runq	gd_runq;		/* its runnable threads (sys/runq.h) */
 	TAILQ_HEAD(, thread) gd_tdallq;		/* every thread of this CPU */
 	struct thread	*gd_freetd;		/* an exited thread whose stack is still to free */
 	struct thread	gd_idlethread;
@@ -32,6 +32,7 @@ struct globaldata {
 
 #define GD_SELF_OFFSET		0
 #define GD_CURTHREAD_OFFSET	4
+#define GD_REQFLAGS_OFFSET	12
 
 static inline struct globaldata *
 mycpu_get(void)
@@ -53,6 +54,26 @@ curthread_get(void)
 
 #define mycpu		(mycpu_get())
 #define curthread	(curthread_get())
+
+/* mycpu_reqflags: this CPU's gd_reqflags, in one load through %fs (interrupts set them). */
+static inline uint32_t
+mycpu_reqflags(void)
+{
+	uint32_t flags;
+
+	__asm__ volatile("movl %%fs:%c1, %0" : "=r"(flags) : "i"(GD_REQFLAGS_OFFSET));
+	return flags;
+}
+
+/*
+ * gd_reqflags_clear: clear bits of gd_reqflags in one instruction, so an interrupt that sets
+ * another bit meanwhile is not undone.
+ */
+static inline void
+gd_reqflags_clear(struct globaldata *gd, uint32_t bits)
+{
+	__atomic_and_fetch(&gd->gd_reqflags, ~bits, __ATOMIC_RELAXED);
+}
 
 extern struct globaldata cpu0_globaldata;
 

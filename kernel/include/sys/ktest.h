@@ -72,5 +72,7 @@ int	ktest_run(const struct ktest *begin, const struct ktest *end, const char *na
 	    const char *glob, int indent);
 /* glob_match: shell-style match of s against pattern ('*' any run, '?' one character). */
 bool	glob_match(const char *pattern, const char *s);
+/* ktest_selected: does glob (NULL: anything) match the test's full name, suite.name? */
+bool	ktest_selected(const struct ktest *t, const char *glob);
 
 #endif

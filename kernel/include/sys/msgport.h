@@ -93,10 +93,12 @@ struct lwkt_port {
 	TAILQ_HEAD(, msgport_waiter) mp_waitq;	/* threads blocked on this port or its messages */
 	int		mp_flags;		/* MSGPORTF_ */
 	struct thread	*mp_td;			/* thread port: the owner (only it may wait); else NULL */
+	lwkt_msg_t	mp_handoff;		/* thread port: a message handed straight to the owner */
 	int		(*mp_putport)(lwkt_port_t, lwkt_msg_t);	/* deliver: an errno, 0, or EASYNC */
 	void		*(*mp_waitport)(lwkt_port_t, int flags);/* next message, blocking */
 	int		(*mp_waitmsg)(lwkt_msg_t, int flags);	/* until this message is DONE */
-	void		(*mp_replyport)(lwkt_port_t, lwkt_msg_t); /* take a reply */
+	void		(*mp_replyport)(lwkt_port_t, lwkt_msg_t); /* take a reply (called inside
+							   lwkt_replymsg's critical section) */
 	int		(*mp_dropmsg)(lwkt_port_t, lwkt_msg_t);	/* unqueue without replying */
 	void		*mp_arg;			/* the port kind's own data (put-only: anything) */
 };
@@ -105,6 +107,8 @@ struct lwkt_port {
 enum lwkt_port_flags {
 	MSGPORTF_THREAD = 0x0001,	/* a thread port: only mp_td waits on it */
 	MSGPORTF_WAITING = 0x0002,	/* thread port: the owner is blocked on it */
+	MSGPORTF_RECEIVING = 0x0004,	/* ... in waitport, for the next message: a domsg may hand
+					   it one directly (mp_handoff) and run it at once */
 };
 
 /* Sending and receiving. */

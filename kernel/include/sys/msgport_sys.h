@@ -8,6 +8,14 @@
  *   msgport_block(wmesg, wchan)	block the caller until msgport_wakeup(td); called inside
  *					the critical section
  *   msgport_wakeup(td)			make a thread blocked in msgport_block runnable again
+ *   msgport_handoff_ok(cur, td)	may cur, the caller, hand its CPU straight to td, blocked in
+ *					msgport_block (in waitport, for a message): td on the
+ *					caller's CPU, of its priority, nothing higher runnable, and
+ *					nothing else a switch would have to do (tokens)
+ *   msgport_handoff(cur, td)		that hand-off: td runs now, in cur's place; cur
+ *					stays runnable behind the others of its priority, as after
+ *					a yield. Inside the critical section; returns when cur runs
+ *					again
  *   msgport_panic(what, obj)		an unrecoverable misuse of the API (noreturn)
  *   msgport_warn(what, obj)		report a refused operation (a second reply) and go on
  *   msgport_trace_send/reply/abort	record the event in the kernel's trace ring (sys/trace.h;
@@ -43,16 +51,32 @@ msgport_crit_exit(void)
 	crit_exit();
 }
 
-static inline void
+static inline __attribute__((always_inline)) void
 msgport_block(const char *wmesg, const void *wchan)
 {
-	lwkt_block(wmesg, wchan);
+	lwkt_block_td(curthread, wmesg, wchan);
 }
 
 static inline void
 msgport_wakeup(struct thread *td)
 {
 	lwkt_schedule(td);
+}
+
+static inline bool
+msgport_handoff_ok(struct thread *cur, struct thread *td)
+{
+	struct globaldata *gd = cur->td_gd;
+
+	return td->td_gd == gd && td->td_pri == cur->td_pri && td->td_state == TDS_BLOCKED &&
+	    cur->td_state == TDS_RUNNABLE && (cur->td_toks_count | td->td_toks_count) == 0 &&
+	    !runq_above(&gd->gd_runq, cur->td_pri);
+}
+
+static inline __attribute__((always_inline)) void
+msgport_handoff(struct thread *cur, struct thread *td)
+{
+	lwkt_handoff_td(cur, td);
 }
 
 __attribute__((noreturn)) static inline void

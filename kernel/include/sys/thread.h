@@ -37,7 +37,8 @@ enum td_state {
 struct thread {
 	uint32_t	td_sp;		/* saved stack pointer while switched out (first: swtch.S) */
 	volatile uint32_t td_ast;	/* TDA_: work before it returns to ring 3 (second: trapentry.S) */
-	TAILQ_ENTRY(thread) td_threadq;	/* link on a run queue */
+	struct thread	*td_rqnext;	/* on its CPU's run queue: the ring of its priority */
+	struct thread	*td_rqprev;	/* (sys/runq.h) */
 	TAILQ_ENTRY(thread) td_allq;	/* link on its CPU's list of all threads */
 	struct globaldata *td_gd;	/* the CPU it belongs to */
 	char		td_name[TD_NAME_MAX];
@@ -86,9 +87,10 @@ int	lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int fla
 __attribute__((noreturn)) void lwkt_exit(void);
 void	lwkt_switch(void);
 void	lwkt_yield(void);
-void	lwkt_schedule(thread_t td);
+__attribute__((regparm(1))) void lwkt_schedule(thread_t td);
 void	lwkt_deschedule(thread_t td);
-void	lwkt_block(const char *wmesg, const void *wchan);
+__attribute__((regparm(2))) void lwkt_block(const char *wmesg, const void *wchan);
+__attribute__((regparm(1))) void lwkt_handoff(thread_t td);
 void	lwkt_setpri(thread_t td, int pri);
 bool	lwkt_runnable_above(int pri);
 bool	lwkt_should_yield(thread_t td);
@@ -107,8 +109,8 @@ struct lwkt_stats {
 };
 extern struct lwkt_stats lwkt_stats;
 
-/* arch/i386/swtch.S */
-void	cpu_switch_to(thread_t from, thread_t to);
+/* arch/i386/swtch.S; from and to in eax and edx */
+__attribute__((regparm(2))) void cpu_switch_to(thread_t from, thread_t to);
 void	cpu_thread_start(void);
 
 #endif

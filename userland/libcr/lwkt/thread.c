@@ -1,12 +1,17 @@
 /*
  * libcr's user-thread scheduler (cr/thread.h): user threads on the process's virtual CPUs.
  *
- * Each vCPU has a run queue of 32 priorities (FIFO within one; the running thread stays on it)
- * and an idle thread. A thread that blocks, yields or exits switches to the best thread of its
- * vCPU's queue, or to the idle thread when the queue is empty. The idle thread steals a runnable
- * thread from another vCPU, or else waits in the kernel (waitport, WAITPORT_IDLE) for a
- * completed system call, which it replies to the waiting thread's reply port, or for another
- * vCPU's vcpu_wake when that vCPU hands it work.
+ * Each vCPU has a run queue (sys/runq.h, shared with the kernel: a ring per priority, FIFO; the
+ * running thread stays at the head of its ring) and an idle thread. A thread that blocks, yields
+ * or exits switches to the best thread of its vCPU's queue, or to the idle thread when the queue
+ * is empty. The idle thread steals a runnable thread from another vCPU, or else waits in the
+ * kernel (waitport, WAITPORT_IDLE) for a completed system call, which it replies to the waiting
+ * thread's reply port, or for another vCPU's vcpu_wake when that vCPU hands it work.
+ *
+ * Two paths skip the scheduler's choice. A yield among equals on the only vCPU is a few
+ * instructions of assembly (switch.S: cr_thread_yield), armed by fast_arm. A domsg to a thread
+ * blocked in waitport hands the message and the vCPU straight to it (sched_handoff in
+ * cr/sched.h, which the port code compiles in; so are the switch and the block).
  *
  * One spin lock, cr_sched_lock, guards it all (and every port: cr/msgport_sys.h). Every switch
  * happens with the lock held, by a thread whose td_crit is at least 1; the thread switched to
@@ -19,46 +24,55 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/errno.h>
+#include <sys/switchframe.h>
 #include <sys/sysmsg.h>
+#include <cr/sched.h>
 #include <cr/sysport.h>
 #include <cr/thread.h>
 #include <cr/tls.h>
 #include <cr/msgport_sys.h>
 
-struct cr_vcpu {
-	int		vc_id;			/* the kernel's id for it (rfork's answer) */
-	bool		vc_up;			/* running: vc_id is valid */
-	bool		vc_stopping;		/* cr_vcpu_exit: its idle thread ends it */
-	bool		vc_idle;		/* its idle thread waits in the kernel (or is about to) */
-	bool		vc_kicked;		/* a vcpu_wake is on its way to it */
-	struct lwkt_port vc_port;		/* threads migrating here arrive as messages */
-	TAILQ_HEAD(, thread) vc_runq[CR_PRI_MAX + 1];
-	uint32_t	vc_runq_mask;		/* bit p: vc_runq[p] is not empty */
-	int		vc_nrunnable;
-	cr_thread_t	vc_cur;			/* the thread it runs */
-	cr_thread_t	vc_idle_td;
-	cr_thread_t	vc_reaped;		/* an exited thread whose stack is still to free */
-	struct cr_vcpu_stats vc_stats;
-};
+/* switch.S hard-codes these (cr/sched.h). */
+#define OFFSET(type, field)	__builtin_offsetof(struct type, field)
+_Static_assert(OFFSET(thread, td_sp) == CR_TD_SP, "CR_TD_SP");
+_Static_assert(OFFSET(thread, td_gs) == CR_TD_GS, "CR_TD_GS");
+_Static_assert(OFFSET(thread, td_rqnext) == CR_TD_RQNEXT, "CR_TD_RQNEXT");
+_Static_assert(OFFSET(cr_vcpu, vc_fast_left) == CR_VC_FAST_LEFT, "CR_VC_FAST_LEFT");
+_Static_assert(OFFSET(cr_vcpu, vc_cur) == CR_VC_CUR, "CR_VC_CUR");
+_Static_assert(OFFSET(cr_tcb, tcb_thread) == CR_TCB_THREAD, "CR_TCB_THREAD");
+#undef OFFSET
+_Static_assert(CR_PRI_MAX + 1 == RUNQ_NPRI, "a run-queue ring per priority");
+
+/* The fast yields one arming allows; past them, one slow yield folds the count and re-arms. */
+#define FAST_BUDGET	0x7fffffff
 
 struct cr_spin cr_sched_lock;
 int cr_several_vcpus;
-static struct cr_vcpu vcpus[CR_VCPU_MAX];
-static int nvcpus_made = 1;		/* vcpus[0 .. nvcpus_made) have been set up */
+struct cr_vcpu cr_vcpus[CR_VCPU_MAX];
+static int nvcpus_made = 1;		/* cr_vcpus[0 .. nvcpus_made) have been set up */
 static int nvcpus_running = 1;
 
 static struct thread main_thread = { .td_state = CR_RUNNABLE, .td_pri = CR_PRI_DEFAULT,
-    .td_name = "main", .td_vcpu = &vcpus[0] };
+    .td_name = "main", .td_vcpu = &cr_vcpus[0] };
 int cr_threaded;
 
 static TAILQ_HEAD(, thread) allthreads = TAILQ_HEAD_INITIALIZER(allthreads);
 static int nthreads = 1;
 
-void	cr_switch(cr_thread_t from, cr_thread_t to);
 void	cr_thread_start(void);
 void	cr_thread_entry(cr_thread_t td);
+void	cr_thread_yield_slow(void);
+void	cr_yield_resume(void);
+void	cr_yield_resumed(void);
 static void idle_loop(cr_thread_t self);
 static void deliver(struct cr_vcpu *vc, lwkt_msg_t m);
+
+/* calls_in_flight: system calls answered EASYNC and not collected yet (cr/sysport.h). */
+static inline int
+calls_in_flight(void)
+{
+	return CR_CALLS_IN_FLIGHT;
+}
 
 /* -- TLS descriptor slots in the process's LDT: slot 0 is the main thread's ---------------- */
 
@@ -91,54 +105,69 @@ slot_free(unsigned int slot)
 
 /* -- run queues (all under cr_sched_lock) ------------------------------------------------- */
 
-static void
-runq_insert(struct cr_vcpu *vc, cr_thread_t td)
+/*
+ * cr_sched_fast_off: vc's yields take the slow path from now on (until a slow yield arms the
+ * fast path again). The fast yields made meanwhile are added to its switch count, and the head of
+ * the running thread's ring, which they left behind, is brought up to date: while armed, the
+ * running thread is that head (see struct cr_vcpu in cr/sched.h).
+ */
+void
+cr_sched_fast_off(struct cr_vcpu *vc)
 {
-	TAILQ_INSERT_TAIL(&vc->vc_runq[td->td_pri], td, td_runq);
-	vc->vc_runq_mask |= 1u << td->td_pri;
-	vc->vc_nrunnable++;
+	vc->vc_stats.switches += (uint32_t)(vc->vc_fast_armed - vc->vc_fast_left);
+	vc->vc_fast_armed = 0;
+	vc->vc_fast_left = 0;
+	vc->vc_runq.rq_head[vc->vc_cur->td_pri] = vc->vc_cur;
 }
 
+/*
+ * fast_arm: td runs on vc, back from a slow yield. Let the next yields take the assembly fast
+ * path (switch.S) if what it skips cannot matter until the run queue changes (which disarms it,
+ * runq_of): one vCPU (the fast path reads vCPU 0's budget and takes no lock), td at the head of
+ * its ring with company there, nothing above it.
+ */
 static void
-runq_remove(struct cr_vcpu *vc, cr_thread_t td)
+fast_arm(struct cr_vcpu *vc, cr_thread_t td)
 {
-	TAILQ_REMOVE(&vc->vc_runq[td->td_pri], td, td_runq);
-	if (TAILQ_EMPTY(&vc->vc_runq[td->td_pri]))
-		vc->vc_runq_mask &= ~(1u << td->td_pri);
-	vc->vc_nrunnable--;
+	struct runq *rq = runq_of(vc);
+
+	if (!cr_several_vcpus && vc->vc_cur == td && !td->td_idle && td->td_state == CR_RUNNABLE &&
+	    rq->rq_head[td->td_pri] == td && td->td_rqnext != td && !runq_above(rq, td->td_pri)) {
+		vc->vc_fast_armed = FAST_BUDGET;
+		vc->vc_fast_left = FAST_BUDGET;
+	}
 }
 
 /* move: a runnable thread (not running) from its vCPU's queue to to's. */
 static void
 move(cr_thread_t td, struct cr_vcpu *to)
 {
-	runq_remove(td->td_vcpu, td);
+	runq_remove(runq_of(td->td_vcpu), td);
 	td->td_vcpu = to;
-	runq_insert(to, td);
+	runq_insert(runq_of(to), td);
 }
 
 static void
 vcpu_init(struct cr_vcpu *vc)
 {
-	for (int i = 0; i <= CR_PRI_MAX; i++)
-		TAILQ_INIT(&vc->vc_runq[i]);
 	lwkt_initport_spin(&vc->vc_port);
 }
 
 /*
- * take_arrivals: threads that migrated to vc wait as messages on its port; put them on its run
- * queue. The receiver replies each message (no reply port: it just completes), so the thread
- * can migrate again. Under the lock, so a thread is taken only once its registers are saved.
+ * cr_sched_take_arrivals: threads that migrated to vc wait as messages on its port; put them on
+ * its run queue. The receiver replies each message (no reply port: it just completes), so the
+ * thread can migrate again. Under the lock, so a thread is taken only once its registers are
+ * saved.
  */
-static void
-take_arrivals(struct cr_vcpu *vc)
+void
+cr_sched_take_arrivals(struct cr_vcpu *vc)
 {
 	lwkt_msg_t m;
 
 	while ((m = lwkt_getport(&vc->vc_port)) != NULL) {
 		cr_thread_t td = (cr_thread_t)((char *)m - __builtin_offsetof(struct thread, td_migmsg));
 		td->td_vcpu = vc;
-		runq_insert(vc, td);
+		runq_insert(runq_of(vc), td);
 		lwkt_replymsg(m, 0);
 	}
 }
@@ -158,7 +187,7 @@ kick(struct cr_vcpu *vc, struct cr_vcpu *self)
 		return;
 	vc->vc_kicked = true;
 	self->vc_stats.wakes_sent++;
-	__atomic_or_fetch(&cr_kicks_pending, 1u << (vc - vcpus), __ATOMIC_RELAXED);
+	__atomic_or_fetch(&cr_kicks_pending, 1u << (vc - cr_vcpus), __ATOMIC_RELAXED);
 }
 
 void
@@ -171,7 +200,7 @@ cr_send_kicks(void)
 		int i = __builtin_ctz(pending);
 		pending &= pending - 1;
 		w.hdr.ms_cmd = SYS_vcpu_wake;
-		w.id = vcpus[i].vc_id;			/* set before vc_up, never changed */
+		w.id = cr_vcpus[i].vc_id;		/* set before vc_up, never changed */
 		cr_trap_sync(&w.hdr);
 	}
 }
@@ -189,21 +218,22 @@ work_for(struct cr_vcpu *vc, struct cr_vcpu *self)
 		kick(vc, self);
 		return;
 	}
-	if (vc->vc_nrunnable < 2)
+	if (runq_of(vc)->rq_count < 2)
 		return;
-	for (int i = 0; i < nvcpus_made; i++)
-		if (&vcpus[i] != vc && &vcpus[i] != self && vcpus[i].vc_up && vcpus[i].vc_idle &&
-		    !vcpus[i].vc_kicked) {
-			kick(&vcpus[i], self);
+	for (int i = 0; i < nvcpus_made; i++) {
+		struct cr_vcpu *o = &cr_vcpus[i];
+		if (o != vc && o != self && o->vc_up && o->vc_idle && !o->vc_kicked) {
+			kick(o, self);
 			return;
 		}
+	}
 }
 
 /* -- switching ----------------------------------------------------------------------------- */
 
-/* free_reaped: release the exited thread vc ran last, once nobody runs on its stack. */
-static void
-free_reaped(struct cr_vcpu *vc)
+/* cr_sched_free_reaped: release the exited thread vc ran last, once nobody runs on its stack. */
+void
+cr_sched_free_reaped(struct cr_vcpu *vc)
 {
 	cr_thread_t td = vc->vc_reaped;
 
@@ -224,7 +254,6 @@ idle_create(struct cr_vcpu *vc)
 {
 	cr_thread_t td = calloc(1, sizeof(*td));
 	int slot = slot_alloc();
-	uint32_t *sp;
 
 	if (td == NULL || slot < 0 || (td->td_stack = malloc(CR_IDLE_STACK)) == NULL ||
 	    (td->td_tls = malloc(cr_tls_size())) == NULL ||
@@ -245,70 +274,64 @@ idle_create(struct cr_vcpu *vc)
 	td->td_state = CR_RUNNABLE;
 	td->td_crit = 1;			/* a switch hands it the lock (see the top) */
 	strlcpy(td->td_name, "idle", sizeof(td->td_name));
-	td->td_name[4] = (char)('0' + (vc - vcpus));
+	td->td_name[4] = (char)('0' + (vc - cr_vcpus));
 	td->td_name[5] = '\0';
 	lwkt_initport_thread(&td->td_msgport, td);
-	sp = (uint32_t *)((char *)td->td_stack + CR_IDLE_STACK);
-	*--sp = 0;				/* fake return address for cr_thread_start */
-	*--sp = (uint32_t)cr_thread_start;
-	*--sp = 0;				/* ebp */
-	*--sp = (uint32_t)td;			/* ebx */
-	*--sp = 0;				/* esi */
-	*--sp = 0;				/* edi */
-	td->td_sp = (uint32_t)sp;
+	td->td_sp = (uint32_t)switch_frame((char *)td->td_stack + CR_IDLE_STACK, cr_thread_start, td);
 	return td;
 }
 
-/* pick: the thread vc runs next: the best of its queue, or its idle thread. */
-static cr_thread_t
-pick(struct cr_vcpu *vc)
+/* cr_sched_idle_thread: vc's idle thread, for when nothing else can run (made the first time). */
+cr_thread_t
+cr_sched_idle_thread(struct cr_vcpu *vc)
 {
-	if (__builtin_expect(!TAILQ_EMPTY(&vc->vc_port.mp_msgq), 0))
-		take_arrivals(vc);
-	if (vc->vc_runq_mask != 0)
-		return TAILQ_FIRST(&vc->vc_runq[31 - __builtin_clz(vc->vc_runq_mask)]);
 	if (vc->vc_idle_td == NULL && (vc->vc_idle_td = idle_create(vc)) == NULL)
 		cr_msgport_fatal("no memory for the idle thread", vc);
 	return vc->vc_idle_td;
 }
 
-/* switch_to: vc runs ntd now. Inside a critical section; returns when the caller runs again. */
-static void
-switch_to(struct cr_vcpu *vc, cr_thread_t ntd)
+/*
+ * cr_sched_resume_in_section: ntd stopped in the assembly yield, outside any critical section,
+ * and this switch happens inside one (holding cr_sched_lock once there are several vCPUs), which
+ * ntd must take over and leave. One more return address goes on its saved frame, between its
+ * registers and its return into its caller: cr_yield_resume (switch.S), which calls
+ * cr_yield_resumed.
+ */
+void
+cr_sched_resume_in_section(cr_thread_t ntd)
 {
-	cr_thread_t td = cr_curthread;
+	uint32_t *sp = (uint32_t *)ntd->td_sp;
 
-	if (ntd == td)
-		return;
-	vc->vc_cur = ntd;
-	vc->vc_stats.switches++;
-	cr_switch(td, ntd);
-	vc = td->td_vcpu;			/* maybe another vCPU than before */
-	if (__builtin_expect(vc->vc_reaped != NULL, 0))
-		free_reaped(vc);
+	memmove(sp - 1, sp, SWITCH_FRAME_REGS * sizeof(*sp));
+	sp[SWITCH_FRAME_REGS - 1] = (uint32_t)cr_yield_resume;
+	ntd->td_sp = (uint32_t)(sp - 1);
+	ntd->td_crit = 1;
 }
 
-/* cr_sched_block: the calling thread waits until cr_sched_wakeup (the port seam's block). */
+/* cr_yield_resumed: a fast yield resumed by a slow switch: what the slow path does after it. */
 void
-cr_sched_block(const char *wmesg, const void *wchan)
+cr_yield_resumed(void)
 {
-	cr_thread_t td = cr_curthread;
-	struct cr_vcpu *vc = td->td_vcpu;
-
-	if (td->td_idle)
-		cr_msgport_fatal("a vCPU's idle thread must not block", td);
-	cr_crit_enter();
-	if (td->td_state == CR_RUNNABLE)
-		runq_remove(vc, td);
-	td->td_state = CR_BLOCKED;
-	td->td_wmesg = wmesg;
-	td->td_wchan = wchan;
-	switch_to(vc, pick(vc));
+	sched_after_switch(cr_curthread);
 	cr_crit_exit();
 }
 
+/* switch_to: sched_switch_to (cr/sched.h) from the calling thread. */
+static inline __attribute__((always_inline)) void
+switch_to(struct cr_vcpu *vc, cr_thread_t ntd)
+{
+	sched_switch_to(vc, cr_curthread, ntd);
+}
+
+/* cr_sched_block: sched_block (cr/sched.h) for the calling thread, out of line. */
+__attribute__((regparm(2))) void
+cr_sched_block(const char *wmesg, const void *wchan)
+{
+	sched_block(cr_curthread, wmesg, wchan);
+}
+
 /* cr_sched_wakeup: td may run again, on its own vCPU. Inside a critical section. */
-void
+__attribute__((regparm(1))) void
 cr_sched_wakeup(cr_thread_t td)
 {
 	if (td->td_state != CR_BLOCKED)
@@ -316,16 +339,10 @@ cr_sched_wakeup(cr_thread_t td)
 	td->td_state = CR_RUNNABLE;
 	td->td_wmesg = NULL;
 	td->td_wchan = NULL;
-	runq_insert(td->td_vcpu, td);
+	runq_insert(runq_of(td->td_vcpu), td);
 	work_for(td->td_vcpu, cr_curthread->td_vcpu);
 }
 
-/*
- * cr_thread_yield: let the other runnable threads of this priority (and any above) run first,
- * and any thread whose call has completed meanwhile (poll_completions). The common case, nothing
- * above and the caller at the head of its queue, rotates the queue and hands over to the next
- * thread directly.
- */
 /*
  * poll_completions: deliver the calls that have completed in the kernel, without waiting. A
  * vCPU otherwise collects completions only when it goes idle, so threads that only compute and
@@ -347,26 +364,32 @@ poll_completions(void)
 	}
 }
 
+/*
+ * cr_thread_yield_slow: cr_thread_yield (switch.S) when its fast path may not be taken: let the
+ * other runnable threads of this priority (and any above) run first, and any thread whose call
+ * has completed meanwhile (poll_completions). Back in the caller, arm the fast path if it may.
+ */
 void
-cr_thread_yield(void)
+cr_thread_yield_slow(void)
 {
-	cr_thread_t td = cr_curthread, next;
+	cr_thread_t td = cr_curthread;
 	struct cr_vcpu *vc;
 
-	if (__builtin_expect(cr_inflight > 0, 0))
+	if (__builtin_expect(calls_in_flight() > 0, 0))
 		poll_completions();			/* parked calls that are done may run too */
-	vc = td->td_vcpu;
 	cr_crit_enter();
-	if ((vc->vc_runq_mask >> td->td_pri) == 1 && TAILQ_FIRST(&vc->vc_runq[td->td_pri]) == td) {
-		if ((next = TAILQ_NEXT(td, td_runq)) != NULL) {
-			TAILQ_REMOVE(&vc->vc_runq[td->td_pri], td, td_runq);
-			TAILQ_INSERT_TAIL(&vc->vc_runq[td->td_pri], td, td_runq);
-			switch_to(vc, next);
-		}				/* else alone at the top: keep running */
-	} else if (!td->td_idle) {
-		runq_remove(vc, td);
-		runq_insert(vc, td);
-		switch_to(vc, pick(vc));
+	vc = td->td_vcpu;
+	if (!td->td_idle) {
+		struct runq *rq = runq_of(vc);
+		if (rq->rq_head[td->td_pri] == td) {
+			runq_rotate(rq, td);		/* to the tail of its ring */
+		} else {
+			runq_remove(rq, td);
+			runq_insert(rq, td);
+		}
+		switch_to(vc, sched_pick(vc, runq_of(vc)));
+		vc = td->td_vcpu;			/* it may have been stolen meanwhile */
+		fast_arm(vc, td);
 	}
 	cr_crit_exit();
 }
@@ -401,7 +424,7 @@ cr_thread_count(void)
 void
 cr_thread_entry(cr_thread_t td)
 {
-	free_reaped(td->td_vcpu);
+	cr_sched_free_reaped(td->td_vcpu);
 	if (td->td_idle)
 		idle_loop(td);			/* keeps the lock it was handed */
 	cr_crit_exit();				/* the lock the switch handed us */
@@ -420,18 +443,23 @@ static bool
 steal(struct cr_vcpu *vc)
 {
 	for (int i = 0; i < nvcpus_made; i++) {
-		struct cr_vcpu *o = &vcpus[i];
-		if (o == vc || o->vc_nrunnable < 1 || !o->vc_up || o->vc_idle || o->vc_stopping ||
-		    o->vc_cur == NULL || o->vc_cur == o->vc_idle_td)
+		struct cr_vcpu *o = &cr_vcpus[i];
+		if (o == vc || !o->vc_up || o->vc_idle || o->vc_stopping || o->vc_cur == NULL ||
+		    o->vc_cur == o->vc_idle_td)
 			continue;
-		for (int pri = CR_PRI_MAX; pri >= CR_PRI_MIN; pri--) {
-			cr_thread_t td;
-			TAILQ_FOREACH(td, &o->vc_runq[pri], td_runq)
+		struct runq *rq = runq_of(o);
+		for (int pri = CR_PRI_MAX; pri >= CR_PRI_MIN && rq->rq_count > 0; pri--) {
+			cr_thread_t head = rq->rq_head[pri], td = head;
+			if (head == NULL)
+				continue;
+			do {
 				if (td != o->vc_cur && !td->td_bound) {
 					move(td, vc);
 					vc->vc_stats.steals++;
 					return true;
 				}
+				td = td->td_rqnext;
+			} while (td != head);
 		}
 	}
 	return false;
@@ -479,9 +507,9 @@ idle_loop(cr_thread_t self)
 		if (vc->vc_stopping)
 			vcpu_stop(vc);
 		if (!TAILQ_EMPTY(&vc->vc_port.mp_msgq))
-			take_arrivals(vc);
-		if (vc->vc_runq_mask != 0 || steal(vc)) {
-			switch_to(vc, pick(vc));
+			cr_sched_take_arrivals(vc);
+		if (runq_of(vc)->rq_mask != 0 || steal(vc)) {
+			switch_to(vc, sched_pick(vc, runq_of(vc)));
 			continue;
 		}
 		vc->vc_idle = true;
@@ -518,12 +546,12 @@ cr_sched_init(void)
 	if (main_thread.td_gs == 0)
 		cr_msgport_fatal("the kernel refused the main thread's TLS descriptor", NULL);
 	__asm__ volatile("movw %w0, %%gs" : : "r"(main_thread.td_gs));
-	vcpu_init(&vcpus[0]);
-	vcpus[0].vc_up = true;			/* the kernel's vCPU 0 */
-	vcpus[0].vc_cur = &main_thread;
+	vcpu_init(&cr_vcpus[0]);
+	cr_vcpus[0].vc_up = true;		/* the kernel's vCPU 0 */
+	cr_vcpus[0].vc_cur = &main_thread;
 	lwkt_initport_thread(&main_thread.td_msgport, &main_thread);
 	TAILQ_INSERT_TAIL(&allthreads, &main_thread, td_allq);
-	runq_insert(&vcpus[0], &main_thread);
+	runq_insert(runq_of(&cr_vcpus[0]), &main_thread);
 }
 
 /* cr_thread_create: a new runnable thread running fn(arg); 0, EINVAL, EAGAIN or ENOMEM. */
@@ -531,7 +559,6 @@ int
 cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *name)
 {
 	cr_thread_t td;
-	uint32_t *sp;
 
 	if (pri < CR_PRI_MIN || pri > CR_PRI_MAX)
 		return EINVAL;
@@ -559,14 +586,7 @@ cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, cons
 	td->td_crit = 1;			/* a switch hands it the lock (see the top) */
 	strlcpy(td->td_name, name ? name : "thread", sizeof(td->td_name));
 	lwkt_initport_thread(&td->td_msgport, td);
-	sp = (uint32_t *)((char *)td->td_stack + CR_THREAD_STACK);
-	*--sp = 0;				/* fake return address for cr_thread_start */
-	*--sp = (uint32_t)cr_thread_start;
-	*--sp = 0;				/* ebp */
-	*--sp = (uint32_t)td;			/* ebx */
-	*--sp = 0;				/* esi */
-	*--sp = 0;				/* edi */
-	td->td_sp = (uint32_t)sp;
+	td->td_sp = (uint32_t)switch_frame((char *)td->td_stack + CR_THREAD_STACK, cr_thread_start, td);
 	cr_crit_enter();
 	struct cr_vcpu *vc = cr_curthread->td_vcpu;
 	td->td_vcpu = vc;
@@ -574,7 +594,7 @@ cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, cons
 	nthreads++;
 	cr_threaded = 1;
 	cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;	/* calls that must wait park their thread */
-	runq_insert(vc, td);
+	runq_insert(runq_of(vc), td);
 	work_for(vc, vc);
 	cr_crit_exit();
 	if (tdp != NULL)
@@ -595,14 +615,14 @@ cr_thread_exit(void *retval)
 	vc = td->td_vcpu;
 	td->td_retval = retval;
 	td->td_state = CR_EXITED;
-	runq_remove(vc, td);
+	runq_remove(runq_of(vc), td);
 	TAILQ_REMOVE(&allthreads, td, td_allq);
 	nthreads--;
 	if (td->td_joiner != NULL)
 		cr_sched_wakeup(td->td_joiner);
-	free_reaped(vc);
+	cr_sched_free_reaped(vc);
 	vc->vc_reaped = td;			/* freed by the next thread this vCPU runs */
-	switch_to(vc, pick(vc));
+	switch_to(vc, sched_pick(vc, runq_of(vc)));
 	abort();				/* not reached */
 }
 
@@ -658,12 +678,13 @@ cr_vcpu_add(void)
 		cr_msgport_fatal("cr_vcpu_add inside a critical section", cr_curthread);
 	cr_several_vcpus = 1;			/* before any section takes the lock: see thread.h */
 	cr_crit_enter();
+	runq_of(&cr_vcpus[0]);			/* no more fast yields: each takes the lock now */
 	if ((n = nvcpus_made) == CR_VCPU_MAX) {
 		cr_crit_exit();
 		errno = EAGAIN;
 		return -1;
 	}
-	vc = &vcpus[n];
+	vc = &cr_vcpus[n];
 	vcpu_init(vc);
 	cr_crit_exit();
 	if ((idle = idle_create(vc)) == NULL) {
@@ -772,13 +793,13 @@ cr_thread_migrate(int n)
 
 	cr_crit_enter();
 	vc = td->td_vcpu;
-	if (n < 0 || n >= nvcpus_made || !vcpus[n].vc_up || vcpus[n].vc_stopping || td->td_idle) {
+	if (n < 0 || n >= nvcpus_made || !cr_vcpus[n].vc_up || cr_vcpus[n].vc_stopping || td->td_idle) {
 		cr_crit_exit();
 		return EINVAL;
 	}
 	td->td_bound = true;			/* it chose: idle vCPUs leave it there */
-	if ((to = &vcpus[n]) != vc) {
-		runq_remove(vc, td);
+	if ((to = &cr_vcpus[n]) != vc) {
+		runq_remove(runq_of(vc), td);
 		td->td_vcpu = to;		/* in transit: wakes and stops look here */
 		td->td_migrations++;
 		to->vc_stats.migrations_in++;
@@ -786,7 +807,7 @@ cr_thread_migrate(int n)
 		lwkt_sendmsg(&to->vc_port, &td->td_migmsg);	/* the lock keeps `to` off it ... */
 		if (to->vc_idle)
 			kick(to, vc);
-		switch_to(vc, pick(vc));	/* ... until this switch has saved us */
+		switch_to(vc, sched_pick(vc, runq_of(vc)));	/* ... until this switch has saved us */
 	}
 	cr_crit_exit();
 	return 0;
@@ -801,7 +822,7 @@ int
 cr_vcpu_exit(void)
 {
 	cr_thread_t td = cr_curthread, t;
-	struct cr_vcpu *vc, *to = &vcpus[0];
+	struct cr_vcpu *vc, *to = &cr_vcpus[0];
 
 	cr_crit_enter();
 	vc = td->td_vcpu;
@@ -810,7 +831,7 @@ cr_vcpu_exit(void)
 		return EINVAL;
 	}
 	vc->vc_stopping = true;
-	take_arrivals(vc);			/* threads on their way here stay with it, for now */
+	cr_sched_take_arrivals(vc);			/* threads on their way here stay with it, for now */
 	TAILQ_FOREACH(t, &allthreads, td_allq) {
 		if (t->td_vcpu != vc)
 			continue;
@@ -823,7 +844,7 @@ cr_vcpu_exit(void)
 		t->td_migrations++;
 	}
 	work_for(to, vc);
-	switch_to(vc, pick(vc));		/* its idle thread: it ends the vCPU */
+	switch_to(vc, sched_pick(vc, runq_of(vc)));		/* its idle thread: it ends the vCPU */
 	cr_crit_exit();
 	return 0;
 }
@@ -831,7 +852,7 @@ cr_vcpu_exit(void)
 int
 cr_vcpu_self(void)
 {
-	return (int)(cr_curthread->td_vcpu - vcpus);
+	return (int)(cr_curthread->td_vcpu - cr_vcpus);
 }
 
 int
@@ -840,13 +861,23 @@ cr_vcpu_count(void)
 	return nvcpus_running;
 }
 
+/* vcpu_stats: vc's counters, the fast yields not folded in yet included. Under the lock. */
+static struct cr_vcpu_stats
+vcpu_stats(struct cr_vcpu *vc)
+{
+	struct cr_vcpu_stats st = vc->vc_stats;
+
+	st.switches += (uint32_t)(vc->vc_fast_armed - vc->vc_fast_left);
+	return st;
+}
+
 int
 cr_vcpu_stats(int n, struct cr_vcpu_stats *st)
 {
 	if (n < 0 || n >= nvcpus_made)
 		return EINVAL;
 	cr_crit_enter();
-	*st = vcpus[n].vc_stats;
+	*st = vcpu_stats(&cr_vcpus[n]);
 	cr_crit_exit();
 	return 0;
 }
@@ -857,12 +888,13 @@ cr_vcpu_stats_total(struct cr_vcpu_stats *st)
 	*st = (struct cr_vcpu_stats){ 0 };
 	cr_crit_enter();
 	for (int i = 0; i < nvcpus_made; i++) {
-		st->switches += vcpus[i].vc_stats.switches;
-		st->steals += vcpus[i].vc_stats.steals;
-		st->migrations_in += vcpus[i].vc_stats.migrations_in;
-		st->kernel_waits += vcpus[i].vc_stats.kernel_waits;
-		st->delivered += vcpus[i].vc_stats.delivered;
-		st->wakes_sent += vcpus[i].vc_stats.wakes_sent;
+		struct cr_vcpu_stats v = vcpu_stats(&cr_vcpus[i]);
+		st->switches += v.switches;
+		st->steals += v.steals;
+		st->migrations_in += v.migrations_in;
+		st->kernel_waits += v.kernel_waits;
+		st->delivered += v.delivered;
+		st->wakes_sent += v.wakes_sent;
 	}
 	cr_crit_exit();
 }

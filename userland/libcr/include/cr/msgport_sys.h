@@ -1,6 +1,7 @@
 /*
  * libcr's side of the message-port seam (see kernel/include/sys/msgport_sys.h), for
- * kernel/kern/lwkt_msgport.c compiled into libcr: the user-thread scheduler (cr/thread.h).
+ * kernel/kern/lwkt_msgport.c compiled into libcr: the user-thread scheduler (cr/thread.h,
+ * cr/sched.h).
  * User threads run on several vCPUs at once, so a critical section takes the scheduler's lock
  * (cr_crit_enter): port state and thread states change under it, and a thread blocks with it
  * held (the switch hands it on). Blocking parks the calling user thread; when no thread can
@@ -10,6 +11,7 @@
 #define _CR_MSGPORT_SYS_H_
 
 #include <sys/msgport.h>
+#include <cr/sched.h>
 #include <cr/thread.h>
 
 static inline struct thread *
@@ -30,19 +32,30 @@ msgport_crit_exit(void)
 	cr_crit_exit();
 }
 
-__attribute__((noreturn)) void cr_msgport_fatal(const char *what, const void *obj);
 void	cr_msgport_warn(const char *what, const void *obj);
 
-static inline void
+static inline __attribute__((always_inline)) void
 msgport_block(const char *wmesg, const void *wchan)
 {
-	cr_sched_block(wmesg, wchan);
+	sched_block(cr_curthread, wmesg, wchan);
 }
 
 static inline void
 msgport_wakeup(struct thread *td)
 {
 	cr_sched_wakeup(td);
+}
+
+static inline bool
+msgport_handoff_ok(struct thread *cur, struct thread *td)
+{
+	return sched_handoff_ok(cur, td);
+}
+
+static inline __attribute__((always_inline)) void
+msgport_handoff(struct thread *cur, struct thread *td)
+{
+	sched_handoff(cur, td);
 }
 
 __attribute__((noreturn)) static inline void

@@ -18,6 +18,7 @@
 #ifndef _CR_THREAD_H_
 #define _CR_THREAD_H_
 
+
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/msgport.h>
@@ -40,16 +41,17 @@ enum cr_state { CR_RUNNABLE, CR_BLOCKED, CR_EXITED };
 struct cr_vcpu;
 
 struct thread {
-	uint32_t	td_sp;			/* saved stack pointer (first: switch.S) */
-	uint32_t	td_gs;			/* its TLS selector (second: switch.S) */
+	uint32_t	td_sp;			/* saved stack pointer (first: switch.S, cr/sched.h) */
+	uint32_t	td_gs;			/* its TLS selector (second) */
+	struct thread	*td_rqnext;		/* on its vCPU's run queue while runnable: the ring */
+	struct thread	*td_rqprev;		/* of its priority (sys/runq.h; third) */
+	int		td_pri;			/* CR_PRI_MIN .. CR_PRI_MAX, higher runs first */
 	void		*td_tls;		/* its TLS area (block and TCB) */
 	unsigned int	td_tls_slot;		/* its descriptor in the process's LDT */
 	struct cr_vcpu	*td_vcpu;		/* the vCPU whose run queue it belongs to */
 	int		td_crit;		/* critical-section nesting (holds cr_sched_lock) */
-	TAILQ_ENTRY(thread) td_runq;		/* on its vCPU's run queue while runnable */
 	TAILQ_ENTRY(thread) td_allq;		/* on the list of all threads */
 	enum cr_state	td_state;
-	int		td_pri;			/* CR_PRI_MIN .. CR_PRI_MAX, higher runs first */
 	bool		td_idle;		/* a vCPU's idle thread (never on a run queue) */
 	bool		td_detached;		/* joined before its stack was freed */
 	bool		td_freed;		/* its stack and TLS are freed (exited) */
@@ -110,9 +112,7 @@ struct cr_vcpu_stats {
 int	cr_vcpu_stats(int vcpu, struct cr_vcpu_stats *st);	/* 0, or EINVAL */
 void	cr_vcpu_stats_total(struct cr_vcpu_stats *st);		/* every vCPU's, added up */
 
-/* The scheduler, for the message-port seam (cr/msgport_sys.h). */
-void	cr_sched_block(const char *wmesg, const void *wchan);
-void	cr_sched_wakeup(cr_thread_t td);
+/* The scheduler's own (cr/sched.h has the rest). */
 extern int cr_threaded;			/* more than one thread or vCPU has existed */
 extern struct cr_spin cr_sched_lock;
 
@@ -129,8 +129,12 @@ cr_crit_enter(void)
 {
 	cr_thread_t td = cr_curthread;
 
-	if (td->td_crit++ == 0 && cr_several_vcpus)
-		cr_spin_lock(&cr_sched_lock);
+	if (__builtin_expect(cr_several_vcpus, 0)) {
+		if (td->td_crit++ == 0)
+			cr_spin_lock(&cr_sched_lock);
+	} else {
+		td->td_crit++;
+	}
 }
 
 /* Idle vCPUs to wake (bit per vCPU), woken once the lock is free: see kick() in thread.c. */
@@ -142,10 +146,14 @@ cr_crit_exit(void)
 {
 	cr_thread_t td = cr_curthread;
 
-	if (--td->td_crit == 0 && cr_several_vcpus) {
-		cr_spin_unlock(&cr_sched_lock);
-		if (__builtin_expect(cr_kicks_pending != 0, 0))
-			cr_send_kicks();
+	if (__builtin_expect(cr_several_vcpus, 0)) {
+		if (--td->td_crit == 0) {
+			cr_spin_unlock(&cr_sched_lock);
+			if (__builtin_expect(cr_kicks_pending != 0, 0))
+				cr_send_kicks();
+		}
+	} else {
+		td->td_crit--;
 	}
 }
 
