@@ -465,7 +465,9 @@ lwkt_getport(lwkt_port_t port)
 /*
  * lwkt_checkmsg: has msg completed? Asks its reply port without waiting (mp_waitmsg with
  * MSGWAITF_POLL): a reply that sits on the port is taken off, and a remote reply port looks for
- * a completion its agent holds. Returns 1 when complete, 0 while in flight.
+ * a completion its agent holds. Returns 1 when complete and off its reply port's queue (the
+ * caller may reuse it), 0 while in flight. A reply that lands after the poll (from another
+ * vCPU) is DONE but still queued: that is 0 too, and the next check takes it off.
  */
 int
 lwkt_checkmsg(lwkt_msg_t msg)
@@ -474,7 +476,7 @@ lwkt_checkmsg(lwkt_msg_t msg)
 		return 1;
 	if (msg->ms_reply_port != NULL)
 		msg->ms_reply_port->mp_waitmsg(msg, MSGWAITF_POLL);
-	return (msg->ms_flags & MSGF_DONE) != 0;
+	return (msg->ms_flags & (MSGF_DONE | MSGF_QUEUED)) == MSGF_DONE;
 }
 
 /*

@@ -53,6 +53,8 @@ struct lwkt_msg {
  *  ABORTED	lwkt_abortmsg was called while it was in flight
  *  REMOTE	a remote agent holds it (libcr: the kernel answered EASYNC and the completion
  *		is not collected yet); see lwkt_initport_remote
+ *  EARLY	its completion was collected before its sender marked it REMOTE: the sender,
+ *		not the collector, completes it (libcr's sysport.c: held, cr_collected)
  * Every flag belongs to the sender's side (for a system call, libcr's): the kernel reads only
  * MSGF_ASYNC, accepts only MSGF_USER_SUBMIT bits in a syscall message (any other bit is
  * EINVAL), and never writes ms_flags at all; it answers through ms_error and ms_result only.
@@ -67,6 +69,7 @@ enum lwkt_msg_flags {
 	MSGF_ASYNC = 0x0020,
 	MSGF_ABORTED = 0x0040,
 	MSGF_REMOTE = 0x0080,
+	MSGF_EARLY = 0x0100,
 	MSGF_USER_SUBMIT = MSGF_DONE | MSGF_REPLY | MSGF_SYNC | MSGF_ASYNC,
 };
 

@@ -469,10 +469,11 @@ steal(struct cr_vcpu *vc)
 static void
 deliver(struct cr_vcpu *vc, lwkt_msg_t m)
 {
+	/* Collected from the kernel (its answer written): libcr's again unless its sender has not
+	 * finished sending it (then the sender completes it). */
+	if (!cr_collected(m))
+		return;
 	vc->vc_stats.delivered++;
-	__atomic_sub_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
-	/* Collected from the kernel (its answer written): libcr's again; reply it here. */
-	m->ms_flags &= ~MSGF_REMOTE;
 	lwkt_replymsg(m, m->ms_error);
 }
 

@@ -69,13 +69,32 @@ cr_domsg_shim(lwkt_msg_t msg)
 	return error;
 }
 
-/* held: the kernel answered msg EASYNC: it is the kernel's until libcr collects it. */
-static void
-held(lwkt_msg_t msg)
+/*
+ * held: the kernel answered msg EASYNC: it is the kernel's until libcr collects it. Returns true
+ * when it is now marked so (MSGF_REMOTE), or false when another vCPU already collected it: its
+ * completion can come before this runs (a pipe written at once, a vCPU idle in waitport), and
+ * the collector, finding no MSGF_REMOTE, left it to us with MSGF_EARLY (cr_collected). Then
+ * the answer is in place and the message is complete for the caller. The flags change in one
+ * atomic step, clearing `clear` as well, because the collector's claim may come at any moment.
+ */
+static bool
+held(lwkt_msg_t msg, uint32_t clear)
 {
+	uint32_t old = msg->ms_flags, new;
+
 	msg->ms_abortfn = kernel_abort;			/* lwkt_abortmsg reaches the kernel */
-	msg->ms_flags |= MSGF_REMOTE | MSGF_ABORTABLE;
-	__atomic_add_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);	/* before a collector counts it */
+	do {
+		if (old & MSGF_EARLY) {
+			/* The collector is done with it and will not touch it again. */
+			msg->ms_flags = old & ~MSGF_EARLY;
+			__atomic_sub_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
+			return false;
+		}
+		new = (old & ~clear) | MSGF_REMOTE | MSGF_ABORTABLE;
+	} while (!__atomic_compare_exchange_n(&msg->ms_flags, &old, new, false, __ATOMIC_ACQ_REL,
+	    __ATOMIC_ACQUIRE));
+	return true;
 }
 
 /*
@@ -90,15 +109,16 @@ kernel_putport(lwkt_port_t port, lwkt_msg_t msg)
 	int error;
 
 	(void)port;
-	msg->ms_flags &= ~MSGF_ABORTABLE;		/* ours, not the kernel's to see */
+	/* Ours, not the kernel's to see (a lost race with an abort can leave MSGF_REMOTE behind). */
+	msg->ms_flags &= ~(MSGF_ABORTABLE | MSGF_REMOTE | MSGF_EARLY);
 	if ((msg->ms_flags & MSGF_SYNC) == 0 || cr_threaded) {
 		msg->ms_flags |= MSGF_ASYNC;
 		if (msg->ms_reply_port == NULL)
 			msg->ms_reply_port = &cr_reply_port;	/* completions are delivered there */
 	}
 	error = cr_trap(msg);
-	if (error == EASYNC)
-		held(msg);
+	if (error == EASYNC && !held(msg, 0))
+		error = msg->ms_error;		/* collected already: as if answered at once */
 	return error;
 }
 
@@ -111,17 +131,9 @@ cr_park(lwkt_msg_t msg)
 {
 	msg->ms_target_port = &cr_kernel_port;
 	msg->ms_reply_port = &cr_reply_port;
-	held(msg);
+	if (!held(msg, 0))
+		return msg->ms_error;		/* collected already: its answer is in place */
 	return lwkt_waitmsg(msg, 0);
-}
-
-/* collected: a call the kernel held is answered and libcr's again. */
-static lwkt_msg_t
-collected(lwkt_msg_t msg)
-{
-	msg->ms_flags &= ~MSGF_REMOTE;
-	__atomic_sub_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
-	return msg;
 }
 
 /*
@@ -137,7 +149,7 @@ cr_kernel_collect(lwkt_msg_t msg)
 	w.umsg = msg;
 	if (cr_trap_sync(&w.hdr) == EINVAL)
 		return NULL;
-	return collected(msg);
+	return cr_collected(msg) ? msg : NULL;	/* (only its sender waits for it: held already) */
 }
 
 /*
@@ -149,11 +161,16 @@ cr_kernel_collect_any(int flags)
 {
 	struct waitport_msg w;
 
-	w.hdr.ms_cmd = SYS_waitport;
-	w.flags = (flags & MSGWAITF_POLL) ? WAITPORT_POLL : 0;
-	if (cr_trap_sync(&w.hdr) != 0 || w.hdr.ms_result == 0)
-		return NULL;
-	return collected((lwkt_msg_t)(uint32_t)w.hdr.ms_result);
+	for (;;) {
+		w.hdr.ms_cmd = SYS_waitport;
+		w.flags = (flags & MSGWAITF_POLL) ? WAITPORT_POLL : 0;
+		if (cr_trap_sync(&w.hdr) != 0 || w.hdr.ms_result == 0)
+			return NULL;
+		lwkt_msg_t msg = (lwkt_msg_t)(uint32_t)w.hdr.ms_result;
+		if (cr_collected(msg))
+			return msg;
+		/* Its sender completes it: look for another. */
+	}
 }
 
 /* cr_sysport_init: make the ports and the scheduler; called once, before main. */
@@ -184,16 +201,15 @@ cr_submit(lwkt_msg_t *msgs, int n)
 		uint32_t f = m->ms_flags;
 		if ((f & (MSGF_DONE | MSGF_QUEUED)) != MSGF_DONE)
 			cr_msgport_fatal("cr_submit: a message that is already in flight", m);
-		m->ms_flags = (f & ~(MSGF_SYNC | MSGF_ABORTED | MSGF_ABORTABLE)) | MSGF_DONE |
-		    MSGF_REPLY | MSGF_ASYNC;
+		m->ms_flags = (f & ~(MSGF_SYNC | MSGF_ABORTED | MSGF_ABORTABLE | MSGF_REMOTE |
+		    MSGF_EARLY)) | MSGF_DONE | MSGF_REPLY | MSGF_ASYNC;
 	}
 	taken = __sys_submit(msgs, (size_t)n * sizeof(msgs[0]));
 	for (int i = 0; i < taken; i++) {
 		lwkt_msg_t m = msgs[i];
 		if (m->ms_error == EASYNC) {
-			m->ms_flags &= ~(MSGF_DONE | MSGF_REPLY);
 			m->ms_target_port = &cr_kernel_port;
-			held(m);
+			held(m, MSGF_DONE | MSGF_REPLY);	/* false: collected, complete in place */
 		}
 	}
 	return taken < 0 ? 0 : taken;

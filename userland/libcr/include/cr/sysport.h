@@ -74,4 +74,26 @@ int	cr_submit(lwkt_msg_t *msgs, int n);
 /* cr_inflight: calls the kernel answered EASYNC that are not collected yet (a yield polls). */
 extern volatile int cr_inflight;
 
+/*
+ * cr_collected: msg's completion was collected from the kernel (its answer written): may the
+ * collector deliver it? True when its sender had marked it held (MSGF_REMOTE): it is libcr's
+ * again, MSGF_REMOTE cleared. False when the sender is still between its trap and held()
+ * (sys/sysport.c): the collector leaves MSGF_EARLY, touches it no more, and the sender
+ * completes it. One compare-and-swap either way: the sender's held() may run at any moment.
+ */
+static inline bool
+cr_collected(lwkt_msg_t msg)
+{
+	uint32_t old = msg->ms_flags, new;
+
+	do
+		new = (old & MSGF_REMOTE) ? old & ~MSGF_REMOTE : old | MSGF_EARLY;
+	while (!__atomic_compare_exchange_n(&msg->ms_flags, &old, new, false, __ATOMIC_ACQ_REL,
+	    __ATOMIC_ACQUIRE));
+	if ((old & MSGF_REMOTE) == 0)
+		return false;
+	__atomic_sub_fetch(&cr_inflight, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
 #endif
