@@ -24,8 +24,8 @@ LAYOUT = Path("kernel/include/vm/layout.toml")
 
 # Each template, relative to the repository root, and the data files it is rendered from.
 TEMPLATES: dict[str, tuple[Path, ...]] = {
-    "kernel/include/sys/errno.h.j2": (SPEC,),
-    "kernel/include/sys/sysmsg.h.j2": (SPEC,),
+    "kernel/include/uapi/sys/errno.h.j2": (SPEC,),
+    "kernel/include/uapi/sys/sysmsg.h.j2": (SPEC,),
     "kernel/kern/syscall_table.c.j2": (SPEC,),
     "kernel/lib/errno_names.c.j2": (SPEC,),
     "userland/libcr/sys/syscalls.c.j2": (SPEC,),

@@ -12,6 +12,8 @@
 #define _SYS_FILE_H_
 
 #include <sys/types.h>
+#include <abi/fcntl.h>	/* O_*, SEEK_* */
+#include <abi/limits.h>
 
 struct file;
 struct ksysmsg;
@@ -36,20 +38,7 @@ struct file {
 #define FWRITE		0x2
 #define FAPPEND		0x4
 
-#define NOFILE		32	/* descriptors per process */
-
-/* Open flags (Linux's values, so libcr's fcntl.h matches). */
-#define O_RDONLY	0x0000
-#define O_WRONLY	0x0001
-#define O_RDWR		0x0002
-#define O_ACCMODE	0x0003
-#define O_CREAT		0x0040
-#define O_TRUNC		0x0200
-#define O_APPEND	0x0400
-
-#define SEEK_SET	0
-#define SEEK_CUR	1
-#define SEEK_END	2
+#define NOFILE		OPEN_MAX	/* descriptors per process (<abi/limits.h>) */
 
 /* kern/kern_descrip.c */
 struct file *file_alloc(const struct fileops *ops, void *data, int flags);

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <lib/format.h>		/* snprintf, vsnprintf */
 #include <cr/flock.h>		/* the lock each stream carries */
+#include <abi/fcntl.h>		/* SEEK_SET, SEEK_CUR, SEEK_END */
 
 #define EOF		(-1)
 #define BUFSIZ		1024
@@ -24,11 +25,6 @@
 #define _IONBF		2	/* unbuffered */
 
 /* fseek whence; spelled as in <sys/file.h>, so including both is harmless. */
-#ifndef SEEK_SET
-#define SEEK_SET	0
-#define SEEK_CUR	1
-#define SEEK_END	2
-#endif
 
 /*
  * A stream. The fields are libcr's own (stdio/file.c); use the functions. Invariants: __rpos and

@@ -2,16 +2,12 @@
 #define _UNISTD_H_
 #include <sys/types.h>
 #include <sys/syscalls.h>
+#include <abi/fcntl.h>	/* SEEK_SET, SEEK_CUR, SEEK_END */
 
 #define STDIN_FILENO	0
 #define STDOUT_FILENO	1
 #define STDERR_FILENO	2
 
-#ifndef SEEK_SET
-#define SEEK_SET	0
-#define SEEK_CUR	1
-#define SEEK_END	2
-#endif
 
 extern char **environ;
 
