@@ -24,8 +24,6 @@
 #define _IOLBF		1	/* line buffered */
 #define _IONBF		2	/* unbuffered */
 
-/* fseek whence; spelled as in <sys/file.h>, so including both is harmless. */
-
 /*
  * A stream. The fields are libcr's own (stdio/file.c); use the functions. Invariants: __rpos and
  * __rend are nonzero only while __CR_F_RDING (unread input is __buf[__rpos..__rend)), __wlen
@@ -108,5 +106,8 @@ char	*strerror(int error);
 void	cr_stdio_flush_all(void);
 /* libcr private (stdio/fopen.c): make f an open stream on fd; flags are __CR_F_READ etc. */
 void	__cr_stdio_open(FILE *f, int fd, int flags);
+
+/* rename: a system call (sys/syscalls.h); declared here too, as POSIX has it. */
+int	rename(const char *from, const char *to);
 
 #endif

@@ -19,4 +19,12 @@ int	execve(const char *path, char *const argv[], char *const envp[]);
 int	execv(const char *path, char *const argv[]);
 unsigned int sleep(unsigned int seconds);
 int	usleep(unsigned int usec);
+/* The working directory's absolute path into buf (size bytes); buf NULL: malloc'd (free it). */
+char	*getcwd(char *buf, size_t size);
+/* 1 when fd is a terminal (the console); else 0, with errno EBADF or ENOTTY. */
+int	isatty(int fd);
+pid_t	getpgrp(void);			/* the caller's process group: getpgid(0) */
+/* The system calls of <sys/syscalls.h> with POSIX's names and shapes are the functions
+ * themselves: dup2, getppid, setpgid, getpgid, setsid, getsid, tcgetpgrp, tcsetpgrp, chdir,
+ * rmdir, unlink, ... */
 #endif
