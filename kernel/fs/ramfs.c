@@ -303,8 +303,8 @@ ramfs_open(struct proc *p, const char *path, int flags, mode_t mode, struct file
 		return error;
 	rn = nd.node;
 	if (rn == NULL) {
-		if ((flags & O_CREAT) == 0)
-			return ENOENT;
+		if ((flags & O_CREAT) == 0 || nd.last != LAST_NAME)
+			return ENOENT;		/* (".." of a directory with no name any more) */
 		if (nd.slash)
 			return EISDIR;		/* "name/": only a directory could be it */
 		if (flags & O_DIRECTORY)

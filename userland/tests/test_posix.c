@@ -658,9 +658,36 @@ KTEST(cwd, a_removed_working_directory)
 	errno = 0;
 	KT_EXPECT_EQ(open("new", O_RDWR | O_CREAT, 0600), -1);	/* it takes no new names */
 	KT_EXPECT_EQ(errno, ENOENT);
+	errno = 0;
+	KT_EXPECT_EQ(open("..", O_RDWR | O_CREAT, 0600), -1);	/* and has no parent */
+	KT_EXPECT_EQ(errno, ENOENT);
+	errno = 0;
+	KT_EXPECT_EQ(mkdir("../x", 0700), -1);
+	KT_EXPECT_EQ(errno, ENOENT);
 	KT_EXPECT_EQ(counters().ks_ramfs_files, before.ks_ramfs_files + 1);	/* held */
 	KT_EXPECT_EQ(chdir("/"), 0);
 	KT_EXPECT_EQ(counters().ks_ramfs_files, before.ks_ramfs_files);	/* freed */
+}
+
+KTEST(cwd, spawn_finds_programs_through_it)
+{
+	char *argv[] = { "hello", NULL };
+	int status;
+
+	KT_ASSERT_EQ(chdir("/bin"), 0);
+	pid_t c = spawnv("hello", argv);			/* relative: /bin/hello */
+	KT_EXPECT(c > 0);
+	KT_EXPECT_EQ(waitpid(c, &status, 0), c);
+	KT_EXPECT_EQ(status, W_EXITED(0));
+	KT_EXPECT_EQ(chdir(".."), 0);
+	errno = 0;
+	KT_EXPECT_EQ(spawnv("/bin", argv), -1);			/* not a regular file */
+	KT_EXPECT_EQ(errno, EACCES);
+	put_file("/tmp/prog", "not an ELF");
+	errno = 0;
+	KT_EXPECT_EQ(spawnv("/tmp/prog", argv), -1);
+	KT_EXPECT_EQ(errno, ENOEXEC);
+	unlink("/tmp/prog");
 }
 
 /* -- processes: parents, groups, sessions -------------------------------------------------------- */
