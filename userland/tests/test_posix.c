@@ -10,6 +10,7 @@
 #include <sys/errno.h>
 #include <sys/kstat.h>
 #include <sys/select.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/sysmsg.h>
 #include <sys/wait.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KERNEL_ADDR	((void *)0x100000)
@@ -389,6 +391,21 @@ names(const char *path, char *out, size_t size)
 			strlcpy(out + strlen(out), ",", size - strlen(out));
 		}
 	closedir(d);
+}
+
+KTEST(dir, remove_takes_files_and_empty_directories)
+{
+	struct stat st;
+
+	put_file("/tmp/rm", "x");
+	KT_ASSERT_EQ(mkdir("/tmp/rmd", 0700), 0);
+	KT_EXPECT_EQ(remove("/tmp/rm"), 0);
+	KT_EXPECT_EQ(remove("/tmp/rmd"), 0);
+	KT_EXPECT_EQ(stat("/tmp/rm", &st), -1);
+	KT_EXPECT_EQ(stat("/tmp/rmd", &st), -1);
+	errno = 0;
+	KT_EXPECT_EQ(remove("/tmp"), -1);			/* not empty */
+	KT_EXPECT(errno == ENOTEMPTY || errno == EROFS);
 }
 
 KTEST(dir, readdir_lists_in_order_and_rewinds)
@@ -1096,6 +1113,17 @@ KTEST(poll, exit_and_kill_reclaim_a_waiting_poll)
 	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
 	close(in[0]);
 	close(in[1]);
+}
+
+KTEST(select, gettimeofday_is_the_realtime_clock)
+{
+	struct timeval tv;
+	struct timespec ts;
+
+	KT_EXPECT_EQ(gettimeofday(&tv, NULL), 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	KT_EXPECT(tv.tv_sec > 1600000000 && tv.tv_usec >= 0 && tv.tv_usec < 1000000);
+	KT_EXPECT(ts.tv_sec - tv.tv_sec >= 0 && ts.tv_sec - tv.tv_sec <= 1);
 }
 
 KTEST(select, over_pipes)

@@ -109,5 +109,7 @@ void	__cr_stdio_open(FILE *f, int fd, int flags);
 
 /* rename: a system call (sys/syscalls.h); declared here too, as POSIX has it. */
 int	rename(const char *from, const char *to);
+/* remove: unlink a file, or rmdir an empty directory. */
+int	remove(const char *path);
 
 #endif

@@ -1,6 +1,8 @@
-/* getcwd, isatty, getpgrp: the POSIX shapes of the getcwd, isatty and getpgid calls. */
+/* getcwd, isatty, getpgrp, remove: the POSIX shapes of the getcwd, isatty, getpgid, unlink and
+ * rmdir calls. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -35,4 +37,13 @@ pid_t
 getpgrp(void)
 {
 	return getpgid(0);
+}
+
+/* remove: a file's name goes (unlink), or an empty directory (rmdir: unlink answers EPERM). */
+int
+remove(const char *path)
+{
+	if (unlink(path) == 0)
+		return 0;
+	return errno == EPERM ? rmdir(path) : -1;
 }
