@@ -35,7 +35,8 @@ struct pipe {
 	TAILQ_HEAD(, ksysmsg) wwait;		/* writes waiting for room */
 	struct pollq	pollers;		/* polls waiting for a change */
 	uint32_t	ino;			/* its number (st_ino) */
-	uint64_t	atime, mtime, ctime;	/* clock ticks: last read, last write, made */
+	uint32_t	atime, mtime;		/* clock ticks (their low 32 bits: 497 days):
+						   last read, last write (or made) */
 };
 
 uint32_t pipes_alive;
@@ -58,7 +59,7 @@ take_bytes(struct pipe *pp, struct proc *p, uint32_t ubuf, uint32_t len)
 		pp->rpos = (pp->rpos + chunk) % PIPE_SIZE;
 		pp->count -= chunk;
 		done += chunk;
-		pp->atime = mycpu->gd_ticks;
+		pp->atime = (uint32_t)mycpu->gd_ticks;
 	}
 	return done;
 }
@@ -80,7 +81,7 @@ put_bytes(struct pipe *pp, struct proc *p, uint32_t ubuf, uint32_t len)
 			break;
 		pp->count += chunk;
 		done += chunk;
-		pp->mtime = pp->ctime = mycpu->gd_ticks;
+		pp->mtime = (uint32_t)mycpu->gd_ticks;
 	}
 	return done;
 }
@@ -275,6 +276,15 @@ pipe_poll_write(struct file *fp, struct pollwait *pw)
 	return pp->count < PIPE_SIZE ? POLLOUT | POLLWRNORM : 0;
 }
 
+/* full_ticks: the tick whose low 32 bits are t, the latest not after now. */
+static uint64_t
+full_ticks(uint32_t t)
+{
+	uint64_t now = mycpu->gd_ticks;
+
+	return now - (uint32_t)(now - t);	/* now, less the ticks since t (mod 2^32) */
+}
+
 /* pipe_stat: a FIFO; its size is the bytes in it now. */
 static void
 pipe_stat(struct file *fp, struct stat *st)
@@ -287,9 +297,9 @@ pipe_stat(struct file *fp, struct stat *st)
 	st->st_nlink = 1;
 	st->st_size = pp->count;
 	st->st_blksize = PIPE_SIZE;
-	st->st_atim = realtime_at(pp->atime);
-	st->st_mtim = realtime_at(pp->mtime);
-	st->st_ctim = realtime_at(pp->ctime);
+	st->st_atim = realtime_at(full_ticks(pp->atime));
+	st->st_mtim = realtime_at(full_ticks(pp->mtime));
+	st->st_ctim = st->st_mtim;		/* a write is its only change */
 }
 
 static const struct fileops pipe_read_ops = {
@@ -317,7 +327,7 @@ pipe_create(struct file **rfp, struct file **wfp)
 	TAILQ_INIT(&pp->pollers);
 	pp->readers = pp->writers = 1;
 	pp->ino = pipe_next_ino++;
-	pp->atime = pp->mtime = pp->ctime = mycpu->gd_ticks;
+	pp->atime = pp->mtime = (uint32_t)mycpu->gd_ticks;
 	*rfp = file_alloc(&pipe_read_ops, pp, FREAD);
 	*wfp = file_alloc(&pipe_write_ops, pp, FWRITE);
 	if (*rfp == NULL || *wfp == NULL) {

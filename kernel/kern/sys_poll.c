@@ -131,29 +131,30 @@ pollwait_file(struct pollq *q, struct pollwait *pw)
 }
 
 /*
- * pollwakeup: the object of queue q changed: each poll filed there looks again, and completes
- * if anything it waits for is ready. A completed poll leaves every queue, q included, so the
- * walk starts over; pr_gen keeps a poll from being looked at twice in one wakeup.
+ * pollwakeup_queue: the object of queue q changed (pollwakeup, sys/poll.h, calls it when q is not
+ * empty): each poll filed there looks again, and completes
+ * if anything it waits for is ready. A poll that completes leaves every queue, q included; the
+ * walk goes on from the next entry of another poll, which stays. pr_gen keeps a poll filed here
+ * twice (two descriptors of one pipe) from being looked at twice in one wakeup.
  */
 void
-pollwakeup(struct pollq *q)
+pollwakeup_queue(struct pollq *q)
 {
-	struct pollwait *pw;
+	struct pollwait *pw, *next;
 	uint32_t gen;
 
 	crit_enter();
 	gen = ++poll_gen;
-again:
-	TAILQ_FOREACH(pw, q, pw_link) {
+	for (pw = TAILQ_FIRST(q); pw != NULL; pw = next) {
 		struct pollreq *req = pw->pw_req;
+		for (next = TAILQ_NEXT(pw, pw_link); next != NULL && next->pw_req == req; )
+			next = TAILQ_NEXT(next, pw_link);
 		if (req->pr_gen == gen)
 			continue;
 		req->pr_gen = gen;
 		poll_stats.wakeups++;
-		if (poll_count(req) > 0) {
+		if (poll_count(req) > 0)
 			poll_finish(req, 0);
-			goto again;
-		}
 	}
 	crit_exit();
 }

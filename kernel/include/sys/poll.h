@@ -22,7 +22,16 @@ struct pollwait {
 TAILQ_HEAD(pollq, pollwait);
 
 void	pollwait_file(struct pollq *q, struct pollwait *pw);	/* fo_poll: file pw (or NULL) at q */
-void	pollwakeup(struct pollq *q);		/* the object changed: the polls there look again */
+void	pollwakeup_queue(struct pollq *q);
+
+/* pollwakeup: the object changed: the polls filed at it look again (inline: usually none is). */
+static inline void
+pollwakeup(struct pollq *q)
+{
+	if (__builtin_expect(!TAILQ_EMPTY(q), 0))
+		pollwakeup_queue(q);
+}
+
 void	polldetach(struct pollq *q);		/* the object goes away */
 void	poll_init(void);
 
