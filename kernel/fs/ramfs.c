@@ -47,7 +47,7 @@ rnode_touch(struct rnode *rn, bool access, bool modify, bool change)
 
 /*
  * rnode_alloc: a node of type, not in the tree yet, counted in the quota: NULL when the quota's
- * node count is spent or memory is out (see ramfs_quota_error).
+ * node count is spent (ENOSPC for the caller) or memory is out (ENOMEM).
  */
 struct rnode *
 rnode_alloc(enum rnode_type type, mode_t perm)
@@ -115,6 +115,7 @@ ramfs_removed(struct rnode *rn)
 		rnode_free(rn);
 }
 
+/* rnode_stat: rn's struct stat (abi/stat.h); a node with no name has no links. */
 void
 rnode_stat(const struct rnode *rn, struct stat *st)
 {
@@ -129,10 +130,11 @@ rnode_stat(const struct rnode *rn, struct stat *st)
 	} else {
 		st->st_nlink = rn->r_removed ? 0 : 1;
 		st->st_size = rn->f.size;
-		for (int i = 0; i < RAMFS_PAGES; i++)
-			st->st_blocks += rn->f.pages[i] != NULL ? PAGE_SIZE / 512 : 0;
-		if (rn->r_ro)
+		if (rn->r_ro)				/* its bytes, in the boot module */
 			st->st_blocks = (rn->f.size + 511) / 512;
+		else					/* its pages: a hole takes none */
+			for (int i = 0; i < RAMFS_PAGES; i++)
+				st->st_blocks += rn->f.pages[i] != NULL ? PAGE_SIZE / 512 : 0;
 	}
 	st->st_atim = realtime_at(rn->r_atime);
 	st->st_mtim = realtime_at(rn->r_mtime);

@@ -256,6 +256,8 @@ ramfs_rename(struct proc *p, const char *from, const char *to)
 		return EINVAL;			/* "." or ".." as the last component */
 	rn = src.node;
 	old = dst.node;
+	if (rn->r_type != RN_DIR && dst.slash)
+		return ENOTDIR;			/* a file named as a directory */
 	if (old == rn)
 		return 0;
 	if (rn->r_type == RN_DIR) {
@@ -263,11 +265,8 @@ ramfs_rename(struct proc *p, const char *from, const char *to)
 			return ENOTDIR;
 		if (is_within(dst.dir, rn))
 			return EINVAL;		/* into itself, or below itself */
-	} else {
-		if (dst.slash)
-			return ENOTDIR;
-		if (old != NULL && old->r_type == RN_DIR)
-			return EISDIR;
+	} else if (old != NULL && old->r_type == RN_DIR) {
+		return EISDIR;
 	}
 	if (old != NULL && old->r_type == RN_DIR && old->d.nentries > 0)
 		return ENOTEMPTY;

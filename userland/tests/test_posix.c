@@ -540,6 +540,9 @@ KTEST(dir, rename_files)
 	KT_EXPECT_EQ(buf[0], 'B');
 	close(fd);
 	KT_EXPECT_EQ(rename("/tmp/b", "/tmp/b"), 0);	/* to itself: nothing */
+	errno = 0;
+	KT_EXPECT_EQ(rename("/tmp/b", "/tmp/b/"), -1);	/* ... unless named as a directory */
+	KT_EXPECT_EQ(errno, ENOTDIR);
 	KT_ASSERT_EQ(mkdir("/tmp/sub", 0755), 0);
 	KT_EXPECT_EQ(rename("/tmp/b", "/tmp/sub/moved"), 0);
 	KT_ASSERT_EQ(stat("/tmp/sub/moved", &st), 0);
