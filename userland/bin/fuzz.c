@@ -191,6 +191,9 @@ static struct {
 	int		dir;			/* /fz, open as a directory */
 	pid_t		pgid, sid, fg;		/* the worker's group and session, the console's
 						   foreground group: modelled */
+	int		pgrp_fuzzy;		/* a batch being built holds a call that may change
+						   the group, session or foreground group: the calls
+						   after it may find the state before or after */
 	ino_t		ino_base;		/* /fz's: every file or directory made since has
 						   one at least this high (teardown removes them) */
 	int		extra[MAX_EXTRA], nextra;
@@ -1010,6 +1013,10 @@ gen(struct args *a, int async, int inbatch)
 			a->efault = efault;
 			a->efault_soft = soft;
 			a->toolong = toolong;
+		} else if (which == -2 && (a->efault || a->toolong)) {
+			/* text bytes may hold no NUL (ENAMETOOLONG) before to's error comes */
+			ex->errs |= BIT(ENAMETOOLONG) | BIT(EFAULT);
+			a->efault = a->efault_soft = a->toolong = 0;
 		}
 		if (which == PATH_EMPTY)
 			ex->errs = BIT(ENOENT);
@@ -1086,6 +1093,8 @@ gen(struct args *a, int async, int inbatch)
 			ex->result = f.ppid;		/* the driver leads its own session and group */
 		else
 			ex->errs = BIT(ESRCH);
+		if ((pid == 0 || pid == f.pid) && inbatch && f.pgrp_fuzzy)
+			ex->exact = 0;
 		break;
 	}
 	case SYS_setpgid: {
@@ -1105,6 +1114,11 @@ gen(struct args *a, int async, int inbatch)
 			ex->errs = BIT(EPERM);		/* a session leader; no such group */
 		else
 			ex->post = P_PGID;
+		if (pgid >= 0 && (pid == 0 || pid == f.pid) && inbatch && f.pgrp_fuzzy) {
+			ex->errs = BIT(0) | BIT(EPERM);
+			ex->post = P_PGID;
+		}
+		f.pgrp_fuzzy |= inbatch && ex->post == P_PGID;
 		break;
 	}
 	case SYS_setsid:
@@ -1118,6 +1132,13 @@ gen(struct args *a, int async, int inbatch)
 			ex->result = f.pid;
 			ex->post = P_SETSID;
 		}
+		if (inbatch && f.pgrp_fuzzy) {
+			ex->errs = BIT(0) | BIT(EPERM);
+			ex->exact = 1;
+			ex->result = f.pid;
+			ex->post = P_SETSID;
+		}
+		f.pgrp_fuzzy |= inbatch && ex->post == P_SETSID;
 		break;
 	case SYS_tcgetpgrp:
 	case SYS_tcsetpgrp: {
@@ -1141,6 +1162,13 @@ gen(struct args *a, int async, int inbatch)
 			ex->errs = BIT(EPERM);		/* no such group in the session */
 		else
 			ex->post = P_FG;
+		if (cls == FD_CONSOLE && inbatch && f.pgrp_fuzzy) {	/* either state, see pgrp_fuzzy */
+			ex->exact = 0;
+			ex->errs = BIT(ENOTTY) | (cmd == SYS_tcgetpgrp ? BIT(0) :
+			    pgrp <= 0 ? BIT(EINVAL) : BIT(0) | BIT(EPERM));
+			ex->post = cmd == SYS_tcsetpgrp && pgrp > 0 ? P_FG : P_NONE;
+		}
+		f.pgrp_fuzzy |= inbatch && ex->post == P_FG;
 		break;
 	}
 	case SYS_poll:
@@ -1648,6 +1676,7 @@ batch(void)
 	struct call cs[8];
 	uint32_t vec[8], n = rnd(9), end = n;
 
+	f.pgrp_fuzzy = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t k = rnd(20);
 		int async = chance(50);
@@ -1736,6 +1765,7 @@ ring(void)
 	struct call cs[8];
 	uint32_t n = rnd(9), posted = 0;
 
+	f.pgrp_fuzzy = 0;
 	if (chance(5)) {				/* counters no ring can have: EINVAL */
 		uint32_t save = r->sq_tail;
 		r->sq_tail = r->sq_head + RING_ENTRIES + 1 + rnd(1000);
