@@ -33,11 +33,31 @@ COMMON_FLAGS = [
 ]
 # The kernel uses no SSE (-mgeneral-regs-only), so it keeps its stack 4-byte aligned: no padding
 # around every call (-mpreferred-stack-boundary=2).
-KERNEL_FLAGS = ["-D_KERNEL", "-mgeneral-regs-only", "-mpreferred-stack-boundary=2",
-                "-Ikernel/include", "-Ikernel/arch/i386/include", "-Ibuild/gen/kernel/include"]
-USER_FLAGS = ["-ftls-model=local-exec",      # static programs: %gs-relative TLS, no GOT
-              "-Iuserland/libcr/include", "-Ibuild/gen/userland/libcr/include",
-              "-Ikernel/include", "-Ibuild/gen/kernel/include"]
+# Include paths, in order (include_dirs). The ABI (what user programs and the kernel agree on: the
+# message layout, errno, flags, struct stat, the ring...) lives in kernel/include/uapi, its
+# generated parts in build/gen/kernel/include/uapi; the headers of the code both sides compile
+# (SHARED_WITH_LIBCR) in kernel/include/shared. The kernel's own headers (kernel/include, the
+# arch's) are on the kernel's path only: userland never reaches them.
+INCLUDE_DIRS = {
+    "shared": ["kernel/include/shared", "kernel/include/uapi", "{gen}/kernel/include/uapi"],
+    "kernel": ["kernel/include", "kernel/arch/i386/include", "{gen}/kernel/include", "+shared"],
+    "user": ["userland/libcr/include", "{gen}/userland/libcr/include", "+shared"],
+}
+
+
+def include_dirs(side: str, gen_dir: str | Path = "build/gen") -> list[str]:
+    """The include directories of side ("kernel", "user", or "shared": the uapi and shared
+    headers alone), relative to the checkout, with generated headers under gen_dir."""
+    out = []
+    for d in INCLUDE_DIRS[side]:
+        out += include_dirs(d[1:], gen_dir) if d.startswith("+") else [d.format(gen=gen_dir)]
+    return out
+
+
+KERNEL_FLAGS = (["-D_KERNEL", "-mgeneral-regs-only", "-mpreferred-stack-boundary=2"]
+                + [f"-I{d}" for d in include_dirs("kernel")])
+USER_FLAGS = (["-ftls-model=local-exec"]     # static programs: %gs-relative TLS, no GOT
+              + [f"-I{d}" for d in include_dirs("user")])
 LINK_FLAGS = ["-m32", "-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-z,noexecstack"]
 
 # Kernel variants built besides the ordinary kernel, on request (build(variants=...)): their

@@ -24,8 +24,8 @@ LAYOUT = Path("kernel/include/vm/layout.toml")
 
 # Each template, relative to the repository root, and the data files it is rendered from.
 TEMPLATES: dict[str, tuple[Path, ...]] = {
-    "kernel/include/sys/errno.h.j2": (SPEC,),
-    "kernel/include/sys/sysmsg.h.j2": (SPEC,),
+    "kernel/include/uapi/sys/errno.h.j2": (SPEC,),
+    "kernel/include/uapi/sys/sysmsg.h.j2": (SPEC,),
     "kernel/kern/syscall_table.c.j2": (SPEC,),
     "kernel/lib/errno_names.c.j2": (SPEC,),
     "userland/libcr/sys/syscalls.c.j2": (SPEC,),
@@ -187,7 +187,9 @@ def render(template: str, root: Path, spec: Spec | None, traps: Traps | None,
 
 def generate(build: Path, root: Path = ROOT, spec_path: Path | None = None,
              templates: list[str] | None = None) -> list[Path]:
-    """Render the templates into build/gen/; write a file only when its text changed.
+    """Render the templates into build/gen/; write a file only when its text changed. A full
+    run (templates None) also removes every other file under build/gen/: the output of a template
+    that moved or went away would otherwise stay on an include path and shadow the new one.
 
     Returns the output paths. Raises SpecError for a bad spec before anything is written.
     """
@@ -202,7 +204,18 @@ def generate(build: Path, root: Path = ROOT, spec_path: Path | None = None,
         if not out.exists() or out.read_text() != text:
             out.write_text(text)
         outputs.append(out)
+    if templates is None:
+        _remove_stale(build / "gen", set(outputs))
     return outputs
+
+
+def _remove_stale(gen: Path, keep: set[Path]) -> None:
+    """Delete the files under gen that are not in keep, then the directories left empty."""
+    for path in sorted(gen.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_file() and path not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
 
 
 def inputs(root: Path = ROOT) -> list[Path]:

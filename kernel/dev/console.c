@@ -3,22 +3,27 @@
  * discipline (echo, backspace, Ctrl-D, lines delivered at Enter). Reads are message-shaped: a
  * read with no complete line files its ksysmsg here and answers EASYNC; the line that arrives
  * completes it. The interrupt only moves bytes into a raw buffer; the line discipline runs as
- * deferred interrupt work (intr_service), never inside a critical section.
+ * deferred interrupt work (intr_service), never inside a critical section. poll waits for a
+ * line through the console's pollq (sys/poll.h). The console is the one terminal: its session
+ * and foreground process group are kern_pgrp.c's.
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
 #include <sys/file.h>
 #include <sys/globaldata.h>
 #include <sys/ksysmsg.h>
+#include <sys/poll.h>
 #include <sys/proc.h>
 #include <sys/thread2.h>
 #include <dev/serial.h>
 #include <string.h>
+#include <abi/stat.h>
 
 void	pic_unmask(int irq);
 
 #define RAW_SIZE	256
 #define LINE_MAX	256
+#define CONSOLE_RDEV	0x0501		/* st_rdev: Linux's number of /dev/console (5, 1) */
 
 static volatile uint8_t raw[RAW_SIZE];
 static volatile uint32_t raw_head, raw_tail;	/* the interrupt adds at head */
@@ -28,6 +33,7 @@ static char ready[LINE_MAX * 2];		/* typed lines not read yet */
 static uint32_t ready_len;
 static bool eof_pending;			/* Ctrl-D on an empty line */
 static TAILQ_HEAD(, ksysmsg) readers = TAILQ_HEAD_INITIALIZER(readers);
+static struct pollq pollers = TAILQ_HEAD_INITIALIZER(pollers);
 static struct file *console;
 
 /* console_intr: IRQ 4, interrupts off: move received bytes into the raw buffer only. */
@@ -98,6 +104,8 @@ discipline(int c)
 {
 	char s[2] = { (char)c, 0 };
 
+	/* signals: Ctrl-C (0x03) and Ctrl-\ (0x1c) raise SIGINT and SIGQUIT in the foreground
+	 * process group, pgrp_foreground() (issue 12, item 2); today they are ignored. */
 	if (c == '\r')
 		c = s[0] = '\n';
 	if (c == 0x7f || c == '\b') {
@@ -137,6 +145,7 @@ console_service(void)
 		discipline(raw[raw_tail++ % RAW_SIZE]);
 	while (deliver())
 		;
+	pollwakeup(&pollers);		/* a line (or Ctrl-D) for a poll, if no read took it */
 	crit_exit();
 }
 
@@ -195,7 +204,33 @@ console_fwrite(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t le
 	return 0;
 }
 
-static const struct fileops console_ops = { console_read, console_fwrite, NULL, NULL };
+/* console_poll: a line (or end of file) to read; writes never wait. */
+static short
+console_poll(struct file *fp, struct pollwait *pw)
+{
+	(void)fp;
+	pollwait_file(&pollers, pw);
+	return (have_input() ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM;
+}
+
+/* console_stat: a character device, the terminal; its times are the boot's. */
+static void
+console_stat(struct file *fp, struct stat *st)
+{
+	(void)fp;
+	st->st_dev = ST_DEV_DEVICES;
+	st->st_ino = 1;
+	st->st_mode = S_IFCHR | 0620;
+	st->st_nlink = 1;
+	st->st_rdev = CONSOLE_RDEV;
+	st->st_blksize = LINE_MAX;
+	st->st_atim = st->st_mtim = st->st_ctim = realtime_at(0);
+}
+
+static const struct fileops console_ops = {
+	.fo_read = console_read, .fo_write = console_fwrite, .fo_stat = console_stat,
+	.fo_poll = console_poll,
+};
 
 void
 console_init(void)
@@ -204,6 +239,13 @@ console_init(void)
 	KASSERT(console != NULL, "no memory for the console");
 	serial_enable_rx_interrupt();
 	pic_unmask(4);
+}
+
+/* console_is: is fp the console (the terminal)? isatty, tcgetpgrp and tcsetpgrp ask. */
+bool
+console_is(const struct file *fp)
+{
+	return fp->f_ops == &console_ops;
 }
 
 /* console_file: the console's struct file, referenced by descriptors 0, 1 and 2. */

@@ -3,7 +3,8 @@
  * a read of an empty pipe, or a write to a full one, files its ksysmsg on the pipe and answers
  * EASYNC; the other end's next write (read) completes it. A read answers with what there is (at
  * least one byte) or 0 once no writer is left; a write writes what fits (at least one byte) and
- * answers that count, or EPIPE once no reader is left.
+ * answers that count, or EPIPE once no reader is left. poll waits on a pipe through its pollq
+ * (sys/poll.h): every change of its state (bytes in or out, an end closed) is a pollwakeup.
  *
  * Who moves the bytes: a caller that waits in the kernel (a synchronous call) is woken with
  * ERESTART and moves them itself, in its own address space, through the MMU; an asynchronous
@@ -14,11 +15,14 @@
 #include <sys/errno.h>
 #include <sys/file.h>
 #include <sys/ksysmsg.h>
+#include <sys/globaldata.h>
 #include <sys/malloc.h>
+#include <sys/poll.h>
 #include <sys/proc.h>
 #include <sys/sysmsg.h>
 #include <sys/thread2.h>
 #include <vm/vm.h>
+#include <abi/stat.h>
 
 #define PIPE_SIZE	4096
 
@@ -29,9 +33,14 @@ struct pipe {
 	int		readers, writers;	/* open ends */
 	TAILQ_HEAD(, ksysmsg) rwait;		/* reads waiting for bytes */
 	TAILQ_HEAD(, ksysmsg) wwait;		/* writes waiting for room */
+	struct pollq	pollers;		/* polls waiting for a change */
+	uint32_t	ino;			/* its number (st_ino) */
+	uint32_t	atime, mtime;		/* clock ticks (their low 32 bits: 497 days):
+						   last read, last write (or made) */
 };
 
 uint32_t pipes_alive;
+static uint32_t pipe_next_ino = 1;
 
 /* take_bytes: move up to len bytes out of the pipe into p's memory at ubuf. */
 static uint32_t
@@ -50,6 +59,7 @@ take_bytes(struct pipe *pp, struct proc *p, uint32_t ubuf, uint32_t len)
 		pp->rpos = (pp->rpos + chunk) % PIPE_SIZE;
 		pp->count -= chunk;
 		done += chunk;
+		pp->atime = (uint32_t)mycpu->gd_ticks;
 	}
 	return done;
 }
@@ -71,6 +81,7 @@ put_bytes(struct pipe *pp, struct proc *p, uint32_t ubuf, uint32_t len)
 			break;
 		pp->count += chunk;
 		done += chunk;
+		pp->mtime = (uint32_t)mycpu->gd_ticks;
 	}
 	return done;
 }
@@ -123,6 +134,7 @@ serve(struct pipe *pp)
 			progress |= n > 0;
 		}
 	}
+	pollwakeup(&pp->pollers);
 }
 
 
@@ -188,7 +200,7 @@ pipe_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
 
 	crit_enter();
 	if (pp->readers == 0) {
-		error = EPIPE;
+		error = EPIPE;		/* signals: SIGPIPE to the writer goes here (issue 12, item 2) */
 		serve(pp);
 	} else if (pp->count < PIPE_SIZE && (TAILQ_EMPTY(&pp->wwait) || (ksm->km_flags & KMF_RESTART))) {
 		SYSMSG_RESULT(ksm) = put_bytes(pp, ksm->km_proc, (uint32_t)ubuf, len);
@@ -211,6 +223,7 @@ static void
 pipe_release(struct pipe *pp)
 {
 	if (pp->readers == 0 && pp->writers == 0) {
+		polldetach(&pp->pollers);
 		vm_page_free(pp->buf);
 		kfree(pp);
 		pipes_alive--;
@@ -241,8 +254,62 @@ pipe_close_write(struct file *fp)
 	crit_exit();
 }
 
-static const struct fileops pipe_read_ops = { pipe_read, NULL, NULL, pipe_close_read };
-static const struct fileops pipe_write_ops = { NULL, pipe_write, NULL, pipe_close_write };
+/* pipe_poll_read: bytes to read; POLLHUP once no writer is left (a read answers 0 then). */
+static short
+pipe_poll_read(struct file *fp, struct pollwait *pw)
+{
+	struct pipe *pp = fp->f_data;
+
+	pollwait_file(&pp->pollers, pw);
+	return (pp->count > 0 ? POLLIN | POLLRDNORM : 0) | (pp->writers == 0 ? POLLHUP : 0);
+}
+
+/* pipe_poll_write: room to write; POLLERR once no reader is left (a write answers EPIPE). */
+static short
+pipe_poll_write(struct file *fp, struct pollwait *pw)
+{
+	struct pipe *pp = fp->f_data;
+
+	pollwait_file(&pp->pollers, pw);
+	if (pp->readers == 0)
+		return POLLERR;
+	return pp->count < PIPE_SIZE ? POLLOUT | POLLWRNORM : 0;
+}
+
+/* full_ticks: the tick whose low 32 bits are t, the latest not after now. */
+static uint64_t
+full_ticks(uint32_t t)
+{
+	uint64_t now = mycpu->gd_ticks;
+
+	return now - (uint32_t)(now - t);	/* now, less the ticks since t (mod 2^32) */
+}
+
+/* pipe_stat: a FIFO; its size is the bytes in it now. */
+static void
+pipe_stat(struct file *fp, struct stat *st)
+{
+	struct pipe *pp = fp->f_data;
+
+	st->st_dev = ST_DEV_PIPE;
+	st->st_ino = pp->ino;
+	st->st_mode = S_IFIFO | 0600;
+	st->st_nlink = 1;
+	st->st_size = pp->count;
+	st->st_blksize = PIPE_SIZE;
+	st->st_atim = realtime_at(full_ticks(pp->atime));
+	st->st_mtim = realtime_at(full_ticks(pp->mtime));
+	st->st_ctim = st->st_mtim;		/* a write is its only change */
+}
+
+static const struct fileops pipe_read_ops = {
+	.fo_read = pipe_read, .fo_close = pipe_close_read, .fo_stat = pipe_stat,
+	.fo_poll = pipe_poll_read,
+};
+static const struct fileops pipe_write_ops = {
+	.fo_write = pipe_write, .fo_close = pipe_close_write, .fo_stat = pipe_stat,
+	.fo_poll = pipe_poll_write,
+};
 
 int
 pipe_create(struct file **rfp, struct file **wfp)
@@ -257,7 +324,10 @@ pipe_create(struct file **rfp, struct file **wfp)
 	}
 	TAILQ_INIT(&pp->rwait);
 	TAILQ_INIT(&pp->wwait);
+	TAILQ_INIT(&pp->pollers);
 	pp->readers = pp->writers = 1;
+	pp->ino = pipe_next_ino++;
+	pp->atime = pp->mtime = (uint32_t)mycpu->gd_ticks;
 	*rfp = file_alloc(&pipe_read_ops, pp, FREAD);
 	*wfp = file_alloc(&pipe_write_ops, pp, FWRITE);
 	if (*rfp == NULL || *wfp == NULL) {

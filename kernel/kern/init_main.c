@@ -13,6 +13,8 @@
 #include <sys/thread.h>
 #include <sys/timer.h>
 #include <sys/file.h>
+#include <sys/poll.h>
+#include <abi/wait.h>
 #include <string.h>
 #include <dev/serial.h>
 #include <machine/cpufunc.h>
@@ -115,11 +117,12 @@ run_programs(char *list, int number, bool ktap, const char *utest, char *args)
 		int status = 0, error = proc_run(path, argc, argv, &status);
 		if (error)
 			printf("%sinit: cannot run %s: %s\n", ktap ? "# " : "", path, errno_message(error));
-		else if (status != 0)
-			printf("%s%s: exit status %d%s\n", ktap ? "# " : "init: ", name, status,
-			    status == EXIT_KILLED ? " (killed)" :
-			    status > EXIT_FAULT_BASE && status < EXIT_FAULT_BASE + 32 ?
-			    " (killed by a fault)" : "");
+		else if (WIFEXITED(status) && status != 0)
+			printf("%s%s: exit status %d\n", ktap ? "# " : "init: ", name,
+			    WEXITSTATUS(status));
+		else if (WIFSIGNALED(status))
+			printf("%s%s: killed by signal %d\n", ktap ? "# " : "init: ", name,
+			    WTERMSIG(status));
 		failed += error != 0 || status != 0;
 		if (ktap)
 			printf("%s %d %s\n", (error || status) ? "not ok" : "ok", number++, name);
@@ -158,6 +161,8 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	rtc_init();
 	clock_init();
 	console_init();
+	ramfs_init();
+	poll_init();
 	sti();
 	printf("Damselfly %s (i386): %u MiB, %u free pages\n", DAMSELFLY_VERSION,
 	    phys_mem_top >> 20, vm_page_free_count());

@@ -3,7 +3,6 @@
  * followed by the file's contents rounded up to 512 bytes; two zero blocks end it.
  */
 #include <sys/systm.h>
-#include <sys/errno.h>
 #include <sys/initrd.h>
 #include <string.h>
 
@@ -35,18 +34,20 @@ octal(const char *s, size_t n)
 	return v;
 }
 
-int
-initrd_lookup(const char *path, const void **data, size_t *size)
+/*
+ * initrd_foreach: fn(path, data, size) for each regular file of the archive, in archive order
+ * (ramfs builds its tree from them at boot). Paths lose a leading "./".
+ */
+void
+initrd_foreach(void (*fn)(const char *path, const void *data, size_t size))
 {
-	while (*path == '/')
-		path++;
 	for (size_t off = 0; off + BLOCK <= archive_size; ) {
 		const struct ustar_header *h = (const void *)(archive + off);
 		if (h->name[0] == '\0')
 			break;
 		if (memcmp(h->magic, "ustar", 5) != 0) {
 			printf("initrd: bad header at offset %u: not ustar\n", (unsigned)off);
-			return ENOEXEC;
+			return;
 		}
 		size_t n = octal(h->size, sizeof(h->size));
 		char name[sizeof(h->prefix) + sizeof(h->name) + 2];
@@ -57,14 +58,12 @@ initrd_lookup(const char *path, const void **data, size_t *size)
 		const char *nm = name;
 		while (nm[0] == '.' && nm[1] == '/')
 			nm += 2;
-		if ((h->typeflag == '0' || h->typeflag == '\0') && strcmp(nm, path) == 0) {
-			if (off + BLOCK + n > archive_size)
-				return ENOEXEC;
-			*data = archive + off + BLOCK;
-			*size = n;
-			return 0;
+		if (off + BLOCK + n > archive_size) {
+			printf("initrd: %s runs past the end of the archive\n", nm);
+			return;
 		}
+		if (h->typeflag == '0' || h->typeflag == '\0')
+			fn(nm, archive + off + BLOCK, n);
 		off += BLOCK + (n + BLOCK - 1) / BLOCK * BLOCK;
 	}
-	return ENOENT;
 }

@@ -1,7 +1,9 @@
 /*
- * Descriptors and the calls on them: read, write, open, unlink, close, lseek, dup, pipe. What a file
- * does is its fileops (ramfs file, pipe end, console); this file only finds it and checks the
- * access mode.
+ * Descriptors and the calls on them: read, write, close, lseek, dup, dup2, pipe, fstat, isatty.
+ * What a file does is its fileops (ramfs file or directory, pipe end, console); this file only
+ * finds it and checks the access mode. A process's descriptors and its working directory come
+ * from its parent and go when it ends (fd_inherit, fd_close_all). The calls that take a path
+ * name are in vfs_syscalls.c.
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
@@ -11,6 +13,9 @@
 #include <sys/proc.h>
 #include <sys/sysmsg.h>
 #include <sys/thread2.h>
+#include <sys/uaccess.h>
+#include <abi/stat.h>
+#include <string.h>
 
 uint32_t files_open;
 
@@ -67,6 +72,7 @@ fd_get(struct proc *p, int fd)
 	return p->p_fd[fd];
 }
 
+/* fd_close_all: p ends: its descriptors close and it leaves its working directory. */
 void
 fd_close_all(struct proc *p)
 {
@@ -75,15 +81,20 @@ fd_close_all(struct proc *p)
 			file_drop(p->p_fd[fd]);
 			p->p_fd[fd] = NULL;
 		}
+	ramfs_cwd_release(p);
 }
 
-/* fd_inherit: a spawned child starts with the parent's descriptors, sharing the files. */
+/*
+ * fd_inherit: a spawned child starts with the parent's descriptors, sharing the files, and in
+ * its working directory.
+ */
 void
 fd_inherit(struct proc *child, struct proc *parent)
 {
 	for (int fd = 0; fd < NOFILE; fd++)
 		if ((child->p_fd[fd] = parent->p_fd[fd]) != NULL)
 			file_hold(child->p_fd[fd]);
+	ramfs_cwd_inherit(child, parent);
 }
 
 int
@@ -108,32 +119,6 @@ sys_write(struct write_msg *msg)
 	if (msg->len == 0)
 		return 0;
 	return fp->f_ops->fo_write(fp, ksysmsg_of(msg), msg->buf, msg->len);
-}
-
-int
-sys_open(struct open_msg *msg)
-{
-	struct file *fp;
-	int error, fd;
-
-	if ((msg->flags & O_ACCMODE) == O_ACCMODE ||
-	    (msg->flags & ~(O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND)) != 0)
-		return EINVAL;
-	if ((error = ramfs_open(msg->path, msg->flags, &fp)) != 0)
-		return error;
-	if ((fd = fd_install(curproc, fp)) < 0) {
-		file_drop(fp);
-		return -fd;
-	}
-	msg->hdr.ms_result = fd;
-	return 0;
-}
-
-/* sys_unlink: the ramfs quota (docs/reliability.md) would be spent for good without it. */
-int
-sys_unlink(struct unlink_msg *msg)
-{
-	return ramfs_unlink(msg->path);
 }
 
 int
@@ -181,6 +166,58 @@ sys_dup(struct dup_msg *msg)
 		return -fd;
 	}
 	msg->hdr.ms_result = fd;
+	return 0;
+}
+
+/*
+ * sys_dup2: newfd names oldfd's open file; what newfd named before is closed first (POSIX:
+ * quietly). Nothing happens when they are equal. EBADF: oldfd is not open, or newfd is outside
+ * 0 .. OPEN_MAX - 1.
+ */
+int
+sys_dup2(struct dup2_msg *msg)
+{
+	struct proc *p = curproc;
+	struct file *fp = fd_get(p, msg->oldfd), *old;
+
+	if (fp == NULL || msg->newfd < 0 || msg->newfd >= NOFILE)
+		return EBADF;
+	msg->hdr.ms_result = msg->newfd;
+	if (msg->newfd == msg->oldfd)
+		return 0;
+	file_hold(fp);
+	old = p->p_fd[msg->newfd];
+	p->p_fd[msg->newfd] = fp;
+	if (old != NULL)
+		file_drop(old);
+	return 0;
+}
+
+/* sys_fstat: the struct stat of fd's open file, from its fileops. */
+int
+sys_fstat(struct fstat_msg *msg)
+{
+	struct file *fp = fd_get(curproc, msg->fd);
+	struct stat st;
+
+	if (fp == NULL)
+		return EBADF;
+	memset(&st, 0, sizeof(st));
+	fp->f_ops->fo_stat(fp, &st);
+	return copyout(&st, msg->buf, sizeof(st)) != 0 ? EFAULT : 0;
+}
+
+/* sys_isatty: 1 for the console, the one terminal; ENOTTY for any other open file. */
+int
+sys_isatty(struct isatty_msg *msg)
+{
+	struct file *fp = fd_get(curproc, msg->fd);
+
+	if (fp == NULL)
+		return EBADF;
+	if (!console_is(fp))
+		return ENOTTY;
+	msg->hdr.ms_result = 1;
 	return 0;
 }
 

@@ -1,12 +1,12 @@
 /*
- * Loading a program: a static i386 ELF from the initrd into a process's fresh address space,
- * with its stack (argc, argv, envp) and an empty heap after its data. kern_proc.c makes the
- * process and its thread.
+ * Loading a program: a static i386 ELF from the initrd (found through ramfs) into a process's
+ * fresh address space, with its stack (argc, argv, envp) and an empty heap after its data.
+ * kern_proc.c makes the process and its thread.
  */
 #include <sys/systm.h>
 #include <sys/elf32.h>
 #include <sys/errno.h>
-#include <sys/initrd.h>
+#include <sys/file.h>
 #include <sys/proc.h>
 #include <string.h>
 
@@ -115,8 +115,10 @@ setup_stack(struct pmap *pm, const char *args, size_t argslen, const char *env, 
 }
 
 /*
- * exec_load: load the program at path into p's (fresh) address space and prepare its stack and
- * heap. Errors: ENOENT, ENOEXEC, ENOMEM, E2BIG, EINVAL (no argv[0]).
+ * exec_load: load the program at path (an initrd file; a relative path is the caller's: the
+ * spawning parent's, the exec'ing process's, or the kernel's from the root) into p's (fresh)
+ * address space and prepare its stack and heap. Errors: ENOENT, ENOTDIR, EACCES (not a
+ * regular file), ENOEXEC, ENOMEM, E2BIG, EINVAL (no argv[0]).
  */
 int
 exec_load(struct proc *p, const char *path, const char *args, size_t argslen, const char *env,
@@ -127,7 +129,7 @@ exec_load(struct proc *p, const char *path, const char *args, size_t argslen, co
 	uint32_t end;
 	int error;
 
-	if ((error = initrd_lookup(path, &image, &size)) != 0)
+	if ((error = ramfs_exec_image(curproc, path, &image, &size)) != 0)
 		return error;
 	if ((error = load_elf(&p->p_pmap, image, size, &p->p_entry, &end)) != 0)
 		return error;

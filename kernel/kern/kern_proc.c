@@ -8,6 +8,7 @@
 #include <sys/globaldata.h>
 #include <sys/kstat.h>
 #include <sys/malloc.h>
+#include <sys/poll.h>
 #include <sys/proc.h>
 #include <sys/sysmsg.h>
 #include <sys/trace.h>
@@ -18,6 +19,7 @@
 #include <machine/segments.h>
 #include <machine/trap.h>
 #include <sys/uaccess.h>
+#include <abi/wait.h>
 
 static void ldt_free(struct proc *p);
 
@@ -154,6 +156,7 @@ proc_create(struct proc *parent, const char *path, const char *args, size_t args
 	}
 	crit_enter();
 	p->p_pid = next_pid++;
+	pgrp_inherit(p, parent);
 	TAILQ_INSERT_TAIL(&allproc, p, p_list);
 	nprocs++;
 	crit_exit();
@@ -266,6 +269,7 @@ sys_exec(struct exec_msg *msg)
 	sysmsg_proc_init(p);
 	p->p_pmap = fresh;
 	ldt_free(p);			/* its TLS descriptors */
+	p->p_execed = true;		/* setpgid: its parent may move it no more */
 	pmap_activate(&p->p_pmap);
 	pmap_destroy(&old);
 	const char *base = strrchr(msg->path, '/');
@@ -283,13 +287,18 @@ sys_exec(struct exec_msg *msg)
 
 /* -- ending processes ------------------------------------------------------------------------------ */
 
-/* wait_matches: does a pending wait() of the parent take this child? */
+/*
+ * wait_matches: does a wait for pid by parent take this child? pid > 0: that child; -1: any;
+ * 0: any in the parent's process group; < -1: any in group -pid (POSIX).
+ */
 static bool
-wait_matches(struct ksysmsg *ksm, struct proc *child)
+wait_matches(pid_t pid, const struct proc *parent, const struct proc *child)
 {
-	struct wait_msg *w = (struct wait_msg *)ksm->km_args.bytes;
-
-	return w->pid == -1 || w->pid == child->p_pid;
+	if (pid > 0)
+		return child->p_pid == pid;
+	if (pid == 0)
+		return child->p_pgid == parent->p_pgid;
+	return pid == -1 || child->p_pgid == -(int64_t)pid;
 }
 
 /* reap: a zombie child's status goes to the wait() that takes it; the child is freed. */
@@ -319,6 +328,11 @@ wait_abort(lwkt_msg_t msg)
 	crit_exit();
 }
 
+/*
+ * sys_wait: a child that has ended (wait_matches) is reaped now; else, with WNOHANG, answer 0
+ * at once, or file the call until one ends. ECHILD: no child matches; EINVAL: an unknown
+ * option. WUNTRACED and WCONTINUED are accepted: no child stops or continues yet.
+ */
 int
 sys_wait(struct wait_msg *msg)
 {
@@ -327,9 +341,11 @@ sys_wait(struct wait_msg *msg)
 	bool have = false;
 	int error;
 
+	if (msg->options & ~(WNOHANG | WUNTRACED | WCONTINUED))
+		return EINVAL;
 	crit_enter();
 	TAILQ_FOREACH(child, &allproc, p_list) {
-		if (child->p_parent != p || (msg->pid != -1 && msg->pid != child->p_pid))
+		if (child->p_parent != p || !wait_matches(msg->pid, p, child))
 			continue;
 		have = true;
 		if (child->p_state == PS_ZOMBIE) {
@@ -343,9 +359,10 @@ sys_wait(struct wait_msg *msg)
 			return 0;
 		}
 	}
-	if (!have) {
+	if (!have || (msg->options & WNOHANG)) {
 		crit_exit();
-		return ECHILD;
+		msg->hdr.ms_result = 0;
+		return have ? 0 : ECHILD;
 	}
 	if ((error = sysmsg_hold(&ksm)) != 0) {
 		crit_exit();
@@ -358,15 +375,16 @@ sys_wait(struct wait_msg *msg)
 }
 
 /*
- * proc_exit: end the calling process: reclaim its messages and descriptors and its address
- * space, tell whoever waits (the parent's wait, or the kernel's exit-wait message), and end the
- * thread. A child whose parent waits no more is freed at once; otherwise it stays a zombie.
+ * proc_exit: end the calling process with a wait status (proc_wait_status): reclaim its
+ * messages and descriptors and its address space, tell whoever waits (the parent's wait, or the
+ * kernel's exit-wait message), and end the thread. A child whose parent waits no more is freed
+ * at once; otherwise it stays a zombie. Its children become the kernel's.
  */
 void
 proc_exit(int status)
 {
 	thread_t td = curthread;
-	struct proc *p = td->td_proc, *child;
+	struct proc *p = td->td_proc;
 	struct ksysmsg *ksm;
 
 	if (p->p_exiting)
@@ -387,13 +405,16 @@ proc_exit(int status)
 	fd_close_all(p);
 	ldt_free(p);
 	crit_enter();
-	TAILQ_FOREACH(child, &allproc, p_list)
-		if (child->p_parent == p)
-			child->p_parent = NULL;	/* orphans: nobody will wait for them */
 	for (struct proc *c = TAILQ_FIRST(&allproc), *next; c != NULL; c = next) {
 		next = TAILQ_NEXT(c, p_list);
-		if (c->p_ppid == p->p_pid && c->p_state == PS_ZOMBIE && c->p_parent == NULL)
-			proc_free(c);
+		if (c->p_parent != p)
+			continue;
+		if (c->p_state == PS_ZOMBIE) {
+			proc_free(c);		/* nobody will wait for it */
+		} else {
+			c->p_parent = NULL;	/* an orphan: the kernel's now (getppid answers 0) */
+			c->p_ppid = 0;
+		}
 	}
 	pmap_activate_kernel();		/* never run on the page tables being freed */
 	pmap_destroy(&p->p_pmap);
@@ -405,7 +426,7 @@ proc_exit(int status)
 		lwkt_replymsg(p->p_exitwaiter, 0);
 	} else if (p->p_parent != NULL) {
 		TAILQ_FOREACH(ksm, &p->p_parent->p_childwait, km_wlink)
-			if (wait_matches(ksm, p))
+			if (wait_matches(((struct wait_msg *)ksm->km_args.bytes)->pid, p->p_parent, p))
 				break;
 		if (ksm != NULL) {
 			TAILQ_REMOVE(&p->p_parent->p_childwait, ksm, km_wlink);
@@ -577,7 +598,7 @@ sys_vcpu_exit(struct vcpu_exit_msg *msg)
 	struct proc *p = curproc;
 
 	if (p->p_nvcpus == 1)
-		proc_exit(msg->status & 0xff);
+		proc_exit(proc_wait_status(PEND_EXIT, msg->status & 0xff));
 	vcpu_exit_self();
 }
 
@@ -731,6 +752,8 @@ sys_kstat(struct kstat_msg *msg)
 	ks.ks_preemptions = lwkt_stats.preemptions;
 	ks.ks_ramfs_files = ramfs_files;
 	ks.ks_ramfs_pages = ramfs_pages;
+	ks.ks_polls = poll_stats.waiting;
+	ks.ks_poll_wakeups = poll_stats.wakeups;
 	if (proc_copyout(curproc, (uint32_t)msg->buf, &ks, n) != 0)
 		return EFAULT;
 	msg->hdr.ms_result = n;
@@ -740,5 +763,6 @@ sys_kstat(struct kstat_msg *msg)
 int
 sys_exit(struct exit_msg *msg)
 {
-	proc_exit(msg->status & 0xff);		/* never answers: its message lives on this stack */
+	proc_exit(proc_wait_status(PEND_EXIT, msg->status & 0xff));	/* never answers: its message
+									   lives on this stack */
 }

@@ -8,6 +8,7 @@
 #include <sys/thread.h>
 #include <sys/thread2.h>
 #include <sys/timer.h>
+#include <abi/time.h>
 
 #define NS_PER_TICK	(1000000000ull / HZ)
 
@@ -83,17 +84,38 @@ sys_sleep_ns(struct sleep_ns_msg *msg)
 	return EASYNC;
 }
 
-/* sys_clock_ns: monotonic time is ticks since boot; realtime adds the RTC's time at boot. */
+/*
+ * clock_ns_at: the time of clock (abi/time.h) at tick t, in nanoseconds, or -1 for no such
+ * clock. Monotonic time is ticks since boot; realtime adds the RTC's time at boot.
+ */
+int64_t
+clock_ns_at(int clock, uint64_t t)
+{
+	uint64_t mono = t * NS_PER_TICK;
+
+	if (clock == CLOCK_MONOTONIC)
+		return (int64_t)mono;
+	if (clock == CLOCK_REALTIME)
+		return (int64_t)(boot_epoch_seconds * 1000000000ull + mono);
+	return -1;
+}
+
+/* realtime_at: the realtime clock's time at tick t (file times: struct stat). */
+struct timespec
+realtime_at(uint64_t t)
+{
+	int64_t ns = clock_ns_at(CLOCK_REALTIME, t);
+
+	return (struct timespec){ ns / 1000000000, (long)(ns % 1000000000) };
+}
+
 int
 sys_clock_ns(struct clock_ns_msg *msg)
 {
-	uint64_t mono = mycpu->gd_ticks * NS_PER_TICK;
+	int64_t ns = clock_ns_at(msg->clock, mycpu->gd_ticks);
 
-	if (msg->clock == 1)
-		msg->hdr.ms_result = (int64_t)mono;
-	else if (msg->clock == 0)
-		msg->hdr.ms_result = (int64_t)(boot_epoch_seconds * 1000000000ull + mono);
-	else
+	if (ns < 0)
 		return EINVAL;
+	msg->hdr.ms_result = ns;
 	return 0;
 }

@@ -24,8 +24,8 @@
 
 // Our headers, seen through the renames, declare df_snprintf etc.
 #include "df_rename.h"
-#include "../../kernel/include/string.h"
-#include "../../kernel/include/lib/format.h"
+#include "../../kernel/include/shared/string.h"
+#include "../../kernel/include/shared/lib/format.h"
 #include "df_unrename.h"
 
 #define FILL 0xa5               // never produced by any case

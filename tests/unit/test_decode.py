@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from toolchain import gen
-from toolchain.build import build as build_tree
+from toolchain.build import build as build_tree, include_dirs
 from toolchain.decode import Decoders, decoders
 from toolchain.facts import facts
 from toolchain.spec import HEADER_SIZE, load_spec
@@ -29,14 +29,14 @@ def tiny_elf(tmp_path_factory) -> Path:
     if gcc is None:
         pytest.skip("gcc not found (install gcc and gcc-multilib)")
     out = tmp_path_factory.mktemp("tiny-elf")
-    gen.generate(out, root=ROOT, spec_path=TINY, templates=["kernel/include/sys/sysmsg.h.j2",
-                                                            "kernel/include/sys/errno.h.j2"])
+    gen.generate(out, root=ROOT, spec_path=TINY, templates=["kernel/include/uapi/sys/sysmsg.h.j2",
+                                                            "kernel/include/uapi/sys/errno.h.j2"])
     src = out / "tiny.c"
     src.write_text("#include <sys/sysmsg.h>\nvoid _start(void) { for (;;) continue; }\n")
     elf = out / "tiny.elf"
     subprocess.run([gcc, "-m32", "-std=gnu11", "-ffreestanding", "-nostdlib", "-static", "-no-pie", "-g",
-                    "-fno-eliminate-unused-debug-types", "-D_KERNEL", "-Ikernel/include",
-                    "-Ikernel/arch/i386/include", f"-I{out}/gen/kernel/include", str(src), "-o", str(elf)],
+                    "-fno-eliminate-unused-debug-types", "-D_KERNEL",
+                    *[f"-I{d}" for d in include_dirs("kernel", out / "gen")], str(src), "-o", str(elf)],
                    cwd=ROOT, check=True, capture_output=True)
     return elf
 

@@ -17,6 +17,7 @@ import jinja2
 import pytest
 
 from toolchain import gen
+from toolchain.build import include_dirs
 from toolchain.spec import SpecError, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +96,7 @@ def test_output_starts_with_do_not_edit_header(tmp_path, template):
 
 def test_header_names_the_spec_actually_rendered(tiny_build):
     """When rendered from another spec (spec_path), does the header name that spec file?"""
-    text = (tiny_build / gen.output_for("kernel/include/sys/sysmsg.h.j2")).read_text()
+    text = (tiny_build / gen.output_for("kernel/include/uapi/sys/sysmsg.h.j2")).read_text()
     assert str(TINY) in text.split("*/", 1)[0]
 
 
@@ -133,7 +134,7 @@ def test_generate_twice_leaves_unchanged_outputs_alone(tmp_path):
     old = 1_000_000_000_000_000_000   # a fixed past time, so a rewrite cannot keep the same mtime
     for out in outputs:
         os.utime(out, ns=(old, old))
-    tampered = tmp_path / gen.output_for("kernel/include/sys/errno.h.j2")
+    tampered = tmp_path / gen.output_for("kernel/include/uapi/sys/errno.h.j2")
     good_text = tampered.read_text()
     tampered.write_text(good_text + "/* edited by hand */\n")
     os.utime(tampered, ns=(old, old))
@@ -161,7 +162,7 @@ def _gcc_m32() -> str:
     return gcc
 
 
-KERNEL_C = ["kernel/include/sys/sysmsg.h.j2", "kernel/include/sys/errno.h.j2",
+KERNEL_C = ["kernel/include/uapi/sys/sysmsg.h.j2", "kernel/include/uapi/sys/errno.h.j2",
             "kernel/kern/syscall_table.c.j2", "kernel/lib/errno_names.c.j2"]
 USER_C = ["userland/libcr/include/sys/syscalls.h.j2", "userland/libcr/sys/syscalls.c.j2"]
 
@@ -171,11 +172,10 @@ def test_generated_c_compiles_for_i386(tiny_build, template):
     """Does the C generated from tiny.toml compile for i386, its layout _Static_asserts included?"""
     gcc = _gcc_m32()
     gen_dir = tiny_build / "gen"
-    includes = ["-Ikernel/include", "-Ikernel/arch/i386/include", f"-I{gen_dir}/kernel/include"]
     if template in USER_C:
-        includes = ["-Iuserland/libcr/include", f"-I{gen_dir}/userland/libcr/include"] + includes
+        includes = [f"-I{d}" for d in include_dirs("user", gen_dir)]
     else:
-        includes = ["-D_KERNEL"] + includes
+        includes = ["-D_KERNEL"] + [f"-I{d}" for d in include_dirs("kernel", gen_dir)]
     source = tiny_build / gen.output_for(template)
     result = subprocess.run(
         [gcc, "-m32", "-std=gnu11", "-ffreestanding", "-Wall", "-Werror", "-fsyntax-only",
@@ -187,13 +187,13 @@ def test_generated_c_compiles_for_i386(tiny_build, template):
 def test_compile_check_catches_a_layout_mismatch(tiny_build, tmp_path):
     """Would the compile check notice a wrong offset (so the _Static_asserts really bite)?"""
     gcc = _gcc_m32()
-    sysmsg = (tiny_build / gen.output_for("kernel/include/sys/sysmsg.h.j2")).read_text()
+    sysmsg = (tiny_build / gen.output_for("kernel/include/uapi/sys/sysmsg.h.j2")).read_text()
     assert "offset) == 52," in sysmsg
     bad = tmp_path / "sysmsg_bad.h"
     bad.write_text(sysmsg.replace("offset) == 52,", "offset) == 56,"))
     result = subprocess.run(
         [gcc, "-m32", "-std=gnu11", "-ffreestanding", "-fsyntax-only", "-x", "c",
-         "-Ikernel/include", f"-I{tiny_build}/gen/kernel/include", str(bad)],
+         *[f"-I{d}" for d in include_dirs("shared", tiny_build / "gen")], str(bad)],
         cwd=ROOT, capture_output=True, text=True)
     assert result.returncode != 0 and "layout of seek.offset" in result.stderr
 
@@ -209,3 +209,15 @@ def test_string_arguments_are_copied_into_the_kernel(tmp_path):
     assert "useracc(msg->path" not in table          # a string is not a sized buffer
     sysdecode = (tmp_path / gen.output_for("userland/libcr/sys/sysdecode.c.j2")).read_text()
     assert '{ "path", 48, CR_ARG_PTR }' in sysdecode
+
+
+def test_a_full_generate_removes_outputs_no_template_makes(tmp_path):
+    """Does a full generate() delete a file under gen/ that no template writes (the output of a
+    template that moved, which would shadow its new place on an include path), and keep the rest?"""
+    stale = tmp_path / "gen" / "kernel" / "include" / "sys" / "errno.h"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("/* from before the template moved */\n")
+    outputs = gen.generate(tmp_path, root=ROOT)
+    assert not stale.exists() and not stale.parent.exists()
+    assert all(out.is_file() for out in outputs)
+    assert sorted(p for p in (tmp_path / "gen").rglob("*") if p.is_file()) == sorted(outputs)

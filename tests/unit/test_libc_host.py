@@ -265,7 +265,7 @@ def driver(tmp_path_factory):
     for src in OUR_SOURCES:
         obj = tmp / (src.stem + ".o")
         r = run(["gcc", *CFLAGS, "-include", tmp / "df_rename.h",
-                 "-I", ROOT / "kernel/include", "-c", src, "-o", obj])
+                 "-I", ROOT / "kernel/include/shared", "-c", src, "-o", obj])
         assert r.returncode == 0, f"compiling {src.name}:\n{r.stderr}"
         objs.append(obj)
     exe = tmp / "driver"
@@ -374,7 +374,7 @@ def test_builds_freestanding_without_external_symbols(tmp_path, src):
     gcc_include = run(["gcc", "-m32", "-print-file-name=include"]).stdout
     obj = tmp_path / (src.stem + ".o")
     r = run(["gcc", *KERNEL_CFLAGS, "-isystem", gcc_include.strip(),
-             "-I", ROOT / "kernel/include", "-c", src, "-o", obj])
+             "-I", ROOT / "kernel/include/shared", "-c", src, "-o", obj])
     assert r.returncode == 0, r.stderr
     undefined = run(["nm", "-u", obj]).stdout.split()
     assert undefined == []

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from toolchain import gen
+from toolchain.build import include_dirs
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER_C = Path(__file__).with_name("host_stdlib_driver.c")
@@ -142,9 +143,9 @@ def driver(tmp_path_factory):
     (tmp / "strtol_cases.h").write_text("".join(
         f"SCASE({i}, {c_string(s)}, {base});\n" for i, (s, base) in enumerate(strtol_cases())))
 
-    includes = ["-isystem", gcc_include,
-                "-I", ROOT / "userland/libcr/include", "-I", build / "gen/userland/libcr/include",
-                "-I", ROOT / "kernel/include", "-I", build / "gen/kernel/include"]
+    includes = ["-isystem", gcc_include]
+    for d in include_dirs("user", build / "gen"):
+        includes += ["-I", ROOT / d]          # an absolute d (the generated ones) stays as it is
     objs = []
     for src in OUR_SOURCES + [tmp / "df_shim.c"]:
         obj = tmp / (src.stem + ".o")
@@ -456,5 +457,5 @@ _Static_assert(_Generic(LONG_MIN, long: 1, default: 0) && _Generic(ULONG_MAX, un
 _Static_assert(_Generic(LLONG_MIN, long long: 1, default: 0) && _Generic(ULLONG_MAX, unsigned long long: 1, default: 0), "llong types");
 """)
     r = run(["gcc", "-m32", "-std=gnu11", "-ffreestanding", "-nostdinc", "-isystem", gcc_include,
-             "-I", ROOT / "userland/libcr/include", "-fsyntax-only", src])
+             *[f"-I{ROOT / d}" for d in include_dirs("user")], "-fsyntax-only", src])
     assert r.returncode == 0, r.stderr

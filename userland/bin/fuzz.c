@@ -26,10 +26,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
 #include <sys/errno.h>
 #include <sys/kstat.h>
 #include <sys/ring.h>
 #include <sys/sysmsg.h>
+#include <sys/stat.h>
 #include <sys/syscalls.h>
 #include <sys/vcpu.h>
 #include <sys/wait.h>
@@ -47,6 +51,10 @@
 #define NS_PER_TICK	10000000ull	/* HZ = 100 */
 #define TLS_SLOT_FREE	511		/* an LDT slot libcr never uses (LDT_ENTRIES - 1) */
 #define EXIT_CHILD	7		/* what `fuzz child` exits with */
+#define CONSOLE_FD	1		/* stdout: the console (the tty calls, poll) */
+#define FREE_FD		24		/* dup2 targets: 24..29; never the fuzzer's own, nor the
+					   "bad" descriptors 30 and 31 pick_fd hands out */
+#define FREE_FDS	6
 
 #define USER_BASE	0x40000000u
 #define USER_TOP	0xc0000000u
@@ -155,7 +163,8 @@ struct expect {
 	int		also;		/* one more right error, any number (-1: none) */
 };
 
-enum { P_NONE, P_FD, P_DUP, P_PIPE, P_SPAWN, P_WAITPORT, P_SBRK_UNDO, P_MODEL };
+enum { P_NONE, P_FD, P_DUP, P_PIPE, P_SPAWN, P_WAITPORT, P_SBRK_UNDO, P_MODEL, P_DUP2, P_PGID,
+	P_SETSID, P_FG };
 
 /* A message built and sent; the in-flight table keeps those not yet collected. */
 struct call {
@@ -179,12 +188,18 @@ static struct {
 	int		pasync[2];		/* a pipe for calls that may wait: only async */
 	int		file;			/* /fz/base, open read-write */
 	int		rofile;			/* /bin/fuzz, open read-only */
+	int		dir;			/* /fz, open as a directory */
+	pid_t		pgid, sid, fg;		/* the worker's group and session, the console's
+						   foreground group: modelled */
+	int		pgrp_fuzzy;		/* a batch being built holds a call that may change
+						   the group, session or foreground group: the calls
+						   after it may find the state before or after */
+	ino_t		ino_base;		/* /fz's: every file or directory made since has
+						   one at least this high (teardown removes them) */
 	int		extra[MAX_EXTRA], nextra;
 	struct call	flight[MAX_FLIGHT * 2];
 	int		nflight;
 	struct ring_shared *ring;
-	char		created[32][130];	/* names fuzzed opens made: unlinked at the end */
-	int		ncreated;
 	uint32_t	brk;
 	uint32_t	resv[64][2];		/* ranges handed out in this step: never overlapped */
 	int		nresv;
@@ -408,6 +423,8 @@ struct args {
 	int		efault_soft;		/* ... but in user space: the dispatcher lets it by,
 						   so the call may answer another error first and
 						   meets EFAULT only when it copies (the MMU) */
+	int		efault_range;		/* a buffer is outside user space: the dispatcher's
+						   range check, before anything else, answers EFAULT */
 	int		toolong;		/* a string has no NUL within STRING_MAX (no EFAULT) */
 	struct expect	ex;
 };
@@ -458,6 +475,7 @@ buffer(struct args *a, uint32_t po, int lo, uint32_t fixed, int out, uint32_t ma
 		while (out && in_arena(ptr, 1));
 		a->efault |= len > 0;
 		a->efault_soft |= len > 0 && in_user(ptr, len);
+		a->efault_range |= len > 0 && !in_user(ptr, len);
 		/* In user space the MMU stops the copy where the memory ends: what lies before that
 		 * (in the arena) may be written before the EFAULT, as on Linux. */
 		if (out && len > 0 && in_user(ptr, len) && a->ex.nout < 2) {
@@ -473,6 +491,9 @@ buffer(struct args *a, uint32_t po, int lo, uint32_t fixed, int out, uint32_t ma
 static const char *const paths[] = { "/fz/a", "/fz/b", "fz/c", "//fz/a", "/bin/fuzz",
 	"/bin/nosuch", "", "/", "/fz/base", "/fz/" "0123456789012345678901234567890123456789"
 	"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567" };
+
+/* Indexes of paths whose state the fuzzer knows: every call on them has one right answer. */
+enum { PATH_EMPTY = 6, PATH_ROOT = 7, PATH_PROGRAM = 4, PATH_LONG = 9, PATHS = 10 };
 
 /*
  * string: a path argument at offset po: one of paths (index in *which, or -1), a string with no
@@ -511,7 +532,8 @@ string(struct args *a, uint32_t po, int *which, int nchoices)
 	} else if (k == 8) {
 		ptr = f.text_lo + rnd(f.text_hi - f.text_lo - STRING_MAX);
 		a->ex.errs |= BIT(ENOENT) | BIT(ENAMETOOLONG) | BIT(EROFS) | BIT(EINVAL) |
-		    BIT(ENOSPC) | BIT(ENOEXEC);
+		    BIT(ENOSPC) | BIT(ENOEXEC) | BIT(ENOTDIR) | BIT(EISDIR) | BIT(EEXIST) |
+		    BIT(EPERM) | BIT(EACCES) | BIT(ENOTEMPTY) | BIT(EBUSY);
 		*which = -2;				/* some bytes of text */
 	}
 	if (ptr == 0) {
@@ -522,13 +544,14 @@ string(struct args *a, uint32_t po, int *which, int nchoices)
 }
 
 /* pick_fd: a descriptor value to pass; *cls says what it is. */
-enum { FD_BAD, FD_PSYNC_R, FD_PSYNC_W, FD_PASYNC_R, FD_PASYNC_W, FD_FILE, FD_ROFILE, FD_EXTRA };
+enum { FD_BAD, FD_PSYNC_R, FD_PSYNC_W, FD_PASYNC_R, FD_PASYNC_W, FD_FILE, FD_ROFILE, FD_EXTRA,
+	FD_DIR, FD_CONSOLE };
 
 static int
 pick_fd(int *cls, int inbatch)
 {
 	static const int bad[] = { -1, -2147483647 - 1, 32, 33, 1000, 31, 30 };
-	uint32_t k = rnd(9);
+	uint32_t k = rnd(10);
 
 	if (inbatch && k < 2)
 		k += 2;			/* entries run after the model was read: not the modelled pipe */
@@ -539,6 +562,7 @@ pick_fd(int *cls, int inbatch)
 	case 3: *cls = FD_PASYNC_W; return f.pasync[1];
 	case 4: *cls = FD_FILE; return f.file;
 	case 5: *cls = FD_ROFILE; return f.rofile;
+	case 9: *cls = FD_DIR; return f.dir;
 	case 6:
 		if (f.nextra) {
 			*cls = FD_EXTRA;
@@ -548,6 +572,95 @@ pick_fd(int *cls, int inbatch)
 	default:
 		*cls = FD_BAD;
 		return bad[rnd(sizeof(bad) / sizeof(bad[0]))];
+	}
+}
+
+/* pick_fd_tty: pick_fd, or the console: for the calls that never wait on it. */
+static int
+pick_fd_tty(int *cls, int inbatch)
+{
+	if (chance(30)) {
+		*cls = FD_CONSOLE;
+		return CONSOLE_FD;
+	}
+	return pick_fd(cls, inbatch);
+}
+
+/* poll_known: what poll answers for fd of class cls now: revents, or -1 if it cannot be known. */
+static int
+poll_known(int fd, int cls, short events, int inbatch)
+{
+	const short always = POLLERR | POLLHUP | POLLNVAL;
+	short rd = POLLIN | POLLRDNORM, wr = POLLOUT | POLLWRNORM;
+
+	if (fd < 0)
+		return 0;
+	switch (cls) {
+	case FD_BAD:
+		return POLLNVAL;
+	case FD_FILE: case FD_ROFILE: case FD_DIR:
+		return (rd | wr) & (events | always);
+	case FD_EXTRA:		/* a file or directory a fuzzed open made; a batch may close it */
+		return inbatch ? -1 : (rd | wr) & (events | always);
+	case FD_PSYNC_R:
+		return (f.psync_bytes ? rd : 0) & (events | always);
+	case FD_PSYNC_W:
+		return (f.psync_bytes < PIPE_SIZE ? wr : 0) & (events | always);
+	default:		/* pasync: async calls move its bytes; the console: no input known */
+		return -1;
+	}
+}
+
+/* gen_poll: a poll of 0..4 descriptors (sometimes a ragged length, or more than OPEN_MAX). */
+static void
+gen_poll(struct args *a, int async, int inbatch)
+{
+	struct expect *ex = &a->ex;
+	struct pollfd pfd[4];
+	uint32_t n = rnd(5), len = n * sizeof(struct pollfd), ready = 0, ptr;
+	int known = 1, cls = FD_BAD;
+
+	for (uint32_t i = 0; i < n; i++) {
+		int fd = chance(10) ? -1 - (int)rnd(3) : chance(15) ? CONSOLE_FD : pick_fd(&cls, inbatch);
+		short events = chance(70) ? (short)(rnd(2) ? POLLIN : 0) | (rnd(2) ? POLLOUT : 0) :
+		    (short)next();
+		int r = fd == CONSOLE_FD ? -1 : poll_known(fd, fd < 0 ? FD_BAD : cls, events, inbatch);
+		pfd[i] = (struct pollfd){ .fd = fd, .events = events, .revents = (short)next() };
+		if (r < 0)
+			known = 0;
+		else
+			ready += r != 0;
+	}
+	if (chance(5))
+		len = chance(50) ? len + 1 + rnd(7) : (OPEN_MAX + 1 + rnd(10)) * sizeof(struct pollfd);
+	if (chance(80) && len <= sizeof(pfd) && (ptr = place(len ? len : 1)) != 0) {
+		put(ptr, pfd, len);
+		ex->out[ex->nout][0] = ptr;			/* revents: written */
+		ex->out[ex->nout++][1] = len;
+		set32(a, 48, ptr);
+	} else {
+		buffer(a, 48, -1, len, 1, 0);			/* a bad array, or the arena's bytes */
+		known = 0;
+	}
+	set32(a, 52, len);
+	/* The timeout: none, or (only asynchronously) without end or a second or more, so no
+	 * answer depends on time; a synchronous one may wait half a tick when nothing can come. */
+	int64_t ns = !async ? (chance(10) && known && ready == 0 ? (int64_t)NS_PER_TICK / 2 : 0) :
+	    chance(40) ? 0 : chance(50) ? -1 - (int64_t)rnd(5) : (int64_t)(1ull << 30) + rnd(1000);
+	set64(a, 56, (uint64_t)ns);
+	if (len % sizeof(struct pollfd) != 0 || len / sizeof(struct pollfd) > OPEN_MAX) {
+		ex->errs = BIT(EINVAL);
+		ex->nout = 0;
+		return;
+	}
+	if (known) {
+		ex->exact = 1;
+		ex->result = ready;
+		ex->blocks = ready == 0 && ns < 0;	/* waits for an abort */
+		if (ready == 0 && ns > (int64_t)NS_PER_TICK)
+			ex->blocks = 1;
+	} else {
+		ex->blocks = ns != 0;
 	}
 }
 
@@ -605,7 +718,11 @@ gen(struct args *a, int async, int inbatch)
 		    (!rd && (cls == FD_PSYNC_R || cls == FD_PASYNC_R || cls == FD_ROFILE))) {
 			ex->errs = BIT(EBADF);
 		} else if (cls == FD_EXTRA) {
-			ex->errs |= BIT(EBADF) | BIT(ENOSPC);	/* a file opened by a fuzzed open */
+			/* a file or directory opened by a fuzzed open */
+			ex->errs |= BIT(EBADF) | BIT(ENOSPC) | BIT(EISDIR);
+		} else if (cls == FD_DIR) {
+			ex->errs = rd ? (len ? BIT(EISDIR) : BIT(0)) : BIT(EBADF);
+			ex->exact = 1;
 		} else if (len == 0) {
 			ex->exact = 1;
 		} else if (cls == FD_PSYNC_R || cls == FD_PSYNC_W) {
@@ -632,7 +749,7 @@ gen(struct args *a, int async, int inbatch)
 		    (rnd(4) ? 0 : O_TRUNC) | (rnd(4) ? 0 : O_APPEND)) : (uint32_t)next());
 		set32(a, 56, (uint32_t)next());
 		ex->errs |= BIT(EINVAL) | BIT(ENOENT) | BIT(EROFS) | BIT(ENOSPC) | BIT(EMFILE) |
-		    BIT(ENAMETOOLONG);
+		    BIT(ENAMETOOLONG) | BIT(EISDIR) | BIT(ENOTDIR) | BIT(EEXIST);
 		ex->post = P_FD;
 		break;
 	case SYS_close:
@@ -665,7 +782,8 @@ gen(struct args *a, int async, int inbatch)
 		buffer(a, 52, 56, 0, 0, 300);
 		buffer(a, 60, 64, 0, 0, 300);
 		ex->errs = BIT(ENOENT) | BIT(E2BIG) | BIT(EINVAL) | BIT(ENOEXEC) | BIT(EBUSY) |
-		    BIT(ENAMETOOLONG) | BIT(EFAULT) | (cmd == SYS_spawn ? BIT(0) : 0);
+		    BIT(ENAMETOOLONG) | BIT(EFAULT) | BIT(EACCES) | BIT(ENOTDIR) |
+		    (cmd == SYS_spawn ? BIT(0) : 0);
 		if (which == -2)
 			ex->errs |= BIT(EFAULT);
 		ex->post = cmd == SYS_spawn ? P_SPAWN : P_NONE;
@@ -673,10 +791,16 @@ gen(struct args *a, int async, int inbatch)
 	case SYS_wait:
 		/* Any child (-1) only outside batches: a batch's spawn may have made one, which a
 		 * wait(-1) in flight would take from under the fuzzer's own wait for it. */
-		set32(a, 48, chance(50) && !inbatch ? (uint32_t)-1 : chance(50) ? (uint32_t)-2 - rnd(100) :
-		    0x7fff0000 + rnd(1000));
+		set32(a, 48, chance(50) && !inbatch ? (uint32_t)-1 : chance(30) ? (uint32_t)-2 - rnd(100) :
+		    chance(30) && !inbatch ? 0 : 0x7fff0000 + rnd(1000));
 		buffer(a, 52, -1, 4, 1, 0);
-		ex->errs = BIT(ECHILD);
+		{
+			uint32_t options = chance(70) ? rnd(2) * WNOHANG | rnd(2) * WUNTRACED :
+			    (uint32_t)next();
+			set32(a, 56, options);
+			ex->errs = options & ~(WNOHANG | WUNTRACED | WCONTINUED) ? BIT(EINVAL) :
+			    BIT(ECHILD);
+		}
 		break;
 	case SYS_kill: {
 		uint32_t pid = chance(40) ? (uint32_t)f.ppid : chance(50) ? rnd(1000) : (uint32_t)next();
@@ -842,8 +966,213 @@ gen(struct args *a, int async, int inbatch)
 		ex->errs = BIT(0) | BIT(EINVAL);
 		break;
 	case SYS_unlink:
-		string(a, 48, &which, 10);
-		ex->errs |= BIT(ENOENT) | BIT(EROFS);
+	case SYS_rmdir:
+	case SYS_mkdir:
+	case SYS_chdir:
+	case SYS_stat: {
+		/* errs: what each call may answer for the paths the fuzzer cannot know (index 0: the
+		 * names under /fz, which come and go, and relative ones), then for "", "/", the
+		 * program, and a component that is too long. */
+		static const struct { uint32_t cmd; uint64_t some, empty, root, program; } known[] = {
+			{ SYS_unlink, BIT(0) | BIT(ENOENT) | BIT(EPERM), BIT(ENOENT), BIT(EPERM), BIT(EROFS) },
+			{ SYS_rmdir, BIT(0) | BIT(ENOENT) | BIT(ENOTDIR) | BIT(ENOTEMPTY), BIT(ENOENT),
+			    BIT(EBUSY), BIT(ENOTDIR) },
+			{ SYS_mkdir, BIT(0) | BIT(EEXIST) | BIT(ENOENT) | BIT(ENOSPC), BIT(ENOENT),
+			    BIT(EEXIST), BIT(EEXIST) },
+			{ SYS_chdir, BIT(0) | BIT(ENOENT) | BIT(ENOTDIR), BIT(ENOENT), BIT(0), BIT(ENOTDIR) },
+			{ SYS_stat, BIT(0) | BIT(ENOENT), BIT(ENOENT), BIT(0), BIT(0) },
+		};
+		string(a, 48, &which, PATHS);
+		for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+			if (known[i].cmd != cmd)
+				continue;
+			if (which == PATH_EMPTY)
+				ex->errs = known[i].empty;
+			else if (which == PATH_ROOT)
+				ex->errs = known[i].root;
+			else if (which == PATH_PROGRAM)
+				ex->errs = known[i].program;
+			else if (which == PATH_LONG)
+				ex->errs = BIT(ENAMETOOLONG);
+			else
+				ex->errs |= known[i].some;
+		}
+		if (cmd == SYS_mkdir)
+			set32(a, 52, (uint32_t)next());
+		if (cmd == SYS_stat)
+			buffer(a, 52, -1, sizeof(struct stat), 1, 0);
+		break;
+	}
+	case SYS_rename: {
+		int to;
+		string(a, 48, &which, PATHS);
+		/* The dispatcher copies from, then to: a bad from is the answer, whatever to is. */
+		int efault = a->efault, soft = a->efault_soft, toolong = a->toolong;
+		string(a, 52, &to, PATHS);
+		if (efault || toolong) {
+			a->efault = efault;
+			a->efault_soft = soft;
+			a->toolong = toolong;
+		} else if (which == -2 && (a->efault || a->toolong)) {
+			/* text bytes may hold no NUL (ENAMETOOLONG) before to's error comes */
+			ex->errs |= BIT(ENAMETOOLONG) | BIT(EFAULT);
+			a->efault = a->efault_soft = a->toolong = 0;
+		}
+		if (which == PATH_EMPTY)
+			ex->errs = BIT(ENOENT);
+		else if (which == PATH_LONG)
+			ex->errs = BIT(ENAMETOOLONG);
+		else
+			ex->errs |= BIT(ENOENT) | BIT(ENOTDIR) | BIT(EISDIR) | BIT(ENOTEMPTY) |
+			    BIT(EINVAL) | BIT(EBUSY) | BIT(EROFS) | BIT(ENAMETOOLONG);
+		break;
+	}
+	case SYS_dup2: {
+		int oldfd = pick_fd(&cls, inbatch);
+		int newfd = chance(15) ? oldfd : chance(15) ? (chance(50) ? -1 - (int)rnd(9) :
+		    OPEN_MAX + (int)rnd(100)) : FREE_FD + (int)rnd(FREE_FDS);
+		set32(a, 48, (uint32_t)oldfd);
+		set32(a, 52, (uint32_t)newfd);
+		if (cls == FD_BAD || newfd < 0 || newfd >= OPEN_MAX) {
+			ex->errs = BIT(EBADF);
+		} else {
+			ex->errs = BIT(0) | (cls == FD_EXTRA && inbatch ? BIT(EBADF) : 0);
+			ex->exact = 1;
+			ex->result = newfd;
+			ex->post = newfd == oldfd ? P_NONE : P_DUP2;
+		}
+		break;
+	}
+	case SYS_fstat:
+		set32(a, 48, (uint32_t)pick_fd_tty(&cls, inbatch));
+		buffer(a, 52, -1, sizeof(struct stat), 1, 0);
+		ex->errs = cls == FD_BAD ? BIT(EBADF) :
+		    BIT(0) | (cls == FD_EXTRA && inbatch ? BIT(EBADF) : 0);
+		break;
+	case SYS_isatty:
+		set32(a, 48, (uint32_t)pick_fd_tty(&cls, inbatch));
+		ex->errs = cls == FD_BAD ? BIT(EBADF) : cls == FD_CONSOLE ? BIT(0) :
+		    BIT(ENOTTY) | (cls == FD_EXTRA && inbatch ? BIT(EBADF) : 0);
+		ex->exact = 1;
+		ex->result = 1;
+		break;
+	case SYS_getdents: {
+		set32(a, 48, (uint32_t)pick_fd(&cls, inbatch));
+		buffer(a, 52, 56, 0, 1, 0);
+		uint32_t len = rd32(a->m + 56);
+		if (cls == FD_BAD)
+			ex->errs = BIT(EBADF);
+		else if (cls == FD_EXTRA)
+			ex->errs |= BIT(ENOTDIR) | BIT(EINVAL) | (inbatch ? BIT(EBADF) : 0);
+		else if (cls != FD_DIR)
+			ex->errs = BIT(ENOTDIR);
+		else if (len < DIRENT_RECLEN(1))	/* not even "." fits, if it is next */
+			ex->errs |= BIT(EINVAL);
+		else
+			ex->errs |= BIT(EINVAL);	/* a long name next may not fit */
+		break;
+	}
+	case SYS_getcwd:
+		buffer(a, 48, 52, 0, 1, 0);
+		ex->errs = rd32(a->m + 52) == 0 ? BIT(EINVAL) : BIT(0) | BIT(ERANGE) | BIT(ENOENT);
+		break;
+	case SYS_getppid:
+		ex->exact = 1;
+		ex->result = f.ppid;
+		break;
+	case SYS_getpgid:
+	case SYS_getsid: {
+		uint32_t k = rnd(5);
+		pid_t pid = k == 0 ? 0 : k == 1 ? f.pid : k == 2 ? f.ppid :
+		    k == 3 ? (pid_t)(0x7fff0000 + rnd(1000)) : -1 - (pid_t)rnd(1000);
+		set32(a, 48, (uint32_t)pid);
+		ex->exact = 1;
+		if (pid == 0 || pid == f.pid)
+			ex->result = cmd == SYS_getpgid ? f.pgid : f.sid;
+		else if (pid == f.ppid)
+			ex->result = f.ppid;		/* the driver leads its own session and group */
+		else
+			ex->errs = BIT(ESRCH);
+		if ((pid == 0 || pid == f.pid) && inbatch && f.pgrp_fuzzy)
+			ex->exact = 0;
+		break;
+	}
+	case SYS_setpgid: {
+		uint32_t kp = rnd(5), kg = rnd(6);
+		pid_t pid = kp == 0 ? 0 : kp == 1 ? f.pid : kp == 2 ? f.ppid :
+		    kp == 3 ? (pid_t)(0x7fff0000 + rnd(1000)) : -1 - (pid_t)rnd(1000);
+		pid_t pgid = kg == 0 ? 0 : kg == 1 ? f.pid : kg == 2 ? f.ppid : kg == 3 ?
+		    -1 - (pid_t)rnd(1000) : kg == 4 ? 1 + (pid_t)rnd(1000) : (pid_t)next();
+		pid_t pg = pgid == 0 ? f.pid : pgid;
+		set32(a, 48, (uint32_t)pid);
+		set32(a, 52, (uint32_t)pgid);
+		if (pgid < 0)
+			ex->errs = BIT(EINVAL);
+		else if (pid != 0 && pid != f.pid)
+			ex->errs = BIT(ESRCH);		/* not the worker, nor a child of it */
+		else if (f.sid == f.pid || (pg != f.pid && pg != f.ppid && pg != f.pgid))
+			ex->errs = BIT(EPERM);		/* a session leader; no such group */
+		else
+			ex->post = P_PGID;
+		if (pgid >= 0 && (pid == 0 || pid == f.pid) && inbatch && f.pgrp_fuzzy) {
+			ex->errs = BIT(0) | BIT(EPERM);
+			ex->post = P_PGID;
+		}
+		f.pgrp_fuzzy |= inbatch && ex->post == P_PGID;
+		break;
+	}
+	case SYS_setsid:
+		if (f.pgid == f.pid) {
+			ex->errs = BIT(EPERM);		/* it leads its group already */
+		} else {
+			/* In a batch, a child an earlier entry spawned (waited for only after the
+			 * batch) may still be in a group with the worker's pid: EPERM then. */
+			ex->errs = BIT(0) | (inbatch ? BIT(EPERM) : 0);
+			ex->exact = 1;
+			ex->result = f.pid;
+			ex->post = P_SETSID;
+		}
+		if (inbatch && f.pgrp_fuzzy) {
+			ex->errs = BIT(0) | BIT(EPERM);
+			ex->exact = 1;
+			ex->result = f.pid;
+			ex->post = P_SETSID;
+		}
+		f.pgrp_fuzzy |= inbatch && ex->post == P_SETSID;
+		break;
+	case SYS_tcgetpgrp:
+	case SYS_tcsetpgrp: {
+		int fd = pick_fd_tty(&cls, inbatch);
+		pid_t pgrp = chance(30) ? f.ppid : chance(30) ? f.pgid : chance(30) ? (pid_t)rnd(3) - 1 :
+		    (pid_t)next();
+		set32(a, 48, (uint32_t)fd);
+		set32(a, 52, (uint32_t)pgrp);
+		if (cls == FD_BAD)
+			ex->errs = BIT(EBADF);
+		else if (cls != FD_CONSOLE)
+			ex->errs = BIT(ENOTTY) | (cls == FD_EXTRA && inbatch ? BIT(EBADF) : 0);
+		else if (f.sid != f.ppid)
+			ex->errs = BIT(ENOTTY);		/* its own session has no terminal */
+		else if (cmd == SYS_tcgetpgrp) {
+			ex->exact = 1;
+			ex->result = f.fg;
+		} else if (pgrp <= 0)
+			ex->errs = BIT(EINVAL);
+		else if (pgrp != f.ppid && pgrp != f.pgid)
+			ex->errs = BIT(EPERM);		/* no such group in the session */
+		else
+			ex->post = P_FG;
+		if (cls == FD_CONSOLE && inbatch && f.pgrp_fuzzy) {	/* either state, see pgrp_fuzzy */
+			ex->exact = 0;
+			ex->errs = BIT(ENOTTY) | (cmd == SYS_tcgetpgrp ? BIT(0) :
+			    pgrp <= 0 ? BIT(EINVAL) : BIT(0) | BIT(EPERM));
+			ex->post = cmd == SYS_tcsetpgrp && pgrp > 0 ? P_FG : P_NONE;
+		}
+		f.pgrp_fuzzy |= inbatch && ex->post == P_FG;
+		break;
+	}
+	case SYS_poll:
+		gen_poll(a, async, inbatch);
 		break;
 	default:
 		ex->errs = BIT(ENOSYS);
@@ -857,21 +1186,22 @@ gen(struct args *a, int async, int inbatch)
 		ex->nout = 0;
 		ex->blocks = 0;
 		a->efault = a->toolong = 0;
-	} else if (cmd < SYS_MAXSYSCALL && a->efault && !a->efault_soft) {
+	} else if (cmd < SYS_MAXSYSCALL && (a->efault_range || (a->efault && !a->efault_soft))) {
 		ex->errs = BIT(EFAULT);
 		ex->exact = 0;
 		ex->post = ex->post == P_WAITPORT ? P_WAITPORT : P_NONE;
+		ex->blocks = 0;
+	} else if (cmd < SYS_MAXSYSCALL && a->toolong) {
+		/* The dispatcher copies strings before the handler copies any buffer. */
+		ex->errs = BIT(ENAMETOOLONG);
+		ex->exact = 0;
+		ex->post = P_NONE;
 		ex->blocks = 0;
 	} else if (cmd < SYS_MAXSYSCALL && a->efault) {
 		/* In user space: EFAULT when the call copies, or whatever it answers before. */
 		ex->errs |= BIT(EFAULT);
 		ex->exact = 0;
 		ex->post = ex->post == P_WAITPORT ? P_WAITPORT : P_NONE;
-	} else if (cmd < SYS_MAXSYSCALL && a->toolong) {
-		ex->errs = BIT(ENAMETOOLONG);
-		ex->exact = 0;
-		ex->post = P_NONE;
-		ex->blocks = 0;
 	}
 }
 
@@ -897,8 +1227,18 @@ msg_size(uint32_t cmd)
 		[SYS_tls_set] = sizeof(struct tls_set_msg), [SYS_rfork] = sizeof(struct rfork_msg),
 		[SYS_vcpu_exit] = sizeof(struct vcpu_exit_msg),
 		[SYS_vcpu_wake] = sizeof(struct vcpu_wake_msg), [SYS_unlink] = sizeof(struct unlink_msg),
+		[SYS_dup2] = sizeof(struct dup2_msg), [SYS_stat] = sizeof(struct stat_msg),
+		[SYS_fstat] = sizeof(struct fstat_msg), [SYS_mkdir] = sizeof(struct mkdir_msg),
+		[SYS_rmdir] = sizeof(struct rmdir_msg), [SYS_rename] = sizeof(struct rename_msg),
+		[SYS_getdents] = sizeof(struct getdents_msg), [SYS_chdir] = sizeof(struct chdir_msg),
+		[SYS_getcwd] = sizeof(struct getcwd_msg), [SYS_getppid] = sizeof(struct getppid_msg),
+		[SYS_setpgid] = sizeof(struct setpgid_msg), [SYS_getpgid] = sizeof(struct getpgid_msg),
+		[SYS_setsid] = sizeof(struct setsid_msg), [SYS_getsid] = sizeof(struct getsid_msg),
+		[SYS_tcgetpgrp] = sizeof(struct tcgetpgrp_msg),
+		[SYS_tcsetpgrp] = sizeof(struct tcsetpgrp_msg), [SYS_isatty] = sizeof(struct isatty_msg),
+		[SYS_poll] = sizeof(struct poll_msg),
 	};
-	_Static_assert(SYS_MAXSYSCALL == 31, "a new call: add its message size here and to gen()");
+	_Static_assert(SYS_MAXSYSCALL == 49, "a new call: add its message size here and to gen()");
 	return cmd < SYS_MAXSYSCALL ? sizes[cmd] : sizeof(struct lwkt_msg);
 }
 
@@ -942,21 +1282,6 @@ close_extra(int fd)
 	untrack_fd(fd);
 }
 
-/* remember: a fuzzed open with O_CREAT may have made a file named path: note the name. */
-static void
-remember(const char *path)
-{
-	char name[130];
-
-	strlcpy(name, path, sizeof(name));
-	for (int i = 0; i < f.ncreated; i++)
-		if (strcmp(f.created[i], name) == 0)
-			return;
-	if (f.ncreated == 32)
-		fail("more than 32 files made");
-	strcpy(f.created[f.ncreated++], name);
-}
-
 /* after: a success of c, answered with result: keep the fuzzer's model of its state. */
 static void
 after(struct call *c, int64_t result)
@@ -965,8 +1290,6 @@ after(struct call *c, int64_t result)
 
 	switch (c->ex.post) {
 	case P_FD:
-		if (cmd == SYS_open && (rd32(c->sent + 52) & O_CREAT))
-			remember((const char *)rd32(c->sent + 48));
 		if (cmd == SYS_close) {
 			untrack_fd((int)rd32(c->sent + 48));
 		} else if (f.nextra < MAX_EXTRA) {
@@ -976,7 +1299,17 @@ after(struct call *c, int64_t result)
 		}
 		break;
 	case P_DUP:			/* a dup of a modelled pipe end must not outlive the call */
+	case P_DUP2:
 		helper(SYS_close, (uint32_t)result, 0);
+		break;
+	case P_PGID:
+		f.pgid = rd32(c->sent + 52) ? (pid_t)rd32(c->sent + 52) : f.pid;
+		break;
+	case P_SETSID:
+		f.sid = f.pgid = f.pid;
+		break;
+	case P_FG:
+		f.fg = (pid_t)rd32(c->sent + 52);
 		break;
 	case P_PIPE: {
 		int fds[2];
@@ -992,6 +1325,7 @@ after(struct call *c, int64_t result)
 		m[6] = SYS_wait;
 		m[12] = (uint32_t)result;
 		m[13] = (uint32_t)&status;
+		m[14] = 0;			/* options */
 		f.messages++;
 		if (trap((uint32_t)m) != 0 || (int32_t)m[8] != (int32_t)result)
 			fail("wait for the spawned pid %d answered %d", (int)result, (int)m[7]);
@@ -1342,6 +1676,7 @@ batch(void)
 	struct call cs[8];
 	uint32_t vec[8], n = rnd(9), end = n;
 
+	f.pgrp_fuzzy = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t k = rnd(20);
 		int async = chance(50);
@@ -1430,6 +1765,7 @@ ring(void)
 	struct call cs[8];
 	uint32_t n = rnd(9), posted = 0;
 
+	f.pgrp_fuzzy = 0;
 	if (chance(5)) {				/* counters no ring can have: EINVAL */
 		uint32_t save = r->sq_tail;
 		r->sq_tail = r->sq_head + RING_ENTRIES + 1 + rnd(1000);
@@ -1475,7 +1811,9 @@ ring(void)
 			c->ex.blocks = 0;
 			track(c);			/* every one completes to the CQ, now or later */
 		}
+	f.batch_post = 1;			/* every entry ran before the fuzzer looks (see helper) */
 	ring_drain();
+	f.batch_post = 0;
 	settle(NULL, "a ring submission");
 }
 
@@ -1560,8 +1898,19 @@ worker_setup(void)
 	f.pid = getpid();
 	if (pipe(f.psync) != 0 || pipe(f.pasync) != 0)
 		fail("no pipes");
+	struct stat st;
+	if (mkdir("/fz", 0755) != 0 || stat("/fz", &st) != 0)
+		fail("cannot make /fz (errno %d)", errno);
+	f.ino_base = st.st_ino;
 	f.file = open_or_die("/fz/base", O_RDWR | O_CREAT | O_TRUNC);
 	f.rofile = open_or_die("/bin/fuzz", O_RDONLY);
+	f.dir = open_or_die("/fz", O_RDONLY | O_DIRECTORY);
+	f.pgid = getpgrp();
+	f.sid = getsid(0);
+	f.fg = tcgetpgrp(CONSOLE_FD);
+	if (f.pgid != f.ppid || f.sid != f.ppid || f.fg != f.ppid)
+		fail("the worker's group %d, session %d, console group %d: not the driver's %d",
+		    f.pgid, f.sid, f.fg, f.ppid);
 	f.ring = (struct ring_shared *)__sys_ring_setup(RING_ENTRIES);
 	if ((uint32_t)f.ring != RING_UADDR)
 		fail("ring_setup answered %p", (void *)f.ring);
@@ -1570,20 +1919,72 @@ worker_setup(void)
 		fail("the page after the arena is mapped: the fuzzer's premise is wrong");
 }
 
+/* rm_tree: remove path, and everything in it if it is a directory (fuzzed calls made them). */
+static void
+rm_tree(const char *path)
+{
+	struct stat st;
+	struct dirent *e;
+	char sub[STRING_MAX];
+	DIR *d;
+
+	if (stat(path, &st) != 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlink(path) != 0)
+			fail("cannot unlink %s (errno %d)", path, errno);
+		return;
+	}
+	if ((d = opendir(path)) == NULL)
+		fail("cannot list %s (errno %d)", path, errno);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+			rm_tree(sub);
+		}
+	closedir(d);
+	if (rmdir(path) != 0)
+		fail("cannot remove the directory %s (errno %d)", path, errno);
+}
+
+/*
+ * rm_made: remove everything in the directory path that the worker made (its number is
+ * ino_base or more: ramfs numbers files in the order they are made), wherever it is (a path of
+ * text bytes may name anything), looking into the directories that were there before.
+ */
+static void
+rm_made(const char *path)
+{
+	char sub[STRING_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(path)) == NULL)
+		fail("cannot list %s (errno %d)", path, errno);
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s%s%s", path, strcmp(path, "/") ? "/" : "", e->d_name);
+		if (e->d_ino >= f.ino_base)
+			rm_tree(sub);
+		else if (e->d_type == DT_DIR)
+			rm_made(sub);
+	}
+	closedir(d);
+}
+
 static void
 worker_teardown(void)
 {
-	static const char *const mine[] = { "/fz/a", "/fz/b", "/fz/c", "/fz/base" };
-
 	drain();
 	while (f.nextra)
 		close_extra(f.extra[0]);
 	close(f.file);
 	close(f.rofile);
-	for (unsigned i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
-		unlink(mine[i]);
-	for (int i = 0; i < f.ncreated; i++)
-		unlink(f.created[i]);
+	close(f.dir);
+	if (chdir("/") != 0)
+		fail("cannot go back to /");
+	rm_made("/");			/* what fuzzed opens, mkdirs and renames made, /fz included */
 	if (text_sum() != f.text_sum)
 		fail("the program's text changed");
 }
@@ -1595,12 +1996,8 @@ worker(uint64_t seed, uint32_t first, uint32_t n, int tracing)
 	f.trace = (uint32_t)tracing;
 	f.step = first;
 	f.ppid = 0;
-	struct procinfo pi[8];
-	int np = proclist(pi, sizeof(pi));
+	f.ppid = getppid();
 	worker_setup();
-	for (int i = 0; i < np; i++)
-		if (pi[i].pi_pid == f.pid)
-			f.ppid = pi[i].pi_ppid;
 	/* Every chunk starts from the seed and its own first step alone: replayable on its own. */
 	rng = seed ^ (uint64_t)(first / CHUNK) * 0xd1b54a32d192ed03ull;
 	next();
@@ -1637,7 +2034,7 @@ worker(uint64_t seed, uint32_t first, uint32_t n, int tracing)
 /* The counters of what the kernel holds: all must be back after every worker. */
 #define COUNTERS(X) X(ks_pages_free) X(ks_kmalloc_in_use) X(ks_threads) X(ks_procs) \
 	X(ks_sysmsg_live) X(ks_sysmsg_outstanding) X(ks_files) X(ks_pipes) X(ks_ramfs_files) \
-	X(ks_ramfs_pages)
+	X(ks_ramfs_pages) X(ks_polls)
 
 static int
 leaks(const struct kstat *a, const struct kstat *b, char *buf, size_t len)
@@ -1664,8 +2061,6 @@ driver(uint64_t seed, uint32_t steps, uint32_t first, int tracing)
 	f.seed = seed;
 	say("FUZZ start seed=%llu steps=%u first=%u chunk=%u", (unsigned long long)seed, steps, first,
 	    CHUNK);
-	/* The ramfs keeps a node for each initrd file it has been asked for: ask now. */
-	close(open("/bin/fuzz", O_RDONLY, 0));
 	kstat(&start, sizeof(start));
 	for (uint32_t done = 0; done < steps; ) {
 		uint32_t at = first + done, n = CHUNK - at % CHUNK;
@@ -1676,17 +2071,20 @@ driver(uint64_t seed, uint32_t steps, uint32_t first, int tracing)
 		snprintf(nbuf, sizeof(nbuf), "%u", n);
 		snprintf(tbuf, sizeof(tbuf), "%d", tracing);
 		char *argv[] = { "fuzz", "-w", seedbuf, firstbuf, nbuf, tbuf, NULL };
+		tcsetpgrp(CONSOLE_FD, getpgrp());	/* a worker may have taken the console */
 		kstat(&before, sizeof(before));
 		pid_t pid = spawnv("/bin/fuzz", argv);
 		int status = -1;
-		if (pid < 0 || waitpid_status(pid, &status) != pid) {
+		if (pid < 0 || waitpid(pid, &status, 0) != pid) {
 			say("FUZZ FAIL seed=%llu step=%u: cannot run a worker", (unsigned long long)seed, at);
 			return 1;
 		}
 		if (status != 0) {
-			say("FUZZ FAIL seed=%llu step=%u: the worker for steps %u..%u ended with status %d%s",
-			    (unsigned long long)seed, at, at, at + n - 1, status,
-			    status > 128 ? " (killed: see the kernel's report above)" : "");
+			say("FUZZ FAIL seed=%llu step=%u: the worker for steps %u..%u %s %d%s",
+			    (unsigned long long)seed, at, at, at + n - 1,
+			    WIFSIGNALED(status) ? "was killed by signal" : "ended with status",
+			    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+			    WIFSIGNALED(status) ? " (see the kernel's report above)" : "");
 			return 1;
 		}
 		kstat(&now, sizeof(now));

@@ -36,7 +36,8 @@ main(int argc, char **argv)
 	}
 	close(to[1]);			/* the child sees end of file and exits */
 	waitpid(pid, &status, 0);
-	printf("pingpong: %d rounds with pid %d, which exited with status %d\n", rounds, pid, status);
+	printf("pingpong: %d rounds with pid %d, which exited with status %d\n", rounds, pid,
+	    WEXITSTATUS(status));
 	usleep(20000);
 	return status == 0 ? 0 : 1;
 }

@@ -78,8 +78,10 @@ run(char *argv[])
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		perror("sh: wait");
-	else if (status != 0)
-		printf("sh: %s exited with status %d\n", argv[0], status);
+	else if (WIFSIGNALED(status))
+		printf("sh: %s killed by signal %d\n", argv[0], WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		printf("sh: %s exited with status %d\n", argv[0], WEXITSTATUS(status));
 }
 
 int

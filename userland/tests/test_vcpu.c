@@ -104,9 +104,9 @@ KTEST(vcpu, rfork_stops_at_the_cap)
 
 	/* Once first: this process's own caches (a kernel message for its waitpid, which parks
 	 * this thread) are then as large as the measured run needs. */
-	KT_EXPECT_EQ(run(ktc, "many", 0), VCPU_MAX - 1);
+	KT_EXPECT_EQ(run(ktc, "many", 0), W_EXITED(VCPU_MAX - 1));
 	kstat(&before, sizeof(before));
-	KT_EXPECT_EQ(run(ktc, "many", 0), VCPU_MAX - 1);	/* then EAGAIN: 32 in all */
+	KT_EXPECT_EQ(run(ktc, "many", 0), W_EXITED(VCPU_MAX - 1));	/* then EAGAIN: 32 in all */
 	kstat(&after, sizeof(after));
 	KT_EXPECT_EQ(after.ks_threads, before.ks_threads);	/* exit ended every one */
 	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
@@ -130,7 +130,7 @@ KTEST(vcpu, kill_ends_every_vcpu)
 	struct kstat before, after;
 
 	kstat(&before, sizeof(before));
-	KT_EXPECT_EQ(run(ktc, "stay", 1), 137);
+	KT_EXPECT_EQ(run(ktc, "stay", 1), W_SIGNALED(SIGKILL));
 	kstat(&after, sizeof(after));
 	KT_EXPECT_EQ(after.ks_threads, before.ks_threads);
 	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
@@ -555,7 +555,7 @@ KTEST(smp, vcpu_exit_hands_its_threads_on)
 
 KTEST(smp, deadlock_on_two_vcpus_is_reported)
 {
-	KT_EXPECT_EQ(run(ktc, "deadlock", 0), 134);	/* libcr: all blocked, nothing in flight */
+	KT_EXPECT_EQ(run(ktc, "deadlock", 0), W_EXITED(134));	/* libcr: all blocked, nothing in flight */
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <machine/cpufunc.h>
 #include <machine/segments.h>
 #include <machine/trap.h>
+#include <abi/signal.h>
 
 void	pic_eoi(int irq);
 void	clock_intr(struct trapframe *tf);
@@ -53,7 +54,7 @@ user_fault(struct trapframe *tf)
 	printf(": killed\n");
 	print_frame(tf);
 	sti();
-	proc_exit(EXIT_FAULT_BASE + (int)tf->tf_trapno);
+	proc_exit(proc_wait_status(PEND_FAULT, (int)tf->tf_trapno));
 }
 
 /*
@@ -126,7 +127,7 @@ device_intr(struct trapframe *tf)
 	/* A process killed while it computes in ring 3 ends at its next interrupt. */
 	if (TF_FROM_USER(tf) && curproc != NULL && curproc->p_killed) {
 		sti();
-		proc_exit(EXIT_KILLED);
+		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
 	}
 }
 
@@ -140,7 +141,7 @@ syscall_ast(void)
 	thread_t td = curthread;
 
 	if (td->td_ast & TDA_KILLED)
-		proc_exit(EXIT_KILLED);
+		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
 	if (td->td_ast & TDA_YIELD) {
 		/* A tick came during the call: round robin, as if it had come in ring 3. */
 		__atomic_and_fetch(&td->td_ast, ~TDA_YIELD, __ATOMIC_RELAXED);

@@ -12,16 +12,26 @@
 #define _SYS_FILE_H_
 
 #include <sys/types.h>
+#include <abi/fcntl.h>	/* O_*, SEEK_* */
+#include <abi/limits.h>
 
 struct file;
 struct ksysmsg;
+struct pollwait;
 struct proc;
+struct stat;
 
 struct fileops {
 	int	(*fo_read)(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len);
 	int	(*fo_write)(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len);
 	int	(*fo_seek)(struct file *fp, off_t offset, int whence, off_t *newoff);
 	void	(*fo_close)(struct file *fp);
+	void	(*fo_stat)(struct file *fp, struct stat *st);	/* fstat: the rest is zeroed */
+	/*
+	 * fo_poll: the poll events (abi/poll.h) true of the file now; with pw, also file pw at the
+	 * object, whose changes then call pollwakeup (sys/poll.h). Never changes anything else.
+	 */
+	short	(*fo_poll)(struct file *fp, struct pollwait *pw);
 };
 
 struct file {
@@ -36,20 +46,7 @@ struct file {
 #define FWRITE		0x2
 #define FAPPEND		0x4
 
-#define NOFILE		32	/* descriptors per process */
-
-/* Open flags (Linux's values, so libcr's fcntl.h matches). */
-#define O_RDONLY	0x0000
-#define O_WRONLY	0x0001
-#define O_RDWR		0x0002
-#define O_ACCMODE	0x0003
-#define O_CREAT		0x0040
-#define O_TRUNC		0x0200
-#define O_APPEND	0x0400
-
-#define SEEK_SET	0
-#define SEEK_CUR	1
-#define SEEK_END	2
+#define NOFILE		OPEN_MAX	/* descriptors per process (<abi/limits.h>) */
 
 /* kern/kern_descrip.c */
 struct file *file_alloc(const struct fileops *ops, void *data, int flags);
@@ -61,10 +58,22 @@ void	fd_close_all(struct proc *p);
 void	fd_inherit(struct proc *child, struct proc *parent);
 extern uint32_t files_open;
 
-/* fs/ramfs.c */
+/* fs/ramfs.c, fs/ramfs_dir.c: the one file system (path names resolve against p's working
+ * directory; p NULL: the kernel's, the root) */
 void	ramfs_init(void);
-int	ramfs_open(const char *path, int flags, struct file **fpp);
-int	ramfs_unlink(const char *path);
+int	ramfs_open(struct proc *p, const char *path, int flags, mode_t mode, struct file **fpp);
+int	ramfs_stat(struct proc *p, const char *path, struct stat *st);
+int	ramfs_exec_image(struct proc *p, const char *path, const void **data, size_t *size);
+int	ramfs_unlink(struct proc *p, const char *path);
+int	ramfs_mkdir(struct proc *p, const char *path, mode_t mode);
+int	ramfs_rmdir(struct proc *p, const char *path);
+int	ramfs_rename(struct proc *p, const char *from, const char *to);
+int	ramfs_getdents(struct file *fp, struct proc *p, uint32_t ubuf, size_t len, size_t *done);
+int	ramfs_chdir(struct proc *p, const char *path);
+int	ramfs_getcwd(struct proc *p, char *buf, size_t len, size_t *n);
+void	ramfs_cwd_inherit(struct proc *child, struct proc *parent);
+void	ramfs_cwd_release(struct proc *p);
+extern const struct fileops ramfs_dir_ops;	/* an open directory's */
 extern uint32_t ramfs_files, ramfs_pages;
 
 /* fs/pipe.c */
@@ -73,6 +82,7 @@ extern uint32_t pipes_alive;
 
 /* dev/console.c */
 struct file *console_file(void);
+bool	console_is(const struct file *fp);	/* is fp the console (a terminal)? */
 void	console_init(void);
 void	console_service(void);
 

@@ -3,6 +3,6 @@
 #define _SYS_INITRD_H_
 #include <sys/types.h>
 void	initrd_init(const void *start, size_t size);
-/* initrd_lookup: the contents of the regular file at path ("/bin/demo" or "bin/demo"). */
-int	initrd_lookup(const char *path, const void **data, size_t *size);
+/* initrd_foreach: fn(path, data, size) for each regular file ("bin/demo"), in archive order. */
+void	initrd_foreach(void (*fn)(const char *path, const void *data, size_t size));
 #endif

@@ -79,6 +79,10 @@ void	sysmsg_proc_init(struct proc *p);
 void	sysmsg_proc_exit(struct proc *p);
 void	sysmsg_proc_abort(struct proc *p);
 void	wake_proc(struct proc *p);
+/* kern/kern_ring.c: the shared ring (its layout: <sys/ring.h>) */
+int	ring_post(struct proc *p, uint32_t uaddr);	/* 0, or -1 when the queue is full */
+bool	ring_room(struct proc *p);
+void	ring_destroy(struct proc *p);
 
 /* Counters (struct kstat reports them). */
 struct sysmsg_stats {

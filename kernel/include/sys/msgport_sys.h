@@ -1,7 +1,8 @@
 /*
  * The seam between kernel/kern/lwkt_msgport.c and the side it is compiled for: the kernel's
- * side is right here, inline, on LWKT threads; libcr's is <cr/msgport_sys.h>, on its user
- * threads. Nothing else in lwkt_msgport.c differs between the two. Each side provides:
+ * side is this file, inline, on LWKT threads; libcr's is the <sys/msgport_sys.h> on its own
+ * include path (userland/libcr/include/sys/msgport_sys.h), on its user threads. Nothing else in
+ * lwkt_msgport.c differs between the two. Each side provides:
  *
  *   msgport_curthread()		the calling thread
  *   msgport_crit_enter/exit()		keep interrupts (kernel) or other user threads (libcr) out
@@ -27,7 +28,10 @@
 
 #include <sys/msgport.h>
 
-#ifdef _KERNEL
+#ifndef _KERNEL
+#error "the kernel's side of the message-port seam: libcr has its own <sys/msgport_sys.h>"
+#endif
+
 #include <sys/systm.h>
 #include <sys/thread.h>
 #include <sys/thread2.h>
@@ -108,8 +112,5 @@ msgport_trace_abort(lwkt_msg_t msg)
 {
 	TRACE_MSG_ABORT(msg);
 }
-#else
-#include <cr/msgport_sys.h>
-#endif
 
 #endif

@@ -20,13 +20,18 @@
 
 struct thread;
 struct ring;
+struct rnode;
 
 enum proc_state { PS_RUN, PS_ZOMBIE };
 
 struct proc {
 	TAILQ_ENTRY(proc) p_list;		/* on allproc */
 	pid_t		p_pid;
-	pid_t		p_ppid;			/* 0: started by the kernel */
+	pid_t		p_ppid;			/* 0: started by the kernel, or its parent has ended */
+	pid_t		p_pgid;			/* its process group (kern_pgrp.c) */
+	pid_t		p_sid;			/* its session: the session leader's pid */
+	bool		p_execed;		/* it called exec: its parent's setpgid on it is EACCES */
+	struct rnode	*p_cwd;			/* its working directory (fs/ramfs_dir.c); NULL: the root */
 	struct proc	*p_parent;		/* NULL once the parent is gone, or for the kernel's */
 	char		p_comm[32];		/* program name */
 	enum proc_state	p_state;
@@ -75,8 +80,16 @@ __attribute__((noreturn)) void vcpu_exit_self(void);
 int	proc_copyin(struct proc *p, uint32_t uaddr, void *kaddr, size_t len);
 int	proc_copyout(struct proc *p, uint32_t uaddr, const void *kaddr, size_t len);
 
-#define EXIT_FAULT_BASE	128	/* a process killed by a fault exits 128 + vector */
-#define EXIT_KILLED	137	/* ended by kill() (128 + 9, like SIGKILL) */
+/* kern/kern_waitstatus.c: why a process ended, as its wait status (abi/wait.h) says */
+enum proc_end {
+	PEND_EXIT,		/* exit or vcpu_exit: detail is the exit code */
+	PEND_KILLED,		/* kill: detail is the signal (SIGKILL until signals exist) */
+	PEND_FAULT,		/* a CPU fault in ring 3: detail is the vector */
+};
+int	proc_wait_status(enum proc_end why, int detail);
+/* kern/kern_pgrp.c: process groups and sessions */
+void	pgrp_inherit(struct proc *child, struct proc *parent);
+pid_t	pgrp_foreground(void);
 
 
 /* The process's vCPUs: its threads on CPU 0's list of all threads. */

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include <stdarg.h>
 #include <lib/format.h>
+#include <abi/time.h>
 
 /* kern/kern_console.c */
 int	printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -46,5 +47,7 @@ void	rtc_init(void);
 
 /* kern/sys_generic.c */
 void	sleep_init(void);
+int64_t	clock_ns_at(int clock, uint64_t ticks);	/* clock's time at a tick, ns; -1: no clock */
+struct timespec realtime_at(uint64_t ticks);		/* the realtime clock's time at a tick */
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * Limits of the integer types on i386 (ILP32: int and long are 32 bits, long long 64) and of
- * path names. Written out rather than taken from gcc's limits.h: libcr builds with -nostdinc.
+ * Limits of the integer types on i386 (ILP32: int and long are 32 bits, long long 64), and the
+ * kernel's limits (<abi/limits.h>). Written out rather than taken from gcc's limits.h: libcr
+ * builds with -nostdinc.
  */
 #ifndef _LIMITS_H_
 #define _LIMITS_H_
@@ -35,6 +36,6 @@
 #define LLONG_MIN	(-LLONG_MAX - 1LL)
 #define ULLONG_MAX	18446744073709551615ULL
 
-#define PATH_MAX	256	/* bytes in a path name, its NUL included */
+#include <abi/limits.h>	/* OPEN_MAX, PATH_MAX, NAME_MAX */
 
 #endif

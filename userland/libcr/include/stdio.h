@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <lib/format.h>		/* snprintf, vsnprintf */
 #include <cr/flock.h>		/* the lock each stream carries */
+#include <abi/fcntl.h>		/* SEEK_SET, SEEK_CUR, SEEK_END */
 
 #define EOF		(-1)
 #define BUFSIZ		1024
@@ -22,13 +23,6 @@
 #define _IOFBF		0	/* fully buffered */
 #define _IOLBF		1	/* line buffered */
 #define _IONBF		2	/* unbuffered */
-
-/* fseek whence; spelled as in <sys/file.h>, so including both is harmless. */
-#ifndef SEEK_SET
-#define SEEK_SET	0
-#define SEEK_CUR	1
-#define SEEK_END	2
-#endif
 
 /*
  * A stream. The fields are libcr's own (stdio/file.c); use the functions. Invariants: __rpos and
@@ -112,5 +106,10 @@ char	*strerror(int error);
 void	cr_stdio_flush_all(void);
 /* libcr private (stdio/fopen.c): make f an open stream on fd; flags are __CR_F_READ etc. */
 void	__cr_stdio_open(FILE *f, int fd, int flags);
+
+/* rename: a system call (sys/syscalls.h); declared here too, as POSIX has it. */
+int	rename(const char *from, const char *to);
+/* remove: unlink a file, or rmdir an empty directory. */
+int	remove(const char *path);
 
 #endif

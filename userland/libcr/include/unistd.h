@@ -2,16 +2,12 @@
 #define _UNISTD_H_
 #include <sys/types.h>
 #include <sys/syscalls.h>
+#include <abi/fcntl.h>	/* SEEK_SET, SEEK_CUR, SEEK_END */
 
 #define STDIN_FILENO	0
 #define STDOUT_FILENO	1
 #define STDERR_FILENO	2
 
-#ifndef SEEK_SET
-#define SEEK_SET	0
-#define SEEK_CUR	1
-#define SEEK_END	2
-#endif
 
 extern char **environ;
 
@@ -23,4 +19,12 @@ int	execve(const char *path, char *const argv[], char *const envp[]);
 int	execv(const char *path, char *const argv[]);
 unsigned int sleep(unsigned int seconds);
 int	usleep(unsigned int usec);
+/* The working directory's absolute path into buf (size bytes); buf NULL: malloc'd (free it). */
+char	*getcwd(char *buf, size_t size);
+/* 1 when fd is a terminal (the console); else 0, with errno EBADF or ENOTTY. */
+int	isatty(int fd);
+pid_t	getpgrp(void);			/* the caller's process group: getpgid(0) */
+/* The system calls of <sys/syscalls.h> with POSIX's names and shapes are the functions
+ * themselves: dup2, getppid, setpgid, getpgid, setsid, getsid, tcgetpgrp, tcsetpgrp, chdir,
+ * rmdir, unlink, ... */
 #endif

@@ -1,6 +1,7 @@
-/* Time: clock_gettime, nanosleep and friends over the clock_ns and sleep_ns messages. */
+/* Time: clock_gettime, gettimeofday, nanosleep and friends over the clock_ns and sleep_ns messages. */
 #include <errno.h>
 #include <time.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 int
@@ -12,6 +13,19 @@ clock_gettime(clockid_t clock, struct timespec *ts)
 		return -1;
 	ts->tv_sec = ns / 1000000000;
 	ts->tv_nsec = (long)(ns % 1000000000);
+	return 0;
+}
+
+int
+gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+	struct timespec ts;
+
+	(void)tz;
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return -1;
+	tv->tv_sec = ts.tv_sec;
+	tv->tv_usec = (suseconds_t)(ts.tv_nsec / 1000);
 	return 0;
 }
 

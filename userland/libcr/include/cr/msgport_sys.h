@@ -1,5 +1,5 @@
 /*
- * libcr's side of the message-port seam (see kernel/include/sys/msgport_sys.h), for
+ * libcr's side of the message-port seam (the kernel's is kernel/include/sys/msgport_sys.h), for
  * kernel/kern/lwkt_msgport.c compiled into libcr: the user-thread scheduler (cr/thread.h,
  * cr/sched.h).
  * User threads run on several vCPUs at once, so a critical section takes the scheduler's lock

@@ -5,7 +5,7 @@
  * immediate or later, is posted to the completion queue, where the process finds the message
  * addresses and advances cq_head. Counters run freely; the slot is counter & mask.
  *
- * The layout is ABI: libcr includes this header.
+ * The layout is ABI: libcr includes this header. The kernel's functions are in <sys/ksysmsg.h>.
  */
 #ifndef _SYS_RING_H_
 #define _SYS_RING_H_
@@ -27,12 +27,5 @@ struct ring_shared {
 	volatile uint32_t	overflow;	/* completions that found the queue full (see waitport) */
 	uint32_t		pad[7];
 };
-
-#ifdef _KERNEL
-struct proc;
-int	ring_post(struct proc *p, uint32_t uaddr);	/* 0, or -1 when the queue is full */
-bool	ring_room(struct proc *p);
-void	ring_destroy(struct proc *p);
-#endif
 
 #endif

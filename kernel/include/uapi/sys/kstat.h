@@ -23,8 +23,11 @@ struct kstat {
 	uint64_t	ks_switches;		/* thread switches */
 	uint64_t	ks_user_ticks;		/* clock ticks that interrupted user code */
 	uint64_t	ks_preemptions;		/* ... and made it yield to another thread */
-	uint32_t	ks_ramfs_files;		/* writable ramfs files (named or still open) */
+	uint32_t	ks_ramfs_files;		/* ramfs files and directories made at run time (named,
+						   or still open or a working directory) */
 	uint32_t	ks_ramfs_pages;		/* their pages of data: the ramfs quota's use */
+	uint32_t	ks_polls;		/* poll calls waiting now */
+	uint64_t	ks_poll_wakeups;	/* times a waiting poll looked again after a change */
 };
 
 #define PI_NAME_MAX	24

@@ -1,0 +1,12 @@
+/*
+ * The limits the kernel enforces that programs may need to know: ABI, shared by the kernel and
+ * libcr's <limits.h>.
+ */
+#ifndef _ABI_LIMITS_H_
+#define _ABI_LIMITS_H_
+
+#define OPEN_MAX	32	/* descriptors per process: 0 .. OPEN_MAX - 1 */
+#define PATH_MAX	256	/* bytes in a path name, its NUL included (the spec's max) */
+#define NAME_MAX	127	/* bytes in one component of a path name, without its NUL */
+
+#endif
