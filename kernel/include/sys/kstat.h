@@ -25,6 +25,10 @@ struct kstat {
 	uint64_t	ks_preemptions;		/* ... and made it yield to another thread */
 	uint32_t	ks_ramfs_files;		/* writable ramfs files (named or still open) */
 	uint32_t	ks_ramfs_pages;		/* their pages of data: the ramfs quota's use */
+	uint32_t	ks_pages_shared;	/* user pages shared by several address spaces (fork) */
+	uint32_t	ks_pages_reserved;	/* free pages set aside for copy-on-write copies */
+	uint64_t	ks_cow_copies;		/* write faults that copied a shared page */
+	uint64_t	ks_cow_reuses;		/* ... that found it no longer shared and kept it */
 };
 
 #define PI_NAME_MAX	24
