@@ -1,7 +1,8 @@
 /*
  * Address spaces on i386 two-level paging. The kernel's part (physical memory identity-mapped
  * with 4 MiB pages, supervisor only) is the same directory entries in every page directory;
- * user mappings use 4 KiB pages in page tables of their own.
+ * user mappings use 4 KiB pages in page tables of their own. A user directory entry or PTE is
+ * either present or 0.
  *
  * Copy-on-write (fork): pmap_fork shares every user page of one address space with another;
  * a writable page becomes read-only and PTE_COW in both, and the page allocator counts its
@@ -111,6 +112,29 @@ pmap_invalidate(struct pmap *pm, uint32_t va)
 		invlpg(va);
 }
 
+/*
+ * next_used: the index of the first entry in use at or after i in a page table or directory,
+ * or end (a multiple of 8). An entry not in use is 0 (pmap only ever clears one), so runs of
+ * them are skipped 8 at a time: a process uses a few entries at each end of its user space,
+ * and fork and exit walk all of it.
+ */
+static inline uint32_t
+next_used(const uint32_t *v, uint32_t i, uint32_t end)
+{
+	for (; i < end; i++) {
+		const uint32_t *g = v + i;
+		if ((i & 7) == 0 && (g[0] | g[1] | g[2] | g[3] | g[4] | g[5] | g[6] | g[7]) == 0)
+			i += 7;
+		else if (v[i] != 0)
+			return i;
+	}
+	return end;
+}
+
+/* FOREACH_USED(v, i, lo, hi): each entry in use of v[lo .. hi). */
+#define FOREACH_USED(v, i, lo, hi)					\
+	for (uint32_t i = next_used(v, lo, hi); i < (hi); i = next_used(v, i + 1, hi))
+
 /* drop: a user mapping goes: its page loses a reference (and a copy-on-write reservation). */
 static void
 drop(uint32_t pte)
@@ -131,14 +155,10 @@ pmap_destroy(struct pmap *pm)
 		return;
 	KASSERT(!pmap_is_current(pm), "destroying the address space in use");
 	crit_enter();
-	for (uint32_t d = PDX(USER_BASE); d < PDX(USER_TOP); d++) {
-		uint32_t pde = pm->pm_pdir[d];
-		if ((pde & PTE_P) == 0)
-			continue;
-		uint32_t *pt = (uint32_t *)(pde & ~PAGE_MASK);
-		for (int t = 0; t < 1024; t++)
-			if (pt[t] & PTE_P)
-				drop(pt[t]);
+	FOREACH_USED(pm->pm_pdir, d, PDX(USER_BASE), PDX(USER_TOP)) {
+		uint32_t *pt = (uint32_t *)(pm->pm_pdir[d] & ~PAGE_MASK);
+		FOREACH_USED(pt, t, 0, 1024)
+			drop(pt[t]);
 		vm_page_free(pt);
 	}
 	vm_page_free(pm->pm_pdir);
@@ -251,27 +271,23 @@ pmap_fork(struct pmap *from, struct pmap *to, uint32_t skip)
 	int error = 0;
 
 	crit_enter();
-	for (uint32_t d = PDX(USER_BASE); d < PDX(USER_TOP); d++) {
-		uint32_t pde = from->pm_pdir[d];
-		if ((pde & PTE_P) == 0)
-			continue;
-		const uint32_t *pt = (const uint32_t *)(pde & ~PAGE_MASK);
-		for (uint32_t t = 0; t < 1024; t++)
-			if ((pt[t] & PTE_P) && (pt[t] & (PTE_W | PTE_COW)) && (d << 22 | t << 12) != skip)
+	FOREACH_USED(from->pm_pdir, d, PDX(USER_BASE), PDX(USER_TOP)) {
+		const uint32_t *pt = (const uint32_t *)(from->pm_pdir[d] & ~PAGE_MASK);
+		FOREACH_USED(pt, t, 0, 1024)
+			if ((pt[t] & (PTE_W | PTE_COW)) && (d << 22 | t << 12) != skip)
 				cow++;
 	}
 	if (!vm_page_reserve(cow)) {
 		crit_exit();
 		return ENOMEM;
 	}
-	for (uint32_t d = PDX(USER_BASE); d < PDX(USER_TOP) && error == 0; d++) {
-		uint32_t pde = from->pm_pdir[d];
-		if ((pde & PTE_P) == 0)
-			continue;
-		uint32_t *pt = (uint32_t *)(pde & ~PAGE_MASK);
-		for (uint32_t t = 0; t < 1024; t++) {
+	FOREACH_USED(from->pm_pdir, d, PDX(USER_BASE), PDX(USER_TOP)) {
+		uint32_t *pt = (uint32_t *)(from->pm_pdir[d] & ~PAGE_MASK);
+		if (error)
+			break;
+		FOREACH_USED(pt, t, 0, 1024) {
 			uint32_t va = d << 22 | t << 12, pte = pt[t], *slot;
-			if ((pte & PTE_P) == 0 || va == skip)
+			if (va == skip)
 				continue;
 			if ((slot = pte_slot(to, va, true)) == NULL) {
 				error = ENOMEM;
