@@ -70,15 +70,28 @@ push(void *page)
 	free_count++;
 }
 
-/* vm_page_add_range: give the whole pages inside [lo, hi) to the allocator. */
+/*
+ * vm_page_add_range: give the whole pages inside [lo, hi) to the allocator (at boot: one short
+ * loop per page, the list kept in a register).
+ */
 void
 vm_page_add_range(uint32_t lo, uint32_t hi)
 {
-	for (uint32_t pa = round_page(lo); pa + PAGE_SIZE <= hi && pa + PAGE_SIZE > pa; pa += PAGE_SIZE) {
-		if (pa == 0 || (pa >> 12) >= page_refs_n)
-			continue;	/* keep NULL meaning "no page"; nothing above the table */
-		push((void *)pa);
+	struct free_page *head = free_list;
+	uint32_t n = 0;
+
+	if (hi > page_refs_n << 12)
+		hi = page_refs_n << 12;		/* nothing above the table */
+	if (lo >= hi)
+		return;
+	if ((lo = round_page(lo)) == 0)
+		lo = PAGE_SIZE;			/* keep NULL meaning "no page" */
+	for (uint32_t pa = lo; pa < hi && hi - pa >= PAGE_SIZE; pa += PAGE_SIZE, n++) {
+		((struct free_page *)pa)->next = head;
+		head = (struct free_page *)pa;
 	}
+	free_list = head;
+	free_count += n;
 }
 
 /* take: the first free page, with one reference; NULL unless more than keep pages are free. */
