@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cr/sysport.h>
+#include <cr/sync.h>
 #include <cr/thread.h>
 
 #define PAGE	4096
@@ -580,6 +581,48 @@ KTEST(fork, in_a_threaded_program_the_child_has_one_thread)
 	stop = 1;
 	for (int i = 0; i < 3; i++)
 		KT_EXPECT_EQ(cr_thread_join(t[i], NULL), 0);
+}
+
+static struct cr_sem ghost_sem;
+static volatile int ghost_woke;
+static pid_t ghost_pid;
+
+static void *
+ghost_waits(void *arg)
+{
+	(void)arg;
+	cr_sem_wait(&ghost_sem);
+	if (getpid() != ghost_pid)
+		_exit(3);				/* it ran in the child: the child says so */
+	ghost_woke = 1;
+	return NULL;
+}
+
+/* A thread blocked at the fork stays behind: posting what it waits for in the child wakes nobody. */
+KTEST(fork, a_thread_left_behind_never_runs_in_the_child)
+{
+	cr_thread_t w;
+
+	cr_sem_init(&ghost_sem, 0);
+	ghost_woke = 0;
+	ghost_pid = getpid();
+	KT_ASSERT_EQ(cr_thread_create(&w, ghost_waits, NULL, CR_PRI_DEFAULT, "ghost"), 0);
+	cr_thread_yield();				/* it blocks on the semaphore */
+	pid_t child = fork();
+	if (child == 0) {
+		cr_sem_post(&ghost_sem);
+		for (int i = 0; i < 10; i++)
+			cr_thread_yield();
+		CHECK(1, ghost_woke == 0);
+		CHECK(2, cr_thread_count() == 1);
+		_exit(0);
+	}
+	KT_ASSERT(child > 0);
+	KT_EXPECT_EQ(reap(child), 0);
+	KT_EXPECT_EQ(ghost_woke, 0);
+	cr_sem_post(&ghost_sem);			/* in the parent it is there, and wakes */
+	KT_EXPECT_EQ(cr_thread_join(w, NULL), 0);
+	KT_EXPECT_EQ(ghost_woke, 1);
 }
 
 static void *

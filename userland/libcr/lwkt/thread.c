@@ -874,17 +874,21 @@ cr_vcpu_stats_total(struct cr_vcpu_stats *st)
 /*
  * cr_sched_forked: in the child of fork (lwkt/fork.c), inside the critical section fork held
  * across its trap: the calling thread is the only one, on vCPU 0, the child's only vCPU (the
- * kernel copies only the calling one, and numbers it 0). Other threads' memory stays as the copy
- * has it, but nothing refers to them any more; vCPU 0's idle thread is made again when needed
- * (the old one's saved state belongs to the parent). Calls the parent had in flight are not the
- * child's: cr_inflight starts at 0.
+ * kernel copies only the calling one, and numbers it 0). Other threads' memory stays as the
+ * copy has it, but they count as exited (a wakeup passes them by: a reply to a port one of them
+ * waited on must not bring it back); vCPU 0's idle thread is made again when needed (the old
+ * one's saved state belongs to the parent). Calls the parent had in flight are not the child's:
+ * cr_inflight starts at 0.
  */
 void
 cr_sched_forked(void)
 {
-	cr_thread_t td = cr_curthread;
+	cr_thread_t td = cr_curthread, t;
 	struct cr_vcpu *vc = &vcpus[0];
 
+	TAILQ_FOREACH(t, &allthreads, td_allq)
+		if (t != td)
+			t->td_state = CR_EXITED;
 	memset(vcpus, 0, sizeof(vcpus));
 	vcpu_init(vc);
 	vc->vc_up = true;
