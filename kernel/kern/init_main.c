@@ -49,6 +49,7 @@ memory_init(const struct multiboot_info *mbi)
 	phys_mem_top = 0x100000 + mbi->mem_upper * 1024;
 	if (phys_mem_top > KSTACK_BASE)
 		phys_mem_top = KSTACK_BASE;	/* RAM above it is not used */
+	first_free = vm_page_init(first_free, phys_mem_top);	/* the pages' reference counts */
 	if (mbi->flags & MBI_MMAP) {
 		uint32_t p = mbi->mmap_addr;
 		while (p < mbi->mmap_addr + mbi->mmap_length) {

@@ -1,7 +1,7 @@
 /*
  * Processes: making them (proc_run for the kernel, spawn for processes), ending them (exit,
  * kill, faults), waiting for them (wait, and the kernel's exit-wait message), and what tools see
- * of them (proclist, kstat). A process has one thread for now.
+ * of them (proclist, kstat). fork is kern_fork.c.
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
@@ -53,15 +53,25 @@ proc_copyout(struct proc *p, uint32_t uaddr, const void *kaddr, size_t len)
 /* -- making processes ---------------------------------------------------------------------------- */
 
 /*
- * user_start: leave the kernel for ring 3 at eip with esp, on the calling thread (a process's
- * vCPU). The first trap frame is built in this function's own frame, below anything live: the
- * top of the kernel stack (where the CPU puts later trap frames) holds the frames that called us.
+ * user_enter: leave the kernel for ring 3 with the registers in tf, on the calling thread (a
+ * vCPU of p). tf lies in a frame of the caller, below anything live: the top of the kernel stack
+ * (where the CPU puts later trap frames) holds the frames that called it.
  */
+void
+user_enter(struct proc *p, struct trapframe *tf)
+{
+	cli();
+	tss_set_kstack((uint32_t)curthread->td_kstack + TD_KSTACK_SIZE);
+	pmap_activate(&p->p_pmap);
+	ldt_load(p->p_ldt);
+	trapret_to(tf);
+}
+
+/* user_start: enter ring 3 at eip with esp, every other register 0. */
 static __attribute__((noreturn)) void
 user_start(struct proc *p, uint32_t eip, uint32_t esp)
 {
 	struct trapframe tf;
-	uint32_t ktop = (uint32_t)curthread->td_kstack + TD_KSTACK_SIZE;
 
 	memset(&tf, 0, sizeof(tf));
 	tf.tf_ds = tf.tf_es = tf.tf_fs = tf.tf_gs = GSEL_UDATA;
@@ -70,11 +80,7 @@ user_start(struct proc *p, uint32_t eip, uint32_t esp)
 	tf.tf_eip = eip;
 	tf.tf_esp = esp;
 	tf.tf_eflags = PSL_USER;		/* IOPL 0, interrupts on: the timer preempts it */
-	cli();
-	tss_set_kstack(ktop);
-	pmap_activate(&p->p_pmap);
-	ldt_load(p->p_ldt);
-	trapret_to(&tf);
+	user_enter(p, &tf);
 }
 
 /* enter_user: a process's first vCPU starts its program. */
@@ -110,37 +116,33 @@ proc_free(struct proc *p)
 }
 
 /*
- * proc_create: a process running path with the given NUL-separated argument and environment
- * strings; its thread is made but not started. Descriptors: the parent's, or the console.
+ * proc_alloc: a process called name, with its ports and lists ready: no address space, thread
+ * or pid yet (proc_link gives the last two). NULL when memory is out; kfree undoes it.
  */
-static int
-proc_create(struct proc *parent, const char *path, const char *args, size_t argslen,
-    const char *env, size_t envlen, struct proc **pp)
+struct proc *
+proc_alloc(const char *name)
 {
 	struct proc *p;
-	int error;
 
 	if ((p = kzalloc(sizeof(*p))) == NULL)
-		return ENOMEM;
-	const char *base = strrchr(path, '/');
-	strlcpy(p->p_comm, base ? base + 1 : path, sizeof(p->p_comm));
+		return NULL;
+	strlcpy(p->p_comm, name, sizeof(p->p_comm));
 	lwkt_initport_putonly(&p->p_exitport, exitport_put);
 	p->p_exitport.mp_arg = p;
 	TAILQ_INIT(&p->p_childwait);
 	sysmsg_proc_init(p);
-	if ((error = pmap_create(&p->p_pmap)) != 0) {
-		kfree(p);
-		return error;
-	}
-	error = exec_load(p, path, args, argslen, env, envlen);
-	if (error == 0)
-		error = lwkt_create(enter_user, p, &p->p_td, TDPRI_USER, TDF_NOSTART, p->p_comm);
-	if (error != 0) {
-		pmap_destroy(&p->p_pmap);
-		kfree(p);
-		return error;
-	}
-	p->p_td->td_proc = p;
+	return p;
+}
+
+/*
+ * proc_link: p, whose first vCPU is td (made, not started), becomes a process: the parent's
+ * descriptors (shared files) or, started by the kernel, the console; a pid; a place on allproc.
+ */
+void
+proc_link(struct proc *p, struct proc *parent, thread_t td)
+{
+	p->p_td = td;
+	td->td_proc = p;
 	p->p_nvcpus = 1;
 	p->p_nextvcpu = 1;
 	if (parent != NULL) {
@@ -160,6 +162,36 @@ proc_create(struct proc *parent, const char *path, const char *args, size_t args
 	TAILQ_INSERT_TAIL(&allproc, p, p_list);
 	nprocs++;
 	crit_exit();
+}
+
+/*
+ * proc_create: a process running path with the given NUL-separated argument and environment
+ * strings; its thread is made but not started. Descriptors: the parent's, or the console.
+ */
+static int
+proc_create(struct proc *parent, const char *path, const char *args, size_t argslen,
+    const char *env, size_t envlen, struct proc **pp)
+{
+	const char *base = strrchr(path, '/');
+	struct proc *p;
+	thread_t td;
+	int error;
+
+	if ((p = proc_alloc(base ? base + 1 : path)) == NULL)
+		return ENOMEM;
+	if ((error = pmap_create(&p->p_pmap)) != 0) {
+		kfree(p);
+		return error;
+	}
+	error = exec_load(p, path, args, argslen, env, envlen);
+	if (error == 0)
+		error = lwkt_create(enter_user, p, &td, TDPRI_USER, TDF_NOSTART, p->p_comm);
+	if (error != 0) {
+		pmap_destroy(&p->p_pmap);
+		kfree(p);
+		return error;
+	}
+	proc_link(p, parent, td);
 	*pp = p;
 	return 0;
 }
@@ -276,8 +308,7 @@ sys_exec(struct exec_msg *msg)
 	strlcpy(p->p_comm, base ? base + 1 : msg->path, sizeof(p->p_comm));
 	strlcpy(curthread->td_name, p->p_comm, sizeof(curthread->td_name));
 	TRACE_THREAD_NAME(curthread);
-	struct syscall_frame *sf = (struct syscall_frame *)((uint32_t)curthread->td_kstack +
-	    TD_KSTACK_SIZE - sizeof(struct syscall_frame));
+	struct syscall_frame *sf = syscall_frame_of(curthread);
 	sf->sf_eip = p->p_entry;
 	sf->sf_esp = p->p_usp;
 	sf->sf_ds = sf->sf_es = sf->sf_fs = sf->sf_gs = GSEL_UDATA;	/* the old TLS selector is gone */
@@ -754,6 +785,10 @@ sys_kstat(struct kstat_msg *msg)
 	ks.ks_ramfs_pages = ramfs_pages;
 	ks.ks_polls = poll_stats.waiting;
 	ks.ks_poll_wakeups = poll_stats.wakeups;
+	ks.ks_pages_shared = vm_page_stats.shared;
+	ks.ks_pages_reserved = vm_page_stats.reserved;
+	ks.ks_cow_copies = vm_page_stats.cow_copies;
+	ks.ks_cow_reuses = vm_page_stats.cow_reuses;
 	if (proc_copyout(curproc, (uint32_t)msg->buf, &ks, n) != 0)
 		return EFAULT;
 	msg->hdr.ms_result = n;

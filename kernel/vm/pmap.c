@@ -1,10 +1,22 @@
 /*
  * Address spaces on i386 two-level paging. The kernel's part (physical memory identity-mapped
  * with 4 MiB pages, supervisor only) is the same directory entries in every page directory;
- * user mappings use 4 KiB pages in page tables of their own.
+ * user mappings use 4 KiB pages in page tables of their own. A user directory entry or PTE is
+ * either present or 0.
+ *
+ * Copy-on-write (fork): pmap_fork shares every user page of one address space with another;
+ * a writable page becomes read-only and PTE_COW in both, and the page allocator counts its
+ * references. A write to it faults; pmap_cow_fault then copies the page (or, when nobody else
+ * shares it any more, keeps it) and makes the mapping writable again. The fault may come from
+ * ring 3, from the kernel's own accesses to user memory (copyout, store_user32: arch trap.c
+ * resolves those before the exception table's fixup) or, for another address space, through
+ * pmap_copy. Page tables are never shared: each address space has its own.
+ *
+ * TLB: every change to a user PTE that was present goes through pmap_invalidate.
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
+#include <sys/thread2.h>
 #include <string.h>
 #include <machine/cpufunc.h>
 #include <vm/kstack.h>
@@ -19,6 +31,7 @@
 static uint32_t kernel_pdir[1024] __attribute__((aligned(4096)));
 static uint32_t low_pt[1024] __attribute__((aligned(4096)));	/* the first 4 MiB, page by page */
 static uint32_t kernel_pdes;		/* directory entries that map the kernel */
+static struct pmap *active_pmap;	/* what pmap_activate last loaded (per CPU, with SMP) */
 
 /* pmap_bootstrap: map physical memory for the kernel and turn paging on. */
 void
@@ -87,25 +100,71 @@ pmap_create(struct pmap *pm)
 	return 0;
 }
 
-/* pmap_destroy: free every user page, page table and the directory. */
+/*
+ * pmap_invalidate: the PTE of va in pm changed (or went): no TLB may keep the old translation.
+ * One CPU today: its own TLB, when pm is the address space it runs. With several CPUs, every
+ * CPU that runs pm must do the same (a shootdown): this is the one place to add it.
+ */
+void
+pmap_invalidate(struct pmap *pm, uint32_t va)
+{
+	if (pmap_is_current(pm))
+		invlpg(va);
+}
+
+/*
+ * next_used: the index of the first entry in use at or after i in a page table or directory,
+ * or end (a multiple of 8). An entry not in use is 0 (pmap only ever clears one), so runs of
+ * them are skipped 8 at a time: a process uses a few entries at each end of its user space,
+ * and fork and exit walk all of it.
+ */
+static inline uint32_t
+next_used(const uint32_t *v, uint32_t i, uint32_t end)
+{
+	for (; i < end; i++) {
+		const uint32_t *g = v + i;
+		if ((i & 7) == 0 && (g[0] | g[1] | g[2] | g[3] | g[4] | g[5] | g[6] | g[7]) == 0)
+			i += 7;
+		else if (v[i] != 0)
+			return i;
+	}
+	return end;
+}
+
+/* FOREACH_USED(v, i, lo, hi): each entry in use of v[lo .. hi). */
+#define FOREACH_USED(v, i, lo, hi)					\
+	for (uint32_t i = next_used(v, lo, hi); i < (hi); i = next_used(v, i + 1, hi))
+
+/* drop: a user mapping goes: its page loses a reference (and a copy-on-write reservation). */
+static void
+drop(uint32_t pte)
+{
+	void *page = (void *)(pte & ~PAGE_MASK);
+
+	if (pte & PTE_COW)
+		vm_page_unref_cow(page);
+	else
+		vm_page_unref(page);
+}
+
+/* pmap_destroy: drop every user page (freed unless shared), free the page tables and directory. */
 void
 pmap_destroy(struct pmap *pm)
 {
 	if (pm->pm_pdir == NULL)
 		return;
-	for (uint32_t d = PDX(USER_BASE); d < PDX(USER_TOP); d++) {
-		uint32_t pde = pm->pm_pdir[d];
-		if ((pde & PTE_P) == 0)
-			continue;
-		uint32_t *pt = (uint32_t *)(pde & ~PAGE_MASK);
-		for (int t = 0; t < 1024; t++)
-			if (pt[t] & PTE_P)
-				vm_page_free((void *)(pt[t] & ~PAGE_MASK));
+	KASSERT(!pmap_is_current(pm), "destroying the address space in use");
+	crit_enter();
+	FOREACH_USED(pm->pm_pdir, d, PDX(USER_BASE), PDX(USER_TOP)) {
+		uint32_t *pt = (uint32_t *)(pm->pm_pdir[d] & ~PAGE_MASK);
+		FOREACH_USED(pt, t, 0, 1024)
+			drop(pt[t]);
 		vm_page_free(pt);
 	}
 	vm_page_free(pm->pm_pdir);
 	pm->pm_pdir = NULL;
 	pm->pm_pages = 0;
+	crit_exit();
 }
 
 /* pte_slot: the PTE slot for a user va, creating its page table if asked; NULL if none. */
@@ -159,7 +218,12 @@ pmap_alloc_range(struct pmap *pm, uint32_t va, uint32_t len, uint32_t prot)
 	for (uint32_t p = trunc_page(va); p < va + len; p += PAGE_SIZE) {
 		uint32_t *pte = pte_slot(pm, p, false);
 		if (pte != NULL && (*pte & PTE_P)) {
-			*pte |= prot;
+			/* A copy-on-write page stays read-only until its fault: it is writable already,
+			 * in effect. A shared page that is not copy-on-write is never made writable. */
+			KASSERT(!(prot & PTE_W) || (*pte & (PTE_W | PTE_COW)) ||
+			    vm_page_refs((void *)(*pte & ~PAGE_MASK)) == 1,
+			    "pmap_alloc_range: making a shared page writable");
+			*pte |= (*pte & PTE_COW) ? prot & ~PTE_W : prot;
 			continue;
 		}
 		void *page = vm_page_alloc();
@@ -174,26 +238,126 @@ pmap_alloc_range(struct pmap *pm, uint32_t va, uint32_t len, uint32_t prot)
 	return 0;
 }
 
-/* pmap_remove_range: unmap and free the user pages in [start, end) (page-aligned). */
+/* pmap_remove_range: unmap the user pages in [start, end) (page-aligned); unshared ones are freed. */
 void
 pmap_remove_range(struct pmap *pm, uint32_t start, uint32_t end)
 {
+	crit_enter();
 	for (uint32_t va = start; va < end; va += PAGE_SIZE) {
 		uint32_t *pte = pte_slot(pm, va, false);
 		if (pte == NULL || (*pte & PTE_P) == 0)
 			continue;
-		vm_page_free((void *)(*pte & ~PAGE_MASK));
+		uint32_t old = *pte;
 		*pte = 0;
 		pm->pm_pages--;
-		if (rcr3() == (uint32_t)pm->pm_pdir)
-			invlpg(va);
+		pmap_invalidate(pm, va);
+		drop(old);
 	}
+	crit_exit();
+}
+
+/*
+ * pmap_fork: share every user page of from with to (a fresh address space), except the page at
+ * skip (0: none). Writable pages become copy-on-write in both, and a copy of each is reserved
+ * (vm_page_reserve), so no later write fault can run out of memory; read-only pages are just
+ * shared. 0, ENOMEM (too few pages to reserve, or none for a page table), or EAGAIN (a page's
+ * reference count is at its limit). On an error the caller destroys to, which gives back what
+ * it holds; from's pages may stay copy-on-write (the first write then keeps the page).
+ */
+int
+pmap_fork(struct pmap *from, struct pmap *to, uint32_t skip)
+{
+	uint32_t cow = 0, shared = 0;
+	int error = 0;
+
+	crit_enter();
+	FOREACH_USED(from->pm_pdir, d, PDX(USER_BASE), PDX(USER_TOP)) {
+		const uint32_t *pt = (const uint32_t *)(from->pm_pdir[d] & ~PAGE_MASK);
+		FOREACH_USED(pt, t, 0, 1024)
+			if ((pt[t] & (PTE_W | PTE_COW)) && (d << 22 | t << 12) != skip)
+				cow++;
+	}
+	if (!vm_page_reserve(cow)) {
+		crit_exit();
+		return ENOMEM;
+	}
+	FOREACH_USED(from->pm_pdir, d, PDX(USER_BASE), PDX(USER_TOP)) {
+		uint32_t *pt = (uint32_t *)(from->pm_pdir[d] & ~PAGE_MASK);
+		if (error)
+			break;
+		FOREACH_USED(pt, t, 0, 1024) {
+			uint32_t va = d << 22 | t << 12, pte = pt[t], *slot;
+			if (va == skip)
+				continue;
+			if ((slot = pte_slot(to, va, true)) == NULL) {
+				error = ENOMEM;
+				break;
+			}
+			if (!vm_page_ref((void *)(pte & ~PAGE_MASK))) {
+				error = EAGAIN;
+				break;
+			}
+			if (pte & (PTE_W | PTE_COW)) {
+				pte = (pte & ~PTE_W) | PTE_COW;
+				if (pt[t] != pte) {
+					pt[t] = pte;
+					pmap_invalidate(from, va);
+				}
+				shared++;	/* its reservation is to's now: pmap_destroy gives it back */
+			}
+			*slot = pte;
+			to->pm_pages++;
+		}
+	}
+	if (error)
+		vm_page_unreserve(cow - shared);
+	crit_exit();
+	return error;
+}
+
+/*
+ * pmap_cow_fault: a write to user address va of pm faulted. If its page is copy-on-write, it
+ * gets a page of its own (a copy, from the reservation fork made; or the page itself when no
+ * one else shares it any more) and is writable again: 0, and the access may be retried.
+ * EFAULT: not a copy-on-write page, a real fault. Only pm changes: other address spaces that
+ * share the page keep it as it was.
+ */
+int
+pmap_cow_fault(struct pmap *pm, uint32_t va)
+{
+	uint32_t *pte, old;
+	void *page, *copy;
+
+	if (pm == NULL || va < USER_BASE || va >= USER_TOP)
+		return EFAULT;
+	crit_enter();
+	pte = pte_slot(pm, va, false);
+	if (pte == NULL || (*pte & (PTE_P | PTE_U | PTE_COW)) != (PTE_P | PTE_U | PTE_COW)) {
+		crit_exit();
+		return EFAULT;
+	}
+	old = *pte;
+	page = (void *)(old & ~PAGE_MASK);
+	if (vm_page_refs(page) == 1) {
+		vm_page_stats.cow_reuses++;
+	} else {
+		copy = vm_page_alloc_reserved();
+		memcpy(copy, page, PAGE_SIZE);
+		vm_page_unref_cow(page);	/* gives up the reservation the copy used */
+		page = copy;
+		vm_page_stats.cow_copies++;
+	}
+	*pte = (uint32_t)page | (old & PAGE_MASK & ~PTE_COW) | PTE_W;
+	pmap_invalidate(pm, va);
+	crit_exit();
+	return 0;
 }
 
 /*
  * pmap_copy: copy between kernel memory and pm's user pages through the kernel's mapping of
  * physical memory, so it works whatever address space is current. Every page must be mapped
- * with the PTE bits in need. Returns 0 or EFAULT (nothing is promised about a partial copy).
+ * with the PTE bits in need; a copy-on-write page being written is copied first, as a write
+ * fault would. Returns 0 or EFAULT (nothing is promised about a partial copy).
  */
 int
 pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, uint32_t need)
@@ -205,9 +369,15 @@ pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, u
 	if (va < USER_BASE || va + len > USER_TOP || va + len < va)
 		return EFAULT;
 	while (len > 0) {
+		crit_enter();		/* no interrupt-time copy-on-write between lookup and copy */
 		uint32_t pte = pmap_lookup(pm, va);
-		if ((pte & need) != need)
+		if ((pte & need) != need && (need & PTE_W) && (pte & PTE_COW) &&
+		    pmap_cow_fault(pm, va) == 0)
+			pte = pmap_lookup(pm, va);
+		if ((pte & need) != need) {
+			crit_exit();
 			return EFAULT;
+		}
 		uint32_t chunk = PAGE_SIZE - (va & PAGE_MASK);
 		if (chunk > len)
 			chunk = len;
@@ -216,6 +386,7 @@ pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, u
 			memcpy(phys, k, chunk);
 		else
 			memcpy(k, phys, chunk);
+		crit_exit();
 		va += chunk;
 		k += chunk;
 		len -= chunk;
@@ -226,7 +397,19 @@ pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, u
 void
 pmap_activate(struct pmap *pm)
 {
+	active_pmap = pm;
 	lcr3((uint32_t)pm->pm_pdir);
+}
+
+/*
+ * pmap_current: the address space the MMU translates with now, or NULL for the kernel's own
+ * (or an address space being swapped by exec): what a fault in a user address refers to,
+ * whichever thread runs (a kernel thread keeps the last process's page tables).
+ */
+struct pmap *
+pmap_current(void)
+{
+	return active_pmap != NULL && pmap_is_current(active_pmap) ? active_pmap : NULL;
 }
 
 /* pmap_kernel_pdir: the kernel's own page directory (the double-fault task runs on it). */
@@ -239,5 +422,6 @@ pmap_kernel_pdir(void)
 void
 pmap_activate_kernel(void)
 {
+	active_pmap = NULL;
 	lcr3((uint32_t)kernel_pdir);
 }

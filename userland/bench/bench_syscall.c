@@ -1,7 +1,7 @@
 /*
  * In-guest benchmarks of system-call messaging and user threads (../shared/BENCHMARKS.md): the
  * null call sync, async one at a time and in batches, through the ring, two processes
- * ping-ponging through pipes, and the user-thread switch and port round trip. Each prints a BENCH line (see kernel/include/sys/kbench.h for the protocol); argv[1]
+ * ping-ponging through pipes, fork-exit-wait, and the user-thread switch and port round trip. Each prints a BENCH line (see kernel/include/sys/kbench.h for the protocol); argv[1]
  * is a glob that selects benchmarks.
  */
 #include <stdio.h>
@@ -218,6 +218,41 @@ pipe_pingpong(const char *name)
 	report(name, 2 * ROUNDS, insns, empty(ROUNDS));
 }
 
+/* fork_round: fork, the child _exits at once, the parent waits for it; 0, or -1 on a failure. */
+static int
+fork_round(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	return pid > 0 && waitpid(pid, &status, 0) == pid ? 0 : -1;
+}
+
+/*
+ * fork_exit_wait: a process's whole life per round (fork_round). The address space is shared
+ * copy-on-write, and each side copies the few pages it writes (its stack, libcr's data) before
+ * the child goes.
+ */
+static void
+fork_exit_wait(const char *name)
+{
+	enum { FORKS = 1000 };
+	int failed = 0;
+
+	for (int i = 0; i < 10; i++)
+		failed |= fork_round();
+	uint64_t t0 = kbench_start();
+	for (int i = 0; i < FORKS; i++)
+		failed |= fork_round();
+	uint64_t t1 = kbench_stop();
+	if (failed)
+		printf("BENCH-ERROR %s fork or wait failed\n", name);
+	else
+		report(name, FORKS, t1 - t0, empty(FORKS));
+}
+
 static int parked_fds[2];
 
 /* parked: a thread that parks in a read of an empty pipe until the benchmark ends. */
@@ -417,6 +452,8 @@ main(int argc, char **argv)
 		null_ring("syscall.null.ring");
 	if (glob_match(glob, "proc.pipe.pingpong"))
 		pipe_pingpong("proc.pipe.pingpong");
+	if (glob_match(glob, "proc.fork_exit_wait"))
+		fork_exit_wait("proc.fork_exit_wait");
 	/* Last: once a second thread exists, every call takes the threaded (async) path. */
 	if (glob_match(glob, "syscall.null.sync.threaded"))
 		null_sync_threaded("syscall.null.sync.threaded");

@@ -37,6 +37,7 @@
 #include <sys/syscalls.h>
 #include <sys/vcpu.h>
 #include <sys/wait.h>
+#include <cr/trace.h>
 
 #define CHUNK		10000		/* steps per worker process */
 #define ARENA_PAGES	2		/* messages and buffers; the page after it is unmapped */
@@ -163,8 +164,8 @@ struct expect {
 	int		also;		/* one more right error, any number (-1: none) */
 };
 
-enum { P_NONE, P_FD, P_DUP, P_PIPE, P_SPAWN, P_WAITPORT, P_SBRK_UNDO, P_MODEL, P_DUP2, P_PGID,
-	P_SETSID, P_FG };
+enum { P_NONE, P_FD, P_DUP, P_PIPE, P_SPAWN, P_FORK, P_WAITPORT, P_SBRK_UNDO, P_MODEL, P_DUP2,
+	P_PGID, P_SETSID, P_FG };
 
 /* A message built and sent; the in-flight table keeps those not yet collected. */
 struct call {
@@ -1174,13 +1175,18 @@ gen(struct args *a, int async, int inbatch)
 	case SYS_poll:
 		gen_poll(a, async, inbatch);
 		break;
+	case SYS_fork:
+		/* The child returns from the same trap in one() and ends at once (forked_child). */
+		ex->errs = BIT(0) | BIT(ENOMEM);
+		ex->post = P_FORK;
+		break;
 	default:
 		ex->errs = BIT(ENOSYS);
 		break;
 	}
 	if (cmd < SYS_MAXSYSCALL && inbatch &&
 	    (cmd == SYS_submit || cmd == SYS_ring_enter || cmd == SYS_exit || cmd == SYS_vcpu_exit ||
-	    cmd == SYS_exec)) {
+	    cmd == SYS_exec || cmd == SYS_fork)) {
 		ex->errs = BIT(EINVAL);				/* batch = false in the spec */
 		ex->post = P_NONE;
 		ex->nout = 0;
@@ -1205,11 +1211,8 @@ gen(struct args *a, int async, int inbatch)
 	}
 }
 
-/* msg_size: the bytes of a message of cmd (the header alone for an unknown number). */
-static uint32_t
-msg_size(uint32_t cmd)
-{
-	static const uint8_t sizes[SYS_MAXSYSCALL] = {
+/* The bytes of each call's message. */
+static const uint8_t sizes[SYS_MAXSYSCALL] = {
 		[SYS_null] = sizeof(struct null_msg), [SYS_exit] = sizeof(struct exit_msg),
 		[SYS_write] = sizeof(struct write_msg), [SYS_getpid] = sizeof(struct getpid_msg),
 		[SYS_read] = sizeof(struct read_msg), [SYS_open] = sizeof(struct open_msg),
@@ -1237,9 +1240,34 @@ msg_size(uint32_t cmd)
 		[SYS_tcgetpgrp] = sizeof(struct tcgetpgrp_msg),
 		[SYS_tcsetpgrp] = sizeof(struct tcsetpgrp_msg), [SYS_isatty] = sizeof(struct isatty_msg),
 		[SYS_poll] = sizeof(struct poll_msg),
-	};
-	_Static_assert(SYS_MAXSYSCALL == 49, "a new call: add its message size here and to gen()");
-	return cmd < SYS_MAXSYSCALL ? sizes[cmd] : sizeof(struct lwkt_msg);
+		[SYS_fork] = sizeof(struct fork_msg),
+};
+
+/*
+ * sizes_check: every call of the spec (cr_sysdesc, generated from it) has its size above, and
+ * every size above is a call's: a new call must be added here and to gen(). NULL, or what is
+ * missing.
+ */
+static const char *
+sizes_check(void)
+{
+	static char what[80];
+
+	for (uint32_t cmd = 0; cmd < SYS_MAXSYSCALL; cmd++)
+		if ((cr_sysdesc[cmd].name != NULL) != (sizes[cmd] != 0) ||
+		    (sizes[cmd] != 0 && sizes[cmd] != cr_sysdesc[cmd].msgsize)) {
+			snprintf(what, sizeof(what), "call %u (%s) has no right size in msg_size", cmd,
+			    cr_sysdesc[cmd].name ? cr_sysdesc[cmd].name : "no such call");
+			return what;
+		}
+	return NULL;
+}
+
+/* msg_size: the bytes of a message of cmd (the header alone for an unknown number or a gap). */
+static uint32_t
+msg_size(uint32_t cmd)
+{
+	return cmd < SYS_MAXSYSCALL && sizes[cmd] != 0 ? sizes[cmd] : sizeof(struct lwkt_msg);
 }
 
 /* -- after an answer ---------------------------------------------------------------------------- */
@@ -1282,6 +1310,24 @@ close_extra(int fd)
 	untrack_fd(fd);
 }
 
+/* reap: the fuzzer's own wait for the child pid a fuzzed call made (what: how); its status. */
+static int
+reap(const char *what, int pid)
+{
+	uint32_t m[16] = { 0 };
+	int status = -1;
+
+	m[5] = MSGF_DONE;
+	m[6] = SYS_wait;
+	m[12] = (uint32_t)pid;
+	m[13] = (uint32_t)&status;
+	m[14] = 0;			/* options */
+	f.messages++;
+	if (trap((uint32_t)m) != 0 || (int32_t)m[8] != pid)
+		fail("wait for the %s pid %d answered %d", what, pid, (int)m[7]);
+	return status;
+}
+
 /* after: a success of c, answered with result: keep the fuzzer's model of its state. */
 static void
 after(struct call *c, int64_t result)
@@ -1318,17 +1364,15 @@ after(struct call *c, int64_t result)
 		helper(SYS_close, (uint32_t)fds[1], 0);
 		break;
 	}
-	case P_SPAWN: {
-		uint32_t m[16] = { 0 };
-		int status = -1;
-		m[5] = MSGF_DONE;
-		m[6] = SYS_wait;
-		m[12] = (uint32_t)result;
-		m[13] = (uint32_t)&status;
-		m[14] = 0;			/* options */
-		f.messages++;
-		if (trap((uint32_t)m) != 0 || (int32_t)m[8] != (int32_t)result)
-			fail("wait for the spawned pid %d answered %d", (int)result, (int)m[7]);
+	case P_SPAWN:
+		reap("spawned", (int)result);
+		break;
+	case P_FORK: {
+		/* The child ended at once with EXIT_CHILD: it returned from the trap, answered 0. */
+		int status = reap("forked", (int)result);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != EXIT_CHILD)
+			fail("the forked child %d ended with status %#x, not exit %d", (int)result, status,
+			    EXIT_CHILD);
 		break;
 	}
 	case P_SBRK_UNDO:
@@ -1526,6 +1570,23 @@ settle(struct call *c, const char *what)
 	arena_check(what);
 }
 
+/*
+ * forked_child: the child of a fuzzed fork, just back from the trap (its answer: 0): it ends at
+ * once, with a raw exit, touching nothing the parent's checks could see.
+ */
+static __attribute__((noreturn)) void
+forked_child(void)
+{
+	uint32_t m[13] = { 0 };
+
+	m[5] = MSGF_DONE;
+	m[6] = SYS_exit;
+	m[12] = EXIT_CHILD;
+	trap((uint32_t)m);
+	for (;;)
+		;				/* exit does not return */
+}
+
 /* one: a call sent by one trap, synchronously or not. */
 static void
 one(int async, int badflags)
@@ -1543,6 +1604,8 @@ one(int async, int badflags)
 	trace_call(async ? "async" : "sync", &c);
 	f.messages++;
 	int error = trap(c.addr);
+	if (rd32(c.sent + 24) == SYS_fork && error == 0 && rd32((const void *)(c.addr + 32)) == 0)
+		forked_child();
 	answered(&c, error, async);
 	settle(&c, "a call");
 }
@@ -2034,7 +2097,7 @@ worker(uint64_t seed, uint32_t first, uint32_t n, int tracing)
 /* The counters of what the kernel holds: all must be back after every worker. */
 #define COUNTERS(X) X(ks_pages_free) X(ks_kmalloc_in_use) X(ks_threads) X(ks_procs) \
 	X(ks_sysmsg_live) X(ks_sysmsg_outstanding) X(ks_files) X(ks_pipes) X(ks_ramfs_files) \
-	X(ks_ramfs_pages) X(ks_polls)
+	X(ks_ramfs_pages) X(ks_polls) X(ks_pages_shared) X(ks_pages_reserved)
 
 static int
 leaks(const struct kstat *a, const struct kstat *b, char *buf, size_t len)
@@ -2057,10 +2120,16 @@ driver(uint64_t seed, uint32_t steps, uint32_t first, int tracing)
 {
 	struct kstat start, before, now;
 	char seedbuf[24], firstbuf[16], nbuf[16], tbuf[4], diff[256];
+	const char *missing;
 
 	f.seed = seed;
 	say("FUZZ start seed=%llu steps=%u first=%u chunk=%u", (unsigned long long)seed, steps, first,
 	    CHUNK);
+	if ((missing = sizes_check()) != NULL) {
+		say("FUZZ FAIL seed=%llu step=%u: %s: add it there and to gen()",
+		    (unsigned long long)seed, first, missing);
+		return 1;
+	}
 	kstat(&start, sizeof(start));
 	for (uint32_t done = 0; done < steps; ) {
 		uint32_t at = first + done, n = CHUNK - at % CHUNK;

@@ -7,6 +7,7 @@
 #include <sys/ktest.h>
 #include <sys/errno.h>
 #include <sys/kstat.h>
+#include <sys/ring.h>
 #include <sys/sysmsg.h>
 #include <sys/stat.h>
 #include <sys/syscalls.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <cr/sysport.h>
 
 /* What run() answers for a child a signal ended (a CPU fault: kern_waitstatus.c maps it). */
 #define KILLED_BY(sig)	(128 + (sig))
@@ -24,7 +26,7 @@
 
 #define COUNTERS(X) X(ks_pages_free) X(ks_kmalloc_in_use) X(ks_threads) X(ks_procs) \
 	X(ks_sysmsg_live) X(ks_sysmsg_outstanding) X(ks_files) X(ks_pipes) X(ks_ramfs_files) \
-	X(ks_ramfs_pages) X(ks_polls)
+	X(ks_ramfs_pages) X(ks_polls) X(ks_pages_shared) X(ks_pages_reserved)
 
 static struct kstat before;
 
@@ -182,6 +184,80 @@ KTEST(hostile, a_spawn_bomb_is_refused_and_cleaned_up)
 	close(fds[0]);
 	close(fds[1]);
 	EXPECT_KSTAT_BACK();
+}
+
+/*
+ * fork_bomb: every process forks until fork fails, its children doing the same; each then says
+ * so on count (one byte), lets go of the pipe's write end and waits for its end of file, which
+ * comes once every process of the bomb has stopped forking. Exits with the errno fork gave.
+ */
+static __attribute__((noreturn)) void
+fork_bomb(int rfd, int wfd, int count)
+{
+	int err;
+	char c;
+
+	while (fork() >= 0)
+		;				/* parent and child alike go round again */
+	err = errno;
+	write(count, "b", 1);
+	close(count);
+	close(wfd);
+	while (read(rfd, &c, 1) > 0)
+		;
+	_exit(err);
+}
+
+KTEST(hostile, a_fork_bomb_runs_out_of_memory_and_is_cleaned_up)
+{
+	int end[2], count[2], status = -1, n = 0;
+	struct kstat now;
+	char buf[256];
+	ssize_t r;
+
+	snap();
+	KT_ASSERT_EQ(pipe(end), 0);
+	KT_ASSERT_EQ(pipe(count), 0);
+	pid_t root = fork();
+	if (root == 0)
+		fork_bomb(end[0], end[1], count[1]);
+	KT_ASSERT(root > 0);
+	close(end[1]);
+	close(count[1]);
+	while ((r = read(count[0], buf, sizeof(buf))) > 0)	/* end of file: all have stopped */
+		n += (int)r;
+	KT_EXPECT_EQ(waitpid(root, &status, 0), root);
+	KT_EXPECT_EQ(WEXITSTATUS(status), ENOMEM);		/* refused, not killed */
+	printf("# fork bomb: %d processes before fork answered ENOMEM everywhere\n", n);
+	KT_EXPECT(n > 50);
+	close(end[0]);
+	close(count[0]);
+	for (int tries = 0; tries < 500; tries++) {		/* the orphans end by themselves */
+		kstat(&now, sizeof(now));
+		if (now.ks_procs == before.ks_procs)
+			break;
+		usleep(10000);
+	}
+	EXPECT_KSTAT_BACK();
+}
+
+/* fork with its message in the ring's page: the child would get no copy of it to answer in. */
+KTEST(hostile, fork_with_its_message_in_the_ring_page_makes_no_child)
+{
+	struct kstat now;
+	struct ring_shared *r = __sys_ring_setup(4);
+	struct fork_msg *m = (struct fork_msg *)((char *)r + 4096 - sizeof(*m));
+
+	snap();
+	KT_ASSERT(r != (void *)-1);
+	m->hdr.ms_cmd = SYS_fork;
+	m->hdr.ms_flags = MSGF_SYNC;
+	KT_EXPECT_EQ(cr_trap(&m->hdr), EFAULT);
+	KT_EXPECT_EQ(m->hdr.ms_error, EFAULT);
+	kstat(&now, sizeof(now));
+	KT_EXPECT_EQ(now.ks_procs, before.ks_procs);
+	KT_EXPECT_EQ(now.ks_pages_shared, before.ks_pages_shared);
+	KT_EXPECT_EQ(now.ks_pages_reserved, before.ks_pages_reserved);
 }
 
 KTEST(hostile, a_vcpu_bomb_stops_at_the_limit)

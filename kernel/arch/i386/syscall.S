@@ -93,6 +93,8 @@ syscall_fast_call:
 	movl	%eax, MS_ERROR(%esp)	/* keep the message's address (a field no handler reads) */
 	pushl	%esp			/* the handler's msg: the copy */
 	call	*sysent + SY_CALL(%ecx)
+	.globl	syscall_fast_return	/* a handler called from here finds ring 3's %ebx, %esi, */
+syscall_fast_return:			/* %edi and %ebp in place (fork_entry.S) */
 	addl	$4, %esp
 	movl	MS_ERROR(%esp), %edx	/* the message */
 	testl	%eax, %eax
@@ -165,6 +167,18 @@ syscall_lost:
 
 	/* Everything else: the general path, in C (regparm(1): the message's address in %eax). */
 syscall_slow:
+#ifdef KTRACE
+	/* The trace kernel takes every call here, fork too: ring 3's callee-saved registers and
+	 * the message's address go under the frame as a struct fork_regs (fork_entry.S). */
+	pushl	%ebp
+	pushl	%edi
+	pushl	%esi
+	pushl	%ebx
+	pushl	%eax
 	call	syscall_trap
+	addl	$20, %esp
+#else
+	call	syscall_trap
+#endif
 	jmp	syscall_exit
 	.size	syscall_entry, . - syscall_entry

@@ -1,6 +1,7 @@
 /*
- * trap(): where every interrupt, exception and system call arrives. A fault in ring 3 kills
- * the process with a report and the kernel carries on; a fault in the kernel is a panic.
+ * trap(): where every interrupt, exception and system call arrives. A write to a copy-on-write
+ * page is resolved and retried; any other fault in ring 3 kills the process with a report and
+ * the kernel carries on; a fault in the kernel is a panic.
  */
 #include <sys/systm.h>
 #include <sys/proc.h>
@@ -152,11 +153,27 @@ syscall_ast(void)
 	}
 }
 
+/*
+ * cow_fault: a write to a present user page faulted: if the page is copy-on-write in the address
+ * space in use, that address space gets a page of its own (vm/pmap.c) and the write is retried.
+ * The same whether ring 3 wrote or the kernel did for it (copyout into a buffer fork shared,
+ * the answer of a system call): only a fault that is not copy-on-write goes on to EFAULT or a
+ * kill. Page faults come through an interrupt gate: this runs with interrupts off.
+ */
+static bool
+cow_fault(const struct trapframe *tf)
+{
+	return tf->tf_trapno == T_PAGEFLT && (tf->tf_err & (PGEX_P | PGEX_W)) == (PGEX_P | PGEX_W) &&
+	    pmap_cow_fault(pmap_current(), rcr2()) == 0;
+}
+
 void
 trap(struct trapframe *tf)
 {
 	uint32_t fixup;
 
+	if (cow_fault(tf))
+		return;
 	/* A fault at a listed access to user memory (machine/uaccess.h): it answers EFAULT. */
 	if (tf->tf_trapno == T_PAGEFLT && !TF_FROM_USER(tf) && rcr2() >= USER_BASE &&
 	    rcr2() < USER_TOP && (fixup = uaccess_fixup(tf->tf_eip)) != 0) {

@@ -71,7 +71,11 @@ extern uint32_t nprocs;
 int	exec_load(struct proc *p, const char *path, const char *args, size_t argslen,
 	    const char *env, size_t envlen);
 /* kern/kern_proc.c */
+struct trapframe;
 int	proc_run(const char *path, int argc, const char *const *argv, int *status);
+struct proc *proc_alloc(const char *name);
+void	proc_link(struct proc *p, struct proc *parent, struct thread *td);
+__attribute__((noreturn)) void user_enter(struct proc *p, struct trapframe *tf);
 __attribute__((noreturn)) void proc_exit(int status);
 struct proc *proc_find(pid_t pid);
 void	proc_mark_killed(struct proc *p);

@@ -35,12 +35,36 @@
 #define PTE_PWT		0x008	/* write-through */
 #define PTE_PCD		0x010	/* cache disabled: device memory */
 #define PTE_PS		0x080	/* 4 MiB page (in a directory entry) */
+#define PTE_COW		0x200	/* copy-on-write: read-only now, copied at a write fault (an
+				   "available" bit: the MMU ignores it) */
 
-/* vm/vm_page.c: the physical page allocator */
+/* Page-fault error code bits (the CPU's). */
+#define PGEX_P		0x1	/* the page was present: a protection fault */
+#define PGEX_W		0x2	/* a write */
+#define PGEX_U		0x4	/* from ring 3 */
+
+/* vm/vm_page.c: the physical page allocator, with reference counts and reservations */
+uint32_t vm_page_init(uint32_t first_free, uint32_t mem_top);
 void	vm_page_add_range(uint32_t lo, uint32_t hi);
 void	*vm_page_alloc(void);			/* a zeroed page, or NULL when memory is out */
-void	vm_page_free(void *page);
+void	*vm_page_alloc_reserved(void);		/* ... for a copy-on-write copy reserved before */
+void	vm_page_free(void *page);		/* a page with one owner */
+bool	vm_page_ref(void *page);		/* shared once more; false at the limit */
+void	vm_page_unref(void *page);		/* freed with the last reference */
+void	vm_page_unref_cow(void *page);		/* ... and a copy-on-write sharer's reservation */
+uint32_t vm_page_refs(const void *page);
+bool	vm_page_reserve(uint32_t n);		/* set n pages aside for copies; false if too few */
+void	vm_page_unreserve(uint32_t n);
 uint32_t vm_page_free_count(void);
+
+/* Counters (struct kstat reports them). */
+struct vm_page_stats {
+	uint32_t	shared;		/* pages with more than one reference */
+	uint32_t	reserved;	/* free pages set aside for copy-on-write copies */
+	uint64_t	cow_copies;	/* write faults that copied a shared page */
+	uint64_t	cow_reuses;	/* ... that found it no longer shared and kept it */
+};
+extern struct vm_page_stats vm_page_stats;
 
 /* vm/pmap.c: address spaces */
 struct pmap {
@@ -70,5 +94,9 @@ pmap_is_current(const struct pmap *pm)
 int	pmap_alloc_range(struct pmap *pm, uint32_t va, uint32_t len, uint32_t prot);
 void	pmap_remove_range(struct pmap *pm, uint32_t start, uint32_t end);
 int	pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, uint32_t need);
+int	pmap_fork(struct pmap *from, struct pmap *to, uint32_t skip);
+int	pmap_cow_fault(struct pmap *pm, uint32_t va);
+struct pmap *pmap_current(void);
+void	pmap_invalidate(struct pmap *pm, uint32_t va);
 
 #endif

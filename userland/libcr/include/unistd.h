@@ -17,6 +17,8 @@ pid_t	spawnv(const char *path, char *const argv[]);	/* with the current environm
 /* Replace this program with the one at path; returns only on failure (-1, errno). */
 int	execve(const char *path, char *const argv[], char *const envp[]);
 int	execv(const char *path, char *const argv[]);
+/* A child process, a copy of this one (lwkt/fork.c): its pid here, 0 in the child; -1, errno. */
+pid_t	fork(void);
 unsigned int sleep(unsigned int seconds);
 int	usleep(unsigned int usec);
 /* The working directory's absolute path into buf (size bytes); buf NULL: malloc'd (free it). */

@@ -612,6 +612,8 @@ cr_thread_exit(void *retval)
 
 	if (td == &main_thread)
 		exit((int)(intptr_t)retval);
+	if (nthreads == 1)
+		exit(0);		/* the last one (a fork child's only thread): POSIX's rule */
 	cr_crit_enter();
 	vc = td->td_vcpu;
 	td->td_retval = retval;
@@ -898,4 +900,41 @@ cr_vcpu_stats_total(struct cr_vcpu_stats *st)
 		st->wakes_sent += v.wakes_sent;
 	}
 	cr_crit_exit();
+}
+
+/* -- fork ------------------------------------------------------------------------------------ */
+
+/*
+ * cr_sched_forked: in the child of fork (lwkt/fork.c), inside the critical section fork held
+ * across its trap: the calling thread is the only one, on vCPU 0, the child's only vCPU (the
+ * kernel copies only the calling one, and numbers it 0). Other threads' memory stays as the
+ * copy has it, but they count as exited (a wakeup passes them by: a reply to a port one of them
+ * waited on must not bring it back); vCPU 0's idle thread is made again when needed (the old
+ * one's saved state belongs to the parent). Calls the parent had in flight are not the child's:
+ * cr_inflight starts at 0.
+ */
+void
+cr_sched_forked(void)
+{
+	cr_thread_t td = cr_curthread, t;
+	struct cr_vcpu *vc = &cr_vcpus[0];
+
+	TAILQ_FOREACH(t, &allthreads, td_allq)
+		if (t != td)
+			t->td_state = CR_EXITED;
+	memset(cr_vcpus, 0, sizeof(cr_vcpus));	/* the fast yield disarmed, every queue empty */
+	vcpu_init(vc);
+	vc->vc_up = true;
+	vc->vc_cur = td;
+	nvcpus_made = nvcpus_running = 1;
+	TAILQ_INIT(&allthreads);
+	TAILQ_INSERT_TAIL(&allthreads, td, td_allq);
+	nthreads = 1;
+	td->td_vcpu = vc;
+	td->td_state = CR_RUNNABLE;
+	td->td_bound = false;
+	td->td_joiner = NULL;
+	runq_insert(runq_of(vc), td);
+	cr_inflight = 0;
+	cr_kicks_pending = 0;
 }

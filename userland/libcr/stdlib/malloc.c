@@ -586,6 +586,22 @@ realloc(void *ptr, size_t n)
 	return p;
 }
 
+/*
+ * cr_malloc_lock, cr_malloc_unlock: fork (lwkt/fork.c) holds heap_lock across its trap, so the
+ * child's copy of the heap is never caught halfway through another vCPU's malloc.
+ */
+void
+cr_malloc_lock(void)
+{
+	cr_spin_lock(&heap_lock);
+}
+
+void
+cr_malloc_unlock(void)
+{
+	cr_spin_unlock(&heap_lock);
+}
+
 void
 malloc_stats(struct malloc_stats *ms)
 {

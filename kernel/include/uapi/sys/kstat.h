@@ -28,6 +28,10 @@ struct kstat {
 	uint32_t	ks_ramfs_pages;		/* their pages of data: the ramfs quota's use */
 	uint32_t	ks_polls;		/* poll calls waiting now */
 	uint64_t	ks_poll_wakeups;	/* times a waiting poll looked again after a change */
+	uint32_t	ks_pages_shared;	/* user pages shared by several address spaces (fork) */
+	uint32_t	ks_pages_reserved;	/* free pages set aside for copy-on-write copies */
+	uint64_t	ks_cow_copies;		/* write faults that copied a shared page */
+	uint64_t	ks_cow_reuses;		/* ... that found it no longer shared and kept it */
 };
 
 #define PI_NAME_MAX	24

@@ -33,6 +33,19 @@ struct syscall_frame {
 	uint32_t	sf_esp, sf_ss;
 };
 
+/* syscall_frame_of: the frame of the system call td is in (it came from ring 3: the top). */
+#define syscall_frame_of(td)	((struct syscall_frame *)((uint32_t)(td)->td_kstack + \
+				    TD_KSTACK_SIZE - sizeof(struct syscall_frame)))
+
+/*
+ * What fork's child needs of the caller beyond its syscall frame: the registers the trap keeps
+ * (callee-saved in C, so not in the frame) and the message's address. fork_entry.S saves them.
+ */
+struct fork_regs {
+	uint32_t	fr_uaddr;		/* the message (%eax at the trap) */
+	uint32_t	fr_ebx, fr_esi, fr_edi, fr_ebp;
+};
+
 const char *trap_name(int vector);
 void	idt_init(void);
 void	trap(struct trapframe *tf);
