@@ -178,16 +178,18 @@ def name_hang(machine: "Machine", samples: int = SAMPLES) -> tuple[str, str]:
 
 
 def summarize(samples: list[Sample], kernel: Path) -> tuple[str, str]:
-    """(one line, one line per sample) of a hang: idle when the CPU was halted in every sample,
-    else the place most samples were in, kernel or user."""
+    """(one line, one line per sample) of a hang: idle when the CPU was halted in most samples
+    (an idle guest still takes its clock ticks, and on a busy host a sample may land in one; a
+    spinning guest never halts), else the place most samples were in, kernel or user."""
     places = [(s.cpl, s.halted, place(s, kernel), _who(s)) for s in samples]
     details = "\n".join(f"sample {i + 1}: cpl {cpl}{' halted' if halted else ''} {where}"
                         + (f" ({who})" if who else "") for i, (cpl, halted, where, who) in enumerate(places))
     n = len(samples)
-    if all(s.halted for s in samples):
-        where = Counter(p for _, _, p, _ in places).most_common(1)[0][0]
+    halted = [x for x in places if x[1]]
+    if 2 * len(halted) > n:
+        where = Counter(p for _, _, p, _ in halted).most_common(1)[0][0]
         return (f"the guest is idle: its CPU waits for an interrupt {where} and no thread is ready to "
-                f"run (a deadlock, or a wait nothing ends; {n} of {n} samples)", details)
+                f"run (a deadlock, or a wait nothing ends; halted in {len(halted)} of {n} samples)", details)
     busy = [x for x in places if not x[1]]
     (cpl, _, where, who), count = Counter(busy).most_common(1)[0]
     kind = "kernel hang" if cpl == 0 else "user hang"

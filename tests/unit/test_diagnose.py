@@ -48,6 +48,19 @@ def test_a_halted_cpu_in_every_sample_is_an_idle_guest(outputs):
     assert "no thread is ready to run" in line and "5 of 5 samples" in line
 
 
+def test_an_idle_guest_sampled_once_in_its_clock_tick_is_still_idle(outputs):
+    """Three halted samples and two in the clock interrupt (a busy host delays ticks): idle, in
+    the idle loop, halted in 3 of 5; two halted of five is not."""
+    k = outputs.kernel
+    idle = Sample(address(k, "lwkt_idle_loop") + 4, 0, True, "idle")
+    tick = Sample(address(k, "clock_intr"), 0, False, "idle")
+    line, _ = summarize([idle, tick, idle, tick, idle], k)
+    assert line.startswith("the guest is idle: its CPU waits for an interrupt in lwkt_idle_loop()")
+    assert "halted in 3 of 5 samples" in line
+    line, _ = summarize([idle, tick, tick, tick, idle], k)
+    assert line.startswith("kernel hang in clock_intr()")
+
+
 def test_an_unknown_program_is_said_so(outputs):
     s = Sample(0x40000123, 3, False, "x", 7, "nosuchprogram")
     assert place(s, outputs.kernel).startswith("at eip 0x40000123 of program 'nosuchprogram' (no ELF in ")
