@@ -131,7 +131,7 @@ fast_arm(struct cr_vcpu *vc, cr_thread_t td)
 {
 	struct runq *rq = runq_of(vc);
 
-	if (!cr_several_vcpus && vc->vc_cur == td && !td->td_idle && td->td_state == CR_RUNNABLE &&
+	if (!cr_several_vcpus && !cr_sig_masks_used && vc->vc_cur == td && !td->td_idle && td->td_state == CR_RUNNABLE &&
 	    rq->rq_head[td->td_pri] == td && td->td_rqnext != td && !runq_above(rq, td->td_pri)) {
 		vc->vc_fast_armed = FAST_BUDGET;
 		vc->vc_fast_left = FAST_BUDGET;
@@ -273,6 +273,7 @@ idle_create(struct cr_vcpu *vc)
 	td->td_idle = true;
 	td->td_state = CR_RUNNABLE;
 	td->td_crit = 1;			/* a switch hands it the lock (see the top) */
+	td->td_sigmask = ~0u;			/* signals go to user threads, not the scheduler */
 	strlcpy(td->td_name, "idle", sizeof(td->td_name));
 	td->td_name[4] = (char)('0' + (vc - cr_vcpus));
 	td->td_name[5] = '\0';
@@ -504,6 +505,10 @@ idle_loop(cr_thread_t self)
 	struct waitport_msg w;
 	int error;
 
+	if (!vc->vc_upcalls) {			/* a new vCPU: its first code */
+		vc->vc_upcalls = true;
+		cr_upcall_register(vc, ~0u);
+	}
 	for (;;) {
 		if (vc->vc_stopping)
 			vcpu_stop(vc);
@@ -553,6 +558,8 @@ cr_sched_init(void)
 	lwkt_initport_thread(&main_thread.td_msgport, &main_thread);
 	TAILQ_INSERT_TAIL(&allthreads, &main_thread, td_allq);
 	runq_insert(runq_of(&cr_vcpus[0]), &main_thread);
+	cr_vcpus[0].vc_upcalls = true;
+	cr_upcall_register(&cr_vcpus[0], 0);	/* signals reach the main thread */
 }
 
 /* cr_thread_create: a new runnable thread running fn(arg); 0, EINVAL, EAGAIN or ENOMEM. */

@@ -67,6 +67,7 @@ struct thread {
 	const void	*td_wchan;
 	uint32_t	td_migrations;		/* times it moved to another vCPU */
 	char		td_name[16];
+	uint32_t	td_sigmask;		/* its signal mask while it does not run (signal.c) */
 };
 typedef struct thread *cr_thread_t;
 
@@ -141,6 +142,10 @@ cr_crit_enter(void)
 extern volatile uint32_t cr_kicks_pending;
 void	cr_send_kicks(void);
 
+/* Signal handlers deferred while the scheduler was busy (signal.c), run at a section's end. */
+extern volatile uint32_t cr_sig_deferred;
+void	cr_sig_run_deferred(void);
+
 static inline void
 cr_crit_exit(void)
 {
@@ -151,9 +156,11 @@ cr_crit_exit(void)
 			cr_spin_unlock(&cr_sched_lock);
 			if (__builtin_expect(cr_kicks_pending != 0, 0))
 				cr_send_kicks();
+			if (__builtin_expect(cr_sig_deferred != 0, 0))
+				cr_sig_run_deferred();
 		}
-	} else {
-		td->td_crit--;
+	} else if (--td->td_crit == 0 && __builtin_expect(cr_sig_deferred != 0, 0)) {
+		cr_sig_run_deferred();
 	}
 }
 
