@@ -538,20 +538,23 @@ sig_fault(struct trapframe *tf, int vector, uint32_t addr)
 /* -- the calls ------------------------------------------------------------------------------------ */
 
 /*
- * sys_upcall_register: the calling vCPU's upcall entry and area (abi/upcall.h). EFAULT: entry is
- * not a user address, or area is not writable; EINVAL: area is not 4-byte aligned.
+ * sys_upcall_register: the calling vCPU's upcall entry and area (abi/upcall.h); entry 0 (any
+ * area) unregisters both. EFAULT: entry is not a user address, or area is not writable;
+ * EINVAL: area is not 4-byte aligned.
  */
 int
 sys_upcall_register(struct upcall_register_msg *msg)
 {
 	thread_t td = curthread;
-	uint32_t area = (uint32_t)msg->area, id = (uint32_t)td->td_vcpuid;
+	uint32_t area = msg->area, id = (uint32_t)td->td_vcpuid;
 
 	if (msg->entry == 0) {
 		td->td_upcall_entry = td->td_upcall_area = 0;
 		return 0;
 	}
 	if (msg->entry < USER_BASE || msg->entry >= USER_TOP)
+		return EFAULT;
+	if (!user_range(area, sizeof(struct upcall_area)))
 		return EFAULT;
 	if (area & 3)
 		return EINVAL;

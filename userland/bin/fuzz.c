@@ -820,7 +820,7 @@ gen(struct args *a, int async, int inbatch)
 		static const uint32_t bad[] = { 0x1000, USER_BASE - 4, USER_TOP, 0xfee00000, 0xfffffff0 };
 		if (chance(50)) {
 			set32(a, 48, bad[rnd(5)]);
-			buffer(a, 52, -1, 16, 1, 0);
+			set32(a, 52, chance(50) ? A(rnd(ARENA / 4) * 4) : (uint32_t)next());
 			ex->errs = BIT(EFAULT);
 		} else {
 			set32(a, 48, (uint32_t)cr_upcall_entry);

@@ -318,10 +318,10 @@ KTEST(signal, kill_checks_the_signal_and_permission)
 KTEST(signal, upcall_calls_reject_bad_pointers)
 {
 	errno = 0;
-	KT_EXPECT_EQ(__sys_upcall_register(0x1000, KERNEL_ADDR), -1);	/* entry: no user address */
+	KT_EXPECT_EQ(__sys_upcall_register(0x1000, (uint32_t)KERNEL_ADDR), -1);	/* entry: no user address */
 	KT_EXPECT_EQ(errno, EFAULT);
 	errno = 0;
-	KT_EXPECT_EQ(__sys_upcall_register((uint32_t)cr_upcall_entry, KERNEL_ADDR), -1);
+	KT_EXPECT_EQ(__sys_upcall_register((uint32_t)cr_upcall_entry, (uint32_t)KERNEL_ADDR), -1);
 	KT_EXPECT_EQ(errno, EFAULT);
 	errno = 0;
 	KT_EXPECT_EQ(__sys_upcall_resume(KERNEL_ADDR), -1);

@@ -108,7 +108,7 @@ void
 cr_upcall_register(struct cr_vcpu *vc, uint32_t mask)
 {
 	vc->vc_upcall.ua_sigmask = mask;
-	__sys_upcall_register((uint32_t)cr_upcall_entry, &vc->vc_upcall);
+	__sys_upcall_register((uint32_t)cr_upcall_entry, (uint32_t)&vc->vc_upcall);
 }
 
 int
