@@ -13,7 +13,9 @@
  * code takes it at its next interrupt. Delivery happens on the vCPU's way back to ring 3
  * (sig_ast_syscall, sig_ast_trap): a default action runs in the kernel (terminate, or nothing);
  * a handler gets an upcall: the interrupted context and a message pushed on the user stack, and
- * the vCPU enters its registered entry, which calls the handler and upcall_resume.
+ * the vCPU enters its registered entry, which calls the handler and upcall_resume. A vCPU idle in
+ * waitport takes a signal no running thread accepts: libcr's idle thread hands it to a parked
+ * thread that does not block it, aborting that thread's call (docs/upcalls.md).
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
@@ -121,6 +123,19 @@ vcpu_setmask(thread_t td, uint32_t mask)
 		copyout(&mask, (void *)td->td_upcall_area, sizeof(mask));
 }
 
+/*
+ * sig_deliverable: has the process a pending signal td does not block? (An idle vCPU's waitport
+ * returns for it: libcr's idle thread takes it, and hands it to a thread.)
+ */
+bool
+sig_deliverable(struct proc *p, thread_t td)
+{
+	if (p->p_sigpending == 0 || (p->p_sigpending & ~vcpu_mask(p, td)) == 0)
+		return false;
+	td->td_ast |= TDA_UPCALL;
+	return true;
+}
+
 /* -- posting ------------------------------------------------------------------------------------------ */
 
 /*
@@ -137,11 +152,12 @@ sig_notify(struct proc *p, int sig)
 	if (curthread->td_proc == p && (vcpu_mask(p, curthread) & SIGBIT(sig)) == 0) {
 		pick = curthread;
 	} else {
+		/* A vCPU running a thread first; an idle one (libcr routes it from there) last. */
 		FOREACH_VCPU(p, td)
-			if ((vcpu_mask(p, td) & SIGBIT(sig)) == 0) {
+			if ((vcpu_mask(p, td) & SIGBIT(sig)) == 0 &&
+			    (pick == NULL || ((pick->td_flags & TDF_IDLEWAIT) &&
+			    !(td->td_flags & TDF_IDLEWAIT))))
 				pick = td;
-				break;
-			}
 	}
 	if (pick == NULL)
 		return;

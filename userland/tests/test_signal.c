@@ -701,3 +701,72 @@ KTEST(signal, a_thread_that_blocks_it_leaves_it_to_one_that_does_not)
 	KT_EXPECT_EQ(mine, set);			/* the other thread's mask did not change it */
 	reset();
 }
+
+static volatile int sleeper_ready;
+
+/* chld_blocker: blocks SIGCHLD (this thread only), then parks in a long sleep. */
+static void *
+chld_blocker(void *arg)
+{
+	sigset_t set = 0;
+	struct timespec ts = { 0, 400 * 1000000L };
+
+	(void)arg;
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sleeper_ready = 1;
+	nanosleep(&ts, NULL);
+	return NULL;
+}
+
+/*
+ * parked_read_in_a_threaded_program: the main thread parks in a pipe read while another thread,
+ * which blocks SIGCHLD, parks in a sleep; a child's exit interrupts the read (the thread that
+ * does not block it), which answers EINTR, or, with SA_RESTART, reads what a second child writes.
+ */
+static void
+parked_read_in_a_threaded_program(struct ktest_ctx *ktc, int flags)
+{
+	int fds[2], status;
+	char c = 0;
+	cr_thread_t t;
+	pid_t k1, k2 = -1;
+
+	reset();
+	catch(SIGCHLD, who, flags, 0);
+	receiver = NULL;
+	sleeper_ready = 0;
+	KT_ASSERT_EQ(pipe(fds), 0);
+	KT_ASSERT_EQ(cr_thread_create(&t, chld_blocker, NULL, CR_PRI_DEFAULT, "blocker"), 0);
+	while (!sleeper_ready)
+		cr_thread_yield();
+	k1 = exit_after(30, -1);
+	if (flags & SA_RESTART) {
+		k2 = exit_after(150, fds[1]);
+		KT_EXPECT_EQ(read(fds[0], &c, 1), 1);	/* restarted after the handler */
+		KT_EXPECT_EQ(c, 'y');
+	} else {
+		errno = 0;
+		KT_EXPECT_EQ(read(fds[0], &c, 1), -1);
+		KT_EXPECT_EQ(errno, EINTR);
+	}
+	KT_EXPECT(hits[SIGCHLD] >= 1);
+	KT_EXPECT(receiver == cr_thread_self());	/* not the thread that blocks it */
+	cr_thread_join(t, NULL);
+	waitpid(k1, &status, 0);
+	if (k2 > 0)
+		waitpid(k2, &status, 0);
+	close(fds[0]);
+	close(fds[1]);
+	reset();
+}
+
+KTEST(signal, threaded_parked_read_answers_eintr)
+{
+	parked_read_in_a_threaded_program(ktc, 0);
+}
+
+KTEST(signal, threaded_parked_read_restarts_under_sa_restart)
+{
+	parked_read_in_a_threaded_program(ktc, SA_RESTART);
+}

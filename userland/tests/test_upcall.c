@@ -170,6 +170,8 @@ KTEST(upcall, a_poke_wakes_an_idle_vcpu)
 	KT_ASSERT(v > 0);
 	cr_upcall_poke_hook = poke_hook;
 	poked = 0;
+	for (int i = 0; i < 500 && cr_vcpus[v].vc_upcall.ua_vcpu == 0; i++)
+		nanosleep(&ts, NULL);		/* until its idle thread has registered (ESRCH before) */
 	KT_EXPECT_EQ(__sys_upcall_poke(cr_vcpus[v].vc_id), 0);
 	for (int i = 0; i < 500 && poked == 0; i++)
 		nanosleep(&ts, NULL);

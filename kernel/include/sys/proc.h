@@ -108,6 +108,7 @@ void	sig_fork(struct proc *child, const struct proc *parent, struct thread *ctd)
 void	sig_exec(struct proc *p);
 void	sig_exit(struct proc *p);
 void	sig_post(struct proc *p, int sig, int code, int pid, int status);
+bool	sig_deliverable(struct proc *p, struct thread *td);
 int	sig_pgrp(pid_t pgid, int sig, bool check);
 bool	sig_fault(struct trapframe *tf, int vector, uint32_t addr);
 void	sig_ast_trap(struct trapframe *tf);

@@ -273,7 +273,7 @@ idle_create(struct cr_vcpu *vc)
 	td->td_idle = true;
 	td->td_state = CR_RUNNABLE;
 	td->td_crit = 1;			/* a switch hands it the lock (see the top) */
-	td->td_sigmask = ~0u;			/* signals go to user threads, not the scheduler */
+	td->td_sigmask = 0;			/* takes any signal, to hand on (signal.c: route) */
 	strlcpy(td->td_name, "idle", sizeof(td->td_name));
 	td->td_name[4] = (char)('0' + (vc - cr_vcpus));
 	td->td_name[5] = '\0';
@@ -507,7 +507,7 @@ idle_loop(cr_thread_t self)
 
 	if (!vc->vc_upcalls) {			/* a new vCPU: its first code */
 		vc->vc_upcalls = true;
-		cr_upcall_register(vc, ~0u);
+		cr_upcall_register(vc, 0);
 	}
 	for (;;) {
 		if (vc->vc_stopping)
@@ -560,6 +560,22 @@ cr_sched_init(void)
 	runq_insert(runq_of(&cr_vcpus[0]), &main_thread);
 	cr_vcpus[0].vc_upcalls = true;
 	cr_upcall_register(&cr_vcpus[0], 0);	/* signals reach the main thread */
+}
+
+/*
+ * cr_sig_target: a user thread parked in a kernel call (cr_park) whose mask lets bit through,
+ * for a signal an idle vCPU took (signal.c); NULL if none. Called with the scheduler lock held.
+ */
+cr_thread_t
+cr_sig_target(uint32_t bit)
+{
+	cr_thread_t td;
+
+	TAILQ_FOREACH(td, &allthreads, td_allq)
+		if (!td->td_idle && td->td_state == CR_BLOCKED && td->td_parkmsg != NULL &&
+		    (td->td_sigmask & bit) == 0)
+			return td;
+	return NULL;
 }
 
 /* cr_thread_create: a new runnable thread running fn(arg); 0, EINVAL, EAGAIN or ENOMEM. */

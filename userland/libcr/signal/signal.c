@@ -8,6 +8,13 @@
  * interrupted thread's stack and goes back with upcall_resume, which restores the registers and
  * the mask in one step. If the upcall interrupted the scheduler itself (in one of its sections,
  * or in the middle of a switch), the handler is deferred to the section's end (cr_sig_deferred).
+ *
+ * An idle vCPU takes a signal that no running thread accepts (its idle thread blocks nothing):
+ * route() hands it to a thread parked in a kernel call that does not block it, and aborts that
+ * call (the kernel's abort path: it answers EINTR); the thread runs the handler when it wakes in
+ * cr_park (cr_sig_after_park), then answers EINTR or, under SA_RESTART, makes the call again.
+ * With no such thread the signal is held (cr_sig_held) until a thread that lets it through
+ * returns from a parked call or unblocks it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,6 +32,8 @@
 void	(*cr_upcall_poke_hook)(int from_vcpu);
 volatile uint32_t cr_sig_deferred;	/* signals whose handler waits for a section's end */
 static struct upcall_msg deferred[NSIG];
+volatile uint32_t cr_sig_held;		/* signals no thread could take yet (route) */
+static struct upcall_msg routed[NSIG];	/* what each routed or held signal said */
 int	cr_sig_masks_used;		/* a thread has had a mask: the fast yield path is off */
 extern char cr_switch_end[];
 
@@ -42,9 +51,49 @@ run_handler(struct upcall_msg *m, void *ctx)
 	errno = saved;
 }
 
+/* run_masked: run m's handler outside an upcall, with its action's mask added meanwhile. */
+static void
+run_masked(struct upcall_msg *m)
+{
+	int sig = m->um_info.si_signo;
+	uint32_t add = m->um_action.ksa_mask |
+	    ((m->um_action.ksa_flags & SA_NODEFER) ? 0 : __SIGBIT(sig));
+	uint32_t old = (uint32_t)__sys_sigprocmask(SIG_BLOCK, add);
+
+	run_handler(m, NULL);
+	__sys_sigprocmask(SIG_SETMASK, old);
+}
+
+/*
+ * route: a signal an idle vCPU took goes to a thread parked in a kernel call that lets it
+ * through, whose call is aborted so that it wakes; or, if there is none, is held.
+ */
+static void
+route(const struct upcall_msg *m)
+{
+	int sig = m->um_info.si_signo;
+	lwkt_msg_t call = NULL;
+	cr_thread_t td;
+
+	if (sig <= 0 || sig >= NSIG)
+		return;
+	cr_crit_enter();
+	routed[sig] = *m;
+	if ((td = cr_sig_target(__SIGBIT(sig))) != NULL) {
+		td->td_sigq |= __SIGBIT(sig);
+		call = td->td_parkmsg;
+	} else {
+		cr_sig_held |= __SIGBIT(sig);
+	}
+	cr_crit_exit();
+	if (call != NULL)
+		lwkt_abortmsg(call);		/* it completes with EINTR; its thread wakes */
+}
+
 /*
  * cr_sig_run_deferred: run the handlers deferred while the scheduler was busy (cr_crit_exit
- * calls it once the thread has left its last section), each with its action's mask.
+ * calls it once the thread has left its last section), each with its action's mask; on an idle
+ * thread, hand them on instead.
  */
 void
 cr_sig_run_deferred(void)
@@ -56,11 +105,60 @@ cr_sig_run_deferred(void)
 			if ((set & __SIGBIT(sig)) == 0)
 				continue;
 			struct upcall_msg m = deferred[sig];
-			uint32_t old = (uint32_t)__sys_sigprocmask(SIG_BLOCK, m.um_action.ksa_mask);
-			run_handler(&m, NULL);
-			__sys_sigprocmask(SIG_SETMASK, old & ~__SIGBIT(sig));
+			if (cr_curthread->td_idle) {
+				route(&m);
+			} else {
+				__sys_sigprocmask(SIG_UNBLOCK, __SIGBIT(sig));	/* masked when deferred */
+				run_masked(&m);
+			}
 		}
 	}
+}
+
+/* take_mine: the routed and held signals the calling thread takes now (its mask lets them in). */
+static uint32_t
+take_mine(struct upcall_msg *out)
+{
+	cr_thread_t td = cr_curthread;
+	uint32_t set, held;
+
+	cr_crit_enter();
+	held = cr_sig_held & ~td->td_vcpu->vc_upcall.ua_sigmask;
+	cr_sig_held &= ~held;
+	set = td->td_sigq | held;
+	td->td_sigq = 0;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (set & __SIGBIT(sig))
+			out[sig] = routed[sig];
+	cr_crit_exit();
+	return set;
+}
+
+/*
+ * cr_sig_after_park: the calling thread woke in cr_park with signals handed to it: run their
+ * handlers; a call they cut short (EINTR) is made again if every one of them says SA_RESTART.
+ */
+int
+cr_sig_after_park(lwkt_msg_t msg, int error)
+{
+	struct upcall_msg m[NSIG];
+	uint32_t set = take_mine(m);
+	bool restart = set != 0;
+
+	for (int sig = 1; sig < NSIG; sig++) {
+		if ((set & __SIGBIT(sig)) == 0)
+			continue;
+		run_masked(&m[sig]);
+		if ((m[sig].um_action.ksa_flags & SA_RESTART) == 0)
+			restart = false;
+	}
+	if (error == EINTR && restart) {
+		msg->ms_flags = cr_trap_flags;
+		error = cr_trap(msg);
+		if (error == EASYNC)
+			error = cr_park(msg);
+	}
+	return error;
 }
 
 /* resume: back to the interrupted context (never returns). */
@@ -93,7 +191,10 @@ cr_upcall_entry(struct upcall_msg *m, struct upcall_ctx *ctx, struct upcall_area
 		if (busy && sig > 0 && sig < NSIG) {
 			deferred[sig] = *m;
 			__atomic_or_fetch(&cr_sig_deferred, __SIGBIT(sig), __ATOMIC_ACQ_REL);
-			ctx->uc_sigmask |= __SIGBIT(sig);	/* not again before it has run */
+			if (!td->td_idle)
+				ctx->uc_sigmask |= __SIGBIT(sig);	/* not again before it has run */
+		} else if (td->td_idle) {
+			route(m);		/* no thread ran here: hand it to one */
 		} else {
 			run_handler(m, ctx);
 		}
@@ -161,6 +262,13 @@ pthread_sigmask(int how, const sigset_t *set, sigset_t *oset)
 		return errno;
 	if (oset != NULL)
 		*oset = (sigset_t)old;
+	if (__builtin_expect(cr_sig_held != 0, 0)) {	/* held ones it now lets through */
+		struct upcall_msg m[NSIG];
+		uint32_t mine = take_mine(m);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (mine & __SIGBIT(sig))
+				run_masked(&m[sig]);
+	}
 	return 0;
 }
 
@@ -183,7 +291,7 @@ sigpending(sigset_t *set)
 
 	if (s == -1)
 		return -1;
-	*set = (sigset_t)s;
+	*set = (sigset_t)s | cr_sig_held;
 	return 0;
 }
 

@@ -65,6 +65,10 @@ __attribute__((noreturn)) void cr_msgport_fatal(const char *what, const void *ob
 /* signal/signal.c */
 void	cr_upcall_register(struct cr_vcpu *vc, uint32_t mask);
 extern int cr_sig_masks_used;
+extern volatile uint32_t cr_sig_held;
+int	cr_sig_after_park(lwkt_msg_t msg, int error);
+/* lwkt/thread.c: a thread parked in a kernel call that does not block bit (lock held), or NULL */
+cr_thread_t cr_sig_target(uint32_t bit);
 
 /* lwkt/thread.c: the out-of-line halves; switch.S: the switch (from in eax, to in edx) */
 void	cr_sched_fast_off(struct cr_vcpu *vc);

@@ -68,6 +68,8 @@ struct thread {
 	uint32_t	td_migrations;		/* times it moved to another vCPU */
 	char		td_name[16];
 	uint32_t	td_sigmask;		/* its signal mask while it does not run (signal.c) */
+	uint32_t	td_sigq;		/* signals handed to it while parked (signal.c) */
+	lwkt_msg_t	td_parkmsg;		/* the kernel call it is parked in (cr_park), or NULL */
 };
 typedef struct thread *cr_thread_t;
 
