@@ -107,6 +107,10 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 	int error = EASYNC;
 
 	while (error == EASYNC) {
+		/* Elischer's model: the call keeps this context, the vCPU goes on (kern_kse.c). */
+		if (__builtin_expect(p->p_model != SCHED_DILLON, 0) &&
+		    (ksm->km_msg.ms_flags & MSGF_DONE) == 0)
+			kse_block(p, ksm);
 		crit_enter();
 		td->td_flags |= TDF_SYNCWAIT;		/* a signal may cut it short (kern_sig.c) */
 		while ((ksm->km_msg.ms_flags & MSGF_DONE) == 0) {

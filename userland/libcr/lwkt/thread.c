@@ -478,6 +478,13 @@ deliver(struct cr_vcpu *vc, lwkt_msg_t m)
 	lwkt_replymsg(m, m->ms_error);
 }
 
+/* cr_sched_deliver: deliver, on the calling thread's vCPU, inside a section (lwkt/kse.c). */
+void
+cr_sched_deliver(lwkt_msg_t m)
+{
+	deliver(cr_curthread->td_vcpu, m);
+}
+
 /* vcpu_stop: the idle thread of a stopping vCPU ends it (its threads went to vCPU 0). */
 __attribute__((noreturn)) static void
 vcpu_stop(struct cr_vcpu *vc)
@@ -617,7 +624,8 @@ cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, cons
 	TAILQ_INSERT_TAIL(&allthreads, td, td_allq);
 	nthreads++;
 	cr_threaded = 1;
-	cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;	/* calls that must wait park their thread */
+	if (!cr_kse)				/* KSE: they block in the kernel (lwkt/kse.c) */
+		cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;	/* calls that must wait park their thread */
 	runq_insert(runq_of(vc), td);
 	work_for(vc, vc);
 	cr_crit_exit();
@@ -729,7 +737,8 @@ cr_vcpu_add(void)
 	vc->vc_idle_td = idle;
 	nvcpus_made++;
 	cr_threaded = 1;			/* calls park threads from now on */
-	cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;
+	if (!cr_kse)
+		cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;
 	cr_crit_exit();
 	r.hdr.ms_cmd = SYS_rfork;
 	r.flags = RFTHREAD | RFMEM;

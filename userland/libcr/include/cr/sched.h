@@ -64,9 +64,15 @@ __attribute__((noreturn)) void cr_msgport_fatal(const char *what, const void *ob
 
 /* signal/signal.c */
 void	cr_upcall_register(struct cr_vcpu *vc, uint32_t mask);
+__attribute__((noreturn)) void cr_upcall_resume(struct upcall_ctx *ctx);
 extern int cr_sig_masks_used;
 extern volatile uint32_t cr_sig_held;
 int	cr_sig_after_park(lwkt_msg_t msg, int error);
+/* The KSE model (lwkt/kse.c) */
+void	cr_kse_blocked(uint32_t msg, struct upcall_ctx *ctx);
+void	cr_kse_unblocked(uint32_t msg, const struct upcall_ctx *ctx);
+void	cr_kse_drain(void);
+void	cr_sched_deliver(lwkt_msg_t m);
 /* lwkt/thread.c: a thread parked in a kernel call that does not block bit (lock held), or NULL */
 cr_thread_t cr_sig_target(uint32_t bit);
 
