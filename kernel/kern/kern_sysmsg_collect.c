@@ -144,6 +144,10 @@ proc_replyport(lwkt_port_t port, lwkt_msg_t msg)
 	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
 	if (ksm->km_flags & KMF_SYNC) {
 		lwkt_schedule(ksm->km_td);		/* its caller waits in wait_sync */
+		/* A KSE call's context: let it run at the caller's next return to ring 3, so that
+		 * its UPC_UNBLOCKED is delivered then, not at the next tick (kern_kse.c). */
+		if (__builtin_expect(ksm->km_td->td_flags & TDF_KSECALL, 0))
+			curthread->td_ast |= TDA_YIELD;
 		crit_exit();
 		return;
 	}

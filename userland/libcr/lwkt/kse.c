@@ -109,6 +109,24 @@ cr_sched_model(int model)
 	return old;
 }
 
+/*
+ * cr_kse_forked: in fork's child (cr_sched_forked): the parent's blocked threads are not the
+ * child's, nor are the completions it had recorded.
+ */
+void
+cr_kse_forked(void)
+{
+	if (!cr_kse)
+		return;
+	TAILQ_INIT(&blocked);
+	nearly = 0;
+	for (int i = 0; i < CR_VCPU_MAX; i++) {
+		struct ring *r = &rings[i];
+		for (; r->head != r->tail; r->head++)
+			r->slot[r->head % RING] = 0;
+	}
+}
+
 /* kse_abort: lwkt_abortmsg on a blocked KSE call asks the kernel to end it (EINTR). */
 static void
 kse_abort(lwkt_msg_t msg)

@@ -534,8 +534,10 @@ idle_loop(cr_thread_t self)
 		vc->vc_idle = false;
 		vc->vc_kicked = false;
 		vc->vc_stats.kernel_waits++;
-		if (error == EAGAIN) {
-			/* Nothing in flight, nothing runnable, every vCPU idle: threads wait forever. */
+		if (error == EAGAIN && runq_of(vc)->rq_mask == 0) {
+			/* Nothing in flight, nothing runnable, every vCPU idle: threads wait forever.
+			 * (An upcall between the section's end and the call may have made a thread
+			 * runnable: a KSE completion, lwkt/kse.c; then the loop runs it.) */
 			cr_msgport_fatal("every user thread is blocked and no system call is in flight",
 			    cr_curthread);
 		}
@@ -969,4 +971,5 @@ cr_sched_forked(void)
 	runq_insert(runq_of(vc), td);
 	cr_inflight = 0;
 	cr_kicks_pending = 0;
+	cr_kse_forked();
 }

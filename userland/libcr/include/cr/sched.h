@@ -72,6 +72,7 @@ int	cr_sig_after_park(lwkt_msg_t msg, int error);
 void	cr_kse_blocked(uint32_t msg, struct upcall_ctx *ctx);
 void	cr_kse_unblocked(uint32_t msg, const struct upcall_ctx *ctx);
 void	cr_kse_drain(void);
+void	cr_kse_forked(void);
 void	cr_sched_deliver(lwkt_msg_t m);
 /* lwkt/thread.c: a thread parked in a kernel call that does not block bit (lock held), or NULL */
 cr_thread_t cr_sig_target(uint32_t bit);
