@@ -113,6 +113,9 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 			kse_block(p, ksm);
 		crit_enter();
 		td->td_flags |= TDF_SYNCWAIT;		/* a signal may cut it short (kern_sig.c) */
+		/* One posted since the handler filed the call, before the flag: cut short too. */
+		if (__builtin_expect(td->td_ast & TDA_UPCALL, 0) && sig_deliverable(p, td))
+			td->td_ast |= TDA_SIGINTR;
 		while ((ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
 			if (proc_sleep(p, se->sy_name, ksm) == EINTR &&
 			    (ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
