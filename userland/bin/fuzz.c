@@ -871,6 +871,13 @@ gen(struct args *a, int async, int inbatch)
 		set32(a, 48, chance(30) ? 0 : (uint32_t)next());
 		ex->errs = BIT(0) | BIT(EINVAL);
 		break;
+	case SYS_utrace:
+		/* The fuzz kernel does not trace: every event is ENOSYS. */
+		set32(a, 48, chance(70) ? rnd(6) : (uint32_t)next());
+		set32(a, 52, (uint32_t)next());
+		set32(a, 56, (uint32_t)next());
+		ex->errs = BIT(ENOSYS);
+		break;
 	case SYS_sched_model: {
 		/* Asks (-1), keeps Dillon's (0), or a model that does not exist: never KSE (1), which
 		 * would send the fuzzer's own blocking calls through upcalls. */
@@ -1319,6 +1326,7 @@ static const uint8_t sizes[SYS_MAXSYSCALL] = {
 		[SYS_alarm] = sizeof(struct alarm_msg),
 		[SYS_upcall_poke] = sizeof(struct upcall_poke_msg),
 		[SYS_sched_model] = sizeof(struct sched_model_msg),
+		[SYS_utrace] = sizeof(struct utrace_msg),
 };
 
 /*

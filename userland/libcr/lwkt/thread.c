@@ -60,6 +60,7 @@ static TAILQ_HEAD(, thread) allthreads = TAILQ_HEAD_INITIALIZER(allthreads);
 static int nthreads = 1;
 
 void	cr_thread_start(void);
+__attribute__((regparm(2))) void cr_switch_traced(cr_thread_t from, cr_thread_t to);
 void	cr_thread_entry(cr_thread_t td);
 void	cr_thread_yield_slow(void);
 void	cr_yield_resume(void);
@@ -337,6 +338,8 @@ cr_sched_wakeup(cr_thread_t td)
 {
 	if (td->td_state != CR_BLOCKED)
 		return;
+	if (__builtin_expect(cr_utrace_on, 0))
+		cr_utrace(UTR_WAKE, td, NULL);
 	td->td_state = CR_RUNNABLE;
 	td->td_wmesg = NULL;
 	td->td_wchan = NULL;
@@ -569,6 +572,34 @@ cr_sched_init(void)
 	runq_insert(runq_of(&cr_vcpus[0]), &main_thread);
 	cr_vcpus[0].vc_upcalls = true;
 	cr_upcall_register(&cr_vcpus[0], 0);	/* signals reach the main thread */
+	int saved = errno;
+	cr_utrace_on = __sys_utrace(UTR_PROBE, 0, 0) == 0;	/* a trace kernel: docs/trace.md */
+	errno = saved;					/* (ENOSYS on any other) */
+	if (cr_utrace_on)
+		cr_switch_fn = cr_switch_traced;
+}
+
+int cr_utrace_on;
+__attribute__((regparm(2))) void (*cr_switch_fn)(cr_thread_t from, cr_thread_t to) = cr_switch;
+
+/* cr_switch_traced: cr_switch, its park (a thread that blocked) and its switch in the trace. */
+__attribute__((regparm(2))) void
+cr_switch_traced(cr_thread_t from, cr_thread_t to)
+{
+	if (from->td_state == CR_BLOCKED)
+		cr_utrace(UTR_PARK, from, from->td_wchan);
+	cr_utrace(UTR_SWITCH, from, to);
+	cr_switch(from, to);
+}
+
+/* cr_utrace: one of libcr's scheduler events into the trace kernel's ring (call 65). */
+void
+cr_utrace(uint32_t event, const void *a, const void *b)
+{
+	int saved = errno;
+
+	__sys_utrace(event, (uint32_t)a, (uint32_t)b);
+	errno = saved;
 }
 
 /*

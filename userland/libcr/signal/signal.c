@@ -188,6 +188,9 @@ void
 cr_upcall_entry(struct upcall_msg *m, struct upcall_ctx *ctx, struct upcall_area *area)
 {
 	(void)area;
+	if (__builtin_expect(cr_utrace_on, 0))
+		cr_utrace(UTR_UPCALL, (void *)m->um_type, m->um_type == UPC_SIGNAL ?
+		    (void *)m->um_info.si_signo : (void *)m->um_tag);
 	if (m->um_type == UPC_SIGNAL) {
 		int sig = m->um_info.si_signo;
 		cr_thread_t td = cr_curthread;

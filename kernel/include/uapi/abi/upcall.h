@@ -30,6 +30,14 @@
 #define SCHED_DILLON	0	/* Dillon's: a call that waits blocks the vCPU, or answers EASYNC */
 #define SCHED_KSE	1	/* Elischer's: a call that waits upcalls UPC_BLOCKED / UPC_UNBLOCKED */
 
+/* utrace's events (call 65, docs/trace.md): libcr's scheduler on the trace kernel's tracks. */
+#define UTR_PROBE	0	/* records nothing: answers 0 when the kernel traces */
+#define UTR_SWITCH	1	/* a: the user thread switched away from, b: the one switched to */
+#define UTR_PARK	2	/* a: the thread, b: what it waits on (a call's message, a port...) */
+#define UTR_WAKE	3	/* a: the thread made runnable */
+#define UTR_UPCALL	4	/* a: um_type (UPC_), b: um_tag, or the signal for UPC_SIGNAL */
+#define UTR_MAX		4
+
 /* The message: what happened. */
 struct upcall_msg {
 	unsigned int	um_type;	/* UPC_ */
