@@ -403,11 +403,12 @@ run_inline(const uint32_t *addrs, uint32_t n, bool *lost)
  * (how: TAKE_BATCH or TAKE_RING): runs of inline calls by run_inline, any other entry through
  * take(). For a ring, each answer given at once is posted (post). Returns how many were taken:
  * it stops at a message with no header to answer in (or whose answer could not be written), and
- * after the entry during which the process was killed.
+ * after the entry during which the process was killed. *held counts the entries the kernel
+ * holds (answered EASYNC, completing later).
  */
 static inline __attribute__((always_inline)) uint32_t
 sysmsg_take_entries(struct proc *p, const uint32_t *addrs, uint32_t n, uint32_t how,
-    void (*post)(struct proc *, const uint32_t *, uint32_t, int))
+    void (*post)(struct proc *, const uint32_t *, uint32_t, int), uint32_t *held)
 {
 	uint32_t i = 0, run, flags, cmd;
 	bool lost = false;
@@ -425,7 +426,9 @@ sysmsg_take_entries(struct proc *p, const uint32_t *addrs, uint32_t n, uint32_t 
 		if (fetch_header(addrs[i], &flags, &cmd) != 0 ||
 		    (error = take(p, addrs[i], how, flags, cmd)) < 0)
 			break;		/* no header to answer in: the batch ends here */
-		if (how == TAKE_RING && error != EASYNC)
+		if (error == EASYNC)
+			(*held)++;
+		else if (how == TAKE_RING)
 			post(p, addrs + i, 1, error);
 		i++;
 		if (p->p_killed)
@@ -437,15 +440,17 @@ sysmsg_take_entries(struct proc *p, const uint32_t *addrs, uint32_t n, uint32_t 
 #define SUBMIT_CHUNK	64	/* vector entries read from user memory at a time */
 
 /*
- * sys_submit: a batch of message addresses in one trap; answers how many were taken. The vector
- * is read in chunks, each entry once (EFAULT if its first chunk cannot be read); a message with
- * no header to answer in ends the batch.
+ * sys_submit: a batch of message addresses in one trap; answers how many were taken (the low
+ * word of ms_result) and how many of those the kernel holds, to complete later (the high word:
+ * libcr looks for held messages only when there are any). The vector is read in chunks, each
+ * entry once (EFAULT if its first chunk cannot be read); a message with no header to answer in
+ * ends the batch.
  */
 int
 sys_submit(struct submit_msg *msg)
 {
 	struct proc *p = curproc;
-	uint32_t n = msg->len / sizeof(uint32_t), i = 0, taken;
+	uint32_t n = msg->len / sizeof(uint32_t), i = 0, taken, held = 0;
 	uint32_t vec[SUBMIT_CHUNK];
 
 	if (batch_begin() != 0)
@@ -459,12 +464,12 @@ sys_submit(struct submit_msg *msg)
 			}
 			break;			/* an entry unmapped the rest: report how far it got */
 		}
-		i += taken = sysmsg_take_entries(p, vec, chunk, TAKE_BATCH, NULL);
+		i += taken = sysmsg_take_entries(p, vec, chunk, TAKE_BATCH, NULL, &held);
 		if (taken < chunk)
 			break;
 	}
 	batch_end();
-	msg->hdr.ms_result = i;
+	msg->hdr.ms_result = (int64_t)((uint64_t)held << 32 | i);
 	return 0;
 }
 
@@ -473,5 +478,7 @@ uint32_t
 sysmsg_take_ring(struct proc *p, const uint32_t *addrs, uint32_t n,
     void (*post)(struct proc *, const uint32_t *, uint32_t, int))
 {
-	return sysmsg_take_entries(p, addrs, n, TAKE_RING, post);
+	uint32_t held = 0;
+
+	return sysmsg_take_entries(p, addrs, n, TAKE_RING, post, &held);
 }

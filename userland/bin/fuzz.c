@@ -1787,7 +1787,8 @@ batch(void)
 		say("FUZZ step %u: batch of %u at 0x%x (ends at %u)", f.step, n, vaddr, end);
 	f.messages += 1 + end;
 	int error = trap((uint32_t)&sm);
-	if (error != 0 || sm.hdr.ms_result != end)
+	if (error != 0 || (uint32_t)sm.hdr.ms_result != end ||
+	    (uint64_t)sm.hdr.ms_result >> 32 > end)	/* high word: how many are held */
 		fail("a batch of %u (first bad entry %u) answered %d, took %lld", n, end, error,
 		    (long long)sm.hdr.ms_result);
 	f.batch_post = 1;

@@ -182,6 +182,25 @@ cr_sysport_init(void)
 	lwkt_initport_remote(&cr_reply_port);
 }
 
+/* The flags of a message cr_submit hands the kernel: DONE|REPLY kept, asynchronous. */
+#define SUBMIT_FLAGS	(MSGF_DONE | MSGF_REPLY | MSGF_ASYNC)
+
+/*
+ * submit_flags: a message to submit whose flags are not SUBMIT_FLAGS already (a new message, or
+ * one last collected from the kernel): it must not be in flight; it goes asynchronous, keeping
+ * DONE|REPLY.
+ */
+static __attribute__((noinline)) void
+submit_flags(lwkt_msg_t m)
+{
+	uint32_t f = m->ms_flags;
+
+	if ((f & (MSGF_DONE | MSGF_QUEUED)) != MSGF_DONE)
+		cr_msgport_fatal("cr_submit: a message that is already in flight", m);
+	m->ms_flags = (f & ~(MSGF_SYNC | MSGF_ABORTED | MSGF_ABORTABLE | MSGF_REMOTE | MSGF_EARLY)) |
+	    SUBMIT_FLAGS;
+}
+
 /*
  * cr_submit: n messages (each built with cr_NAME_msg) in one trap; answers how many the kernel
  * took. Each taken message either completed at once — DONE in place, never queued: read it
@@ -191,28 +210,35 @@ cr_sysport_init(void)
 int
 cr_submit(lwkt_msg_t *msgs, int n)
 {
-	int taken;
+	struct submit_msg sm;
+	uint32_t taken, nheld;
+	int error;
 
 	/* Each message goes asynchronous, keeping DONE|REPLY meanwhile: the messages are the
 	 * caller's until this returns, and a message answered at once is then complete as it is
-	 * (the kernel writes only its answer). Only the ones the kernel holds change. */
-	for (int i = 0; i < n; i++) {
-		lwkt_msg_t m = msgs[i];
-		uint32_t f = m->ms_flags;
-		if ((f & (MSGF_DONE | MSGF_QUEUED)) != MSGF_DONE)
-			cr_msgport_fatal("cr_submit: a message that is already in flight", m);
-		m->ms_flags = (f & ~(MSGF_SYNC | MSGF_ABORTED | MSGF_ABORTABLE | MSGF_REMOTE |
-		    MSGF_EARLY)) | MSGF_DONE | MSGF_REPLY | MSGF_ASYNC;
+	 * (the kernel writes only its answer). A message submitted before and answered at once
+	 * has these flags already: one compare. Only the ones the kernel holds change after. */
+	for (int i = 0; i < n; i++)
+		if (__builtin_expect(msgs[i]->ms_flags != SUBMIT_FLAGS, 0))
+			submit_flags(msgs[i]);
+	sm.hdr.ms_cmd = SYS_submit;
+	sm.vec = msgs;
+	sm.len = n < 0 ? 0 : (size_t)n * sizeof(msgs[0]);
+	if ((error = cr_domsg_kernel(&sm.hdr)) != 0) {
+		errno = error;
+		return 0;
 	}
-	taken = __sys_submit(msgs, (size_t)n * sizeof(msgs[0]));
-	for (int i = 0; i < taken; i++) {
+	taken = (uint32_t)sm.hdr.ms_result;		/* and the ones held, above: sys_submit */
+	nheld = (uint32_t)((uint64_t)sm.hdr.ms_result >> 32);
+	for (uint32_t i = 0; nheld != 0 && i < taken; i++) {
 		lwkt_msg_t m = msgs[i];
 		if (m->ms_error == EASYNC) {
+			nheld--;
 			m->ms_target_port = &cr_kernel_port;
 			held(m, MSGF_DONE | MSGF_REPLY);	/* false: collected, complete in place */
 		}
 	}
-	return taken < 0 ? 0 : taken;
+	return (int)taken;
 }
 
 /* cr_sbrk_sync: sbrk as one raw synchronous trap, for malloc (see heap_lock there). */
