@@ -359,43 +359,25 @@ batch_end(void)
 #define SY_INLINE	(SYF_FAST | 1u << 16)
 
 /*
- * run_inline: take entries of a batch for as long as they are calls a batch runs inline
- * (SY_INLINE), each answered in place; the loop the figures of batches and the ring come from.
- * Stops before the first entry that is anything else, or whose header cannot be read (the
- * general path takes that one), and after an entry whose answer could not be written (*lost) or
- * during which the process was killed. Returns how many it took.
+ * run_inline (arch/i386/syscall.S): take entries of a batch for as long as they are calls a
+ * batch runs inline (SY_INLINE), each answered in place; the loop the figures of batches and
+ * the ring come from. Stops before the first entry that is anything else, or whose header
+ * cannot be read (the general path takes that one), and after an entry whose answer could not
+ * be written (*lost) or during which the process was killed. Returns how many it took.
  */
-static __attribute__((noinline)) uint32_t
-run_inline(const uint32_t *addrs, uint32_t n, bool *lost)
+uint32_t run_inline(const uint32_t *addrs, uint32_t n, bool *lost);
+
+/* run_inline_error: run_inline's handler answered error: its answer_error. */
+int
+run_inline_error(uint32_t uaddr, int error)
 {
-	volatile uint32_t *killed = &curthread->td_ast;
-	uint32_t i;
-
-	for (i = 0; i < n; i++) {
-		struct lwkt_msg *u = ANSWER(addrs[i]);
-		union sysmsg_args args;
-		uint32_t flags, cmd;
-		int error;
-
-		if (!user_range((uint32_t)u, sizeof(*u)) || fetch_user32(&u->ms_cmd, &cmd) ||
-		    cmd >= SYS_MAXSYSCALL ||
-		    ((uint32_t)sysent[cmd].sy_fast << 16 | sysent[cmd].sy_flags) != SY_INLINE ||
-		    fetch_user32(&u->ms_flags, &flags) || (flags & ~MSGF_USER_SUBMIT) ||
-		    store_user32(&u->ms_error, EASYNC))
-			break;
-		args.hdr.ms_result = 0;
-		error = sysent[cmd].sy_call(&args);
-		if (__builtin_expect(error != 0, 0) ?
-		    answer_error((uint32_t)u, error) < 0 :
-		    answer_store((uint32_t)u, 0, args.hdr.ms_result) != 0) {
-			*lost = true;
-			return i + 1;
-		}
-		if (__builtin_expect(*killed & TDA_KILLED, 0))
-			return i + 1;
-	}
-	return i;
+	return answer_error(uaddr, error);
 }
+
+_Static_assert(__builtin_offsetof(struct sysent, sy_flags) == 12 &&
+    __builtin_offsetof(struct sysent, sy_fast) == 14, "syscall.S: SY_FLAGS");
+_Static_assert(SY_INLINE == 0x10004 && TDA_KILLED == 1, "syscall.S: SY_INLINE, TDA_KILLED");
+_Static_assert(__builtin_offsetof(struct thread, td_ast) == 4, "syscall.S: TD_AST");
 
 /*
  * sysmsg_take_entries: the n messages whose addresses are in addrs (a chunk of a submit's

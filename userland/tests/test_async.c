@@ -276,6 +276,36 @@ KTEST(batch, submit_answers_how_many_it_holds)
 	close(fds[1]);
 }
 
+/*
+ * The inline loop (run_inline) takes runs of different calls, answers an error in place and
+ * goes on: setsid twice (the second, at least, finds the caller a group leader: EPERM),
+ * getpid and null between.
+ */
+KTEST(batch, inline_calls_mixed_and_failing_are_each_answered)
+{
+	struct setsid_msg s[2];
+	struct getpid_msg g[2];
+	struct null_msg n[2];
+	lwkt_msg_t v[6] = { &n[0].hdr, &g[0].hdr, &s[0].hdr, &s[1].hdr, &g[1].hdr, &n[1].hdr };
+
+	for (int i = 0; i < 2; i++) {
+		cr_setsid_msg(&s[i]);
+		cr_getpid_msg(&g[i]);
+		cr_null_msg(&n[i]);
+	}
+	KT_EXPECT_EQ(cr_submit(v, 6), 6);
+	KT_EXPECT_EQ(n[0].hdr.ms_error, 0);
+	KT_EXPECT_EQ(g[0].hdr.ms_error, 0);
+	KT_EXPECT_EQ(g[0].hdr.ms_result, getpid());
+	KT_EXPECT(s[0].hdr.ms_error == 0 || s[0].hdr.ms_error == EPERM);
+	KT_EXPECT_EQ(s[1].hdr.ms_error, EPERM);
+	KT_EXPECT_EQ(s[1].hdr.ms_result, 0);
+	KT_EXPECT_EQ(g[1].hdr.ms_result, getpid());
+	KT_EXPECT_EQ(n[1].hdr.ms_error, 0);
+	for (int i = 0; i < 6; i++)
+		KT_EXPECT_EQ(v[i]->ms_flags & (MSGF_DONE | MSGF_QUEUED | MSGF_REMOTE), MSGF_DONE);
+}
+
 KTEST(batch, bad_address_ends_the_batch)
 {
 	struct null_msg a, b;

@@ -182,3 +182,114 @@ syscall_slow:
 #endif
 	jmp	syscall_exit
 	.size	syscall_entry, . - syscall_entry
+
+/*
+ * run_inline(addrs, n, lost): the loop batches and the ring take their common entries with
+ * (kern_sysmsg.c's sysmsg_take_entries, which says what it returns and when it stops): for as
+ * long as the entries are calls a batch runs inline — never waiting, no arguments after the
+ * header, batchable (SY_INLINE in kern_sysmsg.c) — each is checked, run from the stack and
+ * answered in place, exactly as syscall_entry's fast path takes one call. The command checked
+ * last is remembered with its handler, so a run of the same call (the common batch) looks its
+ * struct sysent up once. Every access to a message is in the exception table: a fault on its
+ * header stops before it (the general path takes it and answers what it finds), a fault on its
+ * answer stops after it with *lost set.
+ *
+ * %ebx: the next entry of addrs; %esi: the message; %edi: the handler of the command last
+ * checked, which is at RI_CHECKED(%ebp); the end of addrs at RI_END(%ebp); the union
+ * sysmsg_args the handler runs on at (%esp).
+ */
+#define RI_ADDRS	8		/* the arguments, from %ebp */
+#define RI_LOST		16
+#define RI_CHECKED	-16		/* the command last checked (~0: none yet) */
+#define RI_END		-20		/* addrs + n */
+#define SY_FLAGS	12		/* offsetof(struct sysent, sy_flags); sy_fast follows it */
+#define SY_INLINE	0x10004		/* sy_flags SYF_FAST, sy_fast 1, as one word */
+#define TDA_KILLED	1
+
+	.globl	run_inline
+	.type	run_inline, @function
+run_inline:
+	pushl	%ebp
+	movl	%esp, %ebp
+	pushl	%ebx
+	pushl	%esi
+	pushl	%edi
+	pushl	$-1			/* RI_CHECKED */
+	movl	RI_ADDRS(%ebp), %ebx
+	movl	RI_ADDRS + 4(%ebp), %eax
+	leal	(%ebx,%eax,4), %eax
+	pushl	%eax			/* RI_END */
+	subl	$ARGS_SIZE, %esp	/* union sysmsg_args */
+ri_next:
+	cmpl	RI_END(%ebp), %ebx
+	jae	ri_done
+	movl	(%ebx), %esi		/* the entry, read once (a kernel copy) */
+	leal	-USER_BASE(%esi), %eax	/* the header lies in user space */
+	cmpl	$USER_SPAN - MS_SIZE, %eax
+	ja	ri_done
+1:	movl	MS_CMD(%esi), %eax
+	EX(ri_done)
+	cmpl	RI_CHECKED(%ebp), %eax
+	jne	ri_check
+ri_checked:
+1:	testl	$NOT_SUBMIT, MS_FLAGS(%esi)
+	EX(ri_done)
+	jne	ri_done
+1:	movl	$EASYNC, MS_ERROR(%esi)	/* the kernel's now; and the header is writable */
+	EX(ri_done)
+	movl	$0, MS_RESULT(%esp)
+	movl	$0, MS_RESULT + 4(%esp)
+	pushl	%esp			/* the handler's msg: the copy */
+	call	*%edi
+	addl	$4, %esp
+	addl	$4, %ebx		/* taken */
+	testl	%eax, %eax
+	jnz	ri_error
+	movl	MS_RESULT(%esp), %ecx
+	movl	MS_RESULT + 4(%esp), %edx
+1:	movl	%eax, MS_ERROR(%esi)
+	EX(ri_lost)
+1:	movl	%ecx, MS_RESULT(%esi)
+	EX(ri_lost)
+1:	movl	%edx, MS_RESULT + 4(%esi)
+	EX(ri_lost)
+ri_answered:
+	movl	%fs:GD_CURTHREAD, %eax	/* killed meanwhile: stop after this one */
+	testl	$TDA_KILLED, TD_AST(%eax)
+	jz	ri_next
+ri_done:
+	movl	%ebx, %eax
+	subl	RI_ADDRS(%ebp), %eax
+	shrl	$2, %eax		/* how many were taken */
+	leal	-12(%ebp), %esp
+	popl	%edi
+	popl	%esi
+	popl	%ebx
+	popl	%ebp
+	ret
+
+	/* A command other than the last one checked: is it a call a batch runs inline? */
+ri_check:
+	cmpl	sysent_count, %eax
+	jae	ri_done
+	movl	%eax, %ecx
+	shll	$SY_SHIFT, %ecx
+	cmpl	$SY_INLINE, sysent + SY_FLAGS(%ecx)
+	jne	ri_done
+	movl	%eax, RI_CHECKED(%ebp)
+	movl	sysent + SY_CALL(%ecx), %edi
+	jmp	ri_checked
+
+	/* The handler answered an error: answered in C (a negative answer: it could not be). */
+ri_error:
+	pushl	%eax
+	pushl	%esi
+	call	run_inline_error
+	addl	$8, %esp
+	testl	%eax, %eax
+	jns	ri_answered
+ri_lost:				/* the answer could not be written: stop after this one */
+	movl	RI_LOST(%ebp), %eax
+	movb	$1, (%eax)
+	jmp	ri_done
+	.size	run_inline, . - run_inline
