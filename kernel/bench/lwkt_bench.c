@@ -45,17 +45,20 @@ KBENCH(lwkt_switch, "lwkt.switch")
 	kbench_report(kb, 2 * ROUNDS, t1 - t0, kbench_empty_loop(ROUNDS));
 }
 
-/* echo: the partner of lwkt.port.pingpong: reply to every message on its port. */
+/*
+ * echo: the partner of lwkt.port.pingpong: reply to every message on its port, a server's loop:
+ * each reply and the wait for the next message in one call (lwkt_replywait).
+ */
 static void
 echo(void *arg)
 {
 	uint32_t n = (uint32_t)arg;
 	thread_t td = curthread;
+	lwkt_msg_t msg = lwkt_waitport(&td->td_msgport, 0);
 
-	for (uint32_t i = 0; i < n; i++) {
-		lwkt_msg_t msg = lwkt_waitport(&td->td_msgport, 0);
-		lwkt_replymsg(msg, 0);
-	}
+	for (uint32_t i = 1; i < n; i++)
+		msg = lwkt_replywait(msg, 0, &td->td_msgport);
+	lwkt_replymsg(msg, 0);
 }
 
 /*

@@ -125,14 +125,14 @@ take(lwkt_port_t port)
 /*
  * queue_wait: the next message on port, waiting for one (a queueing port's mp_waitport, which
  * lwkt_waitport calls directly). A thread port's owner waits as RECEIVING, so a domsg may hand
- * it its message directly (mp_handoff) instead of queueing it.
+ * it its message directly (mp_handoff) instead of queueing it. queue_wait_in is the same from
+ * inside a critical section, which it leaves.
  */
 static inline __attribute__((always_inline)) void *
-queue_wait(lwkt_port_t port)
+queue_wait_in(lwkt_port_t port)
 {
 	lwkt_msg_t msg;
 
-	msgport_crit_enter();
 	while (TAILQ_EMPTY(&port->mp_msgq)) {
 		if ((port->mp_flags & MSGPORTF_THREAD) == 0) {
 			spin_sleep_on(port, port, "waitport");
@@ -148,6 +148,13 @@ queue_wait(lwkt_port_t port)
 	msg = take(port);
 	msgport_crit_exit();
 	return msg;
+}
+
+static inline __attribute__((always_inline)) void *
+queue_wait(lwkt_port_t port)
+{
+	msgport_crit_enter();
+	return queue_wait_in(port);
 }
 
 static void *
@@ -375,16 +382,16 @@ lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
 
 	if (port->mp_flags & MSGPORTF_RECEIVING) {
 		struct thread *cur = msgport_curthread();
-		msgport_crit_enter();
+		msgport_crit_enter_td(cur);
 		if ((port->mp_flags & MSGPORTF_RECEIVING) && msgport_handoff_ok(cur, port->mp_td)) {
 			start(port, msg, MSGF_SYNC);
 			port->mp_flags &= ~(MSGPORTF_WAITING | MSGPORTF_RECEIVING);
 			port->mp_handoff = msg;
 			msgport_handoff(cur, port->mp_td);
-			msgport_crit_exit();
+			msgport_crit_exit_td(cur);
 			return lwkt_waitmsg(msg, flags);
 		}
-		msgport_crit_exit();
+		msgport_crit_exit_td(cur);
 	}
 	error = begin(port, msg, MSGF_SYNC);
 	if (error == EASYNC)
@@ -438,6 +445,34 @@ lwkt_replymsg(lwkt_msg_t msg, int error)
 	else
 		port->mp_replyport(port, msg);
 	msgport_crit_exit();
+}
+
+/*
+ * lwkt_replywait: lwkt_replymsg(msg, error), then lwkt_waitport(port, 0): a server's "answer
+ * this one, give me the next". When msg's reply port and port are both queueing ports (thread
+ * and spin ports), the two run in one critical section, with one call: the reply exactly as
+ * lwkt_replymsg makes it, the wait exactly as lwkt_waitport's. Anything else (another port kind,
+ * no reply port, a second reply) is the two calls.
+ */
+void *
+lwkt_replywait(lwkt_msg_t msg, int error, lwkt_port_t port)
+{
+	lwkt_port_t rport = msg->ms_reply_port;
+
+	if (__builtin_expect(port->mp_waitport == queue_waitport && rport != NULL &&
+	    rport->mp_replyport == queue_replyport, 1)) {
+		msgport_crit_enter();
+		if (__builtin_expect((msg->ms_flags & MSGF_DONE) == 0, 1)) {
+			msg->ms_error = error;
+			lwkt_msgstats.replies++;
+			msgport_trace_reply(msg, rport, error);
+			queue_reply(rport, msg);
+			return queue_wait_in(port);
+		}
+		msgport_crit_exit();
+	}
+	lwkt_replymsg(msg, error);		/* (a second reply: refused and reported there) */
+	return lwkt_waitport(port, 0);
 }
 
 /* lwkt_waitport: the next message on port (a request or a reply), waiting for one if need be. */

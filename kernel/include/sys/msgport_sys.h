@@ -6,6 +6,7 @@
  *
  *   msgport_curthread()		the calling thread
  *   msgport_crit_enter/exit()		keep interrupts (kernel) or other user threads (libcr) out
+ *   msgport_crit_enter/exit_td(cur)	the same, cur the running thread, which the caller has
  *   msgport_block(wmesg, wchan)	block the caller until msgport_wakeup(td); called inside
  *					the critical section
  *   msgport_wakeup(td)			make a thread blocked in msgport_block runnable again
@@ -53,6 +54,19 @@ static inline void
 msgport_crit_exit(void)
 {
 	crit_exit();
+}
+
+/* The same for cur, the running thread, which the caller has at hand already. */
+static inline void
+msgport_crit_enter_td(struct thread *cur)
+{
+	crit_enter_td(cur);
+}
+
+static inline void
+msgport_crit_exit_td(struct thread *cur)
+{
+	crit_exit_td(cur);
 }
 
 static inline __attribute__((always_inline)) void

@@ -32,6 +32,18 @@ msgport_crit_exit(void)
 	cr_crit_exit();
 }
 
+static inline void
+msgport_crit_enter_td(struct thread *cur)
+{
+	cr_crit_enter_td(cur);
+}
+
+static inline void
+msgport_crit_exit_td(struct thread *cur)
+{
+	cr_crit_exit_td(cur);
+}
+
 void	cr_msgport_warn(const char *what, const void *obj);
 
 static inline __attribute__((always_inline)) void

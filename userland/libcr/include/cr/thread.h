@@ -124,11 +124,10 @@ extern struct cr_spin cr_sched_lock;
  */
 extern int cr_several_vcpus;
 
+/* cr_crit_enter_td, cr_crit_exit_td: for td, the calling thread, which the caller has at hand. */
 static inline void
-cr_crit_enter(void)
+cr_crit_enter_td(cr_thread_t td)
 {
-	cr_thread_t td = cr_curthread;
-
 	if (__builtin_expect(cr_several_vcpus, 0)) {
 		if (td->td_crit++ == 0)
 			cr_spin_lock(&cr_sched_lock);
@@ -142,10 +141,8 @@ extern volatile uint32_t cr_kicks_pending;
 void	cr_send_kicks(void);
 
 static inline void
-cr_crit_exit(void)
+cr_crit_exit_td(cr_thread_t td)
 {
-	cr_thread_t td = cr_curthread;
-
 	if (__builtin_expect(cr_several_vcpus, 0)) {
 		if (--td->td_crit == 0) {
 			cr_spin_unlock(&cr_sched_lock);
@@ -155,6 +152,18 @@ cr_crit_exit(void)
 	} else {
 		td->td_crit--;
 	}
+}
+
+static inline void
+cr_crit_enter(void)
+{
+	cr_crit_enter_td(cr_curthread);
+}
+
+static inline void
+cr_crit_exit(void)
+{
+	cr_crit_exit_td(cr_curthread);
 }
 
 #endif
