@@ -1,0 +1,356 @@
+/*
+ * Word expansion: parameters ($NAME, ${NAME}, $?, $$, $!), quote removal and pathname
+ * expansion (* ? [...]) against the directories of ramfs. Unlike POSIX, the result of a $
+ * expansion is not split into fields at blanks: "$x" and $x are the same one word (an unset
+ * or empty $x unquoted is no word at all, as in POSIX).
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "sh.h"
+
+/* A growing string in the arena. */
+struct buf {
+	char	*s;
+	size_t	len, cap;
+};
+
+static void
+buf_addc(struct buf *b, char c)
+{
+	if (b->len + 1 >= b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 64;
+		char *s = sh_alloc(cap);
+		if (b->len)
+			memcpy(s, b->s, b->len);
+		b->s = s;
+		b->cap = cap;
+	}
+	b->s[b->len++] = c;
+	b->s[b->len] = '\0';
+}
+
+static void
+buf_adds(struct buf *b, const char *s)
+{
+	while (*s)
+		buf_addc(b, *s++);
+}
+
+static char *
+buf_str(struct buf *b)
+{
+	return b->s ? b->s : sh_strndup("", 0);
+}
+
+/* strv_add: append s to the vector (arena memory; the vector stays NULL-terminated). */
+void
+strv_add(struct strv *sv, char *s)
+{
+	if (sv->n + 1 >= sv->cap) {
+		int cap = sv->cap ? 2 * sv->cap : 16;
+		char **v = sh_alloc((size_t)cap * sizeof(char *));
+		if (sv->n)
+			memcpy(v, sv->v, (size_t)sv->n * sizeof(char *));
+		sv->v = v;
+		sv->cap = cap;
+	}
+	sv->v[sv->n++] = s;
+	sv->v[sv->n] = NULL;
+}
+
+static int
+name_char(char c, int first)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (!first && c >= '0' && c <= '9');
+}
+
+/* valid_name: are the n bytes at s a variable name (a letter or _, then letters, digits, _)? */
+int
+valid_name(const char *s, size_t n)
+{
+	if (n == 0 || !name_char(s[0], 1))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!name_char(s[i], 0))
+			return 0;
+	return 1;
+}
+
+/* is_assignment: is raw NAME=...? */
+int
+is_assignment(const char *raw)
+{
+	const char *eq = strchr(raw, '=');
+
+	return eq != NULL && valid_name(raw, (size_t)(eq - raw));
+}
+
+/*
+ * dollar: expand the parameter at p (just after '$') into the value and, escaped, the pattern;
+ * answers the first character after it.
+ */
+static const char *
+dollar(const char *p, struct buf *val, struct buf *pat)
+{
+	char num[16], name[64];
+	const char *v = NULL;
+	size_t n = 0;
+
+	if (*p == '?' || *p == '$' || *p == '!') {
+		snprintf(num, sizeof(num), "%d", *p == '?' ? sh_status : *p == '$' ? (int)sh_pid : (int)sh_last_bg);
+		v = num;
+		p++;
+	} else if (*p == '{') {
+		const char *end = strchr(p, '}');
+		if (end == NULL || !valid_name(p + 1, (size_t)(end - p - 1)) || (size_t)(end - p) > sizeof(name)) {
+			buf_addc(val, '$');
+			buf_addc(pat, '$');
+			return p;
+		}
+		memcpy(name, p + 1, (size_t)(end - p - 1));
+		name[end - p - 1] = '\0';
+		v = var_get(name);
+		p = end + 1;
+	} else if (name_char(*p, 1)) {
+		while (name_char(p[n], 0) && n < sizeof(name) - 1) {
+			name[n] = p[n];
+			n++;
+		}
+		name[n] = '\0';
+		v = var_get(name);
+		p += n;
+	} else {
+		buf_addc(val, '$');		/* a lone $ is itself */
+		buf_addc(pat, '$');
+		return p;
+	}
+	for (; v && *v; v++) {
+		buf_addc(val, *v);
+		if (strchr("*?[\\", *v))
+			buf_addc(pat, '\\');
+		buf_addc(pat, *v);
+	}
+	return p;
+}
+
+/* glob_class: match c against the class [...] at p (after '['); *end gets the char after ']'. */
+static int
+glob_class(const char *p, char c, const char **end)
+{
+	int negate = *p == '!' || *p == '^', hit = 0;
+
+	if (negate)
+		p++;
+	for (const char *first = p; *p && (*p != ']' || p == first); p++) {
+		char lo = *p, hi = *p;
+		if (p[1] == '-' && p[2] && p[2] != ']') {
+			hi = p[2];
+			p += 2;
+		}
+		if (c >= lo && c <= hi)
+			hit = 1;
+	}
+	if (*p != ']')
+		return -1;			/* no closing ']': '[' is an ordinary character */
+	*end = p + 1;
+	return hit != negate;
+}
+
+/* glob_match: does s match the pattern (*, ?, [...], \ escapes)? */
+int
+glob_match(const char *pat, const char *s)
+{
+	for (;; pat++, s++) {
+		const char *end;
+		int r;
+
+		switch (*pat) {
+		case '\0':
+			return *s == '\0';
+		case '*':
+			while (pat[1] == '*')
+				pat++;
+			for (;; s++) {
+				if (glob_match(pat + 1, s))
+					return 1;
+				if (*s == '\0')
+					return 0;
+			}
+		case '?':
+			if (*s == '\0')
+				return 0;
+			break;
+		case '[':
+			if (*s == '\0')
+				return 0;
+			if ((r = glob_class(pat + 1, *s, &end)) < 0) {
+				if (*s != '[')
+					return 0;
+				break;
+			}
+			if (!r)
+				return 0;
+			pat = end - 1;
+			break;
+		case '\\':
+			if (pat[1])
+				pat++;
+			/* fall through */
+		default:
+			if (*pat != *s)
+				return 0;
+		}
+	}
+}
+
+/* has_magic: the first n bytes of pattern have an unescaped * ? or [. */
+static int
+has_magic(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n && p[i]; i++) {
+		if (p[i] == '\\')
+			i++;
+		else if (p[i] == '*' || p[i] == '?' || p[i] == '[')
+			return 1;
+	}
+	return 0;
+}
+
+/* unescape: the n bytes at p with their backslashes removed, appended to b. */
+static void
+unescape(struct buf *b, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n && p[i]; i++) {
+		if (p[i] == '\\' && i + 1 < n)
+			i++;
+		buf_addc(b, p[i]);
+	}
+}
+
+/* glob_dir: the paths matching pat (what is left of the pattern) under prefix, into out. */
+static void
+glob_dir(const char *prefix, const char *pat, struct strv *out)
+{
+	const char *slash = strchr(pat, '/');
+	size_t n = slash ? (size_t)(slash - pat) : strlen(pat);
+	struct buf path = { 0 };
+	struct stat st;
+
+	if (!has_magic(pat, n)) {		/* a literal component: no directory read */
+		buf_adds(&path, prefix);
+		unescape(&path, pat, n);
+		if (slash) {
+			buf_addc(&path, '/');
+			glob_dir(buf_str(&path), slash + 1, out);
+		} else if (stat(buf_str(&path), &st) == 0) {
+			strv_add(out, buf_str(&path));
+		}
+		return;
+	}
+	char *comp = sh_strndup(pat, n);
+	DIR *d = opendir(*prefix ? prefix : ".");
+	struct dirent *e;
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' && comp[0] != '.')	/* * does not match a leading dot */
+			continue;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (!glob_match(comp, e->d_name))
+			continue;
+		struct buf b = { 0 };
+		buf_adds(&b, prefix);
+		buf_adds(&b, e->d_name);
+		if (slash) {
+			buf_addc(&b, '/');
+			if (stat(buf_str(&b), &st) == 0 && S_ISDIR(st.st_mode))
+				glob_dir(buf_str(&b), slash + 1, out);
+		} else {
+			strv_add(out, buf_str(&b));
+		}
+	}
+	closedir(d);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * expand_word: the fields of raw into out: its value with $ expanded and quotes removed, or,
+ * when it has an unquoted * ? [, the paths matching it in sorted order (none: the word itself).
+ */
+int
+expand_word(const char *raw, struct strv *out)
+{
+	struct buf val = { 0 }, pat = { 0 };
+	int quoted = 0, magic = 0, dq = 0;
+
+	for (const char *p = raw; *p; ) {
+		if (!dq && *p == '\'') {
+			quoted = 1;
+			for (p++; *p && *p != '\''; p++) {
+				buf_addc(&val, *p);
+				if (strchr("*?[\\", *p))
+					buf_addc(&pat, '\\');
+				buf_addc(&pat, *p);
+			}
+			if (*p)
+				p++;
+		} else if (*p == '"') {
+			quoted = 1;
+			dq = !dq;
+			p++;
+		} else if (*p == '\\' && p[1] && (!dq || strchr("$\"\\`", p[1]))) {
+			buf_addc(&val, p[1]);
+			buf_addc(&pat, '\\');
+			buf_addc(&pat, p[1]);
+			p += 2;
+		} else if (*p == '$') {
+			p = dollar(p + 1, &val, &pat);
+		} else {
+			if (!dq && (*p == '*' || *p == '?' || *p == '['))
+				magic = 1;
+			else if (strchr("*?[\\", *p))
+				buf_addc(&pat, '\\');
+			buf_addc(&val, *p);
+			buf_addc(&pat, *p);
+			p++;
+		}
+	}
+	if (magic) {
+		struct strv found = { 0 };
+		const char *pt = buf_str(&pat);
+		glob_dir(pt[0] == '/' ? "/" : "", pt[0] == '/' ? pt + 1 : pt, &found);
+		if (found.n > 0) {
+			qsort(found.v, (size_t)found.n, sizeof(char *), by_name);
+			for (int i = 0; i < found.n; i++)
+				strv_add(out, found.v[i]);
+			return 0;
+		}
+	}
+	if (val.len > 0 || quoted)
+		strv_add(out, buf_str(&val));
+	return 0;
+}
+
+/* expand_one: raw as exactly one field (a redirection's target), or NULL with a message. */
+char *
+expand_one(const char *raw)
+{
+	struct strv sv = { 0 };
+
+	if (expand_word(raw, &sv) < 0)
+		return NULL;
+	if (sv.n != 1) {
+		fprintf(stderr, "sh: %s: ambiguous redirect\n", raw);
+		return NULL;
+	}
+	return sv.v[0];
+}
