@@ -25,7 +25,7 @@ def test_default_image_runs_the_demo_then_the_shell(outputs, default_image, tmp_
         m.send("hello one two\n")
         m.wait_for(r"hello from pid \d+: \[hello\] \[one\] \[two\]", 10)
         m.send("ps\n")
-        m.wait_for(r"PID\s+PPID.*\n(.*\n)*\s+\d+\s+0 R\s+1\s+\d+ \S+\s+sh", 10)
+        m.wait_for(r"PID\s+PPID\s+PGID.*\n(.*\n)*\s+(\d+)\s+0\s+\2\+ R\s+1\s+\d+ \S+\s+sh", 10)
         m.send("nosuch\n")
         m.wait_for(r"sh: nosuch: No such file or directory", 10)
         m.send("exit\n")

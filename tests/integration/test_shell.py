@@ -143,6 +143,23 @@ def test_fg_and_kill_by_pid(sh):
     assert sh.run("a=1 && sh -c 'echo $a' && export a && sh -c 'echo $a'") == "\n1\n"
 
 
+def ps_rows(text: str) -> list[tuple[str, str, str, str]]:
+    """ps's rows as (pid, ppid, pgid with its + mark, name)."""
+    return [(r.split()[0], r.split()[1], r.split()[2], r.split()[-1]) for r in text.splitlines()[1:]]
+
+
+def test_each_job_has_its_own_group_in_the_foreground(sh):
+    """A foreground pipeline is one process group of its own, not the shell's, and holds the
+    terminal (ps marks the foreground group with +); afterwards the shell's group has it back."""
+    rows = ps_rows(sh.run("ps | cat"))
+    shell = next(r for r in rows if r[3] == "sh" and r[1] == "0")
+    job = [r for r in rows if r[1] == shell[0]]          # ps (a forked shell) and cat
+    assert job and all(r[2] == job[0][0] + "+" for r in job), rows    # led by the first
+    assert shell[2] == shell[0], rows                    # the shell's own group, not in front
+    rows = ps_rows(sh.run("ps"))
+    assert [r[2] for r in rows if r[0] == shell[0]] == [shell[0] + "+"], rows
+
+
 def test_exit_status_is_the_shells_not_a_failure(shell_machine):
     """`exit 5` ends the shell with status 5: init reports it, and the run still passes (the
     image names sh in interactive=). Last in the module: it ends the guest."""

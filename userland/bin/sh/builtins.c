@@ -25,6 +25,7 @@ b_help(int argc, char **argv)
 	return 0;
 }
 
+/* ps: the processes; PGID has a + for the terminal's foreground group. */
 static int
 b_ps(int argc, char **argv)
 {
@@ -37,11 +38,14 @@ b_ps(int argc, char **argv)
 		perror("ps");
 		return 1;
 	}
-	printf("  PID  PPID S VCPU MSGS WAIT        NAME\n");
-	for (int i = 0; i < n; i++)
-		printf("%5d %5d %c %4u %4u %-11s %s\n", (int)pi[i].pi_pid, (int)pi[i].pi_ppid,
-		    pi[i].pi_state, (unsigned)pi[i].pi_threads, (unsigned)pi[i].pi_outstanding,
-		    pi[i].pi_wmesg[0] ? pi[i].pi_wmesg : "-", pi[i].pi_name);
+	pid_t fg = tcgetpgrp(STDIN_FILENO);	/* -1 when stdin is not the terminal */
+	printf("  PID  PPID  PGID  S VCPU MSGS WAIT        NAME\n");
+	for (int i = 0; i < n; i++) {
+		pid_t pgid = getpgid(pi[i].pi_pid);
+		printf("%5d %5d %5d%c %c %4u %4u %-11s %s\n", (int)pi[i].pi_pid, (int)pi[i].pi_ppid,
+		    (int)pgid, pgid == fg ? '+' : ' ', pi[i].pi_state, (unsigned)pi[i].pi_threads,
+		    (unsigned)pi[i].pi_outstanding, pi[i].pi_wmesg[0] ? pi[i].pi_wmesg : "-", pi[i].pi_name);
+	}
 	return 0;
 }
 
