@@ -62,6 +62,11 @@ main(int argc, char **argv, char **envp)
 			fflush(stdout);
 		}
 		if (fgets(line, sizeof(line), in) == NULL) {
+			if (ferror(in) && errno == EINTR) {	/* a signal at the prompt: a new line */
+				clearerr(in);
+				printf("\n");
+				continue;
+			}
 			if (sh_interactive)
 				printf("\n");
 			return sh_status;

@@ -120,6 +120,7 @@ KTEST(sh, globs_match_directory_entries_sorted)
 	KT_EXPECT_OUT("cd /tmp/shg; echo [!ab].* > " OUT, "c.h\n");
 	KT_EXPECT_OUT("echo /tmp/sh*/c.* > " OUT, "/tmp/shg/c.h\n");
 	KT_EXPECT_OUT("echo /tmp/shg/*.none '*' > " OUT, "/tmp/shg/*.none *\n");
+	KT_EXPECT_OUT("cd /tmp/shg; V=*.c; echo \"$V\" > " OUT, "*.c\n");	/* no glob in an assignment */
 	sh("rm /tmp/shg/a.c /tmp/shg/b.c /tmp/shg/c.h /tmp/shg/.d.c; rm -d /tmp/shg");
 	struct stat st;
 	KT_EXPECT_EQ(stat("/tmp/shg", &st), -1);

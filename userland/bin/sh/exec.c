@@ -34,14 +34,11 @@ expand_cmd(const struct cmd *c, struct expanded *x)
 	memset(x, 0, sizeof(*x));
 	for (; i < c->nwords && is_assignment(c->words[i]); i++) {
 		const char *eq = strchr(c->words[i], '=');
-		struct strv v = { 0 };
-		if (expand_word(eq + 1, &v) < 0)
-			return -1;
-		size_t n = (size_t)(eq - c->words[i]) + 1, vn = v.n ? strlen(v.v[0]) : 0;
+		char *v = expand_value(eq + 1);
+		size_t n = (size_t)(eq - c->words[i]) + 1, vn = strlen(v);
 		char *s = sh_alloc(n + vn + 1);
 		memcpy(s, c->words[i], n);
-		if (vn)
-			memcpy(s + n, v.v[0], vn);
+		memcpy(s + n, v, vn);
 		strv_add(&x->assigns, s);
 	}
 	for (; i < c->nwords; i++)

@@ -283,11 +283,12 @@ by_name(const void *a, const void *b)
 }
 
 /*
- * expand_word: the fields of raw into out: its value with $ expanded and quotes removed, or,
- * when it has an unquoted * ? [, the paths matching it in sorted order (none: the word itself).
+ * expand, expand_word: the fields of raw into out: its value with $ expanded and quotes
+ * removed, or, when it has an unquoted * ? [ (and globbing), the paths matching it in sorted
+ * order (none: the word itself).
  */
-int
-expand_word(const char *raw, struct strv *out)
+static int
+expand(const char *raw, struct strv *out, int globbing)
 {
 	struct buf val = { 0 }, pat = { 0 };
 	int quoted = 0, magic = 0, dq = 0;
@@ -324,7 +325,7 @@ expand_word(const char *raw, struct strv *out)
 			p++;
 		}
 	}
-	if (magic) {
+	if (magic && globbing) {
 		struct strv found = { 0 };
 		const char *pt = buf_str(&pat);
 		glob_dir(pt[0] == '/' ? "/" : "", pt[0] == '/' ? pt + 1 : pt, &found);
@@ -338,6 +339,22 @@ expand_word(const char *raw, struct strv *out)
 	if (val.len > 0 || quoted)
 		strv_add(out, buf_str(&val));
 	return 0;
+}
+
+int
+expand_word(const char *raw, struct strv *out)
+{
+	return expand(raw, out, 1);
+}
+
+/* expand_value: an assignment's value: $ expanded, quotes removed, no globbing, one string. */
+char *
+expand_value(const char *raw)
+{
+	struct strv sv = { 0 };
+
+	expand(raw, &sv, 0);
+	return sv.n ? sv.v[0] : sh_strndup("", 0);
 }
 
 /* expand_one: raw as exactly one field (a redirection's target), or NULL with a message. */

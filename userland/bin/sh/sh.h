@@ -59,6 +59,7 @@ struct strv {
 void	strv_add(struct strv *sv, char *s);
 int	expand_word(const char *raw, struct strv *out);	/* -1: an error (reported) */
 char	*expand_one(const char *raw);		/* exactly one field, or NULL (reported) */
+char	*expand_value(const char *raw);		/* an assignment's value: no globbing */
 int	glob_match(const char *pat, const char *s);
 int	is_assignment(const char *raw);		/* NAME=... with a valid NAME */
 
