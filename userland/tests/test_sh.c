@@ -108,6 +108,9 @@ KTEST(sh, variables_reach_programs_only_when_exported)
 	KT_EXPECT_OUT("V=3; export V; env | grep V= > " OUT, "V=3\n");
 	KT_EXPECT_OUT("V=a; echo $V ${V}b \"$V\" '$V' \\$V > " OUT, "a ab a $V $V\n");
 	KT_EXPECT_OUT("echo [$UNSET] \"$UNSET\" > " OUT, "[] \n");
+	KT_EXPECT_OUT("V='a  b '; echo $V \"$V\" > " OUT, "a b a  b \n");	/* unquoted: split */
+	KT_EXPECT_OUT("V='-c  -l'; echo hello | wc $V > " OUT, "1 6\n");	/* two arguments */
+	KT_EXPECT_OUT("V=' '; echo [$V] > " OUT, "[ ]\n");
 }
 
 KTEST(sh, globs_match_directory_entries_sorted)
@@ -121,6 +124,7 @@ KTEST(sh, globs_match_directory_entries_sorted)
 	KT_EXPECT_OUT("echo /tmp/sh*/c.* > " OUT, "/tmp/shg/c.h\n");
 	KT_EXPECT_OUT("echo /tmp/shg/*.none '*' > " OUT, "/tmp/shg/*.none *\n");
 	KT_EXPECT_OUT("cd /tmp/shg; V=*.c; echo \"$V\" > " OUT, "*.c\n");	/* no glob in an assignment */
+	KT_EXPECT_OUT("cd /tmp/shg; V='*.c'; echo $V \"$V\" > " OUT, "a.c b.c *.c\n");
 	sh("rm /tmp/shg/a.c /tmp/shg/b.c /tmp/shg/c.h /tmp/shg/.d.c; rm -d /tmp/shg");
 	struct stat st;
 	KT_EXPECT_EQ(stat("/tmp/shg", &st), -1);

@@ -1,8 +1,7 @@
 /*
- * Word expansion: parameters ($NAME, ${NAME}, $?, $$, $!), quote removal and pathname
- * expansion (* ? [...]) against the directories of ramfs. Unlike POSIX, the result of a $
- * expansion is not split into fields at blanks: "$x" and $x are the same one word (an unset
- * or empty $x unquoted is no word at all, as in POSIX).
+ * Word expansion: parameters ($NAME, ${NAME}, $?, $$, $!), field splitting of unquoted
+ * expansions at blanks, quote removal and pathname expansion (* ? [...]) against the
+ * directories of ramfs.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -88,12 +87,38 @@ is_assignment(const char *raw)
 	return eq != NULL && valid_name(raw, (size_t)(eq - raw));
 }
 
+/* A field being built: its value, the same as a glob pattern (quoted magic escaped), and flags. */
+struct field {
+	struct buf	val, pat;
+	int		quoted;		/* some of it was quoted: it is a field even when empty */
+	int		magic;		/* it has an unquoted * ? [ */
+};
+
+static void finish(struct field *f, struct strv *out, int globbing);
+
+/* add: one character of the word; literal: quoted (or a quoted expansion's), never magic. */
+static void
+add(struct field *f, char c, int literal)
+{
+	buf_addc(&f->val, c);
+	if (strchr("*?[\\", c)) {
+		if (literal)
+			buf_addc(&f->pat, '\\');
+		else if (c != '\\')
+			f->magic = 1;
+		else
+			buf_addc(&f->pat, '\\');
+	}
+	buf_addc(&f->pat, c);
+}
+
 /*
- * dollar: expand the parameter at p (just after '$') into the value and, escaped, the pattern;
- * answers the first character after it.
+ * dollar: expand the parameter at p (just after '$') into f; answers the first character after
+ * it. split (an unquoted expansion in a command's word): blanks in the value end the field, and
+ * its * ? [ are globs.
  */
 static const char *
-dollar(const char *p, struct buf *val, struct buf *pat)
+dollar(const char *p, struct field *f, int split, struct strv *out, int globbing)
 {
 	char num[16], name[64];
 	const char *v = NULL;
@@ -106,8 +131,7 @@ dollar(const char *p, struct buf *val, struct buf *pat)
 	} else if (*p == '{') {
 		const char *end = strchr(p, '}');
 		if (end == NULL || !valid_name(p + 1, (size_t)(end - p - 1)) || (size_t)(end - p) > sizeof(name)) {
-			buf_addc(val, '$');
-			buf_addc(pat, '$');
+			add(f, '$', 1);
 			return p;
 		}
 		memcpy(name, p + 1, (size_t)(end - p - 1));
@@ -123,15 +147,16 @@ dollar(const char *p, struct buf *val, struct buf *pat)
 		v = var_get(name);
 		p += n;
 	} else {
-		buf_addc(val, '$');		/* a lone $ is itself */
-		buf_addc(pat, '$');
+		add(f, '$', 1);			/* a lone $ is itself */
 		return p;
 	}
 	for (; v && *v; v++) {
-		buf_addc(val, *v);
-		if (strchr("*?[\\", *v))
-			buf_addc(pat, '\\');
-		buf_addc(pat, *v);
+		if (split && (*v == ' ' || *v == '\t' || *v == '\n')) {
+			if (f->val.len > 0 || f->quoted)
+				finish(f, out, globbing);
+			continue;
+		}
+		add(f, *v, !split);
 	}
 	return p;
 }
@@ -283,68 +308,69 @@ by_name(const void *a, const void *b)
 }
 
 /*
- * expand, expand_word: the fields of raw into out: its value with $ expanded and quotes
- * removed, or, when it has an unquoted * ? [ (and globbing), the paths matching it in sorted
- * order (none: the word itself).
+ * finish: f as fields of out: its value, or with globbing and an unquoted * ? [, the paths
+ * that match it in sorted order (none: the value itself). f is empty again after.
  */
-static int
-expand(const char *raw, struct strv *out, int globbing)
+static void
+finish(struct field *f, struct strv *out, int globbing)
 {
-	struct buf val = { 0 }, pat = { 0 };
-	int quoted = 0, magic = 0, dq = 0;
-
-	for (const char *p = raw; *p; ) {
-		if (!dq && *p == '\'') {
-			quoted = 1;
-			for (p++; *p && *p != '\''; p++) {
-				buf_addc(&val, *p);
-				if (strchr("*?[\\", *p))
-					buf_addc(&pat, '\\');
-				buf_addc(&pat, *p);
-			}
-			if (*p)
-				p++;
-		} else if (*p == '"') {
-			quoted = 1;
-			dq = !dq;
-			p++;
-		} else if (*p == '\\' && p[1] && (!dq || strchr("$\"\\`", p[1]))) {
-			buf_addc(&val, p[1]);
-			buf_addc(&pat, '\\');
-			buf_addc(&pat, p[1]);
-			p += 2;
-		} else if (*p == '$') {
-			p = dollar(p + 1, &val, &pat);
-		} else {
-			if (!dq && (*p == '*' || *p == '?' || *p == '['))
-				magic = 1;
-			else if (strchr("*?[\\", *p))
-				buf_addc(&pat, '\\');
-			buf_addc(&val, *p);
-			buf_addc(&pat, *p);
-			p++;
-		}
-	}
-	if (magic && globbing) {
+	if (f->magic && globbing) {
 		struct strv found = { 0 };
-		const char *pt = buf_str(&pat);
+		const char *pt = buf_str(&f->pat);
 		glob_dir(pt[0] == '/' ? "/" : "", pt[0] == '/' ? pt + 1 : pt, &found);
 		if (found.n > 0) {
 			qsort(found.v, (size_t)found.n, sizeof(char *), by_name);
 			for (int i = 0; i < found.n; i++)
 				strv_add(out, found.v[i]);
-			return 0;
+			memset(f, 0, sizeof(*f));
+			return;
 		}
 	}
-	if (val.len > 0 || quoted)
-		strv_add(out, buf_str(&val));
+	strv_add(out, buf_str(&f->val));
+	memset(f, 0, sizeof(*f));
+}
+
+/*
+ * expand: the fields of raw into out: $ expanded (unquoted expansions split at blanks when
+ * splitting), quotes removed, each field globbed (when globbing). An unquoted expansion that
+ * is empty makes no field; "" makes an empty one.
+ */
+static int
+expand(const char *raw, struct strv *out, int globbing, int splitting)
+{
+	struct field f = { 0 };
+	int dq = 0;
+
+	for (const char *p = raw; *p; ) {
+		if (!dq && *p == '\'') {
+			f.quoted = 1;
+			for (p++; *p && *p != '\''; p++)
+				add(&f, *p, 1);
+			if (*p)
+				p++;
+		} else if (*p == '"') {
+			f.quoted = 1;
+			dq = !dq;
+			p++;
+		} else if (*p == '\\' && p[1] && (!dq || strchr("$\"\\`", p[1]))) {
+			add(&f, p[1], 1);
+			p += 2;
+		} else if (*p == '$') {
+			p = dollar(p + 1, &f, splitting && !dq, out, globbing);
+		} else {
+			add(&f, *p, dq);
+			p++;
+		}
+	}
+	if (f.val.len > 0 || f.quoted)
+		finish(&f, out, globbing);
 	return 0;
 }
 
 int
 expand_word(const char *raw, struct strv *out)
 {
-	return expand(raw, out, 1);
+	return expand(raw, out, 1, 1);
 }
 
 /* expand_value: an assignment's value: $ expanded, quotes removed, no globbing, one string. */
@@ -353,7 +379,7 @@ expand_value(const char *raw)
 {
 	struct strv sv = { 0 };
 
-	expand(raw, &sv, 0);
+	expand(raw, &sv, 0, 0);
 	return sv.n ? sv.v[0] : sh_strndup("", 0);
 }
 
