@@ -188,6 +188,7 @@ run_here(const struct cmd *c, struct expanded *x, builtin_fn *fn)
 
 	for (int fd = 0; fd < 10; fd++)
 		saved[fd] = -2;
+	fflush(NULL);				/* what is buffered goes where it was meant to */
 	if (apply_redirs(c->redirs, saved) < 0) {
 		undo_redirs(saved);
 		return 1;
