@@ -9,7 +9,7 @@ import pytest
 
 from toolchain.machine import Machine
 
-pytestmark = pytest.mark.qemu
+pytestmark = [pytest.mark.qemu, pytest.mark.xdist_group("shell")]   # one guest for the module
 
 PROGRAMS = ["sh", "mkdir", "rm", "ls", "cat", "wc", "grep", "head", "env", "kill", "sleep", "true", "false", "hello"]
 
