@@ -576,19 +576,13 @@ cr_sched_init(void)
 	runq_insert(runq_of(&cr_vcpus[0]), &main_thread);
 }
 
-/* cr_thread_create: a new runnable thread running fn(arg); 0, EINVAL, EAGAIN or ENOMEM. */
-int
-cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *name)
-{
-	return cr_thread_create_sized(tdp, fn, arg, pri, name, CR_THREAD_STACK, false);
-}
-
 /*
- * cr_thread_create_sized: the same with a stack of stack_size bytes; a detached thread frees
- * itself when it ends (nobody may join it).
+ * create: a new runnable thread running fn(arg) on a stack of stack_size bytes; a detached one
+ * frees itself when it ends (nobody may join it). 0, EINVAL, EAGAIN or ENOMEM. Inlined into both
+ * entry points (uthread.create_join counts every instruction).
  */
-int
-cr_thread_create_sized(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *name,
+static inline __attribute__((always_inline)) int
+create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *name,
     size_t stack_size, bool detached)
 {
 	cr_thread_t td;
@@ -638,6 +632,20 @@ cr_thread_create_sized(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri
 	return 0;
 }
 
+/* cr_thread_create: a new runnable thread running fn(arg); 0, EINVAL, EAGAIN or ENOMEM. */
+int
+cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *name)
+{
+	return create(tdp, fn, arg, pri, name, CR_THREAD_STACK, false);
+}
+
+int
+cr_thread_create_sized(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *name,
+    size_t stack_size, bool detached)
+{
+	return create(tdp, fn, arg, pri, name, stack_size, detached);
+}
+
 void (*cr_thread_exit_hook)(void);
 
 /*
@@ -645,7 +653,7 @@ void (*cr_thread_exit_hook)(void);
  * (cr_thread_exit); with posix true (pthread_exit) it ends only that thread, and the program
  * ends with the last thread, as exit(0). The exit hook (key destructors) runs first.
  */
-__attribute__((noreturn)) static void
+__attribute__((noreturn, always_inline)) static inline void
 thread_exit(void *retval, bool posix)
 {
 	cr_thread_t td = cr_curthread;
@@ -691,7 +699,7 @@ cr_thread_exit_posix(void *retval)
  * join: wait for td to exit; its result into *retval. A cancellable join gives up with
  * ECANCELED when the caller's cancellation is due (td stays joinable).
  */
-static int
+static inline __attribute__((always_inline)) int
 join(cr_thread_t td, void **retval, bool cancellable)
 {
 	cr_thread_t self = cr_curthread;
