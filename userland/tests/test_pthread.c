@@ -5,6 +5,7 @@
  */
 #include <sys/ktest.h>
 #include <sys/errno.h>
+#include <sys/kstat.h>
 #include <sys/wait.h>
 #include <cr/thread.h>
 #include <errno.h>
@@ -346,6 +347,40 @@ KTEST(pthread, mutex_timedlock_times_out)
 	KT_EXPECT_EQ(probe(probe_timedlock), 0);
 }
 
+static void *
+lock_and_leave(void *arg)
+{
+	pthread_mutex_t *m = arg;
+
+	pthread_mutex_lock(m);
+	pthread_mutex_unlock(m);
+	return NULL;
+}
+
+/* Waiting parks: a thread waiting for a mutex is blocked in the scheduler, not spinning. */
+KTEST(pthread, a_waiter_parks)
+{
+	static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	struct cr_vcpu_stats a, b;
+	pthread_t t;
+
+	KT_EXPECT_EQ(pthread_mutex_lock(&m), 0);
+	KT_ASSERT_EQ(pthread_create(&t, NULL, lock_and_leave, &m), 0);
+	for (int i = 0; i < 500 && t->td_state != CR_BLOCKED; i++)
+		sleep_ms(1);
+	KT_EXPECT(t->td_state == CR_BLOCKED);
+	KT_EXPECT(t->td_wmesg != NULL && strcmp(t->td_wmesg, "mutex") == 0);
+	KT_EXPECT_EQ(m.m_state, 2);				/* taken, with a waiter */
+	cr_vcpu_stats_total(&a);
+	sleep_ms(20);
+	cr_vcpu_stats_total(&b);
+	KT_EXPECT(b.switches - a.switches < 20);		/* it did not run meanwhile */
+	KT_EXPECT(t->td_state == CR_BLOCKED);
+	KT_EXPECT_EQ(pthread_mutex_unlock(&m), 0);
+	KT_EXPECT_EQ(pthread_join(t, NULL), 0);
+	KT_EXPECT_EQ(m.m_state, 0);
+}
+
 /* A counter many threads on three vCPUs add to under one mutex: no update may be lost. */
 #define NCOUNT		24
 #define COUNT_ROUNDS	2000
@@ -546,6 +581,80 @@ KTEST(pthread, cond_timedwait_signalled_in_time)
 	KT_EXPECT_EQ(sig_flag, 1);
 	KT_EXPECT(ms_since(&t0) < 1000);			/* the timer did not hold it */
 	pthread_join(t, NULL);
+}
+
+/*
+ * Timed waits racing signals on three vCPUs: each ends either signalled or timed out, its timer
+ * message aborted or fired, and none is left in the kernel afterwards.
+ */
+#define NTW		8
+#define TW_ROUNDS	40
+static pthread_mutex_t tw_mx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tw_cv = PTHREAD_COND_INITIALIZER;
+static volatile int tw_stop, tw_bad, tw_timeouts, tw_signalled;
+
+static void *
+tw_waiter(void *arg)
+{
+	for (int i = 0; i < TW_ROUNDS; i++) {
+		static const int ms[] = { 1, 8, 25 };
+		struct timespec at = in_ms(CLOCK_REALTIME, ms[(i + (int)(intptr_t)arg) % 3]);
+		pthread_mutex_lock(&tw_mx);
+		int error = pthread_cond_timedwait(&tw_cv, &tw_mx, &at);
+		if (tw_mx.m_owner != pthread_self())
+			tw_bad = 1;
+		pthread_mutex_unlock(&tw_mx);
+		if (error == ETIMEDOUT)
+			__atomic_add_fetch(&tw_timeouts, 1, __ATOMIC_SEQ_CST);
+		else if (error == 0)
+			__atomic_add_fetch(&tw_signalled, 1, __ATOMIC_SEQ_CST);
+		else
+			tw_bad = 2;
+	}
+	return NULL;
+}
+
+static void *
+tw_signaller(void *arg)
+{
+	(void)arg;
+	for (int i = 0; !tw_stop; i++) {
+		pthread_mutex_lock(&tw_mx);
+		if (i % 2)
+			pthread_cond_broadcast(&tw_cv);
+		else
+			pthread_cond_signal(&tw_cv);
+		pthread_mutex_unlock(&tw_mx);
+		sleep_ms(10);			/* some waits time out first, some not */
+	}
+	return NULL;
+}
+
+KTEST(smp, timedwaits_race_signals)
+{
+	pthread_t w[NTW], s[2];
+	struct kstat before, after;
+
+	KT_ASSERT(cr_vcpu_ensure(3));
+	tw_stop = tw_bad = tw_timeouts = tw_signalled = 0;
+	kstat(&before, sizeof(before));
+	for (int i = 0; i < 2; i++)
+		KT_ASSERT_EQ(pthread_create(&s[i], NULL, tw_signaller, NULL), 0);
+	for (int i = 0; i < NTW; i++)
+		KT_ASSERT_EQ(pthread_create(&w[i], NULL, tw_waiter, (void *)(intptr_t)i), 0);
+	for (int i = 0; i < NTW; i++)
+		pthread_join(w[i], NULL);
+	tw_stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(s[i], NULL);
+	kstat(&after, sizeof(after));
+	KT_EXPECT_EQ(tw_bad, 0);
+	KT_EXPECT_EQ(tw_timeouts + tw_signalled, NTW * TW_ROUNDS);
+	KT_EXPECT(tw_signalled > 0);
+	KT_EXPECT(tw_timeouts > 0);
+	KT_EXPECT_EQ(after.ks_sysmsg_outstanding, before.ks_sysmsg_outstanding);	/* no timer left */
+	KT_EXPECT(tw_cv.c_waiters.wq_first == NULL);
+	ktest_diag(ktc, "%d signalled, %d timed out", tw_signalled, tw_timeouts);
 }
 
 /* -- read-write locks -------------------------------------------------------------------------- */
@@ -968,6 +1077,51 @@ KTEST(pthread, cancel_in_sleep_and_join)
 	KT_EXPECT(ret == PTHREAD_CANCELED);
 	KT_EXPECT_EQ(cx_order, 43);
 	KT_EXPECT(ms_since(&t0) < 5000);		/* not after the 30 s sleep */
+}
+
+static int cx_pipe[2];
+static volatile int cx_read_returned;
+
+static void *
+cx_reader(void *arg)
+{
+	char c;
+
+	(void)arg;
+	pthread_cleanup_push(cx_note, (void *)5);
+	read(cx_pipe[0], &c, 1);		/* nothing comes: a parked call */
+	cx_read_returned = 1;
+	pthread_cleanup_pop(0);
+	return NULL;
+}
+
+KTEST(pthread, cancel_in_a_parked_read)
+{
+	struct kstat before, after;
+	pthread_t t;
+	void *ret = NULL;
+	char c = 0;
+
+	cx_order = cx_cleanups = cx_read_returned = 0;
+	KT_ASSERT_EQ(pipe(cx_pipe), 0);
+	kstat(&before, sizeof(before));
+	KT_ASSERT_EQ(pthread_create(&t, NULL, cx_reader, NULL), 0);
+	for (int i = 0; i < 500 && t->td_cancel_msg == NULL; i++)
+		sleep_ms(1);
+	KT_ASSERT(t->td_cancel_msg != NULL);			/* parked in read */
+	KT_EXPECT_EQ(pthread_cancel(t), 0);
+	KT_EXPECT_EQ(pthread_join(t, &ret), 0);
+	KT_EXPECT(ret == PTHREAD_CANCELED);
+	KT_EXPECT_EQ(cx_order, 5);
+	KT_EXPECT_EQ(cx_read_returned, 0);
+	kstat(&after, sizeof(after));
+	KT_EXPECT_EQ(after.ks_sysmsg_outstanding, before.ks_sysmsg_outstanding);
+	/* The pipe is intact: the aborted read took nothing. */
+	KT_EXPECT_EQ(write(cx_pipe[1], "y", 1), 1);
+	KT_EXPECT_EQ(read(cx_pipe[0], &c, 1), 1);
+	KT_EXPECT_EQ(c, 'y');
+	close(cx_pipe[0]);
+	close(cx_pipe[1]);
 }
 
 static volatile int cx_stage;

@@ -147,6 +147,28 @@ cr_park_wait(struct cr_waiter *w, struct cr_timer *t, bool cancellable, const ch
 }
 
 int
+cr_waitmsg_cancellable(lwkt_msg_t msg)
+{
+	cr_thread_t td = cr_curthread;
+	bool due;
+	int error;
+
+	cr_crit_enter();
+	td->td_cancel_msg = msg;		/* from here on a cancel aborts it */
+	due = cr_cancel_due(td);
+	cr_crit_exit();
+	if (due)
+		lwkt_abortmsg(msg);		/* asked before it parked: end it now */
+	error = lwkt_waitmsg(msg, 0);
+	cr_crit_enter();
+	td->td_cancel_msg = NULL;
+	cr_crit_exit();
+	if (cr_cancel_due(td) && cr_cancel_act != NULL)
+		cr_cancel_act();
+	return error;
+}
+
+int
 cr_sleep_cancellable(uint64_t ns)
 {
 	struct cr_timer t;

@@ -79,4 +79,11 @@ extern void (*cr_cancel_act)(void);
 /* cr_sleep_cancellable: sleep ns, parked, as a cancellation point: 0, or ECANCELED. */
 int	cr_sleep_cancellable(uint64_t ns);
 
+/*
+ * cr_waitmsg_cancellable: lwkt_waitmsg for a system call the kernel holds (a stub's, parked:
+ * cr_park), as a cancellation point: pthread_cancel aborts it (it completes with EINTR, as an
+ * interrupted call does), and a due cancellation is acted on when it has completed.
+ */
+int	cr_waitmsg_cancellable(lwkt_msg_t msg);
+
 #endif

@@ -73,6 +73,7 @@ struct thread {
 	bool		td_cancel_async;	/* PTHREAD_CANCEL_ASYNCHRONOUS */
 	bool		td_cancel_point;	/* parked at a cancellation point: a cancel wakes it */
 	bool		td_exiting;		/* in cr_thread_exit: cancellation is over */
+	lwkt_msg_t	td_cancel_msg;		/* a parked system call a cancel aborts */
 	uint32_t	td_stack_size;		/* bytes at td_stack */
 };
 typedef struct thread *cr_thread_t;
