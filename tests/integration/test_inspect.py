@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -52,8 +53,19 @@ def inspectee(outputs, make_image, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def snap(inspectee, outputs):
-    m, _ = inspectee
-    return Guest(m.qmp, m.proc.pid, outputs.kernel).snapshot()
+    """A snapshot once the inspectee has settled: it prints its line just before its last read,
+    so on a loaded host the first snapshots can find a vCPU still on its way into the kernel.
+    Waits (up to 20 s) for every vCPU thread of the process to block; if none settles, the last
+    snapshot goes to the tests, which then say what they found."""
+    m, said = inspectee
+    guest = Guest(m.qmp, m.proc.pid, outputs.kernel)
+    deadline = time.monotonic() + 20
+    while True:
+        shot = guest.snapshot()
+        mine = [t for t in shot["threads"] if t["pid"] == said["pid"]]
+        if (mine and all(t["state"] == "BLOCKED" for t in mine)) or time.monotonic() > deadline:
+            return shot
+        time.sleep(0.2)
 
 
 def calls_of(snap, pid):

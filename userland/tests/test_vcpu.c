@@ -141,16 +141,6 @@ KTEST(vcpu, kill_ends_every_vcpu)
 #include <cr/sysport.h>
 #include <time.h>
 
-/* ensure_vcpus: at least n vCPUs running; false if libcr could not add them. */
-static int
-ensure_vcpus(int n)
-{
-	while (cr_vcpu_count() < n)
-		if (cr_vcpu_add() < 0)
-			return 0;
-	return 1;
-}
-
 /* vcpu_diag: each vCPU's scheduler counters, in the test's output (for a failure). */
 static void
 vcpu_diag(struct ktest_ctx *ktc)
@@ -209,7 +199,7 @@ KTEST(smp, hundreds_of_threads_on_three_vcpus)
 	uint32_t vcpus_used = 0;
 	int created = 0, joined = 0;
 
-	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT(cr_vcpu_ensure(3));
 	cr_mutex_init(&hammer_mx);
 	cr_sem_init(&hammer_gate, 0);
 	hammer_total = 0;
@@ -264,7 +254,7 @@ KTEST(smp, idle_vcpus_steal_work)
 	uint64_t steals = total_steals();
 	uint32_t used = 0;
 
-	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT(cr_vcpu_ensure(3));
 	for (int i = 0; i < NCRUNCH; i++)
 		KT_ASSERT_EQ(cr_thread_create(&td[i], cruncher, (void *)(intptr_t)i, CR_PRI_DEFAULT,
 		    "cruncher"), 0);
@@ -309,7 +299,7 @@ KTEST(smp, tls_and_errno_survive_migration)
 {
 	cr_thread_t td[NWANDER];
 
-	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT(cr_vcpu_ensure(3));
 	errno = 42;
 	for (int i = 0; i < NWANDER; i++)
 		KT_ASSERT_EQ(cr_thread_create(&td[i], wanderer, (void *)(intptr_t)i, CR_PRI_DEFAULT,
@@ -348,7 +338,7 @@ KTEST(smp, pending_message_survives_migration)
 	struct timespec ts = { 0, 5000000 };
 	cr_thread_t td;
 
-	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT(cr_vcpu_ensure(3));
 	KT_ASSERT_EQ(pipe(far_fds), 0);
 	KT_ASSERT_EQ(cr_thread_create(&td, far_reader, (void *)2, CR_PRI_DEFAULT, "far"), 0);
 	nanosleep(&ts, NULL);				/* it sends, moves, and waits */
@@ -392,7 +382,7 @@ KTEST(smp, a_message_rewritten_in_flight_runs_as_taken)
 	int fds[2];
 	cr_thread_t td;
 
-	KT_ASSERT(ensure_vcpus(2));
+	KT_ASSERT(cr_vcpu_ensure(2));
 	KT_ASSERT_EQ(pipe(fds), 0);
 	memset(tt_other, '-', sizeof(tt_other));
 	cr_read_msg(&tt_msg, fds[0], tt_mine, 4);
@@ -439,7 +429,7 @@ KTEST(smp, condvar_across_vcpus)
 	cr_thread_t td[NPROD];
 	int next[NPROD] = { 0 }, in_order = 1, got = 0;
 
-	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT(cr_vcpu_ensure(3));
 	cr_mutex_init(&pc_mx);
 	cr_cond_init(&pc_nonempty);
 	cr_cond_init(&pc_nonfull);
@@ -647,7 +637,7 @@ KTEST(smp, completion_in_delivery_is_not_done_yet)
 	cr_thread_t p, w;
 	uint64_t warnings = lwkt_msgstats.double_replies;
 
-	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT(cr_vcpu_ensure(3));
 	KT_ASSERT_EQ(pipe(lc_fds), 0);
 	KT_ASSERT_EQ(cr_thread_create(&p, lc_poller, NULL, CR_PRI_DEFAULT, "poller"), 0);
 	KT_ASSERT_EQ(cr_thread_create(&w, lc_writer, NULL, CR_PRI_DEFAULT, "writer"), 0);
@@ -738,7 +728,7 @@ KTEST(smp, no_handoff_across_vcpus)
 	cr_thread_t td;
 	int there, here;
 
-	KT_ASSERT(ensure_vcpus(2));
+	KT_ASSERT(cr_vcpu_ensure(2));
 	here = cr_vcpu_self();
 	there = here == 0 ? 1 : 0;
 	far_receiver_vcpu = -1;

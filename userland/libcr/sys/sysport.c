@@ -16,6 +16,7 @@
 #include <cr/sysport.h>
 #include <cr/msgport_sys.h>
 #include <cr/thread.h>
+#include <cr/park.h>
 
 void	cr_sched_init(void);
 
@@ -133,6 +134,8 @@ cr_park(lwkt_msg_t msg)
 	msg->ms_reply_port = &cr_reply_port;
 	if (!held(msg, 0))
 		return msg->ms_error;		/* collected already: its answer is in place */
+	if (__builtin_expect(cr_pthreads, 0))
+		return cr_waitmsg_cancellable(msg);	/* a cancellation point (<pthread.h>) */
 	return lwkt_waitmsg(msg, 0);
 }
 
