@@ -406,6 +406,19 @@ rw_take(pthread_rwlock_t *rw, int kind)
 	return true;
 }
 
+/* rw_admit_readers: no writer holds or waits: every waiting reader goes in (they find it theirs). */
+static void
+rw_admit_readers(pthread_rwlock_t *rw)
+{
+	struct cr_waiter *w, *next;
+
+	for (w = cr_waitq_first(&rw->rw_waiters); w != NULL; w = next) {
+		next = w->w_next;
+		rw->rw_readers++;
+		cr_park_wake(&rw->rw_waiters, w);
+	}
+}
+
 /*
  * rw_grant: rw is free: hand it to the waiters, the oldest writer first, otherwise every
  * waiting reader. The woken find it theirs.
@@ -413,7 +426,7 @@ rw_take(pthread_rwlock_t *rw, int kind)
 static void
 rw_grant(pthread_rwlock_t *rw)
 {
-	struct cr_waiter *w, *next;
+	struct cr_waiter *w;
 
 	for (w = cr_waitq_first(&rw->rw_waiters); w != NULL; w = w->w_next) {
 		if (w->w_kind == RW_WRITER) {
@@ -423,11 +436,7 @@ rw_grant(pthread_rwlock_t *rw)
 			return;
 		}
 	}
-	for (w = cr_waitq_first(&rw->rw_waiters); w != NULL; w = next) {
-		next = w->w_next;
-		rw->rw_readers++;
-		cr_park_wake(&rw->rw_waiters, w);
-	}
+	rw_admit_readers(rw);
 }
 
 /*
@@ -437,17 +446,8 @@ rw_grant(pthread_rwlock_t *rw)
 static void
 rw_gave_up(pthread_rwlock_t *rw, int kind)
 {
-	struct cr_waiter *w, *next;
-
-	if (kind != RW_WRITER)
-		return;
-	if (--rw->rw_writers_waiting > 0 || rw->rw_writer != NULL)
-		return;
-	for (w = cr_waitq_first(&rw->rw_waiters); w != NULL; w = next) {
-		next = w->w_next;
-		rw->rw_readers++;
-		cr_park_wake(&rw->rw_waiters, w);
-	}
+	if (kind == RW_WRITER && --rw->rw_writers_waiting == 0 && rw->rw_writer == NULL)
+		rw_admit_readers(rw);
 }
 
 /* rw_lock: take rw (kind), or EBUSY (try), EDEADLK, or ETIMEDOUT when t fires first. */
