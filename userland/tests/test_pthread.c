@@ -161,6 +161,11 @@ KTEST(pthread, attr_stacksize)
 	pthread_attr_init(&a);
 	KT_EXPECT_EQ(pthread_attr_getstacksize(&a, &size), 0);
 	KT_EXPECT_EQ(size, PTHREAD_STACK_DEFAULT);
+	int scope = -1;
+	KT_EXPECT_EQ(pthread_attr_getscope(&a, &scope), 0);
+	KT_EXPECT_EQ(scope, PTHREAD_SCOPE_PROCESS);
+	KT_EXPECT_EQ(pthread_attr_setscope(&a, PTHREAD_SCOPE_SYSTEM), ENOTSUP);
+	KT_EXPECT_EQ(pthread_attr_setscope(&a, 77), EINVAL);
 	KT_EXPECT_EQ(pthread_attr_setstacksize(&a, PTHREAD_STACK_MIN - 1), EINVAL);
 	KT_EXPECT_EQ(pthread_attr_setstacksize(&a, 128 * 1024), 0);
 	KT_EXPECT_EQ(pthread_attr_getstacksize(&a, &size), 0);
@@ -753,6 +758,67 @@ KTEST(pthread, rwlock_errors_and_writer_preference)
 	KT_EXPECT_EQ(pthread_rwlock_unlock(&rw), 0);
 	pthread_join(w, NULL);
 	KT_EXPECT_EQ(rw_probe, 100);				/* the writer ran */
+	KT_EXPECT_EQ(pthread_rwlock_destroy(&rw), 0);
+}
+
+static void *
+timed_write(void *arg)
+{
+	struct timespec at = in_ms(CLOCK_REALTIME, 20);
+
+	(void)arg;
+	rw_probe = pthread_rwlock_timedwrlock(&rw, &at);
+	if (rw_probe == 0)
+		pthread_rwlock_unlock(&rw);
+	return NULL;
+}
+
+static void *
+timed_read(void *arg)
+{
+	struct timespec at = in_ms(CLOCK_REALTIME, 20);
+
+	(void)arg;
+	rw_probe = pthread_rwlock_timedrdlock(&rw, &at);
+	if (rw_probe == 0)
+		pthread_rwlock_unlock(&rw);
+	return NULL;
+}
+
+static void *
+late_reader(void *arg)
+{
+	struct timespec at = in_ms(CLOCK_REALTIME, 2000);
+
+	(void)arg;
+	return (void *)(intptr_t)(pthread_rwlock_timedrdlock(&rw, &at) == 0 &&
+	    pthread_rwlock_unlock(&rw) == 0);
+}
+
+KTEST(pthread, rwlock_timed)
+{
+	pthread_t w, r;
+	void *ok = NULL;
+
+	KT_EXPECT_EQ(run_probe(timed_write), 0);		/* free: at once */
+	KT_EXPECT_EQ(pthread_rwlock_rdlock(&rw), 0);
+	KT_EXPECT_EQ(run_probe(timed_read), 0);			/* readers share */
+	KT_EXPECT_EQ(run_probe(timed_write), ETIMEDOUT);
+	KT_EXPECT_EQ(rw.rw_writers_waiting, 0);			/* it gave up its place */
+	/* A writer that gives up lets the readers it held back in. */
+	KT_ASSERT_EQ(pthread_create(&w, NULL, timed_write, NULL), 0);
+	for (int i = 0; i < 100 && rw.rw_writers_waiting == 0; i++)
+		sleep_ms(1);
+	KT_EXPECT_EQ(rw.rw_writers_waiting, 1);
+	KT_ASSERT_EQ(pthread_create(&r, NULL, late_reader, NULL), 0);
+	KT_EXPECT_EQ(pthread_join(w, NULL), 0);
+	KT_EXPECT_EQ(rw_probe, ETIMEDOUT);
+	KT_EXPECT_EQ(pthread_join(r, &ok), 0);
+	KT_EXPECT_EQ((intptr_t)ok, 1);				/* let in, long before 2 s */
+	KT_EXPECT_EQ(pthread_rwlock_unlock(&rw), 0);
+	KT_EXPECT_EQ(pthread_rwlock_wrlock(&rw), 0);
+	KT_EXPECT_EQ(run_probe(timed_read), ETIMEDOUT);
+	KT_EXPECT_EQ(pthread_rwlock_unlock(&rw), 0);
 	KT_EXPECT_EQ(pthread_rwlock_destroy(&rw), 0);
 }
 

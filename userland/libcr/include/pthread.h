@@ -19,6 +19,7 @@ typedef struct thread *pthread_t;
 typedef struct {
 	int		a_detachstate;
 	size_t		a_stacksize;
+	int		a_scope;
 } pthread_attr_t;
 
 #define PTHREAD_CREATE_JOINABLE		0
@@ -27,6 +28,9 @@ typedef struct {
 #define PTHREAD_STACK_DEFAULT		(32 * 1024)	/* CR_THREAD_STACK */
 #define PTHREAD_KEYS_MAX		64
 #define PTHREAD_DESTRUCTOR_ITERATIONS	4
+
+#define PTHREAD_SCOPE_SYSTEM		0
+#define PTHREAD_SCOPE_PROCESS		1	/* user threads: the only scope there is */
 
 #define PTHREAD_PROCESS_PRIVATE		0
 #define PTHREAD_PROCESS_SHARED		1
@@ -140,6 +144,8 @@ int	pthread_attr_setdetachstate(pthread_attr_t *attr, int state);
 int	pthread_attr_getdetachstate(const pthread_attr_t *attr, int *state);
 int	pthread_attr_setstacksize(pthread_attr_t *attr, size_t size);
 int	pthread_attr_getstacksize(const pthread_attr_t *restrict attr, size_t *restrict size);
+int	pthread_attr_setscope(pthread_attr_t *attr, int scope);
+int	pthread_attr_getscope(const pthread_attr_t *restrict attr, int *restrict scope);
 
 int	pthread_mutexattr_init(pthread_mutexattr_t *attr);
 int	pthread_mutexattr_destroy(pthread_mutexattr_t *attr);
@@ -176,6 +182,10 @@ int	pthread_rwlock_rdlock(pthread_rwlock_t *rw);
 int	pthread_rwlock_tryrdlock(pthread_rwlock_t *rw);
 int	pthread_rwlock_wrlock(pthread_rwlock_t *rw);
 int	pthread_rwlock_trywrlock(pthread_rwlock_t *rw);
+int	pthread_rwlock_timedrdlock(pthread_rwlock_t *restrict rw,
+	    const struct timespec *restrict abstime);
+int	pthread_rwlock_timedwrlock(pthread_rwlock_t *restrict rw,
+	    const struct timespec *restrict abstime);
 int	pthread_rwlock_unlock(pthread_rwlock_t *rw);
 
 int	pthread_barrierattr_init(pthread_barrierattr_t *attr);

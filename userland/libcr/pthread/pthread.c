@@ -21,6 +21,7 @@ pthread_attr_init(pthread_attr_t *attr)
 {
 	attr->a_detachstate = PTHREAD_CREATE_JOINABLE;
 	attr->a_stacksize = PTHREAD_STACK_DEFAULT;
+	attr->a_scope = PTHREAD_SCOPE_PROCESS;
 	return 0;
 }
 
@@ -60,6 +61,28 @@ int
 pthread_attr_getstacksize(const pthread_attr_t *restrict attr, size_t *restrict size)
 {
 	*size = attr->a_stacksize;
+	return 0;
+}
+
+/*
+ * pthread_attr_setscope: PTHREAD_SCOPE_PROCESS only: a pthread is a user thread, scheduled by
+ * libcr among the process's threads (on its vCPUs), never a kernel thread of its own.
+ */
+int
+pthread_attr_setscope(pthread_attr_t *attr, int scope)
+{
+	if (scope == PTHREAD_SCOPE_SYSTEM)
+		return ENOTSUP;
+	if (scope != PTHREAD_SCOPE_PROCESS)
+		return EINVAL;
+	attr->a_scope = scope;
+	return 0;
+}
+
+int
+pthread_attr_getscope(const pthread_attr_t *restrict attr, int *restrict scope)
+{
+	*scope = attr->a_scope;
 	return 0;
 }
 

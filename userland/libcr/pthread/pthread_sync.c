@@ -406,6 +406,19 @@ rw_take(pthread_rwlock_t *rw, int kind)
 	return true;
 }
 
+/* rw_admit_readers: no writer holds or waits: every waiting reader goes in (they find it theirs). */
+static void
+rw_admit_readers(pthread_rwlock_t *rw)
+{
+	struct cr_waiter *w, *next;
+
+	for (w = cr_waitq_first(&rw->rw_waiters); w != NULL; w = next) {
+		next = w->w_next;
+		rw->rw_readers++;
+		cr_park_wake(&rw->rw_waiters, w);
+	}
+}
+
 /*
  * rw_grant: rw is free: hand it to the waiters, the oldest writer first, otherwise every
  * waiting reader. The woken find it theirs.
@@ -413,7 +426,7 @@ rw_take(pthread_rwlock_t *rw, int kind)
 static void
 rw_grant(pthread_rwlock_t *rw)
 {
-	struct cr_waiter *w, *next;
+	struct cr_waiter *w;
 
 	for (w = cr_waitq_first(&rw->rw_waiters); w != NULL; w = w->w_next) {
 		if (w->w_kind == RW_WRITER) {
@@ -423,15 +436,23 @@ rw_grant(pthread_rwlock_t *rw)
 			return;
 		}
 	}
-	for (w = cr_waitq_first(&rw->rw_waiters); w != NULL; w = next) {
-		next = w->w_next;
-		rw->rw_readers++;
-		cr_park_wake(&rw->rw_waiters, w);
-	}
+	rw_admit_readers(rw);
 }
 
+/*
+ * rw_gave_up: a waiter's deadline passed and it left the queue. A writer that gives up may be
+ * all that held readers back: if no writer holds or waits now, the waiting readers go in.
+ */
+static void
+rw_gave_up(pthread_rwlock_t *rw, int kind)
+{
+	if (kind == RW_WRITER && --rw->rw_writers_waiting == 0 && rw->rw_writer == NULL)
+		rw_admit_readers(rw);
+}
+
+/* rw_lock: take rw (kind), or EBUSY (try), EDEADLK, or ETIMEDOUT when t fires first. */
 static int
-rw_lock(pthread_rwlock_t *rw, int kind, bool try)
+rw_lock(pthread_rwlock_t *rw, int kind, bool try, struct cr_timer *t)
 {
 	struct cr_waiter w;
 	int error = 0;
@@ -446,7 +467,12 @@ rw_lock(pthread_rwlock_t *rw, int kind, bool try)
 			if (kind == RW_WRITER)
 				rw->rw_writers_waiting++;
 			cr_waitq_insert(&rw->rw_waiters, &w, kind);
-			cr_park_wait(&w, NULL, false, kind == RW_WRITER ? "rwlock-w" : "rwlock-r", rw);
+			error = cr_park_wait(&w, t, false, kind == RW_WRITER ? "rwlock-w" : "rwlock-r",
+			    rw);
+			if (error != 0) {
+				cr_waitq_remove(&rw->rw_waiters, &w);
+				rw_gave_up(rw, kind);
+			}
 		}
 	}
 	cr_crit_exit();
@@ -455,28 +481,56 @@ rw_lock(pthread_rwlock_t *rw, int kind, bool try)
 	return error;
 }
 
+/* rw_timedlock: rw_lock with a deadline on CLOCK_REALTIME (not looked at when rw is free). */
+static int
+rw_timedlock(pthread_rwlock_t *rw, int kind, const struct timespec *abstime)
+{
+	struct cr_timer t;
+	int error = rw_lock(rw, kind, true, NULL);
+
+	if (error != EBUSY)
+		return error;
+	if ((error = cr_timer_start(&t, CLOCK_REALTIME, abstime)) != 0)
+		return error;
+	error = rw_lock(rw, kind, false, &t);
+	cr_timer_stop(&t);
+	return error;
+}
+
+int
+pthread_rwlock_timedrdlock(pthread_rwlock_t *restrict rw, const struct timespec *restrict abstime)
+{
+	return rw_timedlock(rw, RW_READER, abstime);
+}
+
+int
+pthread_rwlock_timedwrlock(pthread_rwlock_t *restrict rw, const struct timespec *restrict abstime)
+{
+	return rw_timedlock(rw, RW_WRITER, abstime);
+}
+
 int
 pthread_rwlock_rdlock(pthread_rwlock_t *rw)
 {
-	return rw_lock(rw, RW_READER, false);
+	return rw_lock(rw, RW_READER, false, NULL);
 }
 
 int
 pthread_rwlock_tryrdlock(pthread_rwlock_t *rw)
 {
-	return rw_lock(rw, RW_READER, true);
+	return rw_lock(rw, RW_READER, true, NULL);
 }
 
 int
 pthread_rwlock_wrlock(pthread_rwlock_t *rw)
 {
-	return rw_lock(rw, RW_WRITER, false);
+	return rw_lock(rw, RW_WRITER, false, NULL);
 }
 
 int
 pthread_rwlock_trywrlock(pthread_rwlock_t *rw)
 {
-	return rw_lock(rw, RW_WRITER, true);
+	return rw_lock(rw, RW_WRITER, true, NULL);
 }
 
 /*
