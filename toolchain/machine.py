@@ -181,7 +181,9 @@ class MachineConfig:
             args += ["-d", "cpu_reset", "-D", qemu_log]
         logfile = f",logfile={log}" if log else ""
         if console == "stdio":
-            args += ["-chardev", f"stdio,id=con0,mux=on,signal=on{logfile}", "-serial", "chardev:con0",
+            # signal=off: the terminal is raw, so Ctrl-C and Ctrl-\ reach the guest (SIGINT and
+            # SIGQUIT there, docs/upcalls.md); Ctrl-A X ends QEMU.
+            args += ["-chardev", f"stdio,id=con0,mux=on,signal=off{logfile}", "-serial", "chardev:con0",
                      "-mon", "chardev=con0,mode=readline"]
         else:
             args += ["-chardev", f"pipe,id=con0,path={console}{logfile}", "-serial", "chardev:con0"]

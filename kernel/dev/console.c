@@ -104,8 +104,17 @@ discipline(int c)
 {
 	char s[2] = { (char)c, 0 };
 
-	/* signals: Ctrl-C (0x03) and Ctrl-\ (0x1c) raise SIGINT and SIGQUIT in the foreground
-	 * process group, pgrp_foreground() (issue 12, item 2); today they are ignored. */
+	/* Ctrl-C (0x03) and Ctrl-\ (0x1c) raise SIGINT and SIGQUIT in the foreground process
+	 * group, pgrp_foreground(), and throw the line typed so far away (POSIX: ISIG, !NOFLSH). */
+	if (c == 0x03 || c == 0x1c) {
+		pid_t fg = pgrp_foreground();
+
+		echo(c == 0x03 ? "^C\r\n" : "^\\\r\n");
+		line_len = 0;
+		if (fg != 0)
+			sig_pgrp(fg, c == 0x03 ? SIGINT : SIGQUIT, false);
+		return;
+	}
 	if (c == '\r')
 		c = s[0] = '\n';
 	if (c == 0x7f || c == '\b') {

@@ -121,6 +121,7 @@ serve(struct pipe *pp)
 		while ((ksm = TAILQ_FIRST(&pp->wwait)) != NULL && (pp->count < PIPE_SIZE || pp->readers == 0)) {
 			TAILQ_REMOVE(&pp->wwait, ksm, km_wlink);
 			if (pp->readers == 0) {
+				sig_post(ksm->km_proc, SIGPIPE, SI_KERNEL, 0, 0);
 				sysmsg_complete(ksm, EPIPE, 0);
 				continue;
 			}
@@ -200,7 +201,8 @@ pipe_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
 
 	crit_enter();
 	if (pp->readers == 0) {
-		error = EPIPE;		/* signals: SIGPIPE to the writer goes here (issue 12, item 2) */
+		error = EPIPE;		/* and SIGPIPE to the writer (POSIX write) */
+		sig_post(ksm->km_proc, SIGPIPE, SI_KERNEL, 0, 0);
 		serve(pp);
 	} else if (pp->count < PIPE_SIZE && (TAILQ_EMPTY(&pp->wwait) || (ksm->km_flags & KMF_RESTART))) {
 		SYSMSG_RESULT(ksm) = put_bytes(pp, ksm->km_proc, (uint32_t)ubuf, len);

@@ -132,6 +132,7 @@ fork_syscall(struct fork_msg *msg, const struct fork_regs *regs)
 	child->p_brk_base = p->p_brk_base;
 	child->p_brk = p->p_brk;
 	proc_link(child, p, td);
+	sig_fork(child, p, td);
 	msg->hdr.ms_result = child->p_pid;
 	lwkt_schedule(td);
 	return 0;

@@ -131,6 +131,7 @@ proc_alloc(const char *name)
 	p->p_exitport.mp_arg = p;
 	TAILQ_INIT(&p->p_childwait);
 	sysmsg_proc_init(p);
+	sig_proc_init(p);
 	return p;
 }
 
@@ -301,6 +302,7 @@ sys_exec(struct exec_msg *msg)
 	sysmsg_proc_init(p);
 	p->p_pmap = fresh;
 	ldt_free(p);			/* its TLS descriptors */
+	sig_exec(p);			/* handlers and the upcall entry were the old program's */
 	p->p_execed = true;		/* setpgid: its parent may move it no more */
 	pmap_activate(&p->p_pmap);
 	pmap_destroy(&old);
@@ -421,6 +423,7 @@ proc_exit(int status)
 	if (p->p_exiting)
 		vcpu_exit_self();		/* another vCPU is ending the process */
 	p->p_exiting = true;
+	sig_exit(p);			/* its alarm */
 	proc_mark_killed(p);		/* the other vCPUs end at their next kernel entry or exit */
 	p->p_status = status;
 	crit_enter();
@@ -452,6 +455,9 @@ proc_exit(int status)
 	td->td_proc = NULL;
 	p->p_td = NULL;
 	p->p_state = PS_ZOMBIE;
+	if (p->p_parent != NULL)
+		sig_post(p->p_parent, SIGCHLD, WIFSIGNALED(status) ? CLD_KILLED : CLD_EXITED,
+		    p->p_pid, WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	if (p->p_exitwaiter != NULL) {			/* started by the kernel */
 		p->p_exitwaiter->ms_result = status;
 		lwkt_replymsg(p->p_exitwaiter, 0);
@@ -498,7 +504,7 @@ proc_find(pid_t pid)
 }
 
 /*
- * proc_may_signal: may process from kill (or, later, signal) process to? Only itself and its
+ * proc_may_signal: may process from signal process to (kill, kern_sig.c)? Only itself and its
  * descendants: to's chain of parents reaches from. A process the kernel started has no parent,
  * and an orphan (its parent ended) has none any more: neither is anyone's descendant. The rule
  * is documented in docs/reliability.md; every call that acts on another process asks it.
@@ -513,25 +519,15 @@ proc_may_signal(const struct proc *from, const struct proc *to)
 }
 
 /*
- * sys_kill: end process pid; a blocked one has its calls aborted so it notices at once.
- * ESRCH: no such process; EPERM: not the caller or one of its descendants (proc_may_signal).
+ * proc_kill: p ends (SIGKILL): every vCPU at its next kernel entry or exit; another process's
+ * calls are aborted and its vCPUs woken so that it notices at once.
  */
-int
-sys_kill(struct kill_msg *msg)
+void
+proc_kill(struct proc *p)
 {
-	struct proc *p;
 	struct ksysmsg *ksm, *next;
 
 	crit_enter();
-	p = proc_find(msg->pid);
-	if (p == NULL) {
-		crit_exit();
-		return ESRCH;
-	}
-	if (!proc_may_signal(curproc, p)) {
-		crit_exit();
-		return EPERM;
-	}
 	proc_mark_killed(p);
 	if (p != curproc) {
 		for (ksm = TAILQ_FIRST(&p->p_outstanding); ksm != NULL; ksm = next) {
@@ -541,7 +537,6 @@ sys_kill(struct kill_msg *msg)
 		wake_proc(p);
 	}
 	crit_exit();
-	return 0;
 }
 
 /* -- virtual CPUs ------------------------------------------------------------------------- */

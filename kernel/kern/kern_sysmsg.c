@@ -87,12 +87,12 @@ proc_sleep(struct proc *p, const char *wmesg, const void *wchan)
 {
 	thread_t td = curthread;
 
-	if (p->p_killed)
+	if (p->p_killed || (td->td_ast & TDA_SIGINTR))
 		return EINTR;
 	td->td_flags |= TDF_PSLEEP;
 	lwkt_block(wmesg, wchan);
 	td->td_flags &= ~TDF_PSLEEP;
-	return p->p_killed ? EINTR : 0;
+	return p->p_killed || (td->td_ast & TDA_SIGINTR) ? EINTR : 0;
 }
 
 /*
@@ -103,15 +103,21 @@ proc_sleep(struct proc *p, const char *wmesg, const void *wchan)
 static int
 wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 {
+	thread_t td = curthread;
 	int error = EASYNC;
 
 	while (error == EASYNC) {
 		crit_enter();
+		td->td_flags |= TDF_SYNCWAIT;		/* a signal may cut it short (kern_sig.c) */
 		while ((ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
 			if (proc_sleep(p, se->sy_name, ksm) == EINTR &&
-			    (ksm->km_msg.ms_flags & MSGF_DONE) == 0)
+			    (ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
+				if (!p->p_killed)	/* a signal: EINTR, or a restart */
+					td->td_sysrestart = ksm->km_uaddr;
 				lwkt_abortmsg(&ksm->km_msg);	/* killed: end the call now */
+			}
 		}
+		td->td_flags &= ~TDF_SYNCWAIT;
 		crit_exit();
 		error = ksm->km_msg.ms_error;
 		if (error == ERESTART) {

@@ -310,7 +310,7 @@ sys_waitport(struct waitport_msg *msg)
 			crit_exit();
 			return EAGAIN;			/* nothing completed: the caller goes on */
 		}
-		if (idle && (td->td_flags & TDF_VWAKE)) {
+		if (idle && ((td->td_flags & TDF_VWAKE) || sig_deliverable(p, td))) {
 			td->td_flags &= ~TDF_VWAKE;
 			crit_exit();
 			msg->hdr.ms_result = 0;

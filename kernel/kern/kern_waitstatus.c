@@ -12,7 +12,7 @@
  * process ends as if that signal's default action had run; when signals exist (issue 12,
  * item 2) the fault raises it instead, and a handler may catch it.
  */
-static int
+int
 fault_signal(int vector)
 {
 	switch (vector) {			/* the i386's vectors (arch/i386/traps.toml) */

@@ -88,12 +88,14 @@ def test_deterministic_adds_exactly_icount_and_rtc(config):
 
 def test_stdio_console_is_a_mux_with_monitor(config):
     """In stdio mode, is the console a mux chardev shared by the serial port and the monitor, so
-    Ctrl-A X (and Ctrl-A C) work, and no socket chardev?"""
+    Ctrl-A X (and Ctrl-A C) work, with signal=off so that Ctrl-C reaches the guest (its SIGINT),
+    and no socket chardev?"""
     argv = config.argv("stdio", None)
     chardevs = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "-chardev"]
     assert len(chardevs) == 1
     opts = chardevs[0].split(",")
     assert opts[0] == "stdio" and "mux=on" in opts and "id=con0" in opts
+    assert "signal=off" in opts
     assert has_run(argv, ["-serial", "chardev:con0"])
     mon = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "-mon"]
     assert mon and "chardev=con0" in mon[0].split(",")

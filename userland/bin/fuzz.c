@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <dirent.h>
@@ -691,7 +692,7 @@ gen(struct args *a, int async, int inbatch)
 	do
 		cmd = chance(3) ? SYS_MAXSYSCALL + rnd(1000) * (chance(50) ? 1 : 0x1000000) :
 		    rnd(SYS_MAXSYSCALL);
-	while (!inbatch && (cmd == SYS_exit || cmd == SYS_vcpu_exit));
+	while (!inbatch && (cmd == SYS_exit || cmd == SYS_vcpu_exit || cmd == SYS_sigsuspend));
 	set32(a, 24, cmd);
 	ex->errs = BIT(0);
 	ex->also = -1;
@@ -804,14 +805,72 @@ gen(struct args *a, int async, int inbatch)
 		}
 		break;
 	case SYS_kill: {
-		uint32_t pid = chance(40) ? (uint32_t)f.ppid : chance(50) ? rnd(1000) : (uint32_t)next();
-		if (pid == (uint32_t)f.pid)
-			pid = 0;				/* never itself */
+		/* Never itself, its group (0), everyone it may signal (-1) or a group it is in: its
+		 * parent (EPERM), or pids and groups nobody has (ESRCH); a bad signal is EINVAL. */
+		uint32_t pid = chance(40) ? (uint32_t)f.ppid : chance(50) ? 0x7fff0000 + rnd(1000) :
+		    -(0x7fff0000 + rnd(1000));
+		uint32_t sig = chance(50) ? rnd(NSIG) : (uint32_t)next();
 		set32(a, 48, pid);
-		set32(a, 52, (uint32_t)next());
-		ex->errs = pid == (uint32_t)f.ppid ? BIT(EPERM) : BIT(ESRCH) | BIT(EPERM);
+		set32(a, 52, sig);
+		ex->errs = sig >= NSIG ? BIT(EINVAL) : pid == (uint32_t)f.ppid ? BIT(EPERM) : BIT(ESRCH);
 		break;
 	}
+	case SYS_upcall_register: {
+		/* Never a registration that succeeds: the fuzzer's own upcalls must keep working. */
+		static const uint32_t bad[] = { 0x1000, USER_BASE - 4, USER_TOP, 0xfee00000, 0xfffffff0 };
+		if (chance(50)) {
+			set32(a, 48, bad[rnd(5)]);
+			set32(a, 52, chance(50) ? A(rnd(ARENA / 4) * 4) : (uint32_t)next());
+			ex->errs = BIT(EFAULT);
+		} else {
+			set32(a, 48, (uint32_t)cr_upcall_entry);
+			set32(a, 52, chance(50) ? bad[rnd(5)] : A(rnd(ARENA / 4) * 4) + 1 + rnd(3));
+			ex->errs = BIT(EFAULT) | BIT(EINVAL);
+		}
+		break;
+	}
+	case SYS_upcall_resume: {
+		/* Only contexts it cannot read: a real one would jump into garbage. */
+		static const uint32_t bad[] = { 0, 0x1000, USER_BASE - 8, USER_TOP - 8, 0xfee00000 };
+		set32(a, 48, chance(50) ? bad[rnd(5)] : A(ARENA) + rnd(4000));
+		ex->errs = BIT(EFAULT);
+		break;
+	}
+	case SYS_sigaction: {
+		/* Asks, never sets (a fuzzed action could end the fuzzer): act and oact NULL or
+		 * unreadable/unwritable (an answer written into the arena would go unrecorded). */
+		static const uint32_t bad[] = { 0x1000, USER_BASE - 4, USER_TOP, 0xfee00000 };
+		uint32_t sig = chance(70) ? rnd(NSIG + 2) : (uint32_t)next();
+		uint32_t act = chance(50) ? 0 : chance(50) ? bad[rnd(4)] : A(ARENA) + rnd(4000);
+		uint32_t oact = chance(50) ? 0 : bad[rnd(4)];
+		set32(a, 48, sig);
+		set32(a, 52, act);
+		set32(a, 56, oact);
+		ex->errs = sig == 0 || sig >= NSIG ? BIT(EINVAL) : act || oact ? BIT(EFAULT) : BIT(0);
+		break;
+	}
+	case SYS_sigprocmask:
+		set32(a, 48, chance(70) ? rnd(4) : (uint32_t)next());
+		set32(a, 52, (uint32_t)next());
+		ex->errs = BIT(0) | BIT(EINVAL);
+		break;
+	case SYS_sigsuspend:
+		set32(a, 48, (uint32_t)next());
+		ex->errs = BIT(EINVAL);				/* only ever in a batch: refused */
+		break;
+	case SYS_alarm: {
+		/* 0 (nothing armed) or too long: an armed alarm would end the fuzzer. */
+		uint32_t s = chance(50) ? 0 : 86401 + rnd(1000000);
+		set32(a, 48, s);
+		ex->errs = s == 0 ? BIT(0) : BIT(EINVAL);
+		break;
+	}
+	case SYS_sigpending:
+		break;
+	case SYS_upcall_poke:
+		set32(a, 48, chance(30) ? 0 : (uint32_t)next());
+		ex->errs = BIT(0) | BIT(EINVAL);
+		break;
 	case SYS_sbrk: {
 		static const int32_t incr[] = { 0, 0x7fffffff, -0x7fffffff - 1, 0x7ffff000,
 			-0x40000000, -0x1000000, 4096 };
@@ -1186,7 +1245,7 @@ gen(struct args *a, int async, int inbatch)
 	}
 	if (cmd < SYS_MAXSYSCALL && inbatch &&
 	    (cmd == SYS_submit || cmd == SYS_ring_enter || cmd == SYS_exit || cmd == SYS_vcpu_exit ||
-	    cmd == SYS_exec || cmd == SYS_fork)) {
+	    cmd == SYS_exec || cmd == SYS_fork || cmd == SYS_upcall_resume || cmd == SYS_sigsuspend)) {
 		ex->errs = BIT(EINVAL);				/* batch = false in the spec */
 		ex->post = P_NONE;
 		ex->nout = 0;
@@ -1241,6 +1300,14 @@ static const uint8_t sizes[SYS_MAXSYSCALL] = {
 		[SYS_tcsetpgrp] = sizeof(struct tcsetpgrp_msg), [SYS_isatty] = sizeof(struct isatty_msg),
 		[SYS_poll] = sizeof(struct poll_msg),
 		[SYS_fork] = sizeof(struct fork_msg),
+		[SYS_upcall_register] = sizeof(struct upcall_register_msg),
+		[SYS_upcall_resume] = sizeof(struct upcall_resume_msg),
+		[SYS_sigaction] = sizeof(struct sigaction_msg),
+		[SYS_sigprocmask] = sizeof(struct sigprocmask_msg),
+		[SYS_sigpending] = sizeof(struct sigpending_msg),
+		[SYS_sigsuspend] = sizeof(struct sigsuspend_msg),
+		[SYS_alarm] = sizeof(struct alarm_msg),
+		[SYS_upcall_poke] = sizeof(struct upcall_poke_msg),
 };
 
 /*
@@ -2204,6 +2271,7 @@ main(int argc, char **argv)
 		    (uint32_t)strtoul(argv[4], NULL, 0), atoi(argv[5]));
 	if (ppid != 0)
 		return EXIT_CHILD;			/* spawned by a fuzzed call: end at once */
+	signal(SIGPIPE, SIG_IGN);			/* fuzzed writes to pipes with no reader: EPIPE */
 	if (argc >= 3 && argc <= 5 && strcmp(argv[0], "fuzz") == 0)
 		return driver(strtoull(argv[1], NULL, 0), (uint32_t)strtoul(argv[2], NULL, 0),
 		    argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 0, argc > 4 ? atoi(argv[4]) : 0);

@@ -1172,9 +1172,9 @@ KTEST(pthread, cancel_in_a_parked_read)
 	KT_ASSERT_EQ(pipe(cx_pipe), 0);
 	kstat(&before, sizeof(before));
 	KT_ASSERT_EQ(pthread_create(&t, NULL, cx_reader, NULL), 0);
-	for (int i = 0; i < 500 && t->td_cancel_msg == NULL; i++)
+	for (int i = 0; i < 500 && t->td_parkmsg == NULL; i++)
 		sleep_ms(1);
-	KT_ASSERT(t->td_cancel_msg != NULL);			/* parked in read */
+	KT_ASSERT(t->td_parkmsg != NULL);			/* parked in read */
 	KT_EXPECT_EQ(pthread_cancel(t), 0);
 	KT_EXPECT_EQ(pthread_join(t, &ret), 0);
 	KT_EXPECT(ret == PTHREAD_CANCELED);

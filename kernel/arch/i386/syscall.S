@@ -123,8 +123,18 @@ syscall_exit:
 
 syscall_ast_pending:
 	sti
-	pushl	%eax
+	pushl	%eax		/* a struct syscall_regs: the answer, then ring 3's callee-saved */
+	pushl	%ebp
+	pushl	%edi
+	pushl	%esi
+	pushl	%ebx
+	pushl	%esp
 	call	syscall_ast	/* may not return: the process was killed */
+	addl	$4, %esp
+	popl	%ebx		/* an upcall or upcall_resume may have changed any of them */
+	popl	%esi
+	popl	%edi
+	popl	%ebp
 	popl	%eax
 	jmp	syscall_exit
 

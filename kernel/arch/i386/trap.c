@@ -42,11 +42,18 @@ stack_overflow(struct trapframe *tf)
 	    addr >= USER_STACK_BOTTOM - USER_STACK_GUARD_PAGES * PAGE_SIZE && addr < USER_STACK_BOTTOM;
 }
 
-/* user_fault: report a ring-3 fault and end the process. */
+/*
+ * user_fault: a ring-3 fault goes to the process's handler for its signal (SIGSEGV, SIGFPE,
+ * SIGILL, ...: kern_sig.c) when there is one the vCPU does not block; otherwise it is reported
+ * and the process ends.
+ */
 static void
 user_fault(struct trapframe *tf)
 {
 	bool overflow = stack_overflow(tf);
+
+	if (!overflow && sig_fault(tf, (int)tf->tf_trapno, tf->tf_trapno == T_PAGEFLT ? rcr2() : 0))
+		return;
 
 	printf("proc %d (%s): %s (vector %u) at eip 0x%08x", curproc->p_pid, curproc->p_comm,
 	    overflow ? "stack overflow" : trap_name(tf->tf_trapno), tf->tf_trapno, tf->tf_eip);
@@ -130,6 +137,11 @@ device_intr(struct trapframe *tf)
 		sti();
 		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
 	}
+	/* A signal (or poke) for a vCPU computing in ring 3: taken at its next interrupt. */
+	if (TF_FROM_USER(tf) && curproc != NULL &&
+	    ((curthread->td_ast & TDA_UPCALL) || curproc->p_sigpending != 0) &&
+	    curthread->td_upcall_entry != 0 && gd->gd_intr_nesting == 0)
+		sig_ast_trap(tf);
 }
 
 /*
@@ -137,12 +149,14 @@ device_intr(struct trapframe *tf)
  * exit path of syscall_entry calls it with interrupts on, then checks again).
  */
 void
-syscall_ast(void)
+syscall_ast(struct syscall_regs *r)
 {
 	thread_t td = curthread;
 
 	if (td->td_ast & TDA_KILLED)
 		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
+	if (td->td_ast & (TDA_UPCALL | TDA_SIGINTR | TDA_RESUME))
+		sig_ast_syscall(r);	/* clears them */
 	if (td->td_ast & TDA_YIELD) {
 		/* A tick came during the call: round robin, as if it had come in ring 3. */
 		__atomic_and_fetch(&td->td_ast, ~TDA_YIELD, __ATOMIC_RELAXED);

@@ -17,6 +17,8 @@
 #include <sys/ksysmsg.h>
 #include <sys/vcpu.h>
 #include <vm/vm.h>
+#include <sys/timer.h>
+#include <abi/signal.h>
 
 struct thread;
 struct ring;
@@ -59,6 +61,13 @@ struct proc {
 	TAILQ_HEAD(, ksysmsg) p_childwait;	/* this process's wait() calls, pending */
 	struct lwkt_port p_exitport;		/* put-only: takes the kernel's exit-wait message */
 	lwkt_msg_t	p_exitwaiter;		/* replied with the status at exit (kernel's processes) */
+	/* signals (kern/kern_sig.c) */
+	struct ksigaction p_sigact[NSIG];	/* each signal's action */
+	uint32_t	p_sigpending;		/* raised, not delivered yet */
+	struct ksiginfo	p_siginfo[NSIG];	/* ... and what each pending one says */
+	struct timer_msg p_alarm;		/* alarm: sent to the timer port while armed */
+	struct lwkt_port p_alarmport;		/* ... and replied here */
+	bool		p_alarm_armed;
 };
 
 TAILQ_HEAD(proclist, proc);
@@ -79,6 +88,7 @@ __attribute__((noreturn)) void user_enter(struct proc *p, struct trapframe *tf);
 __attribute__((noreturn)) void proc_exit(int status);
 struct proc *proc_find(pid_t pid);
 void	proc_mark_killed(struct proc *p);
+void	proc_kill(struct proc *p);
 bool	proc_may_signal(const struct proc *from, const struct proc *to);
 __attribute__((noreturn)) void vcpu_exit_self(void);
 int	proc_copyin(struct proc *p, uint32_t uaddr, void *kaddr, size_t len);
@@ -91,6 +101,20 @@ enum proc_end {
 	PEND_FAULT,		/* a CPU fault in ring 3: detail is the vector */
 };
 int	proc_wait_status(enum proc_end why, int detail);
+/* kern/kern_sig.c: signals and upcalls */
+struct syscall_regs;
+void	sig_proc_init(struct proc *p);
+void	sig_fork(struct proc *child, const struct proc *parent, struct thread *ctd);
+void	sig_exec(struct proc *p);
+void	sig_exit(struct proc *p);
+void	sig_post(struct proc *p, int sig, int code, int pid, int status);
+bool	sig_deliverable(struct proc *p, struct thread *td);
+int	sig_pgrp(pid_t pgid, int sig, bool check);
+bool	sig_fault(struct trapframe *tf, int vector, uint32_t addr);
+void	sig_ast_trap(struct trapframe *tf);
+void	sig_ast_syscall(struct syscall_regs *r);
+int	fault_signal(int vector);
+
 /* kern/kern_pgrp.c: process groups and sessions */
 void	pgrp_inherit(struct proc *child, struct proc *parent);
 pid_t	pgrp_foreground(void);

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/msgport.h>
+#include <abi/upcall.h>
 
 struct globaldata;
 struct proc;
@@ -58,6 +59,16 @@ struct thread {
 	int		td_vcpuid;	/* its number among the process's vCPUs (0: the first) */
 	uint64_t	td_switches;	/* times switched in */
 	int		td_sysdepth;	/* system calls nested on its stack now (SYSMSG_DEPTH_MAX) */
+	/* upcalls and signals (kern/kern_sig.c) */
+	uint32_t	td_upcall_entry;	/* user address of its upcall entry, or 0 */
+	uint32_t	td_upcall_area;		/* user address of its struct upcall_area */
+	uint32_t	td_sysrestart;		/* a signal cut short the call at this message */
+	uint32_t	td_suspmask;		/* in sigsuspend: the mask to go back to */
+	bool		td_suspended;		/* ... td_suspmask is valid */
+	bool		td_poked;		/* upcall_poke: a UPC_POKE upcall is due */
+	int		td_poker;		/* ... from this vCPU */
+	bool		td_resuming;		/* upcall_resume: go back to td_resumectx */
+	struct upcall_ctx td_resumectx;
 };
 typedef struct thread *thread_t;
 
@@ -69,6 +80,7 @@ enum td_flags {
 	TDF_PSLEEP = 0x0008,	/* a process's vCPU waiting in proc_sleep */
 	TDF_IDLEWAIT = 0x0010,	/* ... in waitport with WAITPORT_IDLE: it has nothing to run */
 	TDF_VWAKE = 0x0020,	/* vcpu_wake was called for it: its idle waitport returns */
+	TDF_SYNCWAIT = 0x0040,	/* waiting in a synchronous call: a signal may cut it short */
 };
 
 /*
@@ -79,6 +91,9 @@ enum td_ast_bits {
 	TDA_KILLED = 0x0001,	/* its process was killed (or is exiting): it ends */
 	TDA_YIELD = 0x0002,	/* a tick came during its system call: it yields on the way back
 				   to ring 3 (round robin among vCPUs and processes) */
+	TDA_UPCALL = 0x0004,	/* a signal or poke may be due: look before returning to ring 3 */
+	TDA_SIGINTR = 0x0008,	/* a signal cuts its synchronous call short (EINTR or restart) */
+	TDA_RESUME = 0x0010,	/* upcall_resume: return into td_resume instead */
 };
 
 /* kern/lwkt_thread.c */

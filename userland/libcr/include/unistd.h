@@ -30,4 +30,8 @@ pid_t	getpgrp(void);			/* the caller's process group: getpgid(0) */
 /* The system calls of <sys/syscalls.h> with POSIX's names and shapes are the functions
  * themselves: dup2, getppid, setpgid, getpgid, setsid, getsid, tcgetpgrp, tcsetpgrp, chdir,
  * rmdir, unlink, ... */
+/* signals (libcr/signal/signal.c) */
+int	pause(void);
+unsigned int alarm(unsigned int seconds);
+
 #endif

@@ -154,14 +154,14 @@ cr_waitmsg_cancellable(lwkt_msg_t msg)
 	int error;
 
 	cr_crit_enter();
-	td->td_cancel_msg = msg;		/* from here on a cancel aborts it */
+	td->td_parkmsg = msg;		/* from here on a cancel aborts it */
 	due = cr_cancel_due(td);
 	cr_crit_exit();
 	if (due)
 		lwkt_abortmsg(msg);		/* asked before it parked: end it now */
 	error = lwkt_waitmsg(msg, 0);
 	cr_crit_enter();
-	td->td_cancel_msg = NULL;
+	td->td_parkmsg = NULL;
 	cr_crit_exit();
 	if (cr_cancel_due(td) && cr_cancel_act != NULL)
 		cr_cancel_act();

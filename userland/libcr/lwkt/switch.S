@@ -52,6 +52,8 @@ cr_switch:
 	popl	%ebx
 	popl	%ebp
 	ret
+	.globl	cr_switch_end				/* signal.c: an upcall in here waits */
+cr_switch_end:
 	.size	cr_switch, . - cr_switch
 
 yield_no_budget:

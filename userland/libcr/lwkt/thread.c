@@ -131,7 +131,7 @@ fast_arm(struct cr_vcpu *vc, cr_thread_t td)
 {
 	struct runq *rq = runq_of(vc);
 
-	if (!cr_several_vcpus && vc->vc_cur == td && !td->td_idle && td->td_state == CR_RUNNABLE &&
+	if (!cr_several_vcpus && !cr_sig_masks_used && vc->vc_cur == td && !td->td_idle && td->td_state == CR_RUNNABLE &&
 	    rq->rq_head[td->td_pri] == td && td->td_rqnext != td && !runq_above(rq, td->td_pri)) {
 		vc->vc_fast_armed = FAST_BUDGET;
 		vc->vc_fast_left = FAST_BUDGET;
@@ -275,6 +275,7 @@ idle_create(struct cr_vcpu *vc)
 	td->td_idle = true;
 	td->td_state = CR_RUNNABLE;
 	td->td_crit = 1;			/* a switch hands it the lock (see the top) */
+	td->td_sigmask = 0;			/* takes any signal, to hand on (signal.c: route) */
 	strlcpy(td->td_name, "idle", sizeof(td->td_name));
 	td->td_name[4] = (char)('0' + (vc - cr_vcpus));
 	td->td_name[5] = '\0';
@@ -525,6 +526,10 @@ idle_loop(cr_thread_t self)
 	struct waitport_msg w;
 	int error;
 
+	if (!vc->vc_upcalls) {			/* a new vCPU: its first code */
+		vc->vc_upcalls = true;
+		cr_upcall_register(vc, 0);
+	}
 	for (;;) {
 		if (vc->vc_stopping)
 			vcpu_stop(vc);
@@ -574,6 +579,24 @@ cr_sched_init(void)
 	lwkt_initport_thread(&main_thread.td_msgport, &main_thread);
 	TAILQ_INSERT_TAIL(&allthreads, &main_thread, td_allq);
 	runq_insert(runq_of(&cr_vcpus[0]), &main_thread);
+	cr_vcpus[0].vc_upcalls = true;
+	cr_upcall_register(&cr_vcpus[0], 0);	/* signals reach the main thread */
+}
+
+/*
+ * cr_sig_target: a user thread parked in a kernel call (cr_park) whose mask lets bit through,
+ * for a signal an idle vCPU took (signal.c); NULL if none. Called with the scheduler lock held.
+ */
+cr_thread_t
+cr_sig_target(uint32_t bit)
+{
+	cr_thread_t td;
+
+	TAILQ_FOREACH(td, &allthreads, td_allq)
+		if (!td->td_idle && td->td_state == CR_BLOCKED && td->td_parkmsg != NULL &&
+		    (td->td_sigmask & bit) == 0)
+			return td;
+	return NULL;
 }
 
 /*

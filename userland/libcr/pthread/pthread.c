@@ -205,8 +205,8 @@ pthread_cancel(pthread_t thread)
 	thread->td_cancel_pending = true;
 	if (thread->td_cancel_point)
 		cr_sched_wakeup(thread);
-	else if (thread->td_cancel_msg != NULL && cr_cancel_due(thread))
-		lwkt_abortmsg(thread->td_cancel_msg);	/* parked in a system call: EINTR */
+	else if (thread->td_parkmsg != NULL && cr_cancel_due(thread))
+		lwkt_abortmsg(thread->td_parkmsg);	/* parked in a system call: EINTR */
 	cr_crit_exit();
 	if (thread == cr_curthread && thread->td_cancel_async)
 		act_if_due();

@@ -17,6 +17,7 @@
 #include <cr/msgport_sys.h>
 #include <cr/thread.h>
 #include <cr/park.h>
+#include <cr/sched.h>
 
 void	cr_sched_init(void);
 
@@ -134,9 +135,19 @@ cr_park(lwkt_msg_t msg)
 	msg->ms_reply_port = &cr_reply_port;
 	if (!held(msg, 0))
 		return msg->ms_error;		/* collected already: its answer is in place */
-	if (__builtin_expect(cr_pthreads, 0))
-		return cr_waitmsg_cancellable(msg);	/* a cancellation point (<pthread.h>) */
-	return lwkt_waitmsg(msg, 0);
+	cr_thread_t td = cr_curthread;
+	int error;
+	if (__builtin_expect(cr_pthreads, 0)) {
+		error = cr_waitmsg_cancellable(msg);	/* a cancellation point (<pthread.h>) */
+	} else {
+		td->td_parkmsg = msg;		/* a signal for it may abort the call (signal.c) */
+		error = lwkt_waitmsg(msg, 0);
+		td->td_parkmsg = NULL;
+	}
+	if (__builtin_expect(td->td_sigq != 0 ||
+	    (cr_sig_held & ~td->td_vcpu->vc_upcall.ua_sigmask) != 0, 0))
+		return cr_sig_after_park(msg, error);	/* its handlers; EINTR or a restart */
+	return error;
 }
 
 /*

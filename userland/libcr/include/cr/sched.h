@@ -27,6 +27,7 @@
 #ifndef __ASSEMBLER__
 
 #include <cr/thread.h>
+#include <abi/upcall.h>
 #include <sys/runq.h>			/* after cr/thread.h: its functions need struct thread */
 
 /*
@@ -52,12 +53,22 @@ struct cr_vcpu {
 	cr_thread_t	vc_idle_td;
 	cr_thread_t	vc_reaped;		/* an exited thread whose stack is still to free */
 	struct cr_vcpu_stats vc_stats;
+	struct upcall_area vc_upcall;		/* its upcall area: the running thread's mask */
+	bool		vc_upcalls;		/* registered (signal.c: cr_upcall_register) */
 };
 
 extern struct cr_vcpu cr_vcpus[CR_VCPU_MAX];
 
 /* libcr/sys/sysport.c: a misuse or a state the scheduler cannot go on from ends the program. */
 __attribute__((noreturn)) void cr_msgport_fatal(const char *what, const void *obj);
+
+/* signal/signal.c */
+void	cr_upcall_register(struct cr_vcpu *vc, uint32_t mask);
+extern int cr_sig_masks_used;
+extern volatile uint32_t cr_sig_held;
+int	cr_sig_after_park(lwkt_msg_t msg, int error);
+/* lwkt/thread.c: a thread parked in a kernel call that does not block bit (lock held), or NULL */
+cr_thread_t cr_sig_target(uint32_t bit);
 
 /* lwkt/thread.c: the out-of-line halves; switch.S: the switch (from in eax, to in edx) */
 void	cr_sched_fast_off(struct cr_vcpu *vc);
@@ -131,6 +142,8 @@ sched_switch_to(struct cr_vcpu *vc, cr_thread_t td, cr_thread_t ntd)
 	if (ntd == td)
 		return;
 	vc->vc_cur = ntd;
+	td->td_sigmask = vc->vc_upcall.ua_sigmask;	/* the mask goes with the thread */
+	vc->vc_upcall.ua_sigmask = ntd->td_sigmask;
 	sched_count(&vc->vc_stats.switches);
 	if (__builtin_expect(ntd->td_crit == 0, 0))
 		cr_sched_resume_in_section(ntd);

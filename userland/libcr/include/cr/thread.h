@@ -73,8 +73,11 @@ struct thread {
 	bool		td_cancel_async;	/* PTHREAD_CANCEL_ASYNCHRONOUS */
 	bool		td_cancel_point;	/* parked at a cancellation point: a cancel wakes it */
 	bool		td_exiting;		/* in cr_thread_exit: cancellation is over */
-	lwkt_msg_t	td_cancel_msg;		/* a parked system call a cancel aborts */
 	uint32_t	td_stack_size;		/* bytes at td_stack */
+	uint32_t	td_sigmask;		/* its signal mask while it does not run (signal.c) */
+	uint32_t	td_sigq;		/* signals handed to it while parked (signal.c) */
+	lwkt_msg_t	td_parkmsg;		/* the kernel call it is parked in (cr_park), or NULL:
+					   a signal (signal.c) or a cancel (pthread.c) aborts it */
 };
 typedef struct thread *cr_thread_t;
 
@@ -168,6 +171,10 @@ cr_crit_enter_td(cr_thread_t td)
 extern volatile uint32_t cr_kicks_pending;
 void	cr_send_kicks(void);
 
+/* Signal handlers deferred while the scheduler was busy (signal.c), run at a section's end. */
+extern volatile uint32_t cr_sig_deferred;
+void	cr_sig_run_deferred(void);
+
 static inline void
 cr_crit_exit_td(cr_thread_t td)
 {
@@ -176,9 +183,11 @@ cr_crit_exit_td(cr_thread_t td)
 			cr_spin_unlock(&cr_sched_lock);
 			if (__builtin_expect(cr_kicks_pending != 0, 0))
 				cr_send_kicks();
+			if (__builtin_expect(cr_sig_deferred != 0, 0))
+				cr_sig_run_deferred();
 		}
-	} else {
-		td->td_crit--;
+	} else if (--td->td_crit == 0 && __builtin_expect(cr_sig_deferred != 0, 0)) {
+		cr_sig_run_deferred();
 	}
 }
 

@@ -46,10 +46,19 @@ struct fork_regs {
 	uint32_t	fr_ebx, fr_esi, fr_edi, fr_ebp;
 };
 
+/*
+ * What syscall_entry's exit path pushes before it calls syscall_ast: ring 3's callee-saved
+ * registers (still in place: C preserved them) and the answer in %eax. An upcall or
+ * upcall_resume rewrites them, and the syscall frame, to return somewhere else.
+ */
+struct syscall_regs {
+	uint32_t	sr_ebx, sr_esi, sr_edi, sr_ebp, sr_eax;
+};
+
 const char *trap_name(int vector);
 void	idt_init(void);
 void	trap(struct trapframe *tf);
-void	syscall_ast(void);
+void	syscall_ast(struct syscall_regs *r);
 __attribute__((noreturn)) void trapret_to(struct trapframe *tf);
 
 #endif

@@ -1,0 +1,411 @@
+/*
+ * POSIX signals in libcr, over the kernel's upcalls (docs/upcalls.md).
+ *
+ * Every vCPU registers cr_upcall_entry and its upcall area (struct cr_vcpu's vc_upcall) when it
+ * starts. The kernel keeps the actions and the pending set; the mask is the area's word, the
+ * running user thread's mask (the scheduler saves it into td_sigmask and loads the next thread's
+ * at each switch: cr/sched.h). A signal comes as an upcall: the entry calls the handler on the
+ * interrupted thread's stack and goes back with upcall_resume, which restores the registers and
+ * the mask in one step. If the upcall interrupted the scheduler itself (in one of its sections,
+ * or in the middle of a switch), the handler is deferred to the section's end (cr_sig_deferred).
+ *
+ * An idle vCPU takes a signal that no running thread accepts (its idle thread blocks nothing):
+ * route() hands it to a thread parked in a kernel call that does not block it, and aborts that
+ * call (the kernel's abort path: it answers EINTR); the thread runs the handler when it wakes in
+ * cr_park (cr_sig_after_park), then answers EINTR or, under SA_RESTART, makes the call again.
+ * With no such thread the signal is held (cr_sig_held) until a thread that lets it through
+ * returns from a parked call or unblocks it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <setjmp.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/errno.h>
+#include <sys/syscalls.h>
+#include <sys/sysmsg.h>
+#include <abi/upcall.h>
+#include <cr/sched.h>
+#include <cr/sysport.h>
+#include <cr/thread.h>
+
+void	(*cr_upcall_poke_hook)(int from_vcpu);
+volatile uint32_t cr_sig_deferred;	/* signals whose handler waits for a section's end */
+static struct upcall_msg deferred[NSIG];
+volatile uint32_t cr_sig_held;		/* signals no thread could take yet (route) */
+static struct upcall_msg routed[NSIG];	/* what each routed or held signal said */
+int	cr_sig_masks_used;		/* a thread has had a mask: the fast yield path is off */
+extern char cr_switch_end[];
+
+/* run_handler: call the handler m names, the way its flags say; errno survives it. */
+static void
+run_handler(struct upcall_msg *m, void *ctx)
+{
+	int sig = m->um_info.si_signo, saved = errno;
+	uint32_t h = m->um_action.ksa_handler;
+
+	if (m->um_action.ksa_flags & SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))h)(sig, &m->um_info, ctx);
+	else
+		((void (*)(int))h)(sig);
+	errno = saved;
+}
+
+/* run_masked: run m's handler outside an upcall, with its action's mask added meanwhile. */
+static void
+run_masked(struct upcall_msg *m)
+{
+	int sig = m->um_info.si_signo;
+	uint32_t add = m->um_action.ksa_mask |
+	    ((m->um_action.ksa_flags & SA_NODEFER) ? 0 : __SIGBIT(sig));
+	uint32_t old = (uint32_t)__sys_sigprocmask(SIG_BLOCK, add);
+
+	run_handler(m, NULL);
+	__sys_sigprocmask(SIG_SETMASK, old);
+}
+
+/*
+ * route: a signal an idle vCPU took goes to a thread parked in a kernel call that lets it
+ * through, whose call is aborted so that it wakes; or, if there is none, is held.
+ */
+static void
+route(const struct upcall_msg *m)
+{
+	int sig = m->um_info.si_signo;
+	lwkt_msg_t call = NULL;
+	cr_thread_t td;
+
+	if (sig <= 0 || sig >= NSIG)
+		return;
+	cr_crit_enter();
+	routed[sig] = *m;
+	if ((td = cr_sig_target(__SIGBIT(sig))) != NULL) {
+		td->td_sigq |= __SIGBIT(sig);
+		call = td->td_parkmsg;
+	} else {
+		cr_sig_held |= __SIGBIT(sig);
+	}
+	cr_crit_exit();
+	if (call != NULL)
+		lwkt_abortmsg(call);		/* it completes with EINTR; its thread wakes */
+}
+
+/*
+ * cr_sig_run_deferred: run the handlers deferred while the scheduler was busy (cr_crit_exit
+ * calls it once the thread has left its last section), each with its action's mask; on an idle
+ * thread, hand them on instead.
+ */
+void
+cr_sig_run_deferred(void)
+{
+	uint32_t set;
+
+	while ((set = __atomic_exchange_n(&cr_sig_deferred, 0, __ATOMIC_ACQ_REL)) != 0) {
+		for (int sig = 1; sig < NSIG; sig++) {
+			if ((set & __SIGBIT(sig)) == 0)
+				continue;
+			struct upcall_msg m = deferred[sig];
+			if (cr_curthread->td_idle) {
+				route(&m);
+			} else {
+				__sys_sigprocmask(SIG_UNBLOCK, __SIGBIT(sig));	/* masked when deferred */
+				run_masked(&m);
+			}
+		}
+	}
+}
+
+/* take_mine: the routed and held signals the calling thread takes now (its mask lets them in). */
+static uint32_t
+take_mine(struct upcall_msg *out)
+{
+	cr_thread_t td = cr_curthread;
+	uint32_t set, held;
+
+	cr_crit_enter();
+	held = cr_sig_held & ~td->td_vcpu->vc_upcall.ua_sigmask;
+	cr_sig_held &= ~held;
+	set = td->td_sigq | held;
+	td->td_sigq = 0;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (set & __SIGBIT(sig))
+			out[sig] = routed[sig];
+	cr_crit_exit();
+	return set;
+}
+
+/*
+ * cr_sig_after_park: the calling thread woke in cr_park with signals handed to it: run their
+ * handlers; a call they cut short (EINTR) is made again if every one of them says SA_RESTART.
+ */
+int
+cr_sig_after_park(lwkt_msg_t msg, int error)
+{
+	struct upcall_msg m[NSIG];
+	uint32_t set = take_mine(m);
+	bool restart = set != 0;
+
+	for (int sig = 1; sig < NSIG; sig++) {
+		if ((set & __SIGBIT(sig)) == 0)
+			continue;
+		run_masked(&m[sig]);
+		if ((m[sig].um_action.ksa_flags & SA_RESTART) == 0)
+			restart = false;
+	}
+	if (error == EINTR && restart) {
+		msg->ms_flags = cr_trap_flags;
+		error = cr_trap(msg);
+		if (error == EASYNC)
+			error = cr_park(msg);
+	}
+	return error;
+}
+
+/* resume: back to the interrupted context (never returns). */
+static __attribute__((noreturn)) void
+resume(struct upcall_ctx *ctx)
+{
+	struct upcall_resume_msg r;
+
+	r.hdr.ms_cmd = SYS_upcall_resume;
+	r.ctx = ctx;
+	cr_trap_sync(&r.hdr);
+	cr_msgport_fatal("upcall_resume refused the context", ctx);
+}
+
+/*
+ * cr_upcall_entry: where every upcall enters (struct upcall_frame: entered as a C function with
+ * no return address). A signal's handler runs here, on the interrupted thread's stack, with the
+ * mask the kernel set; UPC_POKE calls cr_upcall_poke_hook.
+ */
+void
+cr_upcall_entry(struct upcall_msg *m, struct upcall_ctx *ctx, struct upcall_area *area)
+{
+	(void)area;
+	if (m->um_type == UPC_SIGNAL) {
+		int sig = m->um_info.si_signo;
+		cr_thread_t td = cr_curthread;
+		bool busy = cr_threaded && (td->td_crit > 0 ||
+		    (ctx->uc_eip >= (uint32_t)&cr_thread_yield && ctx->uc_eip < (uint32_t)cr_switch_end));
+
+		if (busy && sig > 0 && sig < NSIG) {
+			deferred[sig] = *m;
+			__atomic_or_fetch(&cr_sig_deferred, __SIGBIT(sig), __ATOMIC_ACQ_REL);
+			if (!td->td_idle)
+				ctx->uc_sigmask |= __SIGBIT(sig);	/* not again before it has run */
+		} else if (td->td_idle) {
+			route(m);		/* no thread ran here: hand it to one */
+		} else {
+			run_handler(m, ctx);
+		}
+	} else if (m->um_type == UPC_POKE && cr_upcall_poke_hook != NULL) {
+		cr_upcall_poke_hook(m->um_info.si_pid);
+	}
+	resume(ctx);
+}
+
+/* cr_upcall_register: the calling vCPU vc takes upcalls, its thread's mask being mask. */
+void
+cr_upcall_register(struct cr_vcpu *vc, uint32_t mask)
+{
+	vc->vc_upcall.ua_sigmask = mask;
+	__sys_upcall_register((uint32_t)cr_upcall_entry, (uint32_t)&vc->vc_upcall);
+}
+
+int
+sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
+{
+	struct ksigaction k, o;
+
+	if (act != NULL) {
+		k.ksa_handler = (unsigned int)act->sa_handler;
+		k.ksa_mask = act->sa_mask;
+		k.ksa_flags = (unsigned int)act->sa_flags;
+		if (k.ksa_handler > __SIG_IGN)
+			cr_sig_masks_used = 1;		/* its handler runs with a mask */
+	}
+	if (__sys_sigaction(sig, act ? (uint32_t)&k : 0, oact ? (uint32_t)&o : 0) != 0)
+		return -1;
+	if (oact != NULL) {
+		oact->sa_handler = (void (*)(int))o.ksa_handler;
+		oact->sa_mask = o.ksa_mask;
+		oact->sa_flags = (int)o.ksa_flags;
+	}
+	return 0;
+}
+
+void
+(*signal(int sig, void (*handler)(int)))(int)
+{
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(sig, &sa, &old) != 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+/* pthread_sigmask: the calling thread's mask (the vCPU's word, while it runs); an errno. */
+int
+pthread_sigmask(int how, const sigset_t *set, sigset_t *oset)
+{
+	int old;
+
+	if (set == NULL) {
+		how = SIG_BLOCK;		/* only asks */
+	} else if (*set != 0) {
+		cr_sig_masks_used = 1;
+	}
+	if ((old = __sys_sigprocmask(how, set ? *set : 0)) == -1)
+		return errno;
+	if (oset != NULL)
+		*oset = (sigset_t)old;
+	if (__builtin_expect(cr_sig_held != 0, 0)) {	/* held ones it now lets through */
+		struct upcall_msg m[NSIG];
+		uint32_t mine = take_mine(m);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (mine & __SIGBIT(sig))
+				run_masked(&m[sig]);
+	}
+	return 0;
+}
+
+int
+sigprocmask(int how, const sigset_t *set, sigset_t *oset)
+{
+	int error = pthread_sigmask(how, set, oset);
+
+	if (error != 0) {
+		errno = error;
+		return -1;
+	}
+	return 0;
+}
+
+int
+sigpending(sigset_t *set)
+{
+	int s = __sys_sigpending();
+
+	if (s == -1)
+		return -1;
+	*set = (sigset_t)s | cr_sig_held;
+	return 0;
+}
+
+int
+sigsuspend(const sigset_t *mask)
+{
+	return __sys_sigsuspend(*mask);		/* always -1, EINTR */
+}
+
+int
+pause(void)
+{
+	sigset_t cur = 0;
+
+	sigprocmask(SIG_BLOCK, NULL, &cur);
+	return sigsuspend(&cur);
+}
+
+unsigned int
+alarm(unsigned int seconds)
+{
+	return __sys_alarm(seconds);
+}
+
+int
+raise(int sig)
+{
+	return kill(getpid(), sig);
+}
+
+/* __cr_sigmask_save: sigsetjmp's saved mask (setjmp.S). */
+void
+__cr_sigmask_save(sigjmp_buf env)
+{
+	sigset_t cur = 0;
+
+	sigprocmask(SIG_BLOCK, NULL, &cur);
+	env[7] = (int)cur;
+}
+
+void
+siglongjmp(sigjmp_buf env, int val)
+{
+	if (env[6] != 0) {
+		sigset_t m = (sigset_t)env[7];
+		sigprocmask(SIG_SETMASK, &m, NULL);
+	}
+	longjmp(env, val);
+}
+
+int
+sigemptyset(sigset_t *set)
+{
+	*set = 0;
+	return 0;
+}
+
+int
+sigfillset(sigset_t *set)
+{
+	*set = ~0u >> 1;			/* signals 1 .. 31 */
+	return 0;
+}
+
+/* sig_ok: sig is a signal number; else EINVAL. */
+static int
+sig_ok(int sig)
+{
+	if (sig > 0 && sig < NSIG)
+		return 1;
+	errno = EINVAL;
+	return 0;
+}
+
+int
+sigaddset(sigset_t *set, int sig)
+{
+	if (!sig_ok(sig))
+		return -1;
+	*set |= __SIGBIT(sig);
+	return 0;
+}
+
+int
+sigdelset(sigset_t *set, int sig)
+{
+	if (!sig_ok(sig))
+		return -1;
+	*set &= ~__SIGBIT(sig);
+	return 0;
+}
+
+int
+sigismember(const sigset_t *set, int sig)
+{
+	if (!sig_ok(sig))
+		return -1;
+	return (*set & __SIGBIT(sig)) != 0;
+}
+
+const char *
+strsignal(int sig)
+{
+	static const char *const names[NSIG] = {
+		[SIGHUP] = "Hangup", [SIGINT] = "Interrupt", [SIGQUIT] = "Quit",
+		[SIGILL] = "Illegal instruction", [SIGTRAP] = "Trace/breakpoint trap",
+		[SIGABRT] = "Aborted", [SIGBUS] = "Bus error", [SIGFPE] = "Floating point exception",
+		[SIGKILL] = "Killed", [SIGUSR1] = "User defined signal 1",
+		[SIGSEGV] = "Segmentation fault", [SIGUSR2] = "User defined signal 2",
+		[SIGPIPE] = "Broken pipe", [SIGALRM] = "Alarm clock", [SIGTERM] = "Terminated",
+		[SIGCHLD] = "Child exited", [SIGCONT] = "Continued", [SIGSTOP] = "Stopped (signal)",
+		[SIGTSTP] = "Stopped", [SIGTTIN] = "Stopped (tty input)",
+		[SIGTTOU] = "Stopped (tty output)",
+	};
+
+	return sig > 0 && sig < NSIG && names[sig] != NULL ? names[sig] : "Unknown signal";
+}
