@@ -109,6 +109,10 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 	while (error == EASYNC) {
 		crit_enter();
 		td->td_flags |= TDF_SYNCWAIT;		/* a signal may cut it short (kern_sig.c) */
+		/* One posted while this vCPU ran on its way here found no wait to cut short: the
+		 * wait is cut short now (POSIX: a signal pending when a call would block ends it). */
+		if (__builtin_expect(p->p_sigpending != 0, 0) && sig_deliverable(p, td))
+			td->td_ast |= TDA_SIGINTR;
 		while ((ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
 			if (proc_sleep(p, se->sy_name, ksm) == EINTR &&
 			    (ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
