@@ -63,6 +63,7 @@ enum ksysmsg_flags {
 
 /* kern/kern_sysmsg.c: taking messages */
 __attribute__((regparm(1))) int syscall_trap(uint32_t uaddr);
+__attribute__((regparm(3))) int syscall_take(uint32_t uaddr, uint32_t flags, uint32_t cmd);
 uint32_t sysmsg_take_ring(struct proc *p, const uint32_t *addrs, uint32_t n,
 	    void (*post)(struct proc *, const uint32_t *, uint32_t, int));
 int	batch_begin(void);
