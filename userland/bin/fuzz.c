@@ -1026,6 +1026,8 @@ gen(struct args *a, int async, int inbatch)
 		else
 			ex->errs |= BIT(ENOENT) | BIT(ENOTDIR) | BIT(EISDIR) | BIT(ENOTEMPTY) |
 			    BIT(EINVAL) | BIT(EBUSY) | BIT(EROFS) | BIT(ENAMETOOLONG);
+		if (to == -2)
+			ex->errs |= BIT(ENAMETOOLONG);	/* to's text, copied before from is looked at */
 		break;
 	}
 	case SYS_dup2: {
