@@ -126,18 +126,15 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 /* -- holding a call that answers EASYNC ---------------------------------------------------------- */
 
 /*
- * sysmsg_hold: a handler is about to file the call and answer EASYNC. A synchronous call stays
- * where it is (its caller waits on this stack); an asynchronous one moves to a ksysmsg of its
- * own, since the trap returns at once. Answers 0 with *ksmp the message to file, EAGAIN when the
- * process has SYSMSG_PROC_MAX calls uncollected, or ENOMEM.
+ * sysmsg_hold_async: sysmsg_hold (sys/ksysmsg.h) for an asynchronous call, which moves to a
+ * ksysmsg of its own, since the trap returns at once. Answers 0 with *ksmp the message to file,
+ * EAGAIN when the process has SYSMSG_PROC_MAX calls uncollected, or ENOMEM.
  */
 int
-sysmsg_hold(struct ksysmsg **ksmp)
+sysmsg_hold_async(struct ksysmsg **ksmp)
 {
 	struct ksysmsg *ksm = *ksmp, *held;
 
-	if (ksm->km_flags & KMF_SYNC)
-		return 0;
 	if ((held = ksysmsg_alloc(ksm->km_proc)) == NULL)
 		return ksm->km_proc->p_noutstanding + ksm->km_proc->p_ndone >= SYSMSG_PROC_MAX ?
 		    EAGAIN : ENOMEM;
