@@ -379,11 +379,22 @@ lwkt_sendmsg(lwkt_port_t port, lwkt_msg_t msg)
  * runnable), the message goes to the owner in mp_handoff and the CPU switches straight to it; the
  * sender stays runnable and collects its reply when its turn comes (often: already there).
  */
+static __attribute__((noinline)) int
+domsg_put(lwkt_port_t port, lwkt_msg_t msg, int flags)
+{
+	int error = begin(port, msg, MSGF_SYNC);
+
+	if (error == EASYNC)
+		return lwkt_waitmsg(msg, flags);
+	msg->ms_error = error;
+	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	msgport_trace_reply(msg, NULL, error);		/* answered by the put itself */
+	return error;
+}
+
 int
 lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
 {
-	int error;
-
 	if (port->mp_flags & MSGPORTF_RECEIVING) {
 		struct thread *cur = msgport_curthread();
 		msgport_crit_enter_td(cur);
@@ -397,13 +408,7 @@ lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
 		}
 		msgport_crit_exit_td(cur);
 	}
-	error = begin(port, msg, MSGF_SYNC);
-	if (error == EASYNC)
-		return lwkt_waitmsg(msg, flags);
-	msg->ms_error = error;
-	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
-	msgport_trace_reply(msg, NULL, error);		/* answered by the put itself */
-	return error;
+	return domsg_put(port, msg, flags);
 }
 
 /* lwkt_forwardmsg: pass a received message on to another port; its reply port is unchanged. */
