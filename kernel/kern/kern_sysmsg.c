@@ -136,18 +136,15 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 /* -- holding a call that answers EASYNC ---------------------------------------------------------- */
 
 /*
- * sysmsg_hold: a handler is about to file the call and answer EASYNC. A synchronous call stays
- * where it is (its caller waits on this stack); an asynchronous one moves to a ksysmsg of its
- * own, since the trap returns at once. Answers 0 with *ksmp the message to file, EAGAIN when the
- * process has SYSMSG_PROC_MAX calls uncollected, or ENOMEM.
+ * sysmsg_hold_async: sysmsg_hold (sys/ksysmsg.h) for an asynchronous call, which moves to a
+ * ksysmsg of its own, since the trap returns at once. Answers 0 with *ksmp the message to file,
+ * EAGAIN when the process has SYSMSG_PROC_MAX calls uncollected, or ENOMEM.
  */
 int
-sysmsg_hold(struct ksysmsg **ksmp)
+sysmsg_hold_async(struct ksysmsg **ksmp)
 {
 	struct ksysmsg *ksm = *ksmp, *held;
 
-	if (ksm->km_flags & KMF_SYNC)
-		return 0;
 	if ((held = ksysmsg_alloc(ksm->km_proc)) == NULL)
 		return ksm->km_proc->p_noutstanding + ksm->km_proc->p_ndone >= SYSMSG_PROC_MAX ?
 		    EAGAIN : ENOMEM;
@@ -240,13 +237,15 @@ run_now(uint32_t uaddr, const struct sysent *se, uint32_t kmflags)
 }
 
 /*
- * take: the general way to take a message whose header is fetched: checked, its arguments
+ * take, take_in: the general way to take a message whose header is fetched: checked, its arguments
  * copied into ksm (on this stack), run, and answered — or, for a call that waits, waited for
  * (synchronous) or left to complete later (EASYNC). Returns the error of a call answered now,
- * EASYNC, or -EFAULT when there is no message to answer in.
+ * EASYNC, or -EFAULT when there is no message to answer in. take_in is the body: take() is it
+ * out of line (syscall_trap, batches), syscall_take has it written in (the trap's way for calls
+ * that may wait).
  */
-static __attribute__((noinline)) int
-take(struct proc *p, uint32_t uaddr, uint32_t how, uint32_t flags, uint32_t cmd)
+static inline __attribute__((always_inline)) int
+take_in(struct proc *p, uint32_t uaddr, uint32_t how, uint32_t flags, uint32_t cmd)
 {
 	struct ksysmsg ksm;
 	const struct sysent *se;
@@ -291,6 +290,12 @@ answer:
 	return answer_store(uaddr, error, 0) ? -EFAULT : error;
 }
 
+static __attribute__((noinline)) int
+take(struct proc *p, uint32_t uaddr, uint32_t how, uint32_t flags, uint32_t cmd)
+{
+	return take_in(p, uaddr, how, flags, cmd);
+}
+
 /*
  * syscall_trap: the general path of the vector-128 trap (syscall_entry in arch/i386/syscall.S
  * takes the common case itself and comes here for the rest, the message's address in %eax);
@@ -315,6 +320,20 @@ syscall_trap(uint32_t uaddr)
 		error = -error;
 	TRACE_SYSCALL_EXIT(error);
 	return error;
+}
+
+/*
+ * syscall_take: syscall_entry's way to the general path for a call that may wait (its sy_fast
+ * is 0), whose header syscall_entry read: cmd below sysent_count, read once there; flags read
+ * once there for this, unchecked; EASYNC stored and the call counted, as fetch_header does.
+ * Returns the answer for %eax, as syscall_trap does.
+ */
+__attribute__((regparm(3))) int
+syscall_take(uint32_t uaddr, uint32_t flags, uint32_t cmd)
+{
+	int error = take_in(curproc, uaddr, TAKE_TRAP, flags, cmd);
+
+	return error < 0 ? -error : error;
 }
 
 /* syscall_answer_error: syscall_entry's fast path ran a call that answered an error. */

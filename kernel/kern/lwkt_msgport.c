@@ -355,6 +355,8 @@ begin(lwkt_port_t port, lwkt_msg_t msg, uint32_t set)
 	return port->mp_putport(port, msg);
 }
 
+static inline __attribute__((always_inline)) void replymsg(lwkt_msg_t msg, int error);
+
 /*
  * lwkt_sendmsg: send without waiting. An answer the target gave at once is replied to the reply
  * port right away, so the sender always collects results the same way.
@@ -362,10 +364,12 @@ begin(lwkt_port_t port, lwkt_msg_t msg, uint32_t set)
 void
 lwkt_sendmsg(lwkt_port_t port, lwkt_msg_t msg)
 {
-	int error = begin(port, msg, 0);
+	int error;
 
+	start(port, msg, 0);				/* begin(), written out */
+	error = port->mp_putport(port, msg);
 	if (error != EASYNC)
-		lwkt_replymsg(msg, error);
+		replymsg(msg, error);		/* lwkt_replymsg's body, without its call */
 }
 
 /*
@@ -375,11 +379,22 @@ lwkt_sendmsg(lwkt_port_t port, lwkt_msg_t msg)
  * runnable), the message goes to the owner in mp_handoff and the CPU switches straight to it; the
  * sender stays runnable and collects its reply when its turn comes (often: already there).
  */
+static __attribute__((noinline)) int
+domsg_put(lwkt_port_t port, lwkt_msg_t msg, int flags)
+{
+	int error = begin(port, msg, MSGF_SYNC);
+
+	if (error == EASYNC)
+		return lwkt_waitmsg(msg, flags);
+	msg->ms_error = error;
+	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	msgport_trace_reply(msg, NULL, error);		/* answered by the put itself */
+	return error;
+}
+
 int
 lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
 {
-	int error;
-
 	if (port->mp_flags & MSGPORTF_RECEIVING) {
 		struct thread *cur = msgport_curthread();
 		msgport_crit_enter_td(cur);
@@ -393,13 +408,7 @@ lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
 		}
 		msgport_crit_exit_td(cur);
 	}
-	error = begin(port, msg, MSGF_SYNC);
-	if (error == EASYNC)
-		return lwkt_waitmsg(msg, flags);
-	msg->ms_error = error;
-	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
-	msgport_trace_reply(msg, NULL, error);		/* answered by the put itself */
-	return error;
+	return domsg_put(port, msg, flags);
 }
 
 /* lwkt_forwardmsg: pass a received message on to another port; its reply port is unchanged. */
@@ -420,11 +429,12 @@ lwkt_forwardmsg(lwkt_port_t port, lwkt_msg_t msg)
 }
 
 /*
- * lwkt_replymsg: complete a message with error. A message completes exactly once: a second
- * reply is refused, counted and reported, and the first answer stands.
+ * replymsg, lwkt_replymsg: complete a message with error. A message completes exactly once: a
+ * second reply is refused, counted and reported, and the first answer stands. replymsg is the
+ * body, which lwkt_sendmsg runs for an answer given at once without lwkt_replymsg's call.
  */
-void
-lwkt_replymsg(lwkt_msg_t msg, int error)
+static inline __attribute__((always_inline)) void
+replymsg(lwkt_msg_t msg, int error)
 {
 	lwkt_port_t port = msg->ms_reply_port;
 
@@ -445,6 +455,13 @@ lwkt_replymsg(lwkt_msg_t msg, int error)
 	else
 		port->mp_replyport(port, msg);
 	msgport_crit_exit();
+}
+
+/* lwkt_replymsg: see replymsg above. */
+void
+lwkt_replymsg(lwkt_msg_t msg, int error)
+{
+	replymsg(msg, error);
 }
 
 /*
@@ -620,13 +637,16 @@ remote_waitmsg(lwkt_msg_t msg, int flags)
 	return msg->ms_error;
 }
 
-static void *
-remote_waitport(lwkt_port_t port, int flags)
+/*
+ * remote_waitport: the next message on a remote reply port. remote_waitport_slow waits for one
+ * (entered in a critical section, which it leaves); remote_waitport takes one already queued (a
+ * reply given at once, say) without its frame.
+ */
+static __attribute__((noinline)) void *
+remote_waitport_slow(lwkt_port_t port)
 {
 	lwkt_msg_t msg;
 
-	(void)flags;
-	msgport_crit_enter();
 	while (TAILQ_EMPTY(&port->mp_msgq)) {
 		if (msgport_remote_may_wait()) {
 			msgport_crit_exit();
@@ -644,6 +664,20 @@ remote_waitport(lwkt_port_t port, int flags)
 		}
 		sleep_on(port, port, "waitport");
 	}
+	msg = take(port);
+	msgport_crit_exit();
+	return msg;
+}
+
+static void *
+remote_waitport(lwkt_port_t port, int flags)
+{
+	lwkt_msg_t msg;
+
+	(void)flags;
+	msgport_crit_enter();
+	if (TAILQ_EMPTY(&port->mp_msgq))
+		return remote_waitport_slow(port);
 	msg = take(port);
 	msgport_crit_exit();
 	return msg;

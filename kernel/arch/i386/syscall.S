@@ -15,9 +15,11 @@
  * read once into a union sysmsg_args on this stack, its handler runs on that copy, and its
  * answer is stored into the message. Every access to the user's message is in the exception
  * table: a fault falls back to the general path, syscall_trap() in kern_sysmsg.c, which reads
- * the header again and answers whatever it finds (EFAULT, ENOSYS, EINVAL, ...). Anything that is
- * not the fast path goes there too; so does everything in the trace kernel (KTRACE), whose C
- * path records each call.
+ * the header again and answers whatever it finds (EFAULT, ENOSYS, EINVAL, ...). A call that may
+ * wait (sy_fast 0), from a well-formed header, goes to the general path's take() directly
+ * (syscall_take_call: the header is not read again, only its flags, once, for take). Anything
+ * else goes to syscall_trap(); so does everything in the trace kernel (KTRACE), whose C path
+ * records each call.
  *
  * The numbers below mirror C facts; kern_sysmsg.c asserts each one.
  */
@@ -79,7 +81,7 @@ syscall_entry:
 	shll	$SY_SHIFT, %ecx		/* %ecx: the offset of its struct sysent */
 	movzwl	sysent + SY_FAST(%ecx), %edx
 	subl	$1, %edx		/* %edx: its argument words */
-	jb	syscall_slow		/* sy_fast 0: it may wait */
+	jb	syscall_take_call	/* sy_fast 0: it may wait */
 1:	movl	$EASYNC, MS_ERROR(%eax)	/* the kernel's now; and the header is writable */
 	EX(syscall_slow)
 	subl	$ARGS_SIZE, %esp	/* union sysmsg_args */
@@ -173,6 +175,28 @@ syscall_fast_error:
 syscall_lost:
 	addl	$ARGS_SIZE, %esp
 	movl	$EFAULT, %eax
+	jmp	syscall_exit
+
+	/*
+	 * A call that may wait (sy_fast 0: the spec's blocking calls), from a well-formed header
+	 * whose command, in %ecx (times the size of a struct sysent), was read once above: the
+	 * general path, without reading the header again. Its flags are read here, once, for the
+	 * general path's take(), which checks them itself (they were only tested above, and may
+	 * have changed since); EASYNC is stored as fetch_header() does; the call is counted.
+	 * syscall_take (kern_sysmsg.c, regparm(3): the message, the flags, the command) takes it
+	 * into a ksysmsg on this stack: its arguments read once, run, waited for if it is
+	 * synchronous and must wait, answered; it returns the answer for %eax. A fault on the
+	 * header goes to syscall_slow, which reads the header again and answers what it finds.
+	 */
+syscall_take_call:
+1:	movl	MS_FLAGS(%eax), %edx
+	EX(syscall_slow)
+1:	movl	$EASYNC, MS_ERROR(%eax)	/* the kernel's now; and the header is writable */
+	EX(syscall_slow)
+	addl	$1, sysmsg_stats	/* sysmsg_stats.calls (64 bits) */
+	adcl	$0, sysmsg_stats + 4
+	shrl	$SY_SHIFT, %ecx		/* the command */
+	call	syscall_take
 	jmp	syscall_exit
 
 	/* Everything else: the general path, in C (regparm(1): the message's address in %eax). */

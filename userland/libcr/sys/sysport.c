@@ -46,29 +46,24 @@ kernel_abort(lwkt_msg_t msg)
 	__sys_abortmsg(msg);
 }
 
+/* sys/shim.S (cr_domsg_shim) hard-codes these (cr/sched.h). */
+#define OFFSET(type, field)	__builtin_offsetof(struct type, field)
+_Static_assert(OFFSET(lwkt_msg, ms_target_port) == CR_MS_TARGET_PORT, "CR_MS_TARGET_PORT");
+_Static_assert(OFFSET(lwkt_msg, ms_reply_port) == CR_MS_REPLY_PORT, "CR_MS_REPLY_PORT");
+_Static_assert(OFFSET(lwkt_msg, ms_flags) == CR_MS_FLAGS, "CR_MS_FLAGS");
+_Static_assert(OFFSET(lwkt_port, mp_putport) == CR_MP_PUTPORT, "CR_MP_PUTPORT");
+#undef OFFSET
+_Static_assert(MSGF_SYNC == CR_MSGF_SYNC, "CR_MSGF_SYNC");
+_Static_assert(EASYNC == CR_EASYNC, "CR_EASYNC");
+
 /*
- * cr_domsg_shim: a stub's call with a shim installed in cr_syscall_port: what lwkt_domsg does,
- * for a message that was never sent (the stub's, on its stack): in flight, synchronous, put to
- * the shim; waited for only if the shim answered EASYNC. Its reply port is cr_reply_port, where
- * a shim that held the call (queued it for a server thread, say) replies it and the stub's
- * thread waits. Like the kernel path, nothing is written back when the shim answers at once:
- * the stub reads the answer and the message dies with its frame. regparm(1): the message comes
- * in %eax, where the stub has it already.
+ * cr_domsg_shim_wait: the shim answered the stub's message EASYNC (sys/shim.S: cr_domsg_shim):
+ * it is held, and replied to cr_reply_port later; wait for it like lwkt_domsg.
  */
 __attribute__((regparm(1))) int
-cr_domsg_shim(lwkt_msg_t msg)
+cr_domsg_shim_wait(lwkt_msg_t msg)
 {
-	lwkt_port_t port = cr_syscall_port;
-	int error;
-
-	msg->ms_flags = MSGF_SYNC;
-	msg->ms_reply_port = &cr_reply_port;
-	msg->ms_abortfn = NULL;
-	msg->ms_target_port = port;
-	error = port->mp_putport(port, msg);
-	if (__builtin_expect(error == EASYNC, 0))
-		return lwkt_waitmsg(msg, 0);
-	return error;
+	return lwkt_waitmsg(msg, 0);
 }
 
 /*
