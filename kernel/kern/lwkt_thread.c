@@ -39,6 +39,8 @@ _Static_assert(__builtin_offsetof(struct globaldata, gd_reqflags) == GD_REQFLAGS
 _Static_assert(TDPRI_COUNT == RUNQ_NPRI, "a run-queue ring per priority");
 
 struct globaldata cpu0_globaldata;
+struct globaldata *globaldata_cpus[MAXCPU] = { &cpu0_globaldata };
+int ncpus = 1;
 struct lwkt_stats lwkt_stats;
 static struct thread thread0;		/* the boot context: kmain runs as this thread */
 
@@ -81,12 +83,10 @@ thread_start_frame(thread_t td, void (*func)(void *), void *arg)
 	td->td_sp = (uint32_t)sp;
 }
 
-/* thread_setup: the fields every thread starts with. */
+/* thread_setup: the fields every thread starts with; it belongs to gd's CPU. */
 static void
-thread_setup(thread_t td, const char *name, int pri, int flags)
+thread_setup(thread_t td, struct globaldata *gd, const char *name, int pri, int flags)
 {
-	struct globaldata *gd = &cpu0_globaldata;
-
 	td->td_gd = gd;
 	strlcpy(td->td_name, name, sizeof(td->td_name));
 	td->td_pri = pri;
@@ -120,7 +120,7 @@ lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags, 
 	}
 	thread_start_frame(td, func, arg);
 	crit_enter();
-	thread_setup(td, name, pri, flags & ~TDF_STATIC);
+	thread_setup(td, mycpu, name, pri, flags & ~TDF_STATIC);
 	if ((flags & TDF_NOSTART) == 0)
 		lwkt_schedule(td);
 	crit_exit();
@@ -374,6 +374,37 @@ idle_main(void *arg)
 }
 
 /*
+ * lwkt_init_cpu: the globaldata of CPU cpuid and its idle thread, with a kernel stack of its
+ * own. CPU 0 switches to its idle thread when nothing else runs; another CPU starts on its idle
+ * thread's stack (arch/i386/mp_machdep.c) and so runs it from the start, outside any critical
+ * section.
+ */
+void
+lwkt_init_cpu(struct globaldata *gd, int cpuid)
+{
+	thread_t idle = &gd->gd_idlethread;
+
+	gd->gd_self = gd;
+	gd->gd_cpuid = cpuid;
+	TAILQ_INIT(&gd->gd_tdallq);
+	if (cpuid == 0) {
+		extern char boot_stack[];
+		thread0.td_kstack = boot_stack;	/* its guard: boot_stack_guard (pmap_bootstrap) */
+		thread_setup(&thread0, gd, "thread0", TDPRI_KERN, TDF_STATIC);
+		thread0.td_state = TDS_RUNNABLE;
+		runq_insert(&gd->gd_runq, &thread0);
+	}
+	idle->td_kstack = kstack_alloc();
+	KASSERT(idle->td_kstack != NULL, "no page for the idle thread's stack");
+	thread_start_frame(idle, idle_main, NULL);
+	thread_setup(idle, gd, "idle", TDPRI_IDLE, TDF_IDLE | TDF_STATIC);
+	if (cpuid != 0) {
+		idle->td_critcount = 0;
+		gd->gd_curthread = idle;
+	}
+}
+
+/*
  * lwkt_init: make the boot context thread0 of CPU 0, create the idle thread, and point %fs at
  * CPU 0's globaldata. Interrupts stay off until the caller enables them.
  */
@@ -381,22 +412,9 @@ void
 lwkt_init(void)
 {
 	struct globaldata *gd = &cpu0_globaldata;
-	extern char boot_stack[];
 
 	gd->gd_self = gd;
-	gd->gd_cpuid = 0;
-	TAILQ_INIT(&gd->gd_tdallq);
-	gdt_set_percpu(0, gd, sizeof(*gd));
+	gdt_set_percpu(0, gd);
 	gd->gd_curthread = &thread0;
-
-	thread0.td_kstack = boot_stack;		/* its guard: boot_stack_guard (pmap_bootstrap) */
-	thread_setup(&thread0, "thread0", TDPRI_KERN, TDF_STATIC);
-	thread0.td_state = TDS_RUNNABLE;
-	runq_insert(&gd->gd_runq, &thread0);
-
-	thread_t idle = &gd->gd_idlethread;
-	idle->td_kstack = kstack_alloc();
-	KASSERT(idle->td_kstack != NULL, "no page for the idle thread's stack");
-	thread_start_frame(idle, idle_main, NULL);
-	thread_setup(idle, "idle", TDPRI_IDLE, TDF_IDLE | TDF_STATIC);
+	lwkt_init_cpu(gd, 0);
 }

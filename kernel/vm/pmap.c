@@ -17,6 +17,7 @@
 #include <sys/systm.h>
 #include <sys/errno.h>
 #include <sys/thread2.h>
+#include <sys/globaldata.h>
 #include <string.h>
 #include <machine/cpufunc.h>
 #include <vm/kstack.h>
@@ -31,7 +32,6 @@
 static uint32_t kernel_pdir[1024] __attribute__((aligned(4096)));
 static uint32_t low_pt[1024] __attribute__((aligned(4096)));	/* the first 4 MiB, page by page */
 static uint32_t kernel_pdes;		/* directory entries that map the kernel */
-static struct pmap *active_pmap;	/* what pmap_activate last loaded (per CPU, with SMP) */
 
 /* pmap_bootstrap: map physical memory for the kernel and turn paging on. */
 void
@@ -397,7 +397,7 @@ pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, u
 void
 pmap_activate(struct pmap *pm)
 {
-	active_pmap = pm;
+	PCPU_SET(gd_pmap, pm);		/* per CPU: its own MMU */
 	lcr3((uint32_t)pm->pm_pdir);
 }
 
@@ -409,7 +409,9 @@ pmap_activate(struct pmap *pm)
 struct pmap *
 pmap_current(void)
 {
-	return active_pmap != NULL && pmap_is_current(active_pmap) ? active_pmap : NULL;
+	struct pmap *pm = PCPU_GET(gd_pmap);
+
+	return pm != NULL && pmap_is_current(pm) ? pm : NULL;
 }
 
 /* pmap_kernel_pdir: the kernel's own page directory (the double-fault task runs on it). */
@@ -422,6 +424,6 @@ pmap_kernel_pdir(void)
 void
 pmap_activate_kernel(void)
 {
-	active_pmap = NULL;
+	PCPU_SET(gd_pmap, NULL);
 	lcr3((uint32_t)kernel_pdir);
 }

@@ -1,7 +1,7 @@
 """Read the kernel's structures through drgn into plain data (the JSON shape of `invoke inspect`).
 
 Where things are found (all through DWARF names, no offsets written here):
-  CPUs        cpu0_globaldata (one CPU today)
+  CPUs        globaldata_cpus[0..ncpus) (every CPU brought up)
   threads     each CPU's gd_tdallq (every thread of that CPU, idle thread included)
   processes   allproc; a process's vCPUs are the threads whose td_proc is it
   ports       every thread's td_msgport, every process's p_port and p_exitport, timer_port and
@@ -99,7 +99,12 @@ class Snapshot:
 
     # -- walking ----------------------------------------------------------------------------------
     def cpus_raw(self):
-        return [self.var("cpu0_globaldata")]
+        """Every CPU the kernel brought up: globaldata_cpus[0..ncpus) (docs/smp.md)."""
+        try:
+            n, table = self.var("ncpus").value_(), self.var("globaldata_cpus")
+        except LookupError:             # a kernel from before SMP
+            return [self.var("cpu0_globaldata")]
+        return [table[i][0] for i in range(n) if table[i].value_()]
 
     def threads_raw(self):
         return [td for gd in self.cpus_raw() for td in tailq(gd.gd_tdallq, "td_allq")]

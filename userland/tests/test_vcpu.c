@@ -203,7 +203,7 @@ hammer(void *arg)
 	return (void *)(intptr_t)(i + 1);
 }
 
-KTEST(smp, hundreds_of_threads_on_three_vcpus)
+KTEST(vcpu_interleave, hundreds_of_threads_on_three_vcpus)
 {
 	static cr_thread_t td[NHAMMER];
 	uint32_t vcpus_used = 0;
@@ -258,7 +258,7 @@ cruncher(void *arg)
 	return NULL;
 }
 
-KTEST(smp, idle_vcpus_steal_work)
+KTEST(vcpu_interleave, idle_vcpus_steal_work)
 {
 	cr_thread_t td[NCRUNCH];
 	uint64_t steals = total_steals();
@@ -305,7 +305,7 @@ wanderer(void *arg)
 	return NULL;
 }
 
-KTEST(smp, tls_and_errno_survive_migration)
+KTEST(vcpu_interleave, tls_and_errno_survive_migration)
 {
 	cr_thread_t td[NWANDER];
 
@@ -343,7 +343,7 @@ far_reader(void *arg)
 	return NULL;
 }
 
-KTEST(smp, pending_message_survives_migration)
+KTEST(vcpu_interleave, pending_message_survives_migration)
 {
 	struct timespec ts = { 0, 5000000 };
 	cr_thread_t td;
@@ -387,7 +387,7 @@ tt_scribbler(void *arg)
 	return NULL;
 }
 
-KTEST(smp, a_message_rewritten_in_flight_runs_as_taken)
+KTEST(vcpu_interleave, a_message_rewritten_in_flight_runs_as_taken)
 {
 	int fds[2];
 	cr_thread_t td;
@@ -434,7 +434,7 @@ producer(void *arg)
 	return NULL;
 }
 
-KTEST(smp, condvar_across_vcpus)
+KTEST(vcpu_interleave, condvar_across_vcpus)
 {
 	cr_thread_t td[NPROD];
 	int next[NPROD] = { 0 }, in_order = 1, got = 0;
@@ -516,7 +516,7 @@ kernel_vcpus(void)
 	return -1;
 }
 
-KTEST(smp, vcpu_exit_hands_its_threads_on)
+KTEST(vcpu_interleave, vcpu_exit_hands_its_threads_on)
 {
 	struct timespec ts = { 0, 1000000 };
 	cr_thread_t td[6], q;
@@ -553,7 +553,7 @@ KTEST(smp, vcpu_exit_hands_its_threads_on)
 	KT_EXPECT_EQ(cr_vcpu_exit(), EINVAL);		/* vCPU 0 never stops */
 }
 
-KTEST(smp, deadlock_on_two_vcpus_is_reported)
+KTEST(vcpu_interleave, deadlock_on_two_vcpus_is_reported)
 {
 	KT_EXPECT_EQ(run(ktc, "deadlock", 0), W_EXITED(134));	/* libcr: all blocked, nothing in flight */
 }
@@ -642,7 +642,7 @@ lc_writer(void *arg)
 	return NULL;
 }
 
-KTEST(smp, completion_in_delivery_is_not_done_yet)
+KTEST(vcpu_interleave, completion_in_delivery_is_not_done_yet)
 {
 	cr_thread_t p, w;
 	uint64_t warnings = lwkt_msgstats.double_replies;
@@ -688,7 +688,7 @@ pr_feeder(void *arg)
 	return NULL;
 }
 
-KTEST(smp, a_parked_fgets_holds_up_no_other_stream)
+KTEST(vcpu_interleave, a_parked_fgets_holds_up_no_other_stream)
 {
 	cr_thread_t r, f;
 	struct timespec ts = { 0, 5000000 };
@@ -730,7 +730,7 @@ far_receiver(void *arg)
 	return NULL;
 }
 
-KTEST(smp, no_handoff_across_vcpus)
+KTEST(vcpu_interleave, no_handoff_across_vcpus)
 {
 	struct timespec ts = { 0, 1000000 };
 	struct cr_vcpu_stats a, b;

@@ -1,0 +1,30 @@
+/* The local APIC (arch/i386/lapic.c) and multiprocessor start-up (arch/i386/mp_machdep.c). */
+#ifndef _MACHINE_LAPIC_H_
+#define _MACHINE_LAPIC_H_
+
+#include <sys/types.h>
+
+extern uint32_t lapic_timer_count;
+
+void	lapic_init_virtual_wire(void);
+void	lapic_init_ap(void);
+int	lapic_id(void);
+void	lapic_eoi(void);
+void	lapic_send_ipi(int apic_id, int vector);
+void	lapic_send_init(int apic_id);
+void	lapic_send_startup(int apic_id, uint32_t page);
+void	lapic_calibrate(void);
+void	lapic_timer_start(void);
+
+/* mp_probe.c: the CPUs the firmware's tables list (ACPI MADT, else the MP table). */
+struct mp_cpus {
+	int		count;			/* enabled CPUs found, the boot CPU included */
+	int		apic_id[32];		/* their APIC ids, in table order */
+	const char	*source;		/* "ACPI MADT", "MP table" or "none" */
+};
+void	mp_probe(struct mp_cpus *cpus);
+
+/* mp_machdep.c */
+void	mp_start(void);			/* bring up every other CPU (boot CPU, once) */
+
+#endif
