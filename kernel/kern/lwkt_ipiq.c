@@ -94,6 +94,48 @@ lwkt_process_ipiq(void)
 	crit_exit();
 }
 
+struct sync_call {
+	ipifunc_t	func;
+	void		*arg1;
+	int		arg2;
+	volatile int	pending;	/* CPUs that have not run it yet */
+};
+
+/* sync_run: one target's part of lwkt_send_ipiq_all_wait. */
+static void
+sync_run(void *arg1, int unused)
+{
+	struct sync_call *sc = arg1;
+
+	(void)unused;
+	sc->func(sc->arg1, sc->arg2);
+	__atomic_sub_fetch(&sc->pending, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * lwkt_send_ipiq_all_wait: run func(arg1, arg2) on every other CPU and return when all have
+ * (a TLB shootdown: vm/kstack.c). While it waits, this CPU runs the requests sent to it, so two
+ * CPUs waiting on each other both get on.
+ */
+void
+lwkt_send_ipiq_all_wait(ipifunc_t func, void *arg1, int arg2)
+{
+	struct globaldata *gd = mycpu;
+	struct sync_call sc = { func, arg1, arg2, ncpus - 1 };
+
+	if (sc.pending == 0)
+		return;
+	crit_enter();
+	for (int c = 0; c < ncpus; c++)
+		if (c != gd->gd_cpuid)
+			lwkt_send_ipiq(globaldata_find(c), sync_run, &sc, 0);
+	while (__atomic_load_n(&sc.pending, __ATOMIC_ACQUIRE) != 0) {
+		lwkt_process_ipiq();
+		__asm__ volatile("pause");
+	}
+	crit_exit();
+}
+
 /*
  * lwkt_ipiq_intr: the IPI (trap.c, interrupts off). Outside a critical section the requests run
  * now; inside one, when the section ends (RQF_IPIQ, like a deferred tick).

@@ -24,6 +24,7 @@
 #include <sys/thread2.h>
 #include <sys/timer.h>
 #include <sys/token.h>
+#include <sys/ipiq.h>
 #include <sys/trace.h>
 #include <string.h>
 #include <machine/cpufunc.h>
@@ -83,9 +84,9 @@ thread_start_frame(thread_t td, void (*func)(void *), void *arg)
 	td->td_sp = (uint32_t)sp;
 }
 
-/* thread_setup: the fields every thread starts with; it belongs to gd's CPU. */
+/* thread_fields: the fields every thread starts with; it belongs to gd's CPU. */
 static void
-thread_setup(thread_t td, struct globaldata *gd, const char *name, int pri, int flags)
+thread_fields(thread_t td, struct globaldata *gd, const char *name, int pri, int flags)
 {
 	td->td_gd = gd;
 	strlcpy(td->td_name, name, sizeof(td->td_name));
@@ -93,10 +94,60 @@ thread_setup(thread_t td, struct globaldata *gd, const char *name, int pri, int 
 	td->td_flags = flags;
 	td->td_state = TDS_BLOCKED;
 	lwkt_initport_thread(&td->td_msgport, td);
-	TAILQ_INSERT_TAIL(&gd->gd_tdallq, td, td_allq);
-	lwkt_stats.threads++;
+	__atomic_add_fetch(&lwkt_stats.threads, 1, __ATOMIC_RELAXED);	/* every CPU counts */
 	lwkt_stats.created++;
 	TRACE_THREAD_NAME(td);
+}
+
+/* thread_setup: thread_fields, and td joins gd's list of threads (gd: this CPU, or not running). */
+static void
+thread_setup(thread_t td, struct globaldata *gd, const char *name, int pri, int flags)
+{
+	thread_fields(td, gd, name, pri, flags);
+	TAILQ_INSERT_TAIL(&gd->gd_tdallq, td, td_allq);
+}
+
+/* thread_attach_there: on its own CPU, a thread made elsewhere joins the list and maybe runs. */
+static void
+thread_attach_there(void *arg1, int flags)
+{
+	thread_t td = arg1;
+
+	TAILQ_INSERT_TAIL(&td->td_gd->gd_tdallq, td, td_allq);
+	if ((flags & TDF_NOSTART) == 0)
+		lwkt_schedule(td);
+}
+
+/*
+ * lwkt_create_cpu: lwkt_create, the thread belonging to CPU cpu (it runs there only, and
+ * another CPU reaches it by IPI messages: docs/smp.md). EINVAL for a CPU that is not up.
+ */
+int
+lwkt_create_cpu(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,
+    const char *name, int cpu)
+{
+	struct globaldata *gd;
+	thread_t td;
+
+	if (cpu < 0 || cpu >= ncpus || pri <= TDPRI_IDLE || pri > TDPRI_MAX)
+		return EINVAL;
+	gd = globaldata_find(cpu);
+	if (gd == mycpu)
+		return lwkt_create(func, arg, tdp, pri, flags, name);
+	td = kzalloc(sizeof(*td));
+	if (td == NULL)
+		return ENOMEM;
+	td->td_kstack = kstack_alloc();
+	if (td->td_kstack == NULL) {
+		kfree(td);
+		return ENOMEM;
+	}
+	thread_start_frame(td, func, arg);
+	thread_fields(td, gd, name, pri, flags & ~TDF_STATIC);
+	if (tdp != NULL)
+		*tdp = td;
+	lwkt_send_ipiq(gd, thread_attach_there, td, flags);
+	return 0;
 }
 
 /*
@@ -129,10 +180,25 @@ lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags, 
 	return 0;
 }
 
-/* lwkt_schedule: make td runnable; note a reschedule if it outranks the running thread. */
+/* schedule_there: lwkt_schedule on td's own CPU (an IPI message). */
+static void
+schedule_there(void *td, int unused)
+{
+	(void)unused;
+	lwkt_schedule(td);
+}
+
+/*
+ * lwkt_schedule: make td runnable; note a reschedule if it outranks the running thread. A
+ * thread of another CPU is scheduled there, by an IPI message: only a CPU touches its run queue.
+ */
 __attribute__((regparm(1))) void
 lwkt_schedule(thread_t td)
 {
+	if (__builtin_expect(td->td_gd != mycpu, 0)) {
+		lwkt_send_ipiq(td->td_gd, schedule_there, td, 0);
+		return;
+	}
 	crit_enter();
 	if (td->td_state == TDS_BLOCKED && (td->td_flags & TDF_IDLE) == 0) {
 		struct globaldata *gd = td->td_gd;
@@ -339,7 +405,7 @@ lwkt_exit(void)
 	lwkt_deschedule(td);
 	td->td_state = TDS_EXITED;
 	TAILQ_REMOVE(&gd->gd_tdallq, td, td_allq);
-	lwkt_stats.threads--;
+	__atomic_sub_fetch(&lwkt_stats.threads, 1, __ATOMIC_RELAXED);
 	lwkt_stats.exited++;
 	TRACE_THREAD_EXIT(td);
 	lwkt_reap(gd);			/* at most one exited thread waits to be freed */

@@ -5,6 +5,8 @@
  */
 #include "testutil.h"
 #include <sys/ipiq.h>
+#include <sys/token.h>
+#include <sys/errno.h>
 #include <machine/cpufunc.h>
 #include <machine/lapic.h>
 
@@ -116,4 +118,127 @@ KTEST(smp, ipiq_to_this_cpu_runs_at_once)
 	lwkt_send_ipiq(mycpu, ipi_record, &p, 0);
 	KT_EXPECT_EQ(p.ran, 1);
 	KT_EXPECT_EQ(p.cpu[0], mycpu->gd_cpuid);
+}
+
+/* -- tokens across CPUs ---------------------------------------------------------------------- */
+
+#define TOKEN_ROUNDS	20000
+
+static struct lwkt_token smp_tok = LWKT_TOKEN_INITIALIZER(smp_tok);
+
+struct token_race {
+	volatile uint32_t counter;	/* updated only under smp_tok, in two steps */
+	uint32_t	by_cpu[MAXCPU];	/* updates made on each CPU */
+	volatile int	done;
+	volatile int	wrong_cpu;
+};
+
+static void
+token_worker(void *arg)
+{
+	struct token_race *r = arg;
+
+	for (int i = 0; i < TOKEN_ROUNDS; i++) {
+		lwkt_gettoken(&smp_tok);
+		uint32_t v = r->counter;		/* a read-modify-write the token must protect */
+		for (int k = 0; k < 8; k++)
+			__asm__ volatile("pause");
+		r->counter = v + 1;
+		r->by_cpu[mycpu->gd_cpuid]++;
+		lwkt_reltoken(&smp_tok);
+		if ((i & 255) == 0)
+			lwkt_yield();
+	}
+	__atomic_add_fetch(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, token_serializes_two_cpus)
+{
+	static struct token_race r;
+	uint32_t before = lwkt_stats.threads;
+	uint64_t collisions = smp_tok.t_collisions;
+
+	NEED_CPUS(2);
+	memset(&r, 0, sizeof(r));
+	KT_ASSERT_EQ(lwkt_create_cpu(token_worker, &r, NULL, TDPRI_KERN, 0, "tok0", 0), 0);
+	KT_ASSERT_EQ(lwkt_create_cpu(token_worker, &r, NULL, TDPRI_KERN, 0, "tok1", 1), 0);
+	for (int i = 0; i < 2000 && r.done < 2; i++)
+		lwkt_sleep(1);
+	KT_ASSERT_EQ(r.done, 2);
+	KT_EXPECT_EQ(r.counter, 2 * TOKEN_ROUNDS);		/* no update lost */
+	KT_EXPECT_EQ(r.by_cpu[0], TOKEN_ROUNDS);		/* each CPU did its share */
+	KT_EXPECT_EQ(r.by_cpu[1], TOKEN_ROUNDS);
+	KT_EXPECT(smp_tok.t_collisions > collisions);		/* and they did contend */
+	KT_EXPECT(smp_tok.t_ref == NULL);
+	KT_EXPECT(settle(before));
+}
+
+/* -- threads and ports across CPUs --------------------------------------------------------- */
+
+struct where {
+	volatile int	cpu;
+	volatile int	ran;
+};
+
+static void
+report_cpu(void *arg)
+{
+	struct where *w = arg;
+
+	w->cpu = mycpu->gd_cpuid;
+	__atomic_store_n(&w->ran, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, thread_created_for_a_cpu_runs_there)
+{
+	uint32_t before = lwkt_stats.threads;
+
+	NEED_CPUS(2);
+	for (int c = 0; c < ncpus; c++) {
+		struct where w = { -1, 0 };
+		thread_t td;
+		KT_ASSERT_EQ(lwkt_create_cpu(report_cpu, &w, &td, TDPRI_KERN, TDF_NOSTART, "where", c), 0);
+		KT_EXPECT(td->td_gd == globaldata_find(c));
+		lwkt_schedule(td);		/* from CPU 0: an IPI message for the others */
+		for (int i = 0; i < 100 && !w.ran; i++)
+			lwkt_sleep(1);
+		KT_EXPECT(w.ran);
+		KT_EXPECT_EQ(w.cpu, c);
+	}
+	KT_EXPECT_EQ(lwkt_create_cpu(report_cpu, NULL, NULL, TDPRI_KERN, 0, "x", ncpus), EINVAL);
+	KT_EXPECT(settle(before));
+}
+
+/* echo_cpu: reply to n messages on its own port, each answered with the CPU it ran on. */
+static void
+echo_cpu(void *arg)
+{
+	uint32_t n = (uint32_t)arg;
+	thread_t td = curthread;
+
+	for (uint32_t i = 0; i < n; i++) {
+		lwkt_msg_t msg = lwkt_waitport(&td->td_msgport, 0);
+		msg->ms_result = (int64_t)mycpu->gd_cpuid * 1000000 + msg->ms_cmd + 1;
+		lwkt_replymsg(msg, 0);
+	}
+}
+
+KTEST(smp, port_pingpong_across_cpus)
+{
+	struct lwkt_msg msg;
+	thread_t td;
+	uint32_t before = lwkt_stats.threads;
+	int rounds = 2000, good = 0;
+
+	NEED_CPUS(2);
+	KT_ASSERT_EQ(lwkt_create_cpu(echo_cpu, (void *)rounds, &td, TDPRI_KERN, 0, "echo1", 1), 0);
+	for (int i = 0; i < rounds; i++) {
+		lwkt_initmsg(&msg, &curthread->td_msgport, 0);
+		msg.ms_cmd = i;
+		if (lwkt_domsg(&td->td_msgport, &msg, 0) == 0 && msg.ms_result == 1000000 + i + 1)
+			good++;
+	}
+	KT_EXPECT_EQ(good, rounds);		/* every answer, from CPU 1, to the right message */
+	KT_EXPECT(mycpu->gd_cpuid == 0);
+	KT_EXPECT(settle(before));
 }

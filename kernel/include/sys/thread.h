@@ -84,6 +84,8 @@ enum td_ast_bits {
 /* kern/lwkt_thread.c */
 int	lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,
 	    const char *name);
+int	lwkt_create_cpu(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,
+	    const char *name, int cpu);
 __attribute__((noreturn)) void lwkt_exit(void);
 void	lwkt_switch(void);
 void	lwkt_yield(void);
