@@ -1,6 +1,7 @@
 /*
- * Benchmarks between CPUs (docs/smp.md): an IPI message round trip and a port round trip to a
- * thread of another CPU. They need two CPUs (image bench-smp2); with one they are skipped.
+ * Benchmarks between CPUs (docs/smp.md): an IPI message round trip (lwkt.port.pingpong.cross_cpu,
+ * a port round trip to a thread of another CPU, is in lwkt_bench.c beside its one-CPU form).
+ * They need two CPUs (image bench-smp2); with one they are skipped.
  * Under -icount QEMU runs the CPUs round robin on one host thread, and the TSC is the virtual
  * clock: it counts the instructions of every CPU, so a figure is the guest's whole work per
  * operation, both CPUs together. The waiting CPU halts (it does not spin): a halted CPU gives
@@ -11,8 +12,6 @@
 #include <sys/globaldata.h>
 #include <sys/ipiq.h>
 #include <sys/kbench.h>
-#include <sys/msgport.h>
-#include <sys/thread.h>
 #include <machine/cpufunc.h>
 
 #define ROUNDS	2000
@@ -74,44 +73,4 @@ KBENCH(lwkt_ipiq_roundtrip, "lwkt.ipiq.roundtrip")
 	}
 	uint64_t t1 = kbench_stop();
 	kbench_report(kb, ROUNDS, t1 - t0, kbench_empty_loop(ROUNDS));
-}
-
-/* echo_far: the partner of lwkt.port.pingpong.cross_cpu, on CPU 1: reply to every message. */
-static void
-echo_far(void *arg)
-{
-	uint32_t n = (uint32_t)arg;
-	thread_t td = curthread;
-
-	for (uint32_t i = 0; i < n; i++)
-		lwkt_replymsg(lwkt_waitport(&td->td_msgport, 0), 0);
-}
-
-/*
- * lwkt.port.pingpong.cross_cpu: lwkt.port.pingpong with the partner on another CPU: the put
- * and the reply each travel as an IPI message and wake a thread there. Each round trip is two
- * one-way trips, as in lwkt.port.pingpong.
- */
-KBENCH(lwkt_port_pingpong_cross_cpu, "lwkt.port.pingpong.cross_cpu")
-{
-	struct lwkt_msg msg;
-	thread_t td;
-
-	if (ncpus < 2 || mycpu->gd_cpuid != 0) {
-		kb->kb_skip = "needs 2 CPUs";
-		return;
-	}
-	if (lwkt_create_cpu(echo_far, (void *)(ROUNDS + 100), &td, curthread->td_pri, 0,
-	    "bench-echo-far", 1) != 0) {
-		kbench_fail(kb, "no memory for the partner thread");
-		return;
-	}
-	lwkt_initmsg(&msg, &curthread->td_msgport, 0);
-	for (int i = 0; i < 100; i++)
-		lwkt_domsg(&td->td_msgport, &msg, 0);
-	uint64_t t0 = kbench_start();
-	for (uint32_t i = 0; i < ROUNDS; i++)
-		lwkt_domsg(&td->td_msgport, &msg, 0);
-	uint64_t t1 = kbench_stop();
-	kbench_report(kb, 2 * ROUNDS, t1 - t0, kbench_empty_loop(ROUNDS));
 }

@@ -118,6 +118,23 @@ thread_attach_there(void *arg1, int flags)
 		lwkt_schedule(td);
 }
 
+/* thread_alloc: a zeroed thread and its stack, ready to start func(arg); NULL without memory. */
+static inline __attribute__((always_inline)) thread_t
+thread_alloc(void (*func)(void *), void *arg)
+{
+	thread_t td = kzalloc(sizeof(*td));
+
+	if (td == NULL)
+		return NULL;
+	td->td_kstack = kstack_alloc();
+	if (td->td_kstack == NULL) {
+		kfree(td);
+		return NULL;
+	}
+	thread_start_frame(td, func, arg);
+	return td;
+}
+
 /*
  * lwkt_create_cpu: lwkt_create, the thread belonging to CPU cpu (it runs there only, and
  * another CPU reaches it by IPI messages: docs/smp.md). EINVAL for a CPU that is not up.
@@ -134,15 +151,8 @@ lwkt_create_cpu(void (*func)(void *), void *arg, thread_t *tdp, int pri, int fla
 	gd = globaldata_find(cpu);
 	if (gd == mycpu)
 		return lwkt_create(func, arg, tdp, pri, flags, name);
-	td = kzalloc(sizeof(*td));
-	if (td == NULL)
+	if ((td = thread_alloc(func, arg)) == NULL)
 		return ENOMEM;
-	td->td_kstack = kstack_alloc();
-	if (td->td_kstack == NULL) {
-		kfree(td);
-		return ENOMEM;
-	}
-	thread_start_frame(td, func, arg);
 	thread_fields(td, gd, name, pri, flags & ~TDF_STATIC);
 	if (tdp != NULL)
 		*tdp = td;
@@ -161,15 +171,8 @@ lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags, 
 
 	if (pri <= TDPRI_IDLE || pri > TDPRI_MAX)
 		return EINVAL;
-	td = kzalloc(sizeof(*td));
-	if (td == NULL)
+	if ((td = thread_alloc(func, arg)) == NULL)
 		return ENOMEM;
-	td->td_kstack = kstack_alloc();
-	if (td->td_kstack == NULL) {
-		kfree(td);
-		return ENOMEM;
-	}
-	thread_start_frame(td, func, arg);
 	crit_enter();
 	thread_setup(td, mycpu, name, pri, flags & ~TDF_STATIC);
 	if ((flags & TDF_NOSTART) == 0)
