@@ -43,6 +43,33 @@ KTEST(smp, every_cpu_runs_and_ticks)
 		KT_EXPECT(globaldata_find(c)->gd_hardticks > before[c]);	/* its own clock */
 }
 
+/* madt_has: is APIC id id among the CPUs the MADT listed? */
+static bool
+madt_has(const struct mp_cpus *madt, int id)
+{
+	for (int i = 0; i < madt->count; i++)
+		if (madt->apic_id[i] == id)
+			return true;
+	return false;
+}
+
+KTEST(smp, madt_lists_every_cpu_and_the_mp_table_agrees)
+{
+	static struct mp_cpus madt, mpt;
+
+	madt.count = mpt.count = 0;
+	KT_ASSERT(madt_probe(&madt));
+	KT_EXPECT_EQ(madt.count, ncpus);	/* QEMU's MADT lists every CPU it gives */
+	for (int c = 0; c < ncpus; c++)
+		KT_EXPECT_EQ(globaldata_find(c)->gd_apic_id, madt.apic_id[c]);
+	/* qboot has no MP table; SeaBIOS's lists the boot CPU only: what it lists is in the MADT. */
+	if (mptable_probe(&mpt)) {
+		KT_EXPECT(mpt.count >= 1 && mpt.count <= madt.count);
+		for (int i = 0; i < mpt.count; i++)
+			KT_EXPECT(madt_has(&madt, mpt.apic_id[i]));
+	}
+}
+
 struct ipi_probe {
 	volatile int	ran;		/* requests run */
 	int		cpu[IPIQ_SIZE * 4];	/* the CPU each ran on, by sequence number */

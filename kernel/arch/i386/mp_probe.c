@@ -1,8 +1,9 @@
 /*
  * CPU discovery: the firmware lists the machine's CPUs by their local APIC ids, in the ACPI MADT
  * (the "APIC" table, reached from the RSDP through the RSDT) or, on older firmware, in the
- * Intel MultiProcessor table (the "_MP_" floating pointer and its configuration table). Both
- * QEMU firmwares (qboot, SeaBIOS) give both; the MADT is read first. The pointers lie in the
+ * Intel MultiProcessor table (the "_MP_" floating pointer and its configuration table). The MADT
+ * is read first: QEMU builds it with every CPU for both firmwares, while qboot gives no MP table
+ * and SeaBIOS's (QEMU 7.2) lists the boot CPU only. The pointers lie in the
  * BIOS area 0xe0000-0xfffff on a 16-byte boundary (the EBDA, found through page 0, which the
  * kernel leaves unmapped, is not searched: neither firmware puts them there).
  */
@@ -107,7 +108,7 @@ add_cpu(struct mp_cpus *cpus, int apic_id)
 }
 
 /* madt_probe: the enabled processor-local-APIC entries (type 0) of the MADT; false without one. */
-static bool
+bool
 madt_probe(struct mp_cpus *cpus)
 {
 	const struct acpi_rsdp *rsdp = bios_find("RSD ", sizeof(*rsdp));
@@ -146,7 +147,7 @@ madt_probe(struct mp_cpus *cpus)
 }
 
 /* mptable_probe: the enabled processor entries of the MP configuration table. */
-static bool
+bool
 mptable_probe(struct mp_cpus *cpus)
 {
 	const struct mp_float *mpf = bios_find("_MP_", sizeof(*mpf));

@@ -23,6 +23,8 @@ struct mp_cpus {
 	const char	*source;		/* "ACPI MADT", "MP table" or "none" */
 };
 void	mp_probe(struct mp_cpus *cpus);
+bool	madt_probe(struct mp_cpus *cpus);	/* each table alone (tests); cpus->count = 0 first */
+bool	mptable_probe(struct mp_cpus *cpus);
 
 /* mp_machdep.c */
 void	mp_start(void);			/* bring up every other CPU (boot CPU, once) */
