@@ -38,9 +38,10 @@ KTEST(smp, every_cpu_runs_and_ticks)
 	uint64_t before[MAXCPU];
 	for (int c = 0; c < ncpus; c++)
 		before[c] = globaldata_find(c)->gd_hardticks;
-	lwkt_sleep(3);
+	lwkt_sleep(3);		/* the PIT's tick, through the I/O APIC, wakes us */
 	for (int c = 0; c < ncpus; c++)
 		KT_EXPECT(globaldata_find(c)->gd_hardticks > before[c]);	/* its own clock */
+	KT_EXPECT(intr_via_ioapic);
 }
 
 /* madt_has: is APIC id id among the CPUs the MADT listed? */

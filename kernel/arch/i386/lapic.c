@@ -60,6 +60,13 @@ lapic_init_virtual_wire(void)
 	lapic_write(LAPIC_LVT_LINT1, LVT_NMI);
 }
 
+/* lapic_mask_lint0: the PIC no longer reaches this CPU (the I/O APIC took over: ioapic.c). */
+void
+lapic_mask_lint0(void)
+{
+	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
+}
+
 /* lapic_init_ap: another CPU's APIC: enabled, no PIC interrupts (they go to the boot CPU). */
 void
 lapic_init_ap(void)

@@ -94,8 +94,10 @@ mp_start(void)
 		else
 			printf("smp: the CPU of APIC id %d did not start\n", cpus.apic_id[i]);
 	}
-	printf("smp: %d CPUs (%s), APIC timer %u counts a tick\n", ncpus, cpus.source,
-	    lapic_timer_count);
+	if (ncpus > 1)
+		ioapic_init(&cpus, bsp);
+	printf("smp: %d CPUs (%s), APIC timer %u counts a tick, ISA interrupts through the %s\n",
+	    ncpus, cpus.source, lapic_timer_count, intr_via_ioapic ? "I/O APIC" : "PIC");
 }
 
 /*

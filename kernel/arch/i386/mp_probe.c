@@ -133,12 +133,27 @@ madt_probe(struct mp_cpus *cpus)
 		return false;
 	/* After the header: the LAPIC address and flags (8 bytes), then entries (type, length). */
 	const uint8_t *p = (const uint8_t *)(madt + 1) + 8, *end = (const uint8_t *)madt + madt->length;
+	for (int irq = 0; irq < 16; irq++) {
+		cpus->isa_gsi[irq] = (uint8_t)irq;	/* identity unless overridden */
+		cpus->isa_flags[irq] = 0;
+	}
 	while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
-		uint32_t flags;
+		uint32_t flags, gsi;
+		uint16_t mps;
 		if (p[0] == 0 && p[1] >= 8) {		/* processor local APIC */
 			memcpy(&flags, p + 4, 4);
 			if (flags & 1)			/* enabled */
 				add_cpu(cpus, p[3]);
+		} else if (p[0] == 1 && p[1] >= 12 && cpus->ioapic_addr == 0) {	/* I/O APIC */
+			memcpy(&cpus->ioapic_addr, p + 4, 4);
+			memcpy(&cpus->ioapic_gsi_base, p + 8, 4);
+		} else if (p[0] == 2 && p[1] >= 10 && p[2] == 0 && p[3] < 16) {	/* ISA override */
+			memcpy(&gsi, p + 4, 4);
+			memcpy(&mps, p + 8, 2);
+			if (gsi < 256) {
+				cpus->isa_gsi[p[3]] = (uint8_t)gsi;
+				cpus->isa_flags[p[3]] = mps;
+			}
 		}
 		p += p[1];
 	}
@@ -177,6 +192,7 @@ void
 mp_probe(struct mp_cpus *cpus)
 {
 	cpus->count = 0;
+	cpus->ioapic_addr = 0;
 	cpus->source = "none";
 	if (madt_probe(cpus))
 		return;
