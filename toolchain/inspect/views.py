@@ -210,7 +210,24 @@ class Snapshot:
                 "running_addr": cur.value_(), "runq_mask": gd.gd_runq.rq_mask.value_(),
                 "reqflags": gd.gd_reqflags.value_(), "hardticks": gd.gd_hardticks.value_(),
                 "ticks": gd.gd_ticks.value_(), "intr_nesting": gd.gd_intr_nesting.value_(),
-                "threads": sum(1 for _ in tailq(gd.gd_tdallq, "td_allq"))}
+                "threads": sum(1 for _ in tailq(gd.gd_tdallq, "td_allq"))} | self.ipiq(cpuid)
+
+    def ipiq(self, cpuid: int) -> dict:
+        """The IPI requests queued for CPU cpuid and not run yet, from each other CPU (kern/lwkt_ipiq.c's
+        ipiqs[from][to]: written minus run), and the IPIs it took (docs/smp.md). Empty for a kernel
+        from before SMP."""
+        try:
+            rings, n = self.var("ipiqs", "kern/lwkt_ipiq.c"), self.var("ncpus").value_()
+            gd = self.var("globaldata_cpus")[cpuid]
+        except LookupError:
+            return {}
+        queued = {}
+        for src in range(n):
+            q = rings[src][cpuid]
+            depth = (q.iq_windex.value_() - q.iq_rindex.value_()) & 0xffffffff
+            if src != cpuid and depth:
+                queued[src] = depth
+        return {"ipiq_queued": queued, "ipis": gd.gd_ipis.value_()}
 
     def thread(self, td) -> dict:
         gd = td.td_gd
