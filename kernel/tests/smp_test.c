@@ -270,3 +270,40 @@ KTEST(smp, port_pingpong_across_cpus)
 	KT_EXPECT(mycpu->gd_cpuid == 0);
 	KT_EXPECT(settle(before));
 }
+
+/* -- the timer service from another CPU ------------------------------------------------------ */
+
+struct sleeper {
+	volatile int	done;
+	int		cpu_after;
+	uint64_t	cpu0_ticks_slept;
+	int		error;
+};
+
+static void
+sleep_on_cpu1(void *arg)
+{
+	struct sleeper *s = arg;
+	uint64_t t0 = globaldata_find(0)->gd_ticks;
+
+	s->error = lwkt_sleep(3);		/* a put to CPU 0's timer port, by IPI message */
+	s->cpu0_ticks_slept = globaldata_find(0)->gd_ticks - t0;
+	s->cpu_after = mycpu->gd_cpuid;
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, a_thread_of_another_cpu_sleeps_on_cpu0s_timer)
+{
+	struct sleeper s = { 0, -1, 0, -1 };
+	uint32_t before = lwkt_stats.threads;
+
+	NEED_CPUS(2);
+	KT_ASSERT_EQ(lwkt_create_cpu(sleep_on_cpu1, &s, NULL, TDPRI_KERN, 0, "sleeper", 1), 0);
+	for (int i = 0; i < 100 && !s.done; i++)
+		lwkt_sleep(1);
+	KT_ASSERT(s.done);
+	KT_EXPECT_EQ(s.error, 0);
+	KT_EXPECT_EQ(s.cpu_after, 1);
+	KT_EXPECT(s.cpu0_ticks_slept >= 3);
+	KT_EXPECT(settle(before));
+}
