@@ -382,7 +382,11 @@ lwkt_setpri(thread_t td, int pri)
 	crit_exit();
 }
 
-/* lwkt_reap: free the stack of a thread that exited, now that nobody runs on it. */
+/*
+ * lwkt_reap: free the stack of a thread that exited, now that nobody runs on it; or let a
+ * thread that moved to another CPU (lwkt_setcpu_self) run there, now that this CPU is off its
+ * stack.
+ */
 void
 lwkt_reap(struct globaldata *gd)
 {
@@ -391,8 +395,80 @@ lwkt_reap(struct globaldata *gd)
 	if (td == NULL || td == gd->gd_curthread)
 		return;
 	gd->gd_freetd = NULL;
+	if (td->td_flags & TDF_MIGRATING) {
+		__atomic_and_fetch(&td->td_flags, ~TDF_MIGRATING, __ATOMIC_RELEASE);
+		return;
+	}
 	kstack_free(td->td_kstack);
 	kfree(td);
+}
+
+/*
+ * migrate_there: on its new CPU, a thread that lwkt_setcpu_self sent joins the CPU's threads
+ * and runs, once its old CPU has switched off its stack (lwkt_reap there clears TDF_MIGRATING:
+ * a few instructions after this message was sent).
+ */
+static void
+migrate_there(void *arg1, int unused)
+{
+	thread_t td = arg1;
+	struct globaldata *gd = mycpu;
+
+	(void)unused;
+	while (__atomic_load_n(&td->td_flags, __ATOMIC_ACQUIRE) & TDF_MIGRATING)
+		__asm__ volatile("pause");
+	TAILQ_INSERT_TAIL(&gd->gd_tdallq, td, td_allq);
+	runq_insert(&gd->gd_runq, td);		/* it stayed TDS_RUNNABLE: see lwkt_setcpu_self */
+	if (td->td_pri > gd->gd_curthread->td_pri)
+		gd->gd_reqflags |= RQF_RESCHED;
+}
+
+/*
+ * lwkt_setcpu_self: the calling thread moves to CPU cpu, by message (DragonFly's
+ * lwkt_setcpu_self): it leaves this CPU's queues and switches away; the message makes it
+ * runnable there; it returns running on cpu, its tokens reacquired. A kernel thread only (a
+ * process's vCPU: EBUSY); EINVAL for a CPU that is not up.
+ */
+int
+lwkt_setcpu_self(int cpu)
+{
+	thread_t td = curthread, ntd;
+	struct globaldata *gd = td->td_gd, *ngd;
+
+	if (cpu < 0 || cpu >= ncpus)
+		return EINVAL;
+	if (td->td_proc != NULL || (td->td_flags & (TDF_IDLE | TDF_STATIC)))
+		return EBUSY;
+	ngd = globaldata_find(cpu);
+	if (ngd == gd)
+		return 0;
+	crit_enter();
+	/* Off the run queue but still TDS_RUNNABLE: it is running, so a wakeup on the way (from
+	 * any CPU) has nothing to do, and none can queue it before it has left this stack. */
+	runq_remove(&gd->gd_runq, td);
+	TAILQ_REMOVE(&gd->gd_tdallq, td, td_allq);
+	lwkt_reap(gd);			/* one leaving thread at a time in gd_freetd */
+	td->td_flags |= TDF_MIGRATING;
+	gd->gd_freetd = td;
+	td->td_gd = ngd;
+	lwkt_send_ipiq(ngd, migrate_there, td, 0);
+	if (td->td_toks_count != 0)
+		lwkt_token_release_all(td);
+	gd_reqflags_clear(gd, RQF_RESCHED);
+	ntd = lwkt_pick(gd);
+	if (ntd->td_proc != NULL)
+		lwkt_switch_in_process(ntd);
+	lwkt_stats.switches++;
+	ntd->td_switches++;
+	TRACE_SWITCH(td, ntd);
+	gd->gd_curthread = ntd;
+	cpu_switch_to(td, ntd);
+	/* Running on ngd now: the thread that ran before us there may have left one to reap. */
+	gd = mycpu;
+	if (gd->gd_freetd != NULL)
+		lwkt_reap(gd);
+	crit_exit();
+	return 0;
 }
 
 /* lwkt_exit: end the calling thread. Its stack is freed by the next thread that runs. */

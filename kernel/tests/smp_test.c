@@ -307,3 +307,54 @@ KTEST(smp, a_thread_of_another_cpu_sleeps_on_cpu0s_timer)
 	KT_EXPECT(s.cpu0_ticks_slept >= 3);
 	KT_EXPECT(settle(before));
 }
+
+/* -- a thread moves to another CPU ------------------------------------------------------------ */
+
+struct travel {
+	volatile int	done;
+	int		where[MAXCPU + 1];	/* the CPU it found itself on after each move */
+	int		listed;			/* each time on its new CPU's list of threads */
+	int		local_ok;		/* a variable on its stack travelled with it */
+};
+
+static void
+traveller(void *arg)
+{
+	struct travel *t = arg;
+	volatile int local = 12345;
+
+	for (int c = 1; c <= ncpus; c++) {
+		int to = c % ncpus;		/* 1, 2, ..., then back to 0 */
+		thread_t me = curthread, td;
+		bool found = false;
+		lwkt_setcpu_self(to);
+		t->where[c] = mycpu->gd_cpuid;
+		crit_enter();
+		TAILQ_FOREACH(td, &mycpu->gd_tdallq, td_allq)
+			found |= td == me;
+		crit_exit();
+		t->listed += found && me->td_gd == mycpu;
+	}
+	t->local_ok = local == 12345;
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, a_thread_moves_to_every_cpu_by_message)
+{
+	static struct travel t;
+	uint32_t before = lwkt_stats.threads;
+
+	NEED_CPUS(2);
+	memset(&t, 0, sizeof(t));
+	KT_ASSERT_EQ(lwkt_create_cpu(traveller, &t, NULL, TDPRI_KERN, 0, "traveller", 0), 0);
+	for (int i = 0; i < 200 && !t.done; i++)
+		lwkt_sleep(1);
+	KT_ASSERT(t.done);
+	for (int c = 1; c <= ncpus; c++)
+		KT_EXPECT_EQ(t.where[c], c % ncpus);
+	KT_EXPECT_EQ(t.listed, ncpus);
+	KT_EXPECT(t.local_ok);
+	KT_EXPECT_EQ(lwkt_setcpu_self(ncpus), EINVAL);
+	KT_EXPECT_EQ(lwkt_setcpu_self(0), EBUSY);	/* the test runs on thread0, a static thread */
+	KT_EXPECT(settle(before));
+}

@@ -69,6 +69,7 @@ enum td_flags {
 	TDF_PSLEEP = 0x0008,	/* a process's vCPU waiting in proc_sleep */
 	TDF_IDLEWAIT = 0x0010,	/* ... in waitport with WAITPORT_IDLE: it has nothing to run */
 	TDF_VWAKE = 0x0020,	/* vcpu_wake was called for it: its idle waitport returns */
+	TDF_MIGRATING = 0x0040,	/* lwkt_setcpu_self: still on its old CPU's stack pointer */
 };
 
 /*
@@ -94,6 +95,7 @@ void	lwkt_deschedule(thread_t td);
 __attribute__((regparm(2))) void lwkt_block(const char *wmesg, const void *wchan);
 __attribute__((regparm(1))) void lwkt_handoff(thread_t td);
 void	lwkt_setpri(thread_t td, int pri);
+int	lwkt_setcpu_self(int cpu);
 bool	lwkt_runnable_above(int pri);
 bool	lwkt_should_yield(thread_t td);
 void	lwkt_init(void);
