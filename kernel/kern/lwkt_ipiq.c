@@ -101,6 +101,34 @@ struct sync_call {
 	volatile int	pending;	/* CPUs that have not run it yet */
 };
 
+static void sync_run(void *arg1, int unused);
+
+/* sync_wait: wait for every CPU of sc to have run it, running this CPU's requests meanwhile. */
+static void
+sync_wait(struct sync_call *sc)
+{
+	while (__atomic_load_n(&sc->pending, __ATOMIC_ACQUIRE) != 0) {
+		lwkt_process_ipiq();
+		__asm__ volatile("pause");
+	}
+}
+
+/* lwkt_send_ipiq_wait: run func(arg1, arg2) on CPU target and return when it has. */
+void
+lwkt_send_ipiq_wait(struct globaldata *target, ipifunc_t func, void *arg1, int arg2)
+{
+	struct sync_call sc = { func, arg1, arg2, 1 };
+
+	if (target == mycpu) {
+		func(arg1, arg2);
+		return;
+	}
+	crit_enter();
+	lwkt_send_ipiq(target, sync_run, &sc, 0);
+	sync_wait(&sc);
+	crit_exit();
+}
+
 /* sync_run: one target's part of lwkt_send_ipiq_all_wait. */
 static void
 sync_run(void *arg1, int unused)
@@ -129,10 +157,7 @@ lwkt_send_ipiq_all_wait(ipifunc_t func, void *arg1, int arg2)
 	for (int c = 0; c < ncpus; c++)
 		if (c != gd->gd_cpuid)
 			lwkt_send_ipiq(globaldata_find(c), sync_run, &sc, 0);
-	while (__atomic_load_n(&sc.pending, __ATOMIC_ACQUIRE) != 0) {
-		lwkt_process_ipiq();
-		__asm__ volatile("pause");
-	}
+	sync_wait(&sc);
 	crit_exit();
 }
 

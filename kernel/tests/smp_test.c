@@ -7,6 +7,8 @@
 #include <sys/ipiq.h>
 #include <sys/token.h>
 #include <sys/errno.h>
+#include <sys/uaccess.h>
+#include <vm/vm.h>
 #include <machine/cpufunc.h>
 #include <machine/lapic.h>
 
@@ -356,5 +358,64 @@ KTEST(smp, a_thread_moves_to_every_cpu_by_message)
 	KT_EXPECT(t.local_ok);
 	KT_EXPECT_EQ(lwkt_setcpu_self(ncpus), EINVAL);
 	KT_EXPECT_EQ(lwkt_setcpu_self(0), EBUSY);	/* the test runs on thread0, a static thread */
+	KT_EXPECT(settle(before));
+}
+
+/* -- TLB shootdown of user mappings --------------------------------------------------------- */
+
+struct shoot {
+	struct pmap	*pm;
+	uint32_t	va;
+	volatile int	step;		/* 1: CPU 1 read it; 2: CPU 0 unmapped it; 3: CPU 1 read again */
+	int		first_err, second_err;
+	uint32_t	first_val;
+};
+
+/* shoot_reader: on CPU 1, run the test's address space, read the page, wait, read again. */
+static void
+shoot_reader(void *arg)
+{
+	struct shoot *s = arg;
+	uint32_t v = 0;
+	uint64_t until;
+
+	pmap_activate(s->pm);
+	s->first_err = copyin((const void *)s->va, &v, sizeof(v));	/* its TLB holds va now */
+	s->first_val = v;
+	__atomic_store_n(&s->step, 1, __ATOMIC_RELEASE);
+	until = rdtsc() + 2000000000ull;
+	while (__atomic_load_n(&s->step, __ATOMIC_ACQUIRE) < 2 && rdtsc() < until)
+		__asm__ volatile("pause");
+	s->second_err = copyin((const void *)s->va, &v, sizeof(v));
+	pmap_activate_kernel();
+	__atomic_store_n(&s->step, 3, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, a_page_unmapped_on_one_cpu_faults_on_the_other)
+{
+	static struct pmap pm;
+	static struct shoot s;
+	uint32_t x = 0x5eed, before = lwkt_stats.threads;
+
+	NEED_CPUS(2);
+	memset(&s, 0, sizeof(s));
+	s.pm = &pm;
+	s.va = USER_BASE + 0x10000;
+	KT_ASSERT_EQ(pmap_create(&pm), 0);
+	KT_ASSERT_EQ(pmap_alloc_range(&pm, s.va, PAGE_SIZE, PTE_U | PTE_W), 0);
+	KT_ASSERT_EQ(pmap_copy(&pm, s.va, &x, sizeof(x), true, PTE_P | PTE_U | PTE_W), 0);
+	KT_ASSERT_EQ(lwkt_create_cpu(shoot_reader, &s, NULL, TDPRI_KERN, 0, "shoot", 1), 0);
+	for (int i = 0; i < 200 && s.step < 1; i++)
+		lwkt_sleep(1);
+	KT_ASSERT_EQ(s.step, 1);
+	KT_EXPECT_EQ(s.first_err, 0);
+	KT_EXPECT_EQ(s.first_val, 0x5eed);
+	pmap_remove_range(&pm, s.va, s.va + PAGE_SIZE);	/* CPU 1 runs pm: a shootdown */
+	__atomic_store_n(&s.step, 2, __ATOMIC_RELEASE);
+	for (int i = 0; i < 200 && s.step < 3; i++)
+		lwkt_sleep(1);
+	KT_ASSERT_EQ(s.step, 3);
+	KT_EXPECT_EQ(s.second_err, EFAULT);	/* not a stale translation to a freed page */
+	pmap_destroy(&pm);
 	KT_EXPECT(settle(before));
 }

@@ -12,12 +12,14 @@
  * resolves those before the exception table's fixup) or, for another address space, through
  * pmap_copy. Page tables are never shared: each address space has its own.
  *
- * TLB: every change to a user PTE that was present goes through pmap_invalidate.
+ * TLB: every change to a user PTE that was present goes through pmap_invalidate, which with
+ * several CPUs shoots the entry down on every CPU that runs the address space (docs/smp.md).
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
 #include <sys/thread2.h>
 #include <sys/globaldata.h>
+#include <sys/ipiq.h>
 #include <string.h>
 #include <machine/cpufunc.h>
 #include <vm/kstack.h>
@@ -100,16 +102,44 @@ pmap_create(struct pmap *pm)
 	return 0;
 }
 
+/* invlpg_there: an IPI message of pmap_shootdown: drop va if this CPU still runs pm. */
+static void
+invlpg_there(void *pm, int va)
+{
+	if (pmap_is_current(pm))
+		invlpg((uint32_t)va);
+}
+
 /*
- * pmap_invalidate: the PTE of va in pm changed (or went): no TLB may keep the old translation.
- * One CPU today: its own TLB, when pm is the address space it runs. With several CPUs, every
- * CPU that runs pm must do the same (a shootdown): this is the one place to add it.
+ * pmap_shootdown: every other CPU whose MMU runs pm (gd_pmap, set before its cr3 is loaded)
+ * drops va; returns when all have (docs/smp.md). The fence orders the PTE change before the
+ * reading of gd_pmap: a CPU that loads pm's cr3 later walks the new PTE.
+ */
+static void
+pmap_shootdown(struct pmap *pm, uint32_t va)
+{
+	struct globaldata *me = mycpu;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int c = 0; c < ncpus; c++) {
+		struct globaldata *gd = globaldata_find(c);
+		if (gd != me && __atomic_load_n(&gd->gd_pmap, __ATOMIC_RELAXED) == pm)
+			lwkt_send_ipiq_wait(gd, invlpg_there, pm, (int)va);
+	}
+}
+
+/*
+ * pmap_invalidate: the PTE of va in pm changed (or went): no TLB may keep the old translation:
+ * this CPU's, when pm is the address space it runs, and with several CPUs every other CPU's
+ * that runs pm (a shootdown).
  */
 void
 pmap_invalidate(struct pmap *pm, uint32_t va)
 {
 	if (pmap_is_current(pm))
 		invlpg(va);
+	if (__builtin_expect(ncpus > 1, 0))
+		pmap_shootdown(pm, va);
 }
 
 /*

@@ -32,6 +32,8 @@ struct lwkt_ipiq {
 
 /* lwkt_send_ipiq: run func(arg1, arg2) on CPU target, soon; at once when target is this CPU. */
 void	lwkt_send_ipiq(struct globaldata *target, ipifunc_t func, void *arg1, int arg2);
+/* lwkt_send_ipiq_wait: run func(arg1, arg2) on CPU target; return when it has. */
+void	lwkt_send_ipiq_wait(struct globaldata *target, ipifunc_t func, void *arg1, int arg2);
 /* lwkt_send_ipiq_all_wait: run func(arg1, arg2) on every other CPU; return when all have. */
 void	lwkt_send_ipiq_all_wait(ipifunc_t func, void *arg1, int arg2);
 /* lwkt_process_ipiq: run every request queued for this CPU (inside a critical section). */
