@@ -82,6 +82,10 @@ def available(root: Path = ROOT) -> list[str]:
 # fields; a key left out takes MachineConfig's default.
 MANIFEST = schema.Table({
     "description": schema.Key(schema.Str(forbid=("\n",), what="a one-line string"), default=""),
+    # like = "NAME": what this manifest leaves out ([kernel] cmdline, [initrd] programs, each
+    # [qemu] key) is images/NAME.toml's, so a variant (the test suite at 1 or 4 CPUs) names only
+    # what differs and the lists have one home.
+    "like": schema.Key(schema.Str(identifier=True, what="the name of another image"), default=None),
     "kernel": schema.Key(schema.Table({"cmdline": schema.Key(schema.Str(what="a string of words"))}), default=dict),
     "initrd": schema.Key(schema.Table({
         "programs": schema.Key(schema.List(schema.Str(identifier=True, what="a list of program names"),
@@ -103,7 +107,7 @@ def load_image(name: str, root: Path = ROOT) -> Image:
     if not path.exists():
         raise ImageError(path, "file", f"no such image; available: {', '.join(available(root))}")
     doc = schema.load(path, MANIFEST, ImageError)
-    data = doc.data
+    data = _with_base(doc, root, [path.stem])
     image = Image(path.stem, path, data["description"], data["kernel"].get("cmdline", ""),
                   data["initrd"].get("programs", []), MachineConfig(**data["qemu"]))
     missing = [p for p in image.init if p.removeprefix("/bin/") not in image.programs]
@@ -111,6 +115,26 @@ def load_image(name: str, root: Path = ROOT) -> Image:
         doc.fail(("kernel", "cmdline"), "[kernel]",
                  f"cmdline runs {missing} but [initrd] programs does not list them; add them there")
     return image
+
+
+def _with_base(doc, root: Path, chain: list[str]) -> dict:
+    """doc's data with what it leaves out taken from the image it is `like` (and so on)."""
+    data = doc.data
+    base_name = data.get("like")
+    if base_name is None:
+        return data
+    if base_name in chain:
+        doc.fail(("like",), "like", f"images {' -> '.join(chain + [base_name])} are like each other in a "
+                 "circle; one of them must say everything itself")
+    base_path = manifest_path(base_name, root)
+    if not base_path.exists():
+        doc.fail(("like",), "like", f"no image '{base_name}'; available: {', '.join(available(root))}")
+    base = _with_base(schema.load(base_path, MANIFEST, ImageError), root, chain + [base_name])
+    return data | {
+        "kernel": base["kernel"] | data["kernel"],
+        "initrd": base["initrd"] | data["initrd"],
+        "qemu": base["qemu"] | data["qemu"],
+    }
 
 
 def _initrd_bytes(files: dict[str, Path]) -> bytes:

@@ -62,16 +62,17 @@ echo(void *arg)
 }
 
 /*
- * lwkt.port.pingpong: a message sent with lwkt_domsg to another thread's port and replied:
- * each round trip is two one-way trips (and two switches).
+ * pingpong: rounds lwkt_domsg round trips to an echo thread of CPU cpu (this one or another:
+ * kernel/bench/smp_bench.c), each two one-way trips.
  */
-KBENCH(lwkt_port_pingpong, "lwkt.port.pingpong")
+static inline __attribute__((always_inline)) void
+pingpong(struct kbench_ctx *kb, int cpu, uint32_t rounds)
 {
 	struct lwkt_msg msg;
 	thread_t td;
 	int pri = curthread->td_pri;
 
-	if (lwkt_create(echo, (void *)(ROUNDS + 100), &td, pri, 0, "bench-echo") != 0) {
+	if (lwkt_create_cpu(echo, (void *)(rounds + 100), &td, pri, 0, "bench-echo", cpu) != 0) {
 		kbench_fail(kb, "no memory for the partner thread");
 		return;
 	}
@@ -79,11 +80,34 @@ KBENCH(lwkt_port_pingpong, "lwkt.port.pingpong")
 	for (int i = 0; i < 100; i++)
 		lwkt_domsg(&td->td_msgport, &msg, 0);
 	uint64_t t0 = kbench_start();
-	for (uint32_t i = 0; i < ROUNDS; i++)
+	for (uint32_t i = 0; i < rounds; i++)
 		lwkt_domsg(&td->td_msgport, &msg, 0);
 	uint64_t t1 = kbench_stop();
 	lwkt_yield();			/* let the partner exit */
-	kbench_report(kb, 2 * ROUNDS, t1 - t0, kbench_empty_loop(ROUNDS));
+	kbench_report(kb, 2 * rounds, t1 - t0, kbench_empty_loop(rounds));
+}
+
+/*
+ * lwkt.port.pingpong: a message sent with lwkt_domsg to another thread's port and replied:
+ * each round trip is two one-way trips (and two switches).
+ */
+KBENCH(lwkt_port_pingpong, "lwkt.port.pingpong")
+{
+	pingpong(kb, mycpu->gd_cpuid, ROUNDS);
+}
+
+/*
+ * lwkt.port.pingpong.cross_cpu: lwkt.port.pingpong with the partner on CPU 1 (docs/smp.md):
+ * the put and the reply each travel as an IPI message and wake a thread there. Under -icount
+ * the figure counts both CPUs' instructions; the waiting CPU halts in its idle loop.
+ */
+KBENCH(lwkt_port_pingpong_cross_cpu, "lwkt.port.pingpong.cross_cpu")
+{
+	if (ncpus < 2 || mycpu->gd_cpuid != 0) {
+		kb->kb_skip = "needs 2 CPUs";
+		return;
+	}
+	pingpong(kb, 1, ROUNDS / 10);
 }
 
 /* boot.first_result: guest instructions from reset to the first KTAP result line. */

@@ -28,7 +28,7 @@
 #define MAX_PROGRAM_ARGS	16	/* argv[0] and up to 15 words of args= */
 
 void	pic_init(void);
-void	lapic_init_virtual_wire(void);
+#include <machine/lapic.h>
 
 extern char kernel_end[];
 extern const struct ktest __start_ktest[], __stop_ktest[];
@@ -173,7 +173,7 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	static char interactive[128];
 
 	serial_init();
-	gdt_init();
+	gdt_init(0);
 	idt_init();
 	pic_init();
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
@@ -194,6 +194,7 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	printf("Damselfly %s (i386): %u MiB, %u free pages\n", DAMSELFLY_VERSION,
 	    phys_mem_top >> 20, vm_page_free_count());
 	printf("cmdline: %s\n", cmdline());
+	mp_start();
 
 	bool ktap = cmdline_flag("ktap");
 	const char *v;

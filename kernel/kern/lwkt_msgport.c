@@ -90,15 +90,28 @@ sleep_on(lwkt_port_t port, const void *chan, const char *wmesg)
 
 /* -- queueing ports: thread ports and spin ports ------------------------------------------ */
 
+static void put_there(void *port, int msg);
+
 static int
 queue_putport(lwkt_port_t port, lwkt_msg_t msg)
 {
+	if (msgport_elsewhere(port)) {
+		msgport_send_elsewhere(port, put_there, msg);
+		return EASYNC;
+	}
 	msgport_crit_enter();
 	msg->ms_flags |= MSGF_QUEUED;
 	TAILQ_INSERT_TAIL(&port->mp_msgq, msg, ms_node);
 	wake(port, port, false);
 	msgport_crit_exit();
 	return EASYNC;
+}
+
+/* put_there: queue_putport on the CPU of the port's owner (an IPI message). */
+static void
+put_there(void *port, int msg)
+{
+	queue_putport(port, (lwkt_msg_t)(uintptr_t)msg);
 }
 
 /* unqueue_reply: a completed msg that waits on its reply port's queue leaves it. In a section. */
@@ -186,6 +199,15 @@ static void
 queue_replyport(lwkt_port_t port, lwkt_msg_t msg)
 {
 	queue_reply(port, msg);
+}
+
+/* reply_there: queue_reply on the CPU of the reply port's owner (an IPI message). */
+static void
+reply_there(void *port, int msg)
+{
+	msgport_crit_enter();
+	queue_reply(port, (lwkt_msg_t)(uintptr_t)msg);
+	msgport_crit_exit();
 }
 
 /*
@@ -450,6 +472,8 @@ replymsg(lwkt_msg_t msg, int error)
 	msgport_trace_reply(msg, port, error);
 	if (port == NULL)
 		msg->ms_flags |= MSGF_DONE | MSGF_REPLY;	/* nobody to tell: just complete */
+	else if (port->mp_replyport == queue_replyport && msgport_elsewhere(port))
+		msgport_send_elsewhere(port, reply_there, msg);	/* completes on its owner's CPU */
 	else if (port->mp_replyport == queue_replyport)
 		queue_reply(port, msg);			/* thread and spin ports: no call */
 	else

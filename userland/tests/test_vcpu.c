@@ -193,7 +193,7 @@ hammer(void *arg)
 	return (void *)(intptr_t)(i + 1);
 }
 
-KTEST(smp, hundreds_of_threads_on_three_vcpus)
+KTEST(vcpu_interleave, hundreds_of_threads_on_three_vcpus)
 {
 	static cr_thread_t td[NHAMMER];
 	uint32_t vcpus_used = 0;
@@ -248,7 +248,7 @@ cruncher(void *arg)
 	return NULL;
 }
 
-KTEST(smp, idle_vcpus_steal_work)
+KTEST(vcpu_interleave, idle_vcpus_steal_work)
 {
 	cr_thread_t td[NCRUNCH];
 	uint64_t steals = total_steals();
@@ -295,7 +295,7 @@ wanderer(void *arg)
 	return NULL;
 }
 
-KTEST(smp, tls_and_errno_survive_migration)
+KTEST(vcpu_interleave, tls_and_errno_survive_migration)
 {
 	cr_thread_t td[NWANDER];
 
@@ -333,7 +333,7 @@ far_reader(void *arg)
 	return NULL;
 }
 
-KTEST(smp, pending_message_survives_migration)
+KTEST(vcpu_interleave, pending_message_survives_migration)
 {
 	struct timespec ts = { 0, 5000000 };
 	cr_thread_t td;
@@ -377,7 +377,7 @@ tt_scribbler(void *arg)
 	return NULL;
 }
 
-KTEST(smp, a_message_rewritten_in_flight_runs_as_taken)
+KTEST(vcpu_interleave, a_message_rewritten_in_flight_runs_as_taken)
 {
 	int fds[2];
 	cr_thread_t td;
@@ -424,7 +424,7 @@ producer(void *arg)
 	return NULL;
 }
 
-KTEST(smp, condvar_across_vcpus)
+KTEST(vcpu_interleave, condvar_across_vcpus)
 {
 	cr_thread_t td[NPROD];
 	int next[NPROD] = { 0 }, in_order = 1, got = 0;
@@ -506,7 +506,7 @@ kernel_vcpus(void)
 	return -1;
 }
 
-KTEST(smp, vcpu_exit_hands_its_threads_on)
+KTEST(vcpu_interleave, vcpu_exit_hands_its_threads_on)
 {
 	struct timespec ts = { 0, 1000000 };
 	cr_thread_t td[6], q;
@@ -543,7 +543,7 @@ KTEST(smp, vcpu_exit_hands_its_threads_on)
 	KT_EXPECT_EQ(cr_vcpu_exit(), EINVAL);		/* vCPU 0 never stops */
 }
 
-KTEST(smp, deadlock_on_two_vcpus_is_reported)
+KTEST(vcpu_interleave, deadlock_on_two_vcpus_is_reported)
 {
 	KT_EXPECT_EQ(run(ktc, "deadlock", 0), W_EXITED(134));	/* libcr: all blocked, nothing in flight */
 }
@@ -632,7 +632,7 @@ lc_writer(void *arg)
 	return NULL;
 }
 
-KTEST(smp, completion_in_delivery_is_not_done_yet)
+KTEST(vcpu_interleave, completion_in_delivery_is_not_done_yet)
 {
 	cr_thread_t p, w;
 	uint64_t warnings = lwkt_msgstats.double_replies;
@@ -678,7 +678,7 @@ pr_feeder(void *arg)
 	return NULL;
 }
 
-KTEST(smp, a_parked_fgets_holds_up_no_other_stream)
+KTEST(vcpu_interleave, a_parked_fgets_holds_up_no_other_stream)
 {
 	cr_thread_t r, f;
 	struct timespec ts = { 0, 5000000 };
@@ -720,7 +720,7 @@ far_receiver(void *arg)
 	return NULL;
 }
 
-KTEST(smp, no_handoff_across_vcpus)
+KTEST(vcpu_interleave, no_handoff_across_vcpus)
 {
 	struct timespec ts = { 0, 1000000 };
 	struct cr_vcpu_stats a, b;

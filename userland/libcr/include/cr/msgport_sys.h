@@ -64,6 +64,22 @@ msgport_handoff_ok(struct thread *cur, struct thread *td)
 	return sched_handoff_ok(cur, td);
 }
 
+/* msgport_elsewhere: never in libcr: its vCPUs share the ports under its own locking. */
+static inline bool
+msgport_elsewhere(lwkt_port_t port)
+{
+	(void)port;
+	return false;
+}
+
+static inline void
+msgport_send_elsewhere(lwkt_port_t port, void (*fn)(void *, int), lwkt_msg_t msg)
+{
+	(void)port;
+	(void)fn;
+	(void)msg;
+}
+
 static inline __attribute__((always_inline)) void
 msgport_handoff(struct thread *cur, struct thread *td)
 {
