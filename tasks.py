@@ -148,6 +148,16 @@ def fuzz(c, seed=-1, count=1_000_000, first=0, trace=False):
         sys.exit(cli.fuzz(None if seed < 0 else seed, count, first, trace))
 
 
+@task(help={"runs": "boots per CPU count (default 20)",
+            "cpus": "comma-separated CPU counts (default 2,4)",
+            "filter": "which kernel test cases (default smp.*: docs/smp.md)"})
+def smp_stress(c, runs=20, cpus="2,4", filter="smp.*"):
+    """Boot the kernel's SMP test cases many times at each CPU count, the CPUs running in
+    parallel on host threads, and report every boot that did not pass: a race seen once is a bug."""
+    with cli.errors():
+        sys.exit(cli.smp_stress(runs, cpus, filter))
+
+
 @task(help={"benchmark": "the benchmark's exact name, e.g. syscall.null.sync (`invoke bench` lists them)",
             "lines": "one row per source line (file:line, from DWARF) instead of per function",
             "against": "compare with a saved profile (a JSON file from --save) or a git revision "

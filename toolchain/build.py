@@ -151,6 +151,11 @@ class Project:
             out[p.stem] = (p, True)
         return out
 
+    def program_parts(self, name: str) -> list[Path]:
+        """The other sources of program NAME of userland/bin: userland/bin/NAME/*.c, linked with
+        userland/bin/NAME.c (a program that grew past one file, like sh)."""
+        return sorted((self.root / "userland/bin" / name).glob("*.c"))
+
     def build(self, jobs: int | None = None, echo=None, variants: tuple[str, ...] = ()) -> Outputs:
         started = time.monotonic()
         b = Builder(self.root, self.build_dir, jobs, echo)
@@ -162,6 +167,7 @@ class Project:
         compiles = ([self.compile_step(s, "kernel") for s in ksrc]
                     + [self.compile_step(s, "user") for s in lsrc + list(csu.values())]
                     + [self.compile_step(src, "user") for src, _ in progs.values()]
+                    + [self.compile_step(s, "user") for name in progs for s in self.program_parts(name)]
                     + [self.compile_step(s, f"kernel-{v}") for v in variants for s in ksrc])
         b.run_all(compiles)
 
@@ -173,7 +179,7 @@ class Project:
         for name, (src, is_test) in progs.items():
             dest = self.build_dir / "userland" / ("tests" if is_test else "bin") / name
             start = [self.obj(csu["crt0.S"], "user")] + ([self.obj(csu["ktest_main.c"], "user")] if is_test else [])
-            objs = start + [self.obj(src, "user")]
+            objs = start + [self.obj(src, "user")] + [self.obj(s, "user") for s in self.program_parts(name)]
             links.append(Step(f"LD   {name}", [dest], objs + [libcr, self.root / "userland/libcr/user.ld"],
                               [self.tc.cc, *self.user_link, "-T", "userland/libcr/user.ld", "-o", str(dest),
                                *map(str, objs), str(libcr), str(self.tc.libgcc)],

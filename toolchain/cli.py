@@ -476,3 +476,26 @@ def profile(name: str, image: str = "bench", lines: bool = False, against: str =
     rel = lambda p: p.relative_to(build_mod.ROOT) if p.is_relative_to(build_mod.ROOT) else p
     console.print(f"profile written to {rel(json_path)}{f' and {save}' if save else ''}; flame graph: "
                   f"{rel(flame)} (open it at https://www.speedscope.app)")
+
+
+def smp_stress(runs: int, cpus: str, glob: str) -> int:
+    """`invoke smp-stress`: toolchain/stress.py; prints each failure with its console log.
+    Returns a shell exit status (0: every boot passed)."""
+    from . import stress as stress_mod
+    counts = [int(w) for w in cpus.split(",") if w.strip()]
+    if not counts or any(n < 2 or n > 8 for n in counts):
+        raise ToolchainError(f"--cpus {cpus!r}: a comma-separated list of CPU counts from 2 to 8")
+    outputs = build_mod.build()
+    workdir = build_mod.BUILD / "smp-stress"
+    shutil.rmtree(workdir, ignore_errors=True)
+
+    def progress(n: int, i: int, ok: bool) -> None:
+        console.print(f"  -smp {n} run {i + 1}/{runs}: {'pass' if ok else '[red]FAIL[/]'}")
+
+    boots, failures = stress_mod.stress(outputs, runs, counts, workdir, glob, progress)
+    for f in failures:
+        console.print(f"[red]-smp {f.cpus} run {f.run + 1}[/]: {escape(f.reason)} (console log {f.log})",
+                      soft_wrap=True)
+    console.print(f"{boots} boot(s) of kernel {glob} at -smp {cpus}: "
+                  + ("every one passed" if not failures else f"[red]{len(failures)} failed[/]"))
+    return 1 if failures else 0

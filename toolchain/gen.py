@@ -9,7 +9,7 @@ string. Every output starts with a header naming its generator and its data file
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -71,10 +71,11 @@ class Traps:
     irqs: list[dict]
     syscall: dict
     irq_names: dict[int, str]       # the device interrupts the kernel uses, by IRQ line
+    apic: list[dict] = field(default_factory=list)  # the local APIC's vectors (timer, IPI)
 
     @property
     def all(self) -> list[dict]:
-        return self.exceptions + self.irqs + [self.syscall]
+        return self.exceptions + self.irqs + [self.syscall] + self.apic
 
 
 def _check_exceptions(data: dict, ctx: schema.Ctx) -> None:
@@ -111,6 +112,7 @@ TRAPS_SCHEMA = schema.Table({
     "irq_count": schema.Key(schema.Int(1, 16), required=True),
     "irq_names": schema.Key(schema.Table(values=schema.Str(nonempty=True), names=_irq_line), default=dict),
     "syscall": schema.Key(_vector(True), required=True),
+    "apic": schema.Key(schema.List(_vector(False), label=lambda i, e: f"apic vector #{i + 1}"), default=list),
 }, rules=(_check_exceptions,))
 
 
@@ -121,7 +123,8 @@ def load_traps(path: Path) -> Traps:
     irqs = [{"vector": base + n, "name": f"IRQ{n}", "desc": f"device interrupt {n}",
              "error_code": False, "user": False, "gate": "interrupt", "entry": None}
             for n in range(data["irq_count"])]
-    return Traps(data["exceptions"], irqs, data["syscall"], {int(k): v for k, v in data["irq_names"].items()})
+    return Traps(data["exceptions"], irqs, data["syscall"], {int(k): v for k, v in data["irq_names"].items()},
+                 data["apic"])
 
 
 def _check_layout(data: dict, ctx: schema.Ctx) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import shlex
+import subprocess
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from . import schema
 from .build import BUILD, ROOT, Outputs
 from .machine import FIRMWARE, MachineConfig
 from .schema import SchemaError
+from .tools import require
 
 
 class ImageError(SchemaError):
@@ -80,6 +82,10 @@ def available(root: Path = ROOT) -> list[str]:
 # fields; a key left out takes MachineConfig's default.
 MANIFEST = schema.Table({
     "description": schema.Key(schema.Str(forbid=("\n",), what="a one-line string"), default=""),
+    # like = "NAME": what this manifest leaves out ([kernel] cmdline, [initrd] programs, each
+    # [qemu] key) is images/NAME.toml's, so a variant (the test suite at 1 or 4 CPUs) names only
+    # what differs and the lists have one home.
+    "like": schema.Key(schema.Str(identifier=True, what="the name of another image"), default=None),
     "kernel": schema.Key(schema.Table({"cmdline": schema.Key(schema.Str(what="a string of words"))}), default=dict),
     "initrd": schema.Key(schema.Table({
         "programs": schema.Key(schema.List(schema.Str(identifier=True, what="a list of program names"),
@@ -101,7 +107,7 @@ def load_image(name: str, root: Path = ROOT) -> Image:
     if not path.exists():
         raise ImageError(path, "file", f"no such image; available: {', '.join(available(root))}")
     doc = schema.load(path, MANIFEST, ImageError)
-    data = doc.data
+    data = _with_base(doc, root, [path.stem])
     image = Image(path.stem, path, data["description"], data["kernel"].get("cmdline", ""),
                   data["initrd"].get("programs", []), MachineConfig(**data["qemu"]))
     # NAME@kse runs NAME in the KSE model (the kernel's init gives it CR_SCHED=kse)
@@ -111,6 +117,26 @@ def load_image(name: str, root: Path = ROOT) -> Image:
         doc.fail(("kernel", "cmdline"), "[kernel]",
                  f"cmdline runs {missing} but [initrd] programs does not list them; add them there")
     return image
+
+
+def _with_base(doc, root: Path, chain: list[str]) -> dict:
+    """doc's data with what it leaves out taken from the image it is `like` (and so on)."""
+    data = doc.data
+    base_name = data.get("like")
+    if base_name is None:
+        return data
+    if base_name in chain:
+        doc.fail(("like",), "like", f"images {' -> '.join(chain + [base_name])} are like each other in a "
+                 "circle; one of them must say everything itself")
+    base_path = manifest_path(base_name, root)
+    if not base_path.exists():
+        doc.fail(("like",), "like", f"no image '{base_name}'; available: {', '.join(available(root))}")
+    base = _with_base(schema.load(base_path, MANIFEST, ImageError), root, chain + [base_name])
+    return data | {
+        "kernel": base["kernel"] | data["kernel"],
+        "initrd": base["initrd"] | data["initrd"],
+        "qemu": base["qemu"] | data["qemu"],
+    }
 
 
 def _initrd_bytes(files: dict[str, Path]) -> bytes:
@@ -126,6 +152,23 @@ def _initrd_bytes(files: dict[str, Path]) -> bytes:
     return buf.getvalue()
 
 
+STRIPPED = BUILD / "initrd-programs"
+
+
+def _without_debug_info(program: Path) -> Path:
+    """program's copy without DWARF (build/initrd-programs/NAME), remade when program changes.
+    The guest needs only the loadable segments; the host tools (inspect, profile, gdb, elfcheck)
+    read the full ELF in build/userland. Debug info is four fifths of a program's file, so an
+    initrd of thirty programs would otherwise take 15 MB of a 64 MB guest's memory."""
+    out = STRIPPED / program.name
+    if not out.exists() or out.stat().st_mtime_ns < program.stat().st_mtime_ns:
+        STRIPPED.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".tmp")
+        subprocess.run([require("objcopy"), "--strip-debug", str(program), str(tmp)], check=True)
+        tmp.replace(out)
+    return out
+
+
 def build_image(image: Image, outputs: Outputs) -> Path:
     """Write build/images/NAME/{initrd.tar,qemu.cmd}; returns the directory."""
     files = {}
@@ -133,7 +176,7 @@ def build_image(image: Image, outputs: Outputs) -> Path:
         if prog not in outputs.programs:
             raise ImageError(image.path, "[initrd]", f"program '{prog}' is not built; programs are the .c "
                              f"files in userland/bin, userland/bench and userland/tests: {sorted(outputs.programs)}")
-        files[f"bin/{prog}"] = outputs.programs[prog]
+        files[f"bin/{prog}"] = _without_debug_info(outputs.programs[prog])
     image.dir.mkdir(parents=True, exist_ok=True)
     data = _initrd_bytes(files)
     initrd = image.dir / "initrd.tar"

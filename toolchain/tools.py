@@ -19,6 +19,7 @@ PACKAGES = {
     "gcc": "gcc",
     "ar": "binutils",
     "ld": "binutils",
+    "objcopy": "binutils",
     "qemu-system-i386": "qemu-system-x86",
     "gdb": "gdb",
 }

@@ -45,17 +45,46 @@ KBENCH(lwkt_switch, "lwkt.switch")
 	kbench_report(kb, 2 * ROUNDS, t1 - t0, kbench_empty_loop(ROUNDS));
 }
 
-/* echo: the partner of lwkt.port.pingpong: reply to every message on its port. */
+/*
+ * echo: the partner of lwkt.port.pingpong: reply to every message on its port, a server's loop:
+ * each reply and the wait for the next message in one call (lwkt_replywait).
+ */
 static void
 echo(void *arg)
 {
 	uint32_t n = (uint32_t)arg;
 	thread_t td = curthread;
+	lwkt_msg_t msg = lwkt_waitport(&td->td_msgport, 0);
 
-	for (uint32_t i = 0; i < n; i++) {
-		lwkt_msg_t msg = lwkt_waitport(&td->td_msgport, 0);
-		lwkt_replymsg(msg, 0);
+	for (uint32_t i = 1; i < n; i++)
+		msg = lwkt_replywait(msg, 0, &td->td_msgport);
+	lwkt_replymsg(msg, 0);
+}
+
+/*
+ * pingpong: rounds lwkt_domsg round trips to an echo thread of CPU cpu (this one or another:
+ * kernel/bench/smp_bench.c), each two one-way trips.
+ */
+static inline __attribute__((always_inline)) void
+pingpong(struct kbench_ctx *kb, int cpu, uint32_t rounds)
+{
+	struct lwkt_msg msg;
+	thread_t td;
+	int pri = curthread->td_pri;
+
+	if (lwkt_create_cpu(echo, (void *)(rounds + 100), &td, pri, 0, "bench-echo", cpu) != 0) {
+		kbench_fail(kb, "no memory for the partner thread");
+		return;
 	}
+	lwkt_initmsg(&msg, &curthread->td_msgport, 0);
+	for (int i = 0; i < 100; i++)
+		lwkt_domsg(&td->td_msgport, &msg, 0);
+	uint64_t t0 = kbench_start();
+	for (uint32_t i = 0; i < rounds; i++)
+		lwkt_domsg(&td->td_msgport, &msg, 0);
+	uint64_t t1 = kbench_stop();
+	lwkt_yield();			/* let the partner exit */
+	kbench_report(kb, 2 * rounds, t1 - t0, kbench_empty_loop(rounds));
 }
 
 /*
@@ -64,23 +93,21 @@ echo(void *arg)
  */
 KBENCH(lwkt_port_pingpong, "lwkt.port.pingpong")
 {
-	struct lwkt_msg msg;
-	thread_t td;
-	int pri = curthread->td_pri;
+	pingpong(kb, mycpu->gd_cpuid, ROUNDS);
+}
 
-	if (lwkt_create(echo, (void *)(ROUNDS + 100), &td, pri, 0, "bench-echo") != 0) {
-		kbench_fail(kb, "no memory for the partner thread");
+/*
+ * lwkt.port.pingpong.cross_cpu: lwkt.port.pingpong with the partner on CPU 1 (docs/smp.md):
+ * the put and the reply each travel as an IPI message and wake a thread there. Under -icount
+ * the figure counts both CPUs' instructions; the waiting CPU halts in its idle loop.
+ */
+KBENCH(lwkt_port_pingpong_cross_cpu, "lwkt.port.pingpong.cross_cpu")
+{
+	if (ncpus < 2 || mycpu->gd_cpuid != 0) {
+		kb->kb_skip = "needs 2 CPUs";
 		return;
 	}
-	lwkt_initmsg(&msg, &curthread->td_msgport, 0);
-	for (int i = 0; i < 100; i++)
-		lwkt_domsg(&td->td_msgport, &msg, 0);
-	uint64_t t0 = kbench_start();
-	for (uint32_t i = 0; i < ROUNDS; i++)
-		lwkt_domsg(&td->td_msgport, &msg, 0);
-	uint64_t t1 = kbench_stop();
-	lwkt_yield();			/* let the partner exit */
-	kbench_report(kb, 2 * ROUNDS, t1 - t0, kbench_empty_loop(ROUNDS));
+	pingpong(kb, 1, ROUNDS / 10);
 }
 
 /* boot.first_result: guest instructions from reset to the first KTAP result line. */

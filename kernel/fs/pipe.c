@@ -21,6 +21,7 @@
 #include <sys/proc.h>
 #include <sys/sysmsg.h>
 #include <sys/thread2.h>
+#include <sys/uaccess.h>
 #include <vm/vm.h>
 #include <abi/stat.h>
 
@@ -42,6 +43,23 @@ struct pipe {
 uint32_t pipes_alive;
 static uint32_t pipe_next_ino = 1;
 
+/*
+ * move_bytes: copy n bytes between the pipe's buffer at k and p's memory at ubuf (out: into p's).
+ * The pipe's common case, the caller's own call, copies through the MMU at once (user_copy, the
+ * range checked here as copyin and copyout do); a call of another process completed from here
+ * goes through its page tables (proc_copyin, proc_copyout). 0 or EFAULT.
+ */
+static inline __attribute__((always_inline)) int
+move_bytes(struct proc *p, uint32_t ubuf, char *k, uint32_t n, bool out)
+{
+	if (__builtin_expect(pmap_is_current(&p->p_pmap), 1)) {
+		if (!user_range(ubuf, n))
+			return EFAULT;
+		return out ? user_copy((void *)ubuf, k, n) : user_copy(k, (const void *)ubuf, n);
+	}
+	return out ? proc_copyout(p, ubuf, k, n) : proc_copyin(p, ubuf, k, n);
+}
+
 /* take_bytes: move up to len bytes out of the pipe into p's memory at ubuf. */
 static uint32_t
 take_bytes(struct pipe *pp, struct proc *p, uint32_t ubuf, uint32_t len)
@@ -54,7 +72,7 @@ take_bytes(struct pipe *pp, struct proc *p, uint32_t ubuf, uint32_t len)
 			chunk = pp->count;
 		if (chunk > len - done)
 			chunk = len - done;
-		if (proc_copyout(p, ubuf + done, pp->buf + pp->rpos, chunk) != 0)
+		if (move_bytes(p, ubuf + done, pp->buf + pp->rpos, chunk, true) != 0)
 			break;
 		pp->rpos = (pp->rpos + chunk) % PIPE_SIZE;
 		pp->count -= chunk;
@@ -77,7 +95,7 @@ put_bytes(struct pipe *pp, struct proc *p, uint32_t ubuf, uint32_t len)
 			chunk = PIPE_SIZE - pp->count;
 		if (chunk > len - done)
 			chunk = len - done;
-		if (proc_copyin(p, ubuf + done, pp->buf + wpos, chunk) != 0)
+		if (move_bytes(p, ubuf + done, pp->buf + wpos, chunk, false) != 0)
 			break;
 		pp->count += chunk;
 		done += chunk;
@@ -94,13 +112,14 @@ args_of(struct ksysmsg *ksm)
 }
 
 /*
- * serve: complete what the pipe's state now allows: waiting reads, then waiting writes. A
+ * serve, serve_waiting: complete what the pipe's state now allows: waiting reads, then waiting
+ * writes (serve looks whether anybody waits, inline; serve_waiting does the work). A
  * synchronous waiter is only woken (ERESTART) to move its bytes itself, and serving that side
  * stops there for now: its handler serves the rest once it has run. (Nothing is reserved for
  * it: should another reader take the bytes first, it simply waits again, at the head.)
  */
-static void
-serve(struct pipe *pp)
+static __attribute__((noinline)) void
+serve_waiting(struct pipe *pp)
 {
 	struct ksysmsg *ksm;
 	bool progress = true;
@@ -136,6 +155,15 @@ serve(struct pipe *pp)
 		}
 	}
 	pollwakeup(&pp->pollers);
+}
+
+static inline __attribute__((always_inline)) void
+serve(struct pipe *pp)
+{
+	if (TAILQ_EMPTY(&pp->rwait) && TAILQ_EMPTY(&pp->wwait))
+		pollwakeup(&pp->pollers);	/* nobody waits: only a poll may care */
+	else
+		serve_waiting(pp);
 }
 
 

@@ -28,7 +28,7 @@
 #define MAX_PROGRAM_ARGS	16	/* argv[0] and up to 15 words of args= */
 
 void	pic_init(void);
-void	lapic_init_virtual_wire(void);
+#include <machine/lapic.h>
 
 extern char kernel_end[];
 extern const struct ktest __start_ktest[], __stop_ktest[];
@@ -98,12 +98,33 @@ split_args(char *words, const char **argv, int max)
 }
 
 /*
+ * listed: is name one of the comma-separated words of list (NULL: none)? interactive= names
+ * the programs a person drives, like sh: their exit status is what the person asked for
+ * (`exit 5`), reported but not a failed run; dying by a signal still is one.
+ */
+static bool
+listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *w = list; w && *w; ) {
+		const char *end = strchr(w, ',');
+		size_t len = end ? (size_t)(end - w) : strlen(w);
+		if (len == n && strncmp(w, name, n) == 0)
+			return true;
+		w = end ? end + 1 : w + len;
+	}
+	return false;
+}
+
+/*
  * run_programs: each name in the comma-separated list, in order; returns how many failed.
  * Each gets argv = { name, args... }: the words of args= when given, else the one word utest.
+ * A program named in interactive (may be NULL) fails only by a signal or by not running.
  * A name NAME@kse runs NAME with CR_SCHED=kse in its environment (the KSE model).
  */
 static int
-run_programs(char *list, int number, bool ktap, const char *utest, char *args)
+run_programs(char *list, int number, bool ktap, const char *utest, char *args, const char *interactive)
 {
 	const char *argv[MAX_PROGRAM_ARGS] = { NULL, utest };
 	int argc = args[0] ? split_args(args, argv, MAX_PROGRAM_ARGS) : utest ? 2 : 1;
@@ -124,7 +145,11 @@ run_programs(char *list, int number, bool ktap, const char *utest, char *args)
 		int status = 0, error = proc_run(path, argc, argv, env, &status);
 		if (error)
 			printf("%sinit: cannot run %s: %s\n", ktap ? "# " : "", path, errno_message(error));
-		else if (WIFEXITED(status) && status != 0)
+		else if (WIFEXITED(status) && status != 0 && listed(interactive, name)) {
+			printf("%s%s: exit status %d (interactive: not a failure)\n", ktap ? "# " : "init: ",
+			    name, WEXITSTATUS(status));
+			status = 0;
+		} else if (WIFEXITED(status) && status != 0)
 			printf("%s%s: exit status %d\n", ktap ? "# " : "init: ", name,
 			    WEXITSTATUS(status));
 		else if (WIFSIGNALED(status))
@@ -150,10 +175,11 @@ count_programs(const char *list)
 void
 kmain(uint32_t magic, const struct multiboot_info *mbi)
 {
-	static char ktest_glob[128], programs[256], utest_glob[128], kbench_glob[128], args[256];
+	static char ktest_glob[128], programs[512], utest_glob[128], kbench_glob[128], args[256];
+	static char interactive[128];
 
 	serial_init();
-	gdt_init();
+	gdt_init(0);
 	idt_init();
 	pic_init();
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
@@ -174,6 +200,7 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	printf("Damselfly %s (i386): %u MiB, %u free pages\n", DAMSELFLY_VERSION,
 	    phys_mem_top >> 20, vm_page_free_count());
 	printf("cmdline: %s\n", cmdline());
+	mp_start();
 
 	bool ktap = cmdline_flag("ktap");
 	const char *v;
@@ -185,6 +212,8 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 		strlcpy(programs, v, sizeof(programs));
 	if ((v = cmdline_get("args")) != NULL)
 		strlcpy(args, v, sizeof(args));
+	if ((v = cmdline_get("interactive")) != NULL)
+		strlcpy(interactive, v, sizeof(interactive));
 
 	int failed = 0, number = 1;
 	if (ktap)
@@ -199,7 +228,7 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	/* Programs get the words of args=, else the test glob as argv[1], or the benchmark glob
 	 * in a benchmark run. */
 	failed += run_programs(programs, number, ktap, utest_glob[0] ? utest_glob :
-	    kbench_glob[0] ? kbench_glob : NULL, args);
+	    kbench_glob[0] ? kbench_glob : NULL, args, interactive);
 	if (kbench_glob[0])
 		failed += kbench_run(kbench_glob);
 	/* In deterministic mode (-icount) the TSC counts guest instructions since reset. */

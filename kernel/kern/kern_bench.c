@@ -55,6 +55,10 @@ kbench_run(const char *glob)
 			continue;
 		struct kbench_ctx kb = { .kb_name = b->kb_name };
 		b->kb_fn(&kb);
+		if (kb.kb_skip != NULL) {
+			printf("# benchmark %s skipped: %s\n", b->kb_name, kb.kb_skip);
+			continue;
+		}
 		if (kb.kb_error != NULL || kb.kb_iterations == 0) {
 			printf("BENCH-ERROR %s %s\n", b->kb_name,
 			    kb.kb_error ? kb.kb_error : "reported no iterations");

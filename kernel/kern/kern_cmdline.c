@@ -5,7 +5,8 @@
  * (argv[1] of the programs: the test cases they run), kbench=GLOB (run benchmarks; also handed
  * to the programs when utest is not given), init=a,b,c (programs from the initrd to run in
  * order), args=a,b,c (argv[1..] of those programs, in place of the utest or kbench glob: how an
- * image passes arguments, e.g. the fuzzer's seed and count), ktap (the run is a test run: report
+ * image passes arguments, e.g. the fuzzer's seed and count), interactive=a,b (programs of init=
+ * a person drives, like sh: an exit status of theirs is reported, not counted a failure), ktap (the run is a test run: report
  * in KTAP), ktest.fault (let the deliberately faulting test fault).
  */
 #include <sys/systm.h>

@@ -3,12 +3,14 @@
  * carves pages of its own; a page starts with a header (its class, its free objects, how many
  * are in use), so kfree finds everything from the object's address. A class keeps a list of
  * its pages that have free objects; a page whose last object is freed goes back to vm_page.
+ * Every CPU allocates: kmalloc_lock, a spin lock, guards the classes (it is taken before
+ * vm_page's lock, never after).
  */
 #include <sys/systm.h>
 #include <sys/malloc.h>
 #include <sys/queue.h>
 #include <sys/thread.h>
-#include <sys/thread2.h>
+#include <sys/spinlock.h>
 #include <string.h>
 #include <vm/vm.h>
 
@@ -35,6 +37,7 @@ struct km_page {
 struct kmalloc_stats kmalloc_stats;
 static TAILQ_HEAD(, km_page) classes[KM_CLASSES];
 static bool ready;
+static struct spinlock kmalloc_lock = SPINLOCK_INITIALIZER;	/* classes, pages, stats */
 
 static uint32_t
 class_size(uint32_t class)
@@ -84,7 +87,7 @@ kmalloc(size_t size)
 	}
 	while (class_size(class) < size)
 		class++;
-	crit_enter();
+	spin_lock(&kmalloc_lock);
 	if (!ready) {
 		for (int i = 0; i < KM_CLASSES; i++)
 			TAILQ_INIT(&classes[i]);
@@ -93,7 +96,7 @@ kmalloc(size_t size)
 	pg = TAILQ_FIRST(&classes[class]);
 	if (pg == NULL && (pg = new_page(class)) == NULL) {
 		kmalloc_stats.failures++;
-		crit_exit();
+		spin_unlock(&kmalloc_lock);
 		return NULL;
 	}
 	obj = pg->free;
@@ -105,7 +108,7 @@ kmalloc(size_t size)
 	}
 	kmalloc_stats.allocs++;
 	kmalloc_stats.in_use++;
-	crit_exit();
+	spin_unlock(&kmalloc_lock);
 	return obj;
 }
 
@@ -128,7 +131,7 @@ kfree(void *ptr)
 	if (ptr == NULL)
 		return;
 	KASSERT(pg->magic == KM_MAGIC && pg->in_use > 0, "kfree of a pointer kmalloc did not return");
-	crit_enter();
+	spin_lock(&kmalloc_lock);
 	f->next = pg->free;
 	pg->free = f;
 	pg->in_use--;
@@ -144,5 +147,5 @@ kfree(void *ptr)
 		TAILQ_INSERT_HEAD(&classes[pg->class], pg, link);
 		pg->listed = true;
 	}
-	crit_exit();
+	spin_unlock(&kmalloc_lock);
 }

@@ -13,6 +13,7 @@
 #include <sys/thread2.h>
 #include <sys/uaccess.h>
 #include <vm/vm.h>
+#include <string.h>
 
 _Static_assert(RING_UADDR == USER_STACK_BOTTOM - USER_STACK_GUARD_PAGES * PAGE_SIZE,
     "RING_UADDR in sys/ring.h: below the user stack's guard, above the heap's limit");
@@ -21,6 +22,8 @@ _Static_assert(RING_UADDR == USER_STACK_BOTTOM - USER_STACK_GUARD_PAGES * PAGE_S
  * The kernel's own copy of the ring's shape: the shared page is writable by the process, so the
  * kernel reads only the head and tail counters from it, and always masks them itself.
  */
+#define RING_CHUNK	64	/* submission entries copied to the kernel stack at a time */
+
 struct ring {
 	struct ring_shared *r_shared;		/* kernel address of the page */
 	uint32_t	r_uaddr;
@@ -119,15 +122,17 @@ ring_overflow(struct proc *p, uint32_t uaddr)
 
 /*
  * ring_answered: n ring entries answered at once (their answers written) are posted in order;
- * an entry that finds the queue full is kept for waitport. The tail is published once, inside a
- * critical section, so no completion posted at interrupt time comes between.
+ * an entry that finds the queue full is kept for waitport. addrs is the kernel's copy of the
+ * entries (read from the submission queue once, by sys_ring_enter). The tail is published once,
+ * inside a critical section, so no completion posted at interrupt time comes between; a run
+ * that does not wrap is one copy.
  */
 static void
 ring_answered(struct proc *p, const uint32_t *addrs, uint32_t n, int error)
 {
 	struct ring *r = p->p_ring;
 	struct ring_shared *rs = r->r_shared;
-	uint32_t tail, room, i;
+	uint32_t tail, room, post, slot, i;
 
 	(void)error;
 	crit_enter();
@@ -135,11 +140,17 @@ ring_answered(struct proc *p, const uint32_t *addrs, uint32_t n, int error)
 	room = r->r_entries - (tail - rs->cq_head);
 	if (room > r->r_entries)
 		room = 0;			/* counters no ring of this size can have */
-	for (i = 0; i < n && i < room; i++)
-		r->r_cq[(tail + i) & r->r_mask] = addrs[i];
+	post = n < room ? n : room;
+	slot = tail & r->r_mask;
+	if (slot + post <= r->r_entries) {
+		memcpy(&r->r_cq[slot], addrs, post * sizeof(uint32_t));
+	} else {
+		for (i = 0; i < post; i++)
+			r->r_cq[(tail + i) & r->r_mask] = addrs[i];
+	}
 	__asm__ volatile("" ::: "memory");	/* the slots before the tail that publishes them */
-	rs->cq_tail = tail + i;
-	for (; i < n; i++) {
+	rs->cq_tail = tail + post;
+	for (i = post; i < n; i++) {
 		rs->overflow++;
 		ring_overflow(p, addrs[i]);
 	}
@@ -172,12 +183,20 @@ sys_ring_enter(struct ring_enter_msg *msg)
 	max = msg->to_submit < tail - head ? msg->to_submit : tail - head;
 	if (batch_begin() != 0)
 		return EINVAL;
-	/* The queue wraps: at most two runs of consecutive slots. Entries with no header to answer
-	 * in are consumed and skipped, as before: the ring has no way to say how far it got. */
+	/* The queue wraps: at most two runs of consecutive slots, each taken in chunks copied to
+	 * the stack first, so an entry is read from the shared page once (the process may rewrite
+	 * its slots meanwhile: what is taken and what is posted is the same address). Entries with
+	 * no header to answer in are consumed and skipped, as before: the ring has no way to say
+	 * how far it got. */
 	while (taken < max && !p->p_killed) {
 		uint32_t slot = (head + taken) & r->r_mask;
 		uint32_t run = r->r_entries - slot < max - taken ? r->r_entries - slot : max - taken;
-		uint32_t done = sysmsg_take_ring(p, &r->r_sq[slot], run, ring_answered);
+		uint32_t vec[RING_CHUNK], done;
+
+		if (run > RING_CHUNK)
+			run = RING_CHUNK;
+		memcpy(vec, &r->r_sq[slot], run * sizeof(uint32_t));
+		done = sysmsg_take_ring(p, vec, run, ring_answered);
 		taken += done < run ? done + 1 : done;
 	}
 	batch_end();

@@ -168,13 +168,14 @@ sig_notify(struct proc *p, int sig)
 	if (pick == NULL)
 		return;
 	pick->td_ast |= TDA_UPCALL;
-	if (pick == curthread)
-		return;
-	if ((pick->td_flags & TDF_SYNCWAIT) || sig_fatal(p, sig)) {
+	/* (The caller's own vCPU too: an interrupt may post while it is about to wait.) */
+	if ((pick->td_flags & TDF_SYNCWAIT) || (pick != curthread && sig_fatal(p, sig))) {
 		pick->td_ast |= TDA_SIGINTR;
 		if (pick->td_flags & TDF_PSLEEP)
 			lwkt_schedule(pick);
 	}
+	if (pick == curthread)
+		return;
 	if (pick->td_flags & TDF_IDLEWAIT) {
 		pick->td_flags |= TDF_VWAKE;
 		lwkt_schedule(pick);
@@ -349,12 +350,21 @@ sig_enter(thread_t td, struct upcall_ctx *ctx, uint32_t oldmask, uint32_t curmas
 	return true;
 }
 
-/* sig_cantdeliver: the handler's frame does not fit: report, and end as SIGSEGV would. */
+/*
+ * sig_cantdeliver: the handler cannot be entered (no upcall entry, or no room for the frame):
+ * report, and end as SIGSEGV would.
+ */
 static __attribute__((noreturn)) void
-sig_cantdeliver(struct proc *p, int sig, const struct upcall_ctx *ctx)
+sig_cantdeliver(thread_t td, int sig, const struct upcall_ctx *ctx)
 {
-	printf("proc %d (%s): %s: no room for the upcall frame below esp 0x%08x: killed\n",
-	    p->p_pid, p->p_comm, sig_name(sig), ctx->uc_esp);
+	struct proc *p = td->td_proc;
+
+	if (td->td_upcall_entry == 0)
+		printf("proc %d (%s): %s has a handler but the vCPU no upcall entry: killed\n",
+		    p->p_pid, p->p_comm, sig_name(sig));
+	else
+		printf("proc %d (%s): %s: no room for the upcall frame below esp 0x%08x: killed\n",
+		    p->p_pid, p->p_comm, sig_name(sig), ctx->uc_esp);
 	sti();
 	proc_exit(proc_wait_status(PEND_KILLED, SIGSEGV));
 }
@@ -389,7 +399,7 @@ sig_deliver(thread_t td, struct upcall_ctx *ctx, uint32_t restart, struct upcall
 		}
 		crit_exit();
 		if (!sig_enter(td, ctx, oldmask, mask, sig, &act, &si, restart, to))
-			sig_cantdeliver(p, sig, ctx);
+			sig_cantdeliver(td, sig, ctx);
 		return true;
 	}
 	crit_exit();

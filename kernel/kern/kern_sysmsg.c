@@ -113,8 +113,11 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 			kse_block(p, ksm);
 		crit_enter();
 		td->td_flags |= TDF_SYNCWAIT;		/* a signal may cut it short (kern_sig.c) */
-		/* One posted since the handler filed the call, before the flag: cut short too. */
-		if (__builtin_expect(td->td_ast & TDA_UPCALL, 0) && sig_deliverable(p, td))
+		/* One posted while this vCPU ran on its way here found no wait to cut short: the
+		 * wait is cut short now (POSIX: a signal pending when a call would block ends it).
+		 * Not a KSE call's own context: it is no vCPU, libcr routes signals to its thread. */
+		if (__builtin_expect(p->p_sigpending != 0, 0) && !(td->td_flags & TDF_KSECALL) &&
+		    sig_deliverable(p, td))
 			td->td_ast |= TDA_SIGINTR;
 		while ((ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
 			if (proc_sleep(p, se->sy_name, ksm) == EINTR &&
@@ -139,18 +142,15 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 /* -- holding a call that answers EASYNC ---------------------------------------------------------- */
 
 /*
- * sysmsg_hold: a handler is about to file the call and answer EASYNC. A synchronous call stays
- * where it is (its caller waits on this stack); an asynchronous one moves to a ksysmsg of its
- * own, since the trap returns at once. Answers 0 with *ksmp the message to file, EAGAIN when the
- * process has SYSMSG_PROC_MAX calls uncollected, or ENOMEM.
+ * sysmsg_hold_async: sysmsg_hold (sys/ksysmsg.h) for an asynchronous call, which moves to a
+ * ksysmsg of its own, since the trap returns at once. Answers 0 with *ksmp the message to file,
+ * EAGAIN when the process has SYSMSG_PROC_MAX calls uncollected, or ENOMEM.
  */
 int
-sysmsg_hold(struct ksysmsg **ksmp)
+sysmsg_hold_async(struct ksysmsg **ksmp)
 {
 	struct ksysmsg *ksm = *ksmp, *held;
 
-	if (ksm->km_flags & KMF_SYNC)
-		return 0;
 	if ((held = ksysmsg_alloc(ksm->km_proc)) == NULL)
 		return ksm->km_proc->p_noutstanding + ksm->km_proc->p_ndone >= SYSMSG_PROC_MAX ?
 		    EAGAIN : ENOMEM;
@@ -243,13 +243,15 @@ run_now(uint32_t uaddr, const struct sysent *se, uint32_t kmflags)
 }
 
 /*
- * take: the general way to take a message whose header is fetched: checked, its arguments
+ * take, take_in: the general way to take a message whose header is fetched: checked, its arguments
  * copied into ksm (on this stack), run, and answered — or, for a call that waits, waited for
  * (synchronous) or left to complete later (EASYNC). Returns the error of a call answered now,
- * EASYNC, or -EFAULT when there is no message to answer in.
+ * EASYNC, or -EFAULT when there is no message to answer in. take_in is the body: take() is it
+ * out of line (syscall_trap, batches), syscall_take has it written in (the trap's way for calls
+ * that may wait).
  */
-static __attribute__((noinline)) int
-take(struct proc *p, uint32_t uaddr, uint32_t how, uint32_t flags, uint32_t cmd)
+static inline __attribute__((always_inline)) int
+take_in(struct proc *p, uint32_t uaddr, uint32_t how, uint32_t flags, uint32_t cmd)
 {
 	struct ksysmsg ksm;
 	const struct sysent *se;
@@ -294,6 +296,12 @@ answer:
 	return answer_store(uaddr, error, 0) ? -EFAULT : error;
 }
 
+static __attribute__((noinline)) int
+take(struct proc *p, uint32_t uaddr, uint32_t how, uint32_t flags, uint32_t cmd)
+{
+	return take_in(p, uaddr, how, flags, cmd);
+}
+
 /*
  * syscall_trap: the general path of the vector-128 trap (syscall_entry in arch/i386/syscall.S
  * takes the common case itself and comes here for the rest, the message's address in %eax);
@@ -318,6 +326,20 @@ syscall_trap(uint32_t uaddr)
 		error = -error;
 	TRACE_SYSCALL_EXIT(error);
 	return error;
+}
+
+/*
+ * syscall_take: syscall_entry's way to the general path for a call that may wait (its sy_fast
+ * is 0), whose header syscall_entry read: cmd below sysent_count, read once there; flags read
+ * once there for this, unchecked; EASYNC stored and the call counted, as fetch_header does.
+ * Returns the answer for %eax, as syscall_trap does.
+ */
+__attribute__((regparm(3))) int
+syscall_take(uint32_t uaddr, uint32_t flags, uint32_t cmd)
+{
+	int error = take_in(curproc, uaddr, TAKE_TRAP, flags, cmd);
+
+	return error < 0 ? -error : error;
 }
 
 /* syscall_answer_error: syscall_entry's fast path ran a call that answered an error. */
@@ -372,43 +394,25 @@ batch_end(void)
 #define SY_INLINE	(SYF_FAST | 1u << 16)
 
 /*
- * run_inline: take entries of a batch for as long as they are calls a batch runs inline
- * (SY_INLINE), each answered in place; the loop the figures of batches and the ring come from.
- * Stops before the first entry that is anything else, or whose header cannot be read (the
- * general path takes that one), and after an entry whose answer could not be written (*lost) or
- * during which the process was killed. Returns how many it took.
+ * run_inline (arch/i386/syscall.S): take entries of a batch for as long as they are calls a
+ * batch runs inline (SY_INLINE), each answered in place; the loop the figures of batches and
+ * the ring come from. Stops before the first entry that is anything else, or whose header
+ * cannot be read (the general path takes that one), and after an entry whose answer could not
+ * be written (*lost) or during which the process was killed. Returns how many it took.
  */
-static __attribute__((noinline)) uint32_t
-run_inline(const uint32_t *addrs, uint32_t n, bool *lost)
+uint32_t run_inline(const uint32_t *addrs, uint32_t n, bool *lost);
+
+/* run_inline_error: run_inline's handler answered error: its answer_error. */
+int
+run_inline_error(uint32_t uaddr, int error)
 {
-	volatile uint32_t *killed = &curthread->td_ast;
-	uint32_t i;
-
-	for (i = 0; i < n; i++) {
-		struct lwkt_msg *u = ANSWER(addrs[i]);
-		union sysmsg_args args;
-		uint32_t flags, cmd;
-		int error;
-
-		if (!user_range((uint32_t)u, sizeof(*u)) || fetch_user32(&u->ms_cmd, &cmd) ||
-		    cmd >= SYS_MAXSYSCALL ||
-		    ((uint32_t)sysent[cmd].sy_fast << 16 | sysent[cmd].sy_flags) != SY_INLINE ||
-		    fetch_user32(&u->ms_flags, &flags) || (flags & ~MSGF_USER_SUBMIT) ||
-		    store_user32(&u->ms_error, EASYNC))
-			break;
-		args.hdr.ms_result = 0;
-		error = sysent[cmd].sy_call(&args);
-		if (__builtin_expect(error != 0, 0) ?
-		    answer_error((uint32_t)u, error) < 0 :
-		    answer_store((uint32_t)u, 0, args.hdr.ms_result) != 0) {
-			*lost = true;
-			return i + 1;
-		}
-		if (__builtin_expect(*killed & TDA_KILLED, 0))
-			return i + 1;
-	}
-	return i;
+	return answer_error(uaddr, error);
 }
+
+_Static_assert(__builtin_offsetof(struct sysent, sy_flags) == 12 &&
+    __builtin_offsetof(struct sysent, sy_fast) == 14, "syscall.S: SY_FLAGS");
+_Static_assert(SY_INLINE == 0x10004 && TDA_KILLED == 1, "syscall.S: SY_INLINE, TDA_KILLED");
+_Static_assert(__builtin_offsetof(struct thread, td_ast) == 4, "syscall.S: TD_AST");
 
 /*
  * sysmsg_take_entries: the n messages whose addresses are in addrs (a chunk of a submit's
@@ -416,11 +420,12 @@ run_inline(const uint32_t *addrs, uint32_t n, bool *lost)
  * (how: TAKE_BATCH or TAKE_RING): runs of inline calls by run_inline, any other entry through
  * take(). For a ring, each answer given at once is posted (post). Returns how many were taken:
  * it stops at a message with no header to answer in (or whose answer could not be written), and
- * after the entry during which the process was killed.
+ * after the entry during which the process was killed. *held counts the entries the kernel
+ * holds (answered EASYNC, completing later).
  */
 static inline __attribute__((always_inline)) uint32_t
 sysmsg_take_entries(struct proc *p, const uint32_t *addrs, uint32_t n, uint32_t how,
-    void (*post)(struct proc *, const uint32_t *, uint32_t, int))
+    void (*post)(struct proc *, const uint32_t *, uint32_t, int), uint32_t *held)
 {
 	uint32_t i = 0, run, flags, cmd;
 	bool lost = false;
@@ -438,7 +443,9 @@ sysmsg_take_entries(struct proc *p, const uint32_t *addrs, uint32_t n, uint32_t 
 		if (fetch_header(addrs[i], &flags, &cmd) != 0 ||
 		    (error = take(p, addrs[i], how, flags, cmd)) < 0)
 			break;		/* no header to answer in: the batch ends here */
-		if (how == TAKE_RING && error != EASYNC)
+		if (error == EASYNC)
+			(*held)++;
+		else if (how == TAKE_RING)
 			post(p, addrs + i, 1, error);
 		i++;
 		if (p->p_killed)
@@ -450,15 +457,17 @@ sysmsg_take_entries(struct proc *p, const uint32_t *addrs, uint32_t n, uint32_t 
 #define SUBMIT_CHUNK	64	/* vector entries read from user memory at a time */
 
 /*
- * sys_submit: a batch of message addresses in one trap; answers how many were taken. The vector
- * is read in chunks, each entry once (EFAULT if its first chunk cannot be read); a message with
- * no header to answer in ends the batch.
+ * sys_submit: a batch of message addresses in one trap; answers how many were taken (the low
+ * word of ms_result) and how many of those the kernel holds, to complete later (the high word:
+ * libcr looks for held messages only when there are any). The vector is read in chunks, each
+ * entry once (EFAULT if its first chunk cannot be read); a message with no header to answer in
+ * ends the batch.
  */
 int
 sys_submit(struct submit_msg *msg)
 {
 	struct proc *p = curproc;
-	uint32_t n = msg->len / sizeof(uint32_t), i = 0, taken;
+	uint32_t n = msg->len / sizeof(uint32_t), i = 0, taken, held = 0;
 	uint32_t vec[SUBMIT_CHUNK];
 
 	if (batch_begin() != 0)
@@ -472,12 +481,12 @@ sys_submit(struct submit_msg *msg)
 			}
 			break;			/* an entry unmapped the rest: report how far it got */
 		}
-		i += taken = sysmsg_take_entries(p, vec, chunk, TAKE_BATCH, NULL);
+		i += taken = sysmsg_take_entries(p, vec, chunk, TAKE_BATCH, NULL, &held);
 		if (taken < chunk)
 			break;
 	}
 	batch_end();
-	msg->hdr.ms_result = i;
+	msg->hdr.ms_result = (int64_t)((uint64_t)held << 32 | i);
 	return 0;
 }
 
@@ -486,5 +495,7 @@ uint32_t
 sysmsg_take_ring(struct proc *p, const uint32_t *addrs, uint32_t n,
     void (*post)(struct proc *, const uint32_t *, uint32_t, int))
 {
-	return sysmsg_take_entries(p, addrs, n, TAKE_RING, post);
+	uint32_t held = 0;
+
+	return sysmsg_take_entries(p, addrs, n, TAKE_RING, post, &held);
 }

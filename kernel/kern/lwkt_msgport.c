@@ -90,15 +90,28 @@ sleep_on(lwkt_port_t port, const void *chan, const char *wmesg)
 
 /* -- queueing ports: thread ports and spin ports ------------------------------------------ */
 
+static void put_there(void *port, int msg);
+
 static int
 queue_putport(lwkt_port_t port, lwkt_msg_t msg)
 {
+	if (msgport_elsewhere(port)) {
+		msgport_send_elsewhere(port, put_there, msg);
+		return EASYNC;
+	}
 	msgport_crit_enter();
 	msg->ms_flags |= MSGF_QUEUED;
 	TAILQ_INSERT_TAIL(&port->mp_msgq, msg, ms_node);
 	wake(port, port, false);
 	msgport_crit_exit();
 	return EASYNC;
+}
+
+/* put_there: queue_putport on the CPU of the port's owner (an IPI message). */
+static void
+put_there(void *port, int msg)
+{
+	queue_putport(port, (lwkt_msg_t)(uintptr_t)msg);
 }
 
 /* unqueue_reply: a completed msg that waits on its reply port's queue leaves it. In a section. */
@@ -125,14 +138,14 @@ take(lwkt_port_t port)
 /*
  * queue_wait: the next message on port, waiting for one (a queueing port's mp_waitport, which
  * lwkt_waitport calls directly). A thread port's owner waits as RECEIVING, so a domsg may hand
- * it its message directly (mp_handoff) instead of queueing it.
+ * it its message directly (mp_handoff) instead of queueing it. queue_wait_in is the same from
+ * inside a critical section, which it leaves.
  */
 static inline __attribute__((always_inline)) void *
-queue_wait(lwkt_port_t port)
+queue_wait_in(lwkt_port_t port)
 {
 	lwkt_msg_t msg;
 
-	msgport_crit_enter();
 	while (TAILQ_EMPTY(&port->mp_msgq)) {
 		if ((port->mp_flags & MSGPORTF_THREAD) == 0) {
 			spin_sleep_on(port, port, "waitport");
@@ -148,6 +161,13 @@ queue_wait(lwkt_port_t port)
 	msg = take(port);
 	msgport_crit_exit();
 	return msg;
+}
+
+static inline __attribute__((always_inline)) void *
+queue_wait(lwkt_port_t port)
+{
+	msgport_crit_enter();
+	return queue_wait_in(port);
 }
 
 static void *
@@ -179,6 +199,15 @@ static void
 queue_replyport(lwkt_port_t port, lwkt_msg_t msg)
 {
 	queue_reply(port, msg);
+}
+
+/* reply_there: queue_reply on the CPU of the reply port's owner (an IPI message). */
+static void
+reply_there(void *port, int msg)
+{
+	msgport_crit_enter();
+	queue_reply(port, (lwkt_msg_t)(uintptr_t)msg);
+	msgport_crit_exit();
 }
 
 /*
@@ -348,6 +377,8 @@ begin(lwkt_port_t port, lwkt_msg_t msg, uint32_t set)
 	return port->mp_putport(port, msg);
 }
 
+static inline __attribute__((always_inline)) void replymsg(lwkt_msg_t msg, int error);
+
 /*
  * lwkt_sendmsg: send without waiting. An answer the target gave at once is replied to the reply
  * port right away, so the sender always collects results the same way.
@@ -355,10 +386,12 @@ begin(lwkt_port_t port, lwkt_msg_t msg, uint32_t set)
 void
 lwkt_sendmsg(lwkt_port_t port, lwkt_msg_t msg)
 {
-	int error = begin(port, msg, 0);
+	int error;
 
+	start(port, msg, 0);				/* begin(), written out */
+	error = port->mp_putport(port, msg);
 	if (error != EASYNC)
-		lwkt_replymsg(msg, error);
+		replymsg(msg, error);		/* lwkt_replymsg's body, without its call */
 }
 
 /*
@@ -368,31 +401,36 @@ lwkt_sendmsg(lwkt_port_t port, lwkt_msg_t msg)
  * runnable), the message goes to the owner in mp_handoff and the CPU switches straight to it; the
  * sender stays runnable and collects its reply when its turn comes (often: already there).
  */
-int
-lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
+static __attribute__((noinline)) int
+domsg_put(lwkt_port_t port, lwkt_msg_t msg, int flags)
 {
-	int error;
+	int error = begin(port, msg, MSGF_SYNC);
 
-	if (port->mp_flags & MSGPORTF_RECEIVING) {
-		struct thread *cur = msgport_curthread();
-		msgport_crit_enter();
-		if ((port->mp_flags & MSGPORTF_RECEIVING) && msgport_handoff_ok(cur, port->mp_td)) {
-			start(port, msg, MSGF_SYNC);
-			port->mp_flags &= ~(MSGPORTF_WAITING | MSGPORTF_RECEIVING);
-			port->mp_handoff = msg;
-			msgport_handoff(cur, port->mp_td);
-			msgport_crit_exit();
-			return lwkt_waitmsg(msg, flags);
-		}
-		msgport_crit_exit();
-	}
-	error = begin(port, msg, MSGF_SYNC);
 	if (error == EASYNC)
 		return lwkt_waitmsg(msg, flags);
 	msg->ms_error = error;
 	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
 	msgport_trace_reply(msg, NULL, error);		/* answered by the put itself */
 	return error;
+}
+
+int
+lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
+{
+	if (port->mp_flags & MSGPORTF_RECEIVING) {
+		struct thread *cur = msgport_curthread();
+		msgport_crit_enter_td(cur);
+		if ((port->mp_flags & MSGPORTF_RECEIVING) && msgport_handoff_ok(cur, port->mp_td)) {
+			start(port, msg, MSGF_SYNC);
+			port->mp_flags &= ~(MSGPORTF_WAITING | MSGPORTF_RECEIVING);
+			port->mp_handoff = msg;
+			msgport_handoff(cur, port->mp_td);
+			msgport_crit_exit_td(cur);
+			return lwkt_waitmsg(msg, flags);
+		}
+		msgport_crit_exit_td(cur);
+	}
+	return domsg_put(port, msg, flags);
 }
 
 /* lwkt_forwardmsg: pass a received message on to another port; its reply port is unchanged. */
@@ -413,11 +451,12 @@ lwkt_forwardmsg(lwkt_port_t port, lwkt_msg_t msg)
 }
 
 /*
- * lwkt_replymsg: complete a message with error. A message completes exactly once: a second
- * reply is refused, counted and reported, and the first answer stands.
+ * replymsg, lwkt_replymsg: complete a message with error. A message completes exactly once: a
+ * second reply is refused, counted and reported, and the first answer stands. replymsg is the
+ * body, which lwkt_sendmsg runs for an answer given at once without lwkt_replymsg's call.
  */
-void
-lwkt_replymsg(lwkt_msg_t msg, int error)
+static inline __attribute__((always_inline)) void
+replymsg(lwkt_msg_t msg, int error)
 {
 	lwkt_port_t port = msg->ms_reply_port;
 
@@ -433,11 +472,48 @@ lwkt_replymsg(lwkt_msg_t msg, int error)
 	msgport_trace_reply(msg, port, error);
 	if (port == NULL)
 		msg->ms_flags |= MSGF_DONE | MSGF_REPLY;	/* nobody to tell: just complete */
+	else if (port->mp_replyport == queue_replyport && msgport_elsewhere(port))
+		msgport_send_elsewhere(port, reply_there, msg);	/* completes on its owner's CPU */
 	else if (port->mp_replyport == queue_replyport)
 		queue_reply(port, msg);			/* thread and spin ports: no call */
 	else
 		port->mp_replyport(port, msg);
 	msgport_crit_exit();
+}
+
+/* lwkt_replymsg: see replymsg above. */
+void
+lwkt_replymsg(lwkt_msg_t msg, int error)
+{
+	replymsg(msg, error);
+}
+
+/*
+ * lwkt_replywait: lwkt_replymsg(msg, error), then lwkt_waitport(port, 0): a server's "answer
+ * this one, give me the next". When msg's reply port and port are both queueing ports (thread
+ * and spin ports), the two run in one critical section, with one call: the reply exactly as
+ * lwkt_replymsg makes it, the wait exactly as lwkt_waitport's. Anything else (another port kind,
+ * no reply port, a second reply) is the two calls.
+ */
+void *
+lwkt_replywait(lwkt_msg_t msg, int error, lwkt_port_t port)
+{
+	lwkt_port_t rport = msg->ms_reply_port;
+
+	if (__builtin_expect(port->mp_waitport == queue_waitport && rport != NULL &&
+	    rport->mp_replyport == queue_replyport, 1)) {
+		msgport_crit_enter();
+		if (__builtin_expect((msg->ms_flags & MSGF_DONE) == 0, 1)) {
+			msg->ms_error = error;
+			lwkt_msgstats.replies++;
+			msgport_trace_reply(msg, rport, error);
+			queue_reply(rport, msg);
+			return queue_wait_in(port);
+		}
+		msgport_crit_exit();
+	}
+	lwkt_replymsg(msg, error);		/* (a second reply: refused and reported there) */
+	return lwkt_waitport(port, 0);
 }
 
 /* lwkt_waitport: the next message on port (a request or a reply), waiting for one if need be. */
@@ -585,13 +661,16 @@ remote_waitmsg(lwkt_msg_t msg, int flags)
 	return msg->ms_error;
 }
 
-static void *
-remote_waitport(lwkt_port_t port, int flags)
+/*
+ * remote_waitport: the next message on a remote reply port. remote_waitport_slow waits for one
+ * (entered in a critical section, which it leaves); remote_waitport takes one already queued (a
+ * reply given at once, say) without its frame.
+ */
+static __attribute__((noinline)) void *
+remote_waitport_slow(lwkt_port_t port)
 {
 	lwkt_msg_t msg;
 
-	(void)flags;
-	msgport_crit_enter();
 	while (TAILQ_EMPTY(&port->mp_msgq)) {
 		if (msgport_remote_may_wait()) {
 			msgport_crit_exit();
@@ -609,6 +688,20 @@ remote_waitport(lwkt_port_t port, int flags)
 		}
 		sleep_on(port, port, "waitport");
 	}
+	msg = take(port);
+	msgport_crit_exit();
+	return msg;
+}
+
+static void *
+remote_waitport(lwkt_port_t port, int flags)
+{
+	lwkt_msg_t msg;
+
+	(void)flags;
+	msgport_crit_enter();
+	if (TAILQ_EMPTY(&port->mp_msgq))
+		return remote_waitport_slow(port);
 	msg = take(port);
 	msgport_crit_exit();
 	return msg;

@@ -24,6 +24,7 @@
 #include <sys/thread2.h>
 #include <sys/timer.h>
 #include <sys/token.h>
+#include <sys/ipiq.h>
 #include <sys/trace.h>
 #include <string.h>
 #include <machine/cpufunc.h>
@@ -39,6 +40,8 @@ _Static_assert(__builtin_offsetof(struct globaldata, gd_reqflags) == GD_REQFLAGS
 _Static_assert(TDPRI_COUNT == RUNQ_NPRI, "a run-queue ring per priority");
 
 struct globaldata cpu0_globaldata;
+struct globaldata *globaldata_cpus[MAXCPU] = { &cpu0_globaldata };
+int ncpus = 1;
 struct lwkt_stats lwkt_stats;
 static struct thread thread0;		/* the boot context: kmain runs as this thread */
 
@@ -81,22 +84,80 @@ thread_start_frame(thread_t td, void (*func)(void *), void *arg)
 	td->td_sp = (uint32_t)sp;
 }
 
-/* thread_setup: the fields every thread starts with. */
+/* thread_fields: the fields every thread starts with; it belongs to gd's CPU. */
 static void
-thread_setup(thread_t td, const char *name, int pri, int flags)
+thread_fields(thread_t td, struct globaldata *gd, const char *name, int pri, int flags)
 {
-	struct globaldata *gd = &cpu0_globaldata;
-
 	td->td_gd = gd;
 	strlcpy(td->td_name, name, sizeof(td->td_name));
 	td->td_pri = pri;
 	td->td_flags = flags;
 	td->td_state = TDS_BLOCKED;
 	lwkt_initport_thread(&td->td_msgport, td);
-	TAILQ_INSERT_TAIL(&gd->gd_tdallq, td, td_allq);
-	lwkt_stats.threads++;
+	__atomic_add_fetch(&lwkt_stats.threads, 1, __ATOMIC_RELAXED);	/* every CPU counts */
 	lwkt_stats.created++;
 	TRACE_THREAD_NAME(td);
+}
+
+/* thread_setup: thread_fields, and td joins gd's list of threads (gd: this CPU, or not running). */
+static void
+thread_setup(thread_t td, struct globaldata *gd, const char *name, int pri, int flags)
+{
+	thread_fields(td, gd, name, pri, flags);
+	TAILQ_INSERT_TAIL(&gd->gd_tdallq, td, td_allq);
+}
+
+/* thread_attach_there: on its own CPU, a thread made elsewhere joins the list and maybe runs. */
+static void
+thread_attach_there(void *arg1, int flags)
+{
+	thread_t td = arg1;
+
+	TAILQ_INSERT_TAIL(&td->td_gd->gd_tdallq, td, td_allq);
+	if ((flags & TDF_NOSTART) == 0)
+		lwkt_schedule(td);
+}
+
+/* thread_alloc: a zeroed thread and its stack, ready to start func(arg); NULL without memory. */
+static inline __attribute__((always_inline)) thread_t
+thread_alloc(void (*func)(void *), void *arg)
+{
+	thread_t td = kzalloc(sizeof(*td));
+
+	if (td == NULL)
+		return NULL;
+	td->td_kstack = kstack_alloc();
+	if (td->td_kstack == NULL) {
+		kfree(td);
+		return NULL;
+	}
+	thread_start_frame(td, func, arg);
+	return td;
+}
+
+/*
+ * lwkt_create_cpu: lwkt_create, the thread belonging to CPU cpu (it runs there only, and
+ * another CPU reaches it by IPI messages: docs/smp.md). EINVAL for a CPU that is not up.
+ */
+int
+lwkt_create_cpu(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,
+    const char *name, int cpu)
+{
+	struct globaldata *gd;
+	thread_t td;
+
+	if (cpu < 0 || cpu >= ncpus || pri <= TDPRI_IDLE || pri > TDPRI_MAX)
+		return EINVAL;
+	gd = globaldata_find(cpu);
+	if (gd == mycpu)
+		return lwkt_create(func, arg, tdp, pri, flags, name);
+	if ((td = thread_alloc(func, arg)) == NULL)
+		return ENOMEM;
+	thread_fields(td, gd, name, pri, flags & ~TDF_STATIC);
+	if (tdp != NULL)
+		*tdp = td;
+	lwkt_send_ipiq(gd, thread_attach_there, td, flags);
+	return 0;
 }
 
 /*
@@ -110,17 +171,10 @@ lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags, 
 
 	if (pri <= TDPRI_IDLE || pri > TDPRI_MAX)
 		return EINVAL;
-	td = kzalloc(sizeof(*td));
-	if (td == NULL)
+	if ((td = thread_alloc(func, arg)) == NULL)
 		return ENOMEM;
-	td->td_kstack = kstack_alloc();
-	if (td->td_kstack == NULL) {
-		kfree(td);
-		return ENOMEM;
-	}
-	thread_start_frame(td, func, arg);
 	crit_enter();
-	thread_setup(td, name, pri, flags & ~TDF_STATIC);
+	thread_setup(td, mycpu, name, pri, flags & ~TDF_STATIC);
 	if ((flags & TDF_NOSTART) == 0)
 		lwkt_schedule(td);
 	crit_exit();
@@ -129,10 +183,25 @@ lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags, 
 	return 0;
 }
 
-/* lwkt_schedule: make td runnable; note a reschedule if it outranks the running thread. */
+/* schedule_there: lwkt_schedule on td's own CPU (an IPI message). */
+static void
+schedule_there(void *td, int unused)
+{
+	(void)unused;
+	lwkt_schedule(td);
+}
+
+/*
+ * lwkt_schedule: make td runnable; note a reschedule if it outranks the running thread. A
+ * thread of another CPU is scheduled there, by an IPI message: only a CPU touches its run queue.
+ */
 __attribute__((regparm(1))) void
 lwkt_schedule(thread_t td)
 {
+	if (__builtin_expect(td->td_gd != mycpu, 0)) {
+		lwkt_send_ipiq(td->td_gd, schedule_there, td, 0);
+		return;
+	}
 	crit_enter();
 	if (td->td_state == TDS_BLOCKED && (td->td_flags & TDF_IDLE) == 0) {
 		struct globaldata *gd = td->td_gd;
@@ -313,7 +382,11 @@ lwkt_setpri(thread_t td, int pri)
 	crit_exit();
 }
 
-/* lwkt_reap: free the stack of a thread that exited, now that nobody runs on it. */
+/*
+ * lwkt_reap: free the stack of a thread that exited, now that nobody runs on it; or let a
+ * thread that moved to another CPU (lwkt_setcpu_self) run there, now that this CPU is off its
+ * stack.
+ */
 void
 lwkt_reap(struct globaldata *gd)
 {
@@ -322,8 +395,80 @@ lwkt_reap(struct globaldata *gd)
 	if (td == NULL || td == gd->gd_curthread)
 		return;
 	gd->gd_freetd = NULL;
+	if (td->td_flags & TDF_MIGRATING) {
+		__atomic_and_fetch(&td->td_flags, ~TDF_MIGRATING, __ATOMIC_RELEASE);
+		return;
+	}
 	kstack_free(td->td_kstack);
 	kfree(td);
+}
+
+/*
+ * migrate_there: on its new CPU, a thread that lwkt_setcpu_self sent joins the CPU's threads
+ * and runs, once its old CPU has switched off its stack (lwkt_reap there clears TDF_MIGRATING:
+ * a few instructions after this message was sent).
+ */
+static void
+migrate_there(void *arg1, int unused)
+{
+	thread_t td = arg1;
+	struct globaldata *gd = mycpu;
+
+	(void)unused;
+	while (__atomic_load_n(&td->td_flags, __ATOMIC_ACQUIRE) & TDF_MIGRATING)
+		__asm__ volatile("pause");
+	TAILQ_INSERT_TAIL(&gd->gd_tdallq, td, td_allq);
+	runq_insert(&gd->gd_runq, td);		/* it stayed TDS_RUNNABLE: see lwkt_setcpu_self */
+	if (td->td_pri > gd->gd_curthread->td_pri)
+		gd->gd_reqflags |= RQF_RESCHED;
+}
+
+/*
+ * lwkt_setcpu_self: the calling thread moves to CPU cpu, by message (DragonFly's
+ * lwkt_setcpu_self): it leaves this CPU's queues and switches away; the message makes it
+ * runnable there; it returns running on cpu, its tokens reacquired. A kernel thread only (a
+ * process's vCPU: EBUSY); EINVAL for a CPU that is not up.
+ */
+int
+lwkt_setcpu_self(int cpu)
+{
+	thread_t td = curthread, ntd;
+	struct globaldata *gd = td->td_gd, *ngd;
+
+	if (cpu < 0 || cpu >= ncpus)
+		return EINVAL;
+	if (td->td_proc != NULL || (td->td_flags & (TDF_IDLE | TDF_STATIC)))
+		return EBUSY;
+	ngd = globaldata_find(cpu);
+	if (ngd == gd)
+		return 0;
+	crit_enter();
+	/* Off the run queue but still TDS_RUNNABLE: it is running, so a wakeup on the way (from
+	 * any CPU) has nothing to do, and none can queue it before it has left this stack. */
+	runq_remove(&gd->gd_runq, td);
+	TAILQ_REMOVE(&gd->gd_tdallq, td, td_allq);
+	lwkt_reap(gd);			/* one leaving thread at a time in gd_freetd */
+	td->td_flags |= TDF_MIGRATING;
+	gd->gd_freetd = td;
+	td->td_gd = ngd;
+	lwkt_send_ipiq(ngd, migrate_there, td, 0);
+	if (td->td_toks_count != 0)
+		lwkt_token_release_all(td);
+	gd_reqflags_clear(gd, RQF_RESCHED);
+	ntd = lwkt_pick(gd);
+	if (ntd->td_proc != NULL)
+		lwkt_switch_in_process(ntd);
+	lwkt_stats.switches++;
+	ntd->td_switches++;
+	TRACE_SWITCH(td, ntd);
+	gd->gd_curthread = ntd;
+	cpu_switch_to(td, ntd);
+	/* Running on ngd now: the thread that ran before us there may have left one to reap. */
+	gd = mycpu;
+	if (gd->gd_freetd != NULL)
+		lwkt_reap(gd);
+	crit_exit();
+	return 0;
 }
 
 /* lwkt_exit: end the calling thread. Its stack is freed by the next thread that runs. */
@@ -339,7 +484,7 @@ lwkt_exit(void)
 	lwkt_deschedule(td);
 	td->td_state = TDS_EXITED;
 	TAILQ_REMOVE(&gd->gd_tdallq, td, td_allq);
-	lwkt_stats.threads--;
+	__atomic_sub_fetch(&lwkt_stats.threads, 1, __ATOMIC_RELAXED);
 	lwkt_stats.exited++;
 	TRACE_THREAD_EXIT(td);
 	lwkt_reap(gd);			/* at most one exited thread waits to be freed */
@@ -374,6 +519,37 @@ idle_main(void *arg)
 }
 
 /*
+ * lwkt_init_cpu: the globaldata of CPU cpuid and its idle thread, with a kernel stack of its
+ * own. CPU 0 switches to its idle thread when nothing else runs; another CPU starts on its idle
+ * thread's stack (arch/i386/mp_machdep.c) and so runs it from the start, outside any critical
+ * section.
+ */
+void
+lwkt_init_cpu(struct globaldata *gd, int cpuid)
+{
+	thread_t idle = &gd->gd_idlethread;
+
+	gd->gd_self = gd;
+	gd->gd_cpuid = cpuid;
+	TAILQ_INIT(&gd->gd_tdallq);
+	if (cpuid == 0) {
+		extern char boot_stack[];
+		thread0.td_kstack = boot_stack;	/* its guard: boot_stack_guard (pmap_bootstrap) */
+		thread_setup(&thread0, gd, "thread0", TDPRI_KERN, TDF_STATIC);
+		thread0.td_state = TDS_RUNNABLE;
+		runq_insert(&gd->gd_runq, &thread0);
+	}
+	idle->td_kstack = kstack_alloc();
+	KASSERT(idle->td_kstack != NULL, "no page for the idle thread's stack");
+	thread_start_frame(idle, idle_main, NULL);
+	thread_setup(idle, gd, "idle", TDPRI_IDLE, TDF_IDLE | TDF_STATIC);
+	if (cpuid != 0) {
+		idle->td_critcount = 0;
+		gd->gd_curthread = idle;
+	}
+}
+
+/*
  * lwkt_init: make the boot context thread0 of CPU 0, create the idle thread, and point %fs at
  * CPU 0's globaldata. Interrupts stay off until the caller enables them.
  */
@@ -381,22 +557,9 @@ void
 lwkt_init(void)
 {
 	struct globaldata *gd = &cpu0_globaldata;
-	extern char boot_stack[];
 
 	gd->gd_self = gd;
-	gd->gd_cpuid = 0;
-	TAILQ_INIT(&gd->gd_tdallq);
-	gdt_set_percpu(0, gd, sizeof(*gd));
+	gdt_set_percpu(0, gd);
 	gd->gd_curthread = &thread0;
-
-	thread0.td_kstack = boot_stack;		/* its guard: boot_stack_guard (pmap_bootstrap) */
-	thread_setup(&thread0, "thread0", TDPRI_KERN, TDF_STATIC);
-	thread0.td_state = TDS_RUNNABLE;
-	runq_insert(&gd->gd_runq, &thread0);
-
-	thread_t idle = &gd->gd_idlethread;
-	idle->td_kstack = kstack_alloc();
-	KASSERT(idle->td_kstack != NULL, "no page for the idle thread's stack");
-	thread_start_frame(idle, idle_main, NULL);
-	thread_setup(idle, "idle", TDPRI_IDLE, TDF_IDLE | TDF_STATIC);
+	lwkt_init_cpu(gd, 0);
 }

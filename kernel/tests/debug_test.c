@@ -106,12 +106,13 @@ KTEST(debug, triple_fault)
 
 /*
  * reset_on_purpose: ask the chipset's reset control register (port 0xcf9) for a hard reset, as
- * a reboot would. QEMU acts on it a few instructions later: wait here, so that is where it
- * finds the CPU.
+ * a reboot would. QEMU acts on it a few instructions later: wait here, with interrupts off so
+ * that a clock tick cannot carry the CPU into vector32 first, so that this is where it finds it.
  */
 __attribute__((noinline, noreturn)) static void
 reset_on_purpose(void)
 {
+	cli();
 	outb(0xcf9, 0x02);
 	outb(0xcf9, 0x06);
 	for (;;)

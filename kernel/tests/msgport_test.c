@@ -381,6 +381,93 @@ KTEST(msgport, spin_port_gives_each_waiter_one_message)
 	KT_EXPECT(settle(before));
 }
 
+/* A server that answers with lwkt_replywait: each reply and the next wait in one call. */
+struct rw_server {
+	int		count;
+	int		served;
+	thread_t	td;
+};
+
+static void
+rw_server_main(void *arg)
+{
+	struct rw_server *sv = arg;
+	lwkt_msg_t msg = lwkt_waitport(&curthread->td_msgport, 0);
+
+	for (;;) {
+		msg->ms_result = msg->ms_cmd * 2;
+		if (++sv->served == sv->count)
+			break;
+		msg = lwkt_replywait(msg, msg->ms_cmd == 3 ? EIO : 0, &curthread->td_msgport);
+	}
+	lwkt_replymsg(msg, 0);
+}
+
+KTEST(msgport, replywait_replies_then_takes_the_next)
+{
+	struct rw_server sv = { .count = 6 };
+	struct lwkt_msg a, b, c;
+	uint32_t before = lwkt_stats.threads;
+	uint64_t replies = lwkt_msgstats.replies;
+
+	KT_EXPECT(lwkt_create(rw_server_main, &sv, &sv.td, TDPRI_KERN, 0, "t-rwserver") == 0);
+	lwkt_initmsg(&a, &curthread->td_msgport, 0);
+	/* domsg: the sender waits on the message itself (SYNC); each answer comes back. */
+	for (uint32_t i = 1; i <= 3; i++) {
+		a.ms_cmd = i;
+		KT_EXPECT_EQ(lwkt_domsg(&sv.td->td_msgport, &a, 0), i == 3 ? EIO : 0);
+		KT_EXPECT_EQ(a.ms_result, 2 * i);
+	}
+	/* sendmsg twice: the replies queue on the reply port, in order. */
+	lwkt_initmsg(&b, &curthread->td_msgport, 0);
+	lwkt_initmsg(&c, &curthread->td_msgport, 0);
+	b.ms_cmd = 10;
+	c.ms_cmd = 20;
+	lwkt_sendmsg(&sv.td->td_msgport, &b);
+	lwkt_sendmsg(&sv.td->td_msgport, &c);
+	KT_EXPECT(lwkt_waitport(&curthread->td_msgport, 0) == &b);
+	KT_EXPECT(lwkt_waitport(&curthread->td_msgport, 0) == &c);
+	KT_EXPECT_EQ(b.ms_result, 20);
+	KT_EXPECT_EQ(c.ms_result, 40);
+	KT_EXPECT_EQ(b.ms_flags & (MSGF_DONE | MSGF_REPLY | MSGF_QUEUED), MSGF_DONE | MSGF_REPLY);
+	/* The last one, answered with lwkt_replymsg. */
+	a.ms_cmd = 5;
+	KT_EXPECT_EQ(lwkt_domsg(&sv.td->td_msgport, &a, 0), 0);
+	KT_EXPECT_EQ(sv.served, 6);
+	KT_EXPECT_EQ(lwkt_msgstats.replies, replies + 6);
+	KT_EXPECT(settle(before));
+}
+
+/* replywait with a reply port that is not a queueing one, and with a second reply: the two
+ * calls, each as it would be alone. */
+KTEST(msgport, replywait_other_ports_and_second_reply)
+{
+	struct lwkt_port rport, own;
+	struct lwkt_msg msg, next;
+	uint64_t doubles = lwkt_msgstats.double_replies;
+
+	lwkt_initport_replyonly(&rport);
+	lwkt_initport_thread(&own, curthread);
+	lwkt_initmsg(&next, NULL, 0);
+	lwkt_sendmsg(&own, &next);		/* the next message is waiting already */
+	lwkt_initmsg(&msg, &rport, 0);
+	msg.ms_flags &= ~MSGF_DONE;		/* as if received from a sender */
+	KT_EXPECT(lwkt_replywait(&msg, EIO, &own) == &next);
+	KT_EXPECT_EQ(msg.ms_error, EIO);
+	KT_EXPECT_EQ(msg.ms_flags & (MSGF_DONE | MSGF_REPLY | MSGF_QUEUED), MSGF_DONE | MSGF_REPLY);
+	/* A second reply through replywait: refused, counted, the first answer stands. */
+	lwkt_replymsg(&next, 0);		/* (no reply port: it just completes) */
+	lwkt_sendmsg(&own, &next);
+	lwkt_initmsg(&msg, &curthread->td_msgport, 0);
+	msg.ms_flags &= ~MSGF_DONE;
+	lwkt_replymsg(&msg, 0);
+	KT_EXPECT(lwkt_waitport(&curthread->td_msgport, 0) == &msg);
+	KT_EXPECT(lwkt_replywait(&msg, EIO, &own) == &next);
+	KT_EXPECT_EQ(lwkt_msgstats.double_replies, doubles + 1);
+	KT_EXPECT_EQ(msg.ms_error, 0);
+	KT_EXPECT(lwkt_getport(&curthread->td_msgport) == NULL);
+}
+
 KTEST(msgport, reply_only_port_just_marks_done)
 {
 	struct worker w = { .count = 1 };

@@ -12,7 +12,9 @@
  */
 #include <sys/systm.h>
 #include <sys/thread.h>
-#include <sys/thread2.h>
+#include <sys/spinlock.h>
+#include <sys/ipiq.h>
+#include <sys/globaldata.h>
 #include <string.h>
 #include <machine/cpufunc.h>
 #include <vm/kstack.h>
@@ -30,6 +32,7 @@ _Static_assert(KSTACK_GUARD % PAGE_SIZE == 0 && TD_KSTACK_SIZE % PAGE_SIZE == 0,
 uint32_t kstack_pt[KSTACK_PTS][1024] __attribute__((aligned(4096)));
 static uint32_t kstack_used[(KSTACK_SLOTS + 31) / 32];	/* bit s: slot s holds a stack */
 uint32_t kstack_count;					/* stacks allocated now */
+static struct spinlock kstack_lock = SPINLOCK_INITIALIZER;	/* kstack_used, kstack_count */
 
 /* kstack_pte: the page-table entry for va inside the region. */
 static uint32_t *
@@ -48,18 +51,38 @@ kstack_bootstrap(uint32_t *pdir)
 		pdir[(KSTACK_BASE >> 22) + i] = (uint32_t)kstack_pt[i] | PTE_W | PTE_P;
 }
 
-/* kstack_unmap: unmap and free the stack pages of the slot at va (those that are mapped). */
+/* invlpg_stack: drop the TLB entries of the stack slot at va on this CPU (an IPI message too). */
+static void
+invlpg_stack(void *va, int unused)
+{
+	(void)unused;
+	for (uint32_t a = (uint32_t)va; a < (uint32_t)va + TD_KSTACK_SIZE; a += PAGE_SIZE)
+		invlpg(a);
+}
+
+/*
+ * kstack_unmap: unmap and free the stack pages of the slot at va (those that are mapped). Every
+ * CPU may hold the old translations (any CPU may have touched a message on that stack, and the
+ * slot's next stack may run anywhere): with several CPUs all drop them (a shootdown) before the
+ * pages go back and the slot can be reused.
+ */
 static void
 kstack_unmap(uint32_t va)
 {
+	uint32_t pages[TD_KSTACK_SIZE / PAGE_SIZE], n = 0;
+
 	for (uint32_t pa = va; pa < va + TD_KSTACK_SIZE; pa += PAGE_SIZE) {
 		uint32_t *pte = kstack_pte(pa);
 		if (*pte & PTE_P) {
-			vm_page_free((void *)(*pte & ~PAGE_MASK));
+			pages[n++] = *pte & ~PAGE_MASK;
 			*pte = 0;
-			invlpg(pa);
 		}
 	}
+	invlpg_stack((void *)va, 0);
+	if (ncpus > 1)
+		lwkt_send_ipiq_all_wait(invlpg_stack, (void *)va, 0);
+	while (n > 0)
+		vm_page_free((void *)pages[--n]);
 }
 
 /*
@@ -71,17 +94,17 @@ kstack_alloc(void)
 {
 	uint32_t s, va;
 
-	crit_enter();
+	spin_lock(&kstack_lock);
 	for (s = 0; s < KSTACK_SLOTS; s++)
 		if ((kstack_used[s / 32] & (1u << (s % 32))) == 0)
 			break;
 	if (s == KSTACK_SLOTS) {
-		crit_exit();
+		spin_unlock(&kstack_lock);
 		return NULL;
 	}
 	kstack_used[s / 32] |= 1u << (s % 32);
 	kstack_count++;
-	crit_exit();
+	spin_unlock(&kstack_lock);
 	va = KSTACK_BASE + s * KSTACK_SLOT + KSTACK_GUARD;
 	for (uint32_t pa = va; pa < va + TD_KSTACK_SIZE; pa += PAGE_SIZE) {
 		void *page = vm_page_alloc();
@@ -103,11 +126,11 @@ kstack_free(void *stack)
 	KASSERT(va >= KSTACK_BASE + KSTACK_GUARD && va < KSTACK_TOP &&
 	    (va - KSTACK_BASE) % KSTACK_SLOT == KSTACK_GUARD, "kstack_free: not a kernel stack");
 	kstack_unmap(va);
-	crit_enter();
+	spin_lock(&kstack_lock);
 	KASSERT(kstack_used[s / 32] & (1u << (s % 32)), "kstack_free: stack freed twice");
 	kstack_used[s / 32] &= ~(1u << (s % 32));
 	kstack_count--;
-	crit_exit();
+	spin_unlock(&kstack_lock);
 }
 
 /* kstack_in_guard: does va lie in the guard below the stack that starts at stack? */

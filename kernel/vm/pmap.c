@@ -12,11 +12,14 @@
  * resolves those before the exception table's fixup) or, for another address space, through
  * pmap_copy. Page tables are never shared: each address space has its own.
  *
- * TLB: every change to a user PTE that was present goes through pmap_invalidate.
+ * TLB: every change to a user PTE that was present goes through pmap_invalidate, which with
+ * several CPUs shoots the entry down on every CPU that runs the address space (docs/smp.md).
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
 #include <sys/thread2.h>
+#include <sys/globaldata.h>
+#include <sys/ipiq.h>
 #include <string.h>
 #include <machine/cpufunc.h>
 #include <vm/kstack.h>
@@ -31,7 +34,6 @@
 static uint32_t kernel_pdir[1024] __attribute__((aligned(4096)));
 static uint32_t low_pt[1024] __attribute__((aligned(4096)));	/* the first 4 MiB, page by page */
 static uint32_t kernel_pdes;		/* directory entries that map the kernel */
-static struct pmap *active_pmap;	/* what pmap_activate last loaded (per CPU, with SMP) */
 
 /* pmap_bootstrap: map physical memory for the kernel and turn paging on. */
 void
@@ -100,16 +102,44 @@ pmap_create(struct pmap *pm)
 	return 0;
 }
 
+/* invlpg_there: an IPI message of pmap_shootdown: drop va if this CPU still runs pm. */
+static void
+invlpg_there(void *pm, int va)
+{
+	if (pmap_is_current(pm))
+		invlpg((uint32_t)va);
+}
+
 /*
- * pmap_invalidate: the PTE of va in pm changed (or went): no TLB may keep the old translation.
- * One CPU today: its own TLB, when pm is the address space it runs. With several CPUs, every
- * CPU that runs pm must do the same (a shootdown): this is the one place to add it.
+ * pmap_shootdown: every other CPU whose MMU runs pm (gd_pmap, set before its cr3 is loaded)
+ * drops va; returns when all have (docs/smp.md). The fence orders the PTE change before the
+ * reading of gd_pmap: a CPU that loads pm's cr3 later walks the new PTE.
+ */
+static void
+pmap_shootdown(struct pmap *pm, uint32_t va)
+{
+	struct globaldata *me = mycpu;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int c = 0; c < ncpus; c++) {
+		struct globaldata *gd = globaldata_find(c);
+		if (gd != me && __atomic_load_n(&gd->gd_pmap, __ATOMIC_RELAXED) == pm)
+			lwkt_send_ipiq_wait(gd, invlpg_there, pm, (int)va);
+	}
+}
+
+/*
+ * pmap_invalidate: the PTE of va in pm changed (or went): no TLB may keep the old translation:
+ * this CPU's, when pm is the address space it runs, and with several CPUs every other CPU's
+ * that runs pm (a shootdown).
  */
 void
 pmap_invalidate(struct pmap *pm, uint32_t va)
 {
 	if (pmap_is_current(pm))
 		invlpg(va);
+	if (__builtin_expect(ncpus > 1, 0))
+		pmap_shootdown(pm, va);
 }
 
 /*
@@ -397,7 +427,7 @@ pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, u
 void
 pmap_activate(struct pmap *pm)
 {
-	active_pmap = pm;
+	PCPU_SET(gd_pmap, pm);		/* per CPU: its own MMU */
 	lcr3((uint32_t)pm->pm_pdir);
 }
 
@@ -409,7 +439,9 @@ pmap_activate(struct pmap *pm)
 struct pmap *
 pmap_current(void)
 {
-	return active_pmap != NULL && pmap_is_current(active_pmap) ? active_pmap : NULL;
+	struct pmap *pm = PCPU_GET(gd_pmap);
+
+	return pm != NULL && pmap_is_current(pm) ? pm : NULL;
 }
 
 /* pmap_kernel_pdir: the kernel's own page directory (the double-fault task runs on it). */
@@ -422,6 +454,6 @@ pmap_kernel_pdir(void)
 void
 pmap_activate_kernel(void)
 {
-	active_pmap = NULL;
+	PCPU_SET(gd_pmap, NULL);
 	lcr3((uint32_t)kernel_pdir);
 }

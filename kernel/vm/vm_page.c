@@ -17,10 +17,11 @@
  * Invariant: free_count >= reserved. No overcommit: fork answers ENOMEM instead.
  *
  * Pages are taken and freed from interrupt-time work too (a console read completing into a
- * copy-on-write buffer), so each operation is a critical section.
+ * copy-on-write buffer), so each operation is a critical section; and from every CPU, so it
+ * holds vm_page_lock, a spin lock (sys/spinlock.h) taken inside that section.
  */
 #include <sys/systm.h>
-#include <sys/thread2.h>
+#include <sys/spinlock.h>
 #include <string.h>
 #include <vm/vm.h>
 
@@ -30,6 +31,7 @@ struct free_page {
 
 static struct free_page *free_list;
 static uint32_t free_count;
+static struct spinlock vm_page_lock = SPINLOCK_INITIALIZER;	/* the list, counts, stats */
 static uint16_t *page_refs;		/* [pa >> 12]: references; 0 when free */
 static uint32_t page_refs_n;		/* entries: the pages below the top of RAM */
 struct vm_page_stats vm_page_stats;
@@ -100,16 +102,16 @@ take(uint32_t keep)
 {
 	struct free_page *p;
 
-	crit_enter();
+	spin_lock(&vm_page_lock);
 	if (free_count <= keep) {
-		crit_exit();
+		spin_unlock(&vm_page_lock);
 		return NULL;
 	}
 	p = free_list;
 	free_list = p->next;
 	free_count--;
 	*refs_of(p) = 1;
-	crit_exit();
+	spin_unlock(&vm_page_lock);
 	return p;
 }
 
@@ -145,10 +147,10 @@ vm_page_free(void *page)
 	uint16_t *refs = refs_of(page);
 
 	KASSERT(*refs == 1, "vm_page_free of a page that is shared or free");
-	crit_enter();
+	spin_lock(&vm_page_lock);
 	*refs = 0;
 	push(page);
-	crit_exit();
+	spin_unlock(&vm_page_lock);
 }
 
 /* vm_page_ref: one more reference (fork shares the page); false at the counter's limit. */
@@ -158,27 +160,34 @@ vm_page_ref(void *page)
 	uint16_t *refs = refs_of(page);
 	bool ok;
 
-	crit_enter();
+	spin_lock(&vm_page_lock);
 	KASSERT(*refs != 0, "vm_page_ref of a free page");
 	if ((ok = *refs < REFS_MAX) && ++*refs == 2)
 		vm_page_stats.shared++;
-	crit_exit();
+	spin_unlock(&vm_page_lock);
 	return ok;
+}
+
+/* unref_locked: vm_page_unref with the lock held. */
+static void
+unref_locked(void *page)
+{
+	uint16_t *refs = refs_of(page);
+
+	KASSERT(*refs != 0, "vm_page_unref of a free page");
+	if (--*refs == 1)
+		vm_page_stats.shared--;
+	else if (*refs == 0)
+		push(page);
 }
 
 /* vm_page_unref: one reference less; the last one frees the page. */
 void
 vm_page_unref(void *page)
 {
-	uint16_t *refs = refs_of(page);
-
-	crit_enter();
-	KASSERT(*refs != 0, "vm_page_unref of a free page");
-	if (--*refs == 1)
-		vm_page_stats.shared--;
-	else if (*refs == 0)
-		push(page);
-	crit_exit();
+	spin_lock(&vm_page_lock);
+	unref_locked(page);
+	spin_unlock(&vm_page_lock);
 }
 
 /*
@@ -188,11 +197,11 @@ vm_page_unref(void *page)
 void
 vm_page_unref_cow(void *page)
 {
-	crit_enter();
+	spin_lock(&vm_page_lock);
 	if (*refs_of(page) >= 2)
 		vm_page_stats.reserved--;
-	vm_page_unref(page);
-	crit_exit();
+	unref_locked(page);
+	spin_unlock(&vm_page_lock);
 }
 
 uint32_t
@@ -207,10 +216,10 @@ vm_page_reserve(uint32_t n)
 {
 	bool ok;
 
-	crit_enter();
+	spin_lock(&vm_page_lock);
 	if ((ok = free_count - vm_page_stats.reserved >= n))
 		vm_page_stats.reserved += n;
-	crit_exit();
+	spin_unlock(&vm_page_lock);
 	return ok;
 }
 
@@ -218,10 +227,10 @@ vm_page_reserve(uint32_t n)
 void
 vm_page_unreserve(uint32_t n)
 {
-	crit_enter();
+	spin_lock(&vm_page_lock);
 	KASSERT(vm_page_stats.reserved >= n, "unreserving more than was reserved");
 	vm_page_stats.reserved -= n;
-	crit_exit();
+	spin_unlock(&vm_page_lock);
 }
 
 uint32_t

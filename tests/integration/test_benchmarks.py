@@ -86,3 +86,19 @@ def test_kernel_panic_is_a_clear_error(outputs, tmp_path):
     text = str(e.value)
     assert "panicked" in text and "fault_on_purpose" in text, text
     assert f"console log: {tmp_path}" in text
+
+
+@pytest.mark.timeout(600)
+def test_cross_cpu_figures_repeat_exactly_and_match_their_baseline(outputs, tmp_path):
+    """With two CPUs under -icount (round robin), do lwkt.ipiq.roundtrip and
+    lwkt.port.pingpong.cross_cpu report the same figures twice, each within 2% of
+    images/baselines/bench-smp2.toml (docs/smp.md)?"""
+    image = load_image("bench-smp2")
+    build_image(image, outputs)
+    runs = [run_bench(image, outputs, tmp_path / f"run{n}") for n in range(2)]
+    figures = [{r["name"]: r["insns_per_op"] for r in run} for run in runs]
+    assert {"lwkt.ipiq.roundtrip", "lwkt.port.pingpong.cross_cpu"} <= set(figures[0]), figures[0]
+    assert figures[0] == figures[1]
+    committed = baseline.load_baseline(baseline.path_for("bench-smp2"))
+    differences = baseline.compare(figures[0], committed)
+    assert not differences, "\n".join(map(str, differences))

@@ -25,7 +25,7 @@ def test_default_image_runs_the_demo_then_the_shell(outputs, default_image, tmp_
         m.send("hello one two\n")
         m.wait_for(r"hello from pid \d+: \[hello\] \[one\] \[two\]", 10)
         m.send("ps\n")
-        m.wait_for(r"PID\s+PPID.*\n(.*\n)*\s+\d+\s+0 R\s+1\s+\d+ \S+\s+sh", 10)
+        m.wait_for(r"PID\s+PPID\s+PGID.*\n(.*\n)*\s+(\d+)\s+0\s+\2\+ R\s+1\s+\d+ \S+\s+sh", 10)
         m.send("nosuch\n")
         m.wait_for(r"sh: nosuch: No such file or directory", 10)
         m.send("exit\n")
@@ -101,6 +101,20 @@ def test_user_fault_kills_only_that_process(outputs, make_image, tmp_path):
         m.wait_for(r"demo: done", 10)
         verdict = m.wait_exit(10)
     assert verdict.outcome == "fail" and not verdict.panicked
+
+
+def test_interactive_program_fails_only_by_a_signal(outputs, make_image, tmp_path):
+    """interactive= excuses an exit status, not a death: a program named there that is killed
+    (fault) still fails the run, and a non-zero status of one not named there (false) too."""
+    image = make_image("interactivefail", "init=fault,false interactive=fault", ["fault", "false"])
+    with Machine(image.machine_config(outputs), tmp_path) as m:
+        m.wait_for(r"init: fault: killed by signal 11", 10)
+        m.wait_for(r"init: false: exit status 1$", 10)
+        assert m.wait_exit(10).outcome == "fail"
+    cfg = image.machine_config(outputs, cmdline="init=false interactive=true,false")
+    with Machine(cfg, tmp_path / "excused") as m:
+        m.wait_for(r"init: false: exit status 1 \(interactive: not a failure\)", 10)
+        assert m.wait_exit(10).outcome == "pass"
 
 
 def test_missing_program_is_reported_not_fatal(outputs, make_image, tmp_path):

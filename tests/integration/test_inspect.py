@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -44,6 +45,7 @@ def invoke_inspect(*args: str) -> subprocess.CompletedProcess:
 def inspectee(outputs, make_image, tmp_path_factory):
     """(machine, what the guest printed as a dict) with the inspectee blocked in its known state."""
     image = make_image("inspect-live", "init=inspectee", ["inspectee"])
+    image.machine.cpus = 2             # as images/inspect.toml: every CPU is shown (docs/smp.md)
     with attachable(image, outputs, tmp_path_factory.mktemp("inspect")) as m:
         line = m.wait_for(r"INSPECTEE .*outstanding=\d+", 20).group(0)
         said = {k: int(v, 0) for k, v in re.findall(r"(\w+)=(\S+)", line)}
@@ -52,8 +54,19 @@ def inspectee(outputs, make_image, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def snap(inspectee, outputs):
-    m, _ = inspectee
-    return Guest(m.qmp, m.proc.pid, outputs.kernel).snapshot()
+    """A snapshot once the inspectee has settled: it prints its line just before its last read,
+    so on a loaded host the first snapshots can find a vCPU still on its way into the kernel.
+    Waits (up to 20 s) for every vCPU thread of the process to block; if none settles, the last
+    snapshot goes to the tests, which then say what they found."""
+    m, said = inspectee
+    guest = Guest(m.qmp, m.proc.pid, outputs.kernel)
+    deadline = time.monotonic() + 20
+    while True:
+        shot = guest.snapshot()
+        mine = [t for t in shot["threads"] if t["pid"] == said["pid"]]
+        if (mine and all(t["state"] == "BLOCKED" for t in mine)) or time.monotonic() > deadline:
+            return shot
+        time.sleep(0.2)
 
 
 def calls_of(snap, pid):
@@ -85,8 +98,8 @@ def test_threads_and_what_they_wait_on(inspectee, snap):
     mine = [t for t in snap["threads"] if t["pid"] == said["pid"]]
     assert len(mine) == 2 and all(t["state"] == "BLOCKED" and t["wmesg"] == "waitport" for t in mine)
     assert {t["name"] for t in snap["threads"]} >= {"thread0", "idle"}
-    (cpu,) = snap["cpus"]
-    assert cpu["running"] == "idle" and cpu["stack_of"] == "idle" and cpu["eip_symbol"].startswith("lwkt_idle_loop")
+    for cpu in snap["cpus"]:            # every CPU idles: the process's vCPUs all wait
+        assert cpu["running"] == "idle" and cpu["stack_of"] == "idle" and cpu["eip_symbol"].startswith("lwkt_idle_loop")
 
 
 def test_user_threads_from_the_process_address_space(inspectee, snap):
@@ -223,3 +236,15 @@ def test_a_panicked_guest_stays_paused_and_can_be_inspected(outputs, make_image,
     assert running["state"] == "RUNNABLE"
     reason, trace = symbolize_console(m.log_path.read_text().splitlines(), outputs.kernel)
     assert "fault_on_purpose" in reason and trace
+
+
+def test_every_cpu_is_shown_with_its_ipi_queues(inspectee, snap):
+    """With two CPUs, does the cpus view list both (CPU 1 idle on its own idle thread), each with
+    the IPIs it took and its IPI queues' depth (docs/smp.md)?"""
+    cpus = {c["cpu"]: c for c in snap["cpus"]}
+    assert sorted(cpus) == [0, 1], snap["cpus"]
+    assert cpus[1]["running"] == "idle" and cpus[1]["running_addr"] != cpus[0]["running_addr"]
+    assert all(isinstance(c["ipis"], int) and isinstance(c["ipiq_queued"], dict) for c in cpus.values())
+    assert cpus[1]["hardticks"] > 0                    # its own clock
+    idles = [t for t in snap["threads"] if t["name"] == "idle"]
+    assert sorted(t["cpu"] for t in idles) == [0, 1]

@@ -242,3 +242,22 @@ def test_build_image_names_an_unbuilt_program():
         build_image(image, outputs)
     msg = str(info.value)
     assert "images/t.toml" in msg and "'nosuch'" in msg and "demo" in msg
+
+
+def test_like_takes_what_a_manifest_leaves_out_from_the_other(tmp_path):
+    """A variant names only what differs: its cmdline, programs and the other [qemu] keys are
+    the base image's, and its own keys win."""
+    write_manifest(tmp_path, "base", GOOD)
+    write_manifest(tmp_path, "variant", 'like = "base"\n[qemu]\ncpus = 4\n')
+    image = load_image("variant", root=tmp_path)
+    assert image.programs == ["first", "second", "extra"]
+    assert image.cmdline == "ktap ktest=lib.* init=/bin/first,second"
+    assert (image.machine.cpus, image.machine.memory, image.machine.timeout) == (4, "128M", 7)
+
+
+def test_like_names_a_missing_image_or_a_circle(tmp_path):
+    path, msg = load_error(tmp_path, "a", 'like = "nope"\n')
+    assert str(path) in msg and "no image 'nope'" in msg
+    write_manifest(tmp_path, "b", 'like = "a"\n')
+    path, msg = load_error(tmp_path, "a", 'like = "b"\n')
+    assert "a -> b -> a" in msg and "circle" in msg

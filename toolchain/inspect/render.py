@@ -29,13 +29,14 @@ def _table(title: str, columns: tuple[str, ...]) -> Table:
 
 def cpus(snap: dict) -> Table:
     t = _table("CPUs", ("cpu", "running", "eip", "esp (stack of)", "threads", "runq mask", "reqflags", "ticks",
-                        "hardticks", "intr"))
+                        "hardticks", "intr", "IPIs", "IPI queued (from cpu: n)"))
     for c in snap["cpus"]:
         eip = f"{c['eip']:#x} {c['eip_symbol'] or ''}" if c["eip"] is not None else "—"
         esp = f"{c['esp']:#x} ({c['stack_of']})" if c["esp"] is not None else "—"
         t.add_row(str(c["cpu"]), f"{c['running']} @{_hex(c['running_addr'])}", eip, esp, str(c["threads"]),
                   f"{c['runq_mask']:#010x}", _hex(c["reqflags"]), str(c["ticks"]), str(c["hardticks"]),
-                  str(c["intr_nesting"]))
+                  str(c["intr_nesting"]), str(c.get("ipis", "—")),
+                  ", ".join(f"{src}: {n}" for src, n in c.get("ipiq_queued", {}).items()) or "—")
     return t
 
 

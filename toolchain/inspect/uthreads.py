@@ -24,12 +24,17 @@ THREAD_C = "lwkt/thread.c"      # userland/libcr/lwkt/thread.c
 
 
 def first_load(elf: Path) -> tuple[int, bytes]:
-    """(virtual address, file bytes) of the start of an ELF's first PT_LOAD, at most one page."""
+    """(virtual address, file bytes) of the start of an ELF's first PT_LOAD, at most one page,
+    without the ELF header when the segment maps it: the initrd's copy has no debug sections, so
+    its header's section fields differ from the build's file while every loaded byte after it is
+    the same."""
     from elftools.elf.elffile import ELFFile
     with open(elf, "rb") as f:
-        seg = next(s for s in ELFFile(f).iter_segments() if s["p_type"] == "PT_LOAD" and s["p_filesz"])
-        f.seek(seg["p_offset"])
-        return seg["p_vaddr"], f.read(min(seg["p_filesz"], 4096))
+        ef = ELFFile(f)
+        seg = next(s for s in ef.iter_segments() if s["p_type"] == "PT_LOAD" and s["p_filesz"])
+        skip = ef["e_ehsize"] if seg["p_offset"] == 0 else 0
+        f.seek(seg["p_offset"] + skip)
+        return seg["p_vaddr"] + skip, f.read(min(seg["p_filesz"], 4096) - skip)
 
 
 def user_program(space: AddressSpace, elf: Path):

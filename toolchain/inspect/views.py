@@ -1,7 +1,7 @@
 """Read the kernel's structures through drgn into plain data (the JSON shape of `invoke inspect`).
 
 Where things are found (all through DWARF names, no offsets written here):
-  CPUs        cpu0_globaldata (one CPU today)
+  CPUs        globaldata_cpus[0..ncpus) (every CPU brought up)
   threads     each CPU's gd_tdallq (every thread of that CPU, idle thread included)
   processes   allproc; a process's vCPUs are the threads whose td_proc is it
   ports       every thread's td_msgport, every process's p_port and p_exitport, timer_port and
@@ -99,7 +99,12 @@ class Snapshot:
 
     # -- walking ----------------------------------------------------------------------------------
     def cpus_raw(self):
-        return [self.var("cpu0_globaldata")]
+        """Every CPU the kernel brought up: globaldata_cpus[0..ncpus) (docs/smp.md)."""
+        try:
+            n, table = self.var("ncpus").value_(), self.var("globaldata_cpus")
+        except LookupError:             # a kernel from before SMP
+            return [self.var("cpu0_globaldata")]
+        return [table[i][0] for i in range(n) if table[i].value_()]
 
     def threads_raw(self):
         return [td for gd in self.cpus_raw() for td in tailq(gd.gd_tdallq, "td_allq")]
@@ -205,7 +210,24 @@ class Snapshot:
                 "running_addr": cur.value_(), "runq_mask": gd.gd_runq.rq_mask.value_(),
                 "reqflags": gd.gd_reqflags.value_(), "hardticks": gd.gd_hardticks.value_(),
                 "ticks": gd.gd_ticks.value_(), "intr_nesting": gd.gd_intr_nesting.value_(),
-                "threads": sum(1 for _ in tailq(gd.gd_tdallq, "td_allq"))}
+                "threads": sum(1 for _ in tailq(gd.gd_tdallq, "td_allq"))} | self.ipiq(cpuid)
+
+    def ipiq(self, cpuid: int) -> dict:
+        """The IPI requests queued for CPU cpuid and not run yet, from each other CPU (kern/lwkt_ipiq.c's
+        ipiqs[from][to]: written minus run), and the IPIs it took (docs/smp.md). Empty for a kernel
+        from before SMP."""
+        try:
+            rings, n = self.var("ipiqs", "kern/lwkt_ipiq.c"), self.var("ncpus").value_()
+            gd = self.var("globaldata_cpus")[cpuid]
+        except LookupError:
+            return {}
+        queued = {}
+        for src in range(n):
+            q = rings[src][cpuid]
+            depth = (q.iq_windex.value_() - q.iq_rindex.value_()) & 0xffffffff
+            if src != cpuid and depth:
+                queued[src] = depth
+        return {"ipiq_queued": queued, "ipis": gd.gd_ipis.value_()}
 
     def thread(self, td) -> dict:
         gd = td.td_gd

@@ -1102,6 +1102,8 @@ gen(struct args *a, int async, int inbatch)
 		else
 			ex->errs |= BIT(ENOENT) | BIT(ENOTDIR) | BIT(EISDIR) | BIT(ENOTEMPTY) |
 			    BIT(EINVAL) | BIT(EBUSY) | BIT(EROFS) | BIT(ENAMETOOLONG);
+		if (to == -2)
+			ex->errs |= BIT(ENAMETOOLONG);	/* to's text, copied before from is looked at */
 		break;
 	}
 	case SYS_dup2: {
@@ -1873,7 +1875,8 @@ batch(void)
 		say("FUZZ step %u: batch of %u at 0x%x (ends at %u)", f.step, n, vaddr, end);
 	f.messages += 1 + end;
 	int error = trap((uint32_t)&sm);
-	if (error != 0 || sm.hdr.ms_result != end)
+	if (error != 0 || (uint32_t)sm.hdr.ms_result != end ||
+	    (uint64_t)sm.hdr.ms_result >> 32 > end)	/* high word: how many are held */
 		fail("a batch of %u (first bad entry %u) answered %d, took %lld", n, end, error,
 		    (long long)sm.hdr.ms_result);
 	f.batch_post = 1;
@@ -2068,56 +2071,62 @@ worker_setup(void)
 		fail("the page after the arena is mapped: the fuzzer's premise is wrong");
 }
 
-/* rm_tree: remove path, and everything in it if it is a directory (fuzzed calls made them). */
+/*
+ * rm_tree: remove name (in the current directory), and everything in it if it is a directory
+ * (fuzzed calls made them). It works down by chdir and relative names: a rename can move a
+ * directory under a long-named one, so a tree may be deeper than any path can name.
+ */
 static void
-rm_tree(const char *path)
+rm_tree(const char *name)
 {
 	struct stat st;
 	struct dirent *e;
-	char sub[STRING_MAX];
 	DIR *d;
 
-	if (stat(path, &st) != 0)
+	if (stat(name, &st) != 0)
 		return;
 	if (!S_ISDIR(st.st_mode)) {
-		if (unlink(path) != 0)
-			fail("cannot unlink %s (errno %d)", path, errno);
+		if (unlink(name) != 0)
+			fail("cannot unlink %s (errno %d)", name, errno);
 		return;
 	}
-	if ((d = opendir(path)) == NULL)
-		fail("cannot list %s (errno %d)", path, errno);
+	if (chdir(name) != 0 || (d = opendir(".")) == NULL)
+		fail("cannot list the directory %s (errno %d)", name, errno);
 	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-			snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-			rm_tree(sub);
-		}
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			rm_tree(e->d_name);
 	closedir(d);
-	if (rmdir(path) != 0)
-		fail("cannot remove the directory %s (errno %d)", path, errno);
+	if (chdir("..") != 0)
+		fail("cannot leave the directory %s (errno %d)", name, errno);
+	if (rmdir(name) != 0)
+		fail("cannot remove the directory %s (errno %d)", name, errno);
 }
 
 /*
- * rm_made: remove everything in the directory path that the worker made (its number is
+ * rm_made: remove everything in the current directory that the worker made (its number is
  * ino_base or more: ramfs numbers files in the order they are made), wherever it is (a path of
  * text bytes may name anything), looking into the directories that were there before.
  */
 static void
-rm_made(const char *path)
+rm_made(void)
 {
-	char sub[STRING_MAX];
 	struct dirent *e;
 	DIR *d;
 
-	if ((d = opendir(path)) == NULL)
-		fail("cannot list %s (errno %d)", path, errno);
+	if ((d = opendir(".")) == NULL)
+		fail("cannot list a directory (errno %d)", errno);
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		snprintf(sub, sizeof(sub), "%s%s%s", path, strcmp(path, "/") ? "/" : "", e->d_name);
-		if (e->d_ino >= f.ino_base)
-			rm_tree(sub);
-		else if (e->d_type == DT_DIR)
-			rm_made(sub);
+		if (e->d_ino >= f.ino_base) {
+			rm_tree(e->d_name);
+		} else if (e->d_type == DT_DIR) {
+			if (chdir(e->d_name) != 0)
+				fail("cannot enter the directory %s (errno %d)", e->d_name, errno);
+			rm_made();
+			if (chdir("..") != 0)
+				fail("cannot leave the directory %s (errno %d)", e->d_name, errno);
+		}
 	}
 	closedir(d);
 }
@@ -2133,7 +2142,7 @@ worker_teardown(void)
 	close(f.dir);
 	if (chdir("/") != 0)
 		fail("cannot go back to /");
-	rm_made("/");			/* what fuzzed opens, mkdirs and renames made, /fz included */
+	rm_made();			/* from /: what fuzzed opens, mkdirs and renames made, /fz included */
 	if (text_sum() != f.text_sum)
 		fail("the program's text changed");
 }

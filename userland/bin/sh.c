@@ -1,118 +1,76 @@
 /*
- * sh: a small shell. Reads a line, splits it into words, and runs a builtin or the program
- * /bin/WORD with the words as its arguments, waiting for it to end.
- *   help		what it can do
- *   ps		processes and their threads
- *   echo WORDS	print the words
- *   exit [N]	leave the shell (and, as the last program, power off)
+ * sh: the shell. Reads commands from the console (or `sh -c COMMANDS`, or a file named as its
+ * argument), and runs pipelines, lists, background jobs and builtins; docs/shell.md describes
+ * the language. The pieces are in userland/bin/sh/ (sh.h lists them).
+ *
+ * Its exit status is its own: `exit 5` ends it with status 5. When the kernel runs it from
+ * init= and the command line says interactive=sh, that status is reported but is not a
+ * failed run (kernel/kern/init_main.c).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/kstat.h>
-#include <sys/wait.h>
+#include "sh/sh.h"
 
-#define MAXARGS	16
-
-static void
-help(void)
-{
-	printf("Damselfly sh: type a program's name and its arguments, or a builtin:\n"
-	    "  help            this text\n"
-	    "  ps              processes, their vCPUs (kernel threads) and calls in flight\n"
-	    "  echo WORDS      print the words\n"
-	    "  exit [N]        leave the shell\n"
-	    "Programs live in /bin (demo, hello, ...). Leave QEMU with Ctrl-A X.\n");
-}
-
-static void
-ps(void)
-{
-	static struct procinfo pi[32];
-	int n = proclist(pi, sizeof(pi));
-
-	if (n < 0) {
-		perror("ps");
-		return;
-	}
-	printf("  PID  PPID S VCPU MSGS WAIT        NAME\n");
-	for (int i = 0; i < n; i++)
-		printf("%5d %5d %c %4u %4u %-11s %s\n", (int)pi[i].pi_pid, (int)pi[i].pi_ppid,
-		    pi[i].pi_state, (unsigned)pi[i].pi_threads, (unsigned)pi[i].pi_outstanding,
-		    pi[i].pi_wmesg[0] ? pi[i].pi_wmesg : "-", pi[i].pi_name);
-}
-
-/* split: the words of line into argv (NULL-terminated), in place; returns how many. */
+/* run_line: parse and run one line; answers $?. */
 static int
-split(char *line, char *argv[])
+run_line(const char *line)
 {
-	int argc = 0;
-	char *p = line;
+	struct andor *list = sh_parse(line);
 
-	while (*p && argc < MAXARGS) {
-		while (*p == ' ' || *p == '\t' || *p == '\n')
-			*p++ = '\0';
-		if (*p == '\0')
-			break;
-		argv[argc++] = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
-			p++;
-	}
-	argv[argc] = NULL;
-	return argc;
-}
-
-static void
-run(char *argv[])
-{
-	char path[128];
-	int status;
-	pid_t pid;
-
-	snprintf(path, sizeof(path), "%s%s", argv[0][0] == '/' ? "" : "/bin/", argv[0]);
-	if ((pid = spawnv(path, argv)) < 0) {
-		printf("sh: %s: %s\n", argv[0], strerror(errno));
-		return;
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		perror("sh: wait");
-	else if (WIFSIGNALED(status))
-		printf("sh: %s killed by signal %d\n", argv[0], WTERMSIG(status));
-	else if (WEXITSTATUS(status) != 0)
-		printf("sh: %s exited with status %d\n", argv[0], WEXITSTATUS(status));
+	if (list != NULL)
+		run_list(list);
+	else if (*line && strspn(line, " \t\r\n") != strlen(line) && line[strspn(line, " \t\r\n")] != '#')
+		sh_status = 2;			/* a syntax error */
+	sh_arena_reset();
+	return sh_status;
 }
 
 int
-main(int argc, char **argv)
+main(int argc, char **argv, char **envp)
 {
-	char line[256], *args[MAXARGS + 1];
+	char line[1024];
+	FILE *in = stdin;
 
-	(void)argc;
-	(void)argv;
-	printf("Damselfly sh: `help` lists what it can do.\n");
+	sh_pid = getpid();
+	vars_init(envp);
+	if (var_get("PATH") == NULL)
+		var_set("PATH", "/bin", 1);
+	if (argc > 2 && strcmp(argv[1], "-c") == 0)
+		return run_line(argv[2]);
+	if (argc > 1 && (in = fopen(argv[1], "r")) == NULL) {
+		fprintf(stderr, "sh: %s: %s\n", argv[1], strerror(errno));
+		return 127;
+	}
+	sh_interactive = in == stdin && isatty(STDIN_FILENO);
+	if (sh_interactive) {
+		/* The shell leads its own group (a session leader already does) and owns the terminal. */
+		if (getpgrp() != getpid())
+			setpgid(0, 0);
+		sh_pgid = getpgrp();
+		take_terminal(sh_pgid);
+		printf("Damselfly sh: `help` lists what it can do.\n");
+	} else {
+		sh_pgid = getpgrp();
+	}
 	for (;;) {
-		printf("$ ");
-		fflush(stdout);
-		if (fgets(line, sizeof(line), stdin) == NULL) {
-			printf("\n");
-			return 0;
+		if (sh_interactive) {
+			jobs_reap(1);
+			printf("$ ");
+			fflush(stdout);
 		}
-		if (split(line, args) == 0)
-			continue;
-		if (strcmp(args[0], "exit") == 0)
-			return args[1] ? atoi(args[1]) : 0;
-		else if (strcmp(args[0], "help") == 0)
-			help();
-		else if (strcmp(args[0], "ps") == 0)
-			ps();
-		else if (strcmp(args[0], "echo") == 0) {
-			for (int i = 1; args[i]; i++)
-				printf("%s%s", args[i], args[i + 1] ? " " : "\n");
-			if (!args[1])
+		if (fgets(line, sizeof(line), in) == NULL) {
+			if (ferror(in) && errno == EINTR) {	/* a signal at the prompt: a new line */
+				clearerr(in);
 				printf("\n");
-		} else
-			run(args);
+				continue;
+			}
+			if (sh_interactive)
+				printf("\n");
+			return sh_status;
+		}
+		run_line(line);
 	}
 }

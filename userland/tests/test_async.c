@@ -212,6 +212,101 @@ KTEST(batch, mixed_batch_completes_each_message_once)
 	close(fds[1]);
 }
 
+/*
+ * submit answers how many it took (low word of ms_result) and how many of those it holds (high
+ * word), so cr_submit looks for held messages only when there are some; the same messages
+ * submitted again (flags left as the first submit made them) behave the same.
+ */
+KTEST(batch, submit_answers_how_many_it_holds)
+{
+	int fds[2];
+	char c[2];
+	struct read_msg r[2];
+	struct null_msg n[3];
+	lwkt_msg_t v[5];
+	struct submit_msg s;
+
+	KT_EXPECT_EQ(pipe(fds), 0);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 2; i++) {
+			cr_read_msg(&r[i], fds[0], &c[i], 1);	/* an empty pipe: held */
+			r[i].hdr.ms_flags = MSGF_ASYNC;
+			v[2 * i] = &r[i].hdr;
+		}
+		for (int i = 0; i < 3; i++) {
+			if (round == 0)
+				cr_null_msg(&n[i]);
+			n[i].hdr.ms_flags = MSGF_ASYNC;
+			v[i == 0 ? 1 : i + 2] = &n[i].hdr;
+		}
+		lwkt_initmsg(&s.hdr, NULL, 0);
+		s.hdr.ms_cmd = SYS_submit;
+		s.hdr.ms_flags = 0;
+		s.vec = v;
+		s.len = sizeof(v);
+		KT_EXPECT_EQ(cr_trap(&s.hdr), 0);
+		KT_EXPECT_EQ((uint32_t)s.hdr.ms_result, 5);		/* taken */
+		KT_EXPECT_EQ((uint32_t)(s.hdr.ms_result >> 32), 2);	/* held: the two reads */
+		for (int i = 0; i < 3; i++)
+			KT_EXPECT_EQ(n[i].hdr.ms_error, 0);
+		KT_EXPECT_EQ(write(fds[1], "ab", 2), 2);		/* completes both reads */
+		for (int i = 0; i < 2; i++) {		/* collected raw: libcr never saw them */
+			struct waitmsg_msg w;
+			w.hdr.ms_cmd = SYS_waitmsg;
+			w.umsg = &r[i].hdr;
+			KT_EXPECT_EQ(cr_trap_sync(&w.hdr), 0);
+			KT_EXPECT_EQ(r[i].hdr.ms_error, 0);
+			KT_EXPECT_EQ(r[i].hdr.ms_result, 1);
+		}
+	}
+	/* Through cr_submit, twice with the same messages: the second time their flags are as the
+	 * first left them. */
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 3; i++)
+			v[i] = &n[i].hdr;
+		if (round == 0)
+			for (int i = 0; i < 3; i++)
+				cr_null_msg(&n[i]);
+		KT_EXPECT_EQ(cr_submit(v, 3), 3);
+		for (int i = 0; i < 3; i++) {
+			KT_EXPECT_EQ(n[i].hdr.ms_flags, MSGF_DONE | MSGF_REPLY | MSGF_ASYNC);
+			KT_EXPECT_EQ(lwkt_waitmsg(v[i], 0), 0);
+		}
+	}
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/*
+ * The inline loop (run_inline) takes runs of different calls, answers an error in place and
+ * goes on: setsid twice (the second, at least, finds the caller a group leader: EPERM),
+ * getpid and null between.
+ */
+KTEST(batch, inline_calls_mixed_and_failing_are_each_answered)
+{
+	struct setsid_msg s[2];
+	struct getpid_msg g[2];
+	struct null_msg n[2];
+	lwkt_msg_t v[6] = { &n[0].hdr, &g[0].hdr, &s[0].hdr, &s[1].hdr, &g[1].hdr, &n[1].hdr };
+
+	for (int i = 0; i < 2; i++) {
+		cr_setsid_msg(&s[i]);
+		cr_getpid_msg(&g[i]);
+		cr_null_msg(&n[i]);
+	}
+	KT_EXPECT_EQ(cr_submit(v, 6), 6);
+	KT_EXPECT_EQ(n[0].hdr.ms_error, 0);
+	KT_EXPECT_EQ(g[0].hdr.ms_error, 0);
+	KT_EXPECT_EQ(g[0].hdr.ms_result, getpid());
+	KT_EXPECT(s[0].hdr.ms_error == 0 || s[0].hdr.ms_error == EPERM);
+	KT_EXPECT_EQ(s[1].hdr.ms_error, EPERM);
+	KT_EXPECT_EQ(s[1].hdr.ms_result, 0);
+	KT_EXPECT_EQ(g[1].hdr.ms_result, getpid());
+	KT_EXPECT_EQ(n[1].hdr.ms_error, 0);
+	for (int i = 0; i < 6; i++)
+		KT_EXPECT_EQ(v[i]->ms_flags & (MSGF_DONE | MSGF_QUEUED | MSGF_REMOTE), MSGF_DONE);
+}
+
 KTEST(batch, bad_address_ends_the_batch)
 {
 	struct null_msg a, b;

@@ -94,3 +94,27 @@ KTEST(umsgport, syscall_port_is_an_lwkt_port)
 	KT_EXPECT_EQ(lwkt_msgstats.sends, sends + 1);	/* counted by the shared code */
 	KT_EXPECT((msg.ms_flags & MSGF_DONE) != 0);
 }
+
+/*
+ * lwkt_replywait in libcr, one thread: a reply queued on the caller's own port, then the next
+ * message taken from it (already there, so nothing blocks).
+ */
+KTEST(umsgport, replywait_replies_then_takes_the_next)
+{
+	struct lwkt_port port, rport;
+	struct lwkt_msg a, b;
+
+	lwkt_initport_thread(&port, msgport_curthread());
+	lwkt_initport_spin(&rport);
+	lwkt_initmsg(&a, &rport, 0);
+	lwkt_initmsg(&b, &rport, 0);
+	lwkt_sendmsg(&port, &a);
+	lwkt_sendmsg(&port, &b);
+	KT_EXPECT(lwkt_waitport(&port, 0) == &a);
+	KT_EXPECT(lwkt_replywait(&a, EIO, &port) == &b);	/* a replied, b taken */
+	KT_EXPECT(lwkt_getport(&rport) == &a);
+	KT_EXPECT_EQ(lwkt_waitmsg(&a, 0), EIO);
+	lwkt_replymsg(&b, 0);
+	KT_EXPECT_EQ(lwkt_waitmsg(&b, 0), 0);
+	KT_EXPECT(lwkt_getport(&rport) == NULL);
+}

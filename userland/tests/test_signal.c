@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -356,6 +357,25 @@ raise_usr1_blocked_then_exit(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	raise(SIGUSR1);				/* pending, never delivered */
 	_exit(7);
+}
+
+static void
+abort_with_a_returning_handler(void)
+{
+	sigset_t set = 0;
+
+	signal(SIGABRT, count);			/* returns: abort goes on to the default action */
+	sigaddset(&set, SIGABRT);
+	sigprocmask(SIG_BLOCK, &set, NULL);	/* abort unblocks it */
+	abort();
+}
+
+KTEST(signal, abort_ends_with_sigabrt)
+{
+	int status = child_status(abort_with_a_returning_handler);
+
+	KT_EXPECT(WIFSIGNALED(status));
+	KT_EXPECT_EQ(WTERMSIG(status), SIGABRT);
 }
 
 KTEST(signal, default_actions_end_the_process_as_waitpid_says)

@@ -162,6 +162,27 @@ KTEST(upcall, a_handler_with_no_entry_ends_the_process)
 	KT_EXPECT_EQ(WTERMSIG(status), SIGSEGV);	/* with a report on the console */
 }
 
+/*
+ * A vCPU whose stack pointer is no user address (here: in the kernel's half) when a signal with
+ * a handler comes: the kernel cannot push the frame, reports it and ends the process (SIGSEGV).
+ */
+KTEST(upcall, no_room_for_the_frame_ends_the_process_not_the_kernel)
+{
+	struct timespec ts = { 0, 30 * 1000000L };
+	pid_t c = fork();
+
+	if (c == 0) {
+		signal(SIGUSR1, exit_42);
+		__asm__ volatile("movl $0x1000, %%esp\n1:\tjmp 1b" ::: "memory");
+	}
+	KT_ASSERT(c > 0);
+	nanosleep(&ts, NULL);
+	KT_EXPECT_EQ(kill(c, SIGUSR1), 0);
+	int status = wait_status(c);
+	KT_EXPECT(WIFSIGNALED(status));
+	KT_EXPECT_EQ(WTERMSIG(status), SIGSEGV);
+}
+
 KTEST(upcall, a_poke_wakes_an_idle_vcpu)
 {
 	int v = cr_vcpu_add();

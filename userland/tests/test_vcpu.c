@@ -141,16 +141,6 @@ KTEST(vcpu, kill_ends_every_vcpu)
 #include <cr/sysport.h>
 #include <time.h>
 
-/* ensure_vcpus: at least n vCPUs running; false if libcr could not add them. */
-static int
-ensure_vcpus(int n)
-{
-	while (cr_vcpu_count() < n)
-		if (cr_vcpu_add() < 0)
-			return 0;
-	return 1;
-}
-
 /* vcpu_diag: each vCPU's scheduler counters, in the test's output (for a failure). */
 static void
 vcpu_diag(struct ktest_ctx *ktc)
@@ -203,13 +193,13 @@ hammer(void *arg)
 	return (void *)(intptr_t)(i + 1);
 }
 
-KTEST(smp, hundreds_of_threads_on_three_vcpus)
+KTEST(vcpu_interleave, hundreds_of_threads_on_three_vcpus)
 {
 	static cr_thread_t td[NHAMMER];
 	uint32_t vcpus_used = 0;
 	int created = 0, joined = 0;
 
-	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT(cr_vcpu_ensure(3));
 	cr_mutex_init(&hammer_mx);
 	cr_sem_init(&hammer_gate, 0);
 	hammer_total = 0;
@@ -258,13 +248,13 @@ cruncher(void *arg)
 	return NULL;
 }
 
-KTEST(smp, idle_vcpus_steal_work)
+KTEST(vcpu_interleave, idle_vcpus_steal_work)
 {
 	cr_thread_t td[NCRUNCH];
 	uint64_t steals = total_steals();
 	uint32_t used = 0;
 
-	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT(cr_vcpu_ensure(3));
 	for (int i = 0; i < NCRUNCH; i++)
 		KT_ASSERT_EQ(cr_thread_create(&td[i], cruncher, (void *)(intptr_t)i, CR_PRI_DEFAULT,
 		    "cruncher"), 0);
@@ -305,11 +295,11 @@ wanderer(void *arg)
 	return NULL;
 }
 
-KTEST(smp, tls_and_errno_survive_migration)
+KTEST(vcpu_interleave, tls_and_errno_survive_migration)
 {
 	cr_thread_t td[NWANDER];
 
-	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT(cr_vcpu_ensure(3));
 	errno = 42;
 	for (int i = 0; i < NWANDER; i++)
 		KT_ASSERT_EQ(cr_thread_create(&td[i], wanderer, (void *)(intptr_t)i, CR_PRI_DEFAULT,
@@ -343,12 +333,12 @@ far_reader(void *arg)
 	return NULL;
 }
 
-KTEST(smp, pending_message_survives_migration)
+KTEST(vcpu_interleave, pending_message_survives_migration)
 {
 	struct timespec ts = { 0, 5000000 };
 	cr_thread_t td;
 
-	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT(cr_vcpu_ensure(3));
 	KT_ASSERT_EQ(pipe(far_fds), 0);
 	KT_ASSERT_EQ(cr_thread_create(&td, far_reader, (void *)2, CR_PRI_DEFAULT, "far"), 0);
 	nanosleep(&ts, NULL);				/* it sends, moves, and waits */
@@ -387,12 +377,12 @@ tt_scribbler(void *arg)
 	return NULL;
 }
 
-KTEST(smp, a_message_rewritten_in_flight_runs_as_taken)
+KTEST(vcpu_interleave, a_message_rewritten_in_flight_runs_as_taken)
 {
 	int fds[2];
 	cr_thread_t td;
 
-	KT_ASSERT(ensure_vcpus(2));
+	KT_ASSERT(cr_vcpu_ensure(2));
 	KT_ASSERT_EQ(pipe(fds), 0);
 	memset(tt_other, '-', sizeof(tt_other));
 	cr_read_msg(&tt_msg, fds[0], tt_mine, 4);
@@ -434,12 +424,12 @@ producer(void *arg)
 	return NULL;
 }
 
-KTEST(smp, condvar_across_vcpus)
+KTEST(vcpu_interleave, condvar_across_vcpus)
 {
 	cr_thread_t td[NPROD];
 	int next[NPROD] = { 0 }, in_order = 1, got = 0;
 
-	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT(cr_vcpu_ensure(3));
 	cr_mutex_init(&pc_mx);
 	cr_cond_init(&pc_nonempty);
 	cr_cond_init(&pc_nonfull);
@@ -516,7 +506,7 @@ kernel_vcpus(void)
 	return -1;
 }
 
-KTEST(smp, vcpu_exit_hands_its_threads_on)
+KTEST(vcpu_interleave, vcpu_exit_hands_its_threads_on)
 {
 	struct timespec ts = { 0, 1000000 };
 	cr_thread_t td[6], q;
@@ -553,7 +543,7 @@ KTEST(smp, vcpu_exit_hands_its_threads_on)
 	KT_EXPECT_EQ(cr_vcpu_exit(), EINVAL);		/* vCPU 0 never stops */
 }
 
-KTEST(smp, deadlock_on_two_vcpus_is_reported)
+KTEST(vcpu_interleave, deadlock_on_two_vcpus_is_reported)
 {
 	KT_EXPECT_EQ(run(ktc, "deadlock", 0), W_EXITED(134));	/* libcr: all blocked, nothing in flight */
 }
@@ -642,12 +632,12 @@ lc_writer(void *arg)
 	return NULL;
 }
 
-KTEST(smp, completion_in_delivery_is_not_done_yet)
+KTEST(vcpu_interleave, completion_in_delivery_is_not_done_yet)
 {
 	cr_thread_t p, w;
 	uint64_t warnings = lwkt_msgstats.double_replies;
 
-	KT_ASSERT(ensure_vcpus(3));
+	KT_ASSERT(cr_vcpu_ensure(3));
 	KT_ASSERT_EQ(pipe(lc_fds), 0);
 	KT_ASSERT_EQ(cr_thread_create(&p, lc_poller, NULL, CR_PRI_DEFAULT, "poller"), 0);
 	KT_ASSERT_EQ(cr_thread_create(&w, lc_writer, NULL, CR_PRI_DEFAULT, "writer"), 0);
@@ -688,7 +678,7 @@ pr_feeder(void *arg)
 	return NULL;
 }
 
-KTEST(smp, a_parked_fgets_holds_up_no_other_stream)
+KTEST(vcpu_interleave, a_parked_fgets_holds_up_no_other_stream)
 {
 	cr_thread_t r, f;
 	struct timespec ts = { 0, 5000000 };
@@ -730,7 +720,7 @@ far_receiver(void *arg)
 	return NULL;
 }
 
-KTEST(smp, no_handoff_across_vcpus)
+KTEST(vcpu_interleave, no_handoff_across_vcpus)
 {
 	struct timespec ts = { 0, 1000000 };
 	struct cr_vcpu_stats a, b;
@@ -738,7 +728,7 @@ KTEST(smp, no_handoff_across_vcpus)
 	cr_thread_t td;
 	int there, here;
 
-	KT_ASSERT(ensure_vcpus(2));
+	KT_ASSERT(cr_vcpu_ensure(2));
 	here = cr_vcpu_self();
 	there = here == 0 ? 1 : 0;
 	far_receiver_vcpu = -1;

@@ -1,5 +1,6 @@
 /*
- * The periodic tick: the PIT (8254) channel 0 at HZ, on IRQ 0. The interrupt itself only
+ * The periodic tick: the PIT (8254) channel 0 at HZ, on IRQ 0, on the boot CPU; every other CPU
+ * ticks at HZ from its local APIC timer (lapic.c). The interrupt itself only
  * counts; the service (timer messages, user-code preemption) runs at once unless the interrupted
  * thread is in a critical section, in which case crit_exit runs it.
  */
@@ -9,8 +10,10 @@
 #include <sys/thread.h>
 #include <sys/thread2.h>
 #include <sys/timer.h>
+#include <sys/ipiq.h>
 #include <sys/file.h>
 #include <machine/cpufunc.h>
+#include <machine/lapic.h>
 #include <machine/trap.h>
 
 #define PIT_HZ		1193182
@@ -33,7 +36,8 @@ clock_init(void)
 
 /*
  * intr_service: the deferred part of interrupts: serve every tick counted but not served yet,
- * and run the console's line discipline over new input.
+ * and run the console's line discipline over new input. The timer service (sys/timer.h) is
+ * the boot CPU's: another CPU's ticks only count and preempt its user code.
  */
 void
 intr_service(void)
@@ -41,14 +45,20 @@ intr_service(void)
 	struct globaldata *gd = mycpu;
 
 	crit_enter();
+	if (gd->gd_reqflags & RQF_IPIQ)
+		lwkt_process_ipiq();
 	if (gd->gd_reqflags & RQF_CONSOLE) {
 		gd->gd_reqflags &= ~RQF_CONSOLE;
 		console_service();
 	}
 	gd->gd_reqflags &= ~RQF_TIMER;
-	while (gd->gd_ticks < gd->gd_hardticks) {
-		gd->gd_ticks++;
-		timer_tick();
+	if (__builtin_expect(gd->gd_cpuid != 0, 0)) {
+		gd->gd_ticks = gd->gd_hardticks;
+	} else {
+		while (gd->gd_ticks < gd->gd_hardticks) {
+			gd->gd_ticks++;
+			timer_tick();
+		}
 	}
 	crit_exit();
 }
@@ -60,14 +70,11 @@ intr_service(void)
  * yields when the call returns to ring 3 (trap.c: syscall_ast), so a program that makes many calls is
  * preempted as often as one that only computes.
  */
-void
-clock_intr(struct trapframe *tf)
+static inline __attribute__((always_inline)) void
+clock_tick(struct globaldata *gd, struct trapframe *tf)
 {
-	struct globaldata *gd = mycpu;
 	thread_t td = gd->gd_curthread;
 
-	gd->gd_hardticks++;
-	pic_eoi(0);
 	if (td->td_critcount > 0)
 		gd->gd_reqflags |= RQF_TIMER;
 	else
@@ -84,4 +91,25 @@ clock_intr(struct trapframe *tf)
 		cli();
 		gd->gd_intr_nesting++;
 	}
+}
+
+void
+clock_intr(struct trapframe *tf)
+{
+	struct globaldata *gd = mycpu;
+
+	gd->gd_hardticks++;
+	pic_eoi(0);
+	clock_tick(gd, tf);
+}
+
+/* lapic_timer_intr: the local APIC timer of a CPU other than the boot CPU: its clock tick. */
+void
+lapic_timer_intr(struct trapframe *tf)
+{
+	struct globaldata *gd = mycpu;
+
+	gd->gd_hardticks++;
+	lapic_eoi();
+	clock_tick(gd, tf);
 }

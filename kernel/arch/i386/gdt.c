@@ -5,8 +5,13 @@
  * is the double-fault task: a double fault (typically a kernel stack overflow, whose page fault
  * could not be pushed on the overflowed stack) switches to it, with a stack of its own, and the
  * main TSS keeps the state the fault interrupted.
+ *
+ * Every CPU has its own GDT, TSSs and double-fault stack (struct cpu_tables): the per-CPU segment
+ * (GSEL_KPCPU, %fs in the kernel) of each CPU's GDT points at that CPU's globaldata, and the TSS
+ * gives that CPU's kernel stack. gd_arch points at them.
  */
 #include <sys/types.h>
+#include <sys/globaldata.h>
 #include <machine/segments.h>
 #include <vm/vm.h>
 
@@ -26,10 +31,21 @@ struct tss {
 	uint16_t	trap, iomap_base;
 } __attribute__((packed));
 
-static struct segdesc gdt[9];
-static struct tss tss;
-static struct tss df_tss;
-static uint32_t df_stack[1024] __attribute__((aligned(16)));
+struct cpu_tables {
+	struct segdesc	gdt[9];
+	struct tss	tss;
+	struct tss	df_tss;
+	uint32_t	df_stack[1024] __attribute__((aligned(16)));
+};
+
+static struct cpu_tables cpu_tables[MAXCPU];
+
+/* this_cpu: the running CPU's tables (its globaldata's gd_arch). */
+static inline struct cpu_tables *
+this_cpu(void)
+{
+	return PCPU_GET(gd_arch);
+}
 
 void	double_fault_entry(void);	/* trapentry.S */
 
@@ -45,30 +61,37 @@ segment(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 	return d;
 }
 
-/* gdt_init: load the GDT, reload every segment register, and load the task register. */
+/*
+ * gdt_init: fill CPU cpu's GDT and TSSs, load the GDT, reload every segment register (%fs gets
+ * the kernel's data segment until gdt_set_percpu), and load the task register. Runs on cpu.
+ */
 void
-gdt_init(void)
+gdt_init(int cpu)
 {
+	struct segdesc *gdt = cpu_tables[cpu].gdt;
+	struct tss *tss = &cpu_tables[cpu].tss, *df_tss = &cpu_tables[cpu].df_tss;
+	uint32_t *df_stack = cpu_tables[cpu].df_stack;
+	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = {
+		sizeof(cpu_tables[cpu].gdt) - 1, (uint32_t)gdt
+	};
+
 	gdt[1] = segment(0, 0xfffff, 0x9a, 0xc);	/* kernel code: present, ring 0, exec/read */
 	gdt[2] = segment(0, 0xfffff, 0x92, 0xc);	/* kernel data */
 	gdt[3] = segment(0, 0xfffff, 0xfa, 0xc);	/* user code: ring 3 */
 	gdt[4] = segment(0, 0xfffff, 0xf2, 0xc);	/* user data: ring 3 */
-	tss.ss0 = GSEL_KDATA;
-	tss.iomap_base = sizeof(tss);		/* no I/O bitmap: ring 3 gets no ports */
-	gdt[5] = segment((uint32_t)&tss, sizeof(tss) - 1, 0x89, 0x0);
-	df_tss.eip = (uint32_t)double_fault_entry;
-	df_tss.esp = (uint32_t)&df_stack[1024];
-	df_tss.eflags = 0x2;			/* interrupts off */
-	df_tss.cs = GSEL_KCODE;
-	df_tss.ss = df_tss.ds = df_tss.es = GSEL_KDATA;
-	df_tss.fs = GSEL_KPCPU;			/* mycpu and curthread: the CPU that faulted */
-	df_tss.cr3 = (uint32_t)pmap_kernel_pdir();
-	df_tss.iomap_base = sizeof(df_tss);
-	gdt[GSEL_DFTSS >> 3] = segment((uint32_t)&df_tss, sizeof(df_tss) - 1, 0x89, 0x0);
+	tss->ss0 = GSEL_KDATA;
+	tss->iomap_base = sizeof(*tss);		/* no I/O bitmap: ring 3 gets no ports */
+	gdt[5] = segment((uint32_t)tss, sizeof(*tss) - 1, 0x89, 0x0);
+	df_tss->eip = (uint32_t)double_fault_entry;
+	df_tss->esp = (uint32_t)&df_stack[1024];
+	df_tss->eflags = 0x2;			/* interrupts off */
+	df_tss->cs = GSEL_KCODE;
+	df_tss->ss = df_tss->ds = df_tss->es = GSEL_KDATA;
+	df_tss->fs = GSEL_KPCPU;		/* mycpu and curthread: the CPU that faulted */
+	df_tss->cr3 = (uint32_t)pmap_kernel_pdir();
+	df_tss->iomap_base = sizeof(*df_tss);
+	gdt[GSEL_DFTSS >> 3] = segment((uint32_t)df_tss, sizeof(*df_tss) - 1, 0x89, 0x0);
 
-	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) gdtr = {
-		sizeof(gdt) - 1, (uint32_t)gdt
-	};
 	__asm__ volatile(
 		"lgdt %0\n\t"
 		"ljmp %1, $1f\n"
@@ -84,14 +107,15 @@ gdt_init(void)
 }
 
 /*
- * gdt_set_percpu: point the per-CPU segment (GSEL_KPCPU) at a CPU's globaldata and load it
+ * gdt_set_percpu: point CPU cpu's per-CPU segment (GSEL_KPCPU) at its globaldata gd and load it
  * into %fs, where mycpu and curthread find it. Trap entry reloads %fs from the same selector.
+ * Runs on cpu.
  */
 void
-gdt_set_percpu(int cpu, void *base, uint32_t size)
+gdt_set_percpu(int cpu, struct globaldata *gd)
 {
-	(void)cpu;		/* one CPU for now: each CPU will have a GDT of its own */
-	gdt[GSEL_KPCPU >> 3] = segment((uint32_t)base, size - 1, 0x92, 0x4);
+	cpu_tables[cpu].gdt[GSEL_KPCPU >> 3] = segment((uint32_t)gd, sizeof(*gd) - 1, 0x92, 0x4);
+	gd->gd_arch = &cpu_tables[cpu];
 	__asm__ volatile("movw %w0, %%fs" : : "r"(GSEL_KPCPU) : "memory");
 }
 
@@ -105,17 +129,15 @@ gdt_set_percpu(int cpu, void *base, uint32_t size)
 void
 ldt_load(void *ldt)
 {
-	static void *current;
-
-	if (ldt == current)
+	if (ldt == PCPU_GET(gd_ldt))
 		return;
-	current = ldt;
+	PCPU_SET(gd_ldt, ldt);
 	__asm__ volatile("movw %w0, %%gs" : : "r"(0));
 	if (ldt == NULL) {
 		__asm__ volatile("lldt %w0" : : "r"(0));
 		return;
 	}
-	gdt[GSEL_LDT >> 3] = segment((uint32_t)ldt, LDT_ENTRIES * 8 - 1, 0x82, 0x0);
+	this_cpu()->gdt[GSEL_LDT >> 3] = segment((uint32_t)ldt, LDT_ENTRIES * 8 - 1, 0x82, 0x0);
 	__asm__ volatile("lldt %w0" : : "r"(GSEL_LDT));
 }
 
@@ -136,14 +158,16 @@ ldt_set_tls(void *ldt, uint32_t slot, uint32_t base)
 void
 tss_interrupted(uint32_t *eip, uint32_t *esp, uint32_t *ebp)
 {
-	*eip = tss.eip;
-	*esp = tss.esp;
-	*ebp = tss.ebp;
+	struct tss *tss = &this_cpu()->tss;
+
+	*eip = tss->eip;
+	*esp = tss->esp;
+	*ebp = tss->ebp;
 }
 
 /* tss_set_kstack: the stack the CPU loads when ring 3 traps into the kernel. */
 void
 tss_set_kstack(uint32_t esp0)
 {
-	tss.esp0 = esp0;
+	this_cpu()->tss.esp0 = esp0;
 }

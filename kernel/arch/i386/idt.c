@@ -33,7 +33,7 @@ extern const uint32_t trap_vector_count;
 
 static struct gatedesc idt[256];
 
-/* idt_init: install every generated stub and load the IDT. */
+/* idt_init: install every generated stub and load the IDT (on the boot CPU). */
 void
 idt_init(void)
 {
@@ -45,6 +45,13 @@ idt_init(void)
 		};
 	}
 	idt[T_DOUBLEFLT] = (struct gatedesc){ .sel = GSEL_DFTSS, .type_attr = 0x85 };	/* task gate */
+	idt_load();
+}
+
+/* idt_load: load the IDT on the running CPU (every CPU shares it). */
+void
+idt_load(void)
+{
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr = {
 		sizeof(idt) - 1, (uint32_t)idt
 	};

@@ -1,8 +1,12 @@
 /*
  * The legacy 8259 interrupt controllers: remapped to vectors 32..47 so that a stray device
  * interrupt can never look like a CPU exception, and masked until a driver unmasks its line.
+ * With several CPUs the I/O APIC takes the lines over (ioapic.c); these functions then route
+ * and acknowledge there.
  */
+#include <sys/types.h>
 #include <machine/cpufunc.h>
+#include <machine/lapic.h>
 
 #define PIC1_CMD	0x20
 #define PIC1_DATA	0x21
@@ -28,6 +32,10 @@ pic_init(void)
 void
 pic_unmask(int irq)
 {
+	if (intr_via_ioapic) {		/* several CPUs: the I/O APIC delivers (ioapic.c) */
+		ioapic_route(irq);
+		return;
+	}
 	uint16_t port = irq < 8 ? PIC1_DATA : PIC2_DATA;
 
 	outb(port, inb(port) & ~(1u << (irq & 7)));
@@ -35,9 +43,14 @@ pic_unmask(int irq)
 		outb(PIC1_DATA, inb(PIC1_DATA) & ~(1u << 2));	/* the cascade */
 }
 
+/* pic_eoi: the end of ISA interrupt irq: to the PIC, or to the local APIC with an I/O APIC. */
 void
 pic_eoi(int irq)
 {
+	if (__builtin_expect(intr_via_ioapic, 0)) {
+		lapic_eoi();
+		return;
+	}
 	if (irq >= 8)
 		outb(PIC2_CMD, 0x20);
 	outb(PIC1_CMD, 0x20);

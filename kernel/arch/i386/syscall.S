@@ -15,9 +15,11 @@
  * read once into a union sysmsg_args on this stack, its handler runs on that copy, and its
  * answer is stored into the message. Every access to the user's message is in the exception
  * table: a fault falls back to the general path, syscall_trap() in kern_sysmsg.c, which reads
- * the header again and answers whatever it finds (EFAULT, ENOSYS, EINVAL, ...). Anything that is
- * not the fast path goes there too; so does everything in the trace kernel (KTRACE), whose C
- * path records each call.
+ * the header again and answers whatever it finds (EFAULT, ENOSYS, EINVAL, ...). A call that may
+ * wait (sy_fast 0), from a well-formed header, goes to the general path's take() directly
+ * (syscall_take_call: the header is not read again, only its flags, once, for take). Anything
+ * else goes to syscall_trap(); so does everything in the trace kernel (KTRACE), whose C path
+ * records each call.
  *
  * The numbers below mirror C facts; kern_sysmsg.c asserts each one.
  */
@@ -79,7 +81,7 @@ syscall_entry:
 	shll	$SY_SHIFT, %ecx		/* %ecx: the offset of its struct sysent */
 	movzwl	sysent + SY_FAST(%ecx), %edx
 	subl	$1, %edx		/* %edx: its argument words */
-	jb	syscall_slow		/* sy_fast 0: it may wait */
+	jb	syscall_take_call	/* sy_fast 0: it may wait */
 1:	movl	$EASYNC, MS_ERROR(%eax)	/* the kernel's now; and the header is writable */
 	EX(syscall_slow)
 	subl	$ARGS_SIZE, %esp	/* union sysmsg_args */
@@ -175,6 +177,28 @@ syscall_lost:
 	movl	$EFAULT, %eax
 	jmp	syscall_exit
 
+	/*
+	 * A call that may wait (sy_fast 0: the spec's blocking calls), from a well-formed header
+	 * whose command, in %ecx (times the size of a struct sysent), was read once above: the
+	 * general path, without reading the header again. Its flags are read here, once, for the
+	 * general path's take(), which checks them itself (they were only tested above, and may
+	 * have changed since); EASYNC is stored as fetch_header() does; the call is counted.
+	 * syscall_take (kern_sysmsg.c, regparm(3): the message, the flags, the command) takes it
+	 * into a ksysmsg on this stack: its arguments read once, run, waited for if it is
+	 * synchronous and must wait, answered; it returns the answer for %eax. A fault on the
+	 * header goes to syscall_slow, which reads the header again and answers what it finds.
+	 */
+syscall_take_call:
+1:	movl	MS_FLAGS(%eax), %edx
+	EX(syscall_slow)
+1:	movl	$EASYNC, MS_ERROR(%eax)	/* the kernel's now; and the header is writable */
+	EX(syscall_slow)
+	addl	$1, sysmsg_stats	/* sysmsg_stats.calls (64 bits) */
+	adcl	$0, sysmsg_stats + 4
+	shrl	$SY_SHIFT, %ecx		/* the command */
+	call	syscall_take
+	jmp	syscall_exit
+
 	/* Everything else: the general path, in C (regparm(1): the message's address in %eax). */
 syscall_slow:
 #ifdef KTRACE
@@ -192,3 +216,114 @@ syscall_slow:
 #endif
 	jmp	syscall_exit
 	.size	syscall_entry, . - syscall_entry
+
+/*
+ * run_inline(addrs, n, lost): the loop batches and the ring take their common entries with
+ * (kern_sysmsg.c's sysmsg_take_entries, which says what it returns and when it stops): for as
+ * long as the entries are calls a batch runs inline — never waiting, no arguments after the
+ * header, batchable (SY_INLINE in kern_sysmsg.c) — each is checked, run from the stack and
+ * answered in place, exactly as syscall_entry's fast path takes one call. The command checked
+ * last is remembered with its handler, so a run of the same call (the common batch) looks its
+ * struct sysent up once. Every access to a message is in the exception table: a fault on its
+ * header stops before it (the general path takes it and answers what it finds), a fault on its
+ * answer stops after it with *lost set.
+ *
+ * %ebx: the next entry of addrs; %esi: the message; %edi: the handler of the command last
+ * checked, which is at RI_CHECKED(%ebp); the end of addrs at RI_END(%ebp); the union
+ * sysmsg_args the handler runs on at (%esp).
+ */
+#define RI_ADDRS	8		/* the arguments, from %ebp */
+#define RI_LOST		16
+#define RI_CHECKED	-16		/* the command last checked (~0: none yet) */
+#define RI_END		-20		/* addrs + n */
+#define SY_FLAGS	12		/* offsetof(struct sysent, sy_flags); sy_fast follows it */
+#define SY_INLINE	0x10004		/* sy_flags SYF_FAST, sy_fast 1, as one word */
+#define TDA_KILLED	1
+
+	.globl	run_inline
+	.type	run_inline, @function
+run_inline:
+	pushl	%ebp
+	movl	%esp, %ebp
+	pushl	%ebx
+	pushl	%esi
+	pushl	%edi
+	pushl	$-1			/* RI_CHECKED */
+	movl	RI_ADDRS(%ebp), %ebx
+	movl	RI_ADDRS + 4(%ebp), %eax
+	leal	(%ebx,%eax,4), %eax
+	pushl	%eax			/* RI_END */
+	subl	$ARGS_SIZE, %esp	/* union sysmsg_args */
+ri_next:
+	cmpl	RI_END(%ebp), %ebx
+	jae	ri_done
+	movl	(%ebx), %esi		/* the entry, read once (a kernel copy) */
+	leal	-USER_BASE(%esi), %eax	/* the header lies in user space */
+	cmpl	$USER_SPAN - MS_SIZE, %eax
+	ja	ri_done
+1:	movl	MS_CMD(%esi), %eax
+	EX(ri_done)
+	cmpl	RI_CHECKED(%ebp), %eax
+	jne	ri_check
+ri_checked:
+1:	testl	$NOT_SUBMIT, MS_FLAGS(%esi)
+	EX(ri_done)
+	jne	ri_done
+1:	movl	$EASYNC, MS_ERROR(%esi)	/* the kernel's now; and the header is writable */
+	EX(ri_done)
+	movl	$0, MS_RESULT(%esp)
+	movl	$0, MS_RESULT + 4(%esp)
+	pushl	%esp			/* the handler's msg: the copy */
+	call	*%edi
+	addl	$4, %esp
+	addl	$4, %ebx		/* taken */
+	testl	%eax, %eax
+	jnz	ri_error
+	movl	MS_RESULT(%esp), %ecx
+	movl	MS_RESULT + 4(%esp), %edx
+1:	movl	%eax, MS_ERROR(%esi)
+	EX(ri_lost)
+1:	movl	%ecx, MS_RESULT(%esi)
+	EX(ri_lost)
+1:	movl	%edx, MS_RESULT + 4(%esi)
+	EX(ri_lost)
+ri_answered:
+	movl	%fs:GD_CURTHREAD, %eax	/* killed meanwhile: stop after this one */
+	testl	$TDA_KILLED, TD_AST(%eax)
+	jz	ri_next
+ri_done:
+	movl	%ebx, %eax
+	subl	RI_ADDRS(%ebp), %eax
+	shrl	$2, %eax		/* how many were taken */
+	leal	-12(%ebp), %esp
+	popl	%edi
+	popl	%esi
+	popl	%ebx
+	popl	%ebp
+	ret
+
+	/* A command other than the last one checked: is it a call a batch runs inline? */
+ri_check:
+	cmpl	sysent_count, %eax
+	jae	ri_done
+	movl	%eax, %ecx
+	shll	$SY_SHIFT, %ecx
+	cmpl	$SY_INLINE, sysent + SY_FLAGS(%ecx)
+	jne	ri_done
+	movl	%eax, RI_CHECKED(%ebp)
+	movl	sysent + SY_CALL(%ecx), %edi
+	jmp	ri_checked
+
+	/* The handler answered an error: answered in C (a negative answer: it could not be). */
+ri_error:
+	pushl	%eax
+	pushl	%esi
+	call	run_inline_error
+	addl	$8, %esp
+	testl	%eax, %eax
+	jns	ri_answered
+ri_lost:				/* the answer could not be written: stop after this one */
+	movl	RI_LOST(%ebp), %eax
+	movb	$1, (%eax)
+	jmp	ri_done
+	.size	run_inline, . - run_inline

@@ -12,12 +12,15 @@
 #include <vm/kstack.h>
 #include <vm/vm.h>
 #include <machine/cpufunc.h>
+#include <machine/lapic.h>
 #include <machine/segments.h>
 #include <machine/trap.h>
 #include <abi/signal.h>
 
 void	pic_eoi(int irq);
 void	clock_intr(struct trapframe *tf);
+void	lapic_timer_intr(struct trapframe *tf);
+void	lwkt_ipiq_intr(void);
 void	console_intr(void);
 void	intr_service(void);
 
@@ -145,6 +148,32 @@ device_intr(struct trapframe *tf)
 }
 
 /*
+ * apic_intr: a local APIC vector (traps.toml's apic): a CPU's timer, or an IPI saying its IPI
+ * queues have messages (kern/lwkt_ipiq.c). The spurious vector takes no EOI.
+ */
+static void
+apic_intr(struct trapframe *tf)
+{
+	struct globaldata *gd = mycpu;
+
+	if (tf->tf_trapno == T_SPURIOUS)
+		return;
+	gd->gd_intr_nesting++;
+	if (tf->tf_trapno == T_LTIMER) {
+		lapic_timer_intr(tf);
+	} else {
+		gd->gd_ipis++;
+		lapic_eoi();
+		lwkt_ipiq_intr();
+	}
+	gd->gd_intr_nesting--;
+	if (TF_FROM_USER(tf) && curproc != NULL && curproc->p_killed) {
+		sti();
+		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
+	}
+}
+
+/*
  * syscall_ast: a system call is about to return to ring 3 and curthread->td_ast is set (the
  * exit path of syscall_entry calls it with interrupts on, then checks again).
  */
@@ -198,6 +227,10 @@ trap(struct trapframe *tf)
 	}
 	if (tf->tf_trapno >= T_IRQ0 && tf->tf_trapno < T_IRQ0 + 16) {
 		device_intr(tf);
+		return;
+	}
+	if (tf->tf_trapno >= T_LTIMER) {
+		apic_intr(tf);
 		return;
 	}
 	if (!TF_FROM_USER(tf))

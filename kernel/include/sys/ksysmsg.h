@@ -63,11 +63,26 @@ enum ksysmsg_flags {
 
 /* kern/kern_sysmsg.c: taking messages */
 __attribute__((regparm(1))) int syscall_trap(uint32_t uaddr);
+__attribute__((regparm(3))) int syscall_take(uint32_t uaddr, uint32_t flags, uint32_t cmd);
 uint32_t sysmsg_take_ring(struct proc *p, const uint32_t *addrs, uint32_t n,
 	    void (*post)(struct proc *, const uint32_t *, uint32_t, int));
 int	batch_begin(void);
 void	batch_end(void);
-int	sysmsg_hold(struct ksysmsg **ksmp);
+int	sysmsg_hold_async(struct ksysmsg **ksmp);
+
+/*
+ * sysmsg_hold: a handler is about to file the call and answer EASYNC. A synchronous call stays
+ * where it is (its caller waits on this stack: inline, nothing to do); an asynchronous one moves
+ * to a ksysmsg of its own (sysmsg_hold_async). Answers 0 with *ksmp the message to file, EAGAIN
+ * when the process has SYSMSG_PROC_MAX calls uncollected, or ENOMEM.
+ */
+static inline int
+sysmsg_hold(struct ksysmsg **ksmp)
+{
+	if ((*ksmp)->km_flags & KMF_SYNC)
+		return 0;
+	return sysmsg_hold_async(ksmp);
+}
 void	sysmsg_answer(struct ksysmsg *ksm, int error);
 int	proc_sleep(struct proc *p, const char *wmesg, const void *wchan);
 /* kern/kern_sysmsg_collect.c: calls that complete later */

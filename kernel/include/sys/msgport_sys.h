@@ -6,6 +6,7 @@
  *
  *   msgport_curthread()		the calling thread
  *   msgport_crit_enter/exit()		keep interrupts (kernel) or other user threads (libcr) out
+ *   msgport_crit_enter/exit_td(cur)	the same, cur the running thread, which the caller has
  *   msgport_block(wmesg, wchan)	block the caller until msgport_wakeup(td); called inside
  *					the critical section
  *   msgport_wakeup(td)			make a thread blocked in msgport_block runnable again
@@ -17,6 +18,10 @@
  *					stays runnable behind the others of its priority, as after
  *					a yield. Inside the critical section; returns when cur runs
  *					again
+ *   msgport_elsewhere(port)		is port a thread port whose owner belongs to another CPU?
+ *					(the kernel with several CPUs; never in libcr)
+ *   msgport_send_elsewhere(port, fn, msg)  run fn(port, msg) on the CPU of port's owner
+ *					(an IPI message: kern/lwkt_ipiq.c)
  *   msgport_panic(what, obj)		an unrecoverable misuse of the API (noreturn)
  *   msgport_warn(what, obj)		report a refused operation (a second reply) and go on
  *   msgport_trace_send/reply/abort	record the event in the kernel's trace ring (sys/trace.h;
@@ -36,6 +41,7 @@
 #include <sys/thread.h>
 #include <sys/thread2.h>
 #include <sys/trace.h>
+#include <sys/ipiq.h>
 
 static inline struct thread *
 msgport_curthread(void)
@@ -53,6 +59,19 @@ static inline void
 msgport_crit_exit(void)
 {
 	crit_exit();
+}
+
+/* The same for cur, the running thread, which the caller has at hand already. */
+static inline void
+msgport_crit_enter_td(struct thread *cur)
+{
+	crit_enter_td(cur);
+}
+
+static inline void
+msgport_crit_exit_td(struct thread *cur)
+{
+	crit_exit_td(cur);
 }
 
 static inline __attribute__((always_inline)) void
@@ -81,6 +100,23 @@ static inline __attribute__((always_inline)) void
 msgport_handoff(struct thread *cur, struct thread *td)
 {
 	lwkt_handoff_td(cur, td);
+}
+
+/*
+ * msgport_elsewhere: the queue of a thread port is touched only on its owner's CPU; another
+ * CPU sends the put or reply there (DragonFly's rule). With one CPU, one compare.
+ */
+static inline __attribute__((always_inline)) bool
+msgport_elsewhere(lwkt_port_t port)
+{
+	return __builtin_expect(ncpus > 1, 0) && (port->mp_flags & MSGPORTF_THREAD) &&
+	    port->mp_td->td_gd != mycpu;
+}
+
+static inline void
+msgport_send_elsewhere(lwkt_port_t port, void (*fn)(void *, int), lwkt_msg_t msg)
+{
+	lwkt_send_ipiq(port->mp_td->td_gd, fn, port, (int)(uintptr_t)msg);
 }
 
 __attribute__((noreturn)) static inline void

@@ -83,7 +83,8 @@ enum td_flags {
 	TDF_IDLEWAIT = 0x0010,	/* ... in waitport with WAITPORT_IDLE: it has nothing to run */
 	TDF_VWAKE = 0x0020,	/* vcpu_wake was called for it: its idle waitport returns */
 	TDF_SYNCWAIT = 0x0040,	/* waiting in a synchronous call: a signal may cut it short */
-	TDF_KSECALL = 0x0080,	/* a KSE call's kernel context: no longer a vCPU (kern_kse.c) */
+	TDF_MIGRATING = 0x0080,	/* lwkt_setcpu_self: still on its old CPU's stack pointer */
+	TDF_KSECALL = 0x0100,	/* a KSE call's kernel context: no longer a vCPU (kern_kse.c) */
 };
 
 /*
@@ -103,6 +104,8 @@ enum td_ast_bits {
 /* kern/lwkt_thread.c */
 int	lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,
 	    const char *name);
+int	lwkt_create_cpu(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,
+	    const char *name, int cpu);
 __attribute__((noreturn)) void lwkt_exit(void);
 void	lwkt_switch(void);
 void	lwkt_yield(void);
@@ -111,6 +114,7 @@ void	lwkt_deschedule(thread_t td);
 __attribute__((regparm(2))) void lwkt_block(const char *wmesg, const void *wchan);
 __attribute__((regparm(1))) void lwkt_handoff(thread_t td);
 void	lwkt_setpri(thread_t td, int pri);
+int	lwkt_setcpu_self(int cpu);
 bool	lwkt_runnable_above(int pri);
 bool	lwkt_should_yield(thread_t td);
 void	lwkt_init(void);

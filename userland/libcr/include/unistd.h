@@ -20,6 +20,7 @@ int	execv(const char *path, char *const argv[]);
 /* A child process, a copy of this one (lwkt/fork.c): its pid here, 0 in the child; -1, errno. */
 pid_t	fork(void);
 unsigned int sleep(unsigned int seconds);
+int	sched_yield(void);	/* also in <sched.h>: the caller's vCPU's other threads, then the CPU */
 int	usleep(unsigned int usec);
 /* The working directory's absolute path into buf (size bytes); buf NULL: malloc'd (free it). */
 char	*getcwd(char *buf, size_t size);

@@ -26,6 +26,7 @@
 #include <sys/syscalls.h>
 #include <sys/sysmsg.h>
 #include <abi/upcall.h>
+#include <cr/park.h>
 #include <cr/sched.h>
 #include <cr/sysport.h>
 #include <cr/thread.h>
@@ -257,14 +258,23 @@ cr_kse_blocked(uint32_t msg, struct upcall_ctx *ctx)
 		cr_kse_drain();
 		if (!take_early(msg)) {
 			td->td_kse_msg = m;
-			td->td_parkmsg = m;
+			td->td_parkmsg = m;		/* a signal or a cancel aborts it from here on */
 			TAILQ_INSERT_TAIL(&blocked, td, td_kseq);
+			if (__builtin_expect(cr_pthreads, 0) && cr_cancel_due(td)) {
+				cr_crit_exit();
+				lwkt_abortmsg(m);	/* cancelled before it parked: end it now */
+				cr_crit_enter();
+			}
 			while (td->td_kse_msg != NULL)
 				sched_block(td, "kse", m);
 			td->td_parkmsg = NULL;
 		}
 		cr_crit_exit();
 		m->ms_flags &= ~(MSGF_ABORTABLE | MSGF_ABORTED);
+		/* A cancellation point, as cr_waitmsg_cancellable is in Dillon's model: a due cancel
+		 * ends the thread here (the upcall frame is left behind, as siglongjmp leaves one). */
+		if (__builtin_expect(cr_pthreads, 0) && cr_cancel_due(td) && cr_cancel_act != NULL)
+			cr_cancel_act();
 	}
 	if (__builtin_expect(td->td_sigq != 0 ||
 	    (cr_sig_held & ~td->td_vcpu->vc_upcall.ua_sigmask) != 0, 0))

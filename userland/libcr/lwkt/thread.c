@@ -241,10 +241,12 @@ cr_sched_free_reaped(struct cr_vcpu *vc)
 	if (td == NULL || td == cr_curthread)
 		return;
 	vc->vc_reaped = NULL;
+	td->td_freed = true;
+	if (td == &main_thread)
+		return;				/* pthread_exit in main: its stack and TLS are static */
 	free(td->td_stack);
 	free(td->td_tls);
 	slot_free(td->td_tls_slot);
-	td->td_freed = true;
 	if (td->td_detached)
 		free(td);
 }
@@ -410,6 +412,25 @@ cr_thread_sleep(uint64_t ns)
 
 	cr_sleep_ns_msg(&m, ns);
 	return lwkt_domsg(cr_syscall_port, &m.hdr, 0);
+}
+
+/* Set by the first pthread_create or pthread_cancel (pthread/pthread.c). */
+int cr_pthreads;
+
+/*
+ * sched_yield: in a program that uses POSIX threads, POSIX's: the caller's vCPU's other
+ * runnable threads run first (a user-thread yield), then the vCPU gives its CPU to the kernel's
+ * other threads (other vCPUs, other processes) with the sched_yield call. In one that uses only
+ * libcr's own threads it is that call alone, as it always was: such programs yield among their
+ * threads with cr_thread_yield, and some leave a thread that never yields on a vCPU whose
+ * other thread waits with sched_yield (a user-thread yield there could hand it the vCPU for good).
+ */
+int
+sched_yield(void)
+{
+	if (cr_pthreads)
+		cr_thread_yield();
+	return __sys_sched_yield();
 }
 
 cr_thread_t
@@ -618,14 +639,20 @@ cr_sig_target(uint32_t bit)
 	return NULL;
 }
 
-/* cr_thread_create: a new runnable thread running fn(arg); 0, EINVAL, EAGAIN or ENOMEM. */
-int
-cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *name)
+/*
+ * create: a new runnable thread running fn(arg) on a stack of stack_size bytes; a detached one
+ * frees itself when it ends (nobody may join it). 0, EINVAL, EAGAIN or ENOMEM. Inlined into both
+ * entry points (uthread.create_join counts every instruction).
+ */
+static inline __attribute__((always_inline)) int
+create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *name,
+    size_t stack_size, bool detached)
 {
 	cr_thread_t td;
 
-	if (pri < CR_PRI_MIN || pri > CR_PRI_MAX)
+	if (pri < CR_PRI_MIN || pri > CR_PRI_MAX || stack_size < 4096 || stack_size > (64u << 20))
 		return EINVAL;
+	stack_size &= ~(size_t)15;
 	if ((td = calloc(1, sizeof(*td))) == NULL)
 		return ENOMEM;
 	int slot = slot_alloc();
@@ -634,7 +661,7 @@ cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, cons
 		return EAGAIN;
 	}
 	td->td_tls_slot = (unsigned int)slot;
-	if ((td->td_stack = malloc(CR_THREAD_STACK)) == NULL ||
+	if ((td->td_stack = malloc(stack_size)) == NULL ||
 	    (td->td_tls = malloc(cr_tls_size())) == NULL ||
 	    (td->td_gs = cr_tls_setup(td->td_tls, td, td->td_tls_slot)) == 0) {
 		free(td->td_stack);
@@ -650,7 +677,9 @@ cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, cons
 	td->td_crit = 1;			/* a switch hands it the lock (see the top) */
 	strlcpy(td->td_name, name ? name : "thread", sizeof(td->td_name));
 	lwkt_initport_thread(&td->td_msgport, td);
-	td->td_sp = (uint32_t)switch_frame((char *)td->td_stack + CR_THREAD_STACK, cr_thread_start, td);
+	td->td_stack_size = (uint32_t)stack_size;
+	td->td_detached = detached;
+	td->td_sp = (uint32_t)switch_frame((char *)td->td_stack + stack_size, cr_thread_start, td);
 	cr_crit_enter();
 	struct cr_vcpu *vc = cr_curthread->td_vcpu;
 	td->td_vcpu = vc;
@@ -661,24 +690,49 @@ cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, cons
 		cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;	/* calls that must wait park their thread */
 	runq_insert(runq_of(vc), td);
 	work_for(vc, vc);
-	cr_crit_exit();
 	if (tdp != NULL)
-		*tdp = td;
+		*tdp = td;			/* before it can run (and, detached, end and be freed) */
+	cr_crit_exit();
 	return 0;
 }
 
-/* cr_thread_exit: end the calling thread (the main thread's exit ends the program). */
-void
-cr_thread_exit(void *retval)
+/* cr_thread_create: a new runnable thread running fn(arg); 0, EINVAL, EAGAIN or ENOMEM. */
+int
+cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *name)
+{
+	return create(tdp, fn, arg, pri, name, CR_THREAD_STACK, false);
+}
+
+int
+cr_thread_create_sized(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *name,
+    size_t stack_size, bool detached)
+{
+	return create(tdp, fn, arg, pri, name, stack_size, detached);
+}
+
+void (*cr_thread_exit_hook)(void);
+
+/*
+ * thread_exit: end the calling thread. With posix false the main thread's end ends the program
+ * (cr_thread_exit); with posix true (pthread_exit) it ends only that thread, and the program
+ * ends with the last thread, as exit(0). The exit hook (key destructors) runs first.
+ */
+__attribute__((noreturn, always_inline)) static inline void
+thread_exit(void *retval, bool posix)
 {
 	cr_thread_t td = cr_curthread;
 	struct cr_vcpu *vc;
 
-	if (td == &main_thread)
+	if (td == &main_thread && !posix)
 		exit((int)(intptr_t)retval);
-	if (nthreads == 1)
-		exit(0);		/* the last one (a fork child's only thread): POSIX's rule */
+	td->td_exiting = true;
+	if (cr_thread_exit_hook != NULL)
+		cr_thread_exit_hook();
 	cr_crit_enter();
+	if (nthreads == 1) {
+		cr_crit_exit();
+		exit(0);		/* the last one (a fork child's only thread): POSIX's rule */
+	}
 	vc = td->td_vcpu;
 	td->td_retval = retval;
 	td->td_state = CR_EXITED;
@@ -693,24 +747,82 @@ cr_thread_exit(void *retval)
 	abort();				/* not reached */
 }
 
-/* cr_thread_join: wait for td to exit; its result into *retval. */
-int
-cr_thread_join(cr_thread_t td, void **retval)
+void
+cr_thread_exit(void *retval)
 {
+	thread_exit(retval, false);
+}
+
+void
+cr_thread_exit_posix(void *retval)
+{
+	thread_exit(retval, true);
+}
+
+/*
+ * join: wait for td to exit; its result into *retval. A cancellable join gives up with
+ * ECANCELED when the caller's cancellation is due (td stays joinable).
+ */
+static inline __attribute__((always_inline)) int
+join(cr_thread_t td, void **retval, bool cancellable)
+{
+	cr_thread_t self = cr_curthread;
+
 	cr_crit_enter();
-	if (td == cr_curthread || td->td_joiner != NULL || td->td_detached || td->td_idle) {
+	if (td == self || td->td_joiner != NULL || td->td_detached || td->td_idle) {
 		cr_crit_exit();
 		return EINVAL;
 	}
-	td->td_joiner = cr_curthread;
-	while (td->td_state != CR_EXITED)
+	td->td_joiner = self;
+	while (td->td_state != CR_EXITED) {
+		if (cancellable && cr_cancel_due(self)) {
+			td->td_joiner = NULL;
+			cr_crit_exit();
+			return ECANCELED;
+		}
+		self->td_cancel_point = cancellable;
 		cr_sched_block("join", td);
+		self->td_cancel_point = false;
+	}
 	if (retval != NULL)
 		*retval = td->td_retval;
-	if (td->td_freed)
-		free(td);
-	else
+	if (td->td_freed) {
+		if (td != &main_thread)
+			free(td);
+	} else {
 		td->td_detached = true;		/* its stack is still in use: freed with it */
+	}
+	cr_crit_exit();
+	return 0;
+}
+
+int
+cr_thread_join(cr_thread_t td, void **retval)
+{
+	return join(td, retval, false);
+}
+
+int
+cr_thread_join_cancellable(cr_thread_t td, void **retval)
+{
+	return join(td, retval, true);
+}
+
+/*
+ * cr_thread_detach: td frees itself when it ends; if it has ended, now. EINVAL when it is
+ * detached already, being joined, or an idle thread.
+ */
+int
+cr_thread_detach(cr_thread_t td)
+{
+	cr_crit_enter();
+	if (td->td_joiner != NULL || td->td_detached || td->td_idle) {
+		cr_crit_exit();
+		return EINVAL;
+	}
+	td->td_detached = true;
+	if (td->td_state == CR_EXITED && td->td_freed && td != &main_thread)
+		free(td);
 	cr_crit_exit();
 	return 0;
 }
@@ -927,6 +1039,16 @@ int
 cr_vcpu_count(void)
 {
 	return nvcpus_running;
+}
+
+/* cr_vcpu_ensure: add vCPUs until n run; 0 when libcr could not add one (errno says why). */
+int
+cr_vcpu_ensure(int n)
+{
+	while (cr_vcpu_count() < n)
+		if (cr_vcpu_add() < 0)
+			return 0;
+	return 1;
 }
 
 /* vcpu_stats: vc's counters, the fast yields not folded in yet included. Under the lock. */

@@ -3,6 +3,7 @@
  * CR_TRACE=1) the tracing shim and (with CR_SCHED=kse) the KSE model, then calls main; exit runs
  * atexit handlers, flushes stdio and ends the process.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +56,22 @@ exit(int status)
 	_exit(status);
 }
 
+/*
+ * abort: POSIX's: SIGABRT, unblocked, ends the process unless a handler does not return; if it
+ * returns, the default action is put back and SIGABRT raised again. (_exit(134) only if even
+ * that did not end it.)
+ */
 void
 abort(void)
 {
+	sigset_t abrt = 0;
+
 	cr_stdio_flush_all();
+	sigaddset(&abrt, SIGABRT);
+	sigprocmask(SIG_UNBLOCK, &abrt, NULL);
+	raise(SIGABRT);
+	signal(SIGABRT, SIG_DFL);
+	raise(SIGABRT);
 	_exit(134);
 }
 

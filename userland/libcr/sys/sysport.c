@@ -16,6 +16,7 @@
 #include <cr/sysport.h>
 #include <cr/msgport_sys.h>
 #include <cr/thread.h>
+#include <cr/park.h>
 #include <cr/sched.h>
 
 void	cr_sched_init(void);
@@ -45,29 +46,24 @@ kernel_abort(lwkt_msg_t msg)
 	__sys_abortmsg(msg);
 }
 
+/* sys/shim.S (cr_domsg_shim) hard-codes these (cr/sched.h). */
+#define OFFSET(type, field)	__builtin_offsetof(struct type, field)
+_Static_assert(OFFSET(lwkt_msg, ms_target_port) == CR_MS_TARGET_PORT, "CR_MS_TARGET_PORT");
+_Static_assert(OFFSET(lwkt_msg, ms_reply_port) == CR_MS_REPLY_PORT, "CR_MS_REPLY_PORT");
+_Static_assert(OFFSET(lwkt_msg, ms_flags) == CR_MS_FLAGS, "CR_MS_FLAGS");
+_Static_assert(OFFSET(lwkt_port, mp_putport) == CR_MP_PUTPORT, "CR_MP_PUTPORT");
+#undef OFFSET
+_Static_assert(MSGF_SYNC == CR_MSGF_SYNC, "CR_MSGF_SYNC");
+_Static_assert(EASYNC == CR_EASYNC, "CR_EASYNC");
+
 /*
- * cr_domsg_shim: a stub's call with a shim installed in cr_syscall_port: what lwkt_domsg does,
- * for a message that was never sent (the stub's, on its stack): in flight, synchronous, put to
- * the shim; waited for only if the shim answered EASYNC. Its reply port is cr_reply_port, where
- * a shim that held the call (queued it for a server thread, say) replies it and the stub's
- * thread waits. Like the kernel path, nothing is written back when the shim answers at once:
- * the stub reads the answer and the message dies with its frame. regparm(1): the message comes
- * in %eax, where the stub has it already.
+ * cr_domsg_shim_wait: the shim answered the stub's message EASYNC (sys/shim.S: cr_domsg_shim):
+ * it is held, and replied to cr_reply_port later; wait for it like lwkt_domsg.
  */
 __attribute__((regparm(1))) int
-cr_domsg_shim(lwkt_msg_t msg)
+cr_domsg_shim_wait(lwkt_msg_t msg)
 {
-	lwkt_port_t port = cr_syscall_port;
-	int error;
-
-	msg->ms_flags = MSGF_SYNC;
-	msg->ms_reply_port = &cr_reply_port;
-	msg->ms_abortfn = NULL;
-	msg->ms_target_port = port;
-	error = port->mp_putport(port, msg);
-	if (__builtin_expect(error == EASYNC, 0))
-		return lwkt_waitmsg(msg, 0);
-	return error;
+	return lwkt_waitmsg(msg, 0);
 }
 
 /*
@@ -135,9 +131,14 @@ cr_park(lwkt_msg_t msg)
 	if (!held(msg, 0))
 		return msg->ms_error;		/* collected already: its answer is in place */
 	cr_thread_t td = cr_curthread;
-	td->td_parkmsg = msg;			/* a signal for it may abort the call (signal.c) */
-	int error = lwkt_waitmsg(msg, 0);
-	td->td_parkmsg = NULL;
+	int error;
+	if (__builtin_expect(cr_pthreads, 0)) {
+		error = cr_waitmsg_cancellable(msg);	/* a cancellation point (<pthread.h>) */
+	} else {
+		td->td_parkmsg = msg;		/* a signal for it may abort the call (signal.c) */
+		error = lwkt_waitmsg(msg, 0);
+		td->td_parkmsg = NULL;
+	}
 	if (__builtin_expect(td->td_sigq != 0 ||
 	    (cr_sig_held & ~td->td_vcpu->vc_upcall.ua_sigmask) != 0, 0))
 		return cr_sig_after_park(msg, error);	/* its handlers; EINTR or a restart */
@@ -190,6 +191,25 @@ cr_sysport_init(void)
 	lwkt_initport_remote(&cr_reply_port);
 }
 
+/* The flags of a message cr_submit hands the kernel: DONE|REPLY kept, asynchronous. */
+#define SUBMIT_FLAGS	(MSGF_DONE | MSGF_REPLY | MSGF_ASYNC)
+
+/*
+ * submit_flags: a message to submit whose flags are not SUBMIT_FLAGS already (a new message, or
+ * one last collected from the kernel): it must not be in flight; it goes asynchronous, keeping
+ * DONE|REPLY.
+ */
+static __attribute__((noinline)) void
+submit_flags(lwkt_msg_t m)
+{
+	uint32_t f = m->ms_flags;
+
+	if ((f & (MSGF_DONE | MSGF_QUEUED)) != MSGF_DONE)
+		cr_msgport_fatal("cr_submit: a message that is already in flight", m);
+	m->ms_flags = (f & ~(MSGF_SYNC | MSGF_ABORTED | MSGF_ABORTABLE | MSGF_REMOTE | MSGF_EARLY)) |
+	    SUBMIT_FLAGS;
+}
+
 /*
  * cr_submit: n messages (each built with cr_NAME_msg) in one trap; answers how many the kernel
  * took. Each taken message either completed at once — DONE in place, never queued: read it
@@ -199,28 +219,35 @@ cr_sysport_init(void)
 int
 cr_submit(lwkt_msg_t *msgs, int n)
 {
-	int taken;
+	struct submit_msg sm;
+	uint32_t taken, nheld;
+	int error;
 
 	/* Each message goes asynchronous, keeping DONE|REPLY meanwhile: the messages are the
 	 * caller's until this returns, and a message answered at once is then complete as it is
-	 * (the kernel writes only its answer). Only the ones the kernel holds change. */
-	for (int i = 0; i < n; i++) {
-		lwkt_msg_t m = msgs[i];
-		uint32_t f = m->ms_flags;
-		if ((f & (MSGF_DONE | MSGF_QUEUED)) != MSGF_DONE)
-			cr_msgport_fatal("cr_submit: a message that is already in flight", m);
-		m->ms_flags = (f & ~(MSGF_SYNC | MSGF_ABORTED | MSGF_ABORTABLE | MSGF_REMOTE |
-		    MSGF_EARLY)) | MSGF_DONE | MSGF_REPLY | MSGF_ASYNC;
+	 * (the kernel writes only its answer). A message submitted before and answered at once
+	 * has these flags already: one compare. Only the ones the kernel holds change after. */
+	for (int i = 0; i < n; i++)
+		if (__builtin_expect(msgs[i]->ms_flags != SUBMIT_FLAGS, 0))
+			submit_flags(msgs[i]);
+	sm.hdr.ms_cmd = SYS_submit;
+	sm.vec = msgs;
+	sm.len = n < 0 ? 0 : (size_t)n * sizeof(msgs[0]);
+	if ((error = cr_domsg_kernel(&sm.hdr)) != 0) {
+		errno = error;
+		return 0;
 	}
-	taken = __sys_submit(msgs, (size_t)n * sizeof(msgs[0]));
-	for (int i = 0; i < taken; i++) {
+	taken = (uint32_t)sm.hdr.ms_result;		/* and the ones held, above: sys_submit */
+	nheld = (uint32_t)((uint64_t)sm.hdr.ms_result >> 32);
+	for (uint32_t i = 0; nheld != 0 && i < taken; i++) {
 		lwkt_msg_t m = msgs[i];
 		if (m->ms_error == EASYNC) {
+			nheld--;
 			m->ms_target_port = &cr_kernel_port;
 			held(m, MSGF_DONE | MSGF_REPLY);	/* false: collected, complete in place */
 		}
 	}
-	return taken < 0 ? 0 : taken;
+	return (int)taken;
 }
 
 /* cr_sbrk_sync: sbrk as one raw synchronous trap, for malloc (see heap_lock there). */

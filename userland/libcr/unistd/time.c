@@ -3,6 +3,25 @@
 #include <time.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <cr/park.h>
+
+/*
+ * sleep_ns: park the caller ns nanoseconds. In a program that uses POSIX threads it is a
+ * cancellation point: a cancelled sleeper wakes and acts on it (pthread_exit(PTHREAD_CANCELED)).
+ */
+static int
+sleep_ns(uint64_t ns)
+{
+	if (cr_pthreads && cr_threaded) {
+		if (cr_curthread->td_cancel_pending && cr_cancel_act != NULL &&
+		    cr_cancel_due(cr_curthread))
+			cr_cancel_act();
+		if (cr_sleep_cancellable(ns) == ECANCELED && cr_cancel_act != NULL)
+			cr_cancel_act();
+		return 0;
+	}
+	return __sys_sleep_ns(ns);
+}
 
 int
 clock_gettime(clockid_t clock, struct timespec *ts)
@@ -50,17 +69,17 @@ nanosleep(const struct timespec *req, struct timespec *rem)
 	}
 	if (rem != NULL)
 		rem->tv_sec = rem->tv_nsec = 0;
-	return __sys_sleep_ns((uint64_t)req->tv_sec * 1000000000ull + (uint64_t)req->tv_nsec);
+	return sleep_ns((uint64_t)req->tv_sec * 1000000000ull + (uint64_t)req->tv_nsec);
 }
 
 int
 usleep(unsigned int usec)
 {
-	return __sys_sleep_ns((uint64_t)usec * 1000);
+	return sleep_ns((uint64_t)usec * 1000);
 }
 
 unsigned int
 sleep(unsigned int seconds)
 {
-	return __sys_sleep_ns((uint64_t)seconds * 1000000000ull) == 0 ? 0 : seconds;
+	return sleep_ns((uint64_t)seconds * 1000000000ull) == 0 ? 0 : seconds;
 }

@@ -20,6 +20,7 @@ struct kbench_ctx {
 	uint64_t	kb_insns;
 	uint64_t	kb_baseline;
 	const char	*kb_error;	/* set when the benchmark could not run */
+	const char	*kb_skip;	/* set when it does not apply here (too few CPUs): no line */
 };
 
 struct kbench {

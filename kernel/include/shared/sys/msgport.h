@@ -79,6 +79,7 @@ void	lwkt_replymsg(lwkt_msg_t msg, int error);
  * on its way may then leave the message not DONE: still in flight, as far as the caller sees). */
 #define MSGWAITF_POLL	0x1
 void	*lwkt_waitport(lwkt_port_t port, int flags);
+void	*lwkt_replywait(lwkt_msg_t msg, int error, lwkt_port_t port);	/* reply, then wait */
 
 /*
  * lwkt_waitmsg: wait for msg to complete and return its error, taking it off its reply port.

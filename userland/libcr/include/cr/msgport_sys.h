@@ -32,6 +32,18 @@ msgport_crit_exit(void)
 	cr_crit_exit();
 }
 
+static inline void
+msgport_crit_enter_td(struct thread *cur)
+{
+	cr_crit_enter_td(cur);
+}
+
+static inline void
+msgport_crit_exit_td(struct thread *cur)
+{
+	cr_crit_exit_td(cur);
+}
+
 void	cr_msgport_warn(const char *what, const void *obj);
 
 static inline __attribute__((always_inline)) void
@@ -50,6 +62,22 @@ static inline bool
 msgport_handoff_ok(struct thread *cur, struct thread *td)
 {
 	return sched_handoff_ok(cur, td);
+}
+
+/* msgport_elsewhere: never in libcr: its vCPUs share the ports under its own locking. */
+static inline bool
+msgport_elsewhere(lwkt_port_t port)
+{
+	(void)port;
+	return false;
+}
+
+static inline void
+msgport_send_elsewhere(lwkt_port_t port, void (*fn)(void *, int), lwkt_msg_t msg)
+{
+	(void)port;
+	(void)fn;
+	(void)msg;
 }
 
 static inline __attribute__((always_inline)) void

@@ -24,6 +24,17 @@
 #define CR_TCB_THREAD		4
 #define CR_CALLS_IN_FLIGHT	cr_inflight
 
+/*
+ * What sys/shim.S (cr_domsg_shim) reads and writes, checked by sys/sysport.c: the header of a
+ * message (struct lwkt_msg), a port's put (struct lwkt_port), MSGF_SYNC and EASYNC.
+ */
+#define CR_MS_TARGET_PORT	8
+#define CR_MS_REPLY_PORT	12
+#define CR_MS_FLAGS		20
+#define CR_MP_PUTPORT		28
+#define CR_MSGF_SYNC		0x0008
+#define CR_EASYNC		512
+
 #ifndef __ASSEMBLER__
 
 #include <cr/thread.h>

@@ -41,7 +41,8 @@ cr_trap_sync(lwkt_msg_t msg)
 /* The flags a stub's message is sent with: MSGF_SYNC, or MSGF_SYNC|MSGF_ASYNC once threads exist. */
 extern uint32_t cr_trap_flags;
 int	cr_park(lwkt_msg_t msg);
-__attribute__((regparm(1))) int cr_domsg_shim(lwkt_msg_t msg);
+__attribute__((regparm(1))) int cr_domsg_shim(lwkt_msg_t msg);	/* sys/shim.S */
+__attribute__((regparm(1))) int cr_domsg_shim_wait(lwkt_msg_t msg);	/* (the EASYNC half) */
 
 /*
  * cr_domsg_kernel: a synchronous call as the generated stubs make it: what lwkt_domsg would do

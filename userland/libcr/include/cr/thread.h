@@ -67,9 +67,17 @@ struct thread {
 	const void	*td_wchan;
 	uint32_t	td_migrations;		/* times it moved to another vCPU */
 	char		td_name[16];
+	/* POSIX threads (pthread/): deferred cancellation, read by every cancellable wait */
+	volatile bool	td_cancel_pending;	/* pthread_cancel asked for it */
+	bool		td_cancel_off;		/* PTHREAD_CANCEL_DISABLE */
+	bool		td_cancel_async;	/* PTHREAD_CANCEL_ASYNCHRONOUS */
+	bool		td_cancel_point;	/* parked at a cancellation point: a cancel wakes it */
+	bool		td_exiting;		/* in cr_thread_exit: cancellation is over */
+	uint32_t	td_stack_size;		/* bytes at td_stack */
 	uint32_t	td_sigmask;		/* its signal mask while it does not run (signal.c) */
 	uint32_t	td_sigq;		/* signals handed to it while parked (signal.c) */
-	lwkt_msg_t	td_parkmsg;		/* the kernel call it is parked in (cr_park), or NULL */
+	lwkt_msg_t	td_parkmsg;		/* the kernel call it is parked in (cr_park), or NULL:
+					   a signal (signal.c) or a cancel (pthread.c) aborts it */
 	lwkt_msg_t	td_kse_msg;		/* KSE: its call blocked in the kernel (lwkt/kse.c) */
 	TAILQ_ENTRY(thread) td_kseq;		/* ... on the list of such threads */
 };
@@ -90,6 +98,25 @@ int	cr_thread_create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri,
 	    const char *name);
 __attribute__((noreturn)) void cr_thread_exit(void *retval);
 int	cr_thread_join(cr_thread_t td, void **retval);
+/* cr_thread_create_sized: cr_thread_create with a stack of stack_size bytes (>= 4 KiB). */
+int	cr_thread_create_sized(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri,
+	    const char *name, size_t stack_size, bool detached);
+/* cr_thread_exit_posix: the main thread too may end while others run (pthread_exit). */
+__attribute__((noreturn)) void cr_thread_exit_posix(void *retval);
+/* cr_thread_join_cancellable: cr_thread_join, or ECANCELED when the caller's cancellation is due. */
+int	cr_thread_join_cancellable(cr_thread_t td, void **retval);
+int	cr_thread_detach(cr_thread_t td);	/* 0, or EINVAL (detached, joined, idle) */
+/* The program uses <pthread.h> (a pthread_create or pthread_cancel was made): POSIX rules. */
+extern int cr_pthreads;
+/* Called first by every exiting thread (key destructors): set by pthread_key_create. */
+extern void (*cr_thread_exit_hook)(void);
+
+/* cr_cancel_due: td's cancellation was asked for and is enabled (cancellable waits end). */
+static inline bool
+cr_cancel_due(cr_thread_t td)
+{
+	return td->td_cancel_pending && !td->td_cancel_off && !td->td_exiting;
+}
 void	cr_thread_yield(void);
 int	cr_thread_sleep(uint64_t ns);	/* park the caller ns nanoseconds: 0, or an errno */
 cr_thread_t cr_thread_self(void);
@@ -104,6 +131,7 @@ int	cr_vcpu_start(void (*fn)(void *), void *arg);	/* cr_vcpu_add, then fn(arg) o
 int	cr_vcpu_exit(void);		/* end the caller's vCPU: its threads go to vCPU 0 */
 int	cr_vcpu_self(void);		/* the number of the vCPU running the caller */
 int	cr_vcpu_count(void);		/* vCPUs running */
+int	cr_vcpu_ensure(int n);		/* at least n vCPUs running: 1, or 0 if none could be added */
 int	cr_thread_migrate(int vcpu);	/* move the caller there, to stay: 0, or EINVAL */
 
 struct cr_vcpu_stats {
@@ -147,11 +175,10 @@ extern struct cr_spin cr_sched_lock;
  */
 extern int cr_several_vcpus;
 
+/* cr_crit_enter_td, cr_crit_exit_td: for td, the calling thread, which the caller has at hand. */
 static inline void
-cr_crit_enter(void)
+cr_crit_enter_td(cr_thread_t td)
 {
-	cr_thread_t td = cr_curthread;
-
 	if (__builtin_expect(cr_several_vcpus, 0)) {
 		if (td->td_crit++ == 0)
 			cr_spin_lock(&cr_sched_lock);
@@ -170,10 +197,8 @@ void	cr_sig_run_deferred(void);
 #define CR_SIG_KSE	(1u << 31)	/* not a signal: KSE completions to drain (lwkt/kse.c) */
 
 static inline void
-cr_crit_exit(void)
+cr_crit_exit_td(cr_thread_t td)
 {
-	cr_thread_t td = cr_curthread;
-
 	if (__builtin_expect(cr_several_vcpus, 0)) {
 		if (--td->td_crit == 0) {
 			cr_spin_unlock(&cr_sched_lock);
@@ -185,6 +210,18 @@ cr_crit_exit(void)
 	} else if (--td->td_crit == 0 && __builtin_expect(cr_sig_deferred != 0, 0)) {
 		cr_sig_run_deferred();
 	}
+}
+
+static inline void
+cr_crit_enter(void)
+{
+	cr_crit_enter_td(cr_curthread);
+}
+
+static inline void
+cr_crit_exit(void)
+{
+	cr_crit_exit_td(cr_curthread);
 }
 
 #endif

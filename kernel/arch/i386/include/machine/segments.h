@@ -19,10 +19,11 @@
 
 #ifndef __ASSEMBLER__		/* the selectors are used from trapentry.S too */
 #include <sys/types.h>
-void	gdt_init(void);
+struct globaldata;
+void	gdt_init(int cpu);
 void	tss_set_kstack(uint32_t esp0);
 void	tss_interrupted(uint32_t *eip, uint32_t *esp, uint32_t *ebp);
-void	gdt_set_percpu(int cpu, void *base, uint32_t size);
+void	gdt_set_percpu(int cpu, struct globaldata *gd);
 void	ldt_load(void *ldt);
 uint32_t ldt_set_tls(void *ldt, uint32_t slot, uint32_t base);
 #endif

@@ -7,6 +7,9 @@
 #define T_PAGEFLT	14
 #define T_SYSCALL	128
 #define T_IRQ0		32
+#define T_LTIMER	240	/* traps.toml's apic vectors (arch/i386/lapic.c) */
+#define T_IPIQ		241
+#define T_SPURIOUS	255
 
 struct trapframe {
 	/* pushed by trap_common: pushal after the segment registers */
@@ -57,6 +60,7 @@ struct syscall_regs {
 
 const char *trap_name(int vector);
 void	idt_init(void);
+void	idt_load(void);
 void	trap(struct trapframe *tf);
 void	syscall_ast(struct syscall_regs *r);
 __attribute__((noreturn)) void trapret_to(struct trapframe *tf);

@@ -1,0 +1,428 @@
+/*
+ * Kernel tests of multiprocessor operation (docs/smp.md): every CPU was brought up and ticks,
+ * and the IPI message queues between CPUs. On a one-CPU machine they skip: each needs a
+ * second CPU, and each fails on a kernel that does not really run one.
+ */
+#include "testutil.h"
+#include <sys/ipiq.h>
+#include <sys/token.h>
+#include <sys/errno.h>
+#include <sys/uaccess.h>
+#include <vm/vm.h>
+#include <machine/cpufunc.h>
+#include <machine/lapic.h>
+
+#define NEED_CPUS(n) do { if (ncpus < (n)) KT_SKIP("needs " #n " CPUs"); } while (0)
+
+/* wait_until: spin (interrupts on) until *flag reaches want or 50 ticks pass; true if it did. */
+static bool
+wait_until(volatile int *flag, int want)
+{
+	uint64_t until = mycpu->gd_hardticks + 50;
+
+	while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) < want && mycpu->gd_hardticks < until)
+		__asm__ volatile("pause");
+	return __atomic_load_n(flag, __ATOMIC_ACQUIRE) >= want;
+}
+
+KTEST(smp, every_cpu_runs_and_ticks)
+{
+	NEED_CPUS(2);
+	for (int c = 0; c < ncpus; c++) {
+		struct globaldata *gd = globaldata_find(c);
+		KT_ASSERT(gd != NULL);
+		KT_EXPECT_EQ(gd->gd_cpuid, c);
+		KT_EXPECT(gd->gd_started || c == 0);
+		KT_EXPECT(gd->gd_self == gd);
+		for (int d = 0; d < c; d++)
+			KT_EXPECT(globaldata_find(d)->gd_apic_id != gd->gd_apic_id);
+	}
+	uint64_t before[MAXCPU];
+	int ticked = 0;
+	for (int c = 0; c < ncpus; c++)
+		before[c] = globaldata_find(c)->gd_hardticks;
+	/* Each CPU's own clock advances. Up to 100 of CPU 0's ticks (the PIT's, through the I/O
+	 * APIC, wake us): on a loaded host QEMU may leave a CPU's thread unscheduled for a while. */
+	for (int i = 0; i < 100 && ticked < ncpus; i++) {
+		lwkt_sleep(1);
+		ticked = 0;
+		for (int c = 0; c < ncpus; c++)
+			ticked += globaldata_find(c)->gd_hardticks > before[c];
+	}
+	KT_EXPECT_EQ(ticked, ncpus);
+	KT_EXPECT(intr_via_ioapic);
+}
+
+/* madt_has: is APIC id id among the CPUs the MADT listed? */
+static bool
+madt_has(const struct mp_cpus *madt, int id)
+{
+	for (int i = 0; i < madt->count; i++)
+		if (madt->apic_id[i] == id)
+			return true;
+	return false;
+}
+
+KTEST(smp, madt_lists_every_cpu_and_the_mp_table_agrees)
+{
+	static struct mp_cpus madt, mpt;
+
+	madt.count = mpt.count = 0;
+	KT_ASSERT(madt_probe(&madt));
+	KT_EXPECT_EQ(madt.count, ncpus);	/* QEMU's MADT lists every CPU it gives */
+	for (int c = 0; c < ncpus; c++)
+		KT_EXPECT_EQ(globaldata_find(c)->gd_apic_id, madt.apic_id[c]);
+	/* qboot has no MP table; SeaBIOS's lists the boot CPU only: what it lists is in the MADT. */
+	if (mptable_probe(&mpt)) {
+		KT_EXPECT(mpt.count >= 1 && mpt.count <= madt.count);
+		for (int i = 0; i < mpt.count; i++)
+			KT_EXPECT(madt_has(&madt, mpt.apic_id[i]));
+	}
+}
+
+struct ipi_probe {
+	volatile int	ran;		/* requests run */
+	int		cpu[IPIQ_SIZE * 4];	/* the CPU each ran on, by sequence number */
+	int		order_ok;	/* each request found its predecessors done */
+};
+
+static void
+ipi_record(void *arg1, int seq)
+{
+	struct ipi_probe *p = arg1;
+
+	p->cpu[seq] = mycpu->gd_cpuid;
+	if (p->ran != seq)
+		p->order_ok = 0;
+	__atomic_store_n(&p->ran, seq + 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, ipiq_runs_on_the_target_in_order)
+{
+	static struct ipi_probe p;
+
+	NEED_CPUS(2);
+	p.ran = 0;
+	p.order_ok = 1;
+	for (int i = 0; i < 8; i++)
+		lwkt_send_ipiq(globaldata_find(1), ipi_record, &p, i);
+	KT_ASSERT(wait_until(&p.ran, 8));
+	KT_EXPECT(p.order_ok);
+	for (int i = 0; i < 8; i++)
+		KT_EXPECT_EQ(p.cpu[i], 1);
+}
+
+/* ipi_hold: the target CPU stays in this request until the sender has found the ring full
+ * (bounded by a billion TSC counts: it may run with interrupts off), so the requests behind it
+ * pile up. */
+static void
+ipi_hold(void *arg1, int arg2)
+{
+	struct lwkt_ipiq *q = arg1;
+	uint64_t until = rdtsc() + 1000000000ull;
+
+	while (*(volatile uint64_t *)&q->iq_full <= (uint64_t)arg2 && rdtsc() < until)
+		__asm__ volatile("pause");
+}
+
+KTEST(smp, ipiq_full_queue_waits_and_loses_nothing)
+{
+	static struct ipi_probe p;
+	struct lwkt_ipiq *q = lwkt_ipiq_of(0, 1);
+	uint64_t full = q->iq_full;
+	int n = IPIQ_SIZE * 4;
+
+	NEED_CPUS(2);
+	KT_ASSERT(mycpu->gd_cpuid == 0);
+	p.ran = 0;
+	p.order_ok = 1;
+	/* CPU 1 is held in the first request until this CPU has had to wait for room. */
+	lwkt_send_ipiq(globaldata_find(1), ipi_hold, q, (int)full);
+	for (int i = 0; i < n; i++)
+		lwkt_send_ipiq(globaldata_find(1), ipi_record, &p, i);
+	KT_ASSERT(wait_until(&p.ran, n));
+	KT_EXPECT(p.order_ok);
+	KT_EXPECT(q->iq_full > full);
+	KT_EXPECT(q->iq_rindex == q->iq_windex);
+}
+
+KTEST(smp, ipiq_to_this_cpu_runs_at_once)
+{
+	static struct ipi_probe p;
+
+	p.ran = 0;
+	p.order_ok = 1;
+	lwkt_send_ipiq(mycpu, ipi_record, &p, 0);
+	KT_EXPECT_EQ(p.ran, 1);
+	KT_EXPECT_EQ(p.cpu[0], mycpu->gd_cpuid);
+}
+
+/* -- tokens across CPUs ---------------------------------------------------------------------- */
+
+#define TOKEN_ROUNDS	20000
+
+static struct lwkt_token smp_tok = LWKT_TOKEN_INITIALIZER(smp_tok);
+
+struct token_race {
+	volatile uint32_t counter;	/* updated only under smp_tok, in two steps */
+	uint32_t	by_cpu[MAXCPU];	/* updates made on each CPU */
+	volatile int	done;
+	volatile int	wrong_cpu;
+};
+
+static void
+token_worker(void *arg)
+{
+	struct token_race *r = arg;
+
+	for (int i = 0; i < TOKEN_ROUNDS; i++) {
+		lwkt_gettoken(&smp_tok);
+		uint32_t v = r->counter;		/* a read-modify-write the token must protect */
+		for (int k = 0; k < 8; k++)
+			__asm__ volatile("pause");
+		r->counter = v + 1;
+		r->by_cpu[mycpu->gd_cpuid]++;
+		lwkt_reltoken(&smp_tok);
+		if ((i & 255) == 0)
+			lwkt_yield();
+	}
+	__atomic_add_fetch(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, token_serializes_two_cpus)
+{
+	static struct token_race r;
+	uint32_t before = lwkt_stats.threads;
+	uint64_t collisions = smp_tok.t_collisions;
+
+	NEED_CPUS(2);
+	memset(&r, 0, sizeof(r));
+	KT_ASSERT_EQ(lwkt_create_cpu(token_worker, &r, NULL, TDPRI_KERN, 0, "tok0", 0), 0);
+	KT_ASSERT_EQ(lwkt_create_cpu(token_worker, &r, NULL, TDPRI_KERN, 0, "tok1", 1), 0);
+	for (int i = 0; i < 2000 && r.done < 2; i++)
+		lwkt_sleep(1);
+	KT_ASSERT_EQ(r.done, 2);
+	KT_EXPECT_EQ(r.counter, 2 * TOKEN_ROUNDS);		/* no update lost */
+	KT_EXPECT_EQ(r.by_cpu[0], TOKEN_ROUNDS);		/* each CPU did its share */
+	KT_EXPECT_EQ(r.by_cpu[1], TOKEN_ROUNDS);
+	KT_EXPECT(smp_tok.t_collisions > collisions);		/* and they did contend */
+	KT_EXPECT(smp_tok.t_ref == NULL);
+	KT_EXPECT(settle(before));
+}
+
+/* -- threads and ports across CPUs --------------------------------------------------------- */
+
+struct where {
+	volatile int	cpu;
+	volatile int	ran;
+};
+
+static void
+report_cpu(void *arg)
+{
+	struct where *w = arg;
+
+	w->cpu = mycpu->gd_cpuid;
+	__atomic_store_n(&w->ran, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, thread_created_for_a_cpu_runs_there)
+{
+	uint32_t before = lwkt_stats.threads;
+
+	NEED_CPUS(2);
+	for (int c = 0; c < ncpus; c++) {
+		struct where w = { -1, 0 };
+		thread_t td;
+		KT_ASSERT_EQ(lwkt_create_cpu(report_cpu, &w, &td, TDPRI_KERN, TDF_NOSTART, "where", c), 0);
+		KT_EXPECT(td->td_gd == globaldata_find(c));
+		lwkt_schedule(td);		/* from CPU 0: an IPI message for the others */
+		for (int i = 0; i < 100 && !w.ran; i++)
+			lwkt_sleep(1);
+		KT_EXPECT(w.ran);
+		KT_EXPECT_EQ(w.cpu, c);
+	}
+	KT_EXPECT_EQ(lwkt_create_cpu(report_cpu, NULL, NULL, TDPRI_KERN, 0, "x", ncpus), EINVAL);
+	KT_EXPECT(settle(before));
+}
+
+/* echo_cpu: reply to n messages on its own port, each answered with the CPU it ran on. */
+static void
+echo_cpu(void *arg)
+{
+	uint32_t n = (uint32_t)arg;
+	thread_t td = curthread;
+
+	for (uint32_t i = 0; i < n; i++) {
+		lwkt_msg_t msg = lwkt_waitport(&td->td_msgport, 0);
+		msg->ms_result = (int64_t)mycpu->gd_cpuid * 1000000 + msg->ms_cmd + 1;
+		lwkt_replymsg(msg, 0);
+	}
+}
+
+KTEST(smp, port_pingpong_across_cpus)
+{
+	struct lwkt_msg msg;
+	thread_t td;
+	uint32_t before = lwkt_stats.threads;
+	int rounds = 2000, good = 0;
+
+	NEED_CPUS(2);
+	KT_ASSERT_EQ(lwkt_create_cpu(echo_cpu, (void *)rounds, &td, TDPRI_KERN, 0, "echo1", 1), 0);
+	for (int i = 0; i < rounds; i++) {
+		lwkt_initmsg(&msg, &curthread->td_msgport, 0);
+		msg.ms_cmd = i;
+		if (lwkt_domsg(&td->td_msgport, &msg, 0) == 0 && msg.ms_result == 1000000 + i + 1)
+			good++;
+	}
+	KT_EXPECT_EQ(good, rounds);		/* every answer, from CPU 1, to the right message */
+	KT_EXPECT(mycpu->gd_cpuid == 0);
+	KT_EXPECT(settle(before));
+}
+
+/* -- the timer service from another CPU ------------------------------------------------------ */
+
+struct sleeper {
+	volatile int	done;
+	int		cpu_after;
+	uint64_t	cpu0_ticks_slept;
+	int		error;
+};
+
+static void
+sleep_on_cpu1(void *arg)
+{
+	struct sleeper *s = arg;
+	uint64_t t0 = globaldata_find(0)->gd_ticks;
+
+	s->error = lwkt_sleep(3);		/* a put to CPU 0's timer port, by IPI message */
+	s->cpu0_ticks_slept = globaldata_find(0)->gd_ticks - t0;
+	s->cpu_after = mycpu->gd_cpuid;
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, a_thread_of_another_cpu_sleeps_on_cpu0s_timer)
+{
+	struct sleeper s = { 0, -1, 0, -1 };
+	uint32_t before = lwkt_stats.threads;
+
+	NEED_CPUS(2);
+	KT_ASSERT_EQ(lwkt_create_cpu(sleep_on_cpu1, &s, NULL, TDPRI_KERN, 0, "sleeper", 1), 0);
+	for (int i = 0; i < 100 && !s.done; i++)
+		lwkt_sleep(1);
+	KT_ASSERT(s.done);
+	KT_EXPECT_EQ(s.error, 0);
+	KT_EXPECT_EQ(s.cpu_after, 1);
+	KT_EXPECT(s.cpu0_ticks_slept >= 3);
+	KT_EXPECT(settle(before));
+}
+
+/* -- a thread moves to another CPU ------------------------------------------------------------ */
+
+struct travel {
+	volatile int	done;
+	int		where[MAXCPU + 1];	/* the CPU it found itself on after each move */
+	int		listed;			/* each time on its new CPU's list of threads */
+	int		local_ok;		/* a variable on its stack travelled with it */
+};
+
+static void
+traveller(void *arg)
+{
+	struct travel *t = arg;
+	volatile int local = 12345;
+
+	for (int c = 1; c <= ncpus; c++) {
+		int to = c % ncpus;		/* 1, 2, ..., then back to 0 */
+		thread_t me = curthread, td;
+		bool found = false;
+		lwkt_setcpu_self(to);
+		t->where[c] = mycpu->gd_cpuid;
+		crit_enter();
+		TAILQ_FOREACH(td, &mycpu->gd_tdallq, td_allq)
+			found |= td == me;
+		crit_exit();
+		t->listed += found && me->td_gd == mycpu;
+	}
+	t->local_ok = local == 12345;
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, a_thread_moves_to_every_cpu_by_message)
+{
+	static struct travel t;
+	uint32_t before = lwkt_stats.threads;
+
+	NEED_CPUS(2);
+	memset(&t, 0, sizeof(t));
+	KT_ASSERT_EQ(lwkt_create_cpu(traveller, &t, NULL, TDPRI_KERN, 0, "traveller", 0), 0);
+	for (int i = 0; i < 200 && !t.done; i++)
+		lwkt_sleep(1);
+	KT_ASSERT(t.done);
+	for (int c = 1; c <= ncpus; c++)
+		KT_EXPECT_EQ(t.where[c], c % ncpus);
+	KT_EXPECT_EQ(t.listed, ncpus);
+	KT_EXPECT(t.local_ok);
+	KT_EXPECT_EQ(lwkt_setcpu_self(ncpus), EINVAL);
+	KT_EXPECT_EQ(lwkt_setcpu_self(0), EBUSY);	/* the test runs on thread0, a static thread */
+	KT_EXPECT(settle(before));
+}
+
+/* -- TLB shootdown of user mappings --------------------------------------------------------- */
+
+struct shoot {
+	struct pmap	*pm;
+	uint32_t	va;
+	volatile int	step;		/* 1: CPU 1 read it; 2: CPU 0 unmapped it; 3: CPU 1 read again */
+	int		first_err, second_err;
+	uint32_t	first_val;
+};
+
+/* shoot_reader: on CPU 1, run the test's address space, read the page, wait, read again. */
+static void
+shoot_reader(void *arg)
+{
+	struct shoot *s = arg;
+	uint32_t v = 0;
+	uint64_t until;
+
+	pmap_activate(s->pm);
+	s->first_err = copyin((const void *)s->va, &v, sizeof(v));	/* its TLB holds va now */
+	s->first_val = v;
+	__atomic_store_n(&s->step, 1, __ATOMIC_RELEASE);
+	until = rdtsc() + 2000000000ull;
+	while (__atomic_load_n(&s->step, __ATOMIC_ACQUIRE) < 2 && rdtsc() < until)
+		__asm__ volatile("pause");
+	s->second_err = copyin((const void *)s->va, &v, sizeof(v));
+	pmap_activate_kernel();
+	__atomic_store_n(&s->step, 3, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, a_page_unmapped_on_one_cpu_faults_on_the_other)
+{
+	static struct pmap pm;
+	static struct shoot s;
+	uint32_t x = 0x5eed, before = lwkt_stats.threads;
+
+	NEED_CPUS(2);
+	memset(&s, 0, sizeof(s));
+	s.pm = &pm;
+	s.va = USER_BASE + 0x10000;
+	KT_ASSERT_EQ(pmap_create(&pm), 0);
+	KT_ASSERT_EQ(pmap_alloc_range(&pm, s.va, PAGE_SIZE, PTE_U | PTE_W), 0);
+	KT_ASSERT_EQ(pmap_copy(&pm, s.va, &x, sizeof(x), true, PTE_P | PTE_U | PTE_W), 0);
+	KT_ASSERT_EQ(lwkt_create_cpu(shoot_reader, &s, NULL, TDPRI_KERN, 0, "shoot", 1), 0);
+	for (int i = 0; i < 200 && s.step < 1; i++)
+		lwkt_sleep(1);
+	KT_ASSERT_EQ(s.step, 1);
+	KT_EXPECT_EQ(s.first_err, 0);
+	KT_EXPECT_EQ(s.first_val, 0x5eed);
+	pmap_remove_range(&pm, s.va, s.va + PAGE_SIZE);	/* CPU 1 runs pm: a shootdown */
+	__atomic_store_n(&s.step, 2, __ATOMIC_RELEASE);
+	for (int i = 0; i < 200 && s.step < 3; i++)
+		lwkt_sleep(1);
+	KT_ASSERT_EQ(s.step, 3);
+	KT_EXPECT_EQ(s.second_err, EFAULT);	/* not a stale translation to a freed page */
+	pmap_destroy(&pm);
+	KT_EXPECT(settle(before));
+}

@@ -1,0 +1,6 @@
+/* false: do nothing, unsuccessfully (status 1). */
+int
+main(void)
+{
+	return 1;
+}
