@@ -110,7 +110,9 @@ def load_image(name: str, root: Path = ROOT) -> Image:
     data = _with_base(doc, root, [path.stem])
     image = Image(path.stem, path, data["description"], data["kernel"].get("cmdline", ""),
                   data["initrd"].get("programs", []), MachineConfig(**data["qemu"]))
-    missing = [p for p in image.init if p.removeprefix("/bin/") not in image.programs]
+    # NAME@kse runs NAME in the KSE model (the kernel's init gives it CR_SCHED=kse)
+    missing = [p for p in image.init
+               if p.removeprefix("/bin/").removesuffix("@kse") not in image.programs]
     if missing:
         doc.fail(("kernel", "cmdline"), "[kernel]",
                  f"cmdline runs {missing} but [initrd] programs does not list them; add them there")

@@ -396,6 +396,30 @@ class _Converter:
         msg, port, flags, _ = r.args
         self.slice(t, "abort", ts, ts, "msg", {"msg": f"{msg:#x}", "port": f"{port:#x}", "flags": f"{flags:#x}"})
 
+    UTR = {1: "switch", 2: "park", 3: "wake", 4: "upcall"}
+    UPC = {1: "SIGNAL", 2: "POKE", 3: "BLOCKED", 4: "UNBLOCKED"}
+
+    def on_user(self, r: Record) -> None:
+        """libcr's scheduler (utrace, call 65): a zero-length slice on the vCPU's track, inside
+        the utrace call that recorded it. User threads are named by their struct's address."""
+        t, ts = self.current(r), self.ts(r)
+        event, a, b, _ = r.args
+        kind = self.UTR.get(event, f"user event {event}")
+        if kind == "switch":
+            name, args = f"uthread {a:#x} → {b:#x}", {"from": f"{a:#x}", "to": f"{b:#x}"}
+        elif kind == "park":
+            name, args = f"park {a:#x}", {"thread": f"{a:#x}", "on": f"{b:#x}"}
+        elif kind == "wake":
+            name, args = f"wake {a:#x}", {"thread": f"{a:#x}"}
+        elif kind == "upcall":
+            what = self.UPC.get(a, str(a))
+            name = f"upcall {what}" + (f" {b}" if what == "SIGNAL" else f" {b:#x}")
+            args = {"type": what, "tag": b if what == "SIGNAL" else f"{b:#x}"}
+        else:
+            name, args = kind, {"a": f"{a:#x}", "b": f"{b:#x}"}
+        self.slice(t, name, ts, ts, "uthread", args)
+        self.stats["user events"] += 1
+
     def finish(self, end: float) -> None:
         """Close what is still open at the last record: running threads, traps, interrupts."""
         for cpu, (t, since) in self.running.items():

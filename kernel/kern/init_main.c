@@ -121,6 +121,7 @@ listed(const char *list, const char *name)
  * run_programs: each name in the comma-separated list, in order; returns how many failed.
  * Each gets argv = { name, args... }: the words of args= when given, else the one word utest.
  * A program named in interactive (may be NULL) fails only by a signal or by not running.
+ * A name NAME@kse runs NAME with CR_SCHED=kse in its environment (the KSE model).
  */
 static int
 run_programs(char *list, int number, bool ktap, const char *utest, char *args, const char *interactive)
@@ -133,10 +134,15 @@ run_programs(char *list, int number, bool ktap, const char *utest, char *args, c
 		next = strchr(name, ',');
 		if (next)
 			*next++ = '\0';
-		char path[64];
-		snprintf(path, sizeof(path), "%s%s", name[0] == '/' ? "" : "/bin/", name);
+		/* NAME@kse: NAME in the KSE model (libcr reads CR_SCHED), reported as NAME@kse. */
+		char path[64], *at = strchr(name, '@');
+		const char *env = "";
+		if (at != NULL && strcmp(at, "@kse") == 0)
+			env = "CR_SCHED=kse";
+		snprintf(path, sizeof(path), "%s%.*s", name[0] == '/' ? "" : "/bin/",
+		    at != NULL ? (int)(at - name) : (int)strlen(name), name);
 		argv[0] = name;
-		int status = 0, error = proc_run(path, argc, argv, &status);
+		int status = 0, error = proc_run(path, argc, argv, env, &status);
 		if (error)
 			printf("%sinit: cannot run %s: %s\n", ktap ? "# " : "", path, errno_message(error));
 		else if (WIFEXITED(status) && status != 0 && listed(interactive, name)) {
@@ -169,7 +175,7 @@ count_programs(const char *list)
 void
 kmain(uint32_t magic, const struct multiboot_info *mbi)
 {
-	static char ktest_glob[128], programs[256], utest_glob[128], kbench_glob[128], args[256];
+	static char ktest_glob[128], programs[512], utest_glob[128], kbench_glob[128], args[256];
 	static char interactive[128];
 
 	serial_init();

@@ -198,12 +198,12 @@ proc_create(struct proc *parent, const char *path, const char *args, size_t args
 }
 
 /*
- * proc_run: the kernel runs the program at path and waits for it to end: it sends the process
- * an exit-wait message, which the process replies with its status. Returns 0 with *status set,
+ * proc_run: the kernel runs the program at path, with env (one NAME=VALUE string, or ""), and
+ * waits for it to end: it sends the process an exit-wait message, which the process replies with its status. Returns 0 with *status set,
  * or the errno that kept it from starting.
  */
 int
-proc_run(const char *path, int argc, const char *const *argv, int *status)
+proc_run(const char *path, int argc, const char *const *argv, const char *env, int *status)
 {
 	char args[512];
 	size_t len = 0;
@@ -218,7 +218,7 @@ proc_run(const char *path, int argc, const char *const *argv, int *status)
 		memcpy(args + len, argv[i], n);
 		len += n;
 	}
-	if ((error = proc_create(NULL, path, args, len, "", 0, &p)) != 0)
+	if ((error = proc_create(NULL, path, args, len, env, strlen(env) + (*env ? 1 : 0), &p)) != 0)
 		return error;
 	lwkt_initmsg(&wait, &curthread->td_msgport, 0);
 	lwkt_sendmsg(&p->p_exitport, &wait);
@@ -271,8 +271,8 @@ sys_exec(struct exec_msg *msg)
 
 	if (msg->argslen + msg->envlen > 2048)
 		return E2BIG;
-	if (p->p_nvcpus > 1)
-		return EBUSY;			/* the other vCPUs run the old program */
+	if (p->p_nvcpus > 1 || p->p_nkse > 0)
+		return EBUSY;			/* the other vCPUs (or KSE calls) run the old program */
 	if ((buf = vm_page_alloc()) == NULL)
 		return ENOMEM;
 	error = proc_copyin(p, (uint32_t)msg->args, buf, msg->argslen);
@@ -427,14 +427,15 @@ proc_exit(int status)
 	proc_mark_killed(p);		/* the other vCPUs end at their next kernel entry or exit */
 	p->p_status = status;
 	crit_enter();
-	while (p->p_nvcpus > 1) {
-		sysmsg_proc_abort(p);	/* wakes vCPUs blocked in calls */
+	while (p->p_nvcpus > 1 || p->p_nkse > 0) {
+		sysmsg_proc_abort(p);	/* wakes vCPUs and KSE calls blocked in calls */
 		wake_proc(p);
 		p->p_exiter = td;
 		lwkt_block("vcpus", p);
 	}
 	p->p_exiter = NULL;
 	crit_exit();
+	kse_exit(p);			/* completions no vCPU took */
 	sysmsg_proc_exit(p);		/* aborts and frees every outstanding message */
 	fd_close_all(p);
 	ldt_free(p);
@@ -784,6 +785,8 @@ sys_kstat(struct kstat_msg *msg)
 	ks.ks_pages_reserved = vm_page_stats.reserved;
 	ks.ks_cow_copies = vm_page_stats.cow_copies;
 	ks.ks_cow_reuses = vm_page_stats.cow_reuses;
+	ks.ks_kse_calls = kse_stats.calls;
+	ks.ks_kse_upcalls = kse_stats.blocked + kse_stats.unblocked;
 	if (proc_copyout(curproc, (uint32_t)msg->buf, &ks, n) != 0)
 		return EFAULT;
 	msg->hdr.ms_result = n;

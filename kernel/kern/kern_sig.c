@@ -28,14 +28,13 @@
 #include <sys/uaccess.h>
 #include <string.h>
 #include <machine/cpufunc.h>
+#include <machine/segments.h>
 #include <machine/trap.h>
 #include <abi/signal.h>
 #include <abi/upcall.h>
 #include <abi/wait.h>
 
 #define SIGBIT(sig)	__SIGBIT(sig)
-#define PSL_T		0x00000100	/* trap flag */
-#define PSL_D		0x00000400	/* direction flag */
 #define PSL_USERCHANGE	0x00000cd5	/* CF PF AF ZF SF DF OF: what upcall_resume may set */
 
 /* What a signal does when its action is SIG_DFL (POSIX.1-2017, <signal.h>). */
@@ -112,6 +111,13 @@ vcpu_mask(struct proc *p, thread_t td)
 	if (td->td_upcall_area == 0 || proc_copyin(p, td->td_upcall_area, &m, sizeof(m)) != 0)
 		return 0;
 	return m & ~__SIG_CANTMASK;
+}
+
+/* sig_vcpu_mask: vcpu_mask, for kern_kse.c. */
+uint32_t
+sig_vcpu_mask(struct proc *p, thread_t td)
+{
+	return vcpu_mask(p, td);
 }
 
 /* vcpu_setmask: make mask the calling vCPU's (an unwritable area: the mask stays as it is). */
@@ -281,16 +287,11 @@ sig_terminate(struct proc *p, int sig)
 	proc_exit(proc_wait_status(PEND_KILLED, sig));
 }
 
-/* The place an upcall sends the vCPU: its entry, and the frame it pushed. */
-struct upcall_to {
-	uint32_t	eip, esp;
-};
-
 /*
  * upcall_push: push an upcall frame (ctx, m) below ctx's stack pointer, 16-byte aligned for the
  * entry's C arguments; false when it does not fit in writable user memory.
  */
-static bool
+bool
 upcall_push(thread_t td, const struct upcall_ctx *ctx, const struct upcall_msg *m,
     struct upcall_to *to)
 {
@@ -413,12 +414,15 @@ sig_deliver(thread_t td, struct upcall_ctx *ctx, uint32_t restart, struct upcall
 		if (upcall_push(td, ctx, &m, to))
 			return true;
 	}
+	if (__builtin_expect(!TAILQ_EMPTY(&p->p_kse_events), 0))
+		return kse_deliver(td, ctx, mask, to);	/* a KSE call completed: UPC_UNBLOCKED */
 	return false;
 }
 
-/* ctx_of_syscall: the context of a vCPU returning from a call: the frame and the registers. */
-static void
-ctx_of_syscall(struct upcall_ctx *c, const struct syscall_regs *r, const struct syscall_frame *sf)
+/* upcall_ctx_of_syscall: the context of a vCPU returning from a call: frame and registers. */
+void
+upcall_ctx_of_syscall(struct upcall_ctx *c, const struct syscall_regs *r,
+    const struct syscall_frame *sf)
 {
 	memset(c, 0, sizeof(*c));
 	c->uc_ebx = r->sr_ebx;
@@ -468,7 +472,7 @@ sig_ast_syscall(struct syscall_regs *r)
 		sf->sf_eflags = (sf->sf_eflags & ~PSL_USERCHANGE) | (c->uc_eflags & PSL_USERCHANGE);
 		vcpu_setmask(td, c->uc_sigmask);
 	}
-	ctx_of_syscall(&ctx, r, sf);
+	upcall_ctx_of_syscall(&ctx, r, sf);
 	if (sig_deliver(td, &ctx, restart, &to)) {
 		sf->sf_eip = to.eip;
 		sf->sf_esp = to.esp;
@@ -799,6 +803,7 @@ sys_upcall_poke(struct upcall_poke_msg *msg)
 void
 sig_proc_init(struct proc *p)
 {
+	kse_proc_init(p);
 	lwkt_initport_replyonly(&p->p_alarmport);
 	p->p_alarmport.mp_replyport = alarm_reply;
 	p->p_alarmport.mp_arg = p;
@@ -809,6 +814,7 @@ void
 sig_fork(struct proc *child, const struct proc *parent, thread_t ctd)
 {
 	memcpy(child->p_sigact, parent->p_sigact, sizeof(child->p_sigact));
+	child->p_model = parent->p_model;	/* its libcr is a copy of the parent's */
 	ctd->td_upcall_entry = curthread->td_upcall_entry;
 	ctd->td_upcall_area = curthread->td_upcall_area;
 }
@@ -821,6 +827,7 @@ sig_exec(struct proc *p)
 		if (p->p_sigact[sig].ksa_handler != __SIG_IGN)
 			p->p_sigact[sig] = (struct ksigaction){ __SIG_DFL, 0, 0 };
 	curthread->td_upcall_entry = curthread->td_upcall_area = 0;
+	p->p_model = SCHED_DILLON;		/* the new program's libcr chooses again */
 }
 
 /* sig_exit: p ends: its alarm goes. */

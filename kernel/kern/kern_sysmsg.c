@@ -107,11 +107,17 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 	int error = EASYNC;
 
 	while (error == EASYNC) {
+		/* Elischer's model: the call keeps this context, the vCPU goes on (kern_kse.c). */
+		if (__builtin_expect(p->p_model != SCHED_DILLON, 0) &&
+		    (ksm->km_msg.ms_flags & MSGF_DONE) == 0)
+			kse_block(p, ksm);
 		crit_enter();
 		td->td_flags |= TDF_SYNCWAIT;		/* a signal may cut it short (kern_sig.c) */
 		/* One posted while this vCPU ran on its way here found no wait to cut short: the
-		 * wait is cut short now (POSIX: a signal pending when a call would block ends it). */
-		if (__builtin_expect(p->p_sigpending != 0, 0) && sig_deliverable(p, td))
+		 * wait is cut short now (POSIX: a signal pending when a call would block ends it).
+		 * Not a KSE call's own context: it is no vCPU, libcr routes signals to its thread. */
+		if (__builtin_expect(p->p_sigpending != 0, 0) && !(td->td_flags & TDF_KSECALL) &&
+		    sig_deliverable(p, td))
 			td->td_ast |= TDA_SIGINTR;
 		while ((ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
 			if (proc_sleep(p, se->sy_name, ksm) == EINTR &&

@@ -144,6 +144,10 @@ proc_replyport(lwkt_port_t port, lwkt_msg_t msg)
 	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
 	if (ksm->km_flags & KMF_SYNC) {
 		lwkt_schedule(ksm->km_td);		/* its caller waits in wait_sync */
+		/* A KSE call's context: let it run at the caller's next return to ring 3, so that
+		 * its UPC_UNBLOCKED is delivered then, not at the next tick (kern_kse.c). */
+		if (__builtin_expect(ksm->km_td->td_flags & TDF_KSECALL, 0))
+			curthread->td_ast |= TDA_YIELD;
 		crit_exit();
 		return;
 	}
@@ -310,13 +314,14 @@ sys_waitport(struct waitport_msg *msg)
 			crit_exit();
 			return EAGAIN;			/* nothing completed: the caller goes on */
 		}
-		if (idle && ((td->td_flags & TDF_VWAKE) || sig_deliverable(p, td))) {
+		if (idle && ((td->td_flags & TDF_VWAKE) || sig_deliverable(p, td) ||
+		    (__builtin_expect(!TAILQ_EMPTY(&p->p_kse_events), 0) && kse_pending(p, td)))) {
 			td->td_flags &= ~TDF_VWAKE;
 			crit_exit();
 			msg->hdr.ms_result = 0;
 			return 0;
 		}
-		if (!async_in_flight(p) && (!idle || others_idle(p))) {
+		if (!async_in_flight(p) && p->p_nkse == 0 && (!idle || others_idle(p))) {
 			crit_exit();
 			return EAGAIN;			/* nothing could ever arrive */
 		}
@@ -347,7 +352,7 @@ sys_abortmsg(struct abortmsg_msg *msg)
 	ksm = find(p, (uint32_t)msg->umsg, &done);
 	if (ksm == NULL) {
 		crit_exit();
-		return EINVAL;
+		return kse_abort(p, (uint32_t)msg->umsg);	/* a KSE call's, or EINVAL */
 	}
 	if (!done) {
 		sysmsg_stats.aborts++;

@@ -103,3 +103,30 @@ trace_shutdown(int verdict)
 	}
 }
 #endif
+
+/*
+ * sys_utrace: a user-level scheduler event in the ring (abi/upcall.h UTR_), recorded on the
+ * calling vCPU's thread: libcr's switches, parks, wakes and upcalls beside the kernel's events.
+ * UTR_PROBE records nothing. Answers ENOSYS on a kernel that does not trace.
+ */
+#include <sys/errno.h>
+#include <sys/sysmsg.h>
+#include <abi/upcall.h>
+#ifdef KTRACE
+int
+sys_utrace(struct utrace_msg *msg)
+{
+	if (msg->event > UTR_MAX)
+		return EINVAL;
+	if (msg->event != UTR_PROBE)
+		TRACE(TR_USER, msg->event, msg->a, msg->b, 0);
+	return 0;
+}
+#else
+int
+sys_utrace(struct utrace_msg *msg)
+{
+	(void)msg;
+	return ENOSYS;
+}
+#endif

@@ -81,7 +81,9 @@ def test_pipe_pingpong_in_order(chrome):
     ping, echo = tid["pingpong"], tid["pipe_echo"]
     calls = [e for e in events if e["ph"] == "X" and e["cat"] == "sysmsg" and (e["pid"], e["tid"]) == ping
              and not e["name"].startswith(("answer ", "complete "))]
-    assert [e["name"] for e in calls[:5]] == ["tls_set", "upcall_register", "pipe", "pipe", "spawn"]
+    # (utrace: libcr asks whether the kernel records its scheduler's events: this one does)
+    assert [e["name"] for e in calls[:6]] == ["tls_set", "upcall_register", "utrace", "pipe", "pipe",
+                                              "spawn"]
     reads = [e for e in calls if e["name"] == "read"]
     writes = [e for e in calls if e["name"] == "write" and "fd=1," not in e["args"]["call"]]
     assert len(reads) == len(writes) == 3
@@ -181,3 +183,34 @@ def test_the_trace_kernel_costs_more_per_switch(tmp_path):
                      for name, kernel in (("plain", None), ("traced", outputs.variants["trace"])))
     assert plain[0]["name"] == traced[0]["name"] == "lwkt.switch"
     assert traced[0]["insns_per_op"] > plain[0]["insns_per_op"] + 20
+
+
+def test_the_models_trace_shows_libcrs_events_on_the_vcpus_tracks(tmp_path):
+    """images/trace-models.toml: the same two-thread ping-pong in each model. Both processes show
+    libcr's switches, parks and wakes; only the KSE one its UPC_BLOCKED and UPC_UNBLOCKED upcalls,
+    each UNBLOCKED after the BLOCKED of the same call."""
+    outputs = build_mod.build(variants=("trace",))
+    image = load_image("trace-models")
+    build_image(image, outputs)
+    run = trace.run_trace(image, outputs, tmp_path)
+    assert run.ring.lost == 0
+    user = [r for r in run.ring.records if r.type == "USER"]
+    by_pid: dict[int, list] = {}
+    for r in user:
+        by_pid.setdefault(r.pid, []).append(r.args[:3])
+    assert len(by_pid) == 2, by_pid.keys()
+    dillon, kse = (by_pid[p] for p in sorted(by_pid))
+    for events in (dillon, kse):
+        kinds = {e[0] for e in events}
+        assert {1, 2, 3} <= kinds                       # switch, park, wake
+    assert not [e for e in dillon if e[0] == 4]         # no upcall in Dillon's model
+    blocked = [e[2] for e in kse if e[0] == 4 and e[1] == 3]
+    unblocked = [e[2] for e in kse if e[0] == 4 and e[1] == 4]
+    assert len(blocked) == len(unblocked) >= 4          # most of the 6 reads block (once each)
+    order = [(e[1], e[2]) for e in kse if e[0] == 4]
+    for i, (typ, msg) in enumerate(order):
+        if typ == 4:
+            assert (3, msg) in order[:i]
+    chrome = trace.to_chrome(run.ring, decoders())
+    assert not trace.validate(chrome)
+    assert chrome["otherData"]["user events"] == len(user)

@@ -194,7 +194,8 @@ def test_real_test_image_loads():
     assert image.ktap
     assert image.option("ktest") == "*"
     assert image.init
-    assert all(p.removeprefix("/bin/") in image.programs for p in image.init)
+    assert all(p.removeprefix("/bin/").removesuffix("@kse") in image.programs for p in image.init)
+    assert "test_threads@kse" in image.init     # the threaded tests run in the KSE model too
 
 
 @pytest.fixture

@@ -241,3 +241,24 @@ def test_a_thread_keeps_one_pid_even_when_its_process_is_learned_late():
     late = [e for e in chrome["traceEvents"] if e["ph"] != "M" and e.get("tid") == 1]
     assert {e["pid"] for e in late} == {3} and len(late) >= 3
     assert trace.validate(chrome) == []
+
+
+def test_libcr_scheduler_events_are_slices_on_the_vcpus_track():
+    """utrace's records (TR_USER: a switch, a park, a wake, a KSE upcall) become zero-length
+    slices of category uthread on the track of the thread that recorded them (the vCPU)."""
+    recs = name_recs(1000, A, "vcpu") + [
+        (2000, "USER", 0, 1, A, (4, 3, 0x40001000)),        # UTR_UPCALL: UPC_BLOCKED, its message
+        (2100, "USER", 0, 1, A, (2, 0x40010000, 0x40001000)),   # UTR_PARK
+        (2200, "USER", 0, 1, A, (1, 0x40010000, 0x40020000)),   # UTR_SWITCH
+        (2300, "USER", 0, 1, A, (3, 0x40010000)),            # UTR_WAKE
+        (2400, "USER", 0, 1, A, (4, 1, 2)),                  # UTR_UPCALL: UPC_SIGNAL, SIGINT
+    ]
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16), fmt()))
+    user = [e for e in chrome["traceEvents"] if e.get("cat") == "uthread"]
+    assert [e["name"] for e in user] == [
+        "upcall BLOCKED 0x40001000", "park 0x40010000", "uthread 0x40010000 → 0x40020000",
+        "wake 0x40010000", "upcall SIGNAL 2"]
+    assert all(e["dur"] == 0 and e["pid"] == 1 for e in user)
+    assert len({e["tid"] for e in user}) == 1
+    assert chrome["otherData"]["user events"] == 5
+    assert not trace.validate(chrome)

@@ -871,6 +871,23 @@ gen(struct args *a, int async, int inbatch)
 		set32(a, 48, chance(30) ? 0 : (uint32_t)next());
 		ex->errs = BIT(0) | BIT(EINVAL);
 		break;
+	case SYS_utrace:
+		/* The fuzz kernel does not trace: every event is ENOSYS. */
+		set32(a, 48, chance(70) ? rnd(6) : (uint32_t)next());
+		set32(a, 52, (uint32_t)next());
+		set32(a, 56, (uint32_t)next());
+		ex->errs = BIT(ENOSYS);
+		break;
+	case SYS_sched_model: {
+		/* Asks (-1), keeps Dillon's (0), or a model that does not exist: never KSE (1), which
+		 * would send the fuzzer's own blocking calls through upcalls. */
+		uint32_t m = chance(50) ? (uint32_t)rnd(2) - 1 : (uint32_t)next();
+		if (m == 1)
+			m = 2;
+		set32(a, 48, m);
+		ex->errs = m == 0 || m == (uint32_t)-1 ? BIT(0) : BIT(EINVAL);
+		break;
+	}
 	case SYS_sbrk: {
 		static const int32_t incr[] = { 0, 0x7fffffff, -0x7fffffff - 1, 0x7ffff000,
 			-0x40000000, -0x1000000, 4096 };
@@ -1310,6 +1327,8 @@ static const uint8_t sizes[SYS_MAXSYSCALL] = {
 		[SYS_sigsuspend] = sizeof(struct sigsuspend_msg),
 		[SYS_alarm] = sizeof(struct alarm_msg),
 		[SYS_upcall_poke] = sizeof(struct upcall_poke_msg),
+		[SYS_sched_model] = sizeof(struct sched_model_msg),
+		[SYS_utrace] = sizeof(struct utrace_msg),
 };
 
 /*

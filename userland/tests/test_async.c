@@ -3,6 +3,7 @@
  * abort, batches, the shared ring, and what exit and kill reclaim.
  */
 #include <sys/ktest.h>
+#include <cr/thread.h>
 #include <sys/errno.h>
 #include <sys/kstat.h>
 #include <sys/ring.h>
@@ -502,10 +503,16 @@ KTEST(reclaim, exit_with_thousands_in_flight_leaks_nothing)
 {
 	struct kstat before, after;
 	int status = -1;
-	char *argv[] = { "leaker", "3000", NULL };
+	char *argv[] = { "leaker", "3000", NULL }, *warm[] = { "leaker", "1", NULL };
 
+	/* One small run first: in the KSE model (test_async@kse) the waitpid below blocks with an
+	 * upcall frame on this thread's stack, and the stack pages it reaches must be there before
+	 * the count. */
+	pid_t pid = spawnv("/bin/leaker", warm);
+	KT_EXPECT(pid > 0);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
 	kstat(&before, sizeof(before));
-	pid_t pid = spawnv("/bin/leaker", argv);
+	pid = spawnv("/bin/leaker", argv);
 	KT_EXPECT(pid > 0);
 	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
 	KT_EXPECT_EQ(status, 0);
@@ -514,7 +521,13 @@ KTEST(reclaim, exit_with_thousands_in_flight_leaks_nothing)
 	KT_EXPECT_EQ(after.ks_sysmsg_outstanding, before.ks_sysmsg_outstanding);
 	KT_EXPECT_EQ(after.ks_sysmsg_live, before.ks_sysmsg_live);
 	KT_EXPECT_EQ(after.ks_kmalloc_in_use, before.ks_kmalloc_in_use);
-	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
+	/* In the KSE model the vCPU's kernel thread is a new struct after each blocked call:
+	 * kmalloc's pages may hold the same objects in one page more or less (docs/dillon-vs-kse.md). */
+	if (cr_kse)
+		KT_EXPECT(after.ks_pages_free + 1 >= before.ks_pages_free &&
+		    after.ks_pages_free <= before.ks_pages_free + 1);
+	else
+		KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
 	KT_EXPECT_EQ(after.ks_pipes, before.ks_pipes);
 	KT_EXPECT_EQ(after.ks_procs, before.ks_procs);
 }

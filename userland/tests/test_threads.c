@@ -710,10 +710,15 @@ KTEST(uthread, exit_with_threads_blocked_leaks_nothing)
 	int status = -1;
 
 	/* This program is threaded, so its own waits are async calls too, and the kernel caches a
-	 * message for them: make that happen before the first count. */
+	 * message for them: make that happen before the first count. In the KSE model (run as
+	 * test_threads@kse) the waitpid below blocks with an upcall frame on this thread's stack:
+	 * one run first, so that the stack pages it reaches are there before the count too. */
 	nanosleep(&ts, NULL);
-	kstat(&before, sizeof(before));
 	pid_t pid = spawnv("/bin/threads", argv);
+	KT_EXPECT(pid > 0);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	kstat(&before, sizeof(before));
+	pid = spawnv("/bin/threads", argv);
 	KT_EXPECT(pid > 0);
 	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
 	KT_EXPECT_EQ(status, 0);
@@ -721,7 +726,13 @@ KTEST(uthread, exit_with_threads_blocked_leaks_nothing)
 	KT_EXPECT(after.ks_aborts > before.ks_aborts);		/* its parked calls were aborted */
 	KT_EXPECT_EQ(after.ks_sysmsg_outstanding, before.ks_sysmsg_outstanding);
 	KT_EXPECT_EQ(after.ks_sysmsg_live, before.ks_sysmsg_live);
-	KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
+	/* In the KSE model the vCPU's kernel thread is a new struct after each blocked call:
+	 * kmalloc's pages may hold the same objects in one page more or less (docs/dillon-vs-kse.md). */
+	if (cr_kse)
+		KT_EXPECT(after.ks_pages_free + 1 >= before.ks_pages_free &&
+		    after.ks_pages_free <= before.ks_pages_free + 1);
+	else
+		KT_EXPECT_EQ(after.ks_pages_free, before.ks_pages_free);
 	KT_EXPECT_EQ(after.ks_procs, before.ks_procs);
 }
 

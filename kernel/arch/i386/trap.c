@@ -182,6 +182,8 @@ syscall_ast(struct syscall_regs *r)
 {
 	thread_t td = curthread;
 
+	if (td->td_ast & TDA_KSEDONE)
+		kse_call_return(r);	/* a KSE call's context: UPC_UNBLOCKED, and it ends */
 	if (td->td_ast & TDA_KILLED)
 		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
 	if (td->td_ast & (TDA_UPCALL | TDA_SIGINTR | TDA_RESUME))

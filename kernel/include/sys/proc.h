@@ -68,6 +68,10 @@ struct proc {
 	struct timer_msg p_alarm;		/* alarm: sent to the timer port while armed */
 	struct lwkt_port p_alarmport;		/* ... and replied here */
 	bool		p_alarm_armed;
+	/* the threading model (kern/kern_kse.c) */
+	int		p_model;		/* SCHED_DILLON or SCHED_KSE */
+	uint32_t	p_nkse;			/* KSE calls blocked: kernel contexts that are no vCPU */
+	TAILQ_HEAD(, kse_event) p_kse_events;	/* completed KSE calls: UPC_UNBLOCKED to deliver */
 };
 
 TAILQ_HEAD(proclist, proc);
@@ -81,7 +85,8 @@ int	exec_load(struct proc *p, const char *path, const char *args, size_t argslen
 	    const char *env, size_t envlen);
 /* kern/kern_proc.c */
 struct trapframe;
-int	proc_run(const char *path, int argc, const char *const *argv, int *status);
+int	proc_run(const char *path, int argc, const char *const *argv, const char *env,
+	    int *status);
 struct proc *proc_alloc(const char *name);
 void	proc_link(struct proc *p, struct proc *parent, struct thread *td);
 __attribute__((noreturn)) void user_enter(struct proc *p, struct trapframe *tf);
@@ -114,6 +119,33 @@ bool	sig_fault(struct trapframe *tf, int vector, uint32_t addr);
 void	sig_ast_trap(struct trapframe *tf);
 void	sig_ast_syscall(struct syscall_regs *r);
 int	fault_signal(int vector);
+struct upcall_ctx;
+struct upcall_msg;
+struct syscall_frame;
+struct upcall_to {			/* where an upcall sends the vCPU: its entry, the frame */
+	uint32_t	eip, esp;
+};
+bool	upcall_push(struct thread *td, const struct upcall_ctx *ctx, const struct upcall_msg *m,
+	    struct upcall_to *to);
+uint32_t sig_vcpu_mask(struct proc *p, struct thread *td);
+void	upcall_ctx_of_syscall(struct upcall_ctx *c, const struct syscall_regs *r,
+	    const struct syscall_frame *sf);
+
+/* kern/kern_kse.c: Elischer's model (docs/dillon-vs-kse.md) */
+struct ksysmsg;
+void	kse_proc_init(struct proc *p);
+bool	kse_block(struct proc *p, struct ksysmsg *ksm);
+__attribute__((noreturn)) void kse_call_return(struct syscall_regs *r);
+bool	kse_deliver(struct thread *td, struct upcall_ctx *ctx, uint32_t mask, struct upcall_to *to);
+bool	kse_pending(struct proc *p, struct thread *td);
+int	kse_abort(struct proc *p, uint32_t uaddr);
+void	kse_exit(struct proc *p);
+struct kse_stats {
+	uint32_t	calls;		/* KSE calls blocked now (each a kernel thread and stack) */
+	uint64_t	blocked;	/* UPC_BLOCKED upcalls made */
+	uint64_t	unblocked;	/* UPC_UNBLOCKED upcalls delivered */
+};
+extern struct kse_stats kse_stats;
 
 /* kern/kern_pgrp.c: process groups and sessions */
 void	pgrp_inherit(struct proc *child, struct proc *parent);
@@ -123,6 +155,6 @@ pid_t	pgrp_foreground(void);
 /* The process's vCPUs: its threads on CPU 0's list of all threads. */
 #define FOREACH_VCPU(p, td)						\
 	TAILQ_FOREACH(td, &cpu0_globaldata.gd_tdallq, td_allq)		\
-		if ((td)->td_proc == (p))
+		if ((td)->td_proc == (p) && !((td)->td_flags & TDF_KSECALL))
 
 #endif

@@ -15,6 +15,7 @@
 struct globaldata;
 struct proc;
 struct lwkt_token;
+struct kse_event;
 
 #define TDPRI_IDLE	0	/* the idle thread only */
 #define TDPRI_USER	8	/* threads running user processes */
@@ -69,6 +70,7 @@ struct thread {
 	int		td_poker;		/* ... from this vCPU */
 	bool		td_resuming;		/* upcall_resume: go back to td_resumectx */
 	struct upcall_ctx td_resumectx;
+	struct kse_event *td_kse_ev;	/* a KSE call's context (TDF_KSECALL): its UPC_UNBLOCKED */
 };
 typedef struct thread *thread_t;
 
@@ -82,6 +84,7 @@ enum td_flags {
 	TDF_VWAKE = 0x0020,	/* vcpu_wake was called for it: its idle waitport returns */
 	TDF_SYNCWAIT = 0x0040,	/* waiting in a synchronous call: a signal may cut it short */
 	TDF_MIGRATING = 0x0080,	/* lwkt_setcpu_self: still on its old CPU's stack pointer */
+	TDF_KSECALL = 0x0100,	/* a KSE call's kernel context: no longer a vCPU (kern_kse.c) */
 };
 
 /*
@@ -95,6 +98,7 @@ enum td_ast_bits {
 	TDA_UPCALL = 0x0004,	/* a signal or poke may be due: look before returning to ring 3 */
 	TDA_SIGINTR = 0x0008,	/* a signal cuts its synchronous call short (EINTR or restart) */
 	TDA_RESUME = 0x0010,	/* upcall_resume: return into td_resume instead */
+	TDA_KSEDONE = 0x0020,	/* a KSE call's context: its return posts UPC_UNBLOCKED and ends */
 };
 
 /* kern/lwkt_thread.c */

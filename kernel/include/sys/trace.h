@@ -38,6 +38,7 @@ enum trace_type {
 	TR_INTR_ENTER = 13,	/* device interrupt: irq */
 	TR_INTR_EXIT = 14,	/* irq */
 	TR_SYSMSG_HELD = 15,	/* an async call moved off the stack (sysmsg_hold): old call, new call */
+	TR_USER = 16,		/* libcr's scheduler (utrace, abi/upcall.h UTR_): event, a, b */
 };
 
 /* One event: 32 bytes. */

@@ -60,6 +60,7 @@ static TAILQ_HEAD(, thread) allthreads = TAILQ_HEAD_INITIALIZER(allthreads);
 static int nthreads = 1;
 
 void	cr_thread_start(void);
+__attribute__((regparm(2))) void cr_switch_traced(cr_thread_t from, cr_thread_t to);
 void	cr_thread_entry(cr_thread_t td);
 void	cr_thread_yield_slow(void);
 void	cr_yield_resume(void);
@@ -339,6 +340,8 @@ cr_sched_wakeup(cr_thread_t td)
 {
 	if (td->td_state != CR_BLOCKED)
 		return;
+	if (__builtin_expect(cr_utrace_on, 0))
+		cr_utrace(UTR_WAKE, td, NULL);
 	td->td_state = CR_RUNNABLE;
 	td->td_wmesg = NULL;
 	td->td_wchan = NULL;
@@ -499,6 +502,13 @@ deliver(struct cr_vcpu *vc, lwkt_msg_t m)
 	lwkt_replymsg(m, m->ms_error);
 }
 
+/* cr_sched_deliver: deliver, on the calling thread's vCPU, inside a section (lwkt/kse.c). */
+void
+cr_sched_deliver(lwkt_msg_t m)
+{
+	deliver(cr_curthread->td_vcpu, m);
+}
+
 /* vcpu_stop: the idle thread of a stopping vCPU ends it (its threads went to vCPU 0). */
 __attribute__((noreturn)) static void
 vcpu_stop(struct cr_vcpu *vc)
@@ -548,8 +558,10 @@ idle_loop(cr_thread_t self)
 		vc->vc_idle = false;
 		vc->vc_kicked = false;
 		vc->vc_stats.kernel_waits++;
-		if (error == EAGAIN) {
-			/* Nothing in flight, nothing runnable, every vCPU idle: threads wait forever. */
+		if (error == EAGAIN && runq_of(vc)->rq_mask == 0) {
+			/* Nothing in flight, nothing runnable, every vCPU idle: threads wait forever.
+			 * (An upcall between the section's end and the call may have made a thread
+			 * runnable: a KSE completion, lwkt/kse.c; then the loop runs it.) */
 			cr_msgport_fatal("every user thread is blocked and no system call is in flight",
 			    cr_curthread);
 		}
@@ -581,6 +593,34 @@ cr_sched_init(void)
 	runq_insert(runq_of(&cr_vcpus[0]), &main_thread);
 	cr_vcpus[0].vc_upcalls = true;
 	cr_upcall_register(&cr_vcpus[0], 0);	/* signals reach the main thread */
+	int saved = errno;
+	cr_utrace_on = __sys_utrace(UTR_PROBE, 0, 0) == 0;	/* a trace kernel: docs/trace.md */
+	errno = saved;					/* (ENOSYS on any other) */
+	if (cr_utrace_on)
+		cr_switch_fn = cr_switch_traced;
+}
+
+int cr_utrace_on;
+__attribute__((regparm(2))) void (*cr_switch_fn)(cr_thread_t from, cr_thread_t to) = cr_switch;
+
+/* cr_switch_traced: cr_switch, its park (a thread that blocked) and its switch in the trace. */
+__attribute__((regparm(2))) void
+cr_switch_traced(cr_thread_t from, cr_thread_t to)
+{
+	if (from->td_state == CR_BLOCKED)
+		cr_utrace(UTR_PARK, from, from->td_wchan);
+	cr_utrace(UTR_SWITCH, from, to);
+	cr_switch(from, to);
+}
+
+/* cr_utrace: one of libcr's scheduler events into the trace kernel's ring (call 65). */
+void
+cr_utrace(uint32_t event, const void *a, const void *b)
+{
+	int saved = errno;
+
+	__sys_utrace(event, (uint32_t)a, (uint32_t)b);
+	errno = saved;
 }
 
 /*
@@ -646,7 +686,8 @@ create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *na
 	TAILQ_INSERT_TAIL(&allthreads, td, td_allq);
 	nthreads++;
 	cr_threaded = 1;
-	cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;	/* calls that must wait park their thread */
+	if (!cr_kse)				/* KSE: they block in the kernel (lwkt/kse.c) */
+		cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;	/* calls that must wait park their thread */
 	runq_insert(runq_of(vc), td);
 	work_for(vc, vc);
 	if (tdp != NULL)
@@ -841,7 +882,8 @@ cr_vcpu_add(void)
 	vc->vc_idle_td = idle;
 	nvcpus_made++;
 	cr_threaded = 1;			/* calls park threads from now on */
-	cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;
+	if (!cr_kse)
+		cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;
 	cr_crit_exit();
 	r.hdr.ms_cmd = SYS_rfork;
 	r.flags = RFTHREAD | RFMEM;
@@ -1082,4 +1124,5 @@ cr_sched_forked(void)
 	runq_insert(runq_of(vc), td);
 	cr_inflight = 0;
 	cr_kicks_pending = 0;
+	cr_kse_forked();
 }

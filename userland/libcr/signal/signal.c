@@ -101,6 +101,11 @@ cr_sig_run_deferred(void)
 	uint32_t set;
 
 	while ((set = __atomic_exchange_n(&cr_sig_deferred, 0, __ATOMIC_ACQ_REL)) != 0) {
+		if (set & CR_SIG_KSE) {
+			cr_crit_enter();
+			cr_kse_drain();
+			cr_crit_exit();
+		}
 		for (int sig = 1; sig < NSIG; sig++) {
 			if ((set & __SIGBIT(sig)) == 0)
 				continue;
@@ -161,9 +166,9 @@ cr_sig_after_park(lwkt_msg_t msg, int error)
 	return error;
 }
 
-/* resume: back to the interrupted context (never returns). */
-static __attribute__((noreturn)) void
-resume(struct upcall_ctx *ctx)
+/* cr_upcall_resume: back to the interrupted context (never returns). */
+__attribute__((noreturn)) void
+cr_upcall_resume(struct upcall_ctx *ctx)
 {
 	struct upcall_resume_msg r;
 
@@ -176,12 +181,16 @@ resume(struct upcall_ctx *ctx)
 /*
  * cr_upcall_entry: where every upcall enters (struct upcall_frame: entered as a C function with
  * no return address). A signal's handler runs here, on the interrupted thread's stack, with the
- * mask the kernel set; UPC_POKE calls cr_upcall_poke_hook.
+ * mask the kernel set; UPC_POKE calls cr_upcall_poke_hook; UPC_BLOCKED and UPC_UNBLOCKED are the
+ * KSE model's (lwkt/kse.c).
  */
 void
 cr_upcall_entry(struct upcall_msg *m, struct upcall_ctx *ctx, struct upcall_area *area)
 {
 	(void)area;
+	if (__builtin_expect(cr_utrace_on, 0))
+		cr_utrace(UTR_UPCALL, (void *)m->um_type, m->um_type == UPC_SIGNAL ?
+		    (void *)m->um_info.si_signo : (void *)m->um_tag);
 	if (m->um_type == UPC_SIGNAL) {
 		int sig = m->um_info.si_signo;
 		cr_thread_t td = cr_curthread;
@@ -200,8 +209,12 @@ cr_upcall_entry(struct upcall_msg *m, struct upcall_ctx *ctx, struct upcall_area
 		}
 	} else if (m->um_type == UPC_POKE && cr_upcall_poke_hook != NULL) {
 		cr_upcall_poke_hook(m->um_info.si_pid);
+	} else if (m->um_type == UPC_BLOCKED) {
+		cr_kse_blocked(m->um_tag, ctx);		/* resumes the thread when its call is done */
+	} else if (m->um_type == UPC_UNBLOCKED) {
+		cr_kse_unblocked(m->um_tag, ctx);
 	}
-	resume(ctx);
+	cr_upcall_resume(ctx);
 }
 
 /* cr_upcall_register: the calling vCPU vc takes upcalls, its thread's mask being mask. */
@@ -295,9 +308,21 @@ sigpending(sigset_t *set)
 	return 0;
 }
 
+/*
+ * sigsuspend: wait with mask for a signal. One libcr holds already (an idle vCPU took it while
+ * every thread that accepts it blocked it: route) and mask lets through is delivered here: the
+ * mask set and put back runs its handler (pthread_sigmask), and the answer is EINTR at once.
+ */
 int
 sigsuspend(const sigset_t *mask)
 {
+	if (__builtin_expect((cr_sig_held & ~*mask) != 0, 0)) {
+		sigset_t old;
+		pthread_sigmask(SIG_SETMASK, mask, &old);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		errno = EINTR;
+		return -1;
+	}
 	return __sys_sigsuspend(*mask);		/* always -1, EINTR */
 }
 

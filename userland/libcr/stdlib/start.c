@@ -1,7 +1,7 @@
 /*
- * Program start and end: __libcr_start sets up the syscall port, the environment and (with
- * CR_TRACE=1) the tracing shim, then calls main; exit runs atexit handlers, flushes stdio and
- * ends the process.
+ * Program start and end: __libcr_start sets up the syscall port, the environment, (with
+ * CR_TRACE=1) the tracing shim and (with CR_SCHED=kse) the KSE model, then calls main; exit runs
+ * atexit handlers, flushes stdio and ends the process.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/errno.h>
 #include <cr/trace.h>
+#include <cr/thread.h>
 
 __thread int errno;		/* thread-local: each user thread has its own */
 int	main(int argc, char **argv, char **envp);
@@ -25,12 +26,15 @@ __libcr_start(int *sp)
 	int argc = sp[0];
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
-	const char *trace;
+	const char *trace, *model;
 
 	cr_sysport_init();
 	environ = envp;
 	if ((trace = getenv("CR_TRACE")) != NULL && strcmp(trace, "1") == 0)
 		cr_trace_install();
+	if ((model = getenv("CR_SCHED")) != NULL && strcmp(model, "kse") == 0 &&
+	    cr_sched_model(CR_SCHED_KSE) == -1)
+		dprintf(STDERR_FILENO, "libcr: CR_SCHED=kse refused: %s\n", strerror(errno));
 	exit(main(argc, argv, envp));
 }
 

@@ -96,7 +96,7 @@ held(lwkt_msg_t msg, uint32_t clear)
 
 /*
  * kernel_putport: a sendmsg goes to the kernel as MSGF_ASYNC, and so does a domsg once the
- * program has more than one thread: a call that must wait then answers EASYNC and parks only
+ * program has more than one thread (in Dillon's model: cr_trap_flags says): a call that must wait then answers EASYNC and parks only
  * its thread (in lwkt_waitmsg) instead of the whole vCPU. An answer given at once is in the
  * message already; lwkt_sendmsg replies it to the reply port, lwkt_domsg completes it.
  */
@@ -108,7 +108,7 @@ kernel_putport(lwkt_port_t port, lwkt_msg_t msg)
 	(void)port;
 	/* Ours, not the kernel's to see (a lost race with an abort can leave MSGF_REMOTE behind). */
 	msg->ms_flags &= ~(MSGF_ABORTABLE | MSGF_REMOTE | MSGF_EARLY);
-	if ((msg->ms_flags & MSGF_SYNC) == 0 || cr_threaded) {
+	if ((msg->ms_flags & MSGF_SYNC) == 0 || (cr_trap_flags & MSGF_ASYNC)) {
 		msg->ms_flags |= MSGF_ASYNC;
 		if (msg->ms_reply_port == NULL)
 			msg->ms_reply_port = &cr_reply_port;	/* completions are delivered there */

@@ -14,8 +14,29 @@
 /* um_type: what the message says. */
 #define UPC_SIGNAL	1	/* a signal was delivered: um_info, um_action */
 #define UPC_POKE	2	/* another vCPU called upcall_poke: um_info.si_pid is its vCPU id */
-/* Reserved for the KSE model (issue 12 item 3): UPC_BLOCKED 3 (a thread's call blocked in the
- * kernel: um_tag names it), UPC_UNBLOCKED 4 (it may resume). */
+/*
+ * The KSE model (sched_model(SCHED_KSE), docs/dillon-vs-kse.md): a synchronous call that must
+ * wait keeps its own kernel context and the vCPU comes back to user code with UPC_BLOCKED: um_tag
+ * is the call's message, and the frame's context is the trap's return (%eax EASYNC; the
+ * callee-saved registers are not known yet). When the call completes its kernel context writes
+ * the whole context into that same frame (uf_ctxbuf: every register, %eax its answer) and the
+ * vCPU takes UPC_UNBLOCKED: um_tag the message, um_info.si_status the answer. upcall_resume on
+ * the BLOCKED frame's context then continues the thread as if the trap had just returned.
+ */
+#define UPC_BLOCKED	3	/* a thread's call blocked in the kernel: um_tag names it */
+#define UPC_UNBLOCKED	4	/* it completed (um_info.si_status: its answer): it may resume */
+
+/* sched_model's models */
+#define SCHED_DILLON	0	/* Dillon's: a call that waits blocks the vCPU, or answers EASYNC */
+#define SCHED_KSE	1	/* Elischer's: a call that waits upcalls UPC_BLOCKED / UPC_UNBLOCKED */
+
+/* utrace's events (call 65, docs/trace.md): libcr's scheduler on the trace kernel's tracks. */
+#define UTR_PROBE	0	/* records nothing: answers 0 when the kernel traces */
+#define UTR_SWITCH	1	/* a: the user thread switched away from, b: the one switched to */
+#define UTR_PARK	2	/* a: the thread, b: what it waits on (a call's message, a port...) */
+#define UTR_WAKE	3	/* a: the thread made runnable */
+#define UTR_UPCALL	4	/* a: um_type (UPC_), b: um_tag, or the signal for UPC_SIGNAL */
+#define UTR_MAX		4
 
 /* The message: what happened. */
 struct upcall_msg {

@@ -32,6 +32,9 @@ struct kstat {
 	uint32_t	ks_pages_reserved;	/* free pages set aside for copy-on-write copies */
 	uint64_t	ks_cow_copies;		/* write faults that copied a shared page */
 	uint64_t	ks_cow_reuses;		/* ... that found it no longer shared and kept it */
+	uint32_t	ks_kse_calls;		/* KSE calls blocked now: a kernel thread and stack each */
+	uint32_t	ks_kse_pad;
+	uint64_t	ks_kse_upcalls;		/* UPC_BLOCKED and UPC_UNBLOCKED upcalls made */
 };
 
 #define PI_NAME_MAX	24

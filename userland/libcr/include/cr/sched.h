@@ -75,9 +75,16 @@ __attribute__((noreturn)) void cr_msgport_fatal(const char *what, const void *ob
 
 /* signal/signal.c */
 void	cr_upcall_register(struct cr_vcpu *vc, uint32_t mask);
+__attribute__((noreturn)) void cr_upcall_resume(struct upcall_ctx *ctx);
 extern int cr_sig_masks_used;
 extern volatile uint32_t cr_sig_held;
 int	cr_sig_after_park(lwkt_msg_t msg, int error);
+/* The KSE model (lwkt/kse.c) */
+void	cr_kse_blocked(uint32_t msg, struct upcall_ctx *ctx);
+void	cr_kse_unblocked(uint32_t msg, const struct upcall_ctx *ctx);
+void	cr_kse_drain(void);
+void	cr_kse_forked(void);
+void	cr_sched_deliver(lwkt_msg_t m);
 /* lwkt/thread.c: a thread parked in a kernel call that does not block bit (lock held), or NULL */
 cr_thread_t cr_sig_target(uint32_t bit);
 
@@ -147,6 +154,16 @@ sched_after_switch(cr_thread_t td)
  * sched_switch_to: vc runs ntd now instead of td, the caller (the slow path's switch). Inside a
  * critical section, after runq_of(vc): the fast path is off. Returns when td runs again.
  */
+/*
+ * cr_utrace_on: the kernel records libcr's events (a trace kernel answered utrace's probe at
+ * start-up): each switch, park, wake and upcall is a utrace call (docs/trace.md). Switches and
+ * parks are traced by cr_switch_fn, which is then cr_switch_traced instead of cr_switch: one
+ * indirect call where a direct one was, so that no switch pays a test when nothing traces.
+ */
+extern int cr_utrace_on;
+void	cr_utrace(uint32_t event, const void *a, const void *b);
+extern __attribute__((regparm(2))) void (*cr_switch_fn)(cr_thread_t from, cr_thread_t to);
+
 static inline __attribute__((always_inline)) void
 sched_switch_to(struct cr_vcpu *vc, cr_thread_t td, cr_thread_t ntd)
 {
@@ -158,7 +175,7 @@ sched_switch_to(struct cr_vcpu *vc, cr_thread_t td, cr_thread_t ntd)
 	sched_count(&vc->vc_stats.switches);
 	if (__builtin_expect(ntd->td_crit == 0, 0))
 		cr_sched_resume_in_section(ntd);
-	cr_switch(td, ntd);
+	cr_switch_fn(td, ntd);			/* cr_switch, or cr_switch_traced */
 	sched_after_switch(td);
 }
 

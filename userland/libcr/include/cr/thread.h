@@ -78,6 +78,8 @@ struct thread {
 	uint32_t	td_sigq;		/* signals handed to it while parked (signal.c) */
 	lwkt_msg_t	td_parkmsg;		/* the kernel call it is parked in (cr_park), or NULL:
 					   a signal (signal.c) or a cancel (pthread.c) aborts it */
+	lwkt_msg_t	td_kse_msg;		/* KSE: its call blocked in the kernel (lwkt/kse.c) */
+	TAILQ_ENTRY(thread) td_kseq;		/* ... on the list of such threads */
 };
 typedef struct thread *cr_thread_t;
 
@@ -143,6 +145,24 @@ struct cr_vcpu_stats {
 int	cr_vcpu_stats(int vcpu, struct cr_vcpu_stats *st);	/* 0, or EINVAL */
 void	cr_vcpu_stats_total(struct cr_vcpu_stats *st);		/* every vCPU's, added up */
 
+/*
+ * The threading model (docs/dillon-vs-kse.md): CR_SCHED_DILLON (0), where a call that must wait
+ * parks its thread on an EASYNC answer, or CR_SCHED_KSE (1), where it blocks in the kernel and
+ * the vCPU takes upcalls (UPC_BLOCKED, UPC_UNBLOCKED). Chosen before the first thread or vCPU
+ * (CR_SCHED=kse in the environment does it at start-up); answers the old model, or -1 with
+ * errno EINVAL (threads exist, unknown model) or the kernel's refusal.
+ */
+#define CR_SCHED_DILLON	0
+#define CR_SCHED_KSE	1
+int	cr_sched_model(int model);
+extern int cr_kse;			/* the KSE model is on */
+struct cr_kse_event {
+	uint32_t	ke_type;		/* UPC_BLOCKED or UPC_UNBLOCKED */
+	uint32_t	ke_msg;			/* the call's message */
+};
+int	cr_kse_history(struct cr_kse_event *out, int max);	/* the last upcalls, oldest first */
+uint32_t cr_kse_upcalls(void);		/* KSE upcalls this program has taken */
+
 /* The scheduler's own (cr/sched.h has the rest). */
 extern int cr_threaded;			/* more than one thread or vCPU has existed */
 extern struct cr_spin cr_sched_lock;
@@ -174,6 +194,7 @@ void	cr_send_kicks(void);
 /* Signal handlers deferred while the scheduler was busy (signal.c), run at a section's end. */
 extern volatile uint32_t cr_sig_deferred;
 void	cr_sig_run_deferred(void);
+#define CR_SIG_KSE	(1u << 31)	/* not a signal: KSE completions to drain (lwkt/kse.c) */
 
 static inline void
 cr_crit_exit_td(cr_thread_t td)

@@ -12,7 +12,9 @@
 #define GSEL_DFTSS	0x40		/* the double-fault task */
 #define LDT_ENTRIES	512		/* one page of descriptors */
 
+#define PSL_T		0x00000100	/* trap flag */
 #define PSL_IF		0x00000200	/* interrupts enabled */
+#define PSL_D		0x00000400	/* direction flag */
 #define PSL_USER	(PSL_IF | 0x2)	/* eflags for ring 3: IOPL 0, IF set */
 
 #ifndef __ASSEMBLER__		/* the selectors are used from trapentry.S too */
