@@ -96,9 +96,13 @@ proc_sleep(struct proc *p, const char *wmesg, const void *wchan)
 }
 
 /*
- * wait_sync: the synchronous call in ksm (on this stack) answered EASYNC: wait for its completion,
- * running the handler again whenever its object answers ERESTART ("ready: do it yourself", so the
- * caller moves the data in its own address space). Returns the call's error.
+ * wait_sync: the synchronous call in ksm (on this stack) answered EASYNC: wait for its completion.
+ * When its object answers ERESTART ("ready: go on yourself") the caller runs the call's resume
+ * hook, km_resume, which the object set when it filed the call: the hook moves the data in the
+ * caller's own address space and answers, or files the call again (EASYNC: wait again). It runs
+ * exactly once per ERESTART, also when the caller was signalled or killed meanwhile (a completed
+ * call is not aborted): the object's reference taken for it is dropped there. Returns the call's
+ * error.
  */
 static int
 wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
@@ -124,11 +128,8 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 		td->td_flags &= ~TDF_SYNCWAIT;
 		crit_exit();
 		error = ksm->km_msg.ms_error;
-		if (error == ERESTART) {
-			ksm->km_flags |= KMF_RESTART;
-			error = se->sy_call(&ksm->km_args);
-			ksm->km_flags &= ~KMF_RESTART;
-		}
+		if (error == ERESTART)
+			error = ksm->km_resume(ksm);
 	}
 	return error;
 }
