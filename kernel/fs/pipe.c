@@ -305,7 +305,8 @@ pipe_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
 
 /*
  * resume, pipe_resume_read, pipe_resume_write: km_resume of a synchronous read or write the pipe woke
- * with ERESTART (kern_sysmsg.c: wait_sync runs it on the caller's stack, in its address space):
+ * with ERESTART (kern_sysmsg.c: wait_sync runs it on the caller's stack, in its address space,
+ * inside the wait's critical section):
  * the call goes on where it waited, on the pipe it waited on (km_obj) with the arguments taken
  * once at the trap (km_args: fd, buf, len, checked by sys_read or sys_write then). Drops the
  * reference serve_waiting took (resuming) and frees the pipe when that was its last. resume is
@@ -318,14 +319,13 @@ resume(struct ksysmsg *ksm, bool write)
 	struct read_msg *a = args_of(ksm);
 	int error;
 
-	crit_enter();
 	pp->resuming--;
 	if (write)
 		error = write_in(pp, ksm, (uint32_t)a->buf, a->len, true);
 	else
 		error = read_in(pp, ksm, (uint32_t)a->buf, a->len, true);
-	pipe_release(pp);
-	crit_exit();
+	if (__builtin_expect(pp->readers == 0 || pp->writers == 0, 0))
+		pipe_release(pp);	/* an end closed meanwhile: that may have been the last */
 	return error;
 }
 

@@ -101,17 +101,18 @@ proc_sleep(struct proc *p, const char *wmesg, const void *wchan)
  * hook, km_resume, which the object set when it filed the call: the hook moves the data in the
  * caller's own address space and answers, or files the call again (EASYNC: wait again). It runs
  * exactly once per ERESTART, also when the caller was signalled or killed meanwhile (a completed
- * call is not aborted): the object's reference taken for it is dropped there. Returns the call's
- * error.
+ * call is not aborted): the object's reference taken for it is dropped there. The hook runs
+ * inside the wait's critical section, as a handler's filing does (one section for the whole
+ * wait). Returns the call's error.
  */
 static int
 wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 {
 	thread_t td = curthread;
-	int error = EASYNC;
+	int error;
 
-	while (error == EASYNC) {
-		crit_enter();
+	crit_enter();
+	do {
 		td->td_flags |= TDF_SYNCWAIT;		/* a signal may cut it short (kern_sig.c) */
 		/* One posted while this vCPU ran on its way here found no wait to cut short: the
 		 * wait is cut short now (POSIX: a signal pending when a call would block ends it). */
@@ -126,11 +127,11 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 			}
 		}
 		td->td_flags &= ~TDF_SYNCWAIT;
-		crit_exit();
 		error = ksm->km_msg.ms_error;
 		if (error == ERESTART)
-			error = ksm->km_resume(ksm);
-	}
+			error = ksm->km_resume(ksm);	/* in the section: it files again in it */
+	} while (error == EASYNC);
+	crit_exit();
 	return error;
 }
 

@@ -36,7 +36,8 @@ struct ksysmsg {
 	TAILQ_ENTRY(ksysmsg) km_link;		/* p_outstanding, p_done or p_free */
 	TAILQ_ENTRY(ksysmsg) km_wlink;		/* on the wait queue of the object it waits on */
 	void		*km_obj;		/* that object, for its abort function */
-	int		(*km_resume)(struct ksysmsg *);	/* KMF_SYNC: how it goes on after ERESTART */
+	int		(*km_resume)(struct ksysmsg *);	/* KMF_SYNC: how it goes on after ERESTART
+						   (called inside a critical section) */
 	struct timer_msg km_timer;		/* sleep_ns: the message sent to the timer port */
 	union sysmsg_args km_args;		/* kernel copy of the user message */
 };
