@@ -146,6 +146,9 @@ int
 sysmsg_hold_async(struct ksysmsg **ksmp)
 {
 	struct ksysmsg *ksm = *ksmp, *held;
+	uint32_t n = (sysent[ksm->km_args.hdr.ms_cmd].sy_msgsize - sizeof(struct lwkt_msg)) / 4;
+	const uint32_t *from = (const uint32_t *)(&ksm->km_args.hdr + 1);
+	uint32_t *to;
 
 	if ((held = ksysmsg_alloc(ksm->km_proc)) == NULL)
 		return ksm->km_proc->p_noutstanding + ksm->km_proc->p_ndone >= SYSMSG_PROC_MAX ?
@@ -153,7 +156,13 @@ sysmsg_hold_async(struct ksysmsg **ksmp)
 	held->km_proc = ksm->km_proc;
 	held->km_uaddr = ksm->km_uaddr;
 	held->km_flags = ksm->km_flags;
-	memcpy(held->km_args.bytes, ksm->km_args.bytes, sysent[ksm->km_args.hdr.ms_cmd].sy_msgsize);
+	/* What take_in set of the copy: the header's command and result, and the arguments (whole
+	 * words: the spec); the rest of km_args.hdr is never set (the call's own message is km_msg). */
+	held->km_args.hdr.ms_cmd = ksm->km_args.hdr.ms_cmd;
+	held->km_args.hdr.ms_result = ksm->km_args.hdr.ms_result;
+	to = (uint32_t *)(&held->km_args.hdr + 1);
+	for (uint32_t i = 0; i < n; i++)
+		to[i] = from[i];
 	TRACE_SYSMSG_HELD(ksm, held);
 	*ksmp = held;
 	return 0;
