@@ -327,6 +327,10 @@ def _bench_against_baseline(out, image: str, records: list[dict], filter: str, u
         new = ({**old, **figures} if filter else figures)
         baseline_mod.write_baseline(path, image, new)
         out.print(f"baseline {rel} written: {len(new)} figure(s); commit it with the change that moved them")
+        if image == "bench":
+            from . import modelsize
+            if modelsize.write_doc():
+                out.print(f"{modelsize.DOC.relative_to(build_mod.ROOT)}: the models' figures table follows it")
         return
     if not old:
         out.print(f"no baseline for image {image} ({rel}); `{baseline_mod.UPDATE}` writes one")

@@ -6,7 +6,8 @@ the built objects (an object file per source file, so a static function's name i
 ambiguous); what both models use (the call path, the upcall frame and entry, the scheduler) is
 not counted. Figures: the model.dillon.* and model.kse.* benchmarks side by side, from the
 committed baseline (images/baselines/bench.toml, which `invoke bench --update-baseline` writes).
-`-v` also lists the functions counted.
+`-v` also lists the functions counted; `--write` rewrites the figures table in the doc
+(`invoke bench --update-baseline` does so too).
 """
 from __future__ import annotations
 
@@ -116,10 +117,29 @@ def bench_table(path: Path = BASELINE) -> str:
     return "\n".join(rows)
 
 
+DOC = ROOT / "docs/dillon-vs-kse.md"
+
+
+def write_doc(doc: Path = DOC, baseline: Path = BASELINE) -> bool:
+    """Rewrite the figures table between `<!-- modelsize: bench -->` and `<!-- /modelsize -->`
+    in doc from baseline; `invoke bench --update-baseline` calls it, so the doc follows the
+    baseline in the same commit. True when the file changed."""
+    text = doc.read_text()
+    mark = "<!-- modelsize: bench -->"
+    start = text.index(mark) + len(mark)
+    end = text.index("<!-- /modelsize -->", start)
+    new = text[:start] + "\n" + bench_table(baseline) + "\n" + text[end:]
+    if new != text:
+        doc.write_text(new)
+    return new != text
+
+
 def main() -> int:
     print(table())
     print()
     print(bench_table())
+    if "--write" in sys.argv and write_doc():
+        print(f"{DOC.relative_to(ROOT)}: figures table rewritten")
     if "-v" in sys.argv:
         for (side, model) in PIECES:
             print(f"{side} {model}: {', '.join(measure(side, model)[1])}")

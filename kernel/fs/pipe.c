@@ -7,9 +7,20 @@
  * (sys/poll.h): every change of its state (bytes in or out, an end closed) is a pollwakeup.
  *
  * Who moves the bytes: a caller that waits in the kernel (a synchronous call) is woken with
- * ERESTART and moves them itself, in its own address space, through the MMU; an asynchronous
- * call, whose process is not in the kernel, has them moved by whoever completes it, through its
- * process's page tables (proc_copyin/proc_copyout).
+ * ERESTART and moves them itself, in its own address space, through the MMU, in the resume hook
+ * the pipe set when it filed the call (pipe_resume_read, pipe_resume_write: the call goes on
+ * where it waited, without running its handler again); an asynchronous call, whose process is not
+ * in the kernel, has them moved by whoever completes it, through its process's page tables
+ * (proc_copyin/proc_copyout). Either way each byte is copied twice: into the pipe's buffer by the
+ * writer, out of it by the reader.
+ *
+ * Lifetime: a pipe lives while it has an open end (readers, writers) or a synchronous call it
+ * woke with ERESTART has not yet run its resume hook (resuming). The hook finds the pipe through
+ * km_obj, not through the descriptor, which another thread may have closed meanwhile: the call
+ * goes on on the pipe it waited on, as a call that never waited would have. serve_waiting counts
+ * resuming up as it wakes such a call; the hook counts it down first thing, and frees the pipe
+ * when it was the last of it (pipe_release). wait_sync runs the hook exactly once for each
+ * ERESTART (kern_sysmsg.c), so the count always comes back to zero.
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
@@ -32,6 +43,7 @@ struct pipe {
 	uint32_t	rpos;			/* next byte to read */
 	uint32_t	count;			/* bytes in the pipe */
 	int		readers, writers;	/* open ends */
+	uint32_t	resuming;		/* woken synchronous calls whose hook has not run */
 	TAILQ_HEAD(, ksysmsg) rwait;		/* reads waiting for bytes */
 	TAILQ_HEAD(, ksysmsg) wwait;		/* writes waiting for room */
 	struct pollq	pollers;		/* polls waiting for a change */
@@ -114,9 +126,10 @@ args_of(struct ksysmsg *ksm)
 /*
  * serve, serve_waiting: complete what the pipe's state now allows: waiting reads, then waiting
  * writes (serve looks whether anybody waits, inline; serve_waiting does the work). A
- * synchronous waiter is only woken (ERESTART) to move its bytes itself, and serving that side
- * stops there for now: its handler serves the rest once it has run. (Nothing is reserved for
- * it: should another reader take the bytes first, it simply waits again, at the head.)
+ * synchronous waiter is only woken (ERESTART, the pipe kept alive for it: resuming) to move its
+ * bytes itself, and serving that side stops there for now: its resume hook serves the rest once
+ * it has run. (Nothing is reserved for it: should another reader take the bytes first, it
+ * simply waits again, at the head.)
  */
 static __attribute__((noinline)) void
 serve_waiting(struct pipe *pp)
@@ -129,6 +142,7 @@ serve_waiting(struct pipe *pp)
 		while ((ksm = TAILQ_FIRST(&pp->rwait)) != NULL && (pp->count > 0 || pp->writers == 0)) {
 			TAILQ_REMOVE(&pp->rwait, ksm, km_wlink);
 			if (ksm->km_flags & KMF_SYNC) {
+				pp->resuming++;
 				sysmsg_complete(ksm, ERESTART, 0);
 				break;
 			}
@@ -145,6 +159,7 @@ serve_waiting(struct pipe *pp)
 				continue;
 			}
 			if (ksm->km_flags & KMF_SYNC) {
+				pp->resuming++;
 				sysmsg_complete(ksm, ERESTART, 0);
 				break;
 			}
@@ -189,19 +204,36 @@ pipe_abort(lwkt_msg_t msg)
 }
 
 /*
- * pipe_read: bytes now (the caller's own turn: nobody waits before it, or it was woken for
- * them), end of file, or filed to wait. A woken caller may find the bytes gone to an
+ * pipe_release: free the pipe once nothing can reach it: no open end, and no woken synchronous
+ * call that has still to run its resume hook. Inside a critical section.
+ */
+static void
+pipe_release(struct pipe *pp)
+{
+	if (pp->readers == 0 && pp->writers == 0 && pp->resuming == 0) {
+		polldetach(&pp->pollers);
+		vm_page_free(pp->buf);
+		kfree(pp);
+		pipes_alive--;
+	}
+}
+
+static int pipe_resume_read(struct ksysmsg *ksm);
+static int pipe_resume_write(struct ksysmsg *ksm);
+
+/*
+ * read_in: pipe_read's body, in a critical section: bytes now (the caller's own turn: nobody
+ * waits before it, or it was woken for them: resumed), end of file, or filed to wait (a woken
+ * call again at the head: it keeps its turn). A woken caller may find the bytes gone to an
  * asynchronous reader meanwhile: it waits again.
  */
-static int
-pipe_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
+static inline __attribute__((always_inline)) int
+read_in(struct pipe *pp, struct ksysmsg *ksm, uint32_t ubuf, uint32_t len, bool resumed)
 {
-	struct pipe *pp = fp->f_data;
 	int error = 0;
 
-	crit_enter();
-	if (pp->count > 0 && (TAILQ_EMPTY(&pp->rwait) || (ksm->km_flags & KMF_RESTART))) {
-		SYSMSG_RESULT(ksm) = take_bytes(pp, ksm->km_proc, (uint32_t)ubuf, len);
+	if (pp->count > 0 && (resumed || TAILQ_EMPTY(&pp->rwait))) {
+		SYSMSG_RESULT(ksm) = take_bytes(pp, ksm->km_proc, ubuf, len);
 		if (SYSMSG_RESULT(ksm) == 0)
 			error = EFAULT;
 		serve(pp);		/* room for waiting writers, bytes for the next reader */
@@ -209,55 +241,104 @@ pipe_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
 		SYSMSG_RESULT(ksm) = 0;	/* end of file */
 		serve(pp);
 	} else if ((error = sysmsg_hold(&ksm)) == 0) {
-		if (ksm->km_flags & KMF_RESTART)
-			TAILQ_INSERT_HEAD(&pp->rwait, ksm, km_wlink);	/* it keeps its turn */
+		if (resumed)
+			TAILQ_INSERT_HEAD(&pp->rwait, ksm, km_wlink);
 		else
 			TAILQ_INSERT_TAIL(&pp->rwait, ksm, km_wlink);
+		ksm->km_resume = pipe_resume_read;
 		sysmsg_set_abort(ksm, pp, pipe_abort);
 		error = EASYNC;
 	}
-	crit_exit();
 	return error;
 }
 
-/* pipe_write: the same for writes: what fits now, EPIPE, or filed to wait for room. */
-static int
-pipe_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
+/* write_in: the same for writes: what fits now, EPIPE, or filed to wait for room. */
+static inline __attribute__((always_inline)) int
+write_in(struct pipe *pp, struct ksysmsg *ksm, uint32_t ubuf, uint32_t len, bool resumed)
 {
-	struct pipe *pp = fp->f_data;
 	int error = 0;
 
-	crit_enter();
 	if (pp->readers == 0) {
 		error = EPIPE;		/* and SIGPIPE to the writer (POSIX write) */
 		sig_post(ksm->km_proc, SIGPIPE, SI_KERNEL, 0, 0);
 		serve(pp);
-	} else if (pp->count < PIPE_SIZE && (TAILQ_EMPTY(&pp->wwait) || (ksm->km_flags & KMF_RESTART))) {
-		SYSMSG_RESULT(ksm) = put_bytes(pp, ksm->km_proc, (uint32_t)ubuf, len);
+	} else if (pp->count < PIPE_SIZE && (resumed || TAILQ_EMPTY(&pp->wwait))) {
+		SYSMSG_RESULT(ksm) = put_bytes(pp, ksm->km_proc, ubuf, len);
 		if (SYSMSG_RESULT(ksm) == 0)
 			error = EFAULT;
 		serve(pp);		/* bytes for waiting readers, room for the next writer */
 	} else if ((error = sysmsg_hold(&ksm)) == 0) {
-		if (ksm->km_flags & KMF_RESTART)
+		if (resumed)
 			TAILQ_INSERT_HEAD(&pp->wwait, ksm, km_wlink);
 		else
 			TAILQ_INSERT_TAIL(&pp->wwait, ksm, km_wlink);
+		ksm->km_resume = pipe_resume_write;
 		sysmsg_set_abort(ksm, pp, pipe_abort);
 		error = EASYNC;
 	}
+	return error;
+}
+
+/* pipe_read: fo_read (its arguments checked by sys_read). */
+static int
+pipe_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
+{
+	int error;
+
+	crit_enter();
+	error = read_in(fp->f_data, ksm, (uint32_t)ubuf, len, false);
 	crit_exit();
 	return error;
 }
 
-static void
-pipe_release(struct pipe *pp)
+/* pipe_write: fo_write (its arguments checked by sys_write). */
+static int
+pipe_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
 {
-	if (pp->readers == 0 && pp->writers == 0) {
-		polldetach(&pp->pollers);
-		vm_page_free(pp->buf);
-		kfree(pp);
-		pipes_alive--;
-	}
+	int error;
+
+	crit_enter();
+	error = write_in(fp->f_data, ksm, (uint32_t)ubuf, len, false);
+	crit_exit();
+	return error;
+}
+
+/*
+ * resume, pipe_resume_read, pipe_resume_write: km_resume of a synchronous read or write the pipe woke
+ * with ERESTART (kern_sysmsg.c: wait_sync runs it on the caller's stack, in its address space,
+ * inside the wait's critical section):
+ * the call goes on where it waited, on the pipe it waited on (km_obj) with the arguments taken
+ * once at the trap (km_args: fd, buf, len, checked by sys_read or sys_write then). Drops the
+ * reference serve_waiting took (resuming) and frees the pipe when that was its last. resume is
+ * their body (write: which of the two).
+ */
+static inline __attribute__((always_inline)) int
+resume(struct ksysmsg *ksm, bool write)
+{
+	struct pipe *pp = ksm->km_obj;
+	struct read_msg *a = args_of(ksm);
+	int error;
+
+	pp->resuming--;
+	if (write)
+		error = write_in(pp, ksm, (uint32_t)a->buf, a->len, true);
+	else
+		error = read_in(pp, ksm, (uint32_t)a->buf, a->len, true);
+	if (__builtin_expect(pp->readers == 0 || pp->writers == 0, 0))
+		pipe_release(pp);	/* an end closed meanwhile: that may have been the last */
+	return error;
+}
+
+static int
+pipe_resume_read(struct ksysmsg *ksm)
+{
+	return resume(ksm, false);
+}
+
+static int
+pipe_resume_write(struct ksysmsg *ksm)
+{
+	return resume(ksm, true);
 }
 
 static void

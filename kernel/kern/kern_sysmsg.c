@@ -96,22 +96,28 @@ proc_sleep(struct proc *p, const char *wmesg, const void *wchan)
 }
 
 /*
- * wait_sync: the synchronous call in ksm (on this stack) answered EASYNC: wait for its completion,
- * running the handler again whenever its object answers ERESTART ("ready: do it yourself", so the
- * caller moves the data in its own address space). Returns the call's error.
+ * wait_sync: the synchronous call in ksm (on this stack) answered EASYNC: wait for its completion.
+ * When its object answers ERESTART ("ready: go on yourself") the caller runs the call's resume
+ * hook, km_resume, which the object set when it filed the call: the hook moves the data in the
+ * caller's own address space and answers, or files the call again (EASYNC: wait again). It runs
+ * exactly once per ERESTART, also when the caller was signalled or killed meanwhile (a completed
+ * call is not aborted): the object's reference taken for it is dropped there. The hook runs
+ * inside the wait's critical section, as a handler's filing does (one section for the whole
+ * wait). Returns the call's error.
  */
 static int
 wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 {
 	thread_t td = curthread;
-	int error = EASYNC;
+	int error;
 
-	while (error == EASYNC) {
-		/* Elischer's model: the call keeps this context, the vCPU goes on (kern_kse.c). */
-		if (__builtin_expect(p->p_model != SCHED_DILLON, 0) &&
-		    (ksm->km_msg.ms_flags & MSGF_DONE) == 0)
-			kse_block(p, ksm);
-		crit_enter();
+	/* Elischer's model: the call keeps this context, the vCPU goes on (kern_kse.c). A call
+	 * filed again by its resume hook stays with the context it has (kse_block: no second). */
+	if (__builtin_expect(p->p_model != SCHED_DILLON, 0) &&
+	    (ksm->km_msg.ms_flags & MSGF_DONE) == 0)
+		kse_block(p, ksm);
+	crit_enter();
+	do {
 		td->td_flags |= TDF_SYNCWAIT;		/* a signal may cut it short (kern_sig.c) */
 		/* One posted while this vCPU ran on its way here found no wait to cut short: the
 		 * wait is cut short now (POSIX: a signal pending when a call would block ends it).
@@ -128,14 +134,11 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 			}
 		}
 		td->td_flags &= ~TDF_SYNCWAIT;
-		crit_exit();
 		error = ksm->km_msg.ms_error;
-		if (error == ERESTART) {
-			ksm->km_flags |= KMF_RESTART;
-			error = se->sy_call(&ksm->km_args);
-			ksm->km_flags &= ~KMF_RESTART;
-		}
-	}
+		if (error == ERESTART)
+			error = ksm->km_resume(ksm);	/* in the section: it files again in it */
+	} while (error == EASYNC);
+	crit_exit();
 	return error;
 }
 
@@ -150,6 +153,9 @@ int
 sysmsg_hold_async(struct ksysmsg **ksmp)
 {
 	struct ksysmsg *ksm = *ksmp, *held;
+	uint32_t n = (sysent[ksm->km_args.hdr.ms_cmd].sy_msgsize - sizeof(struct lwkt_msg)) / 4;
+	const uint32_t *from = (const uint32_t *)(&ksm->km_args.hdr + 1);
+	uint32_t *to;
 
 	if ((held = ksysmsg_alloc(ksm->km_proc)) == NULL)
 		return ksm->km_proc->p_noutstanding + ksm->km_proc->p_ndone >= SYSMSG_PROC_MAX ?
@@ -157,7 +163,13 @@ sysmsg_hold_async(struct ksysmsg **ksmp)
 	held->km_proc = ksm->km_proc;
 	held->km_uaddr = ksm->km_uaddr;
 	held->km_flags = ksm->km_flags;
-	memcpy(held->km_args.bytes, ksm->km_args.bytes, sysent[ksm->km_args.hdr.ms_cmd].sy_msgsize);
+	/* What take_in set of the copy: the header's command and result, and the arguments (whole
+	 * words: the spec); the rest of km_args.hdr is never set (the call's own message is km_msg). */
+	held->km_args.hdr.ms_cmd = ksm->km_args.hdr.ms_cmd;
+	held->km_args.hdr.ms_result = ksm->km_args.hdr.ms_result;
+	to = (uint32_t *)(&held->km_args.hdr + 1);
+	for (uint32_t i = 0; i < n; i++)
+		to[i] = from[i];
 	TRACE_SYSMSG_HELD(ksm, held);
 	*ksmp = held;
 	return 0;

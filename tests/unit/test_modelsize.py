@@ -38,3 +38,16 @@ def test_a_missing_figure_is_named(tmp_path):
         assert "model.*.null" in str(e)
     else:
         raise AssertionError("no error for a missing figure")
+
+
+def test_write_doc_rewrites_only_the_figures_table(tmp_path):
+    base = tmp_path / "bench.toml"
+    base.write_text("[figures]\n" + "".join(f'"model.dillon.{n}" = 10.0\n"model.kse.{n}" = 30.0\n'
+                                             for n, _ in modelsize.WORKLOADS))
+    doc = tmp_path / "doc.md"
+    doc.write_text("before\n<!-- modelsize: bench -->\nold table\n<!-- /modelsize -->\nafter\n")
+    assert modelsize.write_doc(doc, base)
+    text = doc.read_text()
+    assert text.startswith("before\n") and text.endswith("after\n") and "old table" not in text
+    assert _section(text, "bench") == modelsize.bench_table(base)
+    assert not modelsize.write_doc(doc, base)          # already true: the file is left alone

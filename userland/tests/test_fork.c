@@ -347,6 +347,33 @@ KTEST(fork, a_pipe_connects_parent_and_child)
 	close(fds[0]);
 }
 
+/*
+ * A read parked on an empty pipe is woken by the child's write, and the child's exit closes the
+ * last write end before the reader goes on (its resume hook: kernel/fs/pipe.c): it still gets
+ * the bytes, and the next read end of file.
+ */
+KTEST(fork, a_parked_read_gets_the_bytes_written_just_before_the_last_close)
+{
+	int fds[2];
+	char buf[16] = { 0 };
+
+	KT_ASSERT_EQ(pipe(fds), 0);
+	pid_t child = fork();
+	if (child == 0) {
+		close(fds[0]);
+		usleep(20000);			/* the parent is parked in its read by now */
+		CHECK(1, write(fds[1], "woken", 5) == 5);
+		_exit(0);			/* closes the last write end */
+	}
+	KT_ASSERT(child > 0);
+	close(fds[1]);
+	KT_EXPECT_EQ(read(fds[0], buf, sizeof(buf)), 5);
+	KT_EXPECT_EQ(memcmp(buf, "woken", 5), 0);
+	KT_EXPECT_EQ(reap(child), 0);
+	KT_EXPECT_EQ(read(fds[0], buf, sizeof(buf)), 0);	/* end of file */
+	close(fds[0]);
+}
+
 KTEST(fork, open_files_share_their_offset)
 {
 	char buf[32] = { 0 };

@@ -36,6 +36,8 @@ struct ksysmsg {
 	TAILQ_ENTRY(ksysmsg) km_link;		/* p_outstanding, p_done or p_free */
 	TAILQ_ENTRY(ksysmsg) km_wlink;		/* on the wait queue of the object it waits on */
 	void		*km_obj;		/* that object, for its abort function */
+	int		(*km_resume)(struct ksysmsg *);	/* KMF_SYNC: how it goes on after ERESTART
+						   (called inside a critical section) */
 	struct timer_msg km_timer;		/* sleep_ns: the message sent to the timer port */
 	union sysmsg_args km_args;		/* kernel copy of the user message */
 };
@@ -45,15 +47,18 @@ enum ksysmsg_flags {
 	KMF_SYNC = 0x0001,	/* the caller waits in the kernel (on its stack) */
 	KMF_RING = 0x0002,	/* complete into the process's ring, not its reply port */
 	KMF_BATCH = 0x0004,	/* one of a submit call's messages */
-	KMF_RESTART = 0x0008,	/* the handler runs again after its object answered ERESTART */
 };
 
 /* A handler's answer that means: do not answer the message (exec replaced the program). */
 #define EJUSTRETURN	(-2)
 /*
- * An object's completion of a synchronous call that means "ready: run the handler again", so
- * the caller, woken on its own stack, moves the data itself in its own address space (a pipe
- * read finds bytes, a pipe write finds room). Never delivered to user space.
+ * An object's completion of a synchronous call that means "ready: go on yourself": the caller,
+ * woken on its own stack, runs the call's resume hook (km_resume, set by the object when it
+ * filed the call), which moves the data in the caller's own address space (a pipe read finds
+ * bytes, a pipe write finds room) and answers, or files the call again (EASYNC). The object
+ * keeps itself alive until the hook has run: whoever completes a call with ERESTART holds a
+ * reference on km_obj that the hook drops (the wait/resume protocol: docs/syscall-abi.md).
+ * Never delivered to user space.
  */
 #define ERESTART	(-3)
 #define SYSMSG_PROC_MAX	8192	/* async calls in flight or uncollected, per process */
