@@ -395,11 +395,18 @@ KTEST(pthread, a_waiter_parks)
 #define COUNT_ROUNDS	2000
 static pthread_mutex_t count_mx = PTHREAD_MUTEX_INITIALIZER;
 static volatile long count_total;
-static volatile uint32_t count_vcpus;
+static volatile uint32_t count_vcpus, count_started;
 
 static void *
 counter(void *arg)
 {
+	/* The vCPUs share CPU 0 until SMP places them, and the whole count can fit between two
+	 * clock ticks: until a second vCPU has taken a thread, each thread gives the CPU away in
+	 * the kernel (sched_yield), so the idle vCPUs get to run and steal. Bounded: if stealing
+	 * never happens the parallelism expectation below fails. */
+	__atomic_or_fetch(&count_started, 1u << cr_vcpu_self(), __ATOMIC_RELAXED);
+	for (int tries = 0; __builtin_popcount(count_started) < 2 && tries < 2000; tries++)
+		sched_yield();
 	for (int i = 0; i < COUNT_ROUNDS; i++) {
 		pthread_mutex_lock(&count_mx);
 		long v = count_total;
@@ -421,7 +428,7 @@ KTEST(smp, mutex_counter_loses_no_update)
 
 	KT_ASSERT(cr_vcpu_ensure(3));
 	count_total = 0;
-	count_vcpus = 0;
+	count_vcpus = count_started = 0;
 	for (int i = 0; i < NCOUNT; i++)
 		created += pthread_create(&t[i], NULL, counter, (void *)(intptr_t)i) == 0;
 	KT_ASSERT_EQ(created, NCOUNT);
