@@ -7,12 +7,13 @@
  * the user thread and collects the completion itself. In the KSE model libcr makes plain
  * synchronous calls, and one that must wait keeps its kernel context: the kernel thread that
  * took the trap (kse_block) stays with the call, asleep in wait_sync, and gives the vCPU — its
- * id, upcall entry and area, pending pokes and signals — to a fresh kernel thread, which enters
- * the vCPU's upcall entry with UPC_BLOCKED. libcr's scheduler runs another user thread there.
+ * id, upcall entry and area, pending pokes and signals — to another kernel thread (an ended
+ * call's, kept in the process's pool of KSE_POOL_MAX, or a new one), which enters the vCPU's
+ * upcall entry with UPC_BLOCKED. libcr's scheduler runs another user thread there.
  * When the call completes, its kernel context returns through the system call's exit path as
  * usual; there (kse_call_return) it writes the blocked thread's whole user context, %eax its
  * answer, into the UPC_BLOCKED frame, queues a UPC_UNBLOCKED event for the process's vCPUs, and
- * ends. A vCPU takes the event on its way back to ring 3 (sig_deliver's last step:
+ * waits in the pool for the next blocked call's vCPU (kse_pool_wait), or ends. A vCPU takes the event on its way back to ring 3 (sig_deliver's last step:
  * kse_deliver), and libcr lets the thread continue from that frame with upcall_resume.
  *
  * A KSE call's thread is no vCPU (TDF_KSECALL: FOREACH_VCPU passes it by): signals are for the
@@ -37,6 +38,10 @@
 #include <machine/trap.h>
 
 struct kse_stats kse_stats;
+
+#define KSE_POOL_MAX	4	/* ended calls' contexts a process keeps (p_kse_pool) */
+_Static_assert(KSE_POOL_MAX == sizeof(((struct proc *)0)->p_kse_pool) / sizeof(thread_t),
+    "p_kse_pool");
 
 /* A completed KSE call, until a vCPU takes it as UPC_UNBLOCKED. */
 struct kse_event {
@@ -134,7 +139,18 @@ kse_block(struct proc *p, struct ksysmsg *ksm)
 	ev = kmalloc(sizeof(*ev));
 	ks = kmalloc(sizeof(*ks));
 	/* The frame first: one that does not fit leaves nothing to undo (below esp: unused). */
-	if (ev == NULL || ks == NULL || !upcall_push(td, &ctx, &m, &to) ||
+	if (ev == NULL || ks == NULL || !upcall_push(td, &ctx, &m, &to)) {
+		kfree(ev);
+		kfree(ks);
+		return false;
+	}
+	/* The vCPU's next kernel thread: an ended call's context kept in the pool, or a new one. */
+	crit_enter();
+	ntd = p->p_npool > 0 ? p->p_kse_pool[--p->p_npool] : NULL;
+	if (ntd != NULL)
+		kse_stats.pooled--;
+	crit_exit();
+	if (ntd == NULL &&
 	    lwkt_create(kse_vcpu_enter, ks, &ntd, TDPRI_USER, TDF_NOSTART, p->p_comm) != 0) {
 		kfree(ev);
 		kfree(ks);
@@ -175,9 +191,58 @@ kse_block(struct proc *p, struct ksysmsg *ksm)
 	p->p_nkse++;
 	kse_stats.calls++;
 	kse_stats.blocked++;
+	if (ntd->td_flags & TDF_KSEPOOL) {
+		ntd->td_flags &= ~TDF_KSEPOOL;
+		ntd->td_kse_start = ks;		/* it waits in kse_pool_wait */
+	}
 	lwkt_schedule(ntd);
 	crit_exit();
 	return true;
+}
+
+/*
+ * kse_pool_wait: the ended KSE call's context td waits in p's pool until kse_block gives it a
+ * vCPU to take (td_kse_start: it enters ring 3 from here, this stack's frames left behind as
+ * dead), or the process ends (it ends too).
+ */
+static __attribute__((noreturn)) void
+kse_pool_wait(struct proc *p, thread_t td)
+{
+	struct kse_start *ks;
+	struct trapframe tf;
+
+	crit_enter();
+	while ((ks = td->td_kse_start) == NULL && !p->p_killed && !p->p_exiting)
+		lwkt_block("ksepool", td);
+	if (ks == NULL) {
+		for (uint32_t i = 0; i < p->p_npool; i++)
+			if (p->p_kse_pool[i] == td) {
+				p->p_kse_pool[i] = p->p_kse_pool[--p->p_npool];
+				kse_stats.pooled--;
+				break;
+			}
+		td->td_flags &= ~TDF_KSEPOOL;
+		if (p->p_exiter != NULL)
+			lwkt_schedule(p->p_exiter);
+		td->td_proc = NULL;
+		crit_exit();
+		lwkt_exit();
+	}
+	td->td_kse_start = NULL;
+	crit_exit();
+	tf = ks->tf;
+	kfree(ks);
+	user_enter(p, &tf);
+}
+
+/* kse_pool_end: p ends: its pooled contexts end as well (proc_exit waits for them). */
+void
+kse_pool_end(struct proc *p)
+{
+	crit_enter();
+	for (uint32_t i = 0; i < p->p_npool; i++)
+		lwkt_schedule(p->p_kse_pool[i]);
+	crit_exit();
 }
 
 /* notify: a completion waits for p's vCPUs: flag the one it prefers (else any), wake it if idle. */
@@ -233,6 +298,17 @@ kse_call_return(struct syscall_regs *r)
 	}
 	p->p_nkse--;
 	kse_stats.calls--;
+	td->td_flags &= ~TDF_KSECALL;
+	td->td_ast = 0;
+	if (!p->p_killed && !p->p_exiting && p->p_npool < KSE_POOL_MAX) {
+		/* Kept for the next blocked call: no thread and stack to make then. */
+		td->td_flags |= TDF_KSEPOOL;
+		p->p_kse_pool[p->p_npool++] = td;
+		kse_stats.pooled++;
+		crit_exit();
+		kfree(ev);
+		kse_pool_wait(p, td);
+	}
 	if (p->p_exiter != NULL)
 		lwkt_schedule(p->p_exiter);
 	td->td_proc = NULL;

@@ -427,8 +427,9 @@ proc_exit(int status)
 	proc_mark_killed(p);		/* the other vCPUs end at their next kernel entry or exit */
 	p->p_status = status;
 	crit_enter();
-	while (p->p_nvcpus > 1 || p->p_nkse > 0) {
+	while (p->p_nvcpus > 1 || p->p_nkse > 0 || p->p_npool > 0) {
 		sysmsg_proc_abort(p);	/* wakes vCPUs and KSE calls blocked in calls */
+		kse_pool_end(p);	/* and the pooled KSE contexts */
 		wake_proc(p);
 		p->p_exiter = td;
 		lwkt_block("vcpus", p);
@@ -786,6 +787,7 @@ sys_kstat(struct kstat_msg *msg)
 	ks.ks_cow_copies = vm_page_stats.cow_copies;
 	ks.ks_cow_reuses = vm_page_stats.cow_reuses;
 	ks.ks_kse_calls = kse_stats.calls;
+	ks.ks_kse_pooled = kse_stats.pooled;
 	ks.ks_kse_upcalls = kse_stats.blocked + kse_stats.unblocked;
 	if (proc_copyout(curproc, (uint32_t)msg->buf, &ks, n) != 0)
 		return EFAULT;

@@ -72,6 +72,8 @@ struct proc {
 	int		p_model;		/* SCHED_DILLON or SCHED_KSE */
 	uint32_t	p_nkse;			/* KSE calls blocked: kernel contexts that are no vCPU */
 	TAILQ_HEAD(, kse_event) p_kse_events;	/* completed KSE calls: UPC_UNBLOCKED to deliver */
+	struct thread	*p_kse_pool[4];		/* ended KSE calls' contexts, for the next vCPU */
+	uint32_t	p_npool;
 };
 
 TAILQ_HEAD(proclist, proc);
@@ -140,8 +142,10 @@ bool	kse_deliver(struct thread *td, struct upcall_ctx *ctx, uint32_t mask, struc
 bool	kse_pending(struct proc *p, struct thread *td);
 int	kse_abort(struct proc *p, uint32_t uaddr);
 void	kse_exit(struct proc *p);
+void	kse_pool_end(struct proc *p);
 struct kse_stats {
 	uint32_t	calls;		/* KSE calls blocked now (each a kernel thread and stack) */
+	uint32_t	pooled;		/* ended calls' contexts kept in processes' pools */
 	uint64_t	blocked;	/* UPC_BLOCKED upcalls made */
 	uint64_t	unblocked;	/* UPC_UNBLOCKED upcalls delivered */
 };
@@ -155,6 +159,6 @@ pid_t	pgrp_foreground(void);
 /* The process's vCPUs: its threads on CPU 0's list of all threads. */
 #define FOREACH_VCPU(p, td)						\
 	TAILQ_FOREACH(td, &cpu0_globaldata.gd_tdallq, td_allq)		\
-		if ((td)->td_proc == (p) && !((td)->td_flags & TDF_KSECALL))
+		if ((td)->td_proc == (p) && !((td)->td_flags & (TDF_KSECALL | TDF_KSEPOOL)))
 
 #endif

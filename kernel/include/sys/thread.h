@@ -16,6 +16,7 @@ struct globaldata;
 struct proc;
 struct lwkt_token;
 struct kse_event;
+struct kse_start;
 
 #define TDPRI_IDLE	0	/* the idle thread only */
 #define TDPRI_USER	8	/* threads running user processes */
@@ -71,6 +72,7 @@ struct thread {
 	bool		td_resuming;		/* upcall_resume: go back to td_resumectx */
 	struct upcall_ctx td_resumectx;
 	struct kse_event *td_kse_ev;	/* a KSE call's context (TDF_KSECALL): its UPC_UNBLOCKED */
+	struct kse_start *td_kse_start;	/* a pooled one (TDF_KSEPOOL): the vCPU it is to take */
 };
 typedef struct thread *thread_t;
 
@@ -85,6 +87,7 @@ enum td_flags {
 	TDF_SYNCWAIT = 0x0040,	/* waiting in a synchronous call: a signal may cut it short */
 	TDF_MIGRATING = 0x0080,	/* lwkt_setcpu_self: still on its old CPU's stack pointer */
 	TDF_KSECALL = 0x0100,	/* a KSE call's kernel context: no longer a vCPU (kern_kse.c) */
+	TDF_KSEPOOL = 0x0200,	/* ... its call done, kept for the next one (p_kse_pool) */
 };
 
 /*

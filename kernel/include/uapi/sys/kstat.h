@@ -33,7 +33,8 @@ struct kstat {
 	uint64_t	ks_cow_copies;		/* write faults that copied a shared page */
 	uint64_t	ks_cow_reuses;		/* ... that found it no longer shared and kept it */
 	uint32_t	ks_kse_calls;		/* KSE calls blocked now: a kernel thread and stack each */
-	uint32_t	ks_kse_pad;
+	uint32_t	ks_kse_pooled;		/* ended KSE calls' contexts kept for the next (a thread
+						   and stack each) */
 	uint64_t	ks_kse_upcalls;		/* UPC_BLOCKED and UPC_UNBLOCKED upcalls made */
 };
 
