@@ -10,6 +10,7 @@
 #define _PTHREAD_H_
 
 #include <sys/types.h>
+#include <limits.h>	/* PTHREAD_KEYS_MAX, PTHREAD_STACK_MIN, ... */
 #include <time.h>
 #include <sched.h>
 #include <cr/park.h>
@@ -24,10 +25,7 @@ typedef struct {
 
 #define PTHREAD_CREATE_JOINABLE		0
 #define PTHREAD_CREATE_DETACHED		1
-#define PTHREAD_STACK_MIN		8192
 #define PTHREAD_STACK_DEFAULT		(32 * 1024)	/* CR_THREAD_STACK */
-#define PTHREAD_KEYS_MAX		64
-#define PTHREAD_DESTRUCTOR_ITERATIONS	4
 
 #define PTHREAD_SCOPE_SYSTEM		0
 #define PTHREAD_SCOPE_PROCESS		1	/* user threads: the only scope there is */

@@ -8,6 +8,47 @@
 #define STDOUT_FILENO	1
 #define STDERR_FILENO	2
 
+/* The version of POSIX.1 libcr follows, and the options it provides (sysconf answers the same). */
+#define _POSIX_VERSION			200809L
+#define _POSIX_THREADS			200809L
+#define _POSIX_MONOTONIC_CLOCK		200809L
+#define _POSIX_BARRIERS			200809L
+#define _POSIX_READER_WRITER_LOCKS	200809L
+#define _POSIX_TIMEOUTS			200809L
+#define _POSIX_JOB_CONTROL		1
+#define _POSIX_SAVED_IDS		(-1)	/* there are no users */
+
+/* access's amode */
+#define F_OK	0
+#define X_OK	1
+#define W_OK	2
+#define R_OK	4
+
+/* sysconf's names (unistd/sysconf.c) */
+#define _SC_ARG_MAX			0
+#define _SC_CHILD_MAX			1
+#define _SC_CLK_TCK			2
+#define _SC_OPEN_MAX			4
+#define _SC_STREAM_MAX			5
+#define _SC_VERSION			6
+#define _SC_PAGESIZE			30
+#define _SC_PAGE_SIZE			_SC_PAGESIZE
+#define _SC_LINE_MAX			43
+#define _SC_THREADS			67
+#define _SC_THREAD_KEYS_MAX		74
+#define _SC_THREAD_STACK_MIN		75
+#define _SC_THREAD_DESTRUCTOR_ITERATIONS 73
+#define _SC_THREAD_THREADS_MAX		76
+#define _SC_JOB_CONTROL			7
+#define _SC_SAVED_IDS			8
+#define _SC_MONOTONIC_CLOCK		149
+#define _SC_BARRIERS			133
+#define _SC_READER_WRITER_LOCKS		153
+#define _SC_TIMEOUTS			164
+
+long	sysconf(int name);
+int	access(const char *path, int amode);
+
 
 extern char **environ;
 

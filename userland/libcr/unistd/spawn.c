@@ -1,10 +1,9 @@
 /* spawn and wait: POSIX-shaped wrappers over the spawn and wait messages. */
 #include <errno.h>
 #include <string.h>
+#include <limits.h>
 #include <unistd.h>
 #include <sys/wait.h>
-
-#define STRINGS_MAX	2048
 
 /* pack: NUL-separated strings of a NULL-terminated vector; returns the length or -1 (E2BIG). */
 static int
@@ -24,15 +23,28 @@ pack(char *buf, size_t size, char *const vec[])
 	return (int)len;
 }
 
+/*
+ * pack_both: argv's strings, then envp's, into buf (ARG_MAX bytes: what the kernel takes of
+ * both together); the lengths into *alen and *elen. -1 with E2BIG when they do not fit.
+ */
+static int
+pack_both(char *buf, char *const argv[], char *const envp[], int *alen, int *elen)
+{
+	if ((*alen = pack(buf, ARG_MAX, argv)) < 0 ||
+	    (*elen = pack(buf + *alen, ARG_MAX - (size_t)*alen, envp)) < 0)
+		return -1;
+	return 0;
+}
+
 pid_t
 spawnve(const char *path, char *const argv[], char *const envp[])
 {
-	char args[STRINGS_MAX], env[STRINGS_MAX];
-	int alen = pack(args, sizeof(args), argv), elen = pack(env, sizeof(env), envp);
+	char buf[ARG_MAX];
+	int alen, elen;
 
-	if (alen < 0 || elen < 0)
+	if (pack_both(buf, argv, envp, &alen, &elen) < 0)
 		return -1;
-	return __sys_spawn(path, args, (size_t)alen, env, (size_t)elen);
+	return __sys_spawn(path, buf, (size_t)alen, buf + alen, (size_t)elen);
 }
 
 pid_t
@@ -62,12 +74,12 @@ wait(int *status)
 int
 execve(const char *path, char *const argv[], char *const envp[])
 {
-	char args[STRINGS_MAX], env[STRINGS_MAX];
-	int alen = pack(args, sizeof(args), argv), elen = pack(env, sizeof(env), envp);
+	char buf[ARG_MAX];
+	int alen, elen;
 
-	if (alen < 0 || elen < 0)
+	if (pack_both(buf, argv, envp, &alen, &elen) < 0)
 		return -1;
-	return __sys_exec(path, args, (size_t)alen, env, (size_t)elen);
+	return __sys_exec(path, buf, (size_t)alen, buf + alen, (size_t)elen);
 }
 
 int
