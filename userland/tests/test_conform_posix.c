@@ -321,6 +321,41 @@ KTEST(pipe, eof_epipe_and_order)
 	close(p[1]);
 }
 
+/* big_writer: write n bytes into fd in one call; 0 when write answered n, else 1 */
+static int
+big_writer(int fd, size_t n)
+{
+	char *buf = malloc(n);
+
+	memset(buf, 'w', n);
+	ssize_t r = write(fd, buf, n);
+	return r == (ssize_t)n ? 0 : 1;
+}
+
+KTEST(pipe, a_blocking_write_writes_everything)
+{
+	/* "If the O_NONBLOCK flag is clear, a write request may cause the thread to block, but on
+	 * normal completion it shall return nbyte." */
+	int p[2], status = -1;
+	size_t total = 3 * PIPE_BUF + 100, got = 0;
+	char buf[512];
+	ssize_t r;
+
+	KT_ASSERT(pipe(p) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		_exit(big_writer(p[1], total));
+	}
+	close(p[1]);
+	while ((r = read(p[0], buf, sizeof(buf))) > 0)
+		got += (size_t)r;
+	close(p[0]);
+	KT_EXPECT_EQ(got, total);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	KT_EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 KTEST(pipe, writes_of_pipe_buf_or_less_are_atomic)
 {
 	/* "Write requests of {PIPE_BUF} bytes or less shall not be interleaved with data from
