@@ -1108,3 +1108,145 @@ KTEST(exec, arg_max_bytes_of_arguments_are_taken)
 	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
 	KT_EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
+
+/* -- the controlling terminal -------------------------------------------------------------------- */
+
+KTEST(tty, tcgetpgrp_tcsetpgrp_errors)
+{
+	int p[2];
+	struct stat st;
+
+	/* the console: a character device and a terminal, our group in the foreground or not */
+	KT_EXPECT_EQ(fstat(0, &st), 0);
+	KT_EXPECT(S_ISCHR(st.st_mode));
+	KT_ASSERT(pipe(p) == 0);
+	/* tcgetpgrp: "[ENOTTY] The calling process does not have a controlling terminal, or the
+	 * file is not the controlling terminal." "[EBADF] The fildes argument is not a valid file
+	 * descriptor." */
+	errno = 0;
+	KT_EXPECT_EQ(tcgetpgrp(p[0]), -1);
+	KT_EXPECT_EQ(errno, ENOTTY);
+	errno = 0;
+	KT_EXPECT_EQ(tcsetpgrp(p[0], getpgrp()), -1);
+	KT_EXPECT_EQ(errno, ENOTTY);
+	close(p[0]);
+	close(p[1]);
+	errno = 0;
+	KT_EXPECT_EQ(tcgetpgrp(p[0]), -1);
+	KT_EXPECT_EQ(errno, EBADF);
+	errno = 0;
+	KT_EXPECT_EQ(tcsetpgrp(p[0], getpgrp()), -1);
+	KT_EXPECT_EQ(errno, EBADF);
+	/* tcsetpgrp: "[EINVAL] ... the value of the pgrp_id argument is ... not supported" (< 0),
+	 * "[EPERM] The value of pgrp_id is ... not ... a process group in the same session" */
+	pid_t fg = tcgetpgrp(0);
+	if (fg < 0)
+		KT_SKIP("the console is not this process's controlling terminal");
+	errno = 0;
+	KT_EXPECT_EQ(tcsetpgrp(0, -5), -1);
+	KT_EXPECT_EQ(errno, EINVAL);
+	errno = 0;
+	KT_EXPECT_EQ(tcsetpgrp(0, 99999), -1);
+	KT_EXPECT_EQ(errno, EPERM);
+	KT_EXPECT_EQ(tcgetpgrp(0), fg);
+}
+
+/* -- identities, time, sleeping ------------------------------------------------------------------ */
+
+KTEST(misc, ids_kill_zero_and_nanosleep_errors)
+{
+	struct timespec bad = { 0, 1000000000 }, neg = { -1, 0 };
+
+	/* there are no users: every id is 0 (root's), and stays so */
+	KT_EXPECT_EQ(getuid(), 0u);
+	KT_EXPECT_EQ(geteuid(), 0u);
+	KT_EXPECT_EQ(getgid(), 0u);
+	KT_EXPECT_EQ(getegid(), 0u);
+	/* kill with signal 0: "error checking is performed but no signal is actually sent" */
+	KT_EXPECT_EQ(kill(getpid(), 0), 0);
+	errno = 0;
+	KT_EXPECT_EQ(kill(99999, 0), -1);
+	KT_EXPECT_EQ(errno, ESRCH);
+	errno = 0;
+	KT_EXPECT_EQ(kill(getpid(), 12345), -1);
+	KT_EXPECT_EQ(errno, EINVAL);
+	/* nanosleep: "[EINVAL] The rqtp argument specified a nanosecond value less than zero or
+	 * greater than or equal to 1000 million." */
+	errno = 0;
+	KT_EXPECT_EQ(nanosleep(&bad, NULL), -1);
+	KT_EXPECT_EQ(errno, EINVAL);
+	errno = 0;
+	KT_EXPECT_EQ(nanosleep(&neg, NULL), -1);
+	KT_EXPECT_EQ(errno, EINVAL);
+	struct timespec zero = { 0, 0 };
+	KT_EXPECT_EQ(nanosleep(&zero, NULL), 0);
+	/* clock_gettime: CLOCK_MONOTONIC never goes back; tv_nsec in range */
+	struct timespec a, b;
+	KT_EXPECT_EQ(clock_gettime(CLOCK_MONOTONIC, &a), 0);
+	KT_EXPECT_EQ(clock_gettime(CLOCK_MONOTONIC, &b), 0);
+	KT_EXPECT(b.tv_sec > a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec >= a.tv_nsec));
+	KT_EXPECT(a.tv_nsec >= 0 && a.tv_nsec < 1000000000);
+	time_t t1 = time(NULL), t2 = 0;
+	KT_EXPECT(time(&t2) >= t1 && t2 >= t1);
+}
+
+/* -- <stdio.h> streams --------------------------------------------------------------------------- */
+
+KTEST(stdio, modes_positions_and_ungetc)
+{
+	FILE *f;
+	char line[16];
+
+	setup();
+	/* fopen: "[EINVAL] The mode argument is not a valid mode." (may fail) */
+	errno = 0;
+	KT_EXPECT(fopen(D "/s", "z") == NULL);
+	KT_EXPECT_EQ(errno, EINVAL);
+	errno = 0;
+	KT_EXPECT(fopen(D "/missing", "r") == NULL);
+	KT_EXPECT_EQ(errno, ENOENT);
+	KT_ASSERT((f = fopen(D "/s", "w+")) != NULL);
+	KT_EXPECT(fputs("line1\nline2\n", f) >= 0);
+	KT_EXPECT_EQ(ftell(f), 12L);
+	rewind(f);
+	KT_EXPECT(fgets(line, sizeof(line), f) == line && strcmp(line, "line1\n") == 0);
+	/* fgets reads at most n-1 bytes */
+	KT_EXPECT(fgets(line, 4, f) == line && strcmp(line, "lin") == 0);
+	KT_EXPECT_EQ(fgetc(f), 'e');
+	/* ungetc: "One byte of push-back shall be provided"; a file-positioning call discards it */
+	KT_EXPECT_EQ(ungetc('X', f), 'X');
+	KT_EXPECT_EQ(fgetc(f), 'X');
+	KT_EXPECT_EQ(ungetc(EOF, f), EOF);
+	KT_EXPECT_EQ(fgetc(f), '2');
+	KT_EXPECT_EQ(fgetc(f), '\n');
+	KT_EXPECT_EQ(fgetc(f), EOF);
+	KT_EXPECT(feof(f) && !ferror(f));
+	clearerr(f);
+	KT_EXPECT(!feof(f));
+	KT_EXPECT_EQ(fseek(f, -2, SEEK_END), 0);
+	KT_EXPECT_EQ(fgetc(f), '2');
+	errno = 0;
+	KT_EXPECT_EQ(fseek(f, -100, SEEK_SET), -1);
+	KT_EXPECT_EQ(errno, EINVAL);
+	KT_EXPECT_EQ(fclose(f), 0);
+	/* "a": every write at the end, whatever the position */
+	KT_ASSERT((f = fopen(D "/s", "a+")) != NULL);
+	fseek(f, 0, SEEK_SET);
+	fputs("end\n", f);
+	fflush(f);
+	fseek(f, 0, SEEK_SET);
+	KT_EXPECT(fgets(line, sizeof(line), f) && strcmp(line, "line1\n") == 0);
+	fclose(f);
+	struct stat st;
+	KT_EXPECT_EQ(stat(D "/s", &st), 0);
+	KT_EXPECT(st.st_size == 16);
+	/* fread of a short file: the items read, feof set */
+	KT_ASSERT((f = fopen(D "/s", "r")) != NULL);
+	char buf[40];
+	KT_EXPECT_EQ(fread(buf, 5, 8, f), 3u);
+	KT_EXPECT(feof(f));
+	/* writing a stream opened for reading fails: EOF and the error indicator */
+	KT_EXPECT_EQ(fputc('x', f), EOF);
+	KT_EXPECT(ferror(f));
+	fclose(f);
+}

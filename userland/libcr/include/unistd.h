@@ -47,6 +47,11 @@
 #define _SC_TIMEOUTS			164
 
 long	sysconf(int name);
+/* There are no users: every process is root's, with every id 0 (unistd/sysconf.c). */
+uid_t	getuid(void);
+uid_t	geteuid(void);
+gid_t	getgid(void);
+gid_t	getegid(void);
 int	access(const char *path, int amode);
 
 
