@@ -999,6 +999,8 @@ KTEST(pthread, mutex_types)
 	KT_EXPECT_EQ(pthread_mutex_unlock(&m), EPERM);
 	KT_EXPECT_EQ(pthread_mutex_lock(&m), 0);
 	KT_EXPECT_EQ(pthread_mutex_lock(&m), EDEADLK);
+	/* trylock: "[EBUSY] The mutex could not be acquired because it was already locked." */
+	KT_EXPECT_EQ(pthread_mutex_trylock(&m), EBUSY);
 	KT_EXPECT_EQ(pthread_mutex_unlock(&m), 0);
 	pthread_mutex_destroy(&m);
 	/* recursive: locked as often as unlocked; trylock by the owner succeeds */
@@ -1249,4 +1251,169 @@ KTEST(stdio, modes_positions_and_ungetc)
 	KT_EXPECT_EQ(fputc('x', f), EOF);
 	KT_EXPECT(ferror(f));
 	fclose(f);
+}
+
+/* -- link counts and times ----------------------------------------------------------------------- */
+
+KTEST(stat, directory_link_counts_and_times)
+{
+	struct stat a, b, c;
+	struct timespec pause10 = { 0, 20000000 };
+	int fd;
+
+	setup();
+	KT_ASSERT(stat(D, &a) == 0);
+	/* a directory's link count: its name, its ".", and each subdirectory's ".." */
+	KT_EXPECT(a.st_nlink == 2);
+	mkdir(D "/x", 0755);
+	mkdir(D "/y", 0755);
+	KT_EXPECT_EQ(stat(D, &b), 0);
+	KT_EXPECT(b.st_nlink == 4);
+	/* mkdir: "Upon successful completion, mkdir() shall mark for update the last data access,
+	 * last data modification, and last file status change timestamps of the new directory.
+	 * Also, the last data modification and last file status change timestamps of the directory
+	 * that contains the new entry shall be marked for update." */
+	/* moving y into x moves its ".." */
+	KT_EXPECT_EQ(rename(D "/y", D "/x/y"), 0);
+	KT_EXPECT_EQ(stat(D, &b), 0);
+	KT_EXPECT(b.st_nlink == 3);
+	KT_EXPECT_EQ(stat(D "/x", &c), 0);
+	KT_EXPECT(c.st_nlink == 3);
+	KT_EXPECT_EQ(stat(D "/x/y/..", &b), 0);
+	KT_EXPECT(b.st_ino == c.st_ino);
+	KT_EXPECT_EQ(rmdir(D "/x/y"), 0);
+	KT_EXPECT_EQ(stat(D "/x", &c), 0);
+	KT_EXPECT(c.st_nlink == 2);
+	rmdir(D "/x");
+	/* write marks st_mtime and st_ctime for update */
+	fd = open(D "/f", O_RDWR | O_CREAT, 0644);
+	KT_ASSERT(fstat(fd, &a) == 0);
+	nanosleep(&pause10, NULL);
+	write(fd, "x", 1);
+	KT_EXPECT_EQ(fstat(fd, &b), 0);
+	KT_EXPECT(b.st_mtim.tv_sec > a.st_mtim.tv_sec ||
+	    (b.st_mtim.tv_sec == a.st_mtim.tv_sec && b.st_mtim.tv_nsec > a.st_mtim.tv_nsec));
+	KT_EXPECT(b.st_ctim.tv_sec > a.st_ctim.tv_sec ||
+	    (b.st_ctim.tv_sec == a.st_ctim.tv_sec && b.st_ctim.tv_nsec > a.st_ctim.tv_nsec));
+	/* the mode open's O_CREAT gave: a regular file with those permission bits */
+	KT_EXPECT(S_ISREG(b.st_mode));
+	KT_EXPECT_EQ(b.st_mode & 0777, 0644u);
+	close(fd);
+	/* O_CREAT on an existing file leaves its mode alone */
+	fd = open(D "/f", O_RDWR | O_CREAT, 0600);
+	KT_EXPECT_EQ(fstat(fd, &c), 0);
+	KT_EXPECT_EQ(c.st_mode & 0777, 0644u);
+	close(fd);
+	mkdir(D "/m", 0700);
+	KT_EXPECT_EQ(stat(D "/m", &c), 0);
+	KT_EXPECT_EQ(c.st_mode & 0777, 0700u);
+	rmdir(D "/m");
+}
+
+/* -- more of <pthread.h> ------------------------------------------------------------------------- */
+
+static pthread_barrier_t barrier;
+static int serial_count;
+
+static void *
+barrier_waiter(void *arg)
+{
+	(void)arg;
+	if (pthread_barrier_wait(&barrier) == PTHREAD_BARRIER_SERIAL_THREAD)
+		__atomic_fetch_add(&serial_count, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void *
+cancel_me(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct timespec t = { 0, 1000000 };
+		nanosleep(&t, NULL);		/* a cancellation point */
+		pthread_testcancel();
+	}
+	return NULL;
+}
+
+KTEST(pthread, rwlocks_barriers_and_cancel)
+{
+	pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+	pthread_t t[4];
+	void *v = NULL;
+
+	/* several readers at once; a writer excludes everyone */
+	KT_EXPECT_EQ(pthread_rwlock_rdlock(&rw), 0);
+	KT_EXPECT_EQ(pthread_rwlock_tryrdlock(&rw), 0);
+	KT_EXPECT_EQ(pthread_rwlock_trywrlock(&rw), EBUSY);
+	KT_EXPECT_EQ(pthread_rwlock_unlock(&rw), 0);
+	KT_EXPECT_EQ(pthread_rwlock_unlock(&rw), 0);
+	KT_EXPECT_EQ(pthread_rwlock_wrlock(&rw), 0);
+	KT_EXPECT_EQ(pthread_rwlock_tryrdlock(&rw), EBUSY);
+	KT_EXPECT_EQ(pthread_rwlock_trywrlock(&rw), EBUSY);
+	KT_EXPECT_EQ(pthread_rwlock_unlock(&rw), 0);
+	KT_EXPECT_EQ(pthread_rwlock_destroy(&rw), 0);
+	/* barrier_init: "[EINVAL] The value specified by count is equal to zero." */
+	KT_EXPECT_EQ(pthread_barrier_init(&barrier, NULL, 0), EINVAL);
+	KT_ASSERT(pthread_barrier_init(&barrier, NULL, 4) == 0);
+	for (int i = 0; i < 3; i++)
+		KT_ASSERT(pthread_create(&t[i], NULL, barrier_waiter, NULL) == 0);
+	barrier_waiter(NULL);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	/* "PTHREAD_BARRIER_SERIAL_THREAD shall be returned to one unspecified thread" */
+	KT_EXPECT_EQ(serial_count, 1);
+	KT_EXPECT_EQ(pthread_barrier_destroy(&barrier), 0);
+	/* deferred cancellation: joined with PTHREAD_CANCELED */
+	KT_ASSERT(pthread_create(&t[3], NULL, cancel_me, NULL) == 0);
+	KT_EXPECT_EQ(pthread_cancel(t[3]), 0);
+	KT_EXPECT_EQ(pthread_join(t[3], &v), 0);
+	KT_EXPECT(v == PTHREAD_CANCELED);
+	int old = -1;
+	KT_EXPECT_EQ(pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old), 0);
+	KT_EXPECT_EQ(old, PTHREAD_CANCEL_ENABLE);
+	KT_EXPECT_EQ(pthread_setcancelstate(42, &old), EINVAL);
+	KT_EXPECT_EQ(pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL), 0);
+}
+
+/* -- fork and descriptors ------------------------------------------------------------------------ */
+
+KTEST(fork, descriptors_share_offsets_and_pipes_end)
+{
+	int fd, status, p[2];
+	pid_t pid;
+
+	setup();
+	fd = open(D "/f", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	/* "Each of the child's file descriptors shall refer to the same open file description
+	 * with the corresponding file descriptor of the parent." */
+	if ((pid = fork()) == 0) {
+		write(fd, "child", 5);
+		_exit(0);
+	}
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	KT_EXPECT(lseek(fd, 0, SEEK_CUR) == 5);
+	close(fd);
+	/* the parent's read end sees end of file only when the child's write end closes too */
+	KT_ASSERT(pipe(p) == 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		write(p[1], "z", 1);
+		_exit(0);		/* its write end closes as it ends */
+	}
+	close(p[1]);
+	char c;
+	KT_EXPECT_EQ(read(p[0], &c, 1), 1);
+	KT_EXPECT_EQ(read(p[0], &c, 1), 0);
+	close(p[0]);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	/* waitpid(0) waits for a child of the caller's group; waitpid(-pgid) for that group */
+	if ((pid = fork()) == 0)
+		_exit(4);
+	KT_EXPECT_EQ(waitpid(0, &status, 0), pid);
+	KT_EXPECT_EQ(WEXITSTATUS(status), 4);
+	if ((pid = fork()) == 0)
+		_exit(5);
+	KT_EXPECT_EQ(waitpid(-getpgrp(), &status, 0), pid);
+	KT_EXPECT_EQ(WEXITSTATUS(status), 5);
 }

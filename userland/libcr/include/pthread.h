@@ -3,7 +3,7 @@
  * user thread (cr/thread.h); the locks park waiting threads in the scheduler (cr/park.h) and
  * take uncontended mutexes with one compare-and-swap, so they are safe on several vCPUs.
  * What is not here: process-shared objects, scheduling policies and priorities, pthread_atfork,
- * pthread_sigmask and pthread_kill (Damselfly has no signals yet), asynchronous cancellation of
+ * pthread_kill (pthread_sigmask is <signal.h>'s), asynchronous cancellation of
  * a thread that runs (it acts at the next cancellation point).
  */
 #ifndef _PTHREAD_H_
