@@ -1417,3 +1417,42 @@ KTEST(fork, descriptors_share_offsets_and_pipes_end)
 	KT_EXPECT_EQ(waitpid(-getpgrp(), &status, 0), pid);
 	KT_EXPECT_EQ(WEXITSTATUS(status), 5);
 }
+
+KTEST(stdio, getline_getdelim_and_sprintf)
+{
+	FILE *f;
+	char *line = NULL, buf[32];
+	size_t size = 12345;		/* ignored while line is NULL */
+
+	setup();
+	KT_ASSERT((f = fopen(D "/g", "w+")) != NULL);
+	for (int i = 0; i < 300; i++)
+		fputc('a' + i % 26, f);
+	fputs("\nshort\nlast", f);
+	rewind(f);
+	/* "the number of bytes written into the buffer, including the delimiter character if
+	 * encountered, but not including the terminating NUL character" */
+	KT_EXPECT_EQ(getline(&line, &size, f), 301);
+	KT_EXPECT(line != NULL && size >= 302 && line[300] == '\n' && line[301] == '\0');
+	KT_EXPECT_EQ(getline(&line, &size, f), 6);
+	KT_EXPECT(strcmp(line, "short\n") == 0);
+	/* the last line without a delimiter */
+	KT_EXPECT_EQ(getdelim(&line, &size, '\n', f), 4);
+	KT_EXPECT(strcmp(line, "last") == 0);
+	/* "If the end-of-file indicator for the stream is set, or if no characters were read and
+	 * the stream is at end-of-file ... shall return -1" */
+	KT_EXPECT_EQ(getline(&line, &size, f), -1);
+	KT_EXPECT(feof(f));
+	rewind(f);
+	KT_EXPECT_EQ(getdelim(&line, &size, 'c', f), 3);
+	KT_EXPECT(strcmp(line, "abc") == 0);
+	/* "[EINVAL] lineptr or n is a null pointer." */
+	errno = 0;
+	KT_EXPECT_EQ(getline(NULL, &size, f), -1);
+	KT_EXPECT_EQ(errno, EINVAL);
+	free(line);
+	fclose(f);
+	KT_EXPECT_EQ(sprintf(buf, "%s-%05d", "x", 42), 7);
+	KT_EXPECT(strcmp(buf, "x-00042") == 0);
+	KT_EXPECT(FILENAME_MAX >= _POSIX_PATH_MAX);
+}
