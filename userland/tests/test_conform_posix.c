@@ -1456,3 +1456,128 @@ KTEST(stdio, getline_getdelim_and_sprintf)
 	KT_EXPECT(strcmp(buf, "x-00042") == 0);
 	KT_EXPECT(FILENAME_MAX >= _POSIX_PATH_MAX);
 }
+
+/* -- odd corners an outside suite tries ---------------------------------------------------------- */
+
+KTEST(corners, directories_as_files_and_readdir_while_unlinking)
+{
+	char buf[8], name[32];
+	int fd, p[2];
+	DIR *d;
+	struct dirent *e;
+	int seen[6] = { 0 };
+
+	setup();
+	fd = open(D, O_RDONLY);
+	KT_ASSERT(fd >= 0);
+	/* read of a directory: "[EISDIR] The fildes argument refers to a directory and the
+	 * implementation does not allow the directory to be read using read()" */
+	errno = 0;
+	KT_EXPECT_EQ(read(fd, buf, sizeof(buf)), -1);
+	KT_EXPECT_EQ(errno, EISDIR);
+	errno = 0;
+	KT_EXPECT_EQ(write(fd, "x", 1), -1);
+	KT_EXPECT_EQ(errno, EBADF);
+	close(fd);
+	/* readdir while entries go: "If a file is removed from or added to the directory after
+	 * the most recent call to opendir() or rewinddir(), whether a subsequent call to readdir()
+	 * returns an entry for that file is unspecified" - but no entry twice, none made up */
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), D "/u%d", i);
+		close(open(name, O_WRONLY | O_CREAT, 0644));
+	}
+	KT_ASSERT((d = opendir(D)) != NULL);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] != 'u')
+			continue;
+		int i = e->d_name[1] - '0';
+		KT_ASSERT(i >= 0 && i < 6);
+		seen[i]++;
+		snprintf(name, sizeof(name), D "/%s", e->d_name);
+		/* an entry removed after the DIR was read may still be returned (unspecified) */
+		KT_EXPECT(unlink(name) == 0 || errno == ENOENT);
+		if (i + 1 < 6) {		/* and the next one too, before it is read */
+			snprintf(name, sizeof(name), D "/u%d", i + 1);
+			unlink(name);
+		}
+	}
+	closedir(d);
+	for (int i = 0; i < 6; i++)
+		KT_EXPECT(seen[i] <= 1);
+	KT_EXPECT_EQ(seen[0], 1);
+	/* a pipe whose reader is gone is ready for writing (the write will not block: EPIPE) */
+	KT_ASSERT(pipe(p) == 0);
+	close(p[0]);
+	fd_set w;
+	struct timeval tv = { 0, 0 };
+	FD_ZERO(&w);
+	FD_SET(p[1], &w);
+	KT_EXPECT_EQ(select(p[1] + 1, NULL, &w, NULL, &tv), 1);
+	struct pollfd pf = { .fd = p[1], .events = POLLOUT };
+	KT_EXPECT_EQ(poll(&pf, 1, 0), 1);
+	KT_EXPECT(pf.revents & (POLLOUT | POLLERR));
+	close(p[1]);
+	/* one descriptor in both the read and write sets counts twice */
+	KT_ASSERT(pipe(p) == 0);
+	write(p[1], "x", 1);
+	int both = p[0] > p[1] ? p[0] : p[1];
+	fd_set r;
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_SET(p[0], &r);
+	FD_SET(p[1], &r);
+	FD_SET(p[1], &w);
+	tv = (struct timeval){ 0, 0 };
+	KT_EXPECT_EQ(select(both + 1, &r, &w, NULL, &tv), 2);
+	KT_EXPECT(FD_ISSET(p[0], &r) && !FD_ISSET(p[1], &r) && FD_ISSET(p[1], &w));
+	close(p[0]);
+	close(p[1]);
+}
+
+static pthread_mutex_t fork_mx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fork_cv = PTHREAD_COND_INITIALIZER;
+static int fork_go;
+
+static void *
+fork_sleeper(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&fork_mx);
+	while (!fork_go)
+		pthread_cond_wait(&fork_cv, &fork_mx);
+	pthread_mutex_unlock(&fork_mx);
+	return NULL;
+}
+
+KTEST(corners, fork_in_a_threaded_process)
+{
+	/* "A process shall be created with a single thread. If a multi-threaded process calls
+	 * fork(), the new process shall contain a replica of the calling thread and its entire
+	 * address space". The child runs, calls, and exits; the parent's thread goes on. */
+	pthread_t t;
+	int status, p[2];
+	pid_t pid;
+
+	KT_ASSERT(pthread_create(&t, NULL, fork_sleeper, NULL) == 0);
+	KT_ASSERT(pipe(p) == 0);
+	pid = fork();
+	KT_ASSERT(pid >= 0);
+	if (pid == 0) {
+		char msg[] = "child";
+		close(p[0]);
+		write(p[1], msg, 5);
+		_exit(getppid() > 0 ? 3 : 1);
+	}
+	close(p[1]);
+	char buf[8] = { 0 };
+	KT_EXPECT_EQ(read(p[0], buf, sizeof(buf)), 5);
+	KT_EXPECT(memcmp(buf, "child", 5) == 0);
+	close(p[0]);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	KT_EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+	pthread_mutex_lock(&fork_mx);
+	fork_go = 1;
+	pthread_cond_signal(&fork_cv);
+	pthread_mutex_unlock(&fork_mx);
+	KT_EXPECT_EQ(pthread_join(t, NULL), 0);
+}
