@@ -729,7 +729,10 @@ gen(struct args *a, int async, int inbatch)
 			ex->exact = 1;
 		} else if (cls == FD_PSYNC_R || cls == FD_PSYNC_W) {
 			uint32_t room = rd ? f.psync_bytes : PIPE_SIZE - f.psync_bytes;
-			if (room == 0) {			/* it would wait: not on this pipe */
+			/* A write of PIPE_BUF bytes or less waits until all of it fits (POSIX's
+			 * atomic pipe writes: fs/pipe.c), a longer one until one byte does. */
+			uint32_t need = rd || len > PIPE_BUF ? 1 : len;
+			if (room < need) {			/* it would wait: not on this pipe */
 				set32(a, 48, (uint32_t)f.pasync[rd ? 0 : 1]);
 				ex->errs = BIT(0);
 				ex->blocks = 1;
