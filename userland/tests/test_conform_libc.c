@@ -535,3 +535,65 @@ KTEST(string, strdup_strtok_and_strerror_r)
 	char *e = stpcpy(buf, "abc");
 	KT_EXPECT(e == buf + 3 && *e == '\0');
 }
+
+/* -- what a suite compiles against: types and macros of the POSIX headers ------------------------- */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+
+KTEST(headers, types_and_macros_a_suite_uses)
+{
+	/* <sys/types.h>: the types are there and of sensible signedness */
+	KT_EXPECT((pid_t)-1 < 0 && (ssize_t)-1 < 0 && (off_t)-1 < 0 && (time_t)-1 < 0);
+	KT_EXPECT((suseconds_t)-1 < 0 && (blkcnt_t)-1 < 0 && (clock_t)-1 < 0);
+	KT_EXPECT((mode_t)-1 > 0 && (uid_t)-1 > 0 && (gid_t)-1 > 0 && (useconds_t)-1 > 0);
+	KT_EXPECT(sizeof(id_t) >= sizeof(pid_t) && sizeof(off_t) == 8);
+	KT_EXPECT(sizeof(dev_t) && sizeof(ino_t) && sizeof(nlink_t) && sizeof(blksize_t) &&
+	    sizeof(clockid_t) && sizeof(key_t));
+	/* <fcntl.h> */
+	KT_EXPECT((O_RDONLY | O_WRONLY | O_RDWR) == O_ACCMODE || (O_RDWR & O_ACCMODE) == O_RDWR);
+	KT_EXPECT(O_CREAT && O_EXCL && O_TRUNC && O_APPEND && O_NOCTTY && O_DIRECTORY);
+	KT_EXPECT(SEEK_SET == 0 && SEEK_CUR == 1 && SEEK_END == 2);
+	/* <sys/stat.h>: each S_IS* macro is true for its own type only */
+	static const mode_t types[] = { S_IFIFO, S_IFCHR, S_IFDIR, S_IFBLK, S_IFREG, S_IFLNK,
+		S_IFSOCK };
+	for (unsigned i = 0; i < 7; i++) {
+		mode_t m = types[i] | 0755;
+		KT_EXPECT_EQ(S_ISFIFO(m) + S_ISCHR(m) + S_ISDIR(m) + S_ISBLK(m) + S_ISREG(m) +
+		    S_ISLNK(m) + S_ISSOCK(m), 1);
+		KT_EXPECT_EQ(m & S_IFMT, types[i]);
+	}
+	KT_EXPECT_EQ(S_IRWXU, S_IRUSR | S_IWUSR | S_IXUSR);
+	KT_EXPECT_EQ(S_IRWXG, S_IRGRP | S_IWGRP | S_IXGRP);
+	KT_EXPECT_EQ(S_IRWXO, S_IROTH | S_IWOTH | S_IXOTH);
+	KT_EXPECT(S_ISUID && S_ISGID && S_ISVTX);
+	/* <sys/wait.h>: the macros decode what exit and a signal make (the customary encoding) */
+	KT_EXPECT(WNOHANG && WUNTRACED);
+	int exited = 42 << 8, killed = SIGKILL;
+	KT_EXPECT(WIFEXITED(exited) && WEXITSTATUS(exited) == 42 && !WIFSIGNALED(exited));
+	KT_EXPECT(WIFSIGNALED(killed) && WTERMSIG(killed) == SIGKILL && !WIFEXITED(killed));
+	KT_EXPECT(!WIFSTOPPED(exited) && !WIFSTOPPED(killed));
+	/* <poll.h>, <sys/select.h>, <time.h>, <dirent.h> */
+	KT_EXPECT(POLLIN && POLLOUT && POLLERR && POLLHUP && POLLNVAL && POLLPRI);
+	KT_EXPECT(POLLRDNORM && POLLWRNORM);
+	KT_EXPECT(FD_SETSIZE >= OPEN_MAX);
+	fd_set s;
+	FD_ZERO(&s);
+	FD_SET(FD_SETSIZE - 1, &s);
+	KT_EXPECT(FD_ISSET(FD_SETSIZE - 1, &s) && !FD_ISSET(0, &s));
+	FD_CLR(FD_SETSIZE - 1, &s);
+	KT_EXPECT(!FD_ISSET(FD_SETSIZE - 1, &s));
+	KT_EXPECT(CLOCK_REALTIME != CLOCK_MONOTONIC);
+	struct dirent d;
+	KT_EXPECT(sizeof(d.d_name) >= NAME_MAX + 1 && sizeof(d.d_ino));
+	/* <stdio.h>, <stdlib.h> */
+	KT_EXPECT(EOF < 0 && BUFSIZ >= 256 && FOPEN_MAX >= 8 && FILENAME_MAX > 0);
+	KT_EXPECT(EXIT_SUCCESS == 0 && EXIT_FAILURE != 0);
+	KT_EXPECT(_IOFBF != _IOLBF && _IOLBF != _IONBF);
+}
