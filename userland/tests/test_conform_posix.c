@@ -1581,3 +1581,62 @@ KTEST(corners, fork_in_a_threaded_process)
 	pthread_mutex_unlock(&fork_mx);
 	KT_EXPECT_EQ(pthread_join(t, NULL), 0);
 }
+
+/* exec_kid: fork; the child runs how (0 execl, 1 execlp, 2 execle, 3 execvp) and _exits 99 if it
+ * came back; answers the child's wait status. */
+static int
+exec_kid(int how, const char *file)
+{
+	char *argv[] = { "true", NULL }, *envp[] = { "A=1", NULL };
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		switch (how) {
+		case 0: execl(file, "true", (char *)NULL); break;
+		case 1: execlp(file, "true", (char *)NULL); break;
+		case 2: execle(file, "true", (char *)NULL, envp); break;
+		case 3: execvp(file, argv); break;
+		}
+		_exit(errno == ENOENT ? 98 : 99);
+	}
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+KTEST(exec, the_exec_family_and_path_search)
+{
+	int s;
+
+	s = exec_kid(0, "/bin/true");
+	KT_EXPECT(WIFEXITED(s) && WEXITSTATUS(s) == 0);
+	s = exec_kid(2, "/bin/true");
+	KT_EXPECT(WIFEXITED(s) && WEXITSTATUS(s) == 0);
+	/* execlp/execvp: "If the file argument contains a <slash> character, the file argument
+	 * shall be used as the pathname ... Otherwise, the path prefix for this file is obtained
+	 * by a search of the directories passed as the environment variable PATH" */
+	s = exec_kid(1, "true");
+	KT_EXPECT(WIFEXITED(s) && WEXITSTATUS(s) == 0);
+	s = exec_kid(3, "true");
+	KT_EXPECT(WIFEXITED(s) && WEXITSTATUS(s) == 0);
+	s = exec_kid(3, "/bin/true");
+	KT_EXPECT(WIFEXITED(s) && WEXITSTATUS(s) == 0);
+	/* not found anywhere: ENOENT */
+	s = exec_kid(3, "no-such-program");
+	KT_EXPECT(WIFEXITED(s) && WEXITSTATUS(s) == 98);
+	s = exec_kid(0, "/bin/no-such-program");
+	KT_EXPECT(WIFEXITED(s) && WEXITSTATUS(s) == 98);
+	/* a PATH that names other directories first */
+	char *old = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+	setenv("PATH", "/tmp::/nowhere:/bin", 1);
+	s = exec_kid(3, "true");
+	KT_EXPECT(WIFEXITED(s) && WEXITSTATUS(s) == 0);
+	setenv("PATH", "/tmp", 1);
+	s = exec_kid(1, "true");
+	KT_EXPECT(WIFEXITED(s) && WEXITSTATUS(s) == 98);
+	if (old != NULL)
+		setenv("PATH", old, 1);
+	else
+		unsetenv("PATH");
+	free(old);
+}

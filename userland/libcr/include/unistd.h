@@ -63,6 +63,12 @@ pid_t	spawnv(const char *path, char *const argv[]);	/* with the current environm
 /* Replace this program with the one at path; returns only on failure (-1, errno). */
 int	execve(const char *path, char *const argv[], char *const envp[]);
 int	execv(const char *path, char *const argv[]);
+/* execv with a search of PATH ("/bin" when unset) for a file without a '/'; the execl forms take
+ * the arguments as a list ending with (char *)NULL (execle's environment after it). */
+int	execvp(const char *file, char *const argv[]);
+int	execl(const char *path, const char *arg0, ...);
+int	execlp(const char *file, const char *arg0, ...);
+int	execle(const char *path, const char *arg0, ...);
 /* A child process, a copy of this one (lwkt/fork.c): its pid here, 0 in the child; -1, errno. */
 pid_t	fork(void);
 unsigned int sleep(unsigned int seconds);
