@@ -1640,3 +1640,62 @@ KTEST(exec, the_exec_family_and_path_search)
 		unsetenv("PATH");
 	free(old);
 }
+
+static int atexit_fd = -1;
+
+static void
+atexit_a(void)
+{
+	write(atexit_fd, "a", 1);
+}
+
+static void
+atexit_b(void)
+{
+	write(atexit_fd, "b", 1);
+}
+
+KTEST(exit, abort_atexit_order_and_stdio_flush)
+{
+	int status, p[2];
+	pid_t pid;
+	char buf[16] = { 0 };
+
+	/* abort: "the status made available to wait() ... shall be that of a process terminated
+	 * by the SIGABRT signal" */
+	if ((pid = fork()) == 0)
+		abort();
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	KT_EXPECT(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	/* exit: atexit functions in the reverse order of their registration, then open streams
+	 * are flushed; _exit does neither */
+	KT_ASSERT(pipe(p) == 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		atexit_fd = p[1];
+		atexit(atexit_a);
+		atexit(atexit_b);
+		FILE *f = fdopen(dup(p[1]), "w");
+		fputs("s", f);			/* fully buffered: written out by exit */
+		exit(6);
+	}
+	close(p[1]);
+	int n = 0, r;
+	while ((r = read(p[0], buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += r;
+	close(p[0]);
+	KT_EXPECT(strcmp(buf, "bas") == 0);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+	KT_EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 6);
+	KT_ASSERT(pipe(p) == 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		FILE *f = fdopen(dup(p[1]), "w");
+		fputs("lost", f);
+		_exit(0);
+	}
+	close(p[1]);
+	KT_EXPECT_EQ(read(p[0], buf, sizeof(buf)), 0);
+	close(p[0]);
+	KT_EXPECT_EQ(waitpid(pid, &status, 0), pid);
+}
