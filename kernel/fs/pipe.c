@@ -323,7 +323,9 @@ pipe_poll_write(struct file *fp, struct pollwait *pw)
 	pollwait_file(&pp->pollers, pw);
 	if (pp->readers == 0)
 		return POLLERR;
-	return pp->count < PIPE_SIZE ? POLLOUT | POLLWRNORM : 0;
+	/* ready: a write of PIPE_BUF bytes or fewer would not wait (room_for), a longer one
+	 * would move at least PIPE_BUF bytes at once */
+	return PIPE_SIZE - pp->count >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0;
 }
 
 /* full_ticks: the tick whose low 32 bits are t, the latest not after now. */

@@ -607,7 +607,7 @@ poll_known(int fd, int cls, short events, int inbatch)
 	case FD_PSYNC_R:
 		return (f.psync_bytes ? rd : 0) & (events | always);
 	case FD_PSYNC_W:
-		return (f.psync_bytes < PIPE_SIZE ? wr : 0) & (events | always);
+		return (PIPE_SIZE - f.psync_bytes >= PIPE_BUF ? wr : 0) & (events | always);
 	default:		/* pasync: async calls move its bytes; the console: no input known */
 		return -1;
 	}
