@@ -2,8 +2,10 @@
  * Pipes: a 4 KiB ring of bytes between a read end and a write end. Blocking is message-shaped:
  * a read of an empty pipe, or a write to a full one, files its ksysmsg on the pipe and answers
  * EASYNC; the other end's next write (read) completes it. A read answers with what there is (at
- * least one byte) or 0 once no writer is left; a write writes what fits (at least one byte) and
- * answers that count, or EPIPE once no reader is left. poll waits on a pipe through its pollq
+ * least one byte) or 0 once no writer is left; a write of PIPE_BUF bytes or fewer waits until
+ * all of it fits and writes it at once (POSIX's atomic writes), a longer one writes what fits (at
+ * least one byte) and answers that count (libcr's write() goes on with the rest), or EPIPE once
+ * no reader is left. poll waits on a pipe through its pollq
  * (sys/poll.h): every change of its state (bytes in or out, an end closed) is a pollwakeup.
  *
  * Who moves the bytes: a caller that waits in the kernel (a synchronous call) is woken with
@@ -34,9 +36,11 @@
 #include <sys/thread2.h>
 #include <sys/uaccess.h>
 #include <vm/vm.h>
+#include <abi/limits.h>
 #include <abi/stat.h>
 
 #define PIPE_SIZE	4096
+_Static_assert(PIPE_BUF <= PIPE_SIZE, "a write of PIPE_BUF bytes must fit in an empty pipe");
 
 struct pipe {
 	char		*buf;			/* PIPE_SIZE bytes (one page) */
@@ -116,6 +120,18 @@ put_bytes(struct pipe *pp, struct proc *p, uint32_t ubuf, uint32_t len)
 	return done;
 }
 
+/*
+ * room_for: whether a write of len bytes may go now. POSIX: "Write requests of {PIPE_BUF} bytes
+ * or less shall not be interleaved with data from other processes": such a write waits until
+ * all of it fits, and then goes in one piece; a longer one goes as soon as a byte fits (libcr's
+ * write() calls again for the rest).
+ */
+static inline bool
+room_for(const struct pipe *pp, size_t len)
+{
+	return PIPE_SIZE - pp->count >= (len <= PIPE_BUF ? len : 1);
+}
+
 /* The arguments of a waiting read or write (the same layout: fd, buf, len). */
 static struct read_msg *
 args_of(struct ksysmsg *ksm)
@@ -151,7 +167,8 @@ serve_waiting(struct pipe *pp)
 			sysmsg_complete(ksm, 0, n);
 			progress |= n > 0;
 		}
-		while ((ksm = TAILQ_FIRST(&pp->wwait)) != NULL && (pp->count < PIPE_SIZE || pp->readers == 0)) {
+		while ((ksm = TAILQ_FIRST(&pp->wwait)) != NULL &&
+		    (room_for(pp, args_of(ksm)->len) || pp->readers == 0)) {
 			TAILQ_REMOVE(&pp->wwait, ksm, km_wlink);
 			if (pp->readers == 0) {
 				sig_post(ksm->km_proc, SIGPIPE, SI_KERNEL, 0, 0);
@@ -252,7 +269,10 @@ read_in(struct pipe *pp, struct ksysmsg *ksm, uint32_t ubuf, uint32_t len, bool 
 	return error;
 }
 
-/* write_in: the same for writes: what fits now, EPIPE, or filed to wait for room. */
+/*
+ * write_in: the same for writes: what fits now (all of it, for a write of PIPE_BUF bytes or
+ * less: room_for), EPIPE, or filed to wait for room.
+ */
 static inline __attribute__((always_inline)) int
 write_in(struct pipe *pp, struct ksysmsg *ksm, uint32_t ubuf, uint32_t len, bool resumed)
 {
@@ -262,9 +282,9 @@ write_in(struct pipe *pp, struct ksysmsg *ksm, uint32_t ubuf, uint32_t len, bool
 		error = EPIPE;		/* and SIGPIPE to the writer (POSIX write) */
 		sig_post(ksm->km_proc, SIGPIPE, SI_KERNEL, 0, 0);
 		serve(pp);
-	} else if (pp->count < PIPE_SIZE && (resumed || TAILQ_EMPTY(&pp->wwait))) {
+	} else if (room_for(pp, len) && (resumed || TAILQ_EMPTY(&pp->wwait))) {
 		SYSMSG_RESULT(ksm) = put_bytes(pp, ksm->km_proc, ubuf, len);
-		if (SYSMSG_RESULT(ksm) == 0)
+		if (SYSMSG_RESULT(ksm) == 0 && len != 0)
 			error = EFAULT;
 		serve(pp);		/* bytes for waiting readers, room for the next writer */
 	} else if ((error = sysmsg_hold(&ksm)) == 0) {
@@ -384,7 +404,9 @@ pipe_poll_write(struct file *fp, struct pollwait *pw)
 	pollwait_file(&pp->pollers, pw);
 	if (pp->readers == 0)
 		return POLLERR;
-	return pp->count < PIPE_SIZE ? POLLOUT | POLLWRNORM : 0;
+	/* ready: a write of PIPE_BUF bytes or fewer would not wait (room_for), a longer one
+	 * would move at least PIPE_BUF bytes at once */
+	return PIPE_SIZE - pp->count >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0;
 }
 
 /* full_ticks: the tick whose low 32 bits are t, the latest not after now. */

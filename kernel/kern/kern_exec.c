@@ -12,7 +12,6 @@
 
 #define ARGV_MAX	32
 #define ENVV_MAX	32
-#define STRINGS_MAX	2048	/* bytes of argument and environment strings */
 
 /* load_into: fill pm's fresh pages (a loader writes text pages too: only presence is needed). */
 static int
@@ -88,7 +87,7 @@ setup_stack(struct pmap *pm, const char *args, size_t argslen, const char *env, 
 
 	if (argc < 1 || envc < 0)
 		return EINVAL;
-	if (argc > ARGV_MAX || envc > ENVV_MAX || argslen + envlen > STRINGS_MAX)
+	if (argc > ARGV_MAX || envc > ENVV_MAX || argslen + envlen > ARG_MAX)
 		return E2BIG;
 	error = pmap_alloc_range(pm, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
 	    USER_STACK_PAGES * PAGE_SIZE, PTE_U | PTE_W);

@@ -236,9 +236,9 @@ sys_spawn(struct spawn_msg *msg)
 	char *buf;
 	int error;
 
-	if (msg->argslen + msg->envlen > 2048)
+	if (msg->argslen + msg->envlen > ARG_MAX)
 		return E2BIG;
-	if ((buf = vm_page_alloc()) == NULL)		/* the strings: 2 KiB at most */
+	if ((buf = vm_page_alloc()) == NULL)		/* the strings: ARG_MAX bytes, one page */
 		return ENOMEM;
 	error = proc_copyin(p, (uint32_t)msg->args, buf, msg->argslen);
 	if (error == 0)
@@ -269,7 +269,7 @@ sys_exec(struct exec_msg *msg)
 	char *buf;
 	int error;
 
-	if (msg->argslen + msg->envlen > 2048)
+	if (msg->argslen + msg->envlen > ARG_MAX)
 		return E2BIG;
 	if (p->p_nvcpus > 1 || p->p_nkse > 0)
 		return EBUSY;			/* the other vCPUs (or KSE calls) run the old program */

@@ -2,7 +2,8 @@
 //
 // Supports %d %i %u %x %X %o %s %c %p %%, the flags - 0 + space #,
 // width and precision (both also as *), and the length modifiers
-// hh h l ll z t j.  No floating point and no %n.
+// hh h l ll z t j, and %n (the count so far, stored through a pointer
+// of the length modifier's type).  No floating point.
 //
 // Where C leaves the result undefined we follow glibc, so that host
 // tests can compare against it: %p is "0x" + lowercase hex and NULL is
@@ -217,6 +218,23 @@ arg_unsigned(va_list *ap, int len)
   }
 }
 
+// %n: store n through the next argument, a pointer to the integer type
+// the length modifier names (C99 7.19.6.1, POSIX fprintf).
+static void
+store_count(va_list *ap, int len, int n)
+{
+  switch (len) {
+  case LEN_HH: *va_arg(*ap, signed char *) = (signed char)n; break;
+  case LEN_H:  *va_arg(*ap, short *) = (short)n; break;
+  case LEN_L:  *va_arg(*ap, long *) = n; break;
+  case LEN_LL: *va_arg(*ap, long long *) = n; break;
+  case LEN_Z:  *va_arg(*ap, size_t *) = (size_t)n; break;
+  case LEN_T:  *va_arg(*ap, ptrdiff_t *) = n; break;
+  case LEN_J:  *va_arg(*ap, intmax_t *) = n; break;
+  default:     *va_arg(*ap, int *) = n; break;
+  }
+}
+
 // Parse a decimal number at *pp, advancing *pp past it.
 // Saturates instead of overflowing on absurd widths.
 static int
@@ -350,6 +368,9 @@ kvformat(fmt_putc_fn put, void *arg, const char *fmt, va_list ap)
         s.alt = 1;
         fmt_number(&o, &s, (uintptr_t)ptr, 0, 1, 16, 0);
       }
+      break;
+    case 'n':
+      store_count(&aq, len, o.n);
       break;
     case '%':
       emit(&o, '%');

@@ -607,7 +607,7 @@ poll_known(int fd, int cls, short events, int inbatch)
 	case FD_PSYNC_R:
 		return (f.psync_bytes ? rd : 0) & (events | always);
 	case FD_PSYNC_W:
-		return (f.psync_bytes < PIPE_SIZE ? wr : 0) & (events | always);
+		return (PIPE_SIZE - f.psync_bytes >= PIPE_BUF ? wr : 0) & (events | always);
 	default:		/* pasync: async calls move its bytes; the console: no input known */
 		return -1;
 	}
@@ -729,7 +729,10 @@ gen(struct args *a, int async, int inbatch)
 			ex->exact = 1;
 		} else if (cls == FD_PSYNC_R || cls == FD_PSYNC_W) {
 			uint32_t room = rd ? f.psync_bytes : PIPE_SIZE - f.psync_bytes;
-			if (room == 0) {			/* it would wait: not on this pipe */
+			/* A write of PIPE_BUF bytes or less waits until all of it fits (POSIX's
+			 * atomic pipe writes: fs/pipe.c), a longer one until one byte does. */
+			uint32_t need = rd || len > PIPE_BUF ? 1 : len;
+			if (room < need) {			/* it would wait: not on this pipe */
 				set32(a, 48, (uint32_t)f.pasync[rd ? 0 : 1]);
 				ex->errs = BIT(0);
 				ex->blocks = 1;

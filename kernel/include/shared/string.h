@@ -26,4 +26,18 @@ char *strstr(const char *haystack, const char *needle);
 size_t strspn(const char *s, const char *accept);
 size_t strcspn(const char *s, const char *reject);
 
+#ifndef _KERNEL
+// libcr only (userland/libcr/string/posix.c): the rest of POSIX's <string.h>, the
+// functions that allocate or keep state, and strerror (also in <stdio.h>).
+char *strdup(const char *s);
+char *strndup(const char *s, size_t size);
+char *strpbrk(const char *s, const char *accept);
+char *strtok(char *restrict s, const char *restrict sep);
+char *strtok_r(char *restrict s, const char *restrict sep, char **restrict state);
+char *stpcpy(char *restrict dst, const char *restrict src);
+void *memccpy(void *restrict dst, const void *restrict src, int c, size_t n);
+int strcoll(const char *a, const char *b);
+char *strerror(int error);
+int strerror_r(int error, char *buf, size_t size);
+#endif
 #endif

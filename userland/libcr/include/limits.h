@@ -36,6 +36,34 @@
 #define LLONG_MIN	(-LLONG_MAX - 1LL)
 #define ULLONG_MAX	18446744073709551615ULL
 
-#include <abi/limits.h>	/* OPEN_MAX, PATH_MAX, NAME_MAX */
+#define SSIZE_MAX	INT_MAX		/* ssize_t is int */
+#define LONG_BIT	32
+#define WORD_BIT	32
+#define MB_LEN_MAX	1		/* the only locale is "C": one byte a character */
+
+#include <abi/limits.h>	/* OPEN_MAX, PATH_MAX, NAME_MAX, PIPE_BUF, ARG_MAX */
+
+/* libcr's threads (pthread/pthread.c) */
+#define PTHREAD_KEYS_MAX		128
+#define PTHREAD_DESTRUCTOR_ITERATIONS	4
+#define PTHREAD_STACK_MIN		8192
+
+/* POSIX.1-2017's minimum maximums: what every conforming system allows at least. */
+#define _POSIX_ARG_MAX		4096
+#define _POSIX_CHILD_MAX	25
+#define _POSIX_NAME_MAX		14
+#define _POSIX_NGROUPS_MAX	8
+#define _POSIX_OPEN_MAX		20
+#define _POSIX_PATH_MAX		256
+#define _POSIX_PIPE_BUF		512
+#define _POSIX_SSIZE_MAX	32767
+#define _POSIX_STREAM_MAX	8
+#define _POSIX_THREAD_DESTRUCTOR_ITERATIONS 4
+#define _POSIX_THREAD_KEYS_MAX	128
+#define _POSIX_THREAD_THREADS_MAX 64
+#define _POSIX_CLOCKRES_MIN	20000000	/* nanoseconds */
+
+#define LINE_MAX		2048	/* POSIX's minimum: libcr's tools take lines this long */
+#define STREAM_MAX		19	/* <stdio.h>'s FOPEN_MAX streams and the standard three */
 
 #endif

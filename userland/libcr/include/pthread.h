@@ -3,13 +3,14 @@
  * user thread (cr/thread.h); the locks park waiting threads in the scheduler (cr/park.h) and
  * take uncontended mutexes with one compare-and-swap, so they are safe on several vCPUs.
  * What is not here: process-shared objects, scheduling policies and priorities, pthread_atfork,
- * pthread_sigmask and pthread_kill (Damselfly has no signals yet), asynchronous cancellation of
+ * pthread_kill (pthread_sigmask is <signal.h>'s), asynchronous cancellation of
  * a thread that runs (it acts at the next cancellation point).
  */
 #ifndef _PTHREAD_H_
 #define _PTHREAD_H_
 
 #include <sys/types.h>
+#include <limits.h>	/* PTHREAD_KEYS_MAX, PTHREAD_STACK_MIN, ... */
 #include <time.h>
 #include <sched.h>
 #include <cr/park.h>
@@ -24,10 +25,7 @@ typedef struct {
 
 #define PTHREAD_CREATE_JOINABLE		0
 #define PTHREAD_CREATE_DETACHED		1
-#define PTHREAD_STACK_MIN		8192
 #define PTHREAD_STACK_DEFAULT		(32 * 1024)	/* CR_THREAD_STACK */
-#define PTHREAD_KEYS_MAX		64
-#define PTHREAD_DESTRUCTOR_ITERATIONS	4
 
 #define PTHREAD_SCOPE_SYSTEM		0
 #define PTHREAD_SCOPE_PROCESS		1	/* user threads: the only scope there is */

@@ -14,9 +14,11 @@
 #include <lib/format.h>		/* snprintf, vsnprintf */
 #include <cr/flock.h>		/* the lock each stream carries */
 #include <abi/fcntl.h>		/* SEEK_SET, SEEK_CUR, SEEK_END */
+#include <abi/limits.h>		/* PATH_MAX */
 
 #define EOF		(-1)
 #define BUFSIZ		1024
+#define FILENAME_MAX	PATH_MAX	/* <abi/limits.h> */
 #define FOPEN_MAX	16	/* streams fopen/fdopen can have open at once (besides the std three) */
 
 /* setvbuf modes (glibc's values). */
@@ -82,6 +84,9 @@ int	getc(FILE *f);
 int	getchar(void);
 int	ungetc(int c, FILE *f);		/* one character of push-back */
 char	*fgets(char *restrict s, int n, FILE *restrict f);
+/* A line (or up to delim) into *line, which they grow with realloc; -1 at the end of the file. */
+ssize_t	getdelim(char **restrict line, size_t *restrict size, int delim, FILE *restrict f);
+ssize_t	getline(char **restrict line, size_t *restrict size, FILE *restrict f);
 size_t	fread(void *restrict p, size_t size, size_t nmemb, FILE *restrict f);
 int	fputc(int c, FILE *f);
 int	putc(int c, FILE *f);
@@ -92,6 +97,9 @@ size_t	fwrite(const void *restrict p, size_t size, size_t nmemb, FILE *restrict 
 
 /* Formatted output: the character count, or -1 when a write failed. */
 int	printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int	sprintf(char *restrict buf, const char *restrict fmt, ...) __attribute__((format(printf, 2, 3)));
+int	vsprintf(char *restrict buf, const char *restrict fmt, va_list ap)
+	    __attribute__((format(printf, 2, 0)));
 int	vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 int	fprintf(FILE *restrict f, const char *restrict fmt, ...) __attribute__((format(printf, 2, 3)));
 int	vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)

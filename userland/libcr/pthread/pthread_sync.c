@@ -450,7 +450,12 @@ rw_gave_up(pthread_rwlock_t *rw, int kind)
 		rw_admit_readers(rw);
 }
 
-/* rw_lock: take rw (kind), or EBUSY (try), EDEADLK, or ETIMEDOUT when t fires first. */
+/*
+ * rw_lock: take rw (kind), or EBUSY (try), EDEADLK, or ETIMEDOUT when t fires first. A try of a
+ * lock the caller holds for writing is EBUSY, not EDEADLK: POSIX gives tryrdlock and trywrlock
+ * only EBUSY ("could not be acquired ... because a writer holds the lock"); EDEADLK is the
+ * waiting calls'.
+ */
 static int
 rw_lock(pthread_rwlock_t *rw, int kind, bool try, struct cr_timer *t)
 {
@@ -459,7 +464,7 @@ rw_lock(pthread_rwlock_t *rw, int kind, bool try, struct cr_timer *t)
 
 	cr_crit_enter();
 	if (rw->rw_writer == cr_curthread) {
-		error = EDEADLK;		/* it would wait for itself */
+		error = try ? EBUSY : EDEADLK;	/* waiting, it would wait for itself */
 	} else if (!rw_take(rw, kind)) {
 		if (try) {
 			error = EBUSY;

@@ -10,6 +10,7 @@
  * Output is written with as many write() calls as a short write (a full pipe) needs.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <errno.h>
@@ -350,6 +351,52 @@ unlocked_ungetc(int c, FILE *f)
 	return (unsigned char)c;
 }
 
+/*
+ * unlocked_getdelim: bytes up to and with delim (or the end of the file) into *line, grown with
+ * realloc as needed (*line NULL: a fresh one, whatever *size says); answers the bytes read,
+ * without the NUL it adds, or -1 at the end of the file with nothing read, on a read error, or
+ * with EINVAL (line or size NULL) or ENOMEM.
+ */
+static ssize_t
+unlocked_getdelim(char **restrict line, size_t *restrict size, int delim, FILE *restrict f)
+{
+	size_t len = 0;
+	int c;
+
+	if (line == NULL || size == NULL) {
+		errno = EINVAL;
+		f->__flags |= F_ERR;
+		return -1;
+	}
+	if (*line == NULL)
+		*size = 0;
+	while ((c = unlocked_fgetc(f)) != EOF) {
+		if (len + 2 > *size) {
+			size_t want = *size * 2 > len + 2 ? *size * 2 : len + 64;
+			char *grown = realloc(*line, want);
+			if (grown == NULL) {
+				f->__flags |= F_ERR;
+				return -1;
+			}
+			*line = grown;
+			*size = want;
+		}
+		(*line)[len++] = (char)c;
+		if (c == (unsigned char)delim)
+			break;
+	}
+	if (len == 0)
+		return -1;
+	(*line)[len] = '\0';
+	return (ssize_t)len;
+}
+
+ssize_t
+getline(char **restrict line, size_t *restrict size, FILE *restrict f)
+{
+	return getdelim(line, size, '\n', f);
+}
+
 static char *
 unlocked_fgets(char *restrict s, int n, FILE *restrict f)
 {
@@ -601,7 +648,7 @@ ftell(FILE *f)
 	off_t pos = ftello(f);
 
 	if (pos > 0x7fffffff) {
-		errno = ERANGE;		/* the ABI has no EOVERFLOW; ftello gives the full offset */
+		errno = EOVERFLOW;	/* POSIX ftell; ftello gives the full offset */
 		return -1;
 	}
 	return (long)pos;
@@ -636,6 +683,7 @@ LOCKED(size_t, fwrite, (const void *restrict p, size_t size, size_t nmemb, FILE 
 LOCKED(int, fgetc, (FILE *f), (f))
 LOCKED(int, ungetc, (int c, FILE *f), (c, f))
 LOCKED(char *, fgets, (char *restrict s, int n, FILE *restrict f), (s, n, f))
+LOCKED(ssize_t, getdelim, (char **restrict line, size_t *restrict size, int delim, FILE *restrict f), (line, size, delim, f))
 LOCKED(size_t, fread, (void *restrict p, size_t size, size_t nmemb, FILE *restrict f), (p, size, nmemb, f))
 LOCKED(int, setvbuf, (FILE *restrict f, char *restrict buf, int mode, size_t size), (f, buf, mode, size))
 LOCKED(int, fclose, (FILE *f), (f))

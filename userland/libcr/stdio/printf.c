@@ -4,12 +4,30 @@
  * gets a short message in one write. dprintf/vdprintf skip the streams: they write to the
  * descriptor at once, a chunk at a time.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <errno.h>
 
 #define CHUNK	128
+
+/* sprintf, vsprintf: snprintf with no bound (the caller promises the room). */
+int
+vsprintf(char *restrict buf, const char *restrict fmt, va_list ap)
+{
+	return vsnprintf(buf, (size_t)INT_MAX + 1, fmt, ap);
+}
+
+int
+sprintf(char *restrict buf, const char *restrict fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsprintf(buf, fmt, ap);
+	va_end(ap);
+	return n;
+}
 
 /* -- streams -------------------------------------------------------------------------------- */
 

@@ -18,5 +18,12 @@ typedef uint32_t	uid_t;		/* one user, 0: no permissions are checked */
 typedef uint32_t	gid_t;
 typedef int32_t		blksize_t;
 typedef int64_t		blkcnt_t;
+/* The rest of POSIX's <sys/types.h> names (libcr's <time.h> and <sys/select.h> repeat two). */
+typedef int		clockid_t;	/* CLOCK_REALTIME, CLOCK_MONOTONIC (abi/time.h) */
+typedef long		clock_t;
+typedef int32_t		suseconds_t;	/* microseconds, signed */
+typedef uint32_t	useconds_t;	/* microseconds, 0 .. 1000000 */
+typedef uint32_t	id_t;		/* holds a pid_t, uid_t or gid_t */
+typedef int		key_t;
 
 #endif
