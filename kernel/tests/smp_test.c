@@ -6,6 +6,8 @@
 #include "testutil.h"
 #include <sys/ipiq.h>
 #include <sys/token.h>
+#include <sys/proc.h>
+#include <sys/malloc.h>
 #include <sys/errno.h>
 #include <sys/uaccess.h>
 #include <vm/vm.h>
@@ -207,6 +209,78 @@ KTEST(smp, token_serializes_two_cpus)
 	KT_EXPECT_EQ(r.by_cpu[1], TOKEN_ROUNDS);
 	KT_EXPECT(smp_tok.t_collisions > collisions);		/* and they did contend */
 	KT_EXPECT(smp_tok.t_ref == NULL);
+	KT_EXPECT(settle(before));
+}
+
+/* -- the process table across CPUs (proc_token) ------------------------------------------ */
+
+#define PTAB_ROUNDS	3000
+
+struct ptab_race {
+	struct proc	*parent;	/* off the table: the group and session each child takes */
+	uint32_t	found[MAXCPU];	/* rounds whose process proc_find gave back, per CPU */
+	volatile int	bad;		/* rounds that saw the table's length differ from nprocs */
+	volatile int	done;
+};
+
+/*
+ * ptab_worker: PTAB_ROUNDS times, a process goes on the table (a pid), is found by its pid
+ * with the table counted against nprocs, and is freed: the life of a process, without its
+ * thread and address space.
+ */
+static void
+ptab_worker(void *arg)
+{
+	struct ptab_race *r = arg;
+
+	for (int i = 0; i < PTAB_ROUNDS; i++) {
+		struct proc *p = proc_alloc("ptab"), *q;
+		uint32_t n = 0;
+
+		if (p == NULL) {
+			__atomic_add_fetch(&r->bad, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		proc_table_insert(p, r->parent);
+		proc_table_lock();
+		for (int k = 0; k < 32; k++)		/* hold it long enough to meet the other CPU */
+			__asm__ volatile("pause");
+		if (proc_find(p->p_pid) == p)		/* a pid given twice finds the other one */
+			r->found[mycpu->gd_cpuid]++;
+		TAILQ_FOREACH(q, &allproc, p_list)
+			n++;
+		if (n != nprocs)
+			__atomic_add_fetch(&r->bad, 1, __ATOMIC_RELAXED);
+		proc_table_unlock();
+		proc_free(p);
+		if ((i & 63) == 0)
+			lwkt_yield();
+	}
+	__atomic_add_fetch(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, process_table_serializes_two_cpus)
+{
+	static struct ptab_race r;
+	uint32_t before = lwkt_stats.threads, procs = nprocs;
+	uint64_t collisions = proc_token.t_collisions;
+
+	NEED_CPUS(2);
+	memset(&r, 0, sizeof(r));
+	KT_ASSERT((r.parent = proc_alloc("ptab-parent")) != NULL);
+	r.parent->p_pgid = r.parent->p_sid = 0x7ffffff0;	/* nobody's group: no signal finds them */
+	KT_ASSERT_EQ(lwkt_create_cpu(ptab_worker, &r, NULL, TDPRI_KERN, 0, "ptab0", 0), 0);
+	KT_ASSERT_EQ(lwkt_create_cpu(ptab_worker, &r, NULL, TDPRI_KERN, 0, "ptab1", 1), 0);
+	for (int i = 0; i < 3000 && r.done < 2; i++)
+		lwkt_sleep(1);
+	KT_ASSERT_EQ(r.done, 2);
+	KT_EXPECT_EQ(r.bad, 0);
+	KT_EXPECT_EQ(r.found[0], PTAB_ROUNDS);		/* every pid unique, every process found */
+	KT_EXPECT_EQ(r.found[1], PTAB_ROUNDS);
+	KT_EXPECT_EQ(nprocs, procs);				/* none lost or left */
+	KT_EXPECT(proc_token.t_collisions > collisions);	/* the two CPUs did contend */
+	KT_EXPECT(proc_token.t_ref == NULL);
+	kfree(r.parent);
 	KT_EXPECT(settle(before));
 }
 

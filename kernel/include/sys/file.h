@@ -85,5 +85,6 @@ struct file *console_file(void);
 bool	console_is(const struct file *fp);	/* is fp the console (a terminal)? */
 void	console_init(void);
 void	console_service(void);
+extern bool console_deferred;	/* input waits for proc_token: serve again next tick */
 
 #endif
