@@ -7,6 +7,8 @@
 #include <sys/ipiq.h>
 #include <sys/token.h>
 #include <sys/proc.h>
+#include <sys/file.h>
+#include <abi/stat.h>
 #include <sys/malloc.h>
 #include <sys/errno.h>
 #include <sys/uaccess.h>
@@ -281,6 +283,64 @@ KTEST(smp, process_table_serializes_two_cpus)
 	KT_EXPECT(proc_token.t_collisions > collisions);	/* the two CPUs did contend */
 	KT_EXPECT(proc_token.t_ref == NULL);
 	kfree(r.parent);
+	KT_EXPECT(settle(before));
+}
+
+/* -- ramfs across CPUs (ramfs_token) --------------------------------------------------------- */
+
+#define RAMFS_ROUNDS	1500
+
+struct fs_race {
+	uint32_t	ok[MAXCPU];	/* rounds whose every step succeeded, per CPU */
+	volatile int	done;
+};
+
+/*
+ * fs_worker: RAMFS_ROUNDS times, in /tmp (which both CPUs' workers change): mkdir a name of its
+ * CPU's, stat it, rename it, rmdir it under the new name.
+ */
+static void
+fs_worker(void *arg)
+{
+	struct fs_race *r = arg;
+	int cpu = mycpu->gd_cpuid;
+	char a[32], b[32];
+	struct stat st;
+
+	snprintf(a, sizeof(a), "/tmp/smp-fs-%d", cpu);
+	snprintf(b, sizeof(b), "/tmp/smp-fs-%d-moved", cpu);
+	for (int i = 0; i < RAMFS_ROUNDS; i++) {
+		if (ramfs_mkdir(NULL, a, 0755) == 0 && ramfs_stat(NULL, a, &st) == 0 &&
+		    S_ISDIR(st.st_mode) && ramfs_rename(NULL, a, b) == 0 &&
+		    ramfs_stat(NULL, a, &st) == ENOENT && ramfs_rmdir(NULL, b) == 0)
+			r->ok[cpu]++;
+		if ((i & 63) == 0)
+			lwkt_yield();
+	}
+	__atomic_add_fetch(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, ramfs_serializes_two_cpus)
+{
+	static struct fs_race r;
+	uint32_t before = lwkt_stats.threads, files = ramfs_files;
+	uint64_t collisions = ramfs_token.t_collisions;
+	struct stat st;
+
+	NEED_CPUS(2);
+	memset(&r, 0, sizeof(r));
+	KT_ASSERT_EQ(lwkt_create_cpu(fs_worker, &r, NULL, TDPRI_KERN, 0, "fs0", 0), 0);
+	KT_ASSERT_EQ(lwkt_create_cpu(fs_worker, &r, NULL, TDPRI_KERN, 0, "fs1", 1), 0);
+	for (int i = 0; i < 3000 && r.done < 2; i++)
+		lwkt_sleep(1);
+	KT_ASSERT_EQ(r.done, 2);
+	KT_EXPECT_EQ(r.ok[0], RAMFS_ROUNDS);
+	KT_EXPECT_EQ(r.ok[1], RAMFS_ROUNDS);
+	KT_EXPECT_EQ(ramfs_files, files);			/* the quota's count: none lost */
+	KT_EXPECT_EQ(ramfs_stat(NULL, "/tmp/smp-fs-0-moved", &st), ENOENT);
+	KT_EXPECT_EQ(ramfs_stat(NULL, "/tmp/smp-fs-1-moved", &st), ENOENT);
+	KT_EXPECT(ramfs_token.t_collisions > collisions);	/* the two CPUs did contend */
+	KT_EXPECT(ramfs_token.t_ref == NULL);
 	KT_EXPECT(settle(before));
 }
 

@@ -75,6 +75,7 @@ void	ramfs_cwd_inherit(struct proc *child, struct proc *parent);
 void	ramfs_cwd_release(struct proc *p);
 extern const struct fileops ramfs_dir_ops;	/* an open directory's */
 extern uint32_t ramfs_files, ramfs_pages;
+extern struct lwkt_token ramfs_token;	/* serializes ramfs across CPUs (fs/ramfs.h) */
 
 /* fs/pipe.c */
 int	pipe_create(struct file **rfp, struct file **wfp);
