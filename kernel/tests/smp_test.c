@@ -193,6 +193,21 @@ token_worker(void *arg)
 	__atomic_add_fetch(&r->done, 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * race_two_cpus: fn(arg) runs in a thread of CPU 0 and one of CPU 1 at once; wait (up to 30 s
+ * of CPU 0's ticks) until both have added 1 to *done. True when both did.
+ */
+static bool
+race_two_cpus(void (*fn)(void *), void *arg, volatile int *done)
+{
+	if (lwkt_create_cpu(fn, arg, NULL, TDPRI_KERN, 0, "race0", 0) != 0 ||
+	    lwkt_create_cpu(fn, arg, NULL, TDPRI_KERN, 0, "race1", 1) != 0)
+		return false;
+	for (int i = 0; i < 3000 && *done < 2; i++)
+		lwkt_sleep(1);
+	return *done == 2;
+}
+
 KTEST(smp, token_serializes_two_cpus)
 {
 	static struct token_race r;
@@ -201,11 +216,7 @@ KTEST(smp, token_serializes_two_cpus)
 
 	NEED_CPUS(2);
 	memset(&r, 0, sizeof(r));
-	KT_ASSERT_EQ(lwkt_create_cpu(token_worker, &r, NULL, TDPRI_KERN, 0, "tok0", 0), 0);
-	KT_ASSERT_EQ(lwkt_create_cpu(token_worker, &r, NULL, TDPRI_KERN, 0, "tok1", 1), 0);
-	for (int i = 0; i < 2000 && r.done < 2; i++)
-		lwkt_sleep(1);
-	KT_ASSERT_EQ(r.done, 2);
+	KT_ASSERT(race_two_cpus(token_worker, &r, &r.done));
 	KT_EXPECT_EQ(r.counter, 2 * TOKEN_ROUNDS);		/* no update lost */
 	KT_EXPECT_EQ(r.by_cpu[0], TOKEN_ROUNDS);		/* each CPU did its share */
 	KT_EXPECT_EQ(r.by_cpu[1], TOKEN_ROUNDS);
@@ -271,11 +282,7 @@ KTEST(smp, process_table_serializes_two_cpus)
 	memset(&r, 0, sizeof(r));
 	KT_ASSERT((r.parent = proc_alloc("ptab-parent")) != NULL);
 	r.parent->p_pgid = r.parent->p_sid = 0x7ffffff0;	/* nobody's group: no signal finds them */
-	KT_ASSERT_EQ(lwkt_create_cpu(ptab_worker, &r, NULL, TDPRI_KERN, 0, "ptab0", 0), 0);
-	KT_ASSERT_EQ(lwkt_create_cpu(ptab_worker, &r, NULL, TDPRI_KERN, 0, "ptab1", 1), 0);
-	for (int i = 0; i < 3000 && r.done < 2; i++)
-		lwkt_sleep(1);
-	KT_ASSERT_EQ(r.done, 2);
+	KT_ASSERT(race_two_cpus(ptab_worker, &r, &r.done));
 	KT_EXPECT_EQ(r.bad, 0);
 	KT_EXPECT_EQ(r.found[0], PTAB_ROUNDS);		/* every pid unique, every process found */
 	KT_EXPECT_EQ(r.found[1], PTAB_ROUNDS);
@@ -329,11 +336,7 @@ KTEST(smp, ramfs_serializes_two_cpus)
 
 	NEED_CPUS(2);
 	memset(&r, 0, sizeof(r));
-	KT_ASSERT_EQ(lwkt_create_cpu(fs_worker, &r, NULL, TDPRI_KERN, 0, "fs0", 0), 0);
-	KT_ASSERT_EQ(lwkt_create_cpu(fs_worker, &r, NULL, TDPRI_KERN, 0, "fs1", 1), 0);
-	for (int i = 0; i < 3000 && r.done < 2; i++)
-		lwkt_sleep(1);
-	KT_ASSERT_EQ(r.done, 2);
+	KT_ASSERT(race_two_cpus(fs_worker, &r, &r.done));
 	KT_EXPECT_EQ(r.ok[0], RAMFS_ROUNDS);
 	KT_EXPECT_EQ(r.ok[1], RAMFS_ROUNDS);
 	KT_EXPECT_EQ(ramfs_files, files);			/* the quota's count: none lost */
