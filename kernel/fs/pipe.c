@@ -10,6 +10,14 @@
  * ERESTART and moves them itself, in its own address space, through the MMU; an asynchronous
  * call, whose process is not in the kernel, has them moved by whoever completes it, through its
  * process's page tables (proc_copyin/proc_copyout).
+ *
+ * Across CPUs (docs/smp.md) each pipe has a spin lock, pp->lock, held (inside a critical
+ * section, as every spin lock is) by each operation from start to end: nothing here blocks,
+ * and completing a waiting call (sysmsg_complete) or a poll only replies or schedules, which
+ * reach another CPU by IPI message without waiting for it. The poll functions take no lock:
+ * serve's pollwakeup calls them with it held, and their reads of one word each need none; the
+ * poll queue itself (pp->pollers, sys_poll.c) is still guarded only by CPU 0's critical
+ * sections, as polls still run on CPU 0 only.
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
@@ -19,6 +27,7 @@
 #include <sys/malloc.h>
 #include <sys/poll.h>
 #include <sys/proc.h>
+#include <sys/spinlock.h>
 #include <sys/sysmsg.h>
 #include <sys/thread2.h>
 #include <sys/uaccess.h>
@@ -28,6 +37,7 @@
 #define PIPE_SIZE	4096
 
 struct pipe {
+	struct spinlock	lock;			/* everything below, across CPUs */
 	char		*buf;			/* PIPE_SIZE bytes (one page) */
 	uint32_t	rpos;			/* next byte to read */
 	uint32_t	count;			/* bytes in the pipe */
@@ -174,7 +184,7 @@ pipe_abort(lwkt_msg_t msg)
 	struct pipe *pp = ksm->km_obj;
 	struct ksysmsg *k;
 
-	crit_enter();
+	spin_lock(&pp->lock);
 	if ((msg->ms_flags & MSGF_DONE) == 0) {
 		TAILQ_FOREACH(k, &pp->rwait, km_wlink)
 			if (k == ksm)
@@ -185,7 +195,7 @@ pipe_abort(lwkt_msg_t msg)
 			TAILQ_REMOVE(&pp->wwait, ksm, km_wlink);
 		sysmsg_complete(ksm, EINTR, 0);
 	}
-	crit_exit();
+	spin_unlock(&pp->lock);
 }
 
 /*
@@ -199,7 +209,7 @@ pipe_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
 	struct pipe *pp = fp->f_data;
 	int error = 0;
 
-	crit_enter();
+	spin_lock(&pp->lock);
 	if (pp->count > 0 && (TAILQ_EMPTY(&pp->rwait) || (ksm->km_flags & KMF_RESTART))) {
 		SYSMSG_RESULT(ksm) = take_bytes(pp, ksm->km_proc, (uint32_t)ubuf, len);
 		if (SYSMSG_RESULT(ksm) == 0)
@@ -216,7 +226,7 @@ pipe_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
 		sysmsg_set_abort(ksm, pp, pipe_abort);
 		error = EASYNC;
 	}
-	crit_exit();
+	spin_unlock(&pp->lock);
 	return error;
 }
 
@@ -227,7 +237,7 @@ pipe_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
 	struct pipe *pp = fp->f_data;
 	int error = 0;
 
-	crit_enter();
+	spin_lock(&pp->lock);
 	if (pp->readers == 0) {
 		error = EPIPE;		/* and SIGPIPE to the writer (POSIX write) */
 		sig_post(ksm->km_proc, SIGPIPE, SI_KERNEL, 0, 0);
@@ -245,18 +255,31 @@ pipe_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
 		sysmsg_set_abort(ksm, pp, pipe_abort);
 		error = EASYNC;
 	}
-	crit_exit();
+	spin_unlock(&pp->lock);
 	return error;
 }
 
+/*
+ * pipe_close_end: one end of the pipe closes (*ends is pp->readers or pp->writers): the other
+ * end's waiting calls are served (waiting writers learn EPIPE, readers end of file); the last
+ * close of both frees the pipe, once its lock is let go (the two ends may close on two CPUs).
+ */
 static void
-pipe_release(struct pipe *pp)
+pipe_close_end(struct pipe *pp, int *ends)
 {
-	if (pp->readers == 0 && pp->writers == 0) {
+	bool last;
+
+	spin_lock(&pp->lock);
+	(*ends)--;
+	serve(pp);
+	last = pp->readers == 0 && pp->writers == 0;
+	if (last)
 		polldetach(&pp->pollers);
+	spin_unlock(&pp->lock);
+	if (last) {
 		vm_page_free(pp->buf);
 		kfree(pp);
-		pipes_alive--;
+		__atomic_sub_fetch(&pipes_alive, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -265,11 +288,7 @@ pipe_close_read(struct file *fp)
 {
 	struct pipe *pp = fp->f_data;
 
-	crit_enter();
-	pp->readers--;
-	serve(pp);			/* waiting writers learn EPIPE */
-	pipe_release(pp);
-	crit_exit();
+	pipe_close_end(pp, &pp->readers);
 }
 
 static void
@@ -277,11 +296,7 @@ pipe_close_write(struct file *fp)
 {
 	struct pipe *pp = fp->f_data;
 
-	crit_enter();
-	pp->writers--;
-	serve(pp);			/* waiting readers learn end of file */
-	pipe_release(pp);
-	crit_exit();
+	pipe_close_end(pp, &pp->writers);
 }
 
 /* pipe_poll_read: bytes to read; POLLHUP once no writer is left (a read answers 0 then). */
@@ -356,7 +371,7 @@ pipe_create(struct file **rfp, struct file **wfp)
 	TAILQ_INIT(&pp->wwait);
 	TAILQ_INIT(&pp->pollers);
 	pp->readers = pp->writers = 1;
-	pp->ino = pipe_next_ino++;
+	pp->ino = __atomic_fetch_add(&pipe_next_ino, 1, __ATOMIC_RELAXED);
 	pp->atime = pp->mtime = (uint32_t)mycpu->gd_ticks;
 	*rfp = file_alloc(&pipe_read_ops, pp, FREAD);
 	*wfp = file_alloc(&pipe_write_ops, pp, FWRITE);
@@ -369,6 +384,6 @@ pipe_create(struct file **rfp, struct file **wfp)
 		kfree(pp);
 		return ENOMEM;
 	}
-	pipes_alive++;
+	__atomic_add_fetch(&pipes_alive, 1, __ATOMIC_RELAXED);
 	return 0;
 }

@@ -9,6 +9,8 @@
 #include <sys/proc.h>
 #include <sys/file.h>
 #include <abi/stat.h>
+#include <abi/poll.h>
+#include <sys/ksysmsg.h>
 #include <sys/malloc.h>
 #include <sys/errno.h>
 #include <sys/uaccess.h>
@@ -344,6 +346,88 @@ KTEST(smp, ramfs_serializes_two_cpus)
 	KT_EXPECT_EQ(ramfs_stat(NULL, "/tmp/smp-fs-1-moved", &st), ENOENT);
 	KT_EXPECT(ramfs_token.t_collisions > collisions);	/* the two CPUs did contend */
 	KT_EXPECT(ramfs_token.t_ref == NULL);
+	KT_EXPECT(settle(before));
+}
+
+/* -- a pipe across CPUs (its spin lock) ------------------------------------------------------ */
+
+#define PIPE_BYTES	60000
+#define PIPE_VA		(USER_BASE + 0x10000)	/* the writer's buffer; the reader's at + 2048 */
+
+struct pipe_race {
+	struct proc	*p;		/* a process with no thread: its page holds both buffers */
+	struct file	*rfp, *wfp;
+	uint32_t	moved[MAXCPU];	/* bytes written (CPU 0), bytes read in order (CPU 1) */
+	volatile int	done;
+};
+
+/*
+ * pipe_worker: CPU 0 writes the bytes 0, 1, 2, ... (mod 251) in runs of up to 7, CPU 1 reads
+ * them in runs of up to 13 and checks their order; each calls only when poll says the call
+ * will not wait (only the other side can change that, and only in its favour).
+ */
+static void
+pipe_worker(void *arg)
+{
+	struct pipe_race *r = arg;
+	int cpu = mycpu->gd_cpuid;
+	bool writer = cpu == 0;
+	struct file *fp = writer ? r->wfp : r->rfp;
+	uint32_t va = PIPE_VA + (writer ? 0 : 2048), n = 0;
+	struct ksysmsg ksm;
+	uint8_t buf[16];
+
+	while (n < PIPE_BYTES) {
+		uint32_t len = writer ? 1 + n % 7 : 1 + n % 13;
+
+		if (!(fp->f_ops->fo_poll(fp, NULL) & (writer ? POLLOUT : POLLIN))) {
+			lwkt_yield();
+			continue;
+		}
+		if (len > PIPE_BYTES - n)
+			len = PIPE_BYTES - n;
+		memset(&ksm, 0, sizeof(ksm));
+		ksm.km_proc = r->p;
+		if (writer) {
+			for (uint32_t i = 0; i < len; i++)
+				buf[i] = (uint8_t)((n + i) % 251);
+			if (proc_copyout(r->p, va, buf, len) != 0 ||
+			    fp->f_ops->fo_write(fp, &ksm, (void *)va, len) != 0)
+				break;
+		} else if (fp->f_ops->fo_read(fp, &ksm, (void *)va, len) != 0 ||
+		    proc_copyin(r->p, va, buf, (uint32_t)SYSMSG_RESULT(&ksm)) != 0) {
+			break;
+		}
+		uint32_t got = (uint32_t)SYSMSG_RESULT(&ksm);
+		for (uint32_t i = 0; !writer && i < got; i++)
+			if (buf[i] != (uint8_t)((n + i) % 251))
+				goto out;		/* a byte lost, doubled or out of order */
+		n += got;
+		r->moved[cpu] = n;
+	}
+out:
+	__atomic_add_fetch(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, pipe_serializes_two_cpus)
+{
+	static struct pipe_race r;
+	uint32_t before = lwkt_stats.threads, pipes = pipes_alive;
+
+	NEED_CPUS(2);
+	memset(&r, 0, sizeof(r));
+	KT_ASSERT((r.p = proc_alloc("pipe-race")) != NULL);
+	KT_ASSERT_EQ(pmap_create(&r.p->p_pmap), 0);
+	KT_ASSERT_EQ(pmap_alloc_range(&r.p->p_pmap, PIPE_VA, PAGE_SIZE, PTE_U | PTE_W), 0);
+	KT_ASSERT_EQ(pipe_create(&r.rfp, &r.wfp), 0);
+	KT_ASSERT(race_two_cpus(pipe_worker, &r, &r.done));
+	KT_EXPECT_EQ(r.moved[0], PIPE_BYTES);		/* all written */
+	KT_EXPECT_EQ(r.moved[1], PIPE_BYTES);		/* all read, each in its place */
+	file_drop(r.rfp);
+	file_drop(r.wfp);
+	KT_EXPECT_EQ(pipes_alive, pipes);
+	pmap_destroy(&r.p->p_pmap);
+	kfree(r.p);
 	KT_EXPECT(settle(before));
 }
 
