@@ -145,13 +145,32 @@ discipline(int c)
 	}
 }
 
-/* console_service: run the line discipline over new input and complete waiting reads. */
+bool console_deferred;
+
+/*
+ * console_service: run the line discipline over new input and complete waiting reads. It runs
+ * as CPU 0's deferred interrupt work, which cannot wait for a token: a Ctrl-C or Ctrl-\ walks
+ * the process table only if proc_token is free (or the interrupted thread's); when a thread of
+ * another CPU holds it, the byte waits for CPU 0's next tick (console_deferred).
+ */
 void
 console_service(void)
 {
 	crit_enter();
-	while (raw_tail != raw_head)
-		discipline(raw[raw_tail++ % RAW_SIZE]);
+	console_deferred = false;
+	while (raw_tail != raw_head) {
+		int c = raw[raw_tail % RAW_SIZE];
+		bool table = c == 0x03 || c == 0x1c;
+
+		if (table && !lwkt_trytoken(&proc_token)) {
+			console_deferred = true;
+			break;
+		}
+		raw_tail++;
+		discipline(c);
+		if (table)
+			lwkt_reltoken(&proc_token);
+	}
 	while (deliver())
 		;
 	pollwakeup(&pollers);		/* a line (or Ctrl-D) for a poll, if no read took it */

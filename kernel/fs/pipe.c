@@ -23,6 +23,15 @@
  * resuming up as it wakes such a call; the hook counts it down first thing, and frees the pipe
  * when it was the last of it (pipe_release). wait_sync runs the hook exactly once for each
  * ERESTART (kern_sysmsg.c), so the count always comes back to zero.
+ *
+ * Across CPUs (docs/smp.md) each pipe has a spin lock, pp->lock, held (inside a critical
+ * section, as every spin lock is) by each operation from start to end — pipe_read, pipe_write,
+ * a resume hook, abort, close: nothing here blocks, and completing a waiting call
+ * (sysmsg_complete) or a poll only replies or schedules, which reach another CPU by IPI message
+ * without waiting for it. The pipe is freed only after its lock is let go. The poll functions
+ * take no lock: serve's pollwakeup calls them with it held, and their reads of one word each
+ * need none; the poll queue itself (pp->pollers, sys_poll.c) is still guarded only by CPU 0's
+ * critical sections, as polls still run on CPU 0 only.
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
@@ -32,6 +41,7 @@
 #include <sys/malloc.h>
 #include <sys/poll.h>
 #include <sys/proc.h>
+#include <sys/spinlock.h>
 #include <sys/sysmsg.h>
 #include <sys/thread2.h>
 #include <sys/uaccess.h>
@@ -43,6 +53,7 @@
 _Static_assert(PIPE_BUF <= PIPE_SIZE, "a write of PIPE_BUF bytes must fit in an empty pipe");
 
 struct pipe {
+	struct spinlock	lock;			/* everything below, across CPUs */
 	char		*buf;			/* PIPE_SIZE bytes (one page) */
 	uint32_t	rpos;			/* next byte to read */
 	uint32_t	count;			/* bytes in the pipe */
@@ -206,7 +217,7 @@ pipe_abort(lwkt_msg_t msg)
 	struct pipe *pp = ksm->km_obj;
 	struct ksysmsg *k;
 
-	crit_enter();
+	spin_lock(&pp->lock);
 	if ((msg->ms_flags & MSGF_DONE) == 0) {
 		TAILQ_FOREACH(k, &pp->rwait, km_wlink)
 			if (k == ksm)
@@ -217,12 +228,12 @@ pipe_abort(lwkt_msg_t msg)
 			TAILQ_REMOVE(&pp->wwait, ksm, km_wlink);
 		sysmsg_complete(ksm, EINTR, 0);
 	}
-	crit_exit();
+	spin_unlock(&pp->lock);
 }
 
 /*
  * pipe_release: free the pipe once nothing can reach it: no open end, and no woken synchronous
- * call that has still to run its resume hook. Inside a critical section.
+ * call that has still to run its resume hook. Inside a critical section, its lock let go.
  */
 static void
 pipe_release(struct pipe *pp)
@@ -231,7 +242,7 @@ pipe_release(struct pipe *pp)
 		polldetach(&pp->pollers);
 		vm_page_free(pp->buf);
 		kfree(pp);
-		pipes_alive--;
+		__atomic_sub_fetch(&pipes_alive, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -303,10 +314,13 @@ write_in(struct pipe *pp, struct ksysmsg *ksm, uint32_t ubuf, uint32_t len, bool
 static int
 pipe_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
 {
+	struct pipe *pp = fp->f_data;
 	int error;
 
 	crit_enter();
-	error = read_in(fp->f_data, ksm, (uint32_t)ubuf, len, false);
+	spin_lock(&pp->lock);
+	error = read_in(pp, ksm, (uint32_t)ubuf, len, false);
+	spin_unlock(&pp->lock);
 	crit_exit();
 	return error;
 }
@@ -315,10 +329,13 @@ pipe_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
 static int
 pipe_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
 {
+	struct pipe *pp = fp->f_data;
 	int error;
 
 	crit_enter();
-	error = write_in(fp->f_data, ksm, (uint32_t)ubuf, len, false);
+	spin_lock(&pp->lock);
+	error = write_in(pp, ksm, (uint32_t)ubuf, len, false);
+	spin_unlock(&pp->lock);
 	crit_exit();
 	return error;
 }
@@ -338,14 +355,18 @@ resume(struct ksysmsg *ksm, bool write)
 	struct pipe *pp = ksm->km_obj;
 	struct read_msg *a = args_of(ksm);
 	int error;
+	bool last;
 
+	spin_lock(&pp->lock);
 	pp->resuming--;
 	if (write)
 		error = write_in(pp, ksm, (uint32_t)a->buf, a->len, true);
 	else
 		error = read_in(pp, ksm, (uint32_t)a->buf, a->len, true);
-	if (__builtin_expect(pp->readers == 0 || pp->writers == 0, 0))
-		pipe_release(pp);	/* an end closed meanwhile: that may have been the last */
+	last = pp->readers == 0 && pp->writers == 0 && pp->resuming == 0;
+	spin_unlock(&pp->lock);
+	if (__builtin_expect(last, 0))
+		pipe_release(pp);	/* both ends closed meanwhile: this was the last of it */
 	return error;
 }
 
@@ -361,16 +382,33 @@ pipe_resume_write(struct ksysmsg *ksm)
 	return resume(ksm, true);
 }
 
+/*
+ * pipe_close_end: one end of the pipe closes (*ends is pp->readers or pp->writers): the other
+ * end's waiting calls are served (waiting writers learn EPIPE, readers end of file); the last
+ * close of both frees the pipe, once its lock is let go (the two ends may close on two CPUs).
+ */
+static void
+pipe_close_end(struct pipe *pp, int *ends)
+{
+	bool last;
+
+	crit_enter();
+	spin_lock(&pp->lock);
+	(*ends)--;
+	serve(pp);
+	last = pp->readers == 0 && pp->writers == 0 && pp->resuming == 0;
+	spin_unlock(&pp->lock);
+	if (last)
+		pipe_release(pp);	/* a woken call still to resume frees it instead */
+	crit_exit();
+}
+
 static void
 pipe_close_read(struct file *fp)
 {
 	struct pipe *pp = fp->f_data;
 
-	crit_enter();
-	pp->readers--;
-	serve(pp);			/* waiting writers learn EPIPE */
-	pipe_release(pp);
-	crit_exit();
+	pipe_close_end(pp, &pp->readers);
 }
 
 static void
@@ -378,11 +416,7 @@ pipe_close_write(struct file *fp)
 {
 	struct pipe *pp = fp->f_data;
 
-	crit_enter();
-	pp->writers--;
-	serve(pp);			/* waiting readers learn end of file */
-	pipe_release(pp);
-	crit_exit();
+	pipe_close_end(pp, &pp->writers);
 }
 
 /* pipe_poll_read: bytes to read; POLLHUP once no writer is left (a read answers 0 then). */
@@ -459,7 +493,7 @@ pipe_create(struct file **rfp, struct file **wfp)
 	TAILQ_INIT(&pp->wwait);
 	TAILQ_INIT(&pp->pollers);
 	pp->readers = pp->writers = 1;
-	pp->ino = pipe_next_ino++;
+	pp->ino = __atomic_fetch_add(&pipe_next_ino, 1, __ATOMIC_RELAXED);
 	pp->atime = pp->mtime = (uint32_t)mycpu->gd_ticks;
 	*rfp = file_alloc(&pipe_read_ops, pp, FREAD);
 	*wfp = file_alloc(&pipe_write_ops, pp, FWRITE);
@@ -472,6 +506,6 @@ pipe_create(struct file **rfp, struct file **wfp)
 		kfree(pp);
 		return ENOMEM;
 	}
-	pipes_alive++;
+	__atomic_add_fetch(&pipes_alive, 1, __ATOMIC_RELAXED);
 	return 0;
 }

@@ -25,6 +25,8 @@
 #include <vm/vm.h>
 #include "ramfs.h"
 
+struct lwkt_token ramfs_token = LWKT_TOKEN_INITIALIZER(ramfs_token);
+
 struct rnode *ramfs_root;
 uint32_t ramfs_files, ramfs_pages;	/* nodes made at run time and their pages: the quota's use */
 static uint32_t next_ino = 1;
@@ -182,6 +184,7 @@ rw(struct rnode *rn, struct proc *p, uint32_t ubuf, uint32_t off, uint32_t len, 
 static int
 ramfs_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
 {
+	RAMFS_GUARD();
 	struct rnode *rn = fp->f_data;
 	int n;
 
@@ -203,6 +206,7 @@ ramfs_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
 static int
 ramfs_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
 {
+	RAMFS_GUARD();
 	struct rnode *rn = fp->f_data;
 	uint64_t max = (uint64_t)RAMFS_PAGES * PAGE_SIZE;
 	int n;
@@ -229,6 +233,7 @@ ramfs_write(struct file *fp, struct ksysmsg *ksm, const void *ubuf, size_t len)
 static int
 ramfs_seek(struct file *fp, off_t offset, int whence, off_t *newoff)
 {
+	RAMFS_GUARD();
 	struct rnode *rn = fp->f_data;
 	off_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? fp->f_offset :
 	    whence == SEEK_END ? (off_t)rn->f.size : -1;
@@ -244,6 +249,7 @@ ramfs_seek(struct file *fp, off_t offset, int whence, off_t *newoff)
 void
 ramfs_close(struct file *fp)
 {
+	RAMFS_GUARD();
 	rnode_rele(fp->f_data);
 }
 
@@ -251,6 +257,7 @@ ramfs_close(struct file *fp)
 void
 ramfs_fstat(struct file *fp, struct stat *st)
 {
+	RAMFS_GUARD();
 	rnode_stat(fp->f_data, st);
 }
 
@@ -294,6 +301,7 @@ create(struct nameidata *nd, mode_t mode, struct rnode **rnp)
 int
 ramfs_open(struct proc *p, const char *path, int flags, mode_t mode, struct file **fpp)
 {
+	RAMFS_GUARD();
 	struct nameidata nd;
 	struct rnode *rn;
 	int access = flags & O_ACCMODE;
@@ -341,6 +349,7 @@ ramfs_open(struct proc *p, const char *path, int flags, mode_t mode, struct file
 int
 ramfs_stat(struct proc *p, const char *path, struct stat *st)
 {
+	RAMFS_GUARD();
 	struct nameidata nd;
 	int error;
 
@@ -359,6 +368,7 @@ ramfs_stat(struct proc *p, const char *path, struct stat *st)
 int
 ramfs_exec_image(struct proc *p, const char *path, const void **data, size_t *size)
 {
+	RAMFS_GUARD();
 	struct nameidata nd;
 	int error;
 

@@ -17,6 +17,28 @@
 #include <sys/queue.h>
 #include <abi/limits.h>
 #include <abi/stat.h>
+#include <sys/file.h>
+#include <sys/token.h>
+
+/*
+ * ramfs_token serializes all of ramfs across CPUs (docs/smp.md): each entry point the rest of
+ * the kernel calls (sys/file.h's ramfs_* and the file operations) begins with RAMFS_GUARD(),
+ * which holds the token until that function returns (taken again, recursively, when one entry
+ * point calls another). Nothing in ramfs blocks (its copies to and from user memory do not), so
+ * the token spans each call whole. (ramfs_token is declared in sys/file.h.)
+ */
+
+/* ramfs_guard_end: the end of a RAMFS_GUARD's scope. */
+static inline void
+ramfs_guard_end(int *guard)
+{
+	(void)guard;
+	lwkt_reltoken(&ramfs_token);
+}
+
+#define RAMFS_GUARD()								\
+	int ramfs_guard_ __attribute__((cleanup(ramfs_guard_end), unused)) =	\
+	    (lwkt_gettoken(&ramfs_token), 0)
 
 #define RAMFS_PAGES	64		/* a writable file holds up to 256 KiB */
 #define RAMFS_FILES_MAX	64		/* files and directories made at run time, in all */

@@ -162,6 +162,7 @@ remove_name(struct rnode *rn)
 int
 ramfs_mkdir(struct proc *p, const char *path, mode_t mode)
 {
+	RAMFS_GUARD();
 	struct nameidata nd;
 	struct rnode *rn;
 	int error;
@@ -182,6 +183,7 @@ ramfs_mkdir(struct proc *p, const char *path, mode_t mode)
 int
 ramfs_rmdir(struct proc *p, const char *path)
 {
+	RAMFS_GUARD();
 	struct nameidata nd;
 	struct rnode *rn;
 	int error;
@@ -206,6 +208,7 @@ ramfs_rmdir(struct proc *p, const char *path)
 int
 ramfs_unlink(struct proc *p, const char *path)
 {
+	RAMFS_GUARD();
 	struct nameidata nd;
 	struct rnode *rn;
 	int error;
@@ -240,6 +243,7 @@ is_within(const struct rnode *dir, const struct rnode *top)
 int
 ramfs_rename(struct proc *p, const char *from, const char *to)
 {
+	RAMFS_GUARD();
 	struct nameidata src, dst;
 	struct rnode *rn, *old;
 	int error;
@@ -316,6 +320,7 @@ put_dirent(struct proc *p, uint32_t ubuf, size_t len, size_t *done, const struct
 int
 ramfs_getdents(struct file *fp, struct proc *p, uint32_t ubuf, size_t len, size_t *done)
 {
+	RAMFS_GUARD();
 	struct rnode *dir = fp->f_data, *rn;
 	int error = 0;
 
@@ -352,6 +357,7 @@ dir_read(struct file *fp, struct ksysmsg *ksm, void *ubuf, size_t len)
 static int
 dir_seek(struct file *fp, off_t offset, int whence, off_t *newoff)
 {
+	RAMFS_GUARD();
 	off_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? fp->f_offset : -1;
 
 	if (base < 0 || base + offset < 0 || base + offset > 0xffffffffll)
@@ -372,6 +378,7 @@ const struct fileops ramfs_dir_ops = {
 int
 ramfs_chdir(struct proc *p, const char *path)
 {
+	RAMFS_GUARD();
 	struct nameidata nd;
 	struct rnode *rn;
 	int error;
@@ -399,6 +406,7 @@ ramfs_chdir(struct proc *p, const char *path)
 int
 ramfs_getcwd(struct proc *p, char *buf, size_t len, size_t *n)
 {
+	RAMFS_GUARD();
 	char path[CWD_MAX];
 	size_t at = sizeof(path) - 1;
 	const struct rnode *rn;
@@ -428,6 +436,7 @@ ramfs_getcwd(struct proc *p, char *buf, size_t len, size_t *n)
 void
 ramfs_cwd_inherit(struct proc *child, struct proc *parent)
 {
+	RAMFS_GUARD();
 	if ((child->p_cwd = parent->p_cwd) != NULL)
 		rnode_ref(child->p_cwd);
 }
@@ -436,6 +445,7 @@ ramfs_cwd_inherit(struct proc *child, struct proc *parent)
 void
 ramfs_cwd_release(struct proc *p)
 {
+	RAMFS_GUARD();
 	if (p->p_cwd != NULL)
 		rnode_rele(p->p_cwd);
 	p->p_cwd = NULL;

@@ -30,25 +30,27 @@ file_alloc(const struct fileops *ops, void *data, int flags)
 	fp->f_ops = ops;
 	fp->f_data = data;
 	fp->f_flags = flags;
-	files_open++;
+	__atomic_add_fetch(&files_open, 1, __ATOMIC_RELAXED);
 	return fp;
 }
 
+/* file_hold: one reference more. References and files_open change atomically: an open file
+ * may be shared by processes running on different CPUs (docs/smp.md). */
 void
 file_hold(struct file *fp)
 {
-	fp->f_refs++;
+	__atomic_add_fetch(&fp->f_refs, 1, __ATOMIC_RELAXED);
 }
 
 /* file_drop: one reference less; the last one closes the file. */
 void
 file_drop(struct file *fp)
 {
-	if (--fp->f_refs > 0)
+	if (__atomic_sub_fetch(&fp->f_refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	if (fp->f_ops->fo_close)
 		fp->f_ops->fo_close(fp);
-	files_open--;
+	__atomic_sub_fetch(&files_open, 1, __ATOMIC_RELAXED);
 	kfree(fp);
 }
 

@@ -98,14 +98,14 @@ sys_getppid(struct getppid_msg *msg)
 }
 
 /*
- * sys_setpgid: process pid (0: the caller) joins process group pgid (0: its own pid), which
+ * setpgid_locked: process pid (0: the caller) joins process group pgid (0: its own pid), which
  * must be its own pid or a group of the caller's session. EINVAL: pgid < 0; ESRCH: pid is
  * neither the caller nor a child of it; EACCES: the child has called exec; EPERM: the
  * process leads a session, or is a child in another session, or no such group is in the
  * caller's session.
  */
-int
-sys_setpgid(struct setpgid_msg *msg)
+static int
+setpgid_locked(struct setpgid_msg *msg)
 {
 	struct proc *self = curproc, *p;
 	pid_t pgid = msg->pgid;
@@ -127,9 +127,9 @@ sys_setpgid(struct setpgid_msg *msg)
 	return 0;
 }
 
-/* sys_getpgid: ESRCH for no such process. */
-int
-sys_getpgid(struct getpgid_msg *msg)
+/* getpgid_locked: ESRCH for no such process. */
+static int
+getpgid_locked(struct getpgid_msg *msg)
 {
 	struct proc *p = msg->pid == 0 ? curproc : find_any(msg->pid);
 
@@ -139,8 +139,8 @@ sys_getpgid(struct getpgid_msg *msg)
 	return 0;
 }
 
-int
-sys_getsid(struct getsid_msg *msg)
+static int
+getsid_locked(struct getsid_msg *msg)
 {
 	struct proc *p = msg->pid == 0 ? curproc : find_any(msg->pid);
 
@@ -151,12 +151,12 @@ sys_getsid(struct getsid_msg *msg)
 }
 
 /*
- * sys_setsid: the caller leads a new session and a new group, both its pid, with no
+ * setsid_locked: the caller leads a new session and a new group, both its pid, with no
  * controlling terminal. EPERM: it leads a process group already, or another process's group
  * has its pid (either would leave a group split across sessions).
  */
-int
-sys_setsid(struct setsid_msg *msg)
+static int
+setsid_locked(struct setsid_msg *msg)
 {
 	struct proc *self = curproc, *p;
 
@@ -181,9 +181,9 @@ controlling_tty(int fd)
 	return 0;
 }
 
-/* sys_tcgetpgrp: the foreground group of the caller's controlling terminal, open as fd. */
-int
-sys_tcgetpgrp(struct tcgetpgrp_msg *msg)
+/* tcgetpgrp_locked: the foreground group of the caller's controlling terminal, open as fd. */
+static int
+tcgetpgrp_locked(struct tcgetpgrp_msg *msg)
 {
 	int error;
 
@@ -194,13 +194,13 @@ sys_tcgetpgrp(struct tcgetpgrp_msg *msg)
 }
 
 /*
- * sys_tcsetpgrp: pgrp, a group of the caller's session, is the foreground group of its
+ * tcsetpgrp_locked: pgrp, a group of the caller's session, is the foreground group of its
  * controlling terminal, open as fd. EBADF, ENOTTY (not the caller's controlling terminal),
  * EINVAL (pgrp <= 0), EPERM (no such group in the session). Signals: a caller in a background
  * group gets SIGTTOU here unless it blocks or ignores it (issue 12, item 2).
  */
-int
-sys_tcsetpgrp(struct tcsetpgrp_msg *msg)
+static int
+tcsetpgrp_locked(struct tcsetpgrp_msg *msg)
 {
 	int error;
 
@@ -213,3 +213,26 @@ sys_tcsetpgrp(struct tcsetpgrp_msg *msg)
 	console_pgrp = msg->pgrp;
 	return 0;
 }
+
+/*
+ * PGRP_CALL: sys_<name> runs <name>_locked under the process table's lock (proc_table_lock):
+ * groups, sessions and the console's foreground group are the table's (sys/proc.h).
+ */
+#define PGRP_CALL(name)								\
+int										\
+sys_##name(struct name##_msg *msg)						\
+{										\
+	int error;								\
+										\
+	proc_table_lock();							\
+	error = name##_locked(msg);						\
+	proc_table_unlock();							\
+	return error;								\
+}
+
+PGRP_CALL(setpgid)
+PGRP_CALL(getpgid)
+PGRP_CALL(getsid)
+PGRP_CALL(setsid)
+PGRP_CALL(tcgetpgrp)
+PGRP_CALL(tcsetpgrp)

@@ -25,6 +25,7 @@ static void ldt_free(struct proc *p);
 
 struct proclist allproc = TAILQ_HEAD_INITIALIZER(allproc);
 uint32_t nprocs;
+struct lwkt_token proc_token = LWKT_TOKEN_INITIALIZER(proc_token);
 static pid_t next_pid = 1;
 
 /* -- user memory of any process ---------------------------------------------------------------- */
@@ -105,13 +106,13 @@ exitport_put(lwkt_port_t port, lwkt_msg_t msg)
 }
 
 /* proc_free: the last of a process (its address space and thread are gone already). */
-static void
+void
 proc_free(struct proc *p)
 {
-	crit_enter();
+	proc_table_lock();
 	TAILQ_REMOVE(&allproc, p, p_list);
 	nprocs--;
-	crit_exit();
+	proc_table_unlock();
 	kfree(p);
 }
 
@@ -157,12 +158,19 @@ proc_link(struct proc *p, struct proc *parent, thread_t td)
 			fd_install(p, con);
 		}
 	}
-	crit_enter();
+	proc_table_insert(p, parent);
+}
+
+/* proc_table_insert: p gets a pid, its group and session (pgrp_inherit) and a place on allproc. */
+void
+proc_table_insert(struct proc *p, struct proc *parent)
+{
+	proc_table_lock();
 	p->p_pid = next_pid++;
 	pgrp_inherit(p, parent);
 	TAILQ_INSERT_TAIL(&allproc, p, p_list);
 	nprocs++;
-	crit_exit();
+	proc_table_unlock();
 }
 
 /*
@@ -353,12 +361,12 @@ wait_abort(lwkt_msg_t msg)
 	struct ksysmsg *ksm = (struct ksysmsg *)msg;
 	struct proc *p = ksm->km_proc;
 
-	crit_enter();
+	proc_table_lock();
 	if ((msg->ms_flags & MSGF_DONE) == 0) {
 		TAILQ_REMOVE(&p->p_childwait, ksm, km_wlink);
 		sysmsg_complete(ksm, EINTR, 0);
 	}
-	crit_exit();
+	proc_table_unlock();
 }
 
 /*
@@ -376,7 +384,7 @@ sys_wait(struct wait_msg *msg)
 
 	if (msg->options & ~(WNOHANG | WUNTRACED | WCONTINUED))
 		return EINVAL;
-	crit_enter();
+	proc_table_lock();
 	TAILQ_FOREACH(child, &allproc, p_list) {
 		if (child->p_parent != p || !wait_matches(msg->pid, p, child))
 			continue;
@@ -384,26 +392,33 @@ sys_wait(struct wait_msg *msg)
 		if (child->p_state == PS_ZOMBIE) {
 			int status = child->p_status;
 			pid_t pid = child->p_pid;
-			crit_exit();
-			if (proc_copyout(p, (uint32_t)msg->status, &status, sizeof(status)) != 0)
+			/* The child leaves the table before the status is stored: another vCPU's
+			 * wait (on another CPU) then cannot reap it too. */
+			child->p_state = PS_REAPED;
+			proc_table_unlock();
+			if (proc_copyout(p, (uint32_t)msg->status, &status, sizeof(status)) != 0) {
+				proc_table_lock();
+				child->p_state = PS_ZOMBIE;	/* still there to wait for */
+				proc_table_unlock();
 				return EFAULT;
+			}
 			proc_free(child);
 			msg->hdr.ms_result = pid;
 			return 0;
 		}
 	}
 	if (!have || (msg->options & WNOHANG)) {
-		crit_exit();
+		proc_table_unlock();
 		msg->hdr.ms_result = 0;
 		return have ? 0 : ECHILD;
 	}
 	if ((error = sysmsg_hold(&ksm)) != 0) {
-		crit_exit();
+		proc_table_unlock();
 		return error;
 	}
 	TAILQ_INSERT_TAIL(&p->p_childwait, ksm, km_wlink);
 	sysmsg_set_abort(ksm, p, wait_abort);
-	crit_exit();
+	proc_table_unlock();
 	return EASYNC;
 }
 
@@ -440,7 +455,7 @@ proc_exit(int status)
 	sysmsg_proc_exit(p);		/* aborts and frees every outstanding message */
 	fd_close_all(p);
 	ldt_free(p);
-	crit_enter();
+	proc_table_lock();
 	for (struct proc *c = TAILQ_FIRST(&allproc), *next; c != NULL; c = next) {
 		next = TAILQ_NEXT(c, p_list);
 		if (c->p_parent != p)
@@ -474,7 +489,7 @@ proc_exit(int status)
 	} else {
 		proc_free(p);
 	}
-	crit_exit();
+	proc_table_unlock();
 	lwkt_exit();
 }
 
@@ -494,6 +509,7 @@ proc_mark_killed(struct proc *p)
 	crit_exit();
 }
 
+/* proc_find: the running process pid, or NULL; the caller holds proc_token (proc_table_lock). */
 struct proc *
 proc_find(pid_t pid)
 {
@@ -723,7 +739,7 @@ sys_proclist(struct proclist_msg *msg)
 	struct proc *p;
 	size_t n = 0, max = msg->len / sizeof(pi);
 
-	crit_enter();
+	proc_table_lock();
 	TAILQ_FOREACH(p, &allproc, p_list) {
 		if (n == max)
 			break;
@@ -732,7 +748,7 @@ sys_proclist(struct proclist_msg *msg)
 		pi.pi_ppid = p->p_ppid;
 		strlcpy(pi.pi_name, p->p_comm, sizeof(pi.pi_name));
 		pi.pi_outstanding = p->p_noutstanding;
-		if (p->p_state == PS_ZOMBIE) {
+		if (p->p_state != PS_RUN) {
 			pi.pi_state = 'Z';
 		} else {
 			thread_t td;
@@ -746,12 +762,12 @@ sys_proclist(struct proclist_msg *msg)
 			}
 		}
 		if (proc_copyout(curproc, (uint32_t)msg->buf + n * sizeof(pi), &pi, sizeof(pi)) != 0) {
-			crit_exit();
+			proc_table_unlock();
 			return EFAULT;
 		}
 		n++;
 	}
-	crit_exit();
+	proc_table_unlock();
 	msg->hdr.ms_result = n;
 	return 0;
 }

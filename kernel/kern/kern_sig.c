@@ -230,7 +230,7 @@ sig_pgrp(pid_t pgid, int sig, bool check)
 	struct proc *p, *next, *self = curthread->td_proc;
 	int found = 0, sent = 0;
 
-	crit_enter();
+	proc_table_lock();	/* the console's caller holds proc_token already: never waits */
 	for (p = TAILQ_FIRST(&allproc); p != NULL; p = next) {
 		next = TAILQ_NEXT(p, p_list);
 		if (p->p_state != PS_RUN || (pgid != -1 && p->p_pgid != pgid) ||
@@ -243,7 +243,7 @@ sig_pgrp(pid_t pgid, int sig, bool check)
 		if (sig != 0)
 			sig_post(p, sig, check ? SI_USER : SI_KERNEL, check && self ? self->p_pid : 0, 0);
 	}
-	crit_exit();
+	proc_table_unlock();
 	return found == 0 ? ESRCH : sent == 0 ? EPERM : 0;
 }
 
@@ -263,14 +263,14 @@ sys_kill(struct kill_msg *msg)
 	if (msg->pid <= 0)
 		return sig_pgrp(msg->pid == 0 ? self->p_pgid : msg->pid == -1 ? -1 : -msg->pid,
 		    msg->sig, true);
-	crit_enter();
+	proc_table_lock();
 	if ((p = proc_find(msg->pid)) == NULL)
 		error = ESRCH;
 	else if (!proc_may_signal(self, p))
 		error = EPERM;
 	else if (msg->sig != 0)
 		sig_post(p, msg->sig, SI_USER, self->p_pid, 0);
-	crit_exit();
+	proc_table_unlock();
 	return error;
 }
 

@@ -6,6 +6,12 @@
 #include "testutil.h"
 #include <sys/ipiq.h>
 #include <sys/token.h>
+#include <sys/proc.h>
+#include <sys/file.h>
+#include <abi/stat.h>
+#include <abi/poll.h>
+#include <sys/ksysmsg.h>
+#include <sys/malloc.h>
 #include <sys/errno.h>
 #include <sys/uaccess.h>
 #include <vm/vm.h>
@@ -189,6 +195,21 @@ token_worker(void *arg)
 	__atomic_add_fetch(&r->done, 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * race_two_cpus: fn(arg) runs in a thread of CPU 0 and one of CPU 1 at once; wait (up to 30 s
+ * of CPU 0's ticks) until both have added 1 to *done. True when both did.
+ */
+static bool
+race_two_cpus(void (*fn)(void *), void *arg, volatile int *done)
+{
+	if (lwkt_create_cpu(fn, arg, NULL, TDPRI_KERN, 0, "race0", 0) != 0 ||
+	    lwkt_create_cpu(fn, arg, NULL, TDPRI_KERN, 0, "race1", 1) != 0)
+		return false;
+	for (int i = 0; i < 3000 && *done < 2; i++)
+		lwkt_sleep(1);
+	return *done == 2;
+}
+
 KTEST(smp, token_serializes_two_cpus)
 {
 	static struct token_race r;
@@ -197,16 +218,216 @@ KTEST(smp, token_serializes_two_cpus)
 
 	NEED_CPUS(2);
 	memset(&r, 0, sizeof(r));
-	KT_ASSERT_EQ(lwkt_create_cpu(token_worker, &r, NULL, TDPRI_KERN, 0, "tok0", 0), 0);
-	KT_ASSERT_EQ(lwkt_create_cpu(token_worker, &r, NULL, TDPRI_KERN, 0, "tok1", 1), 0);
-	for (int i = 0; i < 2000 && r.done < 2; i++)
-		lwkt_sleep(1);
-	KT_ASSERT_EQ(r.done, 2);
+	KT_ASSERT(race_two_cpus(token_worker, &r, &r.done));
 	KT_EXPECT_EQ(r.counter, 2 * TOKEN_ROUNDS);		/* no update lost */
 	KT_EXPECT_EQ(r.by_cpu[0], TOKEN_ROUNDS);		/* each CPU did its share */
 	KT_EXPECT_EQ(r.by_cpu[1], TOKEN_ROUNDS);
 	KT_EXPECT(smp_tok.t_collisions > collisions);		/* and they did contend */
 	KT_EXPECT(smp_tok.t_ref == NULL);
+	KT_EXPECT(settle(before));
+}
+
+/* -- the process table across CPUs (proc_token) ------------------------------------------ */
+
+#define PTAB_ROUNDS	3000
+
+struct ptab_race {
+	struct proc	*parent;	/* off the table: the group and session each child takes */
+	uint32_t	found[MAXCPU];	/* rounds whose process proc_find gave back, per CPU */
+	volatile int	bad;		/* rounds that saw the table's length differ from nprocs */
+	volatile int	done;
+};
+
+/*
+ * ptab_worker: PTAB_ROUNDS times, a process goes on the table (a pid), is found by its pid
+ * with the table counted against nprocs, and is freed: the life of a process, without its
+ * thread and address space.
+ */
+static void
+ptab_worker(void *arg)
+{
+	struct ptab_race *r = arg;
+
+	for (int i = 0; i < PTAB_ROUNDS; i++) {
+		struct proc *p = proc_alloc("ptab"), *q;
+		uint32_t n = 0;
+
+		if (p == NULL) {
+			__atomic_add_fetch(&r->bad, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		proc_table_insert(p, r->parent);
+		proc_table_lock();
+		for (int k = 0; k < 32; k++)		/* hold it long enough to meet the other CPU */
+			__asm__ volatile("pause");
+		if (proc_find(p->p_pid) == p)		/* a pid given twice finds the other one */
+			r->found[mycpu->gd_cpuid]++;
+		TAILQ_FOREACH(q, &allproc, p_list)
+			n++;
+		if (n != nprocs)
+			__atomic_add_fetch(&r->bad, 1, __ATOMIC_RELAXED);
+		proc_table_unlock();
+		proc_free(p);
+		if ((i & 63) == 0)
+			lwkt_yield();
+	}
+	__atomic_add_fetch(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, process_table_serializes_two_cpus)
+{
+	static struct ptab_race r;
+	uint32_t before = lwkt_stats.threads, procs = nprocs;
+	uint64_t collisions = proc_token.t_collisions;
+
+	NEED_CPUS(2);
+	memset(&r, 0, sizeof(r));
+	KT_ASSERT((r.parent = proc_alloc("ptab-parent")) != NULL);
+	r.parent->p_pgid = r.parent->p_sid = 0x7ffffff0;	/* nobody's group: no signal finds them */
+	KT_ASSERT(race_two_cpus(ptab_worker, &r, &r.done));
+	KT_EXPECT_EQ(r.bad, 0);
+	KT_EXPECT_EQ(r.found[0], PTAB_ROUNDS);		/* every pid unique, every process found */
+	KT_EXPECT_EQ(r.found[1], PTAB_ROUNDS);
+	KT_EXPECT_EQ(nprocs, procs);				/* none lost or left */
+	KT_EXPECT(proc_token.t_collisions > collisions);	/* the two CPUs did contend */
+	KT_EXPECT(proc_token.t_ref == NULL);
+	kfree(r.parent);
+	KT_EXPECT(settle(before));
+}
+
+/* -- ramfs across CPUs (ramfs_token) --------------------------------------------------------- */
+
+#define RAMFS_ROUNDS	1500
+
+struct fs_race {
+	uint32_t	ok[MAXCPU];	/* rounds whose every step succeeded, per CPU */
+	volatile int	done;
+};
+
+/*
+ * fs_worker: RAMFS_ROUNDS times, in /tmp (which both CPUs' workers change): mkdir a name of its
+ * CPU's, stat it, rename it, rmdir it under the new name.
+ */
+static void
+fs_worker(void *arg)
+{
+	struct fs_race *r = arg;
+	int cpu = mycpu->gd_cpuid;
+	char a[32], b[32];
+	struct stat st;
+
+	snprintf(a, sizeof(a), "/tmp/smp-fs-%d", cpu);
+	snprintf(b, sizeof(b), "/tmp/smp-fs-%d-moved", cpu);
+	for (int i = 0; i < RAMFS_ROUNDS; i++) {
+		if (ramfs_mkdir(NULL, a, 0755) == 0 && ramfs_stat(NULL, a, &st) == 0 &&
+		    S_ISDIR(st.st_mode) && ramfs_rename(NULL, a, b) == 0 &&
+		    ramfs_stat(NULL, a, &st) == ENOENT && ramfs_rmdir(NULL, b) == 0)
+			r->ok[cpu]++;
+		if ((i & 63) == 0)
+			lwkt_yield();
+	}
+	__atomic_add_fetch(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, ramfs_serializes_two_cpus)
+{
+	static struct fs_race r;
+	uint32_t before = lwkt_stats.threads, files = ramfs_files;
+	uint64_t collisions = ramfs_token.t_collisions;
+	struct stat st;
+
+	NEED_CPUS(2);
+	memset(&r, 0, sizeof(r));
+	KT_ASSERT(race_two_cpus(fs_worker, &r, &r.done));
+	KT_EXPECT_EQ(r.ok[0], RAMFS_ROUNDS);
+	KT_EXPECT_EQ(r.ok[1], RAMFS_ROUNDS);
+	KT_EXPECT_EQ(ramfs_files, files);			/* the quota's count: none lost */
+	KT_EXPECT_EQ(ramfs_stat(NULL, "/tmp/smp-fs-0-moved", &st), ENOENT);
+	KT_EXPECT_EQ(ramfs_stat(NULL, "/tmp/smp-fs-1-moved", &st), ENOENT);
+	KT_EXPECT(ramfs_token.t_collisions > collisions);	/* the two CPUs did contend */
+	KT_EXPECT(ramfs_token.t_ref == NULL);
+	KT_EXPECT(settle(before));
+}
+
+/* -- a pipe across CPUs (its spin lock) ------------------------------------------------------ */
+
+#define PIPE_BYTES	60000
+#define PIPE_VA		(USER_BASE + 0x10000)	/* the writer's buffer; the reader's at + 2048 */
+
+struct pipe_race {
+	struct proc	*p;		/* a process with no thread: its page holds both buffers */
+	struct file	*rfp, *wfp;
+	uint32_t	moved[MAXCPU];	/* bytes written (CPU 0), bytes read in order (CPU 1) */
+	volatile int	done;
+};
+
+/*
+ * pipe_worker: CPU 0 writes the bytes 0, 1, 2, ... (mod 251) in runs of up to 7, CPU 1 reads
+ * them in runs of up to 13 and checks their order; each calls only when poll says the call
+ * will not wait (only the other side can change that, and only in its favour).
+ */
+static void
+pipe_worker(void *arg)
+{
+	struct pipe_race *r = arg;
+	int cpu = mycpu->gd_cpuid;
+	bool writer = cpu == 0;
+	struct file *fp = writer ? r->wfp : r->rfp;
+	uint32_t va = PIPE_VA + (writer ? 0 : 2048), n = 0;
+	struct ksysmsg ksm;
+	uint8_t buf[16];
+
+	while (n < PIPE_BYTES) {
+		uint32_t len = writer ? 1 + n % 7 : 1 + n % 13;
+
+		if (!(fp->f_ops->fo_poll(fp, NULL) & (writer ? POLLOUT : POLLIN))) {
+			lwkt_yield();
+			continue;
+		}
+		if (len > PIPE_BYTES - n)
+			len = PIPE_BYTES - n;
+		memset(&ksm, 0, sizeof(ksm));
+		ksm.km_proc = r->p;
+		if (writer) {
+			for (uint32_t i = 0; i < len; i++)
+				buf[i] = (uint8_t)((n + i) % 251);
+			if (proc_copyout(r->p, va, buf, len) != 0 ||
+			    fp->f_ops->fo_write(fp, &ksm, (void *)va, len) != 0)
+				break;
+		} else if (fp->f_ops->fo_read(fp, &ksm, (void *)va, len) != 0 ||
+		    proc_copyin(r->p, va, buf, (uint32_t)SYSMSG_RESULT(&ksm)) != 0) {
+			break;
+		}
+		uint32_t got = (uint32_t)SYSMSG_RESULT(&ksm);
+		for (uint32_t i = 0; !writer && i < got; i++)
+			if (buf[i] != (uint8_t)((n + i) % 251))
+				goto out;		/* a byte lost, doubled or out of order */
+		n += got;
+		r->moved[cpu] = n;
+	}
+out:
+	__atomic_add_fetch(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(smp, pipe_serializes_two_cpus)
+{
+	static struct pipe_race r;
+	uint32_t before = lwkt_stats.threads, pipes = pipes_alive;
+
+	NEED_CPUS(2);
+	memset(&r, 0, sizeof(r));
+	KT_ASSERT((r.p = proc_alloc("pipe-race")) != NULL);
+	KT_ASSERT_EQ(pmap_create(&r.p->p_pmap), 0);
+	KT_ASSERT_EQ(pmap_alloc_range(&r.p->p_pmap, PIPE_VA, PAGE_SIZE, PTE_U | PTE_W), 0);
+	KT_ASSERT_EQ(pipe_create(&r.rfp, &r.wfp), 0);
+	KT_ASSERT(race_two_cpus(pipe_worker, &r, &r.done));
+	KT_EXPECT_EQ(r.moved[0], PIPE_BYTES);		/* all written */
+	KT_EXPECT_EQ(r.moved[1], PIPE_BYTES);		/* all read, each in its place */
+	file_drop(r.rfp);
+	file_drop(r.wfp);
+	KT_EXPECT_EQ(pipes_alive, pipes);
+	pmap_destroy(&r.p->p_pmap);
+	kfree(r.p);
 	KT_EXPECT(settle(before));
 }
 

@@ -709,7 +709,7 @@ KTEST(signal, a_thread_that_blocks_it_leaves_it_to_one_that_does_not)
 	stop_spinning = 0;
 	KT_ASSERT_EQ(cr_thread_create(&t, spinner, NULL, CR_PRI_DEFAULT, "spinner"), 0);
 	raise(SIGUSR1);
-	for (int i = 0; i < 200 && hits[SIGUSR1] == 0; i++) {
+	for (int i = 0; i < 2000 && hits[SIGUSR1] == 0; i++) {
 		cr_thread_yield();
 		sleep_ms(1);
 	}

@@ -59,6 +59,8 @@ intr_service(void)
 			gd->gd_ticks++;
 			timer_tick();
 		}
+		if (__builtin_expect(console_deferred, 0))
+			console_service();
 	}
 	crit_exit();
 }

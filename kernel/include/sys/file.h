@@ -75,6 +75,7 @@ void	ramfs_cwd_inherit(struct proc *child, struct proc *parent);
 void	ramfs_cwd_release(struct proc *p);
 extern const struct fileops ramfs_dir_ops;	/* an open directory's */
 extern uint32_t ramfs_files, ramfs_pages;
+extern struct lwkt_token ramfs_token;	/* serializes ramfs across CPUs (fs/ramfs.h) */
 
 /* fs/pipe.c */
 int	pipe_create(struct file **rfp, struct file **wfp);
@@ -85,5 +86,6 @@ struct file *console_file(void);
 bool	console_is(const struct file *fp);	/* is fp the console (a terminal)? */
 void	console_init(void);
 void	console_service(void);
+extern bool console_deferred;	/* input waits for proc_token: serve again next tick */
 
 #endif

@@ -18,13 +18,15 @@
 #include <sys/vcpu.h>
 #include <vm/vm.h>
 #include <sys/timer.h>
+#include <sys/thread2.h>
+#include <sys/token.h>
 #include <abi/signal.h>
 
 struct thread;
 struct ring;
 struct rnode;
 
-enum proc_state { PS_RUN, PS_ZOMBIE };
+enum proc_state { PS_RUN, PS_ZOMBIE, PS_REAPED /* a zombie a wait() is taking */ };
 
 struct proc {
 	TAILQ_ENTRY(proc) p_list;		/* on allproc */
@@ -80,6 +82,30 @@ TAILQ_HEAD(proclist, proc);
 extern struct proclist allproc;
 extern uint32_t nprocs;
 
+/*
+ * The process table's discipline (docs/smp.md): proc_token serializes, across CPUs, the table
+ * (allproc, pids, nprocs), parent and child links, process groups and sessions, and a
+ * process's life (p_state, p_childwait, p_exitwaiter, reaping); a critical section inside it
+ * keeps out this CPU's deferred interrupt work (the console's Ctrl-C). Like every token it
+ * lasts only until the holder blocks: re-check after anything that may block.
+ */
+extern struct lwkt_token proc_token;
+
+/* proc_table_lock: take proc_token, then a critical section (proc_table_unlock: the reverse). */
+static inline void
+proc_table_lock(void)
+{
+	lwkt_gettoken(&proc_token);
+	crit_enter();
+}
+
+static inline void
+proc_table_unlock(void)
+{
+	crit_exit();
+	lwkt_reltoken(&proc_token);
+}
+
 #define curproc		(curthread->td_proc)
 
 /* kern/kern_exec.c */
@@ -91,6 +117,8 @@ int	proc_run(const char *path, int argc, const char *const *argv, const char *en
 	    int *status);
 struct proc *proc_alloc(const char *name);
 void	proc_link(struct proc *p, struct proc *parent, struct thread *td);
+void	proc_table_insert(struct proc *p, struct proc *parent);
+void	proc_free(struct proc *p);
 __attribute__((noreturn)) void user_enter(struct proc *p, struct trapframe *tf);
 __attribute__((noreturn)) void proc_exit(int status);
 struct proc *proc_find(pid_t pid);
