@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <cr/thread.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -708,7 +710,7 @@ KTEST(signal, a_thread_that_blocks_it_leaves_it_to_one_that_does_not)
 	receiver = NULL;
 	stop_spinning = 0;
 	KT_ASSERT_EQ(cr_thread_create(&t, spinner, NULL, CR_PRI_DEFAULT, "spinner"), 0);
-	raise(SIGUSR1);
+	kill(getpid(), SIGUSR1);			/* the process's (raise would be this thread's) */
 	for (int i = 0; i < 200 && hits[SIGUSR1] == 0; i++) {
 		cr_thread_yield();
 		sleep_ms(1);
@@ -789,4 +791,288 @@ KTEST(signal, threaded_parked_read_answers_eintr)
 KTEST(signal, threaded_parked_read_restarts_under_sa_restart)
 {
 	parked_read_in_a_threaded_program(ktc, SA_RESTART);
+}
+
+/* -- pthread_kill, and threads waiting in libcr ------------------------------------------------------- */
+
+static void *
+quick(void *arg)
+{
+	return arg;
+}
+
+KTEST(signal, pthread_kill_errors)
+{
+	pthread_t t;
+
+	reset();
+	KT_EXPECT_EQ(pthread_kill(pthread_self(), -1), EINVAL);
+	KT_EXPECT_EQ(pthread_kill(pthread_self(), NSIG), EINVAL);
+	KT_EXPECT_EQ(pthread_kill(pthread_self(), 0), 0);
+	KT_ASSERT_EQ(pthread_create(&t, NULL, quick, NULL), 0);
+	KT_EXPECT_EQ(pthread_kill(t, 0), 0);		/* alive until joined */
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(pthread_kill(t, 0), ESRCH);
+	KT_EXPECT_EQ(pthread_kill(t, SIGUSR1), ESRCH);
+	catch(SIGUSR2, SIG_IGN, 0, 0);
+	KT_EXPECT_EQ(pthread_kill(pthread_self(), SIGUSR2), 0);	/* ignored: dropped */
+	reset();
+}
+
+KTEST(signal, pthread_kill_to_self_runs_now_or_pends_while_blocked)
+{
+	sigset_t set = 0, pend = 0;
+
+	reset();
+	catch(SIGUSR1, who, 0, 0);
+	receiver = NULL;
+	KT_EXPECT_EQ(pthread_kill(pthread_self(), SIGUSR1), 0);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);
+	KT_EXPECT(receiver == cr_thread_self());
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	KT_EXPECT_EQ(pthread_kill(pthread_self(), SIGUSR1), 0);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);			/* blocked: pending for this thread */
+	sigpending(&pend);
+	KT_EXPECT(sigismember(&pend, SIGUSR1) == 1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	KT_EXPECT_EQ(hits[SIGUSR1], 2);			/* unblocked: it ran */
+	reset();
+}
+
+static volatile int spun;
+
+static void *
+busy_spinner(void *arg)
+{
+	(void)arg;
+	while (!stop_spinning && hits[SIGUSR1] == 0)
+		spun++;
+	return NULL;
+}
+
+KTEST(signal, raise_in_a_threaded_program_goes_to_the_caller)
+{
+	pthread_t t;
+
+	reset();
+	catch(SIGUSR1, who, 0, 0);
+	receiver = NULL;
+	stop_spinning = 0;
+	KT_ASSERT_EQ(pthread_create(&t, NULL, spinner, NULL), 0);
+	KT_EXPECT_EQ(raise(SIGUSR1), 0);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);			/* before raise returned */
+	KT_EXPECT(receiver == cr_thread_self());
+	stop_spinning = 1;
+	pthread_join(t, NULL);
+	reset();
+}
+
+KTEST(signal, pthread_kill_interrupts_a_thread_running_on_another_vcpu)
+{
+	pthread_t t;
+
+	reset();
+	if (!cr_vcpu_ensure(2))
+		KT_SKIP("no second vCPU");
+	catch(SIGUSR1, who, 0, 0);
+	receiver = NULL;
+	stop_spinning = 0;
+	spun = 0;
+	KT_ASSERT_EQ(pthread_create(&t, NULL, busy_spinner, NULL), 0);
+	for (int i = 0; i < 500 && spun == 0; i++)
+		sleep_ms(1);				/* it runs, somewhere */
+	KT_EXPECT_EQ(pthread_kill(t, SIGUSR1), 0);
+	for (int i = 0; i < 500 && hits[SIGUSR1] == 0; i++)
+		sleep_ms(1);
+	stop_spinning = 1;
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);
+	KT_EXPECT(receiver == t);
+	reset();
+}
+
+static pthread_mutex_t sig_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sig_cond = PTHREAD_COND_INITIALIZER;
+static volatile int cond_flag, waiter_done, waiter_error;
+
+static void *
+mutex_waiter(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sig_mutex);		/* waits: main holds it */
+	waiter_done = 1;
+	pthread_mutex_unlock(&sig_mutex);
+	return NULL;
+}
+
+static void *
+cond_waiter(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sig_mutex);
+	while (!cond_flag) {
+		int e = pthread_cond_wait(&sig_cond, &sig_mutex);
+		if (e != 0)
+			waiter_error = e;		/* never EINTR */
+	}
+	waiter_done = 1;
+	pthread_mutex_unlock(&sig_mutex);
+	return NULL;
+}
+
+/* wait_for_hit: yield and sleep until sig's handler ran (at most about a second). */
+static void
+wait_for_hit(int sig)
+{
+	for (int i = 0; i < 500 && hits[sig] == 0; i++) {
+		sched_yield();
+		sleep_ms(1);
+	}
+}
+
+/*
+ * signal_a_waiter: t waits in libcr (fn: a mutex main holds, or a condition variable); a
+ * signal (to t with pthread_kill, or to the process while main blocks it) runs its handler on t
+ * at once, and t goes on waiting until main lets it go.
+ */
+static void
+signal_a_waiter(struct ktest_ctx *ktc, void *(*fn)(void *), bool to_process)
+{
+	sigset_t set = 0;
+	pthread_t t;
+
+	reset();
+	catch(SIGUSR1, who, 0, 0);
+	receiver = NULL;
+	cond_flag = waiter_done = waiter_error = 0;
+	if (to_process) {
+		sigaddset(&set, SIGUSR1);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);	/* only t may take it */
+	}
+	pthread_mutex_lock(&sig_mutex);
+	KT_ASSERT_EQ(pthread_create(&t, NULL, fn, NULL), 0);
+	if (fn == cond_waiter) {
+		pthread_mutex_unlock(&sig_mutex);
+		for (int i = 0; i < 100; i++)
+			sched_yield();			/* t takes the mutex and waits */
+		pthread_mutex_lock(&sig_mutex);
+	} else {
+		for (int i = 0; i < 100; i++)
+			sched_yield();			/* t waits for the mutex */
+	}
+	if (to_process)
+		KT_EXPECT_EQ(kill(getpid(), SIGUSR1), 0);
+	else
+		KT_EXPECT_EQ(pthread_kill(t, SIGUSR1), 0);
+	pthread_mutex_unlock(&sig_mutex);
+	wait_for_hit(SIGUSR1);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);
+	KT_EXPECT(receiver == t);
+	pthread_mutex_lock(&sig_mutex);
+	cond_flag = 1;
+	pthread_cond_signal(&sig_cond);
+	pthread_mutex_unlock(&sig_mutex);
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(waiter_done, 1);
+	KT_EXPECT_EQ(waiter_error, 0);
+	if (to_process)
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	reset();
+}
+
+KTEST(signal, pthread_kill_reaches_a_thread_waiting_for_a_mutex)
+{
+	pthread_mutex_lock(&sig_mutex);
+	pthread_mutex_unlock(&sig_mutex);
+	signal_a_waiter(ktc, mutex_waiter, false);
+}
+
+KTEST(signal, pthread_kill_reaches_a_thread_in_cond_wait_which_never_answers_eintr)
+{
+	signal_a_waiter(ktc, cond_waiter, false);
+}
+
+KTEST(signal, a_process_signal_reaches_the_one_thread_that_takes_it_in_a_cond_wait)
+{
+	signal_a_waiter(ktc, cond_waiter, true);
+}
+
+static volatile int suspend_result, suspend_errno, suspended;
+
+static void *
+suspender(void *arg)
+{
+	sigset_t none = 0;
+
+	(void)arg;
+	suspended = 1;
+	errno = 0;
+	suspend_result = sigsuspend(&none);
+	suspend_errno = errno;
+	return NULL;
+}
+
+KTEST(signal, threaded_sigsuspend_waits_for_its_thread_only)
+{
+	sigset_t set = 0, mine = 0;
+	pthread_t t;
+	int ran = 0;
+
+	reset();
+	catch(SIGUSR1, who, 0, 0);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);		/* t inherits it, sigsuspend lifts it */
+	receiver = NULL;
+	suspended = 0;
+	suspend_result = 0;
+	KT_ASSERT_EQ(pthread_create(&t, NULL, suspender, NULL), 0);
+	while (!suspended)
+		sched_yield();
+	for (int i = 0; i < 50; i++, ran++)
+		sched_yield();				/* this thread still runs */
+	KT_EXPECT_EQ(ran, 50);
+	KT_EXPECT_EQ(hits[SIGUSR1], 0);
+	KT_EXPECT_EQ(kill(getpid(), SIGUSR1), 0);	/* only t lets it through */
+	wait_for_hit(SIGUSR1);
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);
+	KT_EXPECT(receiver == t);
+	KT_EXPECT_EQ(suspend_result, -1);
+	KT_EXPECT_EQ(suspend_errno, EINTR);
+	pthread_sigmask(SIG_BLOCK, NULL, &mine);
+	KT_EXPECT_EQ(mine, set);
+	reset();
+}
+
+static void *
+long_sleeper(void *arg)
+{
+	struct timespec ts = { 5, 0 };
+
+	(void)arg;
+	suspended = 1;
+	errno = 0;
+	suspend_result = nanosleep(&ts, NULL);
+	suspend_errno = errno;
+	return NULL;
+}
+
+KTEST(signal, pthread_kill_ends_a_threads_sleep_with_eintr)
+{
+	pthread_t t;
+
+	reset();
+	catch(SIGUSR1, who, 0, 0);
+	suspended = 0;
+	KT_ASSERT_EQ(pthread_create(&t, NULL, long_sleeper, NULL), 0);
+	while (!suspended)
+		sched_yield();
+	sleep_ms(20);
+	KT_EXPECT_EQ(pthread_kill(t, SIGUSR1), 0);
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);
+	KT_EXPECT_EQ(suspend_result, -1);
+	KT_EXPECT_EQ(suspend_errno, EINTR);
+	reset();
 }

@@ -35,6 +35,8 @@ int	sigaction(int sig, const struct sigaction *act, struct sigaction *oact);
 void	(*signal(int sig, void (*handler)(int)))(int);
 int	sigprocmask(int how, const sigset_t *set, sigset_t *oset);
 int	pthread_sigmask(int how, const sigset_t *set, sigset_t *oset);	/* an errno, not -1 */
+struct thread;
+int	pthread_kill(struct thread *thread, int sig);	/* pthread_t; an errno: EINVAL, ESRCH */
 int	sigpending(sigset_t *set);
 int	sigsuspend(const sigset_t *mask);
 int	sigemptyset(sigset_t *set);

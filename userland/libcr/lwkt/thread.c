@@ -391,6 +391,7 @@ cr_thread_yield_slow(void)
 			runq_insert(rq, td);
 		}
 		switch_to(vc, sched_pick(vc, runq_of(vc)));
+		cr_sig_wait_point(td);			/* pthread_kill while it was runnable */
 		vc = td->td_vcpu;			/* it may have been stolen meanwhile */
 		fast_arm(vc, td);
 	}
@@ -584,8 +585,10 @@ cr_sched_init(void)
 }
 
 /*
- * cr_sig_target: a user thread parked in a kernel call (cr_park) whose mask lets bit through,
- * for a signal an idle vCPU took (signal.c); NULL if none. Called with the scheduler lock held.
+ * cr_sig_target: a user thread parked in a kernel call (cr_park) or waiting in libcr where a
+ * signal may interrupt it (td_sigwait: a mutex, a condition variable, a join, sigsuspend), whose
+ * mask lets bit through, for a signal an idle vCPU took (signal.c); NULL if none. Called with
+ * the scheduler lock held.
  */
 cr_thread_t
 cr_sig_target(uint32_t bit)
@@ -593,10 +596,22 @@ cr_sig_target(uint32_t bit)
 	cr_thread_t td;
 
 	TAILQ_FOREACH(td, &allthreads, td_allq)
-		if (!td->td_idle && td->td_state == CR_BLOCKED && td->td_parkmsg != NULL &&
-		    (td->td_sigmask & bit) == 0)
+		if (!td->td_idle && td->td_state == CR_BLOCKED &&
+		    (td->td_parkmsg != NULL || td->td_sigwait) && (td->td_sigmask & bit) == 0)
 			return td;
 	return NULL;
+}
+
+/* cr_thread_alive: is td a thread of the program that has not exited? Lock held. */
+bool
+cr_thread_alive(cr_thread_t td)
+{
+	cr_thread_t t;
+
+	TAILQ_FOREACH(t, &allthreads, td_allq)
+		if (t == td)
+			return !t->td_idle && t->td_state != CR_EXITED;
+	return false;
 }
 
 /*
@@ -739,8 +754,13 @@ join(cr_thread_t td, void **retval, bool cancellable)
 			cr_crit_exit();
 			return ECANCELED;
 		}
+		cr_sig_wait_point(self);		/* a handler may run; td is rechecked */
+		if (td->td_state == CR_EXITED)
+			break;
 		self->td_cancel_point = cancellable;
+		self->td_sigwait = true;
 		cr_sched_block("join", td);
+		self->td_sigwait = false;
 		self->td_cancel_point = false;
 	}
 	if (retval != NULL)
