@@ -16,6 +16,11 @@
  * the vCPU enters its registered entry, which calls the handler and upcall_resume. A vCPU idle in
  * waitport takes a signal no running thread accepts: libcr's idle thread hands it to a parked
  * thread that does not block it, aborting that thread's call (docs/upcalls.md).
+ *
+ * Job control: a stop signal's default action stops the whole process (sig_stop): every vCPU
+ * waits on its way back to ring 3 (sig_stopped_wait) until SIGCONT is raised for it (even
+ * blocked or ignored: sig_post) or it is killed; the parent hears of both by SIGCHLD (unless
+ * SA_NOCLDSTOP) and by wait with WUNTRACED or WCONTINUED (sig_jobctl_take).
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
@@ -32,6 +37,8 @@
 #include <abi/signal.h>
 #include <abi/upcall.h>
 #include <abi/wait.h>
+
+#define STOPSIGS	(SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
 
 #define SIGBIT(sig)	__SIGBIT(sig)
 #define PSL_T		0x00000100	/* trap flag */
@@ -79,8 +86,7 @@ sig_name(int sig)
 
 /*
  * sig_discarded: is sig thrown away when raised? When its action is SIG_IGN, or SIG_DFL with a
- * default of ignore. Stop signals too: Damselfly has no job-control stop yet (docs/upcalls.md),
- * so their default action is to ignore them, and SIGCONT has nothing to continue.
+ * default of ignore; SIGCONT's default too (sig_post has continued the process already).
  */
 static bool
 sig_discarded(const struct proc *p, int sig)
@@ -91,7 +97,97 @@ sig_discarded(const struct proc *p, int sig)
 		return false;
 	if (h == __SIG_IGN)
 		return true;
-	return h == __SIG_DFL && sig_default(sig) >= DFL_IGNORE;
+	return h == __SIG_DFL && (sig_default(sig) == DFL_IGNORE || sig_default(sig) == DFL_CONT);
+}
+
+/* -- job control ---------------------------------------------------------------------------------- */
+
+/*
+ * jobctl_tell: p stopped or was continued (report, JC_*): its parent gets SIGCHLD (unless its
+ * SIGCHLD action says SA_NOCLDSTOP) and a wait that asks for it is answered. In a section.
+ */
+static void
+jobctl_tell(struct proc *p, int report, int code, int status)
+{
+	struct proc *parent = p->p_parent;
+
+	p->p_jcreport = report;
+	if (parent == NULL)
+		return;
+	if ((parent->p_sigact[SIGCHLD].ksa_flags & SA_NOCLDSTOP) == 0)
+		sig_post(parent, SIGCHLD, code, p->p_pid, status);
+	proc_jobctl_wake(p);
+}
+
+/*
+ * sig_stop: the default action of stop signal sig, delivered on the calling vCPU: the process
+ * stops; every vCPU waits at its next return to ring 3 (TDA_UPCALL; one computing in ring 3
+ * at its next interrupt, trap.c; a call another vCPU waits in goes on until it completes).
+ * In a section.
+ */
+static void
+sig_stop(struct proc *p, int sig)
+{
+	thread_t td;
+
+	if (p->p_stopped)
+		return;
+	p->p_stopped = true;
+	p->p_stopsig = sig;
+	FOREACH_VCPU(p, td)
+		td->td_ast |= TDA_UPCALL;
+	jobctl_tell(p, JC_STOPPED, CLD_STOPPED, sig);
+}
+
+/* sig_continue: SIGCONT for stopped p: it runs again (its vCPUs are woken). In a section. */
+static void
+sig_continue(struct proc *p)
+{
+	p->p_stopped = false;
+	wake_proc(p);
+	jobctl_tell(p, JC_CONTINUED, CLD_CONTINUED, SIGCONT);
+}
+
+/*
+ * sig_stopped_wait: the calling vCPU, on its way back to ring 3, waits while its process is
+ * stopped; a SIGKILL meanwhile ends the process.
+ */
+void
+sig_stopped_wait(void)
+{
+	thread_t td = curthread;
+	struct proc *p = td->td_proc;
+
+	crit_enter();
+	while (p->p_stopped && !p->p_killed) {
+		__atomic_and_fetch(&td->td_ast, ~TDA_SIGINTR, __ATOMIC_RELAXED);
+		proc_sleep(p, "stopped", &p->p_stopped);
+	}
+	crit_exit();
+	if (p->p_killed) {
+		sti();
+		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
+	}
+}
+
+/*
+ * sig_jobctl_take: the wait status a wait with options gets for child's stop (WUNTRACED) or
+ * continue (WCONTINUED), taken (reported once); -1 when there is none to report.
+ */
+int
+sig_jobctl_take(struct proc *child, int options)
+{
+	if (child->p_state != PS_RUN)
+		return -1;
+	if ((options & WUNTRACED) && child->p_jcreport == JC_STOPPED && child->p_stopped) {
+		child->p_jcreport = JC_NONE;
+		return W_STOPPED(child->p_stopsig);
+	}
+	if ((options & WCONTINUED) && child->p_jcreport == JC_CONTINUED) {
+		child->p_jcreport = JC_NONE;
+		return W_CONTINUED;
+	}
+	return -1;
 }
 
 /* sig_fatal: does sig end p when delivered (its default action terminates)? */
@@ -196,6 +292,13 @@ sig_post(struct proc *p, int sig, int code, int pid, int status)
 		proc_kill(p);
 		crit_exit();
 		return;
+	}
+	if (sig == SIGCONT) {			/* continues, even if blocked or ignored */
+		p->p_sigpending &= ~STOPSIGS;
+		if (p->p_stopped)
+			sig_continue(p);
+	} else if (STOPSIGS & SIGBIT(sig)) {
+		p->p_sigpending &= ~SIGBIT(SIGCONT);
 	}
 	if (sig_discarded(p, sig)) {
 		crit_exit();
@@ -394,6 +497,12 @@ sig_deliver(thread_t td, struct upcall_ctx *ctx, uint32_t restart, struct upcall
 				crit_exit();
 				sig_terminate(p, sig);
 			}
+			if (sig_default(sig) == DFL_STOP) {
+				sig_stop(p, sig);
+				crit_exit();
+				sig_stopped_wait();	/* until SIGCONT (or SIGKILL) */
+				crit_enter();
+			}
 			continue;
 		}
 		crit_exit();
@@ -451,6 +560,8 @@ sig_ast_syscall(struct syscall_regs *r)
 
 	__atomic_and_fetch(&td->td_ast, ~(TDA_UPCALL | TDA_SIGINTR | TDA_RESUME), __ATOMIC_RELAXED);
 	td->td_sysrestart = 0;
+	if (td->td_proc->p_stopped)
+		sig_stopped_wait();		/* job control: another vCPU stopped the process */
 	if (td->td_resuming) {
 		const struct upcall_ctx *c = &td->td_resumectx;
 
@@ -513,6 +624,8 @@ sig_ast_trap(struct trapframe *tf)
 
 	sti();
 	__atomic_and_fetch(&td->td_ast, ~(TDA_UPCALL | TDA_SIGINTR), __ATOMIC_RELAXED);
+	if (td->td_proc->p_stopped)
+		sig_stopped_wait();
 	ctx_of_trap(&ctx, tf);
 	if (sig_deliver(td, &ctx, 0, &to)) {
 		tf->tf_eip = to.eip;

@@ -140,6 +140,11 @@ device_intr(struct trapframe *tf)
 		sti();
 		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
 	}
+	/* A stopped process's vCPU computing in ring 3 stops at its next interrupt (job control). */
+	if (TF_FROM_USER(tf) && curproc != NULL && curproc->p_stopped && gd->gd_intr_nesting == 0) {
+		sti();
+		sig_stopped_wait();
+	}
 	/* A signal (or poke) for a vCPU computing in ring 3: taken at its next interrupt. */
 	if (TF_FROM_USER(tf) && curproc != NULL &&
 	    ((curthread->td_ast & TDA_UPCALL) || curproc->p_sigpending != 0) &&

@@ -41,7 +41,7 @@
 #define __SIG_CANTMASK	(__SIGBIT(SIGKILL) | __SIGBIT(SIGSTOP))
 
 /* sigaction's sa_flags (Linux's values) */
-#define SA_NOCLDSTOP	0x00000001u	/* accepted: no child stops */
+#define SA_NOCLDSTOP	0x00000001u	/* SIGCHLD: not for a child's stop or continue */
 #define SA_SIGINFO	0x00000004u	/* the handler takes (int, siginfo_t *, void *) */
 #define SA_RESTART	0x10000000u	/* a call the signal interrupts starts again */
 #define SA_NODEFER	0x40000000u	/* the signal is not masked while its handler runs */
@@ -77,6 +77,8 @@ _Static_assert(sizeof(struct ksigaction) == 12, "syscalls.toml: sigaction's act 
 #define CLD_EXITED	1
 #define CLD_KILLED	2
 #define CLD_DUMPED	3
+#define CLD_STOPPED	5		/* a child stopped (job control) */
+#define CLD_CONTINUED	6		/* ... and was continued by SIGCONT */
 
 /* The minimal siginfo an upcall carries (libcr's siginfo_t is this struct). */
 struct ksiginfo {
