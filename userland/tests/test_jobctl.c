@@ -79,6 +79,18 @@ pending(int rfd)
 	return n;
 }
 
+/* kill_and_reap: SIGKILL ends c (stopped or not), which waitpid reports. */
+static void
+kill_and_reap(struct ktest_ctx *ktc, pid_t c)
+{
+	int status = 0;
+
+	KT_EXPECT_EQ(kill(c, SIGKILL), 0);
+	KT_EXPECT_EQ(waitpid(c, &status, 0), c);
+	KT_EXPECT(WIFSIGNALED(status));
+	KT_EXPECT_EQ(WTERMSIG(status), SIGKILL);
+}
+
 static void
 stop_and_continue(struct ktest_ctx *ktc, bool threaded, int stopsig)
 {
@@ -106,10 +118,7 @@ stop_and_continue(struct ktest_ctx *ktc, bool threaded, int stopsig)
 	KT_EXPECT(!WIFSTOPPED(status) && !WIFSIGNALED(status) && !WIFEXITED(status));
 	sleep_ms(100);
 	KT_EXPECT(pending(fds[0]) > 0);			/* it runs again */
-	KT_EXPECT_EQ(kill(c, SIGKILL), 0);
-	KT_EXPECT_EQ(waitpid(c, &status, 0), c);
-	KT_EXPECT(WIFSIGNALED(status));
-	KT_EXPECT_EQ(WTERMSIG(status), SIGKILL);
+	kill_and_reap(ktc, c);
 	close(fds[0]);
 	close(fds[1]);
 }
@@ -141,10 +150,7 @@ KTEST(jobctl, sigkill_ends_a_stopped_process)
 	KT_EXPECT_EQ(kill(c, SIGSTOP), 0);
 	KT_EXPECT_EQ(waitpid(c, &status, WUNTRACED), c);
 	KT_EXPECT(WIFSTOPPED(status));
-	KT_EXPECT_EQ(kill(c, SIGKILL), 0);
-	KT_EXPECT_EQ(waitpid(c, &status, 0), c);
-	KT_EXPECT(WIFSIGNALED(status));
-	KT_EXPECT_EQ(WTERMSIG(status), SIGKILL);
+	kill_and_reap(ktc, c);
 	close(fds[0]);
 	close(fds[1]);
 }
