@@ -389,18 +389,26 @@ struct upcall_to {
 	uint32_t	eip, esp;
 };
 
+/* on_altstack: is esp on td's alternate signal stack? */
+static bool
+on_altstack(const struct thread *td, uint32_t esp)
+{
+	return td->td_altsize != 0 && esp - td->td_altstack < td->td_altsize;
+}
+
 /*
- * upcall_push: push an upcall frame (ctx, m) below ctx's stack pointer, 16-byte aligned for the
- * entry's C arguments; false when it does not fit in writable user memory.
+ * upcall_push_at: push an upcall frame (ctx, m) below top (ctx's stack pointer, or the top of
+ * the alternate stack), 16-byte aligned for the entry's C arguments; false when it does not fit
+ * in writable user memory.
  */
 static bool
-upcall_push(thread_t td, const struct upcall_ctx *ctx, const struct upcall_msg *m,
-    struct upcall_to *to)
+upcall_push_at(thread_t td, const struct upcall_ctx *ctx, const struct upcall_msg *m,
+    struct upcall_to *to, uint32_t top)
 {
 	struct upcall_frame f;
-	uint32_t base = (ctx->uc_esp - sizeof(f)) & ~15u, sp = base - 4, n;
+	uint32_t base = (top - sizeof(f)) & ~15u, sp = base - 4, n;
 
-	if (td->td_upcall_entry == 0 || ctx->uc_esp - USER_BASE > USER_SPAN ||
+	if (td->td_upcall_entry == 0 || top - USER_BASE > USER_SPAN ||
 	    !user_range(sp, sizeof(f)))
 		return false;
 	memset(&f, 0, sizeof(f));
@@ -418,6 +426,14 @@ upcall_push(thread_t td, const struct upcall_ctx *ctx, const struct upcall_msg *
 		copyout(&n, (void *)(td->td_upcall_area + 8), 4);	/* ua_upcalls */
 	}
 	return true;
+}
+
+/* upcall_push: upcall_push_at below ctx's own stack pointer. */
+static bool
+upcall_push(thread_t td, const struct upcall_ctx *ctx, const struct upcall_msg *m,
+    struct upcall_to *to)
+{
+	return upcall_push_at(td, ctx, m, to, ctx->uc_esp);
 }
 
 /*
@@ -441,8 +457,13 @@ sig_enter(thread_t td, struct upcall_ctx *ctx, uint32_t oldmask, uint32_t curmas
 		ctx->uc_eip -= 2;		/* int $0x80 */
 	}
 	ctx->uc_sigmask = oldmask;
-	if (!upcall_push(td, ctx, &m, to))
+	/* SA_ONSTACK: on the alternate stack, unless a handler runs on it already (nested) */
+	if ((act->ksa_flags & SA_ONSTACK) && td->td_altsize != 0 && !on_altstack(td, ctx->uc_esp)) {
+		if (!upcall_push_at(td, ctx, &m, to, td->td_altstack + td->td_altsize))
+			return false;
+	} else if (!upcall_push(td, ctx, &m, to)) {
 		return false;
+	}
 	if (act->ksa_flags & SA_RESETHAND) {
 		td->td_proc->p_sigact[sig].ksa_handler = __SIG_DFL;
 		td->td_proc->p_sigact[sig].ksa_flags &= ~SA_SIGINFO;
@@ -878,6 +899,43 @@ sys_alarm(struct alarm_msg *msg)
 	return 0;
 }
 
+/*
+ * sys_sigaltstack: the calling vCPU's alternate signal stack (struct kstack), used by handlers
+ * with SA_ONSTACK; oss gets the old one, SS_ONSTACK when the caller runs on it, SS_DISABLE
+ * when there is none. EINVAL: ss_flags other than 0 or SS_DISABLE; ENOMEM: smaller than
+ * MINSIGSTKSZ (or past the end of memory); EPERM: a change while on it; EFAULT: ss, oss.
+ */
+int
+sys_sigaltstack(struct sigaltstack_msg *msg)
+{
+	thread_t td = curthread;
+	uint32_t esp = syscall_frame_of(td)->sf_esp;
+	struct kstack ss, old;
+
+	if (msg->ss != 0 && copyin((const void *)msg->ss, &ss, sizeof(ss)) != 0)
+		return EFAULT;
+	memset(&old, 0, sizeof(old));
+	old.ss_sp = (void *)td->td_altstack;
+	old.ss_size = td->td_altsize;
+	old.ss_flags = td->td_altsize == 0 ? SS_DISABLE : on_altstack(td, esp) ? SS_ONSTACK : 0;
+	if (msg->ss != 0) {
+		if (ss.ss_flags != 0 && ss.ss_flags != SS_DISABLE)
+			return EINVAL;
+		if (on_altstack(td, esp))
+			return EPERM;
+		if (ss.ss_flags == 0 && (ss.ss_size < MINSIGSTKSZ ||
+		    (uint32_t)ss.ss_sp + ss.ss_size < (uint32_t)ss.ss_sp))
+			return ENOMEM;
+	}
+	if (msg->oss != 0 && copyout(&old, (void *)msg->oss, sizeof(old)) != 0)
+		return EFAULT;
+	if (msg->ss != 0) {
+		td->td_altstack = ss.ss_flags == SS_DISABLE ? 0 : (uint32_t)ss.ss_sp;
+		td->td_altsize = ss.ss_flags == SS_DISABLE ? 0 : ss.ss_size;
+	}
+	return 0;
+}
+
 /* sys_upcall_poke: a UPC_POKE upcall for the caller's vCPU id at its next return to ring 3. */
 int
 sys_upcall_poke(struct upcall_poke_msg *msg)
@@ -924,6 +982,8 @@ sig_fork(struct proc *child, const struct proc *parent, thread_t ctd)
 	memcpy(child->p_sigact, parent->p_sigact, sizeof(child->p_sigact));
 	ctd->td_upcall_entry = curthread->td_upcall_entry;
 	ctd->td_upcall_area = curthread->td_upcall_area;
+	ctd->td_altstack = curthread->td_altstack;	/* the same addresses in its copy */
+	ctd->td_altsize = curthread->td_altsize;
 }
 
 /* sig_exec: a new program: caught signals go back to SIG_DFL (ignored ones stay ignored). */
@@ -934,6 +994,7 @@ sig_exec(struct proc *p)
 		if (p->p_sigact[sig].ksa_handler != __SIG_IGN)
 			p->p_sigact[sig] = (struct ksigaction){ __SIG_DFL, 0, 0 };
 	curthread->td_upcall_entry = curthread->td_upcall_area = 0;
+	curthread->td_altstack = curthread->td_altsize = 0;	/* the old program's memory */
 }
 
 /* sig_exit: p ends: its alarm goes. */

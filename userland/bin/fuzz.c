@@ -867,6 +867,21 @@ gen(struct args *a, int async, int inbatch)
 	}
 	case SYS_sigpending:
 		break;
+	case SYS_sigaltstack: {
+		/* ss NULL, unreadable, or the arena's bytes (a stack for SA_ONSTACK handlers, which
+		 * the fuzzer has none of, or EINVAL/ENOMEM; EPERM once a stack so set spans the
+		 * fuzzer's own); oss NULL or unwritable. */
+		static const uint32_t bad[] = { 0x1000, USER_BASE - 4, USER_TOP, 0xfee00000 };
+		uint32_t ss = chance(30) ? 0 : chance(50) ? bad[rnd(4)] : A(rnd(ARENA / 4) * 4);
+		uint32_t oss = chance(50) ? 0 : bad[rnd(4)];
+		set32(a, 48, ss);
+		set32(a, 52, oss);
+		ex->errs = ss == 0 && oss == 0 ? BIT(0) :
+		    ss >= A(0) && ss < A(ARENA) ?
+		    BIT(0) | BIT(EINVAL) | BIT(ENOMEM) | BIT(EPERM) | BIT(EFAULT) :
+		    BIT(EFAULT);
+		break;
+	}
 	case SYS_upcall_poke:
 		set32(a, 48, chance(30) ? 0 : (uint32_t)next());
 		ex->errs = BIT(0) | BIT(EINVAL);
@@ -1310,6 +1325,7 @@ static const uint8_t sizes[SYS_MAXSYSCALL] = {
 		[SYS_sigsuspend] = sizeof(struct sigsuspend_msg),
 		[SYS_alarm] = sizeof(struct alarm_msg),
 		[SYS_upcall_poke] = sizeof(struct upcall_poke_msg),
+		[SYS_sigaltstack] = sizeof(struct sigaltstack_msg),
 };
 
 /*

@@ -1076,3 +1076,132 @@ KTEST(signal, pthread_kill_ends_a_threads_sleep_with_eintr)
 	KT_EXPECT_EQ(suspend_errno, EINTR);
 	reset();
 }
+
+/* -- sigaltstack ---------------------------------------------------------------------------------------- */
+
+KTEST(signal, sigaltstack_errors_and_answers)
+{
+	static char stack[SIGSTKSZ];
+	stack_t ss, old;
+
+	memset(&old, 0, sizeof(old));
+	KT_EXPECT_EQ(sigaltstack(NULL, &old), 0);
+	KT_EXPECT_EQ(old.ss_flags, SS_DISABLE);		/* none yet */
+	ss.ss_sp = stack;
+	ss.ss_size = MINSIGSTKSZ - 1;
+	ss.ss_flags = 0;
+	errno = 0;
+	KT_EXPECT_EQ(sigaltstack(&ss, NULL), -1);
+	KT_EXPECT_EQ(errno, ENOMEM);
+	ss.ss_size = sizeof(stack);
+	ss.ss_flags = SS_ONSTACK;
+	errno = 0;
+	KT_EXPECT_EQ(sigaltstack(&ss, NULL), -1);
+	KT_EXPECT_EQ(errno, EINVAL);
+	errno = 0;
+	KT_EXPECT_EQ(sigaltstack(KERNEL_ADDR, NULL), -1);
+	KT_EXPECT_EQ(errno, EFAULT);
+	ss.ss_flags = 0;
+	errno = 0;
+	KT_EXPECT_EQ(sigaltstack(&ss, KERNEL_ADDR), -1);
+	KT_EXPECT_EQ(errno, EFAULT);
+	KT_EXPECT_EQ(sigaltstack(&ss, NULL), 0);
+	KT_EXPECT_EQ(sigaltstack(NULL, &old), 0);
+	KT_EXPECT(old.ss_sp == stack);
+	KT_EXPECT_EQ(old.ss_size, sizeof(stack));
+	KT_EXPECT_EQ(old.ss_flags, 0);			/* not on it */
+	ss.ss_flags = SS_DISABLE;
+	KT_EXPECT_EQ(sigaltstack(&ss, NULL), 0);
+	KT_EXPECT_EQ(sigaltstack(NULL, &old), 0);
+	KT_EXPECT_EQ(old.ss_flags, SS_DISABLE);
+}
+
+static char *alt_base;
+
+/* on_alt: a handler that says whether it runs on the alternate stack: exit 42 if so, else 43. */
+static void
+on_alt(int sig)
+{
+	char here;
+	stack_t now;
+
+	(void)sig;
+	sigaltstack(NULL, &now);
+	if (&here >= alt_base && &here < alt_base + SIGSTKSZ && now.ss_flags == SS_ONSTACK) {
+		stack_t ss = { alt_base, 0, SIGSTKSZ };
+		_exit(sigaltstack(&ss, NULL) == -1 && errno == EPERM ? 42 : 44);	/* on it: EPERM */
+	}
+	_exit(43);
+}
+
+static volatile int depth_sink, depth_limit = 0x7fffffff;
+
+/* recurse: deeper until the stack overflows (depth_limit is never reached). */
+static int
+recurse(int n)
+{
+	volatile char pad[512];
+
+	pad[0] = (char)n;
+	depth_sink += pad[0];
+	if (n >= depth_limit)
+		return 0;
+	return recurse(n + 1) + pad[0];
+}
+
+/* overflow_with: a SIGSEGV handler with flags (SA_ONSTACK or not), then a stack overflow. */
+static void
+overflow_with(int flags)
+{
+	stack_t ss;
+
+	alt_base = malloc(SIGSTKSZ);
+	ss.ss_sp = alt_base;
+	ss.ss_size = SIGSTKSZ;
+	ss.ss_flags = 0;
+	sigaltstack(&ss, NULL);
+	catch(SIGSEGV, on_alt, flags, 0);
+	recurse(0);
+}
+
+static void
+overflow_onstack(void)
+{
+	overflow_with(SA_ONSTACK);
+}
+
+static void
+overflow_plain(void)
+{
+	overflow_with(0);
+}
+
+KTEST(signal, stack_overflow_is_caught_on_the_alternate_stack)
+{
+	int status = child_status(overflow_onstack);
+
+	KT_EXPECT(WIFEXITED(status));
+	KT_EXPECT_EQ(WEXITSTATUS(status), 42);		/* on it, and EPERM changing it there */
+	status = child_status(overflow_plain);		/* no SA_ONSTACK: no room, killed */
+	KT_EXPECT(WIFSIGNALED(status));
+	KT_EXPECT_EQ(WTERMSIG(status), SIGSEGV);
+}
+
+static void
+raise_onstack(void)
+{
+	alt_base = malloc(SIGSTKSZ);
+	stack_t ss = { alt_base, 0, SIGSTKSZ };
+	sigaltstack(&ss, NULL);
+	catch(SIGUSR1, on_alt, SA_ONSTACK, 0);
+	kill(getpid(), SIGUSR1);
+	_exit(45);
+}
+
+KTEST(signal, sa_onstack_handler_runs_on_the_alternate_stack)
+{
+	int status = child_status(raise_onstack);
+
+	KT_EXPECT(WIFEXITED(status));
+	KT_EXPECT_EQ(WEXITSTATUS(status), 42);
+}

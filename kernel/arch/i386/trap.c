@@ -55,7 +55,8 @@ user_fault(struct trapframe *tf)
 {
 	bool overflow = stack_overflow(tf);
 
-	if (!overflow && sig_fault(tf, (int)tf->tf_trapno, tf->tf_trapno == T_PAGEFLT ? rcr2() : 0))
+	/* (A stack overflow too: a SIGSEGV handler with SA_ONSTACK runs on the alternate stack.) */
+	if (sig_fault(tf, (int)tf->tf_trapno, tf->tf_trapno == T_PAGEFLT ? rcr2() : 0))
 		return;
 
 	printf("proc %d (%s): %s (vector %u) at eip 0x%08x", curproc->p_pid, curproc->p_comm,

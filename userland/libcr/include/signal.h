@@ -13,6 +13,7 @@
 typedef unsigned int sigset_t;
 typedef int sig_atomic_t;
 typedef struct ksiginfo siginfo_t;
+typedef struct kstack stack_t;
 
 #define SIG_DFL		((void (*)(int))__SIG_DFL)
 #define SIG_IGN		((void (*)(int))__SIG_IGN)
@@ -39,6 +40,7 @@ struct thread;
 int	pthread_kill(struct thread *thread, int sig);	/* pthread_t; an errno: EINVAL, ESRCH */
 int	sigpending(sigset_t *set);
 int	sigsuspend(const sigset_t *mask);
+int	sigaltstack(const stack_t *ss, stack_t *oss);	/* the calling vCPU's */
 int	sigemptyset(sigset_t *set);
 int	sigfillset(sigset_t *set);
 int	sigaddset(sigset_t *set, int sig);

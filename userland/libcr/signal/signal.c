@@ -398,6 +398,12 @@ pause(void)
 	return sigsuspend(&cur);
 }
 
+int
+sigaltstack(const stack_t *ss, stack_t *oss)
+{
+	return __sys_sigaltstack((uint32_t)ss, (uint32_t)oss);
+}
+
 unsigned int
 alarm(unsigned int seconds)
 {
