@@ -248,9 +248,10 @@ sig_notify(struct proc *p, int sig)
 	if (curthread->td_proc == p && (vcpu_mask(p, curthread) & SIGBIT(sig)) == 0) {
 		pick = curthread;
 	} else {
-		/* A vCPU running a thread first; an idle one (libcr routes it from there) last. */
+		/* A vCPU running a thread first; an idle one (libcr routes it from there) last; one
+		 * in sigtimedwait for it takes it even if it blocks it. */
 		FOREACH_VCPU(p, td)
-			if ((vcpu_mask(p, td) & SIGBIT(sig)) == 0 &&
+			if ((vcpu_mask(p, td) & ~td->td_waitset & SIGBIT(sig)) == 0 &&
 			    (pick == NULL || ((pick->td_flags & TDF_IDLEWAIT) &&
 			    !(td->td_flags & TDF_IDLEWAIT))))
 				pick = td;
@@ -848,6 +849,82 @@ sys_sigsuspend(struct sigsuspend_msg *msg)
 	crit_exit();
 	td->td_ast |= TDA_UPCALL;
 	return EINTR;
+}
+
+/* sigwait_timer_reply: sigtimedwait's timeout came back (fired, or aborted): wake the waiter. */
+static void
+sigwait_timer_reply(lwkt_port_t port, lwkt_msg_t msg)
+{
+	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	lwkt_schedule((thread_t)port->mp_arg);
+}
+
+/*
+ * sys_sigtimedwait: wait until a signal of set (less SIGKILL and SIGSTOP) is pending and take
+ * it, its action not run: answers its number, its siginfo at info. A signal of set that the
+ * vCPU blocks still wakes it (sig_notify looks at td_waitset). timeout_ns < 0: no limit; 0:
+ * only look; else a timer message. EAGAIN: none in time; EINTR: another signal is to be
+ * delivered; EINVAL: a timeout over a day; EFAULT: info. The vCPU waits as a whole.
+ */
+int
+sys_sigtimedwait(struct sigtimedwait_msg *msg)
+{
+	thread_t td = curthread;
+	struct proc *p = td->td_proc;
+	uint32_t set = msg->set & ~__SIG_CANTMASK;
+	struct timer_msg tm;
+	struct lwkt_port tport;
+	struct ksiginfo si;
+	int sig = 0, error = 0;
+	bool armed = false;
+
+	if (msg->timeout_ns > 86400ll * 1000000000ll)
+		return EINVAL;
+	if (msg->info != 0 && !user_range(msg->info, sizeof(si)))
+		return EFAULT;
+	crit_enter();
+	td->td_waitset = set;
+	td->td_flags |= TDF_SYNCWAIT;
+	if (msg->timeout_ns > 0) {
+		lwkt_initport_replyonly(&tport);
+		tport.mp_replyport = sigwait_timer_reply;
+		tport.mp_arg = td;
+		timer_msg_init(&tm, &tport,
+		    (uint32_t)((msg->timeout_ns + (1000000000 / HZ) - 1) / (1000000000 / HZ)));
+		lwkt_sendmsg(&timer_port, &tm.tm_msg);
+		armed = true;
+	}
+	for (;;) {
+		if (p->p_sigpending & set) {
+			sig = __builtin_ctz(p->p_sigpending & set) + 1;
+			p->p_sigpending &= ~SIGBIT(sig);
+			si = p->p_siginfo[sig];
+			break;
+		}
+		if (msg->timeout_ns == 0 || (armed && (tm.tm_msg.ms_flags & MSGF_DONE))) {
+			error = EAGAIN;
+			break;
+		}
+		if (proc_sleep(p, "sigwait", &p->p_sigpending) != 0 && (p->p_sigpending & set) == 0) {
+			error = EINTR;		/* killed, or another signal to deliver */
+			break;
+		}
+	}
+	td->td_flags &= ~TDF_SYNCWAIT;
+	td->td_waitset = 0;
+	if (armed) {
+		if ((tm.tm_msg.ms_flags & MSGF_DONE) == 0)
+			lwkt_abortmsg(&tm.tm_msg);
+		while ((tm.tm_msg.ms_flags & MSGF_DONE) == 0)
+			lwkt_block("sigwait", &tm);
+	}
+	crit_exit();
+	if (error != 0)
+		return error;
+	if (msg->info != 0 && copyout(&si, (void *)msg->info, sizeof(si)) != 0)
+		return EFAULT;		/* (taken: a user_range that lied) */
+	msg->hdr.ms_result = sig;
+	return 0;
 }
 
 /* alarm_reply: the alarm's timer message came back: SIGALRM, unless it was cancelled. */

@@ -882,6 +882,20 @@ gen(struct args *a, int async, int inbatch)
 		    BIT(EFAULT);
 		break;
 	}
+	case SYS_sigtimedwait: {
+		/* Only looks (timeout 0) or times out over a day (EINVAL): a real wait would stall
+		 * the fuzzer, and a taken signal would be lost to it. info NULL or unwritable. */
+		static const uint32_t bad[] = { 0x1000, USER_BASE - 4, USER_TOP, 0xfee00000 };
+		uint32_t info = chance(50) ? 0 : bad[rnd(4)];
+		uint64_t ns = chance(70) ? 0 : 86401ull * 1000000000ull + rnd(1000000);
+		set32(a, 48, (uint32_t)next());
+		set32(a, 52, info);
+		set32(a, 56, (uint32_t)ns);
+		set32(a, 60, (uint32_t)(ns >> 32));
+		ex->errs = BIT(EINVAL) |		/* and in a batch: refused */
+		    (ns != 0 ? 0 : info != 0 ? BIT(EFAULT) : BIT(EAGAIN) | BIT(0));
+		break;
+	}
 	case SYS_upcall_poke:
 		set32(a, 48, chance(30) ? 0 : (uint32_t)next());
 		ex->errs = BIT(0) | BIT(EINVAL);
@@ -1326,6 +1340,7 @@ static const uint8_t sizes[SYS_MAXSYSCALL] = {
 		[SYS_alarm] = sizeof(struct alarm_msg),
 		[SYS_upcall_poke] = sizeof(struct upcall_poke_msg),
 		[SYS_sigaltstack] = sizeof(struct sigaltstack_msg),
+		[SYS_sigtimedwait] = sizeof(struct sigtimedwait_msg),
 };
 
 /*

@@ -35,6 +35,10 @@ in_ms(clockid_t clock, long ms)
 	t.tv_nsec += (ms % 1000) * 1000000;
 	t.tv_sec += ms / 1000 + t.tv_nsec / 1000000000;
 	t.tv_nsec %= 1000000000;
+	if (t.tv_nsec < 0) {				/* ms < 0 */
+		t.tv_nsec += 1000000000;
+		t.tv_sec--;
+	}
 	return t;
 }
 

@@ -946,12 +946,12 @@ signal_a_waiter(struct ktest_ctx *ktc, void *(*fn)(void *), bool to_process)
 	catch(SIGUSR1, who, 0, 0);
 	receiver = NULL;
 	cond_flag = waiter_done = waiter_error = 0;
-	if (to_process) {
-		sigaddset(&set, SIGUSR1);
-		pthread_sigmask(SIG_BLOCK, &set, NULL);	/* only t may take it */
-	}
 	pthread_mutex_lock(&sig_mutex);
 	KT_ASSERT_EQ(pthread_create(&t, NULL, fn, NULL), 0);
+	if (to_process) {
+		sigaddset(&set, SIGUSR1);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);	/* only t may take it (t has the old mask) */
+	}
 	if (fn == cond_waiter) {
 		pthread_mutex_unlock(&sig_mutex);
 		for (int i = 0; i < 100; i++)
@@ -1204,4 +1204,116 @@ KTEST(signal, sa_onstack_handler_runs_on_the_alternate_stack)
 
 	KT_EXPECT(WIFEXITED(status));
 	KT_EXPECT_EQ(WEXITSTATUS(status), 42);
+}
+
+/* -- sigwait, sigwaitinfo, sigtimedwait ------------------------------------------------------------- */
+
+KTEST(signal, sigwaitinfo_takes_a_blocked_default_action_signal_without_acting)
+{
+	sigset_t set = 0, pend = 0;
+	siginfo_t si;
+
+	reset();
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);		/* SIG_DFL: delivered, it would end us */
+	KT_EXPECT_EQ(kill(getpid(), SIGUSR1), 0);
+	memset(&si, 0, sizeof(si));
+	KT_EXPECT_EQ(sigwaitinfo(&set, &si), SIGUSR1);
+	KT_EXPECT_EQ(si.si_signo, SIGUSR1);
+	KT_EXPECT_EQ(si.si_code, SI_USER);
+	KT_EXPECT_EQ(si.si_pid, getpid());
+	sigpending(&pend);
+	KT_EXPECT_EQ(pend & set, 0u);			/* taken */
+	reset();
+}
+
+KTEST(signal, sigtimedwait_times_out_with_eagain_and_checks_its_timeout)
+{
+	sigset_t set = 0;
+	struct timespec zero = { 0, 0 }, short_ = { 0, 50 * 1000000L }, bad = { 0, 1000000000L };
+	struct timespec t0, t1;
+	int sig = 0;
+
+	reset();
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	errno = 0;
+	KT_EXPECT_EQ(sigtimedwait(&set, NULL, &zero), -1);	/* only looks */
+	KT_EXPECT_EQ(errno, EAGAIN);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	errno = 0;
+	KT_EXPECT_EQ(sigtimedwait(&set, NULL, &short_), -1);
+	KT_EXPECT_EQ(errno, EAGAIN);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	KT_EXPECT((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 40);
+	errno = 0;
+	KT_EXPECT_EQ(sigtimedwait(&set, NULL, &bad), -1);
+	KT_EXPECT_EQ(errno, EINVAL);
+	errno = 0;
+	KT_EXPECT_EQ(sigtimedwait(&set, KERNEL_ADDR, &zero), -1);
+	KT_EXPECT_EQ(errno, EFAULT);
+	raise(SIGUSR2);
+	KT_EXPECT_EQ(sigwait(&set, &sig), 0);
+	KT_EXPECT_EQ(sig, SIGUSR2);
+	reset();
+}
+
+KTEST(signal, sigwaitinfo_answers_eintr_for_another_signal_handled)
+{
+	sigset_t set = 0;
+
+	reset();
+	catch(SIGALRM, count, 0, 0);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	alarm(1);
+	errno = 0;
+	KT_EXPECT_EQ(sigwaitinfo(&set, NULL), -1);
+	KT_EXPECT_EQ(errno, EINTR);
+	KT_EXPECT_EQ(hits[SIGALRM], 1);
+	reset();
+}
+
+static volatile int waited_sig;
+
+/* sig_waiter: on a vCPU of its own (sigwait waits with its whole vCPU), waits for *arg. */
+static void *
+sig_waiter(void *arg)
+{
+	int sig = 0;
+
+	if (cr_thread_migrate(1) != 0)
+		return NULL;
+	suspended = 1;
+	if (sigwait((sigset_t *)arg, &sig) == 0)
+		waited_sig = sig;
+	return NULL;
+}
+
+/*
+ * Every thread blocks SIGUSR1 (SIG_DFL: delivered, it would end the process); one waits for it
+ * in sigwait, on another vCPU, while this one idles in a sleep meanwhile and then sends it.
+ */
+KTEST(signal, sigwait_in_a_threaded_program_takes_the_signal_every_thread_blocks)
+{
+	static sigset_t set;
+	pthread_t t;
+
+	reset();
+	if (!cr_vcpu_ensure(2))
+		KT_SKIP("no second vCPU");
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	suspended = 0;
+	waited_sig = 0;
+	KT_ASSERT_EQ(pthread_create(&t, NULL, sig_waiter, &set), 0);	/* with this mask */
+	for (int i = 0; i < 500 && !suspended; i++)
+		sleep_ms(1);
+	KT_ASSERT(suspended);
+	sleep_ms(20);					/* this vCPU idles meanwhile */
+	KT_EXPECT_EQ(kill(getpid(), SIGUSR1), 0);
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(waited_sig, SIGUSR1);
+	reset();
 }

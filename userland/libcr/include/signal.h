@@ -41,6 +41,10 @@ int	pthread_kill(struct thread *thread, int sig);	/* pthread_t; an errno: EINVAL
 int	sigpending(sigset_t *set);
 int	sigsuspend(const sigset_t *mask);
 int	sigaltstack(const stack_t *ss, stack_t *oss);	/* the calling vCPU's */
+struct timespec;
+int	sigwait(const sigset_t *set, int *sig);		/* an errno, not -1 */
+int	sigwaitinfo(const sigset_t *set, siginfo_t *info);
+int	sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout);
 int	sigemptyset(sigset_t *set);
 int	sigfillset(sigset_t *set);
 int	sigaddset(sigset_t *set, int sig);

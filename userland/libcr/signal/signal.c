@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <setjmp.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/errno.h>
 #include <sys/syscalls.h>
@@ -396,6 +397,62 @@ pause(void)
 
 	sigprocmask(SIG_BLOCK, NULL, &cur);
 	return sigsuspend(&cur);
+}
+
+/*
+ * sigtimedwait: take a signal of *set, its action not run: one libcr holds or has handed to the
+ * calling thread first (a threaded program's idle vCPU may have taken it), else the kernel's
+ * (sigtimedwait, 90: the whole vCPU waits, its other threads too). timeout NULL: no limit. -1
+ * with EAGAIN, EINTR, EINVAL, EFAULT.
+ */
+int
+sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
+{
+	cr_thread_t td = cr_curthread;
+	int64_t ns = -1;
+	uint32_t mine;
+	siginfo_t si;
+	int sig;
+
+	if (timeout != NULL) {
+		if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000) {
+			errno = EINVAL;
+			return -1;
+		}
+		ns = (int64_t)timeout->tv_sec * 1000000000ll + timeout->tv_nsec;
+	}
+	cr_crit_enter();
+	if ((mine = (cr_sig_held | td->td_sigq) & *set) != 0) {
+		sig = __builtin_ctz(mine) + 1;
+		cr_sig_held &= ~__SIGBIT(sig);
+		td->td_sigq &= ~__SIGBIT(sig);
+		si = routed[sig].um_info;
+	}
+	cr_crit_exit();
+	if (mine == 0)
+		return __sys_sigtimedwait(*set, (uint32_t)info, ns);
+	if (info != NULL)
+		*info = si;
+	return sig;
+}
+
+int
+sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	return sigtimedwait(set, info, NULL);
+}
+
+/* sigwait: sigwaitinfo, its answer in *sig; an errno (POSIX: EINVAL; EINTR is waited through). */
+int
+sigwait(const sigset_t *set, int *sig)
+{
+	int s;
+
+	while ((s = sigtimedwait(set, NULL, NULL)) < 0)
+		if (errno != EINTR)
+			return errno;
+	*sig = s;
+	return 0;
 }
 
 int
