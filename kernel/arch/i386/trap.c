@@ -55,7 +55,8 @@ user_fault(struct trapframe *tf)
 {
 	bool overflow = stack_overflow(tf);
 
-	if (!overflow && sig_fault(tf, (int)tf->tf_trapno, tf->tf_trapno == T_PAGEFLT ? rcr2() : 0))
+	/* (A stack overflow too: a SIGSEGV handler with SA_ONSTACK runs on the alternate stack.) */
+	if (sig_fault(tf, (int)tf->tf_trapno, tf->tf_trapno == T_PAGEFLT ? rcr2() : 0))
 		return;
 
 	printf("proc %d (%s): %s (vector %u) at eip 0x%08x", curproc->p_pid, curproc->p_comm,
@@ -139,6 +140,11 @@ device_intr(struct trapframe *tf)
 	if (TF_FROM_USER(tf) && curproc != NULL && curproc->p_killed) {
 		sti();
 		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
+	}
+	/* A stopped process's vCPU computing in ring 3 stops at its next interrupt (job control). */
+	if (TF_FROM_USER(tf) && curproc != NULL && curproc->p_stopped && gd->gd_intr_nesting == 0) {
+		sti();
+		sig_stopped_wait();
 	}
 	/* A signal (or poke) for a vCPU computing in ring 3: taken at its next interrupt. */
 	if (TF_FROM_USER(tf) && curproc != NULL &&
