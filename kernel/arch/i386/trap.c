@@ -113,16 +113,14 @@ kernel_fault(struct trapframe *tf)
 }
 
 /*
- * intr_user_return: an interrupt (a device's, or a local APIC's: another CPU's tick, an IPI) is
- * about to return to a vCPU computing in ring 3: a killed process ends, a stopped one stops (job
- * control), and a signal (or poke) the vCPU does not block is taken now. Every CPU's: a vCPU that
- * runs on another CPU than the boot CPU takes its signals at that CPU's ticks too.
+ * intr_user_return_slow: an interrupt (a device's, or a local APIC's: another CPU's tick, an
+ * IPI) is about to return to a vCPU computing in ring 3: a killed process ends, a stopped one
+ * stops (job control), and a signal (or poke) the vCPU does not block is taken now. Every CPU's:
+ * a vCPU that runs on another CPU than the boot CPU takes its signals at that CPU's ticks too.
  */
-static void
-intr_user_return(struct globaldata *gd, struct trapframe *tf)
+static __attribute__((noinline)) void
+intr_user_return_slow(struct globaldata *gd, struct trapframe *tf)
 {
-	if (!TF_FROM_USER(tf) || curproc == NULL)
-		return;
 	if (curproc->p_killed) {
 		sti();
 		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
@@ -134,6 +132,14 @@ intr_user_return(struct globaldata *gd, struct trapframe *tf)
 	if (((curthread->td_ast & TDA_UPCALL) || curproc->p_sigpending != 0) &&
 	    curthread->td_upcall_entry != 0 && gd->gd_intr_nesting == 0)
 		sig_ast_trap(tf);
+}
+
+/* intr_user_return: the test inline (an interrupt of the kernel, an IPI's usual case, pays one). */
+static inline __attribute__((always_inline)) void
+intr_user_return(struct globaldata *gd, struct trapframe *tf)
+{
+	if (__builtin_expect(TF_FROM_USER(tf), 0) && curproc != NULL)
+		intr_user_return_slow(gd, tf);
 }
 
 /* device_intr: a hardware interrupt, run with interrupts off on the interrupted stack. */
