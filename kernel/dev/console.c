@@ -104,15 +104,16 @@ discipline(int c)
 {
 	char s[2] = { (char)c, 0 };
 
-	/* Ctrl-C (0x03) and Ctrl-\ (0x1c) raise SIGINT and SIGQUIT in the foreground process
-	 * group, pgrp_foreground(), and throw the line typed so far away (POSIX: ISIG, !NOFLSH). */
-	if (c == 0x03 || c == 0x1c) {
+	/* Ctrl-C (0x03), Ctrl-\ (0x1c) and Ctrl-Z (0x1a) raise SIGINT, SIGQUIT and SIGTSTP in the
+	 * foreground process group, pgrp_foreground(), and throw the line typed so far away (POSIX:
+	 * ISIG, !NOFLSH). */
+	if (c == 0x03 || c == 0x1c || c == 0x1a) {
 		pid_t fg = pgrp_foreground();
 
-		echo(c == 0x03 ? "^C\r\n" : "^\\\r\n");
+		echo(c == 0x03 ? "^C\r\n" : c == 0x1c ? "^\\\r\n" : "^Z\r\n");
 		line_len = 0;
 		if (fg != 0)
-			sig_pgrp(fg, c == 0x03 ? SIGINT : SIGQUIT, false);
+			sig_pgrp(fg, c == 0x03 ? SIGINT : c == 0x1c ? SIGQUIT : SIGTSTP, false);
 		return;
 	}
 	if (c == '\r')

@@ -370,9 +370,38 @@ wait_abort(lwkt_msg_t msg)
 }
 
 /*
- * sys_wait: a child that has ended (wait_matches) is reaped now; else, with WNOHANG, answer 0
- * at once, or file the call until one ends. ECHILD: no child matches; EINVAL: an unknown
- * option. WUNTRACED and WCONTINUED are accepted: no child stops or continues yet.
+ * proc_jobctl_wake: child stopped or was continued (kern_sig.c): a filed wait of its parent that
+ * matches it and asks for that (WUNTRACED, WCONTINUED) is answered with the report now.
+ */
+void
+proc_jobctl_wake(struct proc *child)
+{
+	struct proc *parent = child->p_parent;
+	struct ksysmsg *ksm;
+
+	if (parent == NULL)
+		return;
+	proc_table_lock();		/* the parent's filed waits, as sys_wait files them */
+	TAILQ_FOREACH(ksm, &parent->p_childwait, km_wlink) {
+		struct wait_msg *w = (struct wait_msg *)ksm->km_args.bytes;
+		int status;
+
+		if (!wait_matches(w->pid, parent, child) ||
+		    (status = sig_jobctl_take(child, w->options)) < 0)
+			continue;
+		TAILQ_REMOVE(&parent->p_childwait, ksm, km_wlink);
+		proc_copyout(parent, (uint32_t)w->status, &status, sizeof(status));
+		sysmsg_complete(ksm, 0, child->p_pid);
+		break;
+	}
+	proc_table_unlock();
+}
+
+/*
+ * sys_wait: a child that has ended (wait_matches) is reaped now, or, as WUNTRACED and
+ * WCONTINUED ask, one that stopped or was continued is reported (once); else, with WNOHANG,
+ * answer 0 at once, or file the call until one ends. ECHILD: no child matches; EINVAL: an
+ * unknown option.
  */
 int
 sys_wait(struct wait_msg *msg)
@@ -403,6 +432,15 @@ sys_wait(struct wait_msg *msg)
 				return EFAULT;
 			}
 			proc_free(child);
+			msg->hdr.ms_result = pid;
+			return 0;
+		}
+		int status = sig_jobctl_take(child, msg->options);
+		if (status >= 0) {
+			pid_t pid = child->p_pid;
+			proc_table_unlock();
+			if (proc_copyout(p, (uint32_t)msg->status, &status, sizeof(status)) != 0)
+				return EFAULT;
 			msg->hdr.ms_result = pid;
 			return 0;
 		}

@@ -16,6 +16,11 @@
  * the vCPU enters its registered entry, which calls the handler and upcall_resume. A vCPU idle in
  * waitport takes a signal no running thread accepts: libcr's idle thread hands it to a parked
  * thread that does not block it, aborting that thread's call (docs/upcalls.md).
+ *
+ * Job control: a stop signal's default action stops the whole process (sig_stop): every vCPU
+ * waits on its way back to ring 3 (sig_stopped_wait) until SIGCONT is raised for it (even
+ * blocked or ignored: sig_post) or it is killed; the parent hears of both by SIGCHLD (unless
+ * SA_NOCLDSTOP) and by wait with WUNTRACED or WCONTINUED (sig_jobctl_take).
  */
 #include <sys/systm.h>
 #include <sys/errno.h>
@@ -33,6 +38,8 @@
 #include <abi/signal.h>
 #include <abi/upcall.h>
 #include <abi/wait.h>
+
+#define STOPSIGS	(SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
 
 #define SIGBIT(sig)	__SIGBIT(sig)
 #define PSL_USERCHANGE	0x00000cd5	/* CF PF AF ZF SF DF OF: what upcall_resume may set */
@@ -78,8 +85,7 @@ sig_name(int sig)
 
 /*
  * sig_discarded: is sig thrown away when raised? When its action is SIG_IGN, or SIG_DFL with a
- * default of ignore. Stop signals too: Damselfly has no job-control stop yet (docs/upcalls.md),
- * so their default action is to ignore them, and SIGCONT has nothing to continue.
+ * default of ignore; SIGCONT's default too (sig_post has continued the process already).
  */
 static bool
 sig_discarded(const struct proc *p, int sig)
@@ -90,7 +96,97 @@ sig_discarded(const struct proc *p, int sig)
 		return false;
 	if (h == __SIG_IGN)
 		return true;
-	return h == __SIG_DFL && sig_default(sig) >= DFL_IGNORE;
+	return h == __SIG_DFL && (sig_default(sig) == DFL_IGNORE || sig_default(sig) == DFL_CONT);
+}
+
+/* -- job control ---------------------------------------------------------------------------------- */
+
+/*
+ * jobctl_tell: p stopped or was continued (report, JC_*): its parent gets SIGCHLD (unless its
+ * SIGCHLD action says SA_NOCLDSTOP) and a wait that asks for it is answered. In a section.
+ */
+static void
+jobctl_tell(struct proc *p, int report, int code, int status)
+{
+	struct proc *parent = p->p_parent;
+
+	p->p_jcreport = report;
+	if (parent == NULL)
+		return;
+	if ((parent->p_sigact[SIGCHLD].ksa_flags & SA_NOCLDSTOP) == 0)
+		sig_post(parent, SIGCHLD, code, p->p_pid, status);
+	proc_jobctl_wake(p);
+}
+
+/*
+ * sig_stop: the default action of stop signal sig, delivered on the calling vCPU: the process
+ * stops; every vCPU waits at its next return to ring 3 (TDA_UPCALL; one computing in ring 3
+ * at its next interrupt, trap.c; a call another vCPU waits in goes on until it completes).
+ * In a section.
+ */
+static void
+sig_stop(struct proc *p, int sig)
+{
+	thread_t td;
+
+	if (p->p_stopped)
+		return;
+	p->p_stopped = true;
+	p->p_stopsig = sig;
+	FOREACH_VCPU(p, td)
+		td->td_ast |= TDA_UPCALL;
+	jobctl_tell(p, JC_STOPPED, CLD_STOPPED, sig);
+}
+
+/* sig_continue: SIGCONT for stopped p: it runs again (its vCPUs are woken). In a section. */
+static void
+sig_continue(struct proc *p)
+{
+	p->p_stopped = false;
+	wake_proc(p);
+	jobctl_tell(p, JC_CONTINUED, CLD_CONTINUED, SIGCONT);
+}
+
+/*
+ * sig_stopped_wait: the calling vCPU, on its way back to ring 3, waits while its process is
+ * stopped; a SIGKILL meanwhile ends the process.
+ */
+void
+sig_stopped_wait(void)
+{
+	thread_t td = curthread;
+	struct proc *p = td->td_proc;
+
+	crit_enter();
+	while (p->p_stopped && !p->p_killed) {
+		__atomic_and_fetch(&td->td_ast, ~TDA_SIGINTR, __ATOMIC_RELAXED);
+		proc_sleep(p, "stopped", &p->p_stopped);
+	}
+	crit_exit();
+	if (p->p_killed) {
+		sti();
+		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
+	}
+}
+
+/*
+ * sig_jobctl_take: the wait status a wait with options gets for child's stop (WUNTRACED) or
+ * continue (WCONTINUED), taken (reported once); -1 when there is none to report.
+ */
+int
+sig_jobctl_take(struct proc *child, int options)
+{
+	if (child->p_state != PS_RUN)
+		return -1;
+	if ((options & WUNTRACED) && child->p_jcreport == JC_STOPPED && child->p_stopped) {
+		child->p_jcreport = JC_NONE;
+		return W_STOPPED(child->p_stopsig);
+	}
+	if ((options & WCONTINUED) && child->p_jcreport == JC_CONTINUED) {
+		child->p_jcreport = JC_NONE;
+		return W_CONTINUED;
+	}
+	return -1;
 }
 
 /* sig_fatal: does sig end p when delivered (its default action terminates)? */
@@ -158,9 +254,10 @@ sig_notify(struct proc *p, int sig)
 	if (curthread->td_proc == p && (vcpu_mask(p, curthread) & SIGBIT(sig)) == 0) {
 		pick = curthread;
 	} else {
-		/* A vCPU running a thread first; an idle one (libcr routes it from there) last. */
+		/* A vCPU running a thread first; an idle one (libcr routes it from there) last; one
+		 * in sigtimedwait for it takes it even if it blocks it. */
 		FOREACH_VCPU(p, td)
-			if ((vcpu_mask(p, td) & SIGBIT(sig)) == 0 &&
+			if ((vcpu_mask(p, td) & ~td->td_waitset & SIGBIT(sig)) == 0 &&
 			    (pick == NULL || ((pick->td_flags & TDF_IDLEWAIT) &&
 			    !(td->td_flags & TDF_IDLEWAIT))))
 				pick = td;
@@ -202,6 +299,13 @@ sig_post(struct proc *p, int sig, int code, int pid, int status)
 		proc_kill(p);
 		crit_exit();
 		return;
+	}
+	if (sig == SIGCONT) {			/* continues, even if blocked or ignored */
+		p->p_sigpending &= ~STOPSIGS;
+		if (p->p_stopped)
+			sig_continue(p);
+	} else if (STOPSIGS & SIGBIT(sig)) {
+		p->p_sigpending &= ~SIGBIT(SIGCONT);
 	}
 	if (sig_discarded(p, sig)) {
 		crit_exit();
@@ -287,18 +391,26 @@ sig_terminate(struct proc *p, int sig)
 	proc_exit(proc_wait_status(PEND_KILLED, sig));
 }
 
+/* on_altstack: is esp on td's alternate signal stack? */
+static bool
+on_altstack(const struct thread *td, uint32_t esp)
+{
+	return td->td_altsize != 0 && esp - td->td_altstack < td->td_altsize;
+}
+
 /*
- * upcall_push: push an upcall frame (ctx, m) below ctx's stack pointer, 16-byte aligned for the
- * entry's C arguments; false when it does not fit in writable user memory.
+ * upcall_push_at: push an upcall frame (ctx, m) below top (ctx's stack pointer, or the top of
+ * the alternate stack), 16-byte aligned for the entry's C arguments; false when it does not fit
+ * in writable user memory.
  */
-bool
-upcall_push(thread_t td, const struct upcall_ctx *ctx, const struct upcall_msg *m,
-    struct upcall_to *to)
+static bool
+upcall_push_at(thread_t td, const struct upcall_ctx *ctx, const struct upcall_msg *m,
+    struct upcall_to *to, uint32_t top)
 {
 	struct upcall_frame f;
-	uint32_t base = (ctx->uc_esp - sizeof(f)) & ~15u, sp = base - 4, n;
+	uint32_t base = (top - sizeof(f)) & ~15u, sp = base - 4, n;
 
-	if (td->td_upcall_entry == 0 || ctx->uc_esp - USER_BASE > USER_SPAN ||
+	if (td->td_upcall_entry == 0 || top - USER_BASE > USER_SPAN ||
 	    !user_range(sp, sizeof(f)))
 		return false;
 	memset(&f, 0, sizeof(f));
@@ -316,6 +428,14 @@ upcall_push(thread_t td, const struct upcall_ctx *ctx, const struct upcall_msg *
 		copyout(&n, (void *)(td->td_upcall_area + 8), 4);	/* ua_upcalls */
 	}
 	return true;
+}
+
+/* upcall_push: upcall_push_at below ctx's own stack pointer (kern_kse.c's upcalls too). */
+bool
+upcall_push(thread_t td, const struct upcall_ctx *ctx, const struct upcall_msg *m,
+    struct upcall_to *to)
+{
+	return upcall_push_at(td, ctx, m, to, ctx->uc_esp);
 }
 
 /*
@@ -339,8 +459,13 @@ sig_enter(thread_t td, struct upcall_ctx *ctx, uint32_t oldmask, uint32_t curmas
 		ctx->uc_eip -= 2;		/* int $0x80 */
 	}
 	ctx->uc_sigmask = oldmask;
-	if (!upcall_push(td, ctx, &m, to))
+	/* SA_ONSTACK: on the alternate stack, unless a handler runs on it already (nested) */
+	if ((act->ksa_flags & SA_ONSTACK) && td->td_altsize != 0 && !on_altstack(td, ctx->uc_esp)) {
+		if (!upcall_push_at(td, ctx, &m, to, td->td_altstack + td->td_altsize))
+			return false;
+	} else if (!upcall_push(td, ctx, &m, to)) {
 		return false;
+	}
 	if (act->ksa_flags & SA_RESETHAND) {
 		td->td_proc->p_sigact[sig].ksa_handler = __SIG_DFL;
 		td->td_proc->p_sigact[sig].ksa_flags &= ~SA_SIGINFO;
@@ -394,6 +519,12 @@ sig_deliver(thread_t td, struct upcall_ctx *ctx, uint32_t restart, struct upcall
 			if (sig_default(sig) <= DFL_CORE) {
 				crit_exit();
 				sig_terminate(p, sig);
+			}
+			if (sig_default(sig) == DFL_STOP) {
+				sig_stop(p, sig);
+				crit_exit();
+				sig_stopped_wait();	/* until SIGCONT (or SIGKILL) */
+				crit_enter();
 			}
 			continue;
 		}
@@ -455,6 +586,8 @@ sig_ast_syscall(struct syscall_regs *r)
 
 	__atomic_and_fetch(&td->td_ast, ~(TDA_UPCALL | TDA_SIGINTR | TDA_RESUME), __ATOMIC_RELAXED);
 	td->td_sysrestart = 0;
+	if (td->td_proc->p_stopped)
+		sig_stopped_wait();		/* job control: another vCPU stopped the process */
 	if (td->td_resuming) {
 		const struct upcall_ctx *c = &td->td_resumectx;
 
@@ -517,6 +650,8 @@ sig_ast_trap(struct trapframe *tf)
 
 	sti();
 	__atomic_and_fetch(&td->td_ast, ~(TDA_UPCALL | TDA_SIGINTR), __ATOMIC_RELAXED);
+	if (td->td_proc->p_stopped)
+		sig_stopped_wait();
 	ctx_of_trap(&ctx, tf);
 	if (sig_deliver(td, &ctx, 0, &to)) {
 		tf->tf_eip = to.eip;
@@ -720,6 +855,82 @@ sys_sigsuspend(struct sigsuspend_msg *msg)
 	return EINTR;
 }
 
+/* sigwait_timer_reply: sigtimedwait's timeout came back (fired, or aborted): wake the waiter. */
+static void
+sigwait_timer_reply(lwkt_port_t port, lwkt_msg_t msg)
+{
+	msg->ms_flags |= MSGF_DONE | MSGF_REPLY;
+	lwkt_schedule((thread_t)port->mp_arg);
+}
+
+/*
+ * sys_sigtimedwait: wait until a signal of set (less SIGKILL and SIGSTOP) is pending and take
+ * it, its action not run: answers its number, its siginfo at info. A signal of set that the
+ * vCPU blocks still wakes it (sig_notify looks at td_waitset). timeout_ns < 0: no limit; 0:
+ * only look; else a timer message. EAGAIN: none in time; EINTR: another signal is to be
+ * delivered; EINVAL: a timeout over a day; EFAULT: info. The vCPU waits as a whole.
+ */
+int
+sys_sigtimedwait(struct sigtimedwait_msg *msg)
+{
+	thread_t td = curthread;
+	struct proc *p = td->td_proc;
+	uint32_t set = msg->set & ~__SIG_CANTMASK;
+	struct timer_msg tm;
+	struct lwkt_port tport;
+	struct ksiginfo si;
+	int sig = 0, error = 0;
+	bool armed = false;
+
+	if (msg->timeout_ns > 86400ll * 1000000000ll)
+		return EINVAL;
+	if (msg->info != 0 && !user_range(msg->info, sizeof(si)))
+		return EFAULT;
+	crit_enter();
+	td->td_waitset = set;
+	td->td_flags |= TDF_SYNCWAIT;
+	if (msg->timeout_ns > 0) {
+		lwkt_initport_replyonly(&tport);
+		tport.mp_replyport = sigwait_timer_reply;
+		tport.mp_arg = td;
+		timer_msg_init(&tm, &tport,
+		    (uint32_t)((msg->timeout_ns + (1000000000 / HZ) - 1) / (1000000000 / HZ)));
+		lwkt_sendmsg(&timer_port, &tm.tm_msg);
+		armed = true;
+	}
+	for (;;) {
+		if (p->p_sigpending & set) {
+			sig = __builtin_ctz(p->p_sigpending & set) + 1;
+			p->p_sigpending &= ~SIGBIT(sig);
+			si = p->p_siginfo[sig];
+			break;
+		}
+		if (msg->timeout_ns == 0 || (armed && (tm.tm_msg.ms_flags & MSGF_DONE))) {
+			error = EAGAIN;
+			break;
+		}
+		if (proc_sleep(p, "sigwait", &p->p_sigpending) != 0 && (p->p_sigpending & set) == 0) {
+			error = EINTR;		/* killed, or another signal to deliver */
+			break;
+		}
+	}
+	td->td_flags &= ~TDF_SYNCWAIT;
+	td->td_waitset = 0;
+	if (armed) {
+		if ((tm.tm_msg.ms_flags & MSGF_DONE) == 0)
+			lwkt_abortmsg(&tm.tm_msg);
+		while ((tm.tm_msg.ms_flags & MSGF_DONE) == 0)
+			lwkt_block("sigwait", &tm);
+	}
+	crit_exit();
+	if (error != 0)
+		return error;
+	if (msg->info != 0 && copyout(&si, (void *)msg->info, sizeof(si)) != 0)
+		return EFAULT;		/* (taken: a user_range that lied) */
+	msg->hdr.ms_result = sig;
+	return 0;
+}
+
 /* alarm_reply: the alarm's timer message came back: SIGALRM, unless it was cancelled. */
 static void
 alarm_reply(lwkt_port_t port, lwkt_msg_t msg)
@@ -765,6 +976,43 @@ sys_alarm(struct alarm_msg *msg)
 		p->p_alarm_armed = true;
 		lwkt_sendmsg(&timer_port, &p->p_alarm.tm_msg);
 		crit_exit();
+	}
+	return 0;
+}
+
+/*
+ * sys_sigaltstack: the calling vCPU's alternate signal stack (struct kstack), used by handlers
+ * with SA_ONSTACK; oss gets the old one, SS_ONSTACK when the caller runs on it, SS_DISABLE
+ * when there is none. EINVAL: ss_flags other than 0 or SS_DISABLE; ENOMEM: smaller than
+ * MINSIGSTKSZ (or past the end of memory); EPERM: a change while on it; EFAULT: ss, oss.
+ */
+int
+sys_sigaltstack(struct sigaltstack_msg *msg)
+{
+	thread_t td = curthread;
+	uint32_t esp = syscall_frame_of(td)->sf_esp;
+	struct kstack ss, old;
+
+	if (msg->ss != 0 && copyin((const void *)msg->ss, &ss, sizeof(ss)) != 0)
+		return EFAULT;
+	memset(&old, 0, sizeof(old));
+	old.ss_sp = (void *)td->td_altstack;
+	old.ss_size = td->td_altsize;
+	old.ss_flags = td->td_altsize == 0 ? SS_DISABLE : on_altstack(td, esp) ? SS_ONSTACK : 0;
+	if (msg->ss != 0) {
+		if (ss.ss_flags != 0 && ss.ss_flags != SS_DISABLE)
+			return EINVAL;
+		if (on_altstack(td, esp))
+			return EPERM;
+		if (ss.ss_flags == 0 && (ss.ss_size < MINSIGSTKSZ ||
+		    (uint32_t)ss.ss_sp + ss.ss_size < (uint32_t)ss.ss_sp))
+			return ENOMEM;
+	}
+	if (msg->oss != 0 && copyout(&old, (void *)msg->oss, sizeof(old)) != 0)
+		return EFAULT;
+	if (msg->ss != 0) {
+		td->td_altstack = ss.ss_flags == SS_DISABLE ? 0 : (uint32_t)ss.ss_sp;
+		td->td_altsize = ss.ss_flags == SS_DISABLE ? 0 : ss.ss_size;
 	}
 	return 0;
 }
@@ -817,6 +1065,8 @@ sig_fork(struct proc *child, const struct proc *parent, thread_t ctd)
 	child->p_model = parent->p_model;	/* its libcr is a copy of the parent's */
 	ctd->td_upcall_entry = curthread->td_upcall_entry;
 	ctd->td_upcall_area = curthread->td_upcall_area;
+	ctd->td_altstack = curthread->td_altstack;	/* the same addresses in its copy */
+	ctd->td_altsize = curthread->td_altsize;
 }
 
 /* sig_exec: a new program: caught signals go back to SIG_DFL (ignored ones stay ignored). */
@@ -828,6 +1078,7 @@ sig_exec(struct proc *p)
 			p->p_sigact[sig] = (struct ksigaction){ __SIG_DFL, 0, 0 };
 	curthread->td_upcall_entry = curthread->td_upcall_area = 0;
 	p->p_model = SCHED_DILLON;		/* the new program's libcr chooses again */
+	curthread->td_altstack = curthread->td_altsize = 0;	/* the old program's memory */
 }
 
 /* sig_exit: p ends: its alarm goes. */

@@ -4,6 +4,7 @@ boots for the whole module; each test types its commands at its prompt (docs/she
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -158,6 +159,56 @@ def test_each_job_has_its_own_group_in_the_foreground(sh):
     assert shell[2] == shell[0], rows                    # the shell's own group, not in front
     rows = ps_rows(sh.run("ps"))
     assert [r[2] for r in rows if r[0] == shell[0]] == [shell[0] + "+"], rows
+
+
+def type_then_key(m: Machine, cmd: str, key: str, echo: str, then: str) -> None:
+    """Type cmd (a job that lasts) at the prompt, then key once it runs; wait for the key's
+    echo, then for what follows (then), then for the next prompt."""
+    m.send(cmd + "\n")
+    m.wait_for(re.escape(cmd) + r"\r?\n", 10)
+    time.sleep(0.5)         # the console echoes at once: let the shell put the job in front
+    m.send(key)
+    m.wait_for(echo, 10)
+    m.wait_for(then, 10)
+    m.wait_for(r"^\$ ", 10)
+
+
+STOPPED = r"^\[1\] Stopped\s+sleep 100\r?$"
+
+
+def test_ctrl_z_stops_a_job_bg_and_fg_continue_it_and_ctrl_c_ends_it(sh):
+    """Ctrl-Z stops the foreground `sleep 100` (the shell reports it and prompts again; `jobs`
+    says Stopped; $? is 128 + SIGTSTP); `bg` continues it in the background (Running); `fg`
+    brings it back to the foreground; Ctrl-C then ends the job, not the shell, which answers."""
+    m = sh.m
+    type_then_key(m, "sleep 100", "\x1a", r"\^Z", STOPPED)
+    assert re.search(r"^\[1\] Stopped\s+sleep 100$", sh.run("jobs"), re.M)
+    assert sh.run("echo $?") == "0\n"          # jobs's own status
+    assert re.fullmatch(r"\[1\] sleep 100 &\n", sh.run("bg")), "bg"
+    assert re.search(r"^\[1\] Running\s+sleep 100$", sh.run("jobs"), re.M)
+    type_then_key(m, "fg", "\x03", r"sleep 100\r?\n\^C", r"\r?\n")
+    assert sh.run("echo alive $?") == "alive 130\n"   # 128 + SIGINT: the job's, not the shell's end
+    assert sh.run("jobs") == ""
+
+
+def test_ctrl_z_in_fg_stops_again_and_sigstop_from_kill_is_reported(sh):
+    """A job stopped, brought back with fg, stopped again with Ctrl-Z; `kill -STOP` on a
+    background job is reported before the next prompt; `kill %1` (SIGTERM) after `kill -CONT`
+    ends it. Ctrl-C at the prompt gives a fresh prompt and the shell stays."""
+    m = sh.m
+    type_then_key(m, "sleep 100", "\x1a", r"\^Z", STOPPED)
+    type_then_key(m, "fg %1", "\x1a", r"sleep 100\r?\n\^Z", STOPPED)
+    assert sh.run("echo $?") == "148\n"           # 128 + SIGTSTP
+    assert sh.run("kill -9 %1; wait %1; echo $?") == "137\n"
+    sh.run("sleep 100 &")
+    out = sh.run("kill -STOP %1; sleep 0.2")
+    assert re.fullmatch(r"\[1\] Stopped\s+sleep 100\n", out), out     # told before the prompt
+    assert re.fullmatch(r"\[1\] Stopped\s+sleep 100\n", sh.run("jobs"))
+    assert sh.run("kill -CONT %1; kill %1; wait %1; echo $?") == "143\n"
+    m.send("half a line\x03")
+    m.wait_for(r"\^C", 10)
+    m.wait_for(r"^\$ ", 10)
+    assert sh.run("echo still here") == "still here\n"
 
 
 def test_exit_status_is_the_shells_not_a_failure(shell_machine):

@@ -870,6 +870,35 @@ gen(struct args *a, int async, int inbatch)
 	}
 	case SYS_sigpending:
 		break;
+	case SYS_sigaltstack: {
+		/* ss NULL, unreadable, or the arena's bytes (a stack for SA_ONSTACK handlers, which
+		 * the fuzzer has none of, or EINVAL/ENOMEM; EPERM once a stack so set spans the
+		 * fuzzer's own); oss NULL or unwritable. */
+		static const uint32_t bad[] = { 0x1000, USER_BASE - 4, USER_TOP, 0xfee00000 };
+		uint32_t ss = chance(30) ? 0 : chance(50) ? bad[rnd(4)] : A(rnd(ARENA / 4) * 4);
+		uint32_t oss = chance(50) ? 0 : bad[rnd(4)];
+		set32(a, 48, ss);
+		set32(a, 52, oss);
+		ex->errs = ss == 0 && oss == 0 ? BIT(0) :
+		    ss >= A(0) && ss < A(ARENA) ?
+		    BIT(0) | BIT(EINVAL) | BIT(ENOMEM) | BIT(EPERM) | BIT(EFAULT) :
+		    BIT(EFAULT);
+		break;
+	}
+	case SYS_sigtimedwait: {
+		/* Only looks (timeout 0) or times out over a day (EINVAL): a real wait would stall
+		 * the fuzzer, and a taken signal would be lost to it. info NULL or unwritable. */
+		static const uint32_t bad[] = { 0x1000, USER_BASE - 4, USER_TOP, 0xfee00000 };
+		uint32_t info = chance(50) ? 0 : bad[rnd(4)];
+		uint64_t ns = chance(70) ? 0 : 86401ull * 1000000000ull + rnd(1000000);
+		set32(a, 48, (uint32_t)next());
+		set32(a, 52, info);
+		set32(a, 56, (uint32_t)ns);
+		set32(a, 60, (uint32_t)(ns >> 32));
+		ex->errs = BIT(EINVAL) |		/* and in a batch: refused */
+		    (ns != 0 ? 0 : info != 0 ? BIT(EFAULT) : BIT(EAGAIN) | BIT(0));
+		break;
+	}
 	case SYS_upcall_poke:
 		set32(a, 48, chance(30) ? 0 : (uint32_t)next());
 		ex->errs = BIT(0) | BIT(EINVAL);
@@ -1332,6 +1361,8 @@ static const uint8_t sizes[SYS_MAXSYSCALL] = {
 		[SYS_upcall_poke] = sizeof(struct upcall_poke_msg),
 		[SYS_sched_model] = sizeof(struct sched_model_msg),
 		[SYS_utrace] = sizeof(struct utrace_msg),
+		[SYS_sigaltstack] = sizeof(struct sigaltstack_msg),
+		[SYS_sigtimedwait] = sizeof(struct sigtimedwait_msg),
 };
 
 /*

@@ -8,6 +8,7 @@
  * failed run (kernel/kern/init_main.c).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,32 @@ run_line(const char *line)
 		sh_status = 2;			/* a syntax error */
 	sh_arena_reset();
 	return sh_status;
+}
+
+/* on_int: Ctrl-C at the prompt: the read answers EINTR, and main prints a fresh prompt. */
+static void
+on_int(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * sh_signals: an interactive shell is not stopped by Ctrl-Z nor ended by Ctrl-\ (it ignores
+ * SIGTSTP, SIGTTIN, SIGTTOU and SIGQUIT) and takes Ctrl-C as "a new line" (SIGINT caught, no
+ * SA_RESTART); a child it forks puts every one back to SIG_DFL before it runs a command (an
+ * ignored signal would stay ignored across exec).
+ */
+void
+sh_signals(int child)
+{
+	static const int sigs[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sa.sa_handler = child ? SIG_DFL : sigs[i] == SIGINT ? on_int : SIG_IGN;
+		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 int
@@ -51,6 +78,7 @@ main(int argc, char **argv, char **envp)
 			setpgid(0, 0);
 		sh_pgid = getpgrp();
 		take_terminal(sh_pgid);
+		sh_signals(0);
 		printf("Damselfly sh: `help` lists what it can do.\n");
 	} else {
 		sh_pgid = getpgrp();

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <cr/thread.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -708,7 +710,7 @@ KTEST(signal, a_thread_that_blocks_it_leaves_it_to_one_that_does_not)
 	receiver = NULL;
 	stop_spinning = 0;
 	KT_ASSERT_EQ(cr_thread_create(&t, spinner, NULL, CR_PRI_DEFAULT, "spinner"), 0);
-	raise(SIGUSR1);
+	kill(getpid(), SIGUSR1);			/* the process's (raise would be this thread's) */
 	for (int i = 0; i < 2000 && hits[SIGUSR1] == 0; i++) {
 		cr_thread_yield();
 		sleep_ms(1);
@@ -789,4 +791,529 @@ KTEST(signal, threaded_parked_read_answers_eintr)
 KTEST(signal, threaded_parked_read_restarts_under_sa_restart)
 {
 	parked_read_in_a_threaded_program(ktc, SA_RESTART);
+}
+
+/* -- pthread_kill, and threads waiting in libcr ------------------------------------------------------- */
+
+static void *
+quick(void *arg)
+{
+	return arg;
+}
+
+KTEST(signal, pthread_kill_errors)
+{
+	pthread_t t;
+
+	reset();
+	KT_EXPECT_EQ(pthread_kill(pthread_self(), -1), EINVAL);
+	KT_EXPECT_EQ(pthread_kill(pthread_self(), NSIG), EINVAL);
+	KT_EXPECT_EQ(pthread_kill(pthread_self(), 0), 0);
+	KT_ASSERT_EQ(pthread_create(&t, NULL, quick, NULL), 0);
+	KT_EXPECT_EQ(pthread_kill(t, 0), 0);		/* alive until joined */
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(pthread_kill(t, 0), ESRCH);
+	KT_EXPECT_EQ(pthread_kill(t, SIGUSR1), ESRCH);
+	catch(SIGUSR2, SIG_IGN, 0, 0);
+	KT_EXPECT_EQ(pthread_kill(pthread_self(), SIGUSR2), 0);	/* ignored: dropped */
+	reset();
+}
+
+KTEST(signal, pthread_kill_to_self_runs_now_or_pends_while_blocked)
+{
+	sigset_t set = 0, pend = 0;
+
+	reset();
+	catch(SIGUSR1, who, 0, 0);
+	receiver = NULL;
+	KT_EXPECT_EQ(pthread_kill(pthread_self(), SIGUSR1), 0);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);
+	KT_EXPECT(receiver == cr_thread_self());
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	KT_EXPECT_EQ(pthread_kill(pthread_self(), SIGUSR1), 0);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);			/* blocked: pending for this thread */
+	sigpending(&pend);
+	KT_EXPECT(sigismember(&pend, SIGUSR1) == 1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	KT_EXPECT_EQ(hits[SIGUSR1], 2);			/* unblocked: it ran */
+	reset();
+}
+
+static volatile int spun;
+
+static void *
+busy_spinner(void *arg)
+{
+	(void)arg;
+	while (!stop_spinning && hits[SIGUSR1] == 0)
+		spun++;
+	return NULL;
+}
+
+KTEST(signal, raise_in_a_threaded_program_goes_to_the_caller)
+{
+	pthread_t t;
+
+	reset();
+	catch(SIGUSR1, who, 0, 0);
+	receiver = NULL;
+	stop_spinning = 0;
+	KT_ASSERT_EQ(pthread_create(&t, NULL, spinner, NULL), 0);
+	KT_EXPECT_EQ(raise(SIGUSR1), 0);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);			/* before raise returned */
+	KT_EXPECT(receiver == cr_thread_self());
+	stop_spinning = 1;
+	pthread_join(t, NULL);
+	reset();
+}
+
+KTEST(signal, pthread_kill_interrupts_a_thread_running_on_another_vcpu)
+{
+	pthread_t t;
+
+	reset();
+	if (!cr_vcpu_ensure(2))
+		KT_SKIP("no second vCPU");
+	catch(SIGUSR1, who, 0, 0);
+	receiver = NULL;
+	stop_spinning = 0;
+	spun = 0;
+	KT_ASSERT_EQ(pthread_create(&t, NULL, busy_spinner, NULL), 0);
+	for (int i = 0; i < 500 && spun == 0; i++)
+		sleep_ms(1);				/* it runs, somewhere */
+	KT_EXPECT_EQ(pthread_kill(t, SIGUSR1), 0);
+	for (int i = 0; i < 500 && hits[SIGUSR1] == 0; i++)
+		sleep_ms(1);
+	stop_spinning = 1;
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);
+	KT_EXPECT(receiver == t);
+	reset();
+}
+
+static pthread_mutex_t sig_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sig_cond = PTHREAD_COND_INITIALIZER;
+static volatile int cond_flag, waiter_done, waiter_error;
+
+static void *
+mutex_waiter(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sig_mutex);		/* waits: main holds it */
+	waiter_done = 1;
+	pthread_mutex_unlock(&sig_mutex);
+	return NULL;
+}
+
+static void *
+cond_waiter(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sig_mutex);
+	while (!cond_flag) {
+		int e = pthread_cond_wait(&sig_cond, &sig_mutex);
+		if (e != 0)
+			waiter_error = e;		/* never EINTR */
+	}
+	waiter_done = 1;
+	pthread_mutex_unlock(&sig_mutex);
+	return NULL;
+}
+
+/* wait_for_hit: yield and sleep until sig's handler ran (at most about a second). */
+static void
+wait_for_hit(int sig)
+{
+	for (int i = 0; i < 500 && hits[sig] == 0; i++) {
+		sched_yield();
+		sleep_ms(1);
+	}
+}
+
+/*
+ * signal_a_waiter: t waits in libcr (fn: a mutex main holds, or a condition variable); a
+ * signal (to t with pthread_kill, or to the process while main blocks it) runs its handler on t
+ * at once, and t goes on waiting until main lets it go.
+ */
+static void
+signal_a_waiter(struct ktest_ctx *ktc, void *(*fn)(void *), bool to_process)
+{
+	sigset_t set = 0;
+	pthread_t t;
+
+	reset();
+	catch(SIGUSR1, who, 0, 0);
+	receiver = NULL;
+	cond_flag = waiter_done = waiter_error = 0;
+	pthread_mutex_lock(&sig_mutex);
+	KT_ASSERT_EQ(pthread_create(&t, NULL, fn, NULL), 0);
+	if (to_process) {
+		sigaddset(&set, SIGUSR1);
+		pthread_sigmask(SIG_BLOCK, &set, NULL);	/* only t may take it (t has the old mask) */
+	}
+	if (fn == cond_waiter) {
+		pthread_mutex_unlock(&sig_mutex);
+		for (int i = 0; i < 100; i++)
+			sched_yield();			/* t takes the mutex and waits */
+		pthread_mutex_lock(&sig_mutex);
+	} else {
+		for (int i = 0; i < 100; i++)
+			sched_yield();			/* t waits for the mutex */
+	}
+	if (to_process)
+		KT_EXPECT_EQ(kill(getpid(), SIGUSR1), 0);
+	else
+		KT_EXPECT_EQ(pthread_kill(t, SIGUSR1), 0);
+	pthread_mutex_unlock(&sig_mutex);
+	wait_for_hit(SIGUSR1);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);
+	KT_EXPECT(receiver == t);
+	pthread_mutex_lock(&sig_mutex);
+	cond_flag = 1;
+	pthread_cond_signal(&sig_cond);
+	pthread_mutex_unlock(&sig_mutex);
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(waiter_done, 1);
+	KT_EXPECT_EQ(waiter_error, 0);
+	if (to_process)
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	reset();
+}
+
+KTEST(signal, pthread_kill_reaches_a_thread_waiting_for_a_mutex)
+{
+	pthread_mutex_lock(&sig_mutex);
+	pthread_mutex_unlock(&sig_mutex);
+	signal_a_waiter(ktc, mutex_waiter, false);
+}
+
+KTEST(signal, pthread_kill_reaches_a_thread_in_cond_wait_which_never_answers_eintr)
+{
+	signal_a_waiter(ktc, cond_waiter, false);
+}
+
+KTEST(signal, a_process_signal_reaches_the_one_thread_that_takes_it_in_a_cond_wait)
+{
+	signal_a_waiter(ktc, cond_waiter, true);
+}
+
+static volatile int suspend_result, suspend_errno, suspended;
+
+static void *
+suspender(void *arg)
+{
+	sigset_t none = 0;
+
+	(void)arg;
+	suspended = 1;
+	errno = 0;
+	suspend_result = sigsuspend(&none);
+	suspend_errno = errno;
+	return NULL;
+}
+
+KTEST(signal, threaded_sigsuspend_waits_for_its_thread_only)
+{
+	sigset_t set = 0, mine = 0;
+	pthread_t t;
+	int ran = 0;
+
+	reset();
+	catch(SIGUSR1, who, 0, 0);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);		/* t inherits it, sigsuspend lifts it */
+	receiver = NULL;
+	suspended = 0;
+	suspend_result = 0;
+	KT_ASSERT_EQ(pthread_create(&t, NULL, suspender, NULL), 0);
+	while (!suspended)
+		sched_yield();
+	for (int i = 0; i < 50; i++, ran++)
+		sched_yield();				/* this thread still runs */
+	KT_EXPECT_EQ(ran, 50);
+	KT_EXPECT_EQ(hits[SIGUSR1], 0);
+	KT_EXPECT_EQ(kill(getpid(), SIGUSR1), 0);	/* only t lets it through */
+	wait_for_hit(SIGUSR1);
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);
+	KT_EXPECT(receiver == t);
+	KT_EXPECT_EQ(suspend_result, -1);
+	KT_EXPECT_EQ(suspend_errno, EINTR);
+	pthread_sigmask(SIG_BLOCK, NULL, &mine);
+	KT_EXPECT_EQ(mine, set);
+	reset();
+}
+
+static void *
+long_sleeper(void *arg)
+{
+	struct timespec ts = { 5, 0 };
+
+	(void)arg;
+	suspended = 1;
+	errno = 0;
+	suspend_result = nanosleep(&ts, NULL);
+	suspend_errno = errno;
+	return NULL;
+}
+
+KTEST(signal, pthread_kill_ends_a_threads_sleep_with_eintr)
+{
+	pthread_t t;
+
+	reset();
+	catch(SIGUSR1, who, 0, 0);
+	suspended = 0;
+	KT_ASSERT_EQ(pthread_create(&t, NULL, long_sleeper, NULL), 0);
+	while (!suspended)
+		sched_yield();
+	sleep_ms(20);
+	KT_EXPECT_EQ(pthread_kill(t, SIGUSR1), 0);
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(hits[SIGUSR1], 1);
+	KT_EXPECT_EQ(suspend_result, -1);
+	KT_EXPECT_EQ(suspend_errno, EINTR);
+	reset();
+}
+
+/* -- sigaltstack ---------------------------------------------------------------------------------------- */
+
+KTEST(signal, sigaltstack_errors_and_answers)
+{
+	static char stack[SIGSTKSZ];
+	stack_t ss, old;
+
+	memset(&old, 0, sizeof(old));
+	KT_EXPECT_EQ(sigaltstack(NULL, &old), 0);
+	KT_EXPECT_EQ(old.ss_flags, SS_DISABLE);		/* none yet */
+	ss.ss_sp = stack;
+	ss.ss_size = MINSIGSTKSZ - 1;
+	ss.ss_flags = 0;
+	errno = 0;
+	KT_EXPECT_EQ(sigaltstack(&ss, NULL), -1);
+	KT_EXPECT_EQ(errno, ENOMEM);
+	ss.ss_size = sizeof(stack);
+	ss.ss_flags = SS_ONSTACK;
+	errno = 0;
+	KT_EXPECT_EQ(sigaltstack(&ss, NULL), -1);
+	KT_EXPECT_EQ(errno, EINVAL);
+	errno = 0;
+	KT_EXPECT_EQ(sigaltstack(KERNEL_ADDR, NULL), -1);
+	KT_EXPECT_EQ(errno, EFAULT);
+	ss.ss_flags = 0;
+	errno = 0;
+	KT_EXPECT_EQ(sigaltstack(&ss, KERNEL_ADDR), -1);
+	KT_EXPECT_EQ(errno, EFAULT);
+	KT_EXPECT_EQ(sigaltstack(&ss, NULL), 0);
+	KT_EXPECT_EQ(sigaltstack(NULL, &old), 0);
+	KT_EXPECT(old.ss_sp == stack);
+	KT_EXPECT_EQ(old.ss_size, sizeof(stack));
+	KT_EXPECT_EQ(old.ss_flags, 0);			/* not on it */
+	ss.ss_flags = SS_DISABLE;
+	KT_EXPECT_EQ(sigaltstack(&ss, NULL), 0);
+	KT_EXPECT_EQ(sigaltstack(NULL, &old), 0);
+	KT_EXPECT_EQ(old.ss_flags, SS_DISABLE);
+}
+
+static char *alt_base;
+
+/* on_alt: a handler that says whether it runs on the alternate stack: exit 42 if so, else 43. */
+static void
+on_alt(int sig)
+{
+	char here;
+	stack_t now;
+
+	(void)sig;
+	sigaltstack(NULL, &now);
+	if (&here >= alt_base && &here < alt_base + SIGSTKSZ && now.ss_flags == SS_ONSTACK) {
+		stack_t ss = { alt_base, 0, SIGSTKSZ };
+		_exit(sigaltstack(&ss, NULL) == -1 && errno == EPERM ? 42 : 44);	/* on it: EPERM */
+	}
+	_exit(43);
+}
+
+static volatile int depth_sink, depth_limit = 0x7fffffff;
+
+/* recurse: deeper until the stack overflows (depth_limit is never reached). */
+static int
+recurse(int n)
+{
+	volatile char pad[512];
+
+	pad[0] = (char)n;
+	depth_sink += pad[0];
+	if (n >= depth_limit)
+		return 0;
+	return recurse(n + 1) + pad[0];
+}
+
+/* overflow_with: a SIGSEGV handler with flags (SA_ONSTACK or not), then a stack overflow. */
+static void
+overflow_with(int flags)
+{
+	stack_t ss;
+
+	alt_base = malloc(SIGSTKSZ);
+	ss.ss_sp = alt_base;
+	ss.ss_size = SIGSTKSZ;
+	ss.ss_flags = 0;
+	sigaltstack(&ss, NULL);
+	catch(SIGSEGV, on_alt, flags, 0);
+	recurse(0);
+}
+
+static void
+overflow_onstack(void)
+{
+	overflow_with(SA_ONSTACK);
+}
+
+static void
+overflow_plain(void)
+{
+	overflow_with(0);
+}
+
+KTEST(signal, stack_overflow_is_caught_on_the_alternate_stack)
+{
+	int status = child_status(overflow_onstack);
+
+	KT_EXPECT(WIFEXITED(status));
+	KT_EXPECT_EQ(WEXITSTATUS(status), 42);		/* on it, and EPERM changing it there */
+	status = child_status(overflow_plain);		/* no SA_ONSTACK: no room, killed */
+	KT_EXPECT(WIFSIGNALED(status));
+	KT_EXPECT_EQ(WTERMSIG(status), SIGSEGV);
+}
+
+static void
+raise_onstack(void)
+{
+	alt_base = malloc(SIGSTKSZ);
+	stack_t ss = { alt_base, 0, SIGSTKSZ };
+	sigaltstack(&ss, NULL);
+	catch(SIGUSR1, on_alt, SA_ONSTACK, 0);
+	kill(getpid(), SIGUSR1);
+	_exit(45);
+}
+
+KTEST(signal, sa_onstack_handler_runs_on_the_alternate_stack)
+{
+	int status = child_status(raise_onstack);
+
+	KT_EXPECT(WIFEXITED(status));
+	KT_EXPECT_EQ(WEXITSTATUS(status), 42);
+}
+
+/* -- sigwait, sigwaitinfo, sigtimedwait ------------------------------------------------------------- */
+
+KTEST(signal, sigwaitinfo_takes_a_blocked_default_action_signal_without_acting)
+{
+	sigset_t set = 0, pend = 0;
+	siginfo_t si;
+
+	reset();
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);		/* SIG_DFL: delivered, it would end us */
+	KT_EXPECT_EQ(kill(getpid(), SIGUSR1), 0);
+	memset(&si, 0, sizeof(si));
+	KT_EXPECT_EQ(sigwaitinfo(&set, &si), SIGUSR1);
+	KT_EXPECT_EQ(si.si_signo, SIGUSR1);
+	KT_EXPECT_EQ(si.si_code, SI_USER);
+	KT_EXPECT_EQ(si.si_pid, getpid());
+	sigpending(&pend);
+	KT_EXPECT_EQ(pend & set, 0u);			/* taken */
+	reset();
+}
+
+KTEST(signal, sigtimedwait_times_out_with_eagain_and_checks_its_timeout)
+{
+	sigset_t set = 0;
+	struct timespec zero = { 0, 0 }, short_ = { 0, 50 * 1000000L }, bad = { 0, 1000000000L };
+	struct timespec t0, t1;
+	int sig = 0;
+
+	reset();
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	errno = 0;
+	KT_EXPECT_EQ(sigtimedwait(&set, NULL, &zero), -1);	/* only looks */
+	KT_EXPECT_EQ(errno, EAGAIN);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	errno = 0;
+	KT_EXPECT_EQ(sigtimedwait(&set, NULL, &short_), -1);
+	KT_EXPECT_EQ(errno, EAGAIN);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	KT_EXPECT((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 40);
+	errno = 0;
+	KT_EXPECT_EQ(sigtimedwait(&set, NULL, &bad), -1);
+	KT_EXPECT_EQ(errno, EINVAL);
+	errno = 0;
+	KT_EXPECT_EQ(sigtimedwait(&set, KERNEL_ADDR, &zero), -1);
+	KT_EXPECT_EQ(errno, EFAULT);
+	raise(SIGUSR2);
+	KT_EXPECT_EQ(sigwait(&set, &sig), 0);
+	KT_EXPECT_EQ(sig, SIGUSR2);
+	reset();
+}
+
+KTEST(signal, sigwaitinfo_answers_eintr_for_another_signal_handled)
+{
+	sigset_t set = 0;
+
+	reset();
+	catch(SIGALRM, count, 0, 0);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	alarm(1);
+	errno = 0;
+	KT_EXPECT_EQ(sigwaitinfo(&set, NULL), -1);
+	KT_EXPECT_EQ(errno, EINTR);
+	KT_EXPECT_EQ(hits[SIGALRM], 1);
+	reset();
+}
+
+static volatile int waited_sig;
+
+/* sig_waiter: on a vCPU of its own (sigwait waits with its whole vCPU), waits for *arg. */
+static void *
+sig_waiter(void *arg)
+{
+	int sig = 0;
+
+	if (cr_thread_migrate(1) != 0)
+		return NULL;
+	suspended = 1;
+	if (sigwait((sigset_t *)arg, &sig) == 0)
+		waited_sig = sig;
+	return NULL;
+}
+
+/*
+ * Every thread blocks SIGUSR1 (SIG_DFL: delivered, it would end the process); one waits for it
+ * in sigwait, on another vCPU, while this one idles in a sleep meanwhile and then sends it.
+ */
+KTEST(signal, sigwait_in_a_threaded_program_takes_the_signal_every_thread_blocks)
+{
+	static sigset_t set;
+	pthread_t t;
+
+	reset();
+	if (!cr_vcpu_ensure(2))
+		KT_SKIP("no second vCPU");
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	suspended = 0;
+	waited_sig = 0;
+	KT_ASSERT_EQ(pthread_create(&t, NULL, sig_waiter, &set), 0);	/* with this mask */
+	for (int i = 0; i < 500 && !suspended; i++)
+		sleep_ms(1);
+	KT_ASSERT(suspended);
+	sleep_ms(20);					/* this vCPU idles meanwhile */
+	KT_EXPECT_EQ(kill(getpid(), SIGUSR1), 0);
+	pthread_join(t, NULL);
+	KT_EXPECT_EQ(waited_sig, SIGUSR1);
+	reset();
 }

@@ -313,9 +313,13 @@ limited(void *arg)
 	    __ATOMIC_SEQ_CST);)
 		continue;
 	/* Stay inside until the others fill the semaphore (bounded): whatever the vCPUs' timing,
-	 * three are then inside at once, and a semaphore that let a fourth in shows as max 4. */
-	for (int k = 0; k < 2000 && __atomic_load_n(&in_sem, __ATOMIC_SEQ_CST) < 3; k++)
+	 * three are then inside at once, and a semaphore that let a fourth in shows as max 4. The
+	 * others may be on this vCPU (cr_thread_yield runs them) or on another that shares the CPU
+	 * (sched_yield lets its kernel thread run). */
+	for (int k = 0; k < 2000 && __atomic_load_n(&in_sem, __ATOMIC_SEQ_CST) < 3; k++) {
 		cr_thread_yield();
+		sched_yield();
+	}
 	cr_thread_yield();
 	__atomic_sub_fetch(&in_sem, 1, __ATOMIC_SEQ_CST);
 	cr_sem_post(&sem);

@@ -72,6 +72,22 @@ intr_service(void)
  * yields when the call returns to ring 3 (trap.c: syscall_ast), so a program that makes many calls is
  * preempted as often as one that only computes.
  */
+/*
+ * clock_tick_in_call: the tick found td, a process's thread, in a system call: it yields on the
+ * way out (syscall_ast), and, if the process has a pending signal, looks whether its vCPU still
+ * blocks it. libcr changes a vCPU's mask without a call when it switches user threads (the mask
+ * word of the upcall area), so a pending signal the thread switched to lets through is known
+ * only at a tick: one in ring 3 takes it (trap.c), and one here must too, or a vCPU whose
+ * threads spend their time in calls (a yield that polls for completions) never takes it.
+ */
+static void
+clock_tick_in_call(thread_t td)
+{
+	td->td_ast |= TDA_YIELD;
+	if (td->td_proc->p_sigpending != 0 && !(td->td_flags & (TDF_KSECALL | TDF_KSEPOOL)))
+		td->td_ast |= TDA_UPCALL;	/* sig_ast_syscall: delivered if it is not blocked */
+}
+
 static inline __attribute__((always_inline)) void
 clock_tick(struct globaldata *gd, struct trapframe *tf)
 {
@@ -84,7 +100,7 @@ clock_tick(struct globaldata *gd, struct trapframe *tf)
 	if (TF_FROM_USER(tf))
 		lwkt_stats.user_ticks++;
 	else if (td->td_proc != NULL)
-		td->td_ast |= TDA_YIELD;		/* in a system call: yield on the way out */
+		clock_tick_in_call(td);
 	if (TF_FROM_USER(tf) && lwkt_should_yield(td)) {
 		lwkt_stats.preemptions++;
 		gd->gd_intr_nesting--;		/* leaving the interrupt part: switching is allowed */

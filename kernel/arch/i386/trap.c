@@ -55,7 +55,8 @@ user_fault(struct trapframe *tf)
 {
 	bool overflow = stack_overflow(tf);
 
-	if (!overflow && sig_fault(tf, (int)tf->tf_trapno, tf->tf_trapno == T_PAGEFLT ? rcr2() : 0))
+	/* (A stack overflow too: a SIGSEGV handler with SA_ONSTACK runs on the alternate stack.) */
+	if (sig_fault(tf, (int)tf->tf_trapno, tf->tf_trapno == T_PAGEFLT ? rcr2() : 0))
 		return;
 
 	printf("proc %d (%s): %s (vector %u) at eip 0x%08x", curproc->p_pid, curproc->p_comm,
@@ -111,6 +112,36 @@ kernel_fault(struct trapframe *tf)
 	panic_stop();
 }
 
+/*
+ * intr_user_return_slow: an interrupt (a device's, or a local APIC's: another CPU's tick, an
+ * IPI) is about to return to a vCPU computing in ring 3: a killed process ends, a stopped one
+ * stops (job control), and a signal (or poke) the vCPU does not block is taken now. Every CPU's:
+ * a vCPU that runs on another CPU than the boot CPU takes its signals at that CPU's ticks too.
+ */
+static __attribute__((noinline)) void
+intr_user_return_slow(struct globaldata *gd, struct trapframe *tf)
+{
+	if (curproc->p_killed) {
+		sti();
+		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
+	}
+	if (curproc->p_stopped && gd->gd_intr_nesting == 0) {
+		sti();
+		sig_stopped_wait();
+	}
+	if (((curthread->td_ast & TDA_UPCALL) || curproc->p_sigpending != 0) &&
+	    curthread->td_upcall_entry != 0 && gd->gd_intr_nesting == 0)
+		sig_ast_trap(tf);
+}
+
+/* intr_user_return: the test inline (an interrupt of the kernel, an IPI's usual case, pays one). */
+static inline __attribute__((always_inline)) void
+intr_user_return(struct globaldata *gd, struct trapframe *tf)
+{
+	if (__builtin_expect(TF_FROM_USER(tf), 0) && curproc != NULL)
+		intr_user_return_slow(gd, tf);
+}
+
 /* device_intr: a hardware interrupt, run with interrupts off on the interrupted stack. */
 static void
 device_intr(struct trapframe *tf)
@@ -135,16 +166,7 @@ device_intr(struct trapframe *tf)
 	}
 	TRACE_INTR_EXIT(irq);
 	gd->gd_intr_nesting--;
-	/* A process killed while it computes in ring 3 ends at its next interrupt. */
-	if (TF_FROM_USER(tf) && curproc != NULL && curproc->p_killed) {
-		sti();
-		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
-	}
-	/* A signal (or poke) for a vCPU computing in ring 3: taken at its next interrupt. */
-	if (TF_FROM_USER(tf) && curproc != NULL &&
-	    ((curthread->td_ast & TDA_UPCALL) || curproc->p_sigpending != 0) &&
-	    curthread->td_upcall_entry != 0 && gd->gd_intr_nesting == 0)
-		sig_ast_trap(tf);
+	intr_user_return(gd, tf);
 }
 
 /*
@@ -167,10 +189,7 @@ apic_intr(struct trapframe *tf)
 		lwkt_ipiq_intr();
 	}
 	gd->gd_intr_nesting--;
-	if (TF_FROM_USER(tf) && curproc != NULL && curproc->p_killed) {
-		sti();
-		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
-	}
+	intr_user_return(gd, tf);
 }
 
 /*

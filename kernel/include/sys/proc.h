@@ -76,7 +76,12 @@ struct proc {
 	TAILQ_HEAD(, kse_event) p_kse_events;	/* completed KSE calls: UPC_UNBLOCKED to deliver */
 	struct thread	*p_kse_pool[4];		/* ended KSE calls' contexts, for the next vCPU */
 	uint32_t	p_npool;
+	/* job control (kern_sig.c): stopped by a stop signal's default action until SIGCONT */
+	bool		p_stopped;		/* its vCPUs wait on their way back to ring 3 */
+	int		p_stopsig;		/* the signal that stopped it */
+	int		p_jcreport;		/* JC_STOPPED, JC_CONTINUED: for the parent's wait */
 };
+enum { JC_NONE, JC_STOPPED, JC_CONTINUED };
 
 TAILQ_HEAD(proclist, proc);
 extern struct proclist allproc;
@@ -146,6 +151,9 @@ void	sig_post(struct proc *p, int sig, int code, int pid, int status);
 bool	sig_deliverable(struct proc *p, struct thread *td);
 int	sig_pgrp(pid_t pgid, int sig, bool check);
 bool	sig_fault(struct trapframe *tf, int vector, uint32_t addr);
+int	sig_jobctl_take(struct proc *child, int options);
+void	sig_stopped_wait(void);
+void	proc_jobctl_wake(struct proc *child);
 void	sig_ast_trap(struct trapframe *tf);
 void	sig_ast_syscall(struct syscall_regs *r);
 int	fault_signal(int vector);

@@ -64,8 +64,10 @@ struct thread {
 	/* upcalls and signals (kern/kern_sig.c) */
 	uint32_t	td_upcall_entry;	/* user address of its upcall entry, or 0 */
 	uint32_t	td_upcall_area;		/* user address of its struct upcall_area */
+	uint32_t	td_altstack, td_altsize;	/* sigaltstack: its base and size (0: none) */
 	uint32_t	td_sysrestart;		/* a signal cut short the call at this message */
 	uint32_t	td_suspmask;		/* in sigsuspend: the mask to go back to */
+	uint32_t	td_waitset;		/* in sigtimedwait: the signals it takes, blocked or not */
 	bool		td_suspended;		/* ... td_suspmask is valid */
 	bool		td_poked;		/* upcall_poke: a UPC_POKE upcall is due */
 	int		td_poker;		/* ... from this vCPU */

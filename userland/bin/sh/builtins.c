@@ -19,7 +19,7 @@ b_help(int argc, char **argv)
 	(void)argv;
 	printf("Damselfly sh: commands, pipelines (a | b), lists (a; b, a && b, a || b), jobs (a &),\n"
 	    "redirections (< > >> 2> 2>&1), $VAR $? $$ $!, 'quotes' \"quotes\", globs (* ? [..]).\n"
-	    "Builtins: cd pwd echo export unset exit jobs wait kill fg help ps\n"
+	    "Builtins: cd pwd echo export unset exit jobs wait kill fg bg help ps\n"
 	    "Programs in /bin: ls cat wc grep head env kill sleep true false, hello, demo, ...\n"
 	    "docs/shell.md has the details. Leave QEMU with Ctrl-A X.\n");
 	return 0;
@@ -182,11 +182,18 @@ b_fg(int argc, char **argv)
 	return job_fg(argc > 1 ? argv[1] : NULL);
 }
 
+/* bg [JOB]: a stopped job runs again, in the background. */
+static int
+b_bg(int argc, char **argv)
+{
+	return job_bg(argc > 1 ? argv[1] : NULL);
+}
+
 static const struct {
 	const char	*name;
 	builtin_fn	*fn;
 } builtins[] = {
-	{ "cd", b_cd }, { "echo", b_echo }, { "exit", b_exit }, { "export", b_export },
+	{ "bg", b_bg }, { "cd", b_cd }, { "echo", b_echo }, { "exit", b_exit }, { "export", b_export },
 	{ "fg", b_fg }, { "help", b_help }, { "jobs", b_jobs }, { "kill", b_kill },
 	{ "ps", b_ps }, { "pwd", b_pwd }, { "unset", b_unset }, { "wait", b_wait },
 };

@@ -51,6 +51,8 @@ expand_cmd(const struct cmd *c, struct expanded *x)
 int
 status_of(int wstatus)
 {
+	if (WIFSTOPPED(wstatus))
+		return 128 + WSTOPSIG(wstatus);
 	return WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : WEXITSTATUS(wstatus);
 }
 
@@ -208,17 +210,23 @@ run_here(const struct cmd *c, struct expanded *x, builtin_fn *fn)
 }
 
 /*
- * wait_foreground: wait for the n processes of a foreground pipeline; answers the status of
- * the last one. The terminal comes back to the shell afterwards.
+ * wait_foreground: wait for the n processes of a foreground pipeline (group pgid); answers the
+ * status of the last one. One that stops (Ctrl-Z: WUNTRACED) makes the pipeline a stopped job.
+ * The terminal comes back to the shell afterwards.
  */
 static int
-wait_foreground(const pid_t *pids, int n, const char *text)
+wait_foreground(pid_t pgid, const pid_t *pids, int n, const char *text)
 {
-	int status = 0, ws;
+	int status = 0, ws = 0, wss[SH_MAXPIPE];
 
 	for (int i = 0; i < n; i++) {
-		while (waitpid(pids[i], &ws, 0) < 0 && errno == EINTR)
+		while (waitpid(pids[i], &ws, sh_interactive ? WUNTRACED : 0) < 0 && errno == EINTR)
 			;
+		wss[i] = ws;
+		if (WIFSTOPPED(ws)) {
+			take_terminal(sh_pgid);
+			return job_stopped(pgid, pids, n, wss, i, ws, text);
+		}
 		if (i == n - 1)
 			status = status_of(ws);
 		if (WIFSIGNALED(ws) && i == n - 1)
@@ -263,7 +271,8 @@ run_pipeline(const struct pipeline *pl, int background, const char *text)
 			break;
 		}
 		if (pid == 0) {
-			setpgid(0, pgid);
+			sh_signals(1);			/* the defaults back first: a Ctrl-Z once */
+			setpgid(0, pgid);		/* it is in front stops it */
 			if (!background)
 				take_terminal(pgid ? pgid : getpid());
 			sh_interactive = 0;
@@ -299,7 +308,7 @@ run_pipeline(const struct pipeline *pl, int background, const char *text)
 		return 0;
 	}
 	take_terminal(pgid);
-	return wait_foreground(pids, n, text);
+	return wait_foreground(pgid, pids, n, text);
 }
 
 /* run_andor: the pipelines of ao, each run or skipped as && and || say; answers the status. */
@@ -339,6 +348,7 @@ run_background(struct andor *ao)
 	if (pid == 0) {
 		setpgid(0, 0);
 		sh_interactive = 0;
+		sh_signals(1);
 		exit(run_andor(ao));
 	}
 	setpgid(pid, pid);

@@ -1,9 +1,11 @@
 /*
- * Jobs: the pipelines run in the background, each in its own process group, numbered from 1.
- * `jobs` lists them, `wait` and `fg` wait for them, `kill %N` ends them; the shell reports
- * one that ended by itself before its next prompt.
+ * Jobs: the pipelines run in the background, or stopped in the foreground (Ctrl-Z), each in its
+ * own process group, numbered from 1. `jobs` lists them, `wait` and `fg` wait for them, `fg` and
+ * `bg` continue a stopped one (SIGCONT to its group), `kill %N` signals them; the shell reports
+ * one that ended or stopped by itself before its next prompt.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,8 @@ struct job {
 	int	done[SH_MAXPIPE];
 	int	npids, ndone;
 	int	status;			/* the last process's wait status, once it ended */
+	int	stopped;		/* a process of it stopped and was not continued since */
+	int	told;			/* ... and that was reported */
 	char	*text;			/* malloc'd */
 };
 static struct job jobs[SH_MAXJOBS];
@@ -56,7 +60,10 @@ job_free(struct job *j)
 	j->id = 0;
 }
 
-/* ended: record that pid ended with wait status ws; answers its job, or NULL. */
+/*
+ * ended: record what pid's wait status ws says: it ended, stopped (WIFSTOPPED) or was continued
+ * (WIFCONTINUED); answers its job, or NULL.
+ */
 static struct job *
 ended(pid_t pid, int ws)
 {
@@ -65,6 +72,11 @@ ended(pid_t pid, int ws)
 		for (int k = 0; j->id && k < j->npids; k++) {
 			if (j->pids[k] != pid || j->done[k])
 				continue;
+			if (WIFSTOPPED(ws) || WIFCONTINUED(ws)) {
+				j->stopped = WIFSTOPPED(ws);
+				j->told = 0;
+				return j;
+			}
 			j->done[k] = 1;
 			j->ndone++;
 			if (k == j->npids - 1)
@@ -80,7 +92,7 @@ static const char *
 state(const struct job *j, char *buf, size_t size)
 {
 	if (j->ndone < j->npids)
-		return "Running";
+		return j->stopped ? "Stopped" : "Running";
 	if (WIFSIGNALED(j->status))
 		snprintf(buf, size, "Killed (signal %d)", WTERMSIG(j->status));
 	else if (WEXITSTATUS(j->status))
@@ -98,12 +110,18 @@ jobs_reap(int report)
 	int ws;
 	char buf[32];
 
-	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &ws, WNOHANG | WUNTRACED | WCONTINUED)) > 0)
 		ended(pid, ws);
 	for (int i = 0; i < SH_MAXJOBS; i++) {
 		struct job *j = &jobs[i];
-		if (j->id == 0 || j->ndone < j->npids)
+		if (j->id == 0)
 			continue;
+		if (j->ndone < j->npids) {
+			if (j->stopped && !j->told && report)	/* stopped by a signal from elsewhere */
+				printf("[%d] %-20s %s\n", j->id, "Stopped", j->text);
+			j->told = 1;
+			continue;
+		}
 		if (report)
 			printf("[%d] %-20s %s\n", j->id, state(j, buf, sizeof(buf)), j->text);
 		job_free(j);
@@ -118,7 +136,7 @@ jobs_print(void)
 	int ws;
 	char buf[32];
 
-	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &ws, WNOHANG | WUNTRACED | WCONTINUED)) > 0)
 		ended(pid, ws);
 	for (int id = 1; id <= SH_MAXJOBS * 2; id++) {
 		for (int i = 0; i < SH_MAXJOBS; i++) {
@@ -126,6 +144,7 @@ jobs_print(void)
 			if (j->id != id)
 				continue;
 			printf("[%d] %-20s %s\n", j->id, state(j, buf, sizeof(buf)), j->text);
+			j->told = 1;
 			if (j->ndone == j->npids)
 				job_free(j);
 		}
@@ -185,16 +204,19 @@ find(const char *spec, pid_t *pid)
 	return NULL;
 }
 
-/* wait_job: wait until every process of j has ended; answers its status ($? form). */
+/*
+ * wait_job: wait until every process of j has ended; answers its status ($? form). In the
+ * foreground (fg), a stop ends the wait too: j stays, stopped, reported as such.
+ */
 static int
-wait_job(struct job *j)
+wait_job(struct job *j, int foreground)
 {
 	int ws;
 
 	for (int k = 0; k < j->npids; k++) {
 		if (j->done[k])
 			continue;
-		if (waitpid(j->pids[k], &ws, 0) < 0) {
+		if (waitpid(j->pids[k], &ws, foreground && sh_interactive ? WUNTRACED : 0) < 0) {
 			if (errno == EINTR) {
 				k--;
 				continue;
@@ -202,6 +224,11 @@ wait_job(struct job *j)
 			ws = 0;
 		}
 		ended(j->pids[k], ws);
+		if (WIFSTOPPED(ws)) {
+			printf("[%d] %-20s %s\n", j->id, "Stopped", j->text);
+			j->told = 1;
+			return status_of(ws);
+		}
 	}
 	int status = status_of(j->status);
 	job_free(j);
@@ -221,12 +248,12 @@ job_wait(const char *spec)
 	if (spec == NULL) {
 		for (int i = 0; i < SH_MAXJOBS; i++)
 			if (jobs[i].id)
-				status = wait_job(&jobs[i]);
+				status = wait_job(&jobs[i], 0);
 		return status;
 	}
 	struct job *j = find(spec, &pid);
 	if (j != NULL)
-		return wait_job(j);
+		return wait_job(j, 0);
 	if (pid > 0 && waitpid(pid, &ws, 0) == pid)
 		return status_of(ws);
 	return 127;
@@ -258,7 +285,19 @@ job_kill(const char *spec, int sig)
 	return failed;
 }
 
-/* job_fg: `fg [spec]`: the job in the foreground: given the terminal, waited for. */
+/* cont: a stopped job j runs again: SIGCONT to its process group. */
+static void
+cont(struct job *j)
+{
+	if (j->stopped && kill(-j->pgid, SIGCONT) < 0)
+		fprintf(stderr, "sh: continue %%%d: %s\n", j->id, strerror(errno));
+	j->stopped = 0;
+}
+
+/*
+ * job_fg: `fg [spec]`: the job in the foreground: given the terminal, continued if stopped,
+ * waited for (until it ends or stops again).
+ */
 int
 job_fg(const char *spec)
 {
@@ -273,7 +312,53 @@ job_fg(const char *spec)
 	printf("%s\n", j->text);
 	fflush(stdout);
 	take_terminal(j->pgid);
-	int status = wait_job(j);
+	cont(j);
+	int status = wait_job(j, 1);
 	take_terminal(sh_pgid);
 	return status;
+}
+
+/* job_bg: `bg [spec]`: a stopped job continues, in the background. */
+int
+job_bg(const char *spec)
+{
+	pid_t pid;
+	struct job *j = find(spec, &pid);
+
+	if (j == NULL) {
+		if (pid)
+			fprintf(stderr, "sh: bg: %s: no such job\n", spec);
+		return 1;
+	}
+	if (!j->stopped) {
+		fprintf(stderr, "sh: bg: job %d already in background\n", j->id);
+		return 0;
+	}
+	cont(j);
+	printf("[%d] %s &\n", j->id, j->text);
+	return 0;
+}
+
+/*
+ * job_stopped: a foreground pipeline of npids processes (group pgid) stopped: the first ndone
+ * of them had ended with the wait statuses wss, the next one stopped with ws. It becomes a
+ * stopped job, reported; answers $? (128 + the stop signal).
+ */
+int
+job_stopped(pid_t pgid, const pid_t *pids, int npids, const int *wss, int ndone, int ws,
+    const char *text)
+{
+	int id = job_add(pgid, pids, npids, text);
+
+	for (int i = 0; i < SH_MAXJOBS; i++) {
+		struct job *j = &jobs[i];
+		if (id == 0 || j->id != id)
+			continue;
+		for (int k = 0; k < ndone; k++)
+			ended(pids[k], wss[k]);
+		ended(pids[ndone], ws);
+		printf("[%d] %-20s %s\n", j->id, "Stopped", j->text);
+		j->told = 1;
+	}
+	return status_of(ws);
 }

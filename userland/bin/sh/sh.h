@@ -91,6 +91,11 @@ int	jobs_print(void);
 int	job_wait(const char *spec);		/* NULL: every job; answers the last status */
 int	job_kill(const char *spec, int sig);
 int	job_fg(const char *spec);
+int	job_bg(const char *spec);
+/* job_stopped: a foreground pipeline stopped (ws): it becomes a stopped job; answers $?. */
+int	job_stopped(pid_t pgid, const pid_t *pids, int npids, const int *wss, int ndone, int ws,
+	    const char *text);
+void	sh_signals(int child);		/* sh.c: the shell's own dispositions, or a child's */
 int	jobs_running(void);
 
 /* builtins.c */

@@ -2,9 +2,9 @@
  * POSIX threads over libcr's user threads (docs/threads.md, "POSIX threads"). A pthread_t is a
  * user thread (cr/thread.h); the locks park waiting threads in the scheduler (cr/park.h) and
  * take uncontended mutexes with one compare-and-swap, so they are safe on several vCPUs.
- * What is not here: process-shared objects, scheduling policies and priorities, pthread_atfork,
- * pthread_kill (pthread_sigmask is <signal.h>'s), asynchronous cancellation of
- * a thread that runs (it acts at the next cancellation point).
+ * pthread_sigmask and pthread_kill are in <signal.h> (docs/upcalls.md). What is not here:
+ * process-shared objects, scheduling policies and priorities, pthread_atfork, asynchronous
+ * cancellation of a thread that runs (it acts at the next cancellation point).
  */
 #ifndef _PTHREAD_H_
 #define _PTHREAD_H_

@@ -13,6 +13,7 @@
 typedef unsigned int sigset_t;
 typedef int sig_atomic_t;
 typedef struct ksiginfo siginfo_t;
+typedef struct kstack stack_t;
 
 #define SIG_DFL		((void (*)(int))__SIG_DFL)
 #define SIG_IGN		((void (*)(int))__SIG_IGN)
@@ -35,8 +36,15 @@ int	sigaction(int sig, const struct sigaction *act, struct sigaction *oact);
 void	(*signal(int sig, void (*handler)(int)))(int);
 int	sigprocmask(int how, const sigset_t *set, sigset_t *oset);
 int	pthread_sigmask(int how, const sigset_t *set, sigset_t *oset);	/* an errno, not -1 */
+struct thread;
+int	pthread_kill(struct thread *thread, int sig);	/* pthread_t; an errno: EINVAL, ESRCH */
 int	sigpending(sigset_t *set);
 int	sigsuspend(const sigset_t *mask);
+int	sigaltstack(const stack_t *ss, stack_t *oss);	/* the calling vCPU's */
+struct timespec;
+int	sigwait(const sigset_t *set, int *sig);		/* an errno, not -1 */
+int	sigwaitinfo(const sigset_t *set, siginfo_t *info);
+int	sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout);
 int	sigemptyset(sigset_t *set);
 int	sigfillset(sigset_t *set);
 int	sigaddset(sigset_t *set, int sig);

@@ -126,11 +126,17 @@ cr_park_wait(struct cr_waiter *w, struct cr_timer *t, bool cancellable, const ch
     const void *wchan)
 {
 	cr_thread_t td = cr_curthread;
+	uint32_t handled = td->td_sighandled;
 	int error = 0;
 
 	for (;;) {
+		cr_sig_wait_point(td);		/* handlers handed to it run, then it waits on */
 		if (w != NULL && w->w_woken)
 			break;
+		if (w == NULL && td->td_sighandled != handled) {
+			error = EINTR;		/* a sleep a handler interrupted (nanosleep) */
+			break;
+		}
 		if (t != NULL && t->tm_fired) {
 			error = ETIMEDOUT;
 			break;
@@ -140,7 +146,9 @@ cr_park_wait(struct cr_waiter *w, struct cr_timer *t, bool cancellable, const ch
 			break;
 		}
 		td->td_cancel_point = cancellable;
+		td->td_sigwait = true;
 		cr_sched_block(wmesg, wchan);
+		td->td_sigwait = false;
 		td->td_cancel_point = false;
 	}
 	return error;
@@ -154,8 +162,8 @@ cr_waitmsg_cancellable(lwkt_msg_t msg)
 	int error;
 
 	cr_crit_enter();
-	td->td_parkmsg = msg;		/* from here on a cancel aborts it */
-	due = cr_cancel_due(td);
+	td->td_parkmsg = msg;		/* from here on a cancel or a signal aborts it */
+	due = cr_cancel_due(td) || (td->td_sigq & ~td->td_vcpu->vc_upcall.ua_sigmask) != 0;
 	cr_crit_exit();
 	if (due)
 		lwkt_abortmsg(msg);		/* asked before it parked: end it now */
@@ -179,5 +187,5 @@ cr_sleep_cancellable(uint64_t ns)
 	error = cr_park_wait(NULL, &t, true, "sleep", &t);
 	cr_crit_exit();
 	cr_timer_stop(&t);
-	return error == ECANCELED ? ECANCELED : 0;
+	return error == ECANCELED || error == EINTR ? error : 0;
 }

@@ -276,7 +276,7 @@ idle_create(struct cr_vcpu *vc)
 	td->td_idle = true;
 	td->td_state = CR_RUNNABLE;
 	td->td_crit = 1;			/* a switch hands it the lock (see the top) */
-	td->td_sigmask = 0;			/* takes any signal, to hand on (signal.c: route) */
+	td->td_sigmask = 0;			/* takes what some thread takes (common_mask), to hand on */
 	strlcpy(td->td_name, "idle", sizeof(td->td_name));
 	td->td_name[4] = (char)('0' + (vc - cr_vcpus));
 	td->td_name[5] = '\0';
@@ -285,12 +285,36 @@ idle_create(struct cr_vcpu *vc)
 	return td;
 }
 
-/* cr_sched_idle_thread: vc's idle thread, for when nothing else can run (made the first time). */
+/*
+ * common_mask: the signals every user thread blocks now (a running one's mask is its vCPU's
+ * word). An idle vCPU blocks those (docs/upcalls.md): a signal no thread would take stays
+ * pending in the kernel, for sigwait, instead of an idle vCPU taking it (a default action there
+ * would act on the process). 0 until a thread has had a mask. Lock held.
+ */
+static uint32_t
+common_mask(void)
+{
+	uint32_t m = ~0u;
+	cr_thread_t td;
+
+	if (!cr_sig_masks_used)
+		return 0;
+	TAILQ_FOREACH(td, &allthreads, td_allq)
+		if (!td->td_idle && td->td_state != CR_EXITED)
+			m &= td->td_vcpu->vc_cur == td ? td->td_vcpu->vc_upcall.ua_sigmask : td->td_sigmask;
+	return m == ~0u ? 0 : m;
+}
+
+/*
+ * cr_sched_idle_thread: vc's idle thread, for when nothing else can run (made the first time),
+ * with the mask every thread has in common.
+ */
 cr_thread_t
 cr_sched_idle_thread(struct cr_vcpu *vc)
 {
 	if (vc->vc_idle_td == NULL && (vc->vc_idle_td = idle_create(vc)) == NULL)
 		cr_msgport_fatal("no memory for the idle thread", vc);
+	vc->vc_idle_td->td_sigmask = common_mask();
 	return vc->vc_idle_td;
 }
 
@@ -394,6 +418,7 @@ cr_thread_yield_slow(void)
 			runq_insert(rq, td);
 		}
 		switch_to(vc, sched_pick(vc, runq_of(vc)));
+		cr_sig_wait_point(td);			/* pthread_kill while it was runnable */
 		vc = td->td_vcpu;			/* it may have been stolen meanwhile */
 		fast_arm(vc, td);
 	}
@@ -624,8 +649,10 @@ cr_utrace(uint32_t event, const void *a, const void *b)
 }
 
 /*
- * cr_sig_target: a user thread parked in a kernel call (cr_park) whose mask lets bit through,
- * for a signal an idle vCPU took (signal.c); NULL if none. Called with the scheduler lock held.
+ * cr_sig_target: a user thread parked in a kernel call (cr_park) or waiting in libcr where a
+ * signal may interrupt it (td_sigwait: a mutex, a condition variable, a join, sigsuspend), whose
+ * mask lets bit through, for a signal an idle vCPU took (signal.c); NULL if none. Called with
+ * the scheduler lock held.
  */
 cr_thread_t
 cr_sig_target(uint32_t bit)
@@ -633,10 +660,22 @@ cr_sig_target(uint32_t bit)
 	cr_thread_t td;
 
 	TAILQ_FOREACH(td, &allthreads, td_allq)
-		if (!td->td_idle && td->td_state == CR_BLOCKED && td->td_parkmsg != NULL &&
-		    (td->td_sigmask & bit) == 0)
+		if (!td->td_idle && td->td_state == CR_BLOCKED &&
+		    (td->td_parkmsg != NULL || td->td_sigwait) && (td->td_sigmask & bit) == 0)
 			return td;
 	return NULL;
+}
+
+/* cr_thread_alive: is td a thread of the program that has not exited? Lock held. */
+bool
+cr_thread_alive(cr_thread_t td)
+{
+	cr_thread_t t;
+
+	TAILQ_FOREACH(t, &allthreads, td_allq)
+		if (t == td)
+			return !t->td_idle && t->td_state != CR_EXITED;
+	return false;
 }
 
 /*
@@ -679,6 +718,8 @@ create(cr_thread_t *tdp, void *(*fn)(void *), void *arg, int pri, const char *na
 	lwkt_initport_thread(&td->td_msgport, td);
 	td->td_stack_size = (uint32_t)stack_size;
 	td->td_detached = detached;
+	if (__builtin_expect(cr_pthreads, 0))	/* POSIX: the creator's signal mask */
+		td->td_sigmask = cr_curthread->td_vcpu->vc_upcall.ua_sigmask;
 	td->td_sp = (uint32_t)switch_frame((char *)td->td_stack + stack_size, cr_thread_start, td);
 	cr_crit_enter();
 	struct cr_vcpu *vc = cr_curthread->td_vcpu;
@@ -780,8 +821,13 @@ join(cr_thread_t td, void **retval, bool cancellable)
 			cr_crit_exit();
 			return ECANCELED;
 		}
+		cr_sig_wait_point(self);		/* a handler may run; td is rechecked */
+		if (td->td_state == CR_EXITED)
+			break;
 		self->td_cancel_point = cancellable;
+		self->td_sigwait = true;
 		cr_sched_block("join", td);
+		self->td_sigwait = false;
 		self->td_cancel_point = false;
 	}
 	if (retval != NULL)

@@ -13,13 +13,21 @@
  * route() hands it to a thread parked in a kernel call that does not block it, and aborts that
  * call (the kernel's abort path: it answers EINTR); the thread runs the handler when it wakes in
  * cr_park (cr_sig_after_park), then answers EINTR or, under SA_RESTART, makes the call again.
- * With no such thread the signal is held (cr_sig_held) until a thread that lets it through
- * returns from a parked call or unblocks it.
+ * A thread waiting in libcr itself (a mutex, a condition variable, a join, sigsuspend: td_sigwait)
+ * is a target as well: it is woken, runs the handler outside the scheduler's section, and waits
+ * on (cr_sig_wait_run). With no such thread the signal is held (cr_sig_held) until a thread that
+ * lets it through reaches one of those points or unblocks it.
+ *
+ * pthread_kill (and raise, in a threaded program) hands a signal with a handler to one thread
+ * the same way (td_sigq): the caller itself runs it at once unless it blocks it; another thread
+ * is woken as above, or, running on another vCPU, interrupted there with an upcall_poke.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <setjmp.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/errno.h>
 #include <sys/syscalls.h>
@@ -48,6 +56,7 @@ run_handler(struct upcall_msg *m, void *ctx)
 		((void (*)(int, siginfo_t *, void *))h)(sig, &m->um_info, ctx);
 	else
 		((void (*)(int))h)(sig);
+	cr_curthread->td_sighandled++;
 	errno = saved;
 }
 
@@ -65,13 +74,37 @@ run_masked(struct upcall_msg *m)
 }
 
 /*
- * route: a signal an idle vCPU took goes to a thread parked in a kernel call that lets it
- * through, whose call is aborted so that it wakes; or, if there is none, is held.
+ * hand_to: sig (its message in routed[]) goes to td, not the caller: queued on it, and td made
+ * to see it: a call it is parked in is answered (lwkt_abortmsg: EINTR), a libcr wait woken; a
+ * thread running on another vCPU is poked there (*poke: that vCPU's id, else -1). A runnable
+ * thread takes it when it next runs past a wait point. Lock held; the caller aborts *call.
+ */
+static void
+hand_to(cr_thread_t td, int sig, lwkt_msg_t *call, int *poke)
+{
+	*call = NULL;
+	*poke = -1;
+	td->td_sigq |= __SIGBIT(sig);
+	if (td->td_sigmask & __SIGBIT(sig))
+		return;				/* it blocks it: pending for it until it unblocks */
+	if (td->td_state == CR_BLOCKED) {
+		if (td->td_parkmsg != NULL)
+			*call = td->td_parkmsg;
+		else if (td->td_sigwait)
+			cr_sched_wakeup(td);
+	} else if (td->td_vcpu->vc_cur == td && td->td_vcpu->vc_up) {
+		*poke = td->td_vcpu->vc_id;
+	}
+}
+
+/*
+ * route: a signal an idle vCPU took goes to a thread parked in a kernel call or waiting in libcr
+ * that lets it through, which is made to wake (hand_to); or, if there is none, is held.
  */
 static void
 route(const struct upcall_msg *m)
 {
-	int sig = m->um_info.si_signo;
+	int sig = m->um_info.si_signo, poke = -1;
 	lwkt_msg_t call = NULL;
 	cr_thread_t td;
 
@@ -79,12 +112,10 @@ route(const struct upcall_msg *m)
 		return;
 	cr_crit_enter();
 	routed[sig] = *m;
-	if ((td = cr_sig_target(__SIGBIT(sig))) != NULL) {
-		td->td_sigq |= __SIGBIT(sig);
-		call = td->td_parkmsg;
-	} else {
+	if ((td = cr_sig_target(__SIGBIT(sig))) != NULL)
+		hand_to(td, sig, &call, &poke);
+	else
 		cr_sig_held |= __SIGBIT(sig);
-	}
 	cr_crit_exit();
 	if (call != NULL)
 		lwkt_abortmsg(call);		/* it completes with EINTR; its thread wakes */
@@ -120,23 +151,52 @@ cr_sig_run_deferred(void)
 	}
 }
 
-/* take_mine: the routed and held signals the calling thread takes now (its mask lets them in). */
+/*
+ * take_mine: the signals handed to the calling thread and the held ones that its mask lets in,
+ * which it takes now (one it blocks stays queued on it).
+ */
 static uint32_t
 take_mine(struct upcall_msg *out)
 {
 	cr_thread_t td = cr_curthread;
-	uint32_t set, held;
+	uint32_t set, held, mask;
 
 	cr_crit_enter();
-	held = cr_sig_held & ~td->td_vcpu->vc_upcall.ua_sigmask;
+	mask = td->td_vcpu->vc_upcall.ua_sigmask;
+	held = cr_sig_held & ~mask;
 	cr_sig_held &= ~held;
-	set = td->td_sigq | held;
-	td->td_sigq = 0;
+	set = (td->td_sigq & ~mask) | held;
+	td->td_sigq &= mask;
 	for (int sig = 1; sig < NSIG; sig++)
 		if (set & __SIGBIT(sig))
 			out[sig] = routed[sig];
 	cr_crit_exit();
 	return set;
+}
+
+/* run_mine: run the handlers of the signals the calling thread takes now (take_mine). */
+static void
+run_mine(void)
+{
+	struct upcall_msg m[NSIG];
+	uint32_t set = take_mine(m);
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (set & __SIGBIT(sig))
+			run_masked(&m[sig]);
+}
+
+/* cr_sig_wait_run: the calling thread, in a libcr wait's section, runs what it takes now. */
+void
+cr_sig_wait_run(cr_thread_t td)
+{
+	uint32_t mask = td->td_vcpu->vc_upcall.ua_sigmask;
+
+	if (td->td_crit != 1 || td->td_idle || ((td->td_sigq | cr_sig_held) & ~mask) == 0)
+		return;				/* nested sections: at the next point */
+	cr_crit_exit_td(td);
+	run_mine();
+	cr_crit_enter_td(td);
 }
 
 /*
@@ -207,8 +267,15 @@ cr_upcall_entry(struct upcall_msg *m, struct upcall_ctx *ctx, struct upcall_area
 		} else {
 			run_handler(m, ctx);
 		}
-	} else if (m->um_type == UPC_POKE && cr_upcall_poke_hook != NULL) {
-		cr_upcall_poke_hook(m->um_info.si_pid);
+	} else if (m->um_type == UPC_POKE) {
+		cr_thread_t td = cr_curthread;
+
+		if (cr_upcall_poke_hook != NULL)
+			cr_upcall_poke_hook(m->um_info.si_pid);
+		/* pthread_kill from another vCPU; in a section: at its next wait point */
+		if (!td->td_idle && td->td_crit == 0 && (td->td_sigq & ~ctx->uc_sigmask) != 0 &&
+		    !(ctx->uc_eip >= (uint32_t)&cr_thread_yield && ctx->uc_eip < (uint32_t)cr_switch_end))
+			run_mine();
 	} else if (m->um_type == UPC_BLOCKED) {
 		cr_kse_blocked(m->um_tag, ctx);		/* resumes the thread when its call is done */
 	} else if (m->um_type == UPC_UNBLOCKED) {
@@ -275,13 +342,8 @@ pthread_sigmask(int how, const sigset_t *set, sigset_t *oset)
 		return errno;
 	if (oset != NULL)
 		*oset = (sigset_t)old;
-	if (__builtin_expect(cr_sig_held != 0, 0)) {	/* held ones it now lets through */
-		struct upcall_msg m[NSIG];
-		uint32_t mine = take_mine(m);
-		for (int sig = 1; sig < NSIG; sig++)
-			if (mine & __SIGBIT(sig))
-				run_masked(&m[sig]);
-	}
+	if (__builtin_expect((cr_sig_held | cr_curthread->td_sigq) != 0, 0))
+		run_mine();			/* held or queued ones it now lets through */
 	return 0;
 }
 
@@ -304,26 +366,41 @@ sigpending(sigset_t *set)
 
 	if (s == -1)
 		return -1;
-	*set = (sigset_t)s | cr_sig_held;
+	*set = (sigset_t)s | cr_sig_held | cr_curthread->td_sigq;
 	return 0;
 }
 
 /*
- * sigsuspend: wait with mask for a signal. One libcr holds already (an idle vCPU took it while
- * every thread that accepts it blocked it: route) and mask lets through is delivered here: the
- * mask set and put back runs its handler (pthread_sigmask), and the answer is EINTR at once.
+ * sigsuspend: wait with *mask until a handler has run. In a threaded program only the calling
+ * thread waits, in libcr (td_sigwait), for a signal routed or handed to it, held, or deferred;
+ * the kernel's pending ones the new mask lets through come as the mask is set.
  */
 int
 sigsuspend(const sigset_t *mask)
 {
-	if (__builtin_expect((cr_sig_held & ~*mask) != 0, 0)) {
-		sigset_t old;
-		pthread_sigmask(SIG_SETMASK, mask, &old);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		errno = EINTR;
-		return -1;
+	cr_thread_t td = cr_curthread;
+	uint32_t handled = td->td_sighandled, want = *mask & ~__SIG_CANTMASK, old;
+
+	if (!cr_threaded)
+		return __sys_sigsuspend(*mask);	/* always -1, EINTR */
+	cr_sig_masks_used = 1;
+	old = (uint32_t)__sys_sigprocmask(SIG_SETMASK, want);
+	cr_crit_enter();
+	while (td->td_sighandled == handled) {
+		if (((td->td_sigq | cr_sig_held | cr_sig_deferred) & ~want) != 0) {
+			cr_crit_exit();		/* the deferred ones run here */
+			run_mine();
+			cr_crit_enter();
+			continue;
+		}
+		td->td_sigwait = true;
+		cr_sched_block("sigsuspend", td);
+		td->td_sigwait = false;
 	}
-	return __sys_sigsuspend(*mask);		/* always -1, EINTR */
+	cr_crit_exit();
+	__sys_sigprocmask(SIG_SETMASK, old);
+	errno = EINTR;
+	return -1;
 }
 
 int
@@ -335,15 +412,143 @@ pause(void)
 	return sigsuspend(&cur);
 }
 
+/*
+ * sigtimedwait: take a signal of *set, its action not run: one libcr holds or has handed to the
+ * calling thread first (a threaded program's idle vCPU may have taken it), else the kernel's
+ * (sigtimedwait, 90: the whole vCPU waits, its other threads too). timeout NULL: no limit. -1
+ * with EAGAIN, EINTR, EINVAL, EFAULT.
+ */
+int
+sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *timeout)
+{
+	cr_thread_t td = cr_curthread;
+	int64_t ns = -1;
+	uint32_t mine;
+	siginfo_t si;
+	int sig;
+
+	if (timeout != NULL) {
+		if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000) {
+			errno = EINVAL;
+			return -1;
+		}
+		ns = (int64_t)timeout->tv_sec * 1000000000ll + timeout->tv_nsec;
+	}
+	cr_crit_enter();
+	if ((mine = (cr_sig_held | td->td_sigq) & *set) != 0) {
+		sig = __builtin_ctz(mine) + 1;
+		cr_sig_held &= ~__SIGBIT(sig);
+		td->td_sigq &= ~__SIGBIT(sig);
+		si = routed[sig].um_info;
+	}
+	cr_crit_exit();
+	if (mine == 0)
+		return __sys_sigtimedwait(*set, (uint32_t)info, ns);
+	if (info != NULL)
+		*info = si;
+	return sig;
+}
+
+int
+sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	return sigtimedwait(set, info, NULL);
+}
+
+/* sigwait: sigwaitinfo, its answer in *sig; an errno (POSIX: EINVAL; EINTR is waited through). */
+int
+sigwait(const sigset_t *set, int *sig)
+{
+	int s;
+
+	while ((s = sigtimedwait(set, NULL, NULL)) < 0)
+		if (errno != EINTR)
+			return errno;
+	*sig = s;
+	return 0;
+}
+
+int
+sigaltstack(const stack_t *ss, stack_t *oss)
+{
+	return __sys_sigaltstack((uint32_t)ss, (uint32_t)oss);
+}
+
 unsigned int
 alarm(unsigned int seconds)
 {
 	return __sys_alarm(seconds);
 }
 
+/*
+ * pthread_kill: sig to thread. A signal with a handler is handed to that thread (hand_to): the
+ * caller runs its own at once unless it blocks it; SIG_IGN drops it; SIG_DFL is the process's
+ * (its default action is the whole process's: kill). An errno: EINVAL, a bad signal; ESRCH, no
+ * such thread (it has exited).
+ */
+int
+pthread_kill(pthread_t thread, int sig)
+{
+	cr_thread_t self = cr_curthread;
+	struct ksigaction act;
+	struct upcall_msg m;
+	lwkt_msg_t call = NULL;
+	bool alive;
+	int poke = -1;
+
+	if (sig < 0 || sig >= NSIG)
+		return EINVAL;
+	cr_crit_enter();
+	alive = thread == self || cr_thread_alive(thread);
+	cr_crit_exit();
+	if (!alive)
+		return ESRCH;
+	if (sig == 0)
+		return 0;
+	if (__sys_sigaction(sig, 0, (uint32_t)&act) != 0)
+		return errno;
+	if (act.ksa_handler == __SIG_IGN)
+		return 0;
+	if (act.ksa_handler == __SIG_DFL)
+		return kill(getpid(), sig) == 0 ? 0 : errno;
+	if (act.ksa_flags & SA_RESETHAND) {		/* delivered now, as far as its action goes */
+		struct ksigaction dfl = { __SIG_DFL, 0, 0 };
+		__sys_sigaction(sig, (uint32_t)&dfl, 0);
+	}
+	memset(&m, 0, sizeof(m));
+	m.um_type = UPC_SIGNAL;
+	m.um_action = act;
+	m.um_info.si_signo = sig;
+	m.um_info.si_code = SI_USER;
+	m.um_info.si_pid = getpid();
+	cr_crit_enter();
+	routed[sig] = m;
+	if (thread == self)
+		self->td_sigq |= __SIGBIT(sig);
+	else
+		hand_to(thread, sig, &call, &poke);
+	cr_crit_exit();
+	if (call != NULL)
+		lwkt_abortmsg(call);
+	if (poke >= 0)
+		__sys_upcall_poke((uint32_t)poke);
+	if (thread == self)
+		run_mine();			/* unless it blocks it */
+	return 0;
+}
+
+/* raise: POSIX's pthread_kill(pthread_self(), sig) in a threaded program; else kill. */
 int
 raise(int sig)
 {
+	if (cr_threaded) {
+		int error = pthread_kill(cr_curthread, sig);
+		if (error != 0) {
+			errno = error;
+			return -1;
+		}
+		return 0;
+	}
 	return kill(getpid(), sig);
 }
 

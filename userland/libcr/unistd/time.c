@@ -7,7 +7,8 @@
 
 /*
  * sleep_ns: park the caller ns nanoseconds. In a program that uses POSIX threads it is a
- * cancellation point: a cancelled sleeper wakes and acts on it (pthread_exit(PTHREAD_CANCELED)).
+ * cancellation point: a cancelled sleeper wakes and acts on it (pthread_exit(PTHREAD_CANCELED)),
+ * and a signal whose handler runs meanwhile ends it with EINTR.
  */
 static int
 sleep_ns(uint64_t ns)
@@ -16,8 +17,13 @@ sleep_ns(uint64_t ns)
 		if (cr_curthread->td_cancel_pending && cr_cancel_act != NULL &&
 		    cr_cancel_due(cr_curthread))
 			cr_cancel_act();
-		if (cr_sleep_cancellable(ns) == ECANCELED && cr_cancel_act != NULL)
+		int error = cr_sleep_cancellable(ns);
+		if (error == ECANCELED && cr_cancel_act != NULL)
 			cr_cancel_act();
+		if (error == EINTR) {		/* a signal's handler ran (docs/upcalls.md) */
+			errno = EINTR;
+			return -1;
+		}
 		return 0;
 	}
 	return __sys_sleep_ns(ns);

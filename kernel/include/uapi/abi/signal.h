@@ -41,12 +41,25 @@
 #define __SIG_CANTMASK	(__SIGBIT(SIGKILL) | __SIGBIT(SIGSTOP))
 
 /* sigaction's sa_flags (Linux's values) */
-#define SA_NOCLDSTOP	0x00000001u	/* accepted: no child stops */
+#define SA_NOCLDSTOP	0x00000001u	/* SIGCHLD: not for a child's stop or continue */
 #define SA_SIGINFO	0x00000004u	/* the handler takes (int, siginfo_t *, void *) */
+#define SA_ONSTACK	0x08000000u	/* the handler runs on the vCPU's alternate stack */
 #define SA_RESTART	0x10000000u	/* a call the signal interrupts starts again */
 #define SA_NODEFER	0x40000000u	/* the signal is not masked while its handler runs */
 #define SA_RESETHAND	0x80000000u	/* the action goes back to SIG_DFL when delivered */
-#define SA_KNOWN	(SA_NOCLDSTOP | SA_SIGINFO | SA_RESTART | SA_NODEFER | SA_RESETHAND)
+#define SA_KNOWN	(SA_NOCLDSTOP | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | \
+			 SA_RESETHAND)
+
+/* The alternate signal stack (sigaltstack, 62): libcr's stack_t is this struct (Linux's order). */
+struct kstack {
+	void		*ss_sp;		/* its lowest address */
+	int		ss_flags;	/* SS_ONSTACK (answered: a handler runs on it), SS_DISABLE */
+	unsigned int	ss_size;	/* bytes */
+};
+#define SS_ONSTACK	1
+#define SS_DISABLE	2
+#define MINSIGSTKSZ	2048		/* less is ENOMEM */
+#define SIGSTKSZ	8192
 
 /* sigprocmask's how */
 #define SIG_BLOCK	0
@@ -77,6 +90,8 @@ _Static_assert(sizeof(struct ksigaction) == 12, "syscalls.toml: sigaction's act 
 #define CLD_EXITED	1
 #define CLD_KILLED	2
 #define CLD_DUMPED	3
+#define CLD_STOPPED	5		/* a child stopped (job control) */
+#define CLD_CONTINUED	6		/* ... and was continued by SIGCONT */
 
 /* The minimal siginfo an upcall carries (libcr's siginfo_t is this struct). */
 struct ksiginfo {

@@ -65,7 +65,9 @@ void	cr_timer_stop(struct cr_timer *t);
  * cr_park_wait: the caller, inside a critical section, blocks until w is woken (w may be NULL: a
  * pure sleep), t fires (t may be NULL), or — when cancellable — its cancellation is due. Answers
  * 0 (woken), ETIMEDOUT or ECANCELED; a record that was not woken is still queued (the caller
- * takes it off). Still inside the section on return.
+ * takes it off). Still inside the section on return. Signals handed to the thread meanwhile
+ * (td_sigq) have their handlers run outside the section and the wait goes on; a pure sleep
+ * whose wait a handler interrupted answers EINTR.
  */
 int	cr_park_wait(struct cr_waiter *w, struct cr_timer *t, bool cancellable, const char *wmesg,
 	    const void *wchan);
@@ -76,7 +78,7 @@ int	cr_park_wait(struct cr_waiter *w, struct cr_timer *t, bool cancellable, cons
  */
 extern void (*cr_cancel_act)(void);
 
-/* cr_sleep_cancellable: sleep ns, parked, as a cancellation point: 0, or ECANCELED. */
+/* cr_sleep_cancellable: sleep ns, parked, as a cancellation point: 0, ECANCELED, or EINTR. */
 int	cr_sleep_cancellable(uint64_t ns);
 
 /*

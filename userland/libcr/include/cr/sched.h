@@ -85,8 +85,24 @@ void	cr_kse_unblocked(uint32_t msg, const struct upcall_ctx *ctx);
 void	cr_kse_drain(void);
 void	cr_kse_forked(void);
 void	cr_sched_deliver(lwkt_msg_t m);
-/* lwkt/thread.c: a thread parked in a kernel call that does not block bit (lock held), or NULL */
+/*
+ * lwkt/thread.c: a thread parked in a kernel call, or waiting in libcr (td_sigwait), that does
+ * not block bit (lock held), or NULL; cr_thread_alive: td is a thread that has not exited.
+ */
 cr_thread_t cr_sig_target(uint32_t bit);
+bool	cr_thread_alive(cr_thread_t td);
+/*
+ * signal.c: the calling thread, in a libcr wait (in its one section, td_crit 1), runs the
+ * handlers handed to it (td_sigq) or held that it lets through, outside the section.
+ */
+void	cr_sig_wait_run(cr_thread_t td);
+/* cr_sig_wait_point: cr_sig_wait_run when something may be there (the cheap test). */
+static inline __attribute__((always_inline)) void
+cr_sig_wait_point(cr_thread_t td)
+{
+	if (__builtin_expect((td->td_sigq | cr_sig_held) != 0, 0))
+		cr_sig_wait_run(td);
+}
 
 /* lwkt/thread.c: the out-of-line halves; switch.S: the switch (from in eax, to in edx) */
 void	cr_sched_fast_off(struct cr_vcpu *vc);

@@ -75,7 +75,9 @@ struct thread {
 	bool		td_exiting;		/* in cr_thread_exit: cancellation is over */
 	uint32_t	td_stack_size;		/* bytes at td_stack */
 	uint32_t	td_sigmask;		/* its signal mask while it does not run (signal.c) */
-	uint32_t	td_sigq;		/* signals handed to it while parked (signal.c) */
+	uint32_t	td_sigq;		/* signals handed to it: routed, or pthread_kill (signal.c) */
+	bool		td_sigwait;		/* blocked in a libcr wait a signal may interrupt */
+	uint32_t	td_sighandled;		/* handlers it has run (sigsuspend counts them) */
 	lwkt_msg_t	td_parkmsg;		/* the kernel call it is parked in (cr_park), or NULL:
 					   a signal (signal.c) or a cancel (pthread.c) aborts it */
 	lwkt_msg_t	td_kse_msg;		/* KSE: its call blocked in the kernel (lwkt/kse.c) */
