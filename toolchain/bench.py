@@ -268,10 +268,14 @@ def read_results(path: Path = RESULTS) -> list[dict]:
     return [r for r in data if isinstance(r, dict) and set(RECORD_KEYS) <= set(r)] if isinstance(data, list) else []
 
 
-def merge_results(old: list[dict], new: list[dict]) -> list[dict]:
+def merge_results(old: list[dict], new: list[dict], whole_image: str | None = None) -> list[dict]:
     """old with each benchmark measured in new replaced where it stood, and new ones appended:
-    a filtered run updates its rows and keeps the others (each row keeps its own revision)."""
+    a filtered run updates its rows and keeps the others (each row keeps its own revision).
+    whole_image: an unfiltered run of that image, whose old rows all go (a benchmark it no
+    longer has must not linger), while other images' rows stay."""
     fresh = {r["name"]: r for r in new}
+    if whole_image is not None:
+        old = [r for r in old if r.get("image") != whole_image or r["name"] in fresh]
     merged = [fresh.pop(r["name"], r) for r in old]
     return merged + [r for r in new if r["name"] in fresh]
 

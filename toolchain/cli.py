@@ -291,10 +291,11 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
         records = bench_mod.run_bench(img, outputs, bench_mod.RESULTS.parent, filter or None,
                                       outputs.variants.get(kernel))
     # Figures of another kernel never replace the ordinary kernel's results.json; a filtered run
-    # replaces only the rows it measured.
+    # replaces only the rows it measured, a whole run only its own image's rows (bench-smp2's
+    # run keeps bench's figures).
     path = bench_mod.RESULTS.with_name(f"results-{kernel}.json") if kernel else bench_mod.RESULTS
-    path = bench_mod.write_results(bench_mod.merge_results(bench_mod.read_results(path), records)
-                                   if filter else records, path)
+    path = bench_mod.write_results(bench_mod.merge_results(
+        bench_mod.read_results(path), records, None if filter else name), path)
     if as_json:
         sys.stdout.write(bench_mod.to_json(records))
     else:
@@ -302,7 +303,7 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
         wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 120))
         wide.print(bench_mod.table(records))
     on = f" on kernel-{kernel}.elf ({'tracing compiled in' if kernel == 'trace' else kernel})" if kernel else ""
-    kept = " (the other rows kept from earlier runs)" if filter else ""
+    kept = " (the other rows kept from earlier runs)"
     out.print(f"{len(records)} benchmark(s){on}; results written to {path.relative_to(build_mod.ROOT)}{kept}")
     if not kernel:
         _bench_against_baseline(out, name, records, filter, update_baseline)

@@ -319,6 +319,18 @@ def test_a_filtered_run_replaces_only_its_rows(tmp_path):
     assert bench.read_results(tmp_path / "bad.json") == []
 
 
+def test_a_whole_run_of_one_image_keeps_the_other_images_rows(tmp_path):
+    """`invoke bench --image bench-smp2` must not wipe bench's figures from results.json (the
+    benchmark checker reads them there); the image's own rows are all replaced, a benchmark it
+    no longer has included."""
+    old = [{"name": "syscall.null.sync", "insns_per_op": 77.0, "iterations": 10, "image": "bench", "revision": "a"},
+           {"name": "lwkt.gone", "insns_per_op": 5.0, "iterations": 10, "image": "bench-smp2", "revision": "a"}]
+    fresh = [{"name": "lwkt.ipiq.roundtrip", "insns_per_op": 742.0, "iterations": 2000, "image": "bench-smp2",
+              "revision": "b"}]
+    merged = bench.merge_results(old, fresh, "bench-smp2")
+    assert [r["name"] for r in merged] == ["syscall.null.sync", "lwkt.ipiq.roundtrip"]
+
+
 def test_table_rows_say_met_missed_or_no_target():
     """≤ target is met (✓, equality included), above is missed (✗), no target or an unknown
     name gives —; the Linux reference is label and figure."""
