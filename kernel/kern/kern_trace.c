@@ -54,17 +54,24 @@ trace_event(uint32_t type, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3)
 	struct trace_ring *tr;
 	struct thread *td;
 	struct trace_rec *r;
+	uint16_t pid;
+	int cpu;
 
 	__asm__ volatile("pushfl; popl %0; cli" : "=r"(eflags) : : "memory");
 	gd = mycpu;
-	tr = &trace_rings[gd->gd_cpuid];
+	cpu = gd->gd_cpuid;
+	tr = &trace_rings[cpu];
+	__asm__("" : "+r"(tr));			/* kept in a register (GCC would redo the multiply) */
 	if (tr->tr_enabled) {
+		/* every load before the first store: the byte stores below may alias anything */
 		td = gd->gd_curthread;
-		r = &tr->tr_recs[tr->tr_head & (TRACE_NRECS - 1)];
+		pid = td != NULL && td->td_proc != NULL ? (uint16_t)td->td_proc->p_pid : 0;
+		r = &tr->tr_recs[(uint32_t)tr->tr_head & (TRACE_NRECS - 1)];
+		__asm__("" : "+r"(r));		/* likewise the index arithmetic */
 		r->tr_tsc = rdtsc();
 		r->tr_type = (uint8_t)type;
-		r->tr_cpu = (uint8_t)gd->gd_cpuid;
-		r->tr_pid = td != NULL && td->td_proc != NULL ? (uint16_t)td->td_proc->p_pid : 0;
+		r->tr_cpu = (uint8_t)cpu;
+		r->tr_pid = pid;
 		r->tr_td = (uint32_t)td;
 		r->tr_arg[0] = a0;
 		r->tr_arg[1] = a1;
