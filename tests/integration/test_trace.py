@@ -225,7 +225,7 @@ def test_a_two_cpu_trace_has_both_cpus_and_ipi_flows_between_them(tmp_path):
     """images/trace-smp2.toml at 2 CPUs: a thread created for CPU 1 sleeps on CPU 0's timer and a
     thread moves to CPU 1 and back. Both CPUs' rings have events; every IPI request the CPUs sent
     each other is a flow from the sender's IPIs track to the target's; the moving thread ran on
-    both CPUs' tracks; each CPU stopped its own ring at the end."""
+    both CPUs' tracks; each CPU stopped its own ring at the end; a second boot gives the same."""
     outputs = build_mod.build(variants=("trace",))
     image = load_image("trace-smp2")
     assert image.machine.cpus == 2
@@ -267,3 +267,6 @@ def test_a_two_cpu_trace_has_both_cpus_and_ipi_flows_between_them(tmp_path):
             ran_on.setdefault(e["name"], set()).add(track[(e["pid"], e["tid"])])
     assert ran_on["traveller"] == {"CPU 0 threads", "CPU 1 threads"}
     assert ran_on["sleeper"] == {"CPU 1 threads"} and ran_on["thread0"] == {"CPU 0 threads"}
+    # deterministic at two CPUs too: the same build gives the same events, stamp for stamp
+    again = trace.run_trace(image, outputs, tmp_path / "again")
+    assert again.ring.records == ring.records
