@@ -527,7 +527,7 @@ class _Converter:
             self.close_trap(t, end)
         self.stats["unanswered calls"] = len(self.calls)
         self.stats["unreplied sends"] = len(self.sends)
-        if self.stats["ipis"]:
+        if self.stats.get("ipis"):
             self.stats["IPIs never run"] = len(self.ipi_sends)
 
     def metadata(self) -> list[dict]:
