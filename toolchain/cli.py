@@ -395,11 +395,14 @@ def trace(name: str = "trace", out: str = "", seconds: float = 0) -> Path:
                                                            "deterministic": img.machine.deterministic})
     path = trace_mod.write_trace(data, Path(out) if out else trace_mod.TRACE_DIR / f"{name}.json")
     info = data["otherData"]
-    lost = f"[red]{run.ring.lost:,} lost[/] (the ring wrapped; the newest {run.ring.nrecs:,} kept)" \
+    lost = f"[red]{run.ring.lost:,} lost[/] (a ring wrapped; the newest {run.ring.nrecs:,} of each CPU kept)" \
         if run.ring.lost else "none lost"
-    console.print(f"image {name}: guest verdict [bold]{run.verdict}[/]; {info['events']:,} events, {lost}; "
+    cpus = info["cpus"]
+    ipis = f", {info['ipi flows']} IPI flows" if info.get("ipi flows") else ""
+    console.print(f"image {name}: guest verdict [bold]{run.verdict}[/]; {info['events']:,} events on "
+                  f"{len(cpus)} CPU{'s' if len(cpus) != 1 else ''}, {lost}; "
                   f"{info.get('switches', 0)} switches, {info.get('syscalls', 0)} system calls, "
-                  f"{info.get('flows', 0)} message flows; console log {run.log}")
+                  f"{info.get('flows', 0) - info.get('ipi flows', 0)} message flows{ipis}; console log {run.log}")
     for problem in trace_mod.ring_problems(run.ring) + trace_mod.validate(data):
         console.print(f"[yellow]trace problem[/]: {problem}")
     console.print(f"trace written to [cyan]{path}[/]: open it at https://ui.perfetto.dev "

@@ -197,6 +197,10 @@ class Symbolizer:
             return None
         return name, addr - start
 
+    def address(self, name: str) -> int | None:
+        """The address of the function called name (the first, if several static ones are)."""
+        return next((start for start, _, n in self._funcs if n == name), None)
+
     @functools.cached_property
     def _lines(self) -> list[tuple[int, str, int]]:
         rows = []

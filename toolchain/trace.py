@@ -1,20 +1,25 @@
-"""Kernel event traces: boot the trace kernel, read its event ring out of guest memory, and write
-Chrome/Perfetto trace JSON (the Trace Event Format) with one track per CPU and per thread and a
-flow arrow from each message's send to its reply. docs/trace.md describes the whole path.
+"""Kernel event traces: boot the trace kernel, read its event rings (one per CPU) out of guest
+memory, and write Chrome/Perfetto trace JSON (the Trace Event Format) with tracks per CPU and per
+thread, a flow arrow from each message's send to its reply and from each IPI request's send on
+one CPU to its run on another. docs/trace.md describes the whole path.
 
-How the ring reaches the host: the trace kernel (kernel-trace.elf, built with -DKTRACE) records
-from boot. With the word `trace` on its command line it ends a run by stopping the ring and
-printing `TRACE-READY verdict=V events=N ring=R`, then halts instead of powering off. The host
-stops QEMU and copies the ring with QMP `pmemsave` from the address of the symbol `trace_ring`
-(the kernel's ELF symbol table; the kernel's memory is identity-mapped), then ends QEMU. A guest
-that panics is paused by pvpanic with its memory intact, and its ring is read the same way.
+How the rings reach the host: the trace kernel (kernel-trace.elf, built with -DKTRACE) records
+from boot, each CPU into its own ring. With the word `trace` on its command line it ends a run
+by having every CPU stop its ring and printing `TRACE-READY verdict=V events=N ring=R`, then
+halts instead of powering off. The host stops QEMU and copies the rings with QMP `pmemsave` from
+the address of the symbol `trace_rings` (the kernel's ELF symbol table; the kernel's memory is
+identity-mapped), then ends QEMU. A guest that panics is paused by pvpanic with its memory
+intact, and its rings are read the same way. The rings are merged by TSC, one clock for every
+CPU (under -icount, the virtual clock).
 
-The ring's layout (struct trace_ring, struct trace_rec), the event numbers (enum trace_type),
+The rings' layout (struct trace_ring, struct trace_rec), the event numbers (enum trace_type),
 the thread states and the verdicts come from the trace kernel's own DWARF (toolchain/facts.py),
-the IRQ names from kernel/arch/i386/traps.toml: nothing about the C side is written here.
+the IRQ names from kernel/arch/i386/traps.toml, the IPI functions' names from its symbol table:
+nothing about the C side is written here.
 """
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import struct
@@ -22,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import gen
+from . import elfcheck, gen
 from .build import BUILD, ROOT, Outputs
 from .errors import ToolchainError
 from .facts import FactsError, Layout, facts
@@ -30,10 +35,11 @@ from .image import Image
 from .machine import Machine, MachineTimeout
 
 TRACE_DIR = BUILD / "trace"
-RING_SYMBOL = "trace_ring"
+RING_SYMBOL = "trace_rings"
 READY = re.compile(r"^TRACE-READY verdict=(?P<verdict>\d+) events=(?P<events>\d+) ring=(?P<ring>\d+)",
                    re.MULTILINE)
 CPU_PID = 100_000                        # the pseudo-process that holds the CPU tracks
+CPU_TRACKS = ("threads", "interrupts", "IPIs")      # each CPU's tracks: tid CPU_PID + 4 * cpu + index
 
 
 class TraceError(ToolchainError):
@@ -52,6 +58,7 @@ class TraceFormat:
     verdicts: dict[int, str]        # enum shutdown_verdict: 2 -> "panic"
     kmf_sync: int                   # KMF_SYNC: the caller of a system call waits for it
     irq_names: dict[int, str]       # traps.toml: 0 -> "timer"
+    symbols: elfcheck.Symbolizer    # the kernel's functions (IPI requests name theirs)
 
     @classmethod
     def of(cls, kernel: Path) -> "TraceFormat":
@@ -68,7 +75,15 @@ class TraceFormat:
                    f.constant("TRACE_MAGIC"), f.constant("TRACE_VERSION"),
                    {v: n.lower() for v, n in names("enum td_state", "TDS_").items()},
                    {v: n.lower() for v, n in names("enum shutdown_verdict", "SHUTDOWN_").items()},
-                   f.constant("KMF_SYNC"), gen.load_traps(ROOT / gen.TRAPS).irq_names)
+                   f.constant("KMF_SYNC"), gen.load_traps(ROOT / gen.TRAPS).irq_names,
+                   elfcheck.symbolizer(kernel))
+
+    def function(self, addr: int) -> str:
+        """The name of the kernel function at addr ('put_there'), else its address."""
+        found = self.symbols.function(addr)
+        if found is None:
+            return f"{addr:#x}"
+        return found[0] if found[1] == 0 else f"{found[0]}+{found[1]:#x}"
 
 
 @dataclass(frozen=True)
@@ -83,52 +98,80 @@ class Record:
 
 @dataclass
 class Ring:
-    records: list[Record]   # oldest first
+    """The events of every CPU's ring, merged."""
+    records: list[Record]   # every CPU's, oldest first (by TSC; a CPU's own in the order it wrote them)
     head: int               # events written in all
-    nrecs: int              # the ring's capacity
+    nrecs: int              # each CPU ring's capacity
     fmt: TraceFormat        # what its numbers mean
+    per_cpu: dict[int, list[Record]] = field(default_factory=dict)   # ring index (CPU) -> its records, in order
+    heads: dict[int, int] = field(default_factory=dict)             # ring index -> events it wrote
 
     @property
     def lost(self) -> int:
-        """Events overwritten because the ring wrapped (the oldest ones)."""
-        return max(0, self.head - self.nrecs)
+        """Events overwritten because a CPU's ring wrapped (its oldest ones)."""
+        return sum(max(0, h - self.nrecs) for h in self.heads.values())
+
+    def lost_of(self, cpu: int) -> int:
+        return max(0, self.heads.get(cpu, 0) - self.nrecs)
 
 
-def parse_ring(data: bytes, fmt: TraceFormat) -> Ring:
-    """Decode a copy of struct trace_ring laid out as fmt says; TraceError when it is not one."""
-    if len(data) < fmt.header.size:
-        raise TraceError(f"ring dump of {len(data)} bytes is shorter than its {fmt.header.size}-byte header")
-    h = fmt.header.unpack(data)
+def _parse_one(data: bytes, offset: int, index: int, fmt: TraceFormat) -> tuple[int, int, list[Record]]:
+    """(capacity, head, records oldest first) of the struct trace_ring at offset."""
+    where = f"ring {index} " if index else "ring dump "
+    if len(data) < offset + fmt.header.size:
+        raise TraceError(f"{where}of {len(data) - offset} bytes is shorter than its {fmt.header.size}-byte header")
+    h = fmt.header.unpack(data, offset)
     magic, version, recsize, nrecs, head = (h["tr_magic"], h["tr_version"], h["tr_recsize"], h["tr_nrecs"],
                                             h["tr_head"])
     if magic != fmt.magic:
-        raise TraceError(f"ring dump starts with {magic:#010x}, not TRACE_MAGIC {fmt.magic:#010x}: "
+        raise TraceError(f"{where}starts with {magic:#010x}, not TRACE_MAGIC {fmt.magic:#010x}: "
                          "not a trace ring (was the kernel built with KTRACE?)")
     if version != fmt.version or recsize != fmt.record.size:
         raise TraceError(f"ring version {version} with {recsize}-byte records; this trace kernel's DWARF says "
                          f"version {fmt.version} with {fmt.record.size}-byte records: read it with the kernel "
                          "that wrote it")
-    if nrecs == 0 or nrecs & (nrecs - 1) or len(data) < fmt.header.size + nrecs * fmt.record.size:
-        raise TraceError(f"ring of {nrecs} records does not fit a dump of {len(data)} bytes")
+    if nrecs == 0 or nrecs & (nrecs - 1) or len(data) < offset + fmt.header.size + nrecs * fmt.record.size:
+        raise TraceError(f"{where}of {nrecs} records does not fit a dump of {len(data) - offset} bytes")
     count = min(head, nrecs)
     records = []
+    base = offset + fmt.header.size
     for i in range(head - count, head):
-        r = fmt.record.unpack(data, fmt.header.size + (i % nrecs) * fmt.record.size)
+        r = fmt.record.unpack(data, base + (i % nrecs) * fmt.record.size)
         if r["tr_type"] not in fmt.types:
-            raise TraceError(f"event {i} has unknown type {r['tr_type']} (enum trace_type has {sorted(fmt.types)})")
+            raise TraceError(f"{where}event {i} has unknown type {r['tr_type']} "
+                             f"(enum trace_type has {sorted(fmt.types)})")
         records.append(Record(r["tr_tsc"], fmt.types[r["tr_type"]], r["tr_cpu"], r["tr_pid"], r["tr_td"],
                               tuple(r["tr_arg"])))
-    return Ring(records, head, nrecs, fmt)
+    return nrecs, head, records
+
+
+def parse_ring(data: bytes, fmt: TraceFormat) -> Ring:
+    """Decode a copy of trace_rings (struct trace_ring back to back, one per CPU, ring i is CPU
+    i's) laid out as fmt says, merging the rings' records by TSC; TraceError when it is not one.
+    Records with the same TSC keep each ring's order, the lower CPU's first."""
+    nrecs, head, records = _parse_one(data, 0, 0, fmt)
+    stride = fmt.header.size + nrecs * fmt.record.size
+    per_cpu, heads = {0: records}, {0: head}
+    for cpu in range(1, len(data) // stride):
+        n, heads[cpu], per_cpu[cpu] = _parse_one(data, cpu * stride, cpu, fmt)
+        if n != nrecs:
+            raise TraceError(f"ring {cpu} holds {n} records, ring 0 {nrecs}: not one kernel's rings")
+    merged = list(heapq.merge(*(per_cpu[c] for c in sorted(per_cpu)), key=lambda r: r.tsc))
+    return Ring(merged, sum(heads.values()), nrecs, fmt, per_cpu, heads)
 
 
 def ring_problems(ring: Ring) -> list[str]:
-    """What is wrong with the guest's own data: a CPU's TSC going backwards."""
-    last: dict[int, int] = {}
+    """What is wrong with the guest's own data: a CPU's TSC going backwards in its ring, a record
+    in the ring of another CPU than its own."""
     out = []
-    for i, r in enumerate(ring.records):
-        if r.tsc < last.get(r.cpu, 0):
-            out.append(f"event {i} ({r.type}) on CPU {r.cpu}: tsc {r.tsc} is before {last[r.cpu]}")
-        last[r.cpu] = r.tsc
+    for cpu, records in sorted((ring.per_cpu or {0: ring.records}).items()):
+        last = 0
+        for i, r in enumerate(records):
+            if r.tsc < last:
+                out.append(f"event {i} ({r.type}) on CPU {cpu}: tsc {r.tsc} is before {last}")
+            if ring.per_cpu and r.cpu != cpu:
+                out.append(f"event {i} ({r.type}) of CPU {r.cpu} is in CPU {cpu}'s ring")
+            last = r.tsc
     return out
 
 
@@ -163,8 +206,11 @@ class _Converter:
         self.traps: dict[int, list] = {}            # tid -> [start, uaddr, calls]
         self.calls: dict[int, dict] = {}            # the call's kernel message -> the open call
         self.sends: dict[int, dict] = {}            # lwkt msg -> its send
+        self.ipi_sends: dict[tuple, dict] = {}      # (from cpu, to cpu, seq) -> the request's send
+        self.ipi_runs: dict[int, list[dict]] = defaultdict(list)   # cpu -> the requests it is running (nested)
         self.flow_id = 0
         self.cpus: set[int] = set()
+        self.ipi_cpus: set[int] = set()             # the CPUs with an IPIs track
         self.pending_name: dict[int, bytes] = {}
         self.stats = defaultdict(int)
 
@@ -211,14 +257,20 @@ class _Converter:
             if t is not None:
                 ev["pid"], ev["tid"] = t.pid, t.tid
 
-    def flow(self, start_t: _Thread, start_ts: float, end_t: _Thread, end_ts: float, name: str, cat: str):
+    def flow(self, start_t, start_ts: float, end_t, end_ts: float, name: str, cat: str):
+        """A flow arrow between two tracks, each a _Thread or a (pid, tid) (place())."""
         self.flow_id += 1
         self.place({"ph": "s", "id": self.flow_id, "name": name, "cat": cat, "ts": start_ts}, start_t)
         self.place({"ph": "f", "bp": "e", "id": self.flow_id, "name": name, "cat": cat, "ts": end_ts}, end_t)
         self.stats["flows"] += 1
 
+    @staticmethod
+    def cpu_track(cpu: int, track: int) -> tuple[int, int]:
+        """(pid, tid) of one of a CPU's tracks (CPU_TRACKS[track])."""
+        return CPU_PID, CPU_PID + 4 * cpu + track
+
     def cpu_slice(self, cpu: int, track: int, name: str, start: float, end: float, cat: str, args=None):
-        self.slice((CPU_PID, CPU_PID + 2 * cpu + track), name, start, end, cat, args)
+        self.slice(self.cpu_track(cpu, track), name, start, end, cat, args)
 
     def call_text(self, cmd: int, words) -> tuple[str, str]:
         """(name, 'write(fd=1, buf=0x..., len=1)') of a call from its number and argument words."""
@@ -396,6 +448,47 @@ class _Converter:
         msg, port, flags, _ = r.args
         self.slice(t, "abort", ts, ts, "msg", {"msg": f"{msg:#x}", "port": f"{port:#x}", "flags": f"{flags:#x}"})
 
+    def on_ipi_send(self, r: Record) -> None:
+        """A request queued for another CPU: a zero-length slice on the sender's IPIs track,
+        where the flow to its run on the target starts."""
+        ts, t = self.ts(r), self.current(r)
+        to, func, arg1, seq = r.args
+        name = self.ring.fmt.function(func)
+        self.cpu_slice(r.cpu, 2, f"ipi → CPU {to} {name}", ts, ts, "ipi",
+                       {"to": to, "func": name, "arg1": f"{arg1:#x}", "seq": seq, "thread": t.label})
+        self.ipi_sends[(r.cpu, to, seq)] = {"ts": ts, "cpu": r.cpu}
+        self.ipi_cpus.add(r.cpu)
+        self.stats["ipis"] += 1
+
+    def on_ipi_run(self, r: Record) -> None:
+        """Its target starts it: the run's slice (closed by IPI_DONE) on the target's IPIs track,
+        and the flow from the send, which lies on another CPU's track."""
+        ts, t = self.ts(r), self.current(r)
+        frm, func, arg1, seq = r.args
+        name = self.ring.fmt.function(func)
+        self.ipi_runs[r.cpu].append({"from": frm, "seq": seq, "name": name, "ts": ts,
+                                     "args": {"from": frm, "func": name, "arg1": f"{arg1:#x}", "seq": seq,
+                                              "thread": t.label}})
+        self.ipi_cpus.add(r.cpu)
+        send = self.ipi_sends.pop((frm, r.cpu, seq), None)
+        if send is not None:
+            self.flow(self.cpu_track(send["cpu"], 2), send["ts"], self.cpu_track(r.cpu, 2), ts, "ipi", "ipi")
+            self.stats["ipi flows"] += 1
+
+    def on_ipi_done(self, r: Record) -> None:
+        frm, seq = r.args[0], r.args[1]
+        runs = self.ipi_runs[r.cpu]
+        for i in range(len(runs) - 1, -1, -1):
+            if (runs[i]["from"], runs[i]["seq"]) == (frm, seq):
+                for run in reversed(runs[i:]):       # and any nested run whose end was not recorded
+                    self.close_ipi(r.cpu, run, self.ts(r))
+                del runs[i:]
+                return
+
+    def close_ipi(self, cpu: int, run: dict, end: float) -> None:
+        self.cpu_slice(cpu, 2, run["name"], run["ts"], end, "ipi", run["args"])
+        self.stats["ipi runs"] += 1
+
     UTR = {1: "switch", 2: "park", 3: "wake", 4: "upcall"}
     UPC = {1: "SIGNAL", 2: "POKE", 3: "BLOCKED", 4: "UNBLOCKED"}
 
@@ -421,23 +514,30 @@ class _Converter:
         self.stats["user events"] += 1
 
     def finish(self, end: float) -> None:
-        """Close what is still open at the last record: running threads, traps, interrupts."""
+        """Close what is still open at the last record: running threads, traps, interrupts, IPI
+        requests being run (the other CPUs' last request is the one that stops their rings)."""
         for cpu, (t, since) in self.running.items():
             self.cpu_slice(cpu, 0, t.label, since, end, "sched", {"thread": t.label, "pid": t.pid, "then": "(end)"})
         for cpu, (irq, since) in self.irq.items():
             self.cpu_slice(cpu, 1, f"irq {irq}", since, end, "irq")
+        for cpu, runs in self.ipi_runs.items():
+            for run in reversed(runs):
+                self.close_ipi(cpu, run, end)
         for t in self.all_threads:
             self.close_trap(t, end)
         self.stats["unanswered calls"] = len(self.calls)
         self.stats["unreplied sends"] = len(self.sends)
+        if self.stats.get("ipis"):
+            self.stats["IPIs never run"] = len(self.ipi_sends)
 
     def metadata(self) -> list[dict]:
         meta = [{"ph": "M", "name": "process_name", "pid": CPU_PID, "tid": 0, "args": {"name": "CPUs"}},
                 {"ph": "M", "name": "process_sort_index", "pid": CPU_PID, "tid": 0, "args": {"sort_index": -1}}]
         for cpu in sorted(self.cpus):
-            for track, what in ((0, "threads"), (1, "interrupts")):
-                meta.append({"ph": "M", "name": "thread_name", "pid": CPU_PID, "tid": CPU_PID + 2 * cpu + track,
-                             "args": {"name": f"CPU {cpu} {what}"}})
+            for track, what in enumerate(CPU_TRACKS):
+                if what != "IPIs" or cpu in self.ipi_cpus:
+                    meta.append({"ph": "M", "name": "thread_name", "pid": CPU_PID, "tid": self.cpu_track(cpu, track)[1],
+                                 "args": {"name": f"CPU {cpu} {what}"}})
         procs: dict[int, str] = {}
         for t in self.all_threads:
             meta.append({"ph": "M", "name": "thread_name", "pid": t.pid, "tid": t.tid, "args": {"name": t.label}})
@@ -458,9 +558,11 @@ def to_chrome(ring: Ring, decoders=None, ticks_per_us: float = 1000.0, info: dic
     if ring.lost:
         first = ring.records[0] if ring.records else None
         c.events.append({"ph": "i", "s": "g", "name": f"{ring.lost} older events lost (the ring wrapped)",
-                         "ts": c.ts(first) if first else 0, "pid": CPU_PID, "tid": CPU_PID})
+                         "ts": c.ts(first) if first else 0, "pid": CPU_PID, "tid": CPU_PID,
+                         "args": {f"CPU {cpu}": ring.lost_of(cpu) for cpu in sorted(ring.heads) if ring.lost_of(cpu)}})
     events = c.metadata() + sorted(c.events, key=lambda e: (e["ts"], -e.get("dur", 0)))
     other = {"events": len(ring.records), "events written": ring.head, "lost": ring.lost,
+             "cpus": sorted(c.cpus),
              "ring capacity": ring.nrecs, "ticks per us": ticks_per_us, **{k: v for k, v in c.stats.items()}}
     other.update(info or {})
     return {"traceEvents": events, "displayTimeUnit": "ns", "otherData": other}

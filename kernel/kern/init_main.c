@@ -14,6 +14,7 @@
 #include <sys/timer.h>
 #include <sys/file.h>
 #include <sys/poll.h>
+#include <sys/trace.h>
 #include <abi/wait.h>
 #include <string.h>
 #include <dev/serial.h>
@@ -178,6 +179,7 @@ kmain(uint32_t magic, const struct multiboot_info *mbi)
 	static char ktest_glob[128], programs[512], utest_glob[128], kbench_glob[128], args[256];
 	static char interactive[128];
 
+	TRACE_INIT();			/* the trace kernel's rings: before the first event */
 	serial_init();
 	gdt_init(0);
 	idt_init();

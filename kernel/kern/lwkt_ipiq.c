@@ -19,6 +19,7 @@
 #include <sys/ipiq.h>
 #include <sys/thread.h>
 #include <sys/thread2.h>
+#include <sys/trace.h>
 #include <machine/lapic.h>
 #include <machine/trap.h>
 
@@ -51,6 +52,7 @@ lwkt_send_ipiq(struct globaldata *target, ipifunc_t func, void *arg1, int arg2)
 		__asm__ volatile("pause");
 	}
 	q->iq_ring[w % IPIQ_SIZE] = (struct ipiq_req){ func, arg1, arg2 };
+	TRACE_IPI_SEND(target->gd_cpuid, &q->iq_ring[w % IPIQ_SIZE], w);	/* before it can run */
 	__atomic_store_n(&q->iq_windex, w + 1, __ATOMIC_RELEASE);
 	q->iq_sent++;
 	if (__atomic_exchange_n(&target->gd_npoll, 1, __ATOMIC_SEQ_CST) == 0) {
@@ -58,6 +60,13 @@ lwkt_send_ipiq(struct globaldata *target, ipifunc_t func, void *arg1, int arg2)
 		lapic_send_ipi(target->gd_apic_id, T_IPIQ);
 	}
 	crit_exit();
+}
+
+/* ipiq_sender: the CPU that writes ring q (for the trace kernel's hooks). */
+static inline int
+ipiq_sender(const struct lwkt_ipiq *q)
+{
+	return (int)((q - &ipiqs[0][0]) / MAXCPU);
 }
 
 /* drain: run the requests of one ring, oldest first; true if there were any. */
@@ -71,7 +80,9 @@ drain(struct lwkt_ipiq *q)
 	for (; r != w; r++) {
 		struct ipiq_req req = q->iq_ring[r % IPIQ_SIZE];
 		__atomic_store_n(&q->iq_rindex, r + 1, __ATOMIC_RELEASE);
+		TRACE_IPI_RUN(ipiq_sender(q), &req, r);
 		req.func(req.arg1, req.arg2);
+		TRACE_IPI_DONE(ipiq_sender(q), r);
 	}
 	return true;
 }

@@ -1,6 +1,7 @@
 """Boot the trace image (images/trace.toml) once on the trace kernel, read its event ring over
 QMP and check the Chrome trace made from it: complete flows, ordered tracks, and the events of
-the two known scenarios in the order they must happen."""
+the two known scenarios in the order they must happen. Then the other traces: a panic, a wrapped
+ring, the threading models, and two CPUs (images/trace-smp2.toml) with IPI flows between them."""
 from __future__ import annotations
 
 import json
@@ -50,6 +51,10 @@ def test_the_ring_is_whole_and_ordered(run):
     assert trace.ring_problems(run.ring) == []
     assert {"SWITCH", "MSG_SEND", "MSG_REPLY", "SYSCALL_ENTER", "SYSCALL_EXIT", "SYSMSG",
             "SYSMSG_ANSWER", "THREAD"} <= {r.type for r in run.ring.records}
+    # one CPU: every event in CPU 0's ring, no IPI (the other rings stay empty)
+    assert {r.cpu for r in run.ring.records} == {0} and run.ring.per_cpu[0] == run.ring.records
+    assert not [r for r in run.ring.records if r.type.startswith("IPI_")]
+    assert len(run.ring.heads) == 8 and sum(run.ring.heads.values()) == run.ring.heads[0]
 
 
 def test_the_trace_validates(chrome):
@@ -214,3 +219,54 @@ def test_the_models_trace_shows_libcrs_events_on_the_vcpus_tracks(tmp_path):
     chrome = trace.to_chrome(run.ring, decoders())
     assert not trace.validate(chrome)
     assert chrome["otherData"]["user events"] == len(user)
+
+
+def test_a_two_cpu_trace_has_both_cpus_and_ipi_flows_between_them(tmp_path):
+    """images/trace-smp2.toml at 2 CPUs: a thread created for CPU 1 sleeps on CPU 0's timer and a
+    thread moves to CPU 1 and back. Both CPUs' rings have events; every IPI request the CPUs sent
+    each other is a flow from the sender's IPIs track to the target's; the moving thread ran on
+    both CPUs' tracks; each CPU stopped its own ring at the end; a second boot gives the same."""
+    outputs = build_mod.build(variants=("trace",))
+    image = load_image("trace-smp2")
+    assert image.machine.cpus == 2
+    build_image(image, outputs)
+    run = trace.run_trace(image, outputs, tmp_path)
+    assert run.verdict == "pass", run.console
+    assert "did not stop its ring" not in run.console
+    ring = run.ring
+    assert ring.lost == 0 and trace.ring_problems(ring) == []
+    for cpu in (0, 1):
+        kinds = {r.type for r in ring.per_cpu[cpu]}
+        assert {"SWITCH", "IPI_SEND", "IPI_RUN", "IPI_DONE"} <= kinds, (cpu, kinds)
+    # CPU 1's ring ends with its stop: the request from CPU 0, then the names of its threads
+    last_run = [r for r in ring.per_cpu[1] if r.type == "IPI_RUN"][-1]
+    assert ring.fmt.function(last_run.args[1]) == "trace_stop_cpu"
+    assert {r.type for r in ring.per_cpu[1][ring.per_cpu[1].index(last_run) + 1:]} == {"THREAD", "THREAD_NAME2"}
+
+    chrome = trace.to_chrome(ring, decoders())
+    assert trace.validate(chrome) == []
+    ev = chrome["traceEvents"]
+    track = {(e["pid"], e["tid"]): e["args"]["name"] for e in ev if e["name"] == "thread_name"}
+    ends: dict[int, dict] = {}
+    for e in ev:
+        if e["ph"] in "sf" and e["cat"] == "ipi":
+            ends.setdefault(e["id"], {})[e["ph"]] = track[(e["pid"], e["tid"])]
+    assert ends and all(set(f) == {"s", "f"} for f in ends.values())
+    crossings = {(f["s"], f["f"]) for f in ends.values()}
+    assert crossings == {("CPU 0 IPIs", "CPU 1 IPIs"), ("CPU 1 IPIs", "CPU 0 IPIs")}
+    assert chrome["otherData"]["ipi flows"] == len(ends) == chrome["otherData"]["ipis"]
+    # what crossed, in which direction
+    runs = {(e["args"]["from"], track[(e["pid"], e["tid"])], e["name"]) for e in ev
+            if e["ph"] == "X" and e["cat"] == "ipi" and "from" in e["args"]}
+    assert {(0, "CPU 1 IPIs", "thread_attach_there"), (1, "CPU 0 IPIs", "put_there"),
+            (0, "CPU 1 IPIs", "reply_there"), (0, "CPU 1 IPIs", "migrate_there"),
+            (1, "CPU 0 IPIs", "migrate_there"), (0, "CPU 1 IPIs", "trace_stop_cpu")} <= runs, runs
+    ran_on: dict[str, set] = {}
+    for e in ev:
+        if e["ph"] == "X" and e["cat"] == "sched":
+            ran_on.setdefault(e["name"], set()).add(track[(e["pid"], e["tid"])])
+    assert ran_on["traveller"] == {"CPU 0 threads", "CPU 1 threads"}
+    assert ran_on["sleeper"] == {"CPU 1 threads"} and ran_on["thread0"] == {"CPU 0 threads"}
+    # deterministic at two CPUs too: the same build gives the same events, stamp for stamp
+    again = trace.run_trace(image, outputs, tmp_path / "again")
+    assert again.ring.records == ring.records

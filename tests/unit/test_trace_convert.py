@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import struct
+from collections import defaultdict
 
 import pytest
 
@@ -28,7 +29,7 @@ def sys_number(name: str) -> int:
     return decoders(kernel()).BY_NAME[name]
 
 
-def ring_bytes(recs, nrecs=8, head=None) -> bytes:
+def one_ring(recs, nrecs, head=None) -> bytes:
     """A struct trace_ring of nrecs slots holding recs (tsc, type, cpu, pid, td, args) as written
     in order: record i sits in slot i % nrecs, head counts them all."""
     f = fmt()
@@ -41,6 +42,19 @@ def ring_bytes(recs, nrecs=8, head=None) -> bytes:
     header = f.header.pack(tr_magic=f.magic, tr_version=f.version, tr_recsize=f.record.size, tr_nrecs=nrecs,
                            tr_head=head)
     return header + b"".join(slots)
+
+
+def ring_bytes(recs, nrecs=8, head=None, cpus=1) -> bytes:
+    """trace_rings as the trace kernel lays them out: cpus rings back to back, ring c holding
+    the records of CPU c (their cpu field) in the order given; head: CPU 0's count (default:
+    as many as it holds)."""
+    return b"".join(one_ring([r for r in recs if r[2] == c], nrecs, head if c == 0 else None)
+                    for c in range(cpus))
+
+
+def func(name: str) -> int:
+    """The address of a function of the trace kernel (an IPI request's)."""
+    return fmt().symbols.address(name)
 
 
 def name_recs(tsc, td, name):
@@ -262,3 +276,119 @@ def test_libcr_scheduler_events_are_slices_on_the_vcpus_track():
     assert len({e["tid"] for e in user}) == 1
     assert chrome["otherData"]["user events"] == 5
     assert not trace.validate(chrome)
+
+
+# -- several CPUs --------------------------------------------------------------------------------
+
+def two_cpus():
+    """A on CPU 0 queues put_there for CPU 1 (seq 5), where the idle thread B runs it; B queues
+    reply_there back (also seq 5: each direction's ring counts on its own), which CPU 0 runs on
+    C, to which A had switched. C queues another put_there (seq 6) that CPU 1 never runs; CPU 1
+    switches to A (which moved there meanwhile)."""
+    C = 0x3fd000
+    return name_recs(10, A, "sender") + name_recs(11, B, "idle") + name_recs(12, C, "other") + [
+        (100, "IPI_SEND", 0, 0, A, (1, func("put_there"), 0x5000, 5)),
+        (110, "IPI_RUN", 1, 0, B, (0, func("put_there"), 0x5000, 5)),
+        (115, "IPI_SEND", 1, 0, B, (0, func("reply_there"), 0x5000, 5)),
+        (120, "IPI_DONE", 1, 0, B, (0, 5)),
+        (118, "SWITCH", 0, 0, A, (C, 1)),
+        (130, "IPI_RUN", 0, 0, C, (1, func("reply_there"), 0x5000, 5)),
+        (135, "IPI_DONE", 0, 0, C, (1, 5)),
+        (140, "IPI_SEND", 0, 0, C, (1, func("put_there"), 0x5100, 6)),
+        (150, "SWITCH", 1, 0, B, (A, 1)),                 # A moved to CPU 1 meanwhile
+    ]
+
+
+def test_the_rings_of_two_cpus_merge_by_tsc_each_in_its_own_order():
+    ring = trace.parse_ring(ring_bytes(two_cpus(), nrecs=16, cpus=2), fmt())
+    assert ring.heads == {0: 11, 1: 4} and ring.head == 15 and ring.lost == 0
+    assert [r.tsc for r in ring.per_cpu[1]] == [110, 115, 120, 150]
+    assert [r.tsc for r in ring.records] == sorted(r[0] for r in two_cpus())
+    assert trace.ring_problems(ring) == []
+
+
+def test_a_record_in_another_cpus_ring_and_a_tsc_going_back_are_reported():
+    recs = two_cpus()
+    data = bytearray(ring_bytes(recs, nrecs=16, cpus=2))
+    stride = fmt().header.size + 16 * fmt().record.size
+    data[stride + fmt().header.size + fmt().record.field("tr_cpu").offset] = 3     # CPU 1's first record
+    recs_back = [r if r[0] != 120 else (101,) + r[1:] for r in recs]
+    problems = trace.ring_problems(trace.parse_ring(bytes(data), fmt())) + \
+        trace.ring_problems(trace.parse_ring(ring_bytes(recs_back, nrecs=16, cpus=2), fmt()))
+    assert problems == ["event 0 (IPI_RUN) of CPU 3 is in CPU 1's ring",
+                        "event 2 (IPI_DONE) on CPU 1: tsc 101 is before 115"], problems
+
+
+def test_each_cpu_is_its_own_track_with_the_threads_that_ran_on_it():
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(two_cpus(), nrecs=16, cpus=2), fmt()))
+    assert trace.validate(chrome) == []
+    ev = chrome["traceEvents"]
+    tid = {e["args"]["name"]: (e["pid"], e["tid"]) for e in ev if e["name"] == "thread_name"}
+    assert {"CPU 0 threads", "CPU 0 interrupts", "CPU 0 IPIs", "CPU 1 threads", "CPU 1 IPIs"} <= set(tid)
+    assert len({tid[n] for n in tid if n.startswith("CPU ")}) == len([n for n in tid if n.startswith("CPU ")])
+    ran = defaultdict(list)
+    for e in ev:
+        if e.get("cat") == "sched":
+            ran[(e["pid"], e["tid"])].append((e["name"], e["ts"]))
+    # CPU 0: sender until its switch at 118, then other; CPU 1: idle, then sender (it moved)
+    assert ran[tid["CPU 0 threads"]] == [("sender", 0.1), ("other", 0.118)]
+    assert ran[tid["CPU 1 threads"]] == [("idle", 0.11), ("sender", 0.15)]
+    assert chrome["otherData"]["cpus"] == [0, 1]
+
+
+def test_an_ipi_is_a_flow_from_its_send_on_one_cpu_to_its_run_on_the_other():
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(two_cpus(), nrecs=16, cpus=2), fmt()))
+    assert trace.validate(chrome) == []
+    ev = chrome["traceEvents"]
+    tid = {e["args"]["name"]: (e["pid"], e["tid"]) for e in ev if e["name"] == "thread_name"}
+    cpu0, cpu1 = tid["CPU 0 IPIs"], tid["CPU 1 IPIs"]
+    slices = [(e["name"], e["ts"], e["dur"], (e["pid"], e["tid"])) for e in ev if e.get("cat") == "ipi" and e["ph"] == "X"]
+    assert slices == [("ipi → CPU 1 put_there", 0.1, 0.0, cpu0), ("put_there", 0.11, 0.01, cpu1),
+                      ("ipi → CPU 0 reply_there", 0.115, 0.0, cpu1), ("reply_there", 0.13, 0.005, cpu0),
+                      ("ipi → CPU 1 put_there", 0.14, 0.0, cpu0)]
+    flows = defaultdict(dict)
+    for e in ev:
+        if e["ph"] in "sf" and e["cat"] == "ipi":
+            flows[e["id"]][e["ph"]] = (e["ts"], (e["pid"], e["tid"]))
+    # paired by (sender, target, seq): both directions used seq 5; the last request never ran
+    assert sorted(flows.values(), key=lambda f: f["s"]) == [
+        {"s": (0.1, cpu0), "f": (0.11, cpu1)}, {"s": (0.115, cpu1), "f": (0.13, cpu0)}]
+    run = next(e for e in ev if e["ph"] == "X" and e["name"] == "put_there")
+    assert run["args"] == {"from": 0, "func": "put_there", "arg1": "0x5000", "seq": 5, "thread": "idle"}
+    other = chrome["otherData"]
+    assert (other["ipis"], other["ipi flows"], other["ipi runs"], other["IPIs never run"]) == (3, 2, 2, 1)
+
+
+def test_a_run_never_finished_or_nested_in_another_still_nests():
+    """A request run while another runs (a full ring makes the sender drain its own queues) nests
+    in it; one whose end was not recorded (the ring stopped inside it) ends with the trace."""
+    recs = name_recs(1, A, "t") + [
+        (10, "IPI_RUN", 1, 0, A, (0, func("put_there"), 1, 1)),
+        (12, "IPI_RUN", 1, 0, A, (0, func("reply_there"), 2, 2)),
+        (14, "IPI_DONE", 1, 0, A, (0, 2)),
+        (16, "IPI_DONE", 1, 0, A, (0, 1)),
+        (20, "IPI_RUN", 1, 0, A, (0, func("trace_stop_cpu"), 0, 3)),
+        (25, "THREAD", 1, 0, A, (A, 0, 0, 0)),
+    ]
+    chrome = trace.to_chrome(trace.parse_ring(ring_bytes(recs, nrecs=16, cpus=2), fmt()))
+    assert trace.validate(chrome) == []
+    runs = [(e["name"], e["ts"], e["dur"]) for e in chrome["traceEvents"] if e.get("cat") == "ipi"]
+    assert runs == [("put_there", 0.01, 0.006), ("reply_there", 0.012, 0.002), ("trace_stop_cpu", 0.02, 0.005)]
+
+
+def test_one_cpus_ring_wrapping_is_counted_for_that_cpu():
+    recs = [(100 + 2 * i, "SWITCH", 0, 0, A, (A, 0)) for i in range(20)] + \
+        [(101 + 2 * i, "SWITCH", 1, 0, B, (B, 0)) for i in range(3)]
+    data = b"".join([one_ring(recs[:20], 8), one_ring(recs[20:], 8)])
+    ring = trace.parse_ring(data, fmt())
+    assert (ring.lost, ring.lost_of(0), ring.lost_of(1), ring.head) == (12, 12, 0, 23)
+    assert [r.tsc for r in ring.records] == [101, 103, 105] + list(range(124, 140, 2))
+    chrome = trace.to_chrome(ring)
+    (lost,) = [e for e in chrome["traceEvents"] if e["ph"] == "i"]
+    assert lost["name"].startswith("12 older events lost") and lost["args"] == {"CPU 0": 12}
+    assert trace.validate(chrome) == []
+
+
+def test_rings_of_different_sizes_are_not_one_kernels():
+    with pytest.raises(trace.TraceError, match="ring 1 holds 16 records, ring 0 8"):
+        trace.parse_ring(one_ring([], 8) + one_ring([], 16), fmt())

@@ -1,12 +1,14 @@
 /*
- * The kernel event ring (docs/trace.md): thread switches, LWKT message send/reply/abort, system
- * calls and device interrupts, each stamped with the TSC. Built only into the trace kernel
+ * The kernel event rings (docs/trace.md): thread switches, LWKT message send/reply/abort, system
+ * calls, device interrupts and IPI requests, each stamped with the TSC. One ring per CPU, written
+ * only by its CPU: no lock, no shared cache line. Built only into the trace kernel
  * (build/kernel/kernel-trace.elf, compiled with -DKTRACE); in every other build the TRACE_*
  * hooks below are empty statements, so tracing off costs nothing at all.
  *
- * The host reads the ring from guest memory (the symbol trace_ring, over QMP pmemsave) and
- * toolchain/trace.py turns it into Chrome/Perfetto trace JSON. It reads the event numbers, the
- * constants and both structs' layouts from the trace kernel's DWARF: change them here only.
+ * The host reads the rings from guest memory (the symbol trace_rings, over QMP pmemsave) and
+ * toolchain/trace.py merges them by TSC (the TSC is one clock for every CPU: under -icount the
+ * virtual clock) into Chrome/Perfetto trace JSON. It reads the event numbers, the constants and
+ * both structs' layouts from the trace kernel's DWARF: change them here only.
  */
 #ifndef _SYS_TRACE_H_
 #define _SYS_TRACE_H_
@@ -39,6 +41,14 @@ enum trace_type {
 	TR_INTR_EXIT = 14,	/* irq */
 	TR_SYSMSG_HELD = 15,	/* an async call moved off the stack (sysmsg_hold): old call, new call */
 	TR_USER = 16,		/* libcr's scheduler (utrace, abi/upcall.h UTR_): event, a, b */
+	/*
+	 * An IPI request (kern/lwkt_ipiq.c), named by its sender, its target and its place in the
+	 * ring from one to the other (seq: the sender's iq_windex when it queued it), so the host
+	 * pairs the send on one CPU's ring with the run on the other's.
+	 */
+	TR_IPI_SEND = 17,	/* queued for another CPU: target cpu, func, arg1, seq */
+	TR_IPI_RUN = 18,	/* its target starts it: sending cpu, func, arg1, seq */
+	TR_IPI_DONE = 19,	/* and has run it: sending cpu, seq */
 };
 
 /* One event: 32 bytes. */
@@ -53,21 +63,23 @@ struct trace_rec {
 
 enum trace_ring_format {
 	TRACE_MAGIC = 0x43525444,	/* "DTRC" in memory */
-	TRACE_VERSION = 1,
-	TRACE_NRECS = 16384,		/* a power of two: 512 KiB of records */
+	TRACE_VERSION = 2,		/* 2: one ring per CPU (trace_rings[MAXCPU]), IPI events */
+	TRACE_NRECS = 16384,		/* per CPU, a power of two: 512 KiB of records */
 };
 
 /*
- * The ring as the host reads it. tr_head counts every event ever written; record i lives at
- * recs[i % TRACE_NRECS], so when tr_head > TRACE_NRECS the oldest tr_head - TRACE_NRECS events
- * were overwritten (lost) and the ring holds the newest TRACE_NRECS.
+ * One CPU's ring as the host reads it (trace_rings[cpu]). tr_head counts every event the CPU
+ * ever wrote; record i lives at recs[i % TRACE_NRECS], so when tr_head > TRACE_NRECS the oldest
+ * tr_head - TRACE_NRECS events were overwritten (lost) and the ring holds the newest TRACE_NRECS.
+ * trace_init fills in the headers (the rings are in .bss: MAXCPU of them would be 4 MiB of the
+ * kernel file in .data); a CPU that never started keeps an empty ring.
  */
 struct trace_ring {
 	uint32_t	tr_magic;	/* TRACE_MAGIC */
 	uint16_t	tr_version;	/* TRACE_VERSION */
 	uint16_t	tr_recsize;	/* sizeof(struct trace_rec) */
 	uint32_t	tr_nrecs;	/* TRACE_NRECS */
-	uint32_t	tr_enabled;	/* 0 once stopped for the host */
+	uint32_t	tr_enabled;	/* 1 from trace_init until stopped for the host */
 	uint64_t	tr_head;	/* events written so far */
 	uint64_t	tr_pad;
 	struct trace_rec tr_recs[TRACE_NRECS];
@@ -75,7 +87,8 @@ struct trace_ring {
 
 #ifdef KTRACE
 struct thread;
-extern struct trace_ring trace_ring;
+extern struct trace_ring trace_rings[];		/* [MAXCPU], indexed by gd_cpuid */
+void	trace_init(void);
 void	trace_event(uint32_t type, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3);
 void	trace_thread_name(struct thread *td);
 void	trace_shutdown(int verdict);
@@ -84,6 +97,7 @@ void	trace_sysmsg(const void *call, uint32_t uaddr, uint32_t cmd, uint32_t kmfla
 
 #define TRACE(type, a0, a1, a2, a3)					\
 	trace_event((type), (uint32_t)(a0), (uint32_t)(a1), (uint32_t)(a2), (uint32_t)(a3))
+#define TRACE_INIT()			trace_init()
 #define TRACE_THREAD_NAME(td)		trace_thread_name(td)
 /* Named again as it exits: its creation may have been overwritten since. */
 #define TRACE_THREAD_EXIT(td)		do {					\
@@ -97,6 +111,7 @@ void	trace_sysmsg(const void *call, uint32_t uaddr, uint32_t cmd, uint32_t kmfla
 #else
 /* Compiled out: the arguments are not even evaluated. */
 #define TRACE(type, a0, a1, a2, a3)	do { } while (0)
+#define TRACE_INIT()			do { } while (0)
 #define TRACE_THREAD_NAME(td)		do { } while (0)
 #define TRACE_THREAD_EXIT(td)		do { } while (0)
 #define TRACE_SHUTDOWN(verdict)		do { } while (0)
@@ -115,5 +130,8 @@ void	trace_sysmsg(const void *call, uint32_t uaddr, uint32_t cmd, uint32_t kmfla
 #define TRACE_SYSMSG_ANSWER(call, error, result, queued)			\
 	TRACE(TR_SYSMSG_ANSWER, (call), (error), (result), (queued))
 #define TRACE_SYSMSG_HELD(from, to)	TRACE(TR_SYSMSG_HELD, &(from)->km_msg, &(to)->km_msg, 0, 0)
+#define TRACE_IPI_SEND(to, req, seq)	TRACE(TR_IPI_SEND, (to), (req)->func, (req)->arg1, (seq))
+#define TRACE_IPI_RUN(from, req, seq)	TRACE(TR_IPI_RUN, (from), (req)->func, (req)->arg1, (seq))
+#define TRACE_IPI_DONE(from, seq)	TRACE(TR_IPI_DONE, (from), (seq), 0, 0)
 
 #endif
