@@ -306,6 +306,31 @@ common_mask(void)
 }
 
 /*
+ * cr_sched_refresh_idle_masks: a thread's mask changed: every idle vCPU blocks what the threads
+ * now block in common. The idle thread's mask was taken when its vCPU went idle; with the vCPUs
+ * on several CPUs, a vCPU idle since then must not take (and act on) a signal every thread
+ * blocks now, which must stay pending for sigwait.
+ */
+void
+cr_sched_refresh_idle_masks(void)
+{
+	uint32_t m;
+
+	if (nvcpus_running == 1)
+		return;
+	cr_crit_enter();
+	m = common_mask();
+	for (int i = 0; i < nvcpus_made; i++) {
+		struct cr_vcpu *vc = &cr_vcpus[i];
+		if (vc->vc_up && vc->vc_idle_td != NULL && vc->vc_cur == vc->vc_idle_td) {
+			vc->vc_idle_td->td_sigmask = m;
+			vc->vc_upcall.ua_sigmask = m;
+		}
+	}
+	cr_crit_exit();
+}
+
+/*
  * cr_sched_idle_thread: vc's idle thread, for when nothing else can run (made the first time),
  * with the mask every thread has in common.
  */
