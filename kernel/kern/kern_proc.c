@@ -635,7 +635,8 @@ vcpu_enter(void *arg)
 }
 
 /*
- * sys_rfork: another kernel-scheduled context of this process (RFTHREAD|RFMEM, both required):
+ * sys_rfork: another kernel-scheduled context of this process (RFTHREAD|RFMEM, both required;
+ * RFCPU(n) places it on CPU n, else vcpu_place spreads the vCPUs):
  * same address space, descriptors and pid, its own kernel thread and stack. It starts at entry
  * with esp = stack - 8 and arg at esp + 4 (a C function's first argument). Answers the new vCPU's
  * id (1, 2, ...: the first vCPU is 0; ids are not reused), which vcpu_wake takes.
@@ -647,10 +648,18 @@ sys_rfork(struct rfork_msg *msg)
 	struct vcpu_start *vs;
 	uint32_t frame[2] = { 0, msg->arg };	/* a return address (none), then arg */
 	thread_t td;
-	int error;
+	int error, cpu;
 
-	if (msg->flags != (RFTHREAD | RFMEM))
+	if ((msg->flags & ~(RFCPU_FLAG | (0xffu << RFCPU_SHIFT))) != (RFTHREAD | RFMEM) ||
+	    (!(msg->flags & RFCPU_FLAG) && (msg->flags >> RFCPU_SHIFT) != 0))
 		return EINVAL;
+	if (msg->flags & RFCPU_FLAG) {
+		cpu = (int)(msg->flags >> RFCPU_SHIFT);
+		if (cpu >= ncpus || (p->p_model == SCHED_KSE && cpu != PROC_HOME_CPU))
+			return EINVAL;
+	} else {
+		cpu = vcpu_place(p, p->p_nextvcpu);
+	}
 	if (p->p_nvcpus >= VCPU_MAX)
 		return EAGAIN;			/* each is a kernel thread and stack */
 	if (p->p_killed || p->p_exiting)
@@ -665,7 +674,7 @@ sys_rfork(struct rfork_msg *msg)
 	*vs = (struct vcpu_start){ p, msg->entry, msg->stack - 8 };
 	/* Placed on its CPU (spread: vcpu_place), where its ring-3 code runs from the start. */
 	if ((error = lwkt_create_cpu(vcpu_enter, vs, &td, TDPRI_USER, TDF_NOSTART, p->p_comm,
-	    vcpu_place(p, p->p_nextvcpu))) != 0) {
+	    cpu)) != 0) {
 		kfree(vs);
 		return error;
 	}
@@ -848,6 +857,9 @@ sys_kstat(struct kstat_msg *msg)
 	ks.ks_kse_calls = kse_stats.calls;
 	ks.ks_kse_pooled = kse_stats.pooled;
 	ks.ks_kse_upcalls = kse_stats.blocked + kse_stats.unblocked;
+	ks.ks_ncpus = (uint32_t)ncpus;
+	ks.ks_vcpu_moves = vcpu_moves;
+	ks.ks_faults_raced = vm_page_stats.faults_raced;
 	if (proc_copyout(curproc, (uint32_t)msg->buf, &ks, n) != 0)
 		return EFAULT;
 	msg->hdr.ms_result = n;

@@ -26,6 +26,8 @@
 #include <machine/segments.h>
 #include <vm/vm.h>
 
+uint32_t vcpu_moves;	/* vcpu_go_home's moves (kstat: ks_vcpu_moves) */
+
 /* vcpu_place: the CPU vCPU number id of p runs on (spread; KSE processes stay home). */
 int
 vcpu_place(const struct proc *p, int id)
@@ -48,6 +50,7 @@ vcpu_go_home(void)
 	if (td->td_proc == NULL || td->td_gd->gd_cpuid == PROC_HOME_CPU)
 		return;
 	td_ast_set(td, TDA_GOBACK);
+	__atomic_add_fetch(&vcpu_moves, 1, __ATOMIC_RELAXED);
 	lwkt_setcpu_self(PROC_HOME_CPU);
 }
 

@@ -204,6 +204,7 @@ pid_t	pgrp_foreground(void);
  * code runs on the CPUs they are placed on. p_threads changes and is walked there only.
  */
 #define PROC_HOME_CPU	0
+extern uint32_t vcpu_moves;
 int	vcpu_place(const struct proc *p, int id);
 void	vcpu_go_home(void);
 void	vcpu_go_back(void);
