@@ -170,7 +170,7 @@ kse_block(struct proc *p, struct ksysmsg *ksm)
 	ev->ke_uaddr = ksm->km_uaddr;
 	crit_enter();
 	/* The vCPU, whole: who it is, where its upcalls go, what is due to it. */
-	ntd->td_proc = p;
+	proc_thread_add(p, ntd);
 	ntd->td_vcpuid = td->td_vcpuid;
 	ntd->td_upcall_entry = td->td_upcall_entry;
 	ntd->td_upcall_area = td->td_upcall_area;
@@ -180,7 +180,7 @@ kse_block(struct proc *p, struct ksysmsg *ksm)
 	if (p->p_td == td)
 		p->p_td = ntd;
 	/* This thread is the call's now. */
-	td->td_flags |= TDF_KSECALL;
+	td_flags_set(td, TDF_KSECALL);
 	td->td_ast = TDA_KSEDONE;
 	td->td_poked = false;
 	ev->ke_ctx = to.esp + __builtin_offsetof(struct upcall_frame, uf_ctxbuf);
@@ -192,7 +192,7 @@ kse_block(struct proc *p, struct ksysmsg *ksm)
 	kse_stats.calls++;
 	kse_stats.blocked++;
 	if (ntd->td_flags & TDF_KSEPOOL) {
-		ntd->td_flags &= ~TDF_KSEPOOL;
+		td_flags_clear(ntd, TDF_KSEPOOL);
 		ntd->td_kse_start = ks;		/* it waits in kse_pool_wait */
 	}
 	lwkt_schedule(ntd);
@@ -221,10 +221,10 @@ kse_pool_wait(struct proc *p, thread_t td)
 				kse_stats.pooled--;
 				break;
 			}
-		td->td_flags &= ~TDF_KSEPOOL;
+		td_flags_clear(td, TDF_KSEPOOL);
 		if (p->p_exiter != NULL)
 			lwkt_schedule(p->p_exiter);
-		td->td_proc = NULL;
+		proc_thread_remove(td);
 		crit_exit();
 		lwkt_exit();
 	}
@@ -256,9 +256,9 @@ notify(struct proc *p, int vcpu)
 			pick = td;
 	if (pick == NULL)
 		return;
-	pick->td_ast |= TDA_UPCALL;
+	td_ast_set(pick, TDA_UPCALL);
 	if (pick->td_flags & TDF_IDLEWAIT) {
-		pick->td_flags |= TDF_VWAKE;
+		td_flags_set(pick, TDF_VWAKE);
 		lwkt_schedule(pick);
 	}
 }
@@ -298,11 +298,11 @@ kse_call_return(struct syscall_regs *r)
 	}
 	p->p_nkse--;
 	kse_stats.calls--;
-	td->td_flags &= ~TDF_KSECALL;
+	td_flags_clear(td, TDF_KSECALL);
 	td->td_ast = 0;
 	if (!p->p_killed && !p->p_exiting && p->p_npool < KSE_POOL_MAX) {
 		/* Kept for the next blocked call: no thread and stack to make then. */
-		td->td_flags |= TDF_KSEPOOL;
+		td_flags_set(td, TDF_KSEPOOL);
 		p->p_kse_pool[p->p_npool++] = td;
 		kse_stats.pooled++;
 		crit_exit();
@@ -311,7 +311,7 @@ kse_call_return(struct syscall_regs *r)
 	}
 	if (p->p_exiter != NULL)
 		lwkt_schedule(p->p_exiter);
-	td->td_proc = NULL;
+	proc_thread_remove(td);
 	crit_exit();
 	kfree(ev);
 	lwkt_exit();
@@ -323,7 +323,7 @@ kse_pending(struct proc *p, thread_t td)
 {
 	if (TAILQ_EMPTY(&p->p_kse_events))
 		return false;
-	td->td_ast |= TDA_UPCALL;
+	td_ast_set(td, TDA_UPCALL);
 	return true;
 }
 
@@ -367,7 +367,7 @@ kse_deliver(thread_t td, struct upcall_ctx *ctx, uint32_t mask, struct upcall_to
 	kfree(ev);
 	kse_stats.unblocked++;
 	if (!TAILQ_EMPTY(&p->p_kse_events))
-		td->td_ast |= TDA_UPCALL;	/* the next one at the next return */
+		td_ast_set(td, TDA_UPCALL);	/* the next one at the next return */
 	return true;
 }
 

@@ -131,6 +131,7 @@ proc_alloc(const char *name)
 	lwkt_initport_putonly(&p->p_exitport, exitport_put);
 	p->p_exitport.mp_arg = p;
 	TAILQ_INIT(&p->p_childwait);
+	TAILQ_INIT(&p->p_threads);
 	sysmsg_proc_init(p);
 	sig_proc_init(p);
 	return p;
@@ -144,7 +145,7 @@ void
 proc_link(struct proc *p, struct proc *parent, thread_t td)
 {
 	p->p_td = td;
-	td->td_proc = p;
+	proc_thread_add(p, td);
 	p->p_nvcpus = 1;
 	p->p_nextvcpu = 1;
 	if (parent != NULL) {
@@ -309,6 +310,7 @@ sys_exec(struct exec_msg *msg)
 	sysmsg_proc_exit(p);
 	sysmsg_proc_init(p);
 	p->p_pmap = fresh;
+	proc_forget_everywhere(p);	/* the old page tables and LDT: loaded on no other CPU */
 	ldt_free(p);			/* its TLS descriptors */
 	sig_exec(p);			/* handlers and the upcall entry were the old program's */
 	p->p_execed = true;		/* setpgid: its parent may move it no more */
@@ -492,6 +494,7 @@ proc_exit(int status)
 	kse_exit(p);			/* completions no vCPU took */
 	sysmsg_proc_exit(p);		/* aborts and frees every outstanding message */
 	fd_close_all(p);
+	proc_forget_everywhere(p);	/* no CPU its vCPUs left keeps its page tables or LDT */
 	ldt_free(p);
 	proc_table_lock();
 	for (struct proc *c = TAILQ_FIRST(&allproc), *next; c != NULL; c = next) {
@@ -507,7 +510,7 @@ proc_exit(int status)
 	}
 	pmap_activate_kernel();		/* never run on the page tables being freed */
 	pmap_destroy(&p->p_pmap);
-	td->td_proc = NULL;
+	proc_thread_remove(td);
 	p->p_td = NULL;
 	p->p_state = PS_ZOMBIE;
 	if (p->p_parent != NULL)
@@ -543,7 +546,7 @@ proc_mark_killed(struct proc *p)
 	crit_enter();
 	p->p_killed = true;
 	FOREACH_VCPU(p, td)
-		td->td_ast |= TDA_KILLED;
+		td_ast_set(td, TDA_KILLED);
 	crit_exit();
 }
 
@@ -606,7 +609,7 @@ vcpu_exit_self(void)
 
 	crit_enter();
 	p->p_nvcpus--;
-	td->td_proc = NULL;
+	proc_thread_remove(td);
 	if (p->p_td == td)
 		p->p_td = NULL;
 	if (p->p_exiter != NULL)
@@ -632,7 +635,8 @@ vcpu_enter(void *arg)
 }
 
 /*
- * sys_rfork: another kernel-scheduled context of this process (RFTHREAD|RFMEM, both required):
+ * sys_rfork: another kernel-scheduled context of this process (RFTHREAD|RFMEM, both required;
+ * RFCPU(n) places it on CPU n, else vcpu_place spreads the vCPUs):
  * same address space, descriptors and pid, its own kernel thread and stack. It starts at entry
  * with esp = stack - 8 and arg at esp + 4 (a C function's first argument). Answers the new vCPU's
  * id (1, 2, ...: the first vCPU is 0; ids are not reused), which vcpu_wake takes.
@@ -644,10 +648,18 @@ sys_rfork(struct rfork_msg *msg)
 	struct vcpu_start *vs;
 	uint32_t frame[2] = { 0, msg->arg };	/* a return address (none), then arg */
 	thread_t td;
-	int error;
+	int error, cpu;
 
-	if (msg->flags != (RFTHREAD | RFMEM))
+	if ((msg->flags & ~(RFCPU_FLAG | (0xffu << RFCPU_SHIFT))) != (RFTHREAD | RFMEM) ||
+	    (!(msg->flags & RFCPU_FLAG) && (msg->flags >> RFCPU_SHIFT) != 0))
 		return EINVAL;
+	if (msg->flags & RFCPU_FLAG) {
+		cpu = (int)(msg->flags >> RFCPU_SHIFT);
+		if (cpu >= ncpus || (p->p_model == SCHED_KSE && cpu != PROC_HOME_CPU))
+			return EINVAL;
+	} else {
+		cpu = vcpu_place(p, p->p_nextvcpu);
+	}
 	if (p->p_nvcpus >= VCPU_MAX)
 		return EAGAIN;			/* each is a kernel thread and stack */
 	if (p->p_killed || p->p_exiting)
@@ -660,12 +672,14 @@ sys_rfork(struct rfork_msg *msg)
 	if ((vs = kmalloc(sizeof(*vs))) == NULL)
 		return ENOMEM;
 	*vs = (struct vcpu_start){ p, msg->entry, msg->stack - 8 };
-	if ((error = lwkt_create(vcpu_enter, vs, &td, TDPRI_USER, TDF_NOSTART, p->p_comm)) != 0) {
+	/* Placed on its CPU (spread: vcpu_place), where its ring-3 code runs from the start. */
+	if ((error = lwkt_create_cpu(vcpu_enter, vs, &td, TDPRI_USER, TDF_NOSTART, p->p_comm,
+	    cpu)) != 0) {
 		kfree(vs);
 		return error;
 	}
 	crit_enter();
-	td->td_proc = p;
+	proc_thread_add(p, td);
 	td->td_vcpuid = p->p_nextvcpu++;
 	p->p_nvcpus++;
 	msg->hdr.ms_result = td->td_vcpuid;
@@ -699,7 +713,7 @@ sys_vcpu_wake(struct vcpu_wake_msg *msg)
 	crit_enter();
 	FOREACH_VCPU(p, td)
 		if (td->td_vcpuid == msg->id) {
-			td->td_flags |= TDF_VWAKE;
+			td_flags_set(td, TDF_VWAKE);
 			if (td->td_flags & TDF_IDLEWAIT)
 				lwkt_schedule(td);
 			crit_exit();
@@ -843,6 +857,9 @@ sys_kstat(struct kstat_msg *msg)
 	ks.ks_kse_calls = kse_stats.calls;
 	ks.ks_kse_pooled = kse_stats.pooled;
 	ks.ks_kse_upcalls = kse_stats.blocked + kse_stats.unblocked;
+	ks.ks_ncpus = (uint32_t)ncpus;
+	ks.ks_vcpu_moves = vcpu_moves;
+	ks.ks_faults_raced = vm_page_stats.faults_raced;
 	if (proc_copyout(curproc, (uint32_t)msg->buf, &ks, n) != 0)
 		return EFAULT;
 	msg->hdr.ms_result = n;

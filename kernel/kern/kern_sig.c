@@ -134,7 +134,7 @@ sig_stop(struct proc *p, int sig)
 	p->p_stopped = true;
 	p->p_stopsig = sig;
 	FOREACH_VCPU(p, td)
-		td->td_ast |= TDA_UPCALL;
+		td_ast_set(td, TDA_UPCALL);
 	jobctl_tell(p, JC_STOPPED, CLD_STOPPED, sig);
 }
 
@@ -234,7 +234,7 @@ sig_deliverable(struct proc *p, thread_t td)
 {
 	if (p->p_sigpending == 0 || (p->p_sigpending & ~vcpu_mask(p, td)) == 0)
 		return false;
-	td->td_ast |= TDA_UPCALL;
+	td_ast_set(td, TDA_UPCALL);
 	return true;
 }
 
@@ -264,17 +264,17 @@ sig_notify(struct proc *p, int sig)
 	}
 	if (pick == NULL)
 		return;
-	pick->td_ast |= TDA_UPCALL;
+	td_ast_set(pick, TDA_UPCALL);
 	/* (The caller's own vCPU too: an interrupt may post while it is about to wait.) */
 	if ((pick->td_flags & TDF_SYNCWAIT) || (pick != curthread && sig_fatal(p, sig))) {
-		pick->td_ast |= TDA_SIGINTR;
+		td_ast_set(pick, TDA_SIGINTR);
 		if (pick->td_flags & TDF_PSLEEP)
 			lwkt_schedule(pick);
 	}
 	if (pick == curthread)
 		return;
 	if (pick->td_flags & TDF_IDLEWAIT) {
-		pick->td_flags |= TDF_VWAKE;
+		td_flags_set(pick, TDF_VWAKE);
 		lwkt_schedule(pick);
 	}
 }
@@ -728,7 +728,7 @@ sys_upcall_register(struct upcall_register_msg *msg)
 		return EFAULT;
 	td->td_upcall_entry = msg->entry;
 	td->td_upcall_area = area;
-	td->td_ast |= TDA_UPCALL;		/* a pending signal it does not block comes now */
+	td_ast_set(td, TDA_UPCALL);		/* a pending signal it does not block comes now */
 	msg->hdr.ms_result = id;
 	return 0;
 }
@@ -746,7 +746,7 @@ sys_upcall_resume(struct upcall_resume_msg *msg)
 	if (copyin(msg->ctx, &td->td_resumectx, sizeof(td->td_resumectx)) != 0)
 		return EFAULT;
 	td->td_resuming = true;
-	td->td_ast |= TDA_RESUME | TDA_UPCALL;
+	td_ast_set(td, TDA_RESUME | TDA_UPCALL);
 	return EJUSTRETURN;
 }
 
@@ -816,7 +816,7 @@ sys_sigprocmask(struct sigprocmask_msg *msg)
 	}
 	vcpu_setmask(td, new);
 	if (td->td_proc->p_sigpending & ~new)
-		td->td_ast |= TDA_UPCALL;
+		td_ast_set(td, TDA_UPCALL);
 	msg->hdr.ms_result = old;
 	return 0;
 }
@@ -846,12 +846,12 @@ sys_sigsuspend(struct sigsuspend_msg *msg)
 	td->td_suspended = true;
 	vcpu_setmask(td, mask);
 	crit_enter();
-	td->td_flags |= TDF_SYNCWAIT;
+	td_flags_set(td, TDF_SYNCWAIT);
 	while ((p->p_sigpending & ~mask) == 0 && proc_sleep(p, "sigsuspend", &p->p_sigpending) == 0)
 		;
-	td->td_flags &= ~TDF_SYNCWAIT;
+	td_flags_clear(td, TDF_SYNCWAIT);
 	crit_exit();
-	td->td_ast |= TDA_UPCALL;
+	td_ast_set(td, TDA_UPCALL);
 	return EINTR;
 }
 
@@ -888,7 +888,7 @@ sys_sigtimedwait(struct sigtimedwait_msg *msg)
 		return EFAULT;
 	crit_enter();
 	td->td_waitset = set;
-	td->td_flags |= TDF_SYNCWAIT;
+	td_flags_set(td, TDF_SYNCWAIT);
 	if (msg->timeout_ns > 0) {
 		lwkt_initport_replyonly(&tport);
 		tport.mp_replyport = sigwait_timer_reply;
@@ -914,7 +914,7 @@ sys_sigtimedwait(struct sigtimedwait_msg *msg)
 			break;
 		}
 	}
-	td->td_flags &= ~TDF_SYNCWAIT;
+	td_flags_clear(td, TDF_SYNCWAIT);
 	td->td_waitset = 0;
 	if (armed) {
 		if ((tm.tm_msg.ms_flags & MSGF_DONE) == 0)
@@ -1033,9 +1033,9 @@ sys_upcall_poke(struct upcall_poke_msg *msg)
 			}
 			td->td_poked = true;
 			td->td_poker = curthread->td_vcpuid;
-			td->td_ast |= TDA_UPCALL;
+			td_ast_set(td, TDA_UPCALL);
 			if (td->td_flags & TDF_IDLEWAIT) {
-				td->td_flags |= TDF_VWAKE;
+				td_flags_set(td, TDF_VWAKE);
 				lwkt_schedule(td);
 			}
 			crit_exit();

@@ -89,9 +89,9 @@ proc_sleep(struct proc *p, const char *wmesg, const void *wchan)
 
 	if (p->p_killed || (td->td_ast & TDA_SIGINTR))
 		return EINTR;
-	td->td_flags |= TDF_PSLEEP;
+	td_flags_set(td, TDF_PSLEEP);
 	lwkt_block(wmesg, wchan);
-	td->td_flags &= ~TDF_PSLEEP;
+	td_flags_clear(td, TDF_PSLEEP);
 	return p->p_killed || (td->td_ast & TDA_SIGINTR) ? EINTR : 0;
 }
 
@@ -118,13 +118,13 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 		kse_block(p, ksm);
 	crit_enter();
 	do {
-		td->td_flags |= TDF_SYNCWAIT;		/* a signal may cut it short (kern_sig.c) */
+		td_flags_set(td, TDF_SYNCWAIT);		/* a signal may cut it short (kern_sig.c) */
 		/* One posted while this vCPU ran on its way here found no wait to cut short: the
 		 * wait is cut short now (POSIX: a signal pending when a call would block ends it).
 		 * Not a KSE call's own context: it is no vCPU, libcr routes signals to its thread. */
 		if (__builtin_expect(p->p_sigpending != 0, 0) && !(td->td_flags & TDF_KSECALL) &&
 		    sig_deliverable(p, td))
-			td->td_ast |= TDA_SIGINTR;
+			td_ast_set(td, TDA_SIGINTR);
 		while ((ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
 			if (proc_sleep(p, se->sy_name, ksm) == EINTR &&
 			    (ksm->km_msg.ms_flags & MSGF_DONE) == 0) {
@@ -133,7 +133,7 @@ wait_sync(struct proc *p, struct ksysmsg *ksm, const struct sysent *se)
 				lwkt_abortmsg(&ksm->km_msg);	/* killed: end the call now */
 			}
 		}
-		td->td_flags &= ~TDF_SYNCWAIT;
+		td_flags_clear(td, TDF_SYNCWAIT);
 		error = ksm->km_msg.ms_error;
 		if (error == ERESTART)
 			error = ksm->km_resume(ksm);	/* in the section: it files again in it */

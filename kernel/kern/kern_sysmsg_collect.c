@@ -147,7 +147,7 @@ proc_replyport(lwkt_port_t port, lwkt_msg_t msg)
 		/* A KSE call's context: let it run at the caller's next return to ring 3, so that
 		 * its UPC_UNBLOCKED is delivered then, not at the next tick (kern_kse.c). */
 		if (__builtin_expect(ksm->km_td->td_flags & TDF_KSECALL, 0))
-			curthread->td_ast |= TDA_YIELD;
+			td_ast_set(curthread, TDA_YIELD);
 		crit_exit();
 		return;
 	}
@@ -314,9 +314,10 @@ sys_waitport(struct waitport_msg *msg)
 			crit_exit();
 			return EAGAIN;			/* nothing completed: the caller goes on */
 		}
-		if (idle && ((td->td_flags & TDF_VWAKE) || sig_deliverable(p, td) ||
+		/* (td_poked: a poke that came while it was on its way here from another CPU.) */
+		if (idle && ((td->td_flags & TDF_VWAKE) || td->td_poked || sig_deliverable(p, td) ||
 		    (__builtin_expect(!TAILQ_EMPTY(&p->p_kse_events), 0) && kse_pending(p, td)))) {
-			td->td_flags &= ~TDF_VWAKE;
+			td_flags_clear(td, TDF_VWAKE);
 			crit_exit();
 			msg->hdr.ms_result = 0;
 			return 0;
@@ -326,9 +327,9 @@ sys_waitport(struct waitport_msg *msg)
 			return EAGAIN;			/* nothing could ever arrive */
 		}
 		if (idle)
-			td->td_flags |= TDF_IDLEWAIT;
+			td_flags_set(td, TDF_IDLEWAIT);
 		error = proc_sleep(p, "waitport", &p->p_port);
-		td->td_flags &= ~TDF_IDLEWAIT;
+		td_flags_clear(td, TDF_IDLEWAIT);
 		if (error != 0) {
 			crit_exit();
 			return error;

@@ -89,6 +89,7 @@ static void
 thread_fields(thread_t td, struct globaldata *gd, const char *name, int pri, int flags)
 {
 	td->td_gd = gd;
+	td->td_vcpu_cpu = gd->gd_cpuid;		/* a vCPU's ring-3 code runs where it was made */
 	strlcpy(td->td_name, name, sizeof(td->td_name));
 	td->td_pri = pri;
 	td->td_flags = flags;
@@ -426,8 +427,9 @@ migrate_there(void *arg1, int unused)
 /*
  * lwkt_setcpu_self: the calling thread moves to CPU cpu, by message (DragonFly's
  * lwkt_setcpu_self): it leaves this CPU's queues and switches away; the message makes it
- * runnable there; it returns running on cpu, its tokens reacquired. A kernel thread only (a
- * process's vCPU: EBUSY); EINVAL for a CPU that is not up.
+ * runnable there; it returns running on cpu, its tokens reacquired. A process's vCPU moves so
+ * too: to its process's home CPU for kernel work and back (kern/kern_vcpu_place.c). EINVAL for
+ * a CPU that is not up; EBUSY for an idle or static thread.
  */
 int
 lwkt_setcpu_self(int cpu)
@@ -437,7 +439,7 @@ lwkt_setcpu_self(int cpu)
 
 	if (cpu < 0 || cpu >= ncpus)
 		return EINVAL;
-	if (td->td_proc != NULL || (td->td_flags & (TDF_IDLE | TDF_STATIC)))
+	if (td->td_flags & (TDF_IDLE | TDF_STATIC))
 		return EBUSY;
 	ngd = globaldata_find(cpu);
 	if (ngd == gd)
@@ -448,7 +450,7 @@ lwkt_setcpu_self(int cpu)
 	runq_remove(&gd->gd_runq, td);
 	TAILQ_REMOVE(&gd->gd_tdallq, td, td_allq);
 	lwkt_reap(gd);			/* one leaving thread at a time in gd_freetd */
-	td->td_flags |= TDF_MIGRATING;
+	td_flags_set(td, TDF_MIGRATING);
 	gd->gd_freetd = td;
 	td->td_gd = ngd;
 	lwkt_send_ipiq(ngd, migrate_there, td, 0);

@@ -384,6 +384,30 @@ pmap_cow_fault(struct pmap *pm, uint32_t va)
 }
 
 /*
+ * pmap_fault_raced: a fault at user address va of pm (a write if write) found the page already
+ * as the access needs it: another vCPU, on another CPU, mapped it or copied it (copy-on-write)
+ * between the fault and its handling here (the fault was taken on the old entry, which the CPU
+ * then dropped from its TLB). The access is retried. Never on one CPU: there the fault and its
+ * handling see the same entry.
+ */
+bool
+pmap_fault_raced(struct pmap *pm, uint32_t va, bool write)
+{
+	uint32_t *pte, need = PTE_P | PTE_U | (write ? PTE_W : 0);
+	bool raced;
+
+	if (pm == NULL || va < USER_BASE || va >= USER_TOP)
+		return false;
+	crit_enter();
+	pte = pte_slot(pm, va, false);
+	raced = pte != NULL && (*pte & need) == need;
+	crit_exit();
+	if (raced)
+		vm_page_stats.faults_raced++;
+	return raced;
+}
+
+/*
  * pmap_copy: copy between kernel memory and pm's user pages through the kernel's mapping of
  * physical memory, so it works whatever address space is current. Every page must be mapped
  * with the PTE bits in need; a copy-on-write page being written is copied first, as a write

@@ -1052,8 +1052,9 @@ gen(struct args *a, int async, int inbatch)
 		break;
 	}
 	case SYS_rfork: {
-		uint32_t k = rnd(5);
-		uint32_t flags = k ? (RFTHREAD | RFMEM) : (uint32_t)next();
+		uint32_t k = rnd(6), cpu = rnd(9);
+		uint32_t flags = k == 0 ? (uint32_t)next() :
+		    k == 3 ? (RFTHREAD | RFMEM | RFCPU(cpu)) : (RFTHREAD | RFMEM);
 		/* Bad entries and stacks lie outside the program's memory: a vCPU started in its
 		 * data would fault and take the fuzzer with it (which is right, but ends the run). */
 		static const uint32_t bad[] = { 0, 0x1000, USER_BASE - 4, USER_TOP, 0xfee00000,
@@ -1065,7 +1066,8 @@ gen(struct args *a, int async, int inbatch)
 		set32(a, 56, stack);
 		set32(a, 60, (uint32_t)next());
 		ex->errs = BIT(EINVAL) | BIT(EFAULT);
-		if (flags == (RFTHREAD | RFMEM) && entry >= USER_BASE && entry < USER_TOP &&
+		bool placed = k == 3 && cpu < (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
+		if ((flags == (RFTHREAD | RFMEM) || placed) && entry >= USER_BASE && entry < USER_TOP &&
 		    stack >= USER_BASE + 8 && stack <= USER_TOP && !(stack & 3))
 			ex->errs = BIT(0) | BIT(EAGAIN) | BIT(EFAULT);
 		break;

@@ -79,6 +79,18 @@ pending(int rfd)
 	return n;
 }
 
+/* running: c writes to rfd within 2 s (its start-up may take a while on a loaded host). */
+static bool
+running(int rfd)
+{
+	for (int i = 0; i < 200; i++) {
+		if (pending(rfd) > 0)
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
 /* kill_and_reap: SIGKILL ends c (stopped or not), which waitpid reports. */
 static void
 kill_and_reap(struct ktest_ctx *ktc, pid_t c)
@@ -100,8 +112,7 @@ stop_and_continue(struct ktest_ctx *ktc, bool threaded, int stopsig)
 	KT_ASSERT_EQ(pipe(fds), 0);
 	c = ticker(fds[1], threaded);
 	KT_ASSERT(c > 0);
-	sleep_ms(50);
-	KT_EXPECT(pending(fds[0]) > 0);			/* it runs */
+	KT_EXPECT(running(fds[0]));			/* it runs */
 	KT_EXPECT_EQ(kill(c, stopsig), 0);
 	KT_EXPECT_EQ(waitpid(c, &status, WUNTRACED), c);
 	KT_EXPECT(WIFSTOPPED(status));
@@ -116,8 +127,7 @@ stop_and_continue(struct ktest_ctx *ktc, bool threaded, int stopsig)
 	KT_EXPECT_EQ(waitpid(c, &status, WCONTINUED), c);
 	KT_EXPECT(WIFCONTINUED(status));
 	KT_EXPECT(!WIFSTOPPED(status) && !WIFSIGNALED(status) && !WIFEXITED(status));
-	sleep_ms(100);
-	KT_EXPECT(pending(fds[0]) > 0);			/* it runs again */
+	KT_EXPECT(running(fds[0]));			/* it runs again */
 	kill_and_reap(ktc, c);
 	close(fds[0]);
 	close(fds[1]);

@@ -83,9 +83,9 @@ intr_service(void)
 static void
 clock_tick_in_call(thread_t td)
 {
-	td->td_ast |= TDA_YIELD;
+	td_ast_set(td, TDA_YIELD);
 	if (td->td_proc->p_sigpending != 0 && !(td->td_flags & (TDF_KSECALL | TDF_KSEPOOL)))
-		td->td_ast |= TDA_UPCALL;	/* sig_ast_syscall: delivered if it is not blocked */
+		td_ast_set(td, TDA_UPCALL);	/* sig_ast_syscall: delivered if it is not blocked */
 }
 
 static inline __attribute__((always_inline)) void

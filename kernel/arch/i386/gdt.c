@@ -141,6 +141,14 @@ ldt_load(void *ldt)
 	__asm__ volatile("lldt %w0" : : "r"(GSEL_LDT));
 }
 
+/* ldt_forget: ldt is about to be freed: if this CPU has it loaded, it loads none. */
+void
+ldt_forget(void *ldt)
+{
+	if (ldt != NULL && ldt == PCPU_GET(gd_ldt))
+		ldt_load(NULL);
+}
+
 /*
  * ldt_set_tls: descriptor slot of ldt becomes a ring-3 data segment based at base. The limit is
  * the whole 4 GiB: the i386 TLS ABI (variant II) reaches thread-local variables below the TCB

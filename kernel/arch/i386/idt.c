@@ -32,6 +32,10 @@ extern const struct vector_entry trap_vectors[];
 extern const uint32_t trap_vector_count;
 
 static struct gatedesc idt[256];
+/* The other CPUs' IDT: the same but vector 128, whose calls move to the home CPU first. */
+static struct gatedesc idt_remote[256];
+
+void	syscall_entry_remote(void);	/* syscall.S */
 
 /* idt_init: install every generated stub and load the IDT (on the boot CPU). */
 void
@@ -45,15 +49,24 @@ idt_init(void)
 		};
 	}
 	idt[T_DOUBLEFLT] = (struct gatedesc){ .sel = GSEL_DFTSS, .type_attr = 0x85 };	/* task gate */
-	idt_load();
+	for (uint32_t i = 0; i < 256; i++)
+		idt_remote[i] = idt[i];
+	uint32_t remote = (uint32_t)syscall_entry_remote;
+	idt_remote[T_SYSCALL].off_lo = remote & 0xffff;
+	idt_remote[T_SYSCALL].off_hi = remote >> 16;
+	idt_load(true);
 }
 
-/* idt_load: load the IDT on the running CPU (every CPU shares it). */
+/*
+ * idt_load: load the IDT on the running CPU: home is true for the processes' home CPU (the boot
+ * CPU, kern/kern_vcpu_place.c), whose system calls run where they are made; every other CPU's
+ * differ only in vector 128 (syscall_entry_remote).
+ */
 void
-idt_load(void)
+idt_load(bool home)
 {
 	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr = {
-		sizeof(idt) - 1, (uint32_t)idt
+		sizeof(idt) - 1, (uint32_t)(home ? idt : idt_remote)
 	};
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }

@@ -8,6 +8,7 @@
  */
 #include <sys/systm.h>
 #include <sys/globaldata.h>
+#include <sys/proc.h>
 #include <sys/thread.h>
 #include <string.h>
 #include <machine/cpufunc.h>
@@ -110,7 +111,7 @@ ap_main(void)
 	struct globaldata *gd = mp_booting;
 
 	gdt_init(gd->gd_cpuid);
-	idt_load();
+	idt_load(gd->gd_cpuid == PROC_HOME_CPU);
 	gdt_set_percpu(gd->gd_cpuid, gd);
 	lapic_init_ap();
 	lapic_timer_start();

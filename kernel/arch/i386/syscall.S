@@ -65,6 +65,7 @@ syscall_entry:
 	movw	%cx, %es
 	movl	$GSEL_KPCPU, %ecx
 	movw	%cx, %fs
+syscall_entry_body:			/* syscall_entry_remote joins here, on the home CPU */
 #ifdef KTRACE
 	jmp	syscall_slow
 #endif
@@ -216,6 +217,37 @@ syscall_slow:
 #endif
 	jmp	syscall_exit
 	.size	syscall_entry, . - syscall_entry
+
+/*
+ * syscall_entry_remote: vector 128 on every CPU but the home one (idt.c: their IDT differs only
+ * here). A process's kernel state lives on its home CPU (kern/kern_vcpu_place.c): the calling
+ * vCPU's thread moves there (syscall_go_home: its registers are on its own stack, which moves
+ * with it), then the call is syscall_entry's, word for word; TDA_GOBACK brings it back to this
+ * CPU on the way out (syscall_ast). %eax (the message) is kept across the C call; the
+ * callee-saved registers stay ring 3's, as syscall_entry's handlers expect (fork_entry.S).
+ */
+	.globl	syscall_entry_remote
+	.type	syscall_entry_remote, @function
+syscall_entry_remote:
+	cld
+	pushl	%ds
+	pushl	%es
+	pushl	%fs
+	pushl	%gs
+	pushl	%ecx
+	pushl	%edx
+	movl	$GSEL_KDATA, %ecx
+	movw	%cx, %ds
+	movw	%cx, %es
+	movl	$GSEL_KPCPU, %ecx
+	movw	%cx, %fs
+	xorl	%ecx, %ecx		/* ring 3's %gs (saved above) stays off this CPU: it may lose */
+	movw	%cx, %gs		/* the LDT it names while the thread is away (ldt_forget) */
+	pushl	%eax
+	call	syscall_go_home
+	popl	%eax
+	jmp	syscall_entry_body
+	.size	syscall_entry_remote, . - syscall_entry_remote
 
 /*
  * run_inline(addrs, n, lost): the loop batches and the ring take their common entries with

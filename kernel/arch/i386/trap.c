@@ -121,17 +121,33 @@ kernel_fault(struct trapframe *tf)
 static __attribute__((noinline)) void
 intr_user_return_slow(struct globaldata *gd, struct trapframe *tf)
 {
-	if (curproc->p_killed) {
+	struct proc *p = curproc;
+	thread_t td = curthread;
+	bool signal = ((td->td_ast & TDA_UPCALL) || p->p_sigpending != 0) &&
+	    td->td_upcall_entry != 0 && gd->gd_intr_nesting == 0;
+	bool away = false;
+
+	if (!p->p_killed && !(p->p_stopped && gd->gd_intr_nesting == 0) && !signal)
+		return;
+	if (gd->gd_cpuid != PROC_HOME_CPU && gd->gd_intr_nesting == 0) {
+		sti();			/* the work is the home CPU's (kern/kern_vcpu_place.c) */
+		vcpu_go_home();
+		gd = mycpu;
+		away = true;
+	}
+	if (p->p_killed) {
 		sti();
 		proc_exit(proc_wait_status(PEND_KILLED, SIGKILL));
 	}
-	if (curproc->p_stopped && gd->gd_intr_nesting == 0) {
+	if (p->p_stopped && gd->gd_intr_nesting == 0) {
 		sti();
 		sig_stopped_wait();
 	}
-	if (((curthread->td_ast & TDA_UPCALL) || curproc->p_sigpending != 0) &&
-	    curthread->td_upcall_entry != 0 && gd->gd_intr_nesting == 0)
+	if (((td->td_ast & TDA_UPCALL) || p->p_sigpending != 0) &&
+	    td->td_upcall_entry != 0 && gd->gd_intr_nesting == 0)
 		sig_ast_trap(tf);
+	if (away)
+		vcpu_go_back();
 }
 
 /* intr_user_return: the test inline (an interrupt of the kernel, an IPI's usual case, pays one). */
@@ -201,6 +217,10 @@ syscall_ast(struct syscall_regs *r)
 {
 	thread_t td = curthread;
 
+	/* Away from the home CPU (a vCPU placed elsewhere): its work is done there. */
+	if ((td->td_ast & TDA_HOMEWORK) && td->td_gd->gd_cpuid != PROC_HOME_CPU)
+		vcpu_go_home();
+
 	if (td->td_ast & TDA_KSEDONE)
 		kse_call_return(r);	/* a KSE call's context: UPC_UNBLOCKED, and it ends */
 	if (td->td_ast & TDA_KILLED)
@@ -215,24 +235,70 @@ syscall_ast(struct syscall_regs *r)
 			lwkt_yield();
 		}
 	}
+	if (td->td_ast & TDA_GOBACK)
+		vcpu_go_back();		/* to its own CPU for ring 3 */
 }
 
 /*
- * cow_fault: a write to a present user page faulted: if the page is copy-on-write in the address
+ * page_fault_resolved: a write to a present user page faulted: if the page is copy-on-write in the address
  * space in use, that address space gets a page of its own (vm/pmap.c) and the write is retried.
  * The same whether ring 3 wrote or the kernel did for it (copyout into a buffer fork shared,
  * the answer of a system call): only a fault that is not copy-on-write goes on to EFAULT or a
- * kill. Page faults come through an interrupt gate: this runs with interrupts off.
+ * kill; nor does one that another CPU's vCPU resolved first (pmap_fault_raced). Page faults
+ * come through an interrupt gate: this runs with interrupts off.
  */
-static bool
+static __attribute__((noinline)) bool
+page_fault_resolved(const struct trapframe *tf)
+{
+	if ((tf->tf_err & (PGEX_P | PGEX_W)) == (PGEX_P | PGEX_W) &&
+	    pmap_cow_fault(pmap_current(), rcr2()) == 0)
+		return true;
+	/* With several CPUs: another vCPU of the process may have resolved it meanwhile. */
+	return ncpus > 1 && pmap_fault_raced(pmap_current(), rcr2(), tf->tf_err & PGEX_W);
+}
+
+/* cow_fault: the test inline (every interrupt passes it), the rest out of line. */
+static inline __attribute__((always_inline)) bool
 cow_fault(const struct trapframe *tf)
 {
-	return tf->tf_trapno == T_PAGEFLT && (tf->tf_err & (PGEX_P | PGEX_W)) == (PGEX_P | PGEX_W) &&
-	    pmap_cow_fault(pmap_current(), rcr2()) == 0;
+	return tf->tf_trapno == T_PAGEFLT && page_fault_resolved(tf);
+}
+
+static inline __attribute__((always_inline)) void trap_here(struct trapframe *tf);
+
+/*
+ * user_trap_at_home: a fault in ring 3 on another CPU than the process's home: the vCPU moves
+ * home (kern/kern_vcpu_place.c), the fault is handled there as if it had come there (the
+ * faulting address goes with it in %cr2), and the vCPU moves back. Called with interrupts off.
+ */
+static void
+user_trap_at_home(struct trapframe *tf)
+{
+	uint32_t cr2 = rcr2();
+
+	sti();
+	vcpu_go_home();
+	cli();
+	__asm__ volatile("movl %0, %%cr2" : : "r"(cr2));
+	trap_here(tf);
+	sti();
+	vcpu_go_back();
 }
 
 void
 trap(struct trapframe *tf)
+{
+	if (__builtin_expect(tf->tf_trapno < T_IRQ0, 0) && TF_FROM_USER(tf) &&
+	    curthread->td_gd->gd_cpuid != PROC_HOME_CPU) {
+		user_trap_at_home(tf);
+		return;
+	}
+	trap_here(tf);
+}
+
+/* trap_here: a trap, exception or interrupt, handled on this CPU (interrupts off). */
+static inline __attribute__((always_inline)) void
+trap_here(struct trapframe *tf)
 {
 	uint32_t fixup;
 

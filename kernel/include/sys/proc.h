@@ -43,6 +43,7 @@ struct proc {
 	bool		p_killed;		/* kill() asked it to end */
 	struct pmap	p_pmap;
 	struct thread	*p_td;			/* its first vCPU (more: rfork; see p_nvcpus) */
+	TAILQ_HEAD(, thread) p_threads;		/* its kernel threads: vCPUs, KSE contexts (td_plink) */
 	uint32_t	p_entry;		/* where user code starts */
 	uint32_t	p_usp;			/* its initial stack pointer */
 	uint32_t	p_brk_base, p_brk;	/* the heap: [p_brk_base, p_brk) */
@@ -192,9 +193,23 @@ void	pgrp_inherit(struct proc *child, struct proc *parent);
 pid_t	pgrp_foreground(void);
 
 
-/* The process's vCPUs: its threads on CPU 0's list of all threads. */
+/* The process's vCPUs: its threads (p_threads) that are not KSE call contexts. */
 #define FOREACH_VCPU(p, td)						\
-	TAILQ_FOREACH(td, &cpu0_globaldata.gd_tdallq, td_allq)		\
-		if ((td)->td_proc == (p) && !((td)->td_flags & (TDF_KSECALL | TDF_KSEPOOL)))
+	TAILQ_FOREACH(td, &(p)->p_threads, td_plink)			\
+		if (!((td)->td_flags & (TDF_KSECALL | TDF_KSEPOOL)))
+
+/*
+ * A process's home CPU (kern/kern_vcpu_place.c): where its kernel state is guarded, by critical
+ * sections, and so where every vCPU's system calls, faults and signals run; its vCPUs' ring-3
+ * code runs on the CPUs they are placed on. p_threads changes and is walked there only.
+ */
+#define PROC_HOME_CPU	0
+extern uint32_t vcpu_moves;
+int	vcpu_place(const struct proc *p, int id);
+void	vcpu_go_home(void);
+void	vcpu_go_back(void);
+void	proc_forget_everywhere(struct proc *p);
+void	proc_thread_add(struct proc *p, struct thread *td);
+void	proc_thread_remove(struct thread *td);
 
 #endif

@@ -59,6 +59,8 @@ struct thread {
 	int		td_toks_count;
 	struct proc	*td_proc;	/* the process whose user code it runs, or NULL */
 	int		td_vcpuid;	/* its number among the process's vCPUs (0: the first) */
+	int		td_vcpu_cpu;	/* the CPU its ring-3 code runs on (kern/kern_vcpu_place.c) */
+	TAILQ_ENTRY(thread) td_plink;	/* on its process's p_threads (td_proc's) */
 	uint64_t	td_switches;	/* times switched in */
 	int		td_sysdepth;	/* system calls nested on its stack now (SYSMSG_DEPTH_MAX) */
 	/* upcalls and signals (kern/kern_sig.c) */
@@ -104,7 +106,43 @@ enum td_ast_bits {
 	TDA_SIGINTR = 0x0008,	/* a signal cuts its synchronous call short (EINTR or restart) */
 	TDA_RESUME = 0x0010,	/* upcall_resume: return into td_resume instead */
 	TDA_KSEDONE = 0x0020,	/* a KSE call's context: its return posts UPC_UNBLOCKED and ends */
+	TDA_GOBACK = 0x0040,	/* a vCPU placed on another CPU ran kernel work on its process's
+				   home CPU: it moves back before ring 3 (kern/kern_vcpu_place.c) */
 };
+/* The td_ast work that runs only on the process's home CPU (all but TDA_YIELD, TDA_GOBACK). */
+#define TDA_HOMEWORK	(TDA_KILLED | TDA_UPCALL | TDA_SIGINTR | TDA_RESUME | TDA_KSEDONE)
+
+/*
+ * td_flags and td_ast of a process's vCPU are written from more than one CPU (its home CPU's
+ * signals and wakes, the CPU it runs on while it migrates): every write is one atomic
+ * read-modify-write, so none undoes another's bit.
+ */
+static inline void
+td_flags_set(struct thread *td, int flags)
+{
+	__atomic_or_fetch(&td->td_flags, flags, __ATOMIC_SEQ_CST);
+}
+
+static inline void
+td_flags_clear(struct thread *td, int flags)
+{
+	__atomic_and_fetch(&td->td_flags, ~flags, __ATOMIC_SEQ_CST);
+}
+
+extern int ncpus;				/* sys/globaldata.h */
+void	vcpu_poke(struct thread *td);		/* kern/kern_vcpu_place.c */
+
+/*
+ * td_ast_set: td has bits of work to do before ring 3. A thread running on another CPU (a vCPU
+ * placed there, computing in ring 3) is interrupted by an IPI so that it looks now.
+ */
+static inline void
+td_ast_set(struct thread *td, uint32_t bits)
+{
+	__atomic_or_fetch(&td->td_ast, bits, __ATOMIC_SEQ_CST);
+	if (__builtin_expect(ncpus > 1, 0))
+		vcpu_poke(td);		/* nothing when td runs here */
+}
 
 /* kern/lwkt_thread.c */
 int	lwkt_create(void (*func)(void *), void *arg, thread_t *tdp, int pri, int flags,

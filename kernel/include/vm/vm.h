@@ -63,6 +63,7 @@ struct vm_page_stats {
 	uint32_t	reserved;	/* free pages set aside for copy-on-write copies */
 	uint64_t	cow_copies;	/* write faults that copied a shared page */
 	uint64_t	cow_reuses;	/* ... that found it no longer shared and kept it */
+	uint64_t	faults_raced;	/* faults another CPU's vCPU had resolved first (retried) */
 };
 extern struct vm_page_stats vm_page_stats;
 
@@ -95,6 +96,7 @@ int	pmap_alloc_range(struct pmap *pm, uint32_t va, uint32_t len, uint32_t prot);
 void	pmap_remove_range(struct pmap *pm, uint32_t start, uint32_t end);
 int	pmap_copy(struct pmap *pm, uint32_t va, void *kaddr, size_t len, bool to_user, uint32_t need);
 int	pmap_fork(struct pmap *from, struct pmap *to, uint32_t skip);
+bool	pmap_fault_raced(struct pmap *pm, uint32_t va, bool write);
 int	pmap_cow_fault(struct pmap *pm, uint32_t va);
 struct pmap *pmap_current(void);
 void	pmap_invalidate(struct pmap *pm, uint32_t va);

@@ -306,6 +306,31 @@ common_mask(void)
 }
 
 /*
+ * cr_sched_refresh_idle_masks: a thread's mask changed: every idle vCPU blocks what the threads
+ * now block in common. The idle thread's mask was taken when its vCPU went idle; with the vCPUs
+ * on several CPUs, a vCPU idle since then must not take (and act on) a signal every thread
+ * blocks now, which must stay pending for sigwait.
+ */
+void
+cr_sched_refresh_idle_masks(void)
+{
+	uint32_t m;
+
+	if (nvcpus_running == 1)
+		return;
+	cr_crit_enter();
+	m = common_mask();
+	for (int i = 0; i < nvcpus_made; i++) {
+		struct cr_vcpu *vc = &cr_vcpus[i];
+		if (vc->vc_up && vc->vc_idle_td != NULL && vc->vc_cur == vc->vc_idle_td) {
+			vc->vc_idle_td->td_sigmask = m;
+			vc->vc_upcall.ua_sigmask = m;
+		}
+	}
+	cr_crit_exit();
+}
+
+/*
  * cr_sched_idle_thread: vc's idle thread, for when nothing else can run (made the first time),
  * with the mask every thread has in common.
  */
@@ -894,6 +919,14 @@ vcpu_trampoline(cr_thread_t idle)
 int
 cr_vcpu_add(void)
 {
+	return cr_vcpu_add_on(-1);
+}
+
+/* cr_vcpu_add_on: cr_vcpu_add, the vCPU placed on CPU cpu (rfork's RFCPU); -1: the kernel's
+ * choice (spread). EINVAL for a CPU the kernel does not run. */
+int
+cr_vcpu_add_on(int cpu)
+{
 	struct cr_vcpu *vc;
 	cr_thread_t idle;
 	struct rfork_msg r;
@@ -923,7 +956,7 @@ cr_vcpu_add(void)
 		free(idle->td_tls);
 		slot_free(idle->td_tls_slot);
 		free(idle);
-		return cr_vcpu_add();
+		return cr_vcpu_add_on(cpu);
 	}
 	vc->vc_idle_td = idle;
 	nvcpus_made++;
@@ -932,7 +965,7 @@ cr_vcpu_add(void)
 		cr_trap_flags = MSGF_SYNC | MSGF_ASYNC;
 	cr_crit_exit();
 	r.hdr.ms_cmd = SYS_rfork;
-	r.flags = RFTHREAD | RFMEM;
+	r.flags = RFTHREAD | RFMEM | (cpu >= 0 ? RFCPU(cpu) : 0);
 	r.entry = (uint32_t)vcpu_trampoline;
 	r.stack = (uint32_t)((char *)idle->td_stack + CR_IDLE_STACK);
 	r.arg = (uint32_t)idle;
@@ -984,6 +1017,13 @@ vcpu_fn_thread(void *p)
 int
 cr_vcpu_start(void (*fn)(void *), void *arg)
 {
+	return cr_vcpu_start_on(fn, arg, -1);
+}
+
+/* cr_vcpu_start_on: cr_vcpu_start, the vCPU placed on CPU cpu (-1: the kernel's choice). */
+int
+cr_vcpu_start_on(void (*fn)(void *), void *arg, int cpu)
+{
 	struct vcpu_fn *f = malloc(sizeof(*f));
 	int n, error;
 
@@ -991,7 +1031,7 @@ cr_vcpu_start(void (*fn)(void *), void *arg)
 		errno = ENOMEM;
 		return -1;
 	}
-	if ((n = cr_vcpu_add()) < 0) {
+	if ((n = cr_vcpu_add_on(cpu)) < 0) {
 		free(f);
 		return -1;
 	}

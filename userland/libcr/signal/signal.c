@@ -340,6 +340,8 @@ pthread_sigmask(int how, const sigset_t *set, sigset_t *oset)
 	}
 	if ((old = __sys_sigprocmask(how, set ? *set : 0)) == -1)
 		return errno;
+	if (set != NULL && cr_threaded)
+		cr_sched_refresh_idle_masks();	/* idle vCPUs block what every thread blocks */
 	if (oset != NULL)
 		*oset = (sigset_t)old;
 	if (__builtin_expect((cr_sig_held | cr_curthread->td_sigq) != 0, 0))

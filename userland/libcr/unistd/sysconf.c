@@ -6,8 +6,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/kstat.h>
 #include <sys/stat.h>
+#include <sys/syscalls.h>
 #include <unistd.h>
+
+/* ncpus: the CPUs the kernel runs (kstat); 1 if it cannot say. */
+static long
+ncpus(void)
+{
+	struct kstat ks;
+
+	if (kstat(&ks, sizeof(ks)) < (int)(__builtin_offsetof(struct kstat, ks_ncpus) + 4) ||
+	    ks.ks_ncpus == 0)
+		return 1;
+	return ks.ks_ncpus;
+}
 
 /*
  * sysconf: the value of the limit or option name; -1 without touching errno for a limit the
@@ -37,6 +51,8 @@ sysconf(int name)
 	case _SC_TIMEOUTS:		return _POSIX_TIMEOUTS;
 	case _SC_JOB_CONTROL:		return _POSIX_JOB_CONTROL;
 	case _SC_SAVED_IDS:		return -1;
+	case _SC_NPROCESSORS_CONF:
+	case _SC_NPROCESSORS_ONLN:	return ncpus();
 	}
 	errno = EINVAL;
 	return -1;

@@ -36,6 +36,11 @@ struct kstat {
 	uint32_t	ks_kse_pooled;		/* ended KSE calls' contexts kept for the next (a thread
 						   and stack each) */
 	uint64_t	ks_kse_upcalls;		/* UPC_BLOCKED and UPC_UNBLOCKED upcalls made */
+	uint32_t	ks_ncpus;		/* CPUs running (sysconf(_SC_NPROCESSORS_ONLN)) */
+	uint32_t	ks_pad0;
+	uint64_t	ks_vcpu_moves;		/* kernel work of a vCPU placed on another CPU: its
+						   moves to its process's home CPU (and back) */
+	uint64_t	ks_faults_raced;	/* faults another CPU's vCPU had resolved (retried) */
 };
 
 #define PI_NAME_MAX	24

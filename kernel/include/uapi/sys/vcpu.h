@@ -8,6 +8,14 @@
 /* rfork flags (the values are Plan 9's and DragonFly's): both are required today. */
 #define RFMEM		(1 << 5)	/* share the address space */
 #define RFTHREAD	(1 << 13)	/* a thread of this process, not a new one */
+/*
+ * RFCPU(n): place the new vCPU on CPU n (its ring-3 code runs there; docs/smp.md). Without it
+ * the kernel spreads a process's vCPUs over the CPUs. EINVAL for a CPU that is not running, or
+ * for another CPU than the home one in the KSE model (whose vCPUs stay home).
+ */
+#define RFCPU_FLAG	(1 << 20)
+#define RFCPU_SHIFT	24
+#define RFCPU(n)	(RFCPU_FLAG | ((unsigned)(n) << RFCPU_SHIFT))
 
 #define VCPU_MAX	32		/* vCPUs a process may have at once (rfork: EAGAIN) */
 

@@ -108,6 +108,7 @@ cr_sig_wait_point(cr_thread_t td)
 void	cr_sched_fast_off(struct cr_vcpu *vc);
 void	cr_sched_take_arrivals(struct cr_vcpu *vc);
 cr_thread_t cr_sched_idle_thread(struct cr_vcpu *vc);
+void	cr_sched_refresh_idle_masks(void);
 void	cr_sched_free_reaped(struct cr_vcpu *vc);
 void	cr_sched_resume_in_section(cr_thread_t td);
 __attribute__((regparm(2))) void cr_switch(cr_thread_t from, cr_thread_t to);

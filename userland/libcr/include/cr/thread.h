@@ -130,6 +130,8 @@ int	cr_thread_count(void);		/* threads alive, main included */
  */
 int	cr_vcpu_add(void);		/* another vCPU running the scheduler: its number, or -1 */
 int	cr_vcpu_start(void (*fn)(void *), void *arg);	/* cr_vcpu_add, then fn(arg) on it */
+int	cr_vcpu_add_on(int cpu);			/* ... placed on CPU cpu (-1: spread) */
+int	cr_vcpu_start_on(void (*fn)(void *), void *arg, int cpu);
 int	cr_vcpu_exit(void);		/* end the caller's vCPU: its threads go to vCPU 0 */
 int	cr_vcpu_self(void);		/* the number of the vCPU running the caller */
 int	cr_vcpu_count(void);		/* vCPUs running */

@@ -25,6 +25,7 @@ void	tss_set_kstack(uint32_t esp0);
 void	tss_interrupted(uint32_t *eip, uint32_t *esp, uint32_t *ebp);
 void	gdt_set_percpu(int cpu, struct globaldata *gd);
 void	ldt_load(void *ldt);
+void	ldt_forget(void *ldt);
 uint32_t ldt_set_tls(void *ldt, uint32_t slot, uint32_t base);
 #endif
 

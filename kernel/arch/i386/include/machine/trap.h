@@ -60,7 +60,7 @@ struct syscall_regs {
 
 const char *trap_name(int vector);
 void	idt_init(void);
-void	idt_load(void);
+void	idt_load(bool home);
 void	trap(struct trapframe *tf);
 void	syscall_ast(struct syscall_regs *r);
 __attribute__((noreturn)) void trapret_to(struct trapframe *tf);
