@@ -1,14 +1,23 @@
 /*
- * Loading a program: a static i386 ELF from the initrd (found through ramfs) into a process's
- * fresh address space, with its stack (argc, argv, envp) and an empty heap after its data.
- * kern_proc.c makes the process and its thread.
+ * Running programs: loading a static i386 ELF from the initrd (found through ramfs) into a
+ * process's fresh address space, with its stack (argc, argv, envp) and an empty heap after its
+ * data (exec_load); a new process running one (proc_create: sys_spawn, and the kernel's
+ * proc_run, which waits for it by message); and exec, which replaces the caller's program.
+ * The process table is kern_proc.c's.
  */
 #include <sys/systm.h>
 #include <sys/elf32.h>
 #include <sys/errno.h>
 #include <sys/file.h>
+#include <sys/malloc.h>
 #include <sys/proc.h>
+#include <sys/sysmsg.h>
+#include <sys/thread.h>
+#include <sys/thread2.h>
+#include <sys/trace.h>
 #include <string.h>
+#include <machine/segments.h>
+#include <machine/trap.h>
 
 #define ARGV_MAX	32
 #define ENVV_MAX	32
@@ -134,4 +143,170 @@ exec_load(struct proc *p, const char *path, const char *args, size_t argslen, co
 		return error;
 	p->p_brk_base = p->p_brk = round_page(end);
 	return setup_stack(&p->p_pmap, args, argslen, env, envlen, &p->p_usp);
+}
+
+/* -- making processes and running programs ----------------------------------------------------- */
+
+/* enter_user: a process's first vCPU starts its program. */
+static void
+enter_user(void *arg)
+{
+	struct proc *p = arg;
+
+	user_start(p, p->p_entry, p->p_usp);
+}
+
+/*
+ * proc_create: a process running path with the given NUL-separated argument and environment
+ * strings; its thread is made but not started. Descriptors: the parent's, or the console.
+ */
+static int
+proc_create(struct proc *parent, const char *path, const char *args, size_t argslen,
+    const char *env, size_t envlen, struct proc **pp)
+{
+	const char *base = strrchr(path, '/');
+	struct proc *p;
+	thread_t td;
+	int error;
+
+	if ((p = proc_alloc(base ? base + 1 : path)) == NULL)
+		return ENOMEM;
+	if ((error = pmap_create(&p->p_pmap)) != 0) {
+		kfree(p);
+		return error;
+	}
+	error = exec_load(p, path, args, argslen, env, envlen);
+	if (error == 0)
+		error = lwkt_create(enter_user, p, &td, TDPRI_USER, TDF_NOSTART, p->p_comm);
+	if (error != 0) {
+		pmap_destroy(&p->p_pmap);
+		kfree(p);
+		return error;
+	}
+	proc_link(p, parent, td);
+	*pp = p;
+	return 0;
+}
+
+/*
+ * proc_run: the kernel runs the program at path, with env (one NAME=VALUE string, or ""), and
+ * waits for it to end: it sends the process an exit-wait message, which the process replies with its status. Returns 0 with *status set,
+ * or the errno that kept it from starting.
+ */
+int
+proc_run(const char *path, int argc, const char *const *argv, const char *env, int *status)
+{
+	char args[512];
+	size_t len = 0;
+	struct lwkt_msg wait;
+	struct proc *p;
+	int error;
+
+	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]) + 1;
+		if (len + n > sizeof(args))
+			return E2BIG;
+		memcpy(args + len, argv[i], n);
+		len += n;
+	}
+	if ((error = proc_create(NULL, path, args, len, env, strlen(env) + (*env ? 1 : 0), &p)) != 0)
+		return error;
+	lwkt_initmsg(&wait, &curthread->td_msgport, 0);
+	lwkt_sendmsg(&p->p_exitport, &wait);
+	lwkt_schedule(p->p_td);
+	lwkt_waitmsg(&wait, 0);
+	*status = (int)wait.ms_result;
+	proc_free(p);
+	return 0;
+}
+
+/* sys_spawn: a child process running msg->path with the caller's descriptors; answers its pid. */
+int
+sys_spawn(struct spawn_msg *msg)
+{
+	struct proc *p = curproc, *child;
+	char *buf;
+	int error;
+
+	if (msg->argslen + msg->envlen > ARG_MAX)
+		return E2BIG;
+	if ((buf = vm_page_alloc()) == NULL)		/* the strings: ARG_MAX bytes, one page */
+		return ENOMEM;
+	error = proc_copyin(p, (uint32_t)msg->args, buf, msg->argslen);
+	if (error == 0)
+		error = proc_copyin(p, (uint32_t)msg->env, buf + msg->argslen, msg->envlen);
+	if (error == 0)
+		error = proc_create(p, msg->path, buf, msg->argslen, buf + msg->argslen, msg->envlen,
+		    &child);
+	vm_page_free(buf);
+	if (error)
+		return error;
+	msg->hdr.ms_result = child->p_pid;
+	lwkt_schedule(child->p_td);
+	return 0;
+}
+
+/*
+ * sys_exec: the process runs another program. The new image is loaded into a fresh address
+ * space first: when that fails, the call answers the error and the old program goes on
+ * untouched. On success the old address space, its ring and its outstanding messages go, the
+ * descriptors stay, and the syscall's trap frame returns into the new program's entry.
+ */
+int
+sys_exec(struct exec_msg *msg)
+{
+	struct proc *p = curproc;
+	struct pmap old = p->p_pmap, fresh;
+	uint32_t entry = p->p_entry, usp = p->p_usp, brk_base = p->p_brk_base, brk = p->p_brk;
+	char *buf;
+	int error;
+
+	if (msg->argslen + msg->envlen > ARG_MAX)
+		return E2BIG;
+	if (p->p_nvcpus > 1 || p->p_nkse > 0)
+		return EBUSY;			/* the other vCPUs (or KSE calls) run the old program */
+	if ((buf = vm_page_alloc()) == NULL)
+		return ENOMEM;
+	error = proc_copyin(p, (uint32_t)msg->args, buf, msg->argslen);
+	if (error == 0)
+		error = proc_copyin(p, (uint32_t)msg->env, buf + msg->argslen, msg->envlen);
+	if (error == 0)
+		error = pmap_create(&fresh);
+	if (error == 0) {
+		p->p_pmap = fresh;
+		error = exec_load(p, msg->path, buf, msg->argslen, buf + msg->argslen, msg->envlen);
+		if (error) {			/* keep the old program */
+			pmap_destroy(&p->p_pmap);
+			p->p_pmap = old;
+			p->p_entry = entry;
+			p->p_usp = usp;
+			p->p_brk_base = brk_base;
+			p->p_brk = brk;
+		}
+	}
+	vm_page_free(buf);
+	if (error)
+		return error;
+	/* The old program's messages and ring go while p_pmap is still its address space: aborted
+	 * calls write their answers there, not into the new program. */
+	p->p_pmap = old;
+	sysmsg_proc_exit(p);
+	sysmsg_proc_init(p);
+	p->p_pmap = fresh;
+	proc_forget_everywhere(p);	/* the old page tables and LDT: loaded on no other CPU */
+	ldt_free(p);			/* its TLS descriptors */
+	sig_exec(p);			/* handlers and the upcall entry were the old program's */
+	p->p_execed = true;		/* setpgid: its parent may move it no more */
+	pmap_activate(&p->p_pmap);
+	pmap_destroy(&old);
+	const char *base = strrchr(msg->path, '/');
+	strlcpy(p->p_comm, base ? base + 1 : msg->path, sizeof(p->p_comm));
+	strlcpy(curthread->td_name, p->p_comm, sizeof(curthread->td_name));
+	TRACE_THREAD_NAME(curthread);
+	struct syscall_frame *sf = syscall_frame_of(curthread);
+	sf->sf_eip = p->p_entry;
+	sf->sf_esp = p->p_usp;
+	sf->sf_ds = sf->sf_es = sf->sf_fs = sf->sf_gs = GSEL_UDATA;	/* the old TLS selector is gone */
+	sf->sf_ecx = sf->sf_edx = 0;
+	return EJUSTRETURN;
 }

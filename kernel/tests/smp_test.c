@@ -6,6 +6,7 @@
 #include "testutil.h"
 #include <sys/ipiq.h>
 #include <sys/token.h>
+#include <sys/serialize.h>
 #include <sys/proc.h>
 #include <sys/file.h>
 #include <abi/stat.h>
@@ -196,18 +197,25 @@ token_worker(void *arg)
 }
 
 /*
- * race_two_cpus: fn(arg) runs in a thread of CPU 0 and one of CPU 1 at once; wait (up to 30 s
- * of CPU 0's ticks) until both have added 1 to *done. True when both did.
+ * race_cpus: fn(arg) runs in a thread of each of CPUs 0 .. n-1 at once; wait (up to 30 s of
+ * CPU 0's ticks) until each has added 1 to *done. True when each did.
  */
+static bool
+race_cpus(void (*fn)(void *), void *arg, volatile int *done, int n)
+{
+	for (int c = 0; c < n; c++)
+		if (lwkt_create_cpu(fn, arg, NULL, TDPRI_KERN, 0, "race", c) != 0)
+			return false;
+	for (int i = 0; i < 3000 && *done < n; i++)
+		lwkt_sleep(1);
+	return *done == n;
+}
+
+/* race_two_cpus: race_cpus on CPUs 0 and 1. */
 static bool
 race_two_cpus(void (*fn)(void *), void *arg, volatile int *done)
 {
-	if (lwkt_create_cpu(fn, arg, NULL, TDPRI_KERN, 0, "race0", 0) != 0 ||
-	    lwkt_create_cpu(fn, arg, NULL, TDPRI_KERN, 0, "race1", 1) != 0)
-		return false;
-	for (int i = 0; i < 3000 && *done < 2; i++)
-		lwkt_sleep(1);
-	return *done == 2;
+	return race_cpus(fn, arg, done, 2);
 }
 
 KTEST(smp, token_serializes_two_cpus)
@@ -429,6 +437,152 @@ KTEST(smp, pipe_serializes_two_cpus)
 	pmap_destroy(&r.p->p_pmap);
 	kfree(r.p);
 	KT_EXPECT(settle(before));
+}
+
+/* -- serializer ports across CPUs (sys/serialize.h) ----------------------------------------- */
+
+#define SER_ROUNDS	2400		/* messages each sender sends at least ... */
+#define SER_MAX		48000		/* ... and at most, going on until the senders have met */
+#define SER_BATCH	8		/* sent before their replies are waited for */
+
+struct ser_msg {
+	struct lwkt_msg	m;
+	int		sender;		/* which sender (thread) sent it */
+	int		seq;		/* its place in that sender's sequence */
+	int		handled;	/* times the handler ran on it */
+};
+
+struct ser_race {
+	struct lwkt_serport sp;		/* first: the handler finds the race from its port */
+	volatile int	inside;		/* handlers running now (atomic) */
+	volatile int	overlaps;	/* handlers that found another one inside */
+	volatile int	out_of_order;	/* messages handled out of their sender's order */
+	uint32_t	count;		/* messages handled: a two-step update the port protects */
+	int		next[MAXCPU];	/* each sender's next sequence number, as the handler saw */
+	uint32_t	ran_on[MAXCPU];	/* handlers run on each CPU */
+	volatile int	bad;		/* replies with a wrong error or answer, or handled != 1 */
+	uint32_t	sent[MAXCPU];	/* messages each sender sent */
+	volatile int	ids;		/* senders' ids, taken in turn */
+	int		n;		/* senders */
+	volatile int	ready;		/* senders at the start line */
+	volatile int	done;
+};
+
+/*
+ * ser_handler: checks that it runs alone (an atomic count of handlers inside) and that each
+ * sender's messages come in sequence, and counts with a read-modify-write stretched over a few
+ * pauses: two handlers at once lose counts and see each other inside.
+ */
+static int
+ser_handler(lwkt_port_t port, lwkt_msg_t msg)
+{
+	struct ser_race *r = (struct ser_race *)port;
+	struct ser_msg *sm = (struct ser_msg *)msg;
+
+	if (__atomic_add_fetch(&r->inside, 1, __ATOMIC_ACQ_REL) != 1)
+		__atomic_add_fetch(&r->overlaps, 1, __ATOMIC_RELAXED);
+	uint32_t v = r->count;
+	for (int k = 0; k < 16; k++)
+		__asm__ volatile("pause");
+	r->count = v + 1;
+	if (sm->seq != r->next[sm->sender])
+		__atomic_add_fetch(&r->out_of_order, 1, __ATOMIC_RELAXED);
+	r->next[sm->sender] = sm->seq + 1;
+	sm->handled++;
+	r->ran_on[mycpu->gd_cpuid]++;
+	msg->ms_result = sm->seq + 1;
+	__atomic_sub_fetch(&r->inside, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/*
+ * ser_sender: messages to the port, in batches of SER_BATCH sent at once (lwkt_sendmsg) and then
+ * collected; every fourth batch one at a time with lwkt_domsg. Each reply must carry its answer,
+ * its message handled exactly once. The senders start together and each sends SER_ROUNDS, and
+ * more (up to SER_MAX) until a put has found the port taken: on a loaded host QEMU may leave a
+ * CPU unscheduled for a while, and a sender alone tests nothing.
+ */
+static void
+ser_sender(void *arg)
+{
+	struct ser_race *r = arg;
+	struct ser_msg msgs[SER_BATCH];
+	int id = __atomic_fetch_add(&r->ids, 1, __ATOMIC_RELAXED), seq, batch;
+
+	__atomic_add_fetch(&r->ready, 1, __ATOMIC_RELEASE);
+	wait_until(&r->ready, r->n);		/* all at once (bounded: 50 ticks) */
+	for (seq = 0, batch = 0; seq < SER_MAX && (seq < SER_ROUNDS ||
+	    __atomic_load_n(&r->sp.sp_queued, __ATOMIC_RELAXED) == 0); seq += SER_BATCH, batch++) {
+		for (int b = 0; b < SER_BATCH; b++) {
+			struct ser_msg *sm = &msgs[b];
+			lwkt_initmsg(&sm->m, &curthread->td_msgport, 0);
+			sm->sender = id;
+			sm->seq = seq + b;
+			sm->handled = 0;
+			if ((batch & 3) == 3) {
+				if (lwkt_domsg(&r->sp.sp_port, &sm->m, 0) != 0)
+					__atomic_add_fetch(&r->bad, 1, __ATOMIC_RELAXED);
+			} else {
+				lwkt_sendmsg(&r->sp.sp_port, &sm->m);
+			}
+		}
+		for (int b = 0; b < SER_BATCH; b++) {
+			struct ser_msg *sm = &msgs[b];
+			if (lwkt_waitmsg(&sm->m, 0) != 0 || sm->m.ms_result != sm->seq + 1 ||
+			    sm->handled != 1)
+				__atomic_add_fetch(&r->bad, 1, __ATOMIC_RELAXED);
+		}
+		if ((batch & 15) == 0)
+			lwkt_yield();
+	}
+	r->sent[id] = seq;
+	__atomic_add_fetch(&r->done, 1, __ATOMIC_RELEASE);
+}
+
+/* serializer_race: n senders, one on each of CPUs 0 .. n-1, on one serializer port. */
+static void
+serializer_race(struct ktest_ctx *ktc, int n)
+{
+	static struct ser_race r;
+	uint32_t before = lwkt_stats.threads;
+	uint64_t doubles = lwkt_msgstats.double_replies;
+	uint32_t sent = 0;
+	int cpus = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.n = n;
+	lwkt_initport_serialize(&r.sp, ser_handler);
+	KT_ASSERT(race_cpus(ser_sender, &r, &r.done, n));
+	KT_EXPECT_EQ(r.overlaps, 0);			/* never two handlers at once */
+	KT_EXPECT_EQ(r.out_of_order, 0);		/* each sender's order kept */
+	KT_EXPECT_EQ(r.bad, 0);				/* each handled once, replied with its answer */
+	for (int i = 0; i < n; i++) {
+		KT_EXPECT(r.sent[i] >= SER_ROUNDS);
+		sent += r.sent[i];
+	}
+	KT_EXPECT_EQ(r.count, sent);			/* no count lost */
+	KT_EXPECT_EQ(r.sp.sp_direct + r.sp.sp_by_holder, sent);
+	KT_EXPECT_EQ(r.sp.sp_by_holder, r.sp.sp_queued);
+	KT_EXPECT(r.sp.sp_queued > 0);			/* the senders did meet */
+	for (int c = 0; c < n; c++)
+		cpus += r.ran_on[c] > 0;
+	KT_EXPECT(cpus >= 2);				/* the handler ran on several CPUs */
+	KT_EXPECT_EQ(r.sp.sp_busy, 0);
+	KT_EXPECT(TAILQ_EMPTY(&r.sp.sp_port.mp_msgq));
+	KT_EXPECT_EQ(lwkt_msgstats.double_replies, doubles);
+	KT_EXPECT(settle(before));
+}
+
+KTEST(smp, serializer_port_serializes_two_cpus)
+{
+	NEED_CPUS(2);
+	serializer_race(ktc, 2);
+}
+
+KTEST(smp, serializer_port_serializes_every_cpu)
+{
+	NEED_CPUS(2);
+	serializer_race(ktc, ncpus);
 }
 
 /* -- threads and ports across CPUs --------------------------------------------------------- */

@@ -64,7 +64,8 @@ echo(void *arg)
  * 20,000 round trips through two words of shared memory, between the main vCPU and one on
  * another CPU, neither making a system call or yielding: each round trip needs the other vCPU to
  * run while this one waits, so on one CPU each would take a clock tick's preemption (10 ms: 200
- * s in all). Here they must all be done within 100 ticks, with fewer preemptions than rounds.
+ * s in all). Here they must all be done with fewer preemptions than a tenth of the rounds (not
+ * timed: a loaded host may stall a CPU's thread for a while; it gives up after 1,000 ticks).
  */
 KTEST(vcpu_parallel, two_vcpus_run_ring_3_at_the_same_instant)
 {
@@ -81,7 +82,7 @@ KTEST(vcpu_parallel, two_vcpus_run_ring_3_at_the_same_instant)
 		ping = i;
 		for (uint32_t spins = 0; pong != i; spins++) {
 			__asm__ volatile("pause");
-			if ((spins & 0xfffff) == 0xfffff && ks().ks_ticks - before.ks_ticks > 100)
+			if ((spins & 0xfffff) == 0xfffff && ks().ks_ticks - before.ks_ticks > 1000)
 				break;		/* not in parallel: give up, and fail below */
 		}
 		if (pong != i)
@@ -89,7 +90,6 @@ KTEST(vcpu_parallel, two_vcpus_run_ring_3_at_the_same_instant)
 	}
 	after = ks();
 	KT_EXPECT_EQ(i, ROUNDS + 1);
-	KT_EXPECT(after.ks_ticks - before.ks_ticks <= 100);
 	KT_EXPECT(after.ks_preemptions - before.ks_preemptions < ROUNDS / 10);
 	ping = ROUNDS + 1;		/* let the partner end, whatever happened */
 }

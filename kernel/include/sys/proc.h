@@ -114,26 +114,30 @@ proc_table_unlock(void)
 
 #define curproc		(curthread->td_proc)
 
-/* kern/kern_exec.c */
+/* kern/kern_exec.c: loading and running programs */
 int	exec_load(struct proc *p, const char *path, const char *args, size_t argslen,
 	    const char *env, size_t envlen);
-/* kern/kern_proc.c */
-struct trapframe;
 int	proc_run(const char *path, int argc, const char *const *argv, const char *env,
 	    int *status);
+/* kern/kern_proc.c: the process table, making and ending processes */
 struct proc *proc_alloc(const char *name);
 void	proc_link(struct proc *p, struct proc *parent, struct thread *td);
 void	proc_table_insert(struct proc *p, struct proc *parent);
 void	proc_free(struct proc *p);
-__attribute__((noreturn)) void user_enter(struct proc *p, struct trapframe *tf);
-__attribute__((noreturn)) void proc_exit(int status);
 struct proc *proc_find(pid_t pid);
 void	proc_mark_killed(struct proc *p);
 void	proc_kill(struct proc *p);
 bool	proc_may_signal(const struct proc *from, const struct proc *to);
-__attribute__((noreturn)) void vcpu_exit_self(void);
 int	proc_copyin(struct proc *p, uint32_t uaddr, void *kaddr, size_t len);
 int	proc_copyout(struct proc *p, uint32_t uaddr, const void *kaddr, size_t len);
+/* kern/kern_exit.c: exit and wait */
+__attribute__((noreturn)) void proc_exit(int status);
+/* kern/kern_vcpu.c: virtual CPUs, entering ring 3, TLS descriptors */
+struct trapframe;
+__attribute__((noreturn)) void user_enter(struct proc *p, struct trapframe *tf);
+__attribute__((noreturn)) void user_start(struct proc *p, uint32_t eip, uint32_t esp);
+__attribute__((noreturn)) void vcpu_exit_self(void);
+void	ldt_free(struct proc *p);
 
 /* kern/kern_waitstatus.c: why a process ended, as its wait status (abi/wait.h) says */
 enum proc_end {

@@ -33,6 +33,8 @@ struct thread;
  *  reply-only	(lwkt_initport_replyonly) a reply just marks the message DONE; nothing is queued
  *  put-only	(lwkt_initport_putonly) a put calls a function (the syscall port, the timer port)
  *  panic port	(lwkt_initport_panic) any use is a bug: it panics
+ *  serializer	(lwkt_initport_serialize, kernel only: sys/serialize.h) a put runs a handler, one
+ *		at a time across CPUs, in order of arrival
  *  remote reply	(lwkt_initport_remote, libcr only) replies of messages a remote agent (the
  *		kernel) may hold; waiting may collect them from the agent (see lwkt_msgport.c)
  */

@@ -1,6 +1,6 @@
 /*
  * The wait status the wait call stores, and its options: ABI, shared by the kernel (which makes
- * a status with W_EXITED or W_SIGNALED: kern_proc.c's proc_wait_status) and libcr's <sys/wait.h>
+ * a status with W_EXITED or W_SIGNALED: kern_waitstatus.c's proc_wait_status) and libcr's <sys/wait.h>
  * (which reads it with the POSIX macros). The encoding is Linux's and the BSDs':
  *
  *	exited with code c (0..255)	c << 8		(the low 7 bits are 0)
