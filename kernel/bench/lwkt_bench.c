@@ -1,11 +1,12 @@
 /*
- * Benchmarks of LWKT: the thread switch and the port round trip, one way, and the instruction
- * count at the first test result. See sys/kbench.h for how figures are taken.
+ * Benchmarks of LWKT: the thread switch and the port round trip, one way, a call through a free
+ * serializer port, and the instruction count at the first test result. See sys/kbench.h for how figures are taken.
  */
 #include <sys/systm.h>
 #include <sys/globaldata.h>
 #include <sys/kbench.h>
 #include <sys/msgport.h>
+#include <sys/serialize.h>
 #include <sys/thread.h>
 #include <machine/cpufunc.h>
 
@@ -108,6 +109,36 @@ KBENCH(lwkt_port_pingpong_cross_cpu, "lwkt.port.pingpong.cross_cpu")
 		return;
 	}
 	pingpong(kb, 1, ROUNDS / 10);
+}
+
+/* answer_at_once: the handler of lwkt.port.serialize: answers every message at once. */
+static int
+answer_at_once(lwkt_port_t port, lwkt_msg_t msg)
+{
+	(void)port;
+	msg->ms_result = 1;
+	return 0;
+}
+
+/*
+ * lwkt.port.serialize: lwkt_domsg to a free serializer port (docs/smp.md), whose handler answers
+ * at once on this thread: the port taken by compare-and-swap, the handler, the empty queue
+ * checked and the port let go under its spin lock. No switch.
+ */
+KBENCH(lwkt_port_serialize, "lwkt.port.serialize")
+{
+	static struct lwkt_serport sp;
+	struct lwkt_msg msg;
+
+	lwkt_initport_serialize(&sp, answer_at_once);
+	lwkt_initmsg(&msg, &curthread->td_msgport, 0);
+	for (int i = 0; i < 100; i++)
+		lwkt_domsg(&sp.sp_port, &msg, 0);
+	uint64_t t0 = kbench_start();
+	for (uint32_t i = 0; i < ROUNDS; i++)
+		lwkt_domsg(&sp.sp_port, &msg, 0);
+	uint64_t t1 = kbench_stop();
+	kbench_report(kb, ROUNDS, t1 - t0, kbench_empty_loop(ROUNDS));
 }
 
 /* boot.first_result: guest instructions from reset to the first KTAP result line. */
