@@ -2,6 +2,7 @@
 they arrive, and two runs of the same image give exactly the same instructions per operation."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from toolchain import baseline
 from toolchain import build as build_mod
 from toolchain.bench import BenchError, run_bench
+from toolchain.bench import scaling as scaling_of
 from toolchain.image import Image, build_image, load_image
 from toolchain.machine import MachineConfig
 
@@ -102,3 +104,28 @@ def test_cross_cpu_figures_repeat_exactly_and_match_their_baseline(outputs, tmp_
     committed = baseline.load_baseline(baseline.path_for("bench-smp2"))
     differences = baseline.compare(figures[0], committed)
     assert not differences, "\n".join(map(str, differences))
+
+
+@pytest.mark.timeout(600)
+def test_scaling_figures_repeat_exactly_match_their_baseline_and_scale(outputs, tmp_path):
+    """At 4 CPUs, counted per CPU (the makespan: the busiest CPU's instructions in the window,
+    docs/smp.md): do lwkt.scale.k1/k2/k4 and proc.scale.k1/k2/k4 report the same figures twice,
+    each within 2% of images/baselines/bench-smp4.toml, and do k kernel threads on k CPUs finish
+    within 10% of k times sooner than one? proc.scale's speedup is reported, not checked, while a
+    process's vCPUs all run on CPU 0 (bench.REPORT_ONLY_SCALING)."""
+    image = load_image("bench-smp4")
+    build_image(image, outputs)
+    runs = [run_bench(image, outputs, tmp_path / f"run{n}") for n in range(2)]
+    figures = [{r["name"]: r["insns_per_op"] for r in run} for run in runs]
+    names = {f"{g}.scale.k{k}" for g in ("lwkt", "proc") for k in (1, 2, 4)}
+    assert set(figures[0]) == names, figures[0]
+    assert figures[0] == figures[1]
+    assert all(r.get("counted", "").startswith("max (cpu") for r in runs[0]), runs[0]
+    differences = baseline.compare(figures[0], baseline.load_baseline(baseline.path_for("bench-smp4")))
+    assert not differences, "\n".join(map(str, differences))
+    scaling = scaling_of(runs[0])
+    assert {(s.group, s.k) for s in scaling} == {(g, k) for g in ("lwkt.scale", "proc.scale") for k in (2, 4)}
+    for s in scaling:
+        if not s.enforced:
+            warnings.warn(str(s))
+    assert [str(s) for s in scaling if s.enforced and not s.ok] == []

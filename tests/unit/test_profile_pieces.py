@@ -100,13 +100,33 @@ def test_addrs_file_lists_vectors_and_marks(outputs, tmp_path):
     assert [line for line in lines if not line.startswith("vector ")] == [f"{m.kind} {m.vaddr:x}" for m in marks]
 
 
+
+def test_per_cpu_marks_are_listed_apart_for_the_counter(outputs, tmp_path):
+    """kbench_start_percpu/kbench_stop_percpu (kinds 3 and 4): start and stop for the profiler,
+    and the only lines of the per-CPU counter's address list (kernel: lwkt.scale; bench_scale:
+    proc.scale); an image without them gets no counter."""
+    elf = outputs.programs["bench_scale"]
+    kernel = [m for m in plugin.read_marks(outputs.kernel) if m.percpu]
+    user = [m for m in plugin.read_marks(elf) if m.percpu]
+    assert sorted(m.kind for m in kernel) == ["start", "stop"] and sorted(m.kind for m in user) == ["start", "stop"]
+    start, size = next((a, b) for a, b, n in Symbolizer(outputs.kernel)._funcs if n == "scale")
+    assert all(start <= m.vaddr < start + size for m in kernel)      # kernel/bench/scale_bench.c
+    marks = plugin.write_percpu_addrs(tmp_path / "addrs", outputs.kernel, [elf])
+    assert marks == kernel + user
+    assert (tmp_path / "addrs").read_text().splitlines() == [f"{m.kind} {m.vaddr:x}" for m in marks]
+    assert plugin.write_percpu_addrs(tmp_path / "none", outputs.programs["pipe_echo"], []) == []
+
+
 # -- the plugin ------------------------------------------------------------------------------------
-def test_plugin_builds_once_and_matches_qemus_exports(tmp_path):
-    """Does plugin.c build into a shared object that declares API version 1 and uses only
-    functions QEMU 7.2 exports, and does a second build do nothing?"""
-    so = plugin.build_plugin(build=tmp_path)
+@pytest.mark.parametrize("cpus", [False, True], ids=["profile", "cpus"])
+def test_plugin_builds_once_and_matches_qemus_exports(tmp_path, cpus):
+    """Does plugin.c (and cpus.c, the per-CPU counter of invoke bench) build into a shared object
+    that declares API version 1 and uses only functions QEMU 7.2 exports, and does a second build
+    do nothing?"""
+    so = plugin.build_plugin(build=tmp_path, cpus=cpus)
+    assert so.name == ("cpus.so" if cpus else "profile.so")
     stamp = so.stat().st_mtime_ns
-    assert plugin.build_plugin(build=tmp_path) == so and so.stat().st_mtime_ns == stamp
+    assert plugin.build_plugin(build=tmp_path, cpus=cpus) == so and so.stat().st_mtime_ns == stamp
     with open(so, "rb") as f:
         elf = ELFFile(f)
         dynsym = elf.get_section_by_name(".dynsym")
