@@ -207,8 +207,9 @@ def apply_cpu_windows(records: list[BenchLine], windows) -> tuple[list[BenchLine
         elif w.total > r.insns or (w.total != r.insns and not any(w.hlts)):
             errors.append(f"benchmark {r.name}: its window's CPUs counted {w.total} instructions, but the "
                           f"TSC insns={r.insns} (which counts them all, and only adds the time every CPU "
-                          f"was halted, impossible with no hlt in the window): the line and the window "
-                          "do not belong together")
+                          f"was halted, impossible with no hlt in the window): either the line and the "
+                          "window do not belong together, or an instruction in the window faulted and "
+                          "was restarted (the counter counts each attempt, -icount one)")
         elif w.counts[cpu] < r.baseline:
             errors.append(f"benchmark {r.name}: cpu{cpu} executed {w.counts[cpu]} instructions in its window, "
                           f"less than baseline={r.baseline}")

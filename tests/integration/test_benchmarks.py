@@ -12,6 +12,7 @@ from toolchain import build as build_mod
 from toolchain.bench import BenchError, run_bench
 from toolchain.bench import scaling as scaling_of
 from toolchain.image import Image, build_image, load_image
+from toolchain.profile import windows as cpu_windows
 from toolchain.machine import MachineConfig
 
 pytestmark = pytest.mark.qemu
@@ -123,6 +124,15 @@ def test_scaling_figures_repeat_exactly_match_their_baseline_and_scale(outputs, 
     assert all(r.get("counted", "").startswith("max (cpu") for r in runs[0]), runs[0]
     differences = baseline.compare(figures[0], baseline.load_baseline(baseline.path_for("bench-smp4")))
     assert not differences, "\n".join(map(str, differences))
+    # Each CPU's own count (the counter's output, one window per line in the guest's order):
+    # lwkt.scale.kK keeps CPUs 0..K-1 busy with a share each, and the others all but idle.
+    order = [r["name"] for r in runs[0]]
+    counts = {name: w.counts for name, w in zip(order, cpu_windows.read(tmp_path / "run0" / "bench-smp4.cpus"))}
+    job = counts["lwkt.scale.k1"][0]
+    for k in (1, 2, 4):
+        busy, idle = counts[f"lwkt.scale.k{k}"][:k], counts[f"lwkt.scale.k{k}"][k:]
+        assert all(job / k <= c < job / k * 1.01 for c in busy), (k, counts[f"lwkt.scale.k{k}"])
+        assert all(c < job / 1000 for c in idle), (k, counts[f"lwkt.scale.k{k}"])
     scaling = scaling_of(runs[0])
     assert {(s.group, s.k) for s in scaling} == {(g, k) for g in ("lwkt.scale", "proc.scale") for k in (2, 4)}
     for s in scaling:
