@@ -187,6 +187,39 @@ def parse_bench_lines(lines) -> tuple[list[BenchLine], list[str]]:
     return records, errors
 
 
+def glob_match(pattern: str, name: str) -> bool:
+    """The kernel's glob (kernel/lib/ktest.c): * any run of characters, ? one, the rest literal."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, name, re.DOTALL) is not None
+
+
+def bench_cmdline(image: Image, filter: str | None = None) -> str:
+    """The image's kernel command line, with the kbench= value replaced by filter when given."""
+    words = image.words
+    if not any(w.startswith("kbench=") for w in words):
+        raise BenchError(f"image {image.name} runs no benchmarks: its kernel command line has no "
+                         f"kbench=GLOB word ({image.path}); the benchmark image is 'bench'")
+    if filter:
+        if any(c.isspace() for c in filter):
+            raise BenchError(f"benchmark filter {filter!r} must be one word (a glob such as 'lwkt.*')")
+        words = [f"kbench={filter}" if w.startswith("kbench=") else w for w in words]
+    return " ".join(words)
+
+
+def revision(root: Path = ROOT) -> str:
+    """The git revision of root (short hash), with -dirty when tracked files changed; 'unknown'
+    outside a git checkout (or without git)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    try:
+        rev = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return rev + ("-dirty" if dirty else "") if rev else "unknown"
+
+
 def apply_cpu_windows(records: list[BenchLine], windows) -> tuple[list[BenchLine], list[str]]:
     """records with each per-CPU line given the count of its window (toolchain/profile/windows.py's
     CpuWindow, in the guest's order: the n-th per-CPU line has the n-th window), and the problems:
@@ -257,39 +290,6 @@ def scaling(records: list[dict]) -> list[Scaling]:
         out.append(Scaling(m["group"], int(m["k"]), figures[f"{m['group']}.k1"] / r["insns_per_op"],
                            m["group"] not in REPORT_ONLY_SCALING))
     return out
-
-
-def glob_match(pattern: str, name: str) -> bool:
-    """The kernel's glob (kernel/lib/ktest.c): * any run of characters, ? one, the rest literal."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, name, re.DOTALL) is not None
-
-
-def bench_cmdline(image: Image, filter: str | None = None) -> str:
-    """The image's kernel command line, with the kbench= value replaced by filter when given."""
-    words = image.words
-    if not any(w.startswith("kbench=") for w in words):
-        raise BenchError(f"image {image.name} runs no benchmarks: its kernel command line has no "
-                         f"kbench=GLOB word ({image.path}); the benchmark image is 'bench'")
-    if filter:
-        if any(c.isspace() for c in filter):
-            raise BenchError(f"benchmark filter {filter!r} must be one word (a glob such as 'lwkt.*')")
-        words = [f"kbench={filter}" if w.startswith("kbench=") else w for w in words]
-    return " ".join(words)
-
-
-def revision(root: Path = ROOT) -> str:
-    """The git revision of root (short hash), with -dirty when tracked files changed; 'unknown'
-    outside a git checkout (or without git)."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    try:
-        rev = git("rev-parse", "--short", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return rev + ("-dirty" if dirty else "") if rev else "unknown"
 
 
 def _tail(lines: list[str], n: int = 20) -> str:
