@@ -3,6 +3,7 @@ built ELF files, the plugin's build and ABI, reading its output, attributing blo
 programs and libcr, the profile's rows, stacks and totals, saving, comparing, speedscope."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -312,6 +313,22 @@ def test_halted_time_is_its_own_row(outputs, attributor):
     raw, _ = raw_profile(outputs)
     unexplained = model.build_profile(raw, attributor, bench_line(insns=130), "bench", "rev")
     assert unexplained.notes and "cannot explain" in unexplained.notes[0]
+
+
+def test_a_per_cpu_benchmark_says_which_cpu_its_figure_counts(outputs, attributor, tmp_path):
+    """A BENCH line with cpu=max: the rows are every CPU's (as the TSC), the summary says the
+    figure is one CPU's and which, and a saved profile keeps both."""
+    raw, _ = raw_profile(outputs)
+    line = dataclasses.replace(bench_line(), cpu="max", counted=60, on_cpu=1)
+    prof = model.build_profile(raw, attributor, line, "bench-smp4", "rev")
+    assert prof.counted == prof.insns == 100 and prof.counted_on == "max (cpu1)"
+    assert prof.cpu_figure == line.insns_per_op
+    assert any("counted per CPU" in s and "max (cpu1)" in s and f"{line.insns_per_op:,.1f}" in s
+               for s in report.summary(prof))
+    loaded = model.load(model.save(prof, tmp_path / "p.json"))
+    assert (loaded.counted_on, loaded.cpu_figure) == (prof.counted_on, prof.cpu_figure)
+    plain = model.build_profile(raw, attributor, bench_line(), "bench", "rev")
+    assert not plain.counted_on and not any("per CPU" in s for s in report.summary(plain))
 
 
 @pytest.mark.parametrize("state, nested, message", [
