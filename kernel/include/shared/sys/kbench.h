@@ -43,9 +43,9 @@ struct kbench {
 };
 
 /*
- * kbench_start and kbench_stop (KBENCH_READING): read the TSC at the edges of a benchmark's timed loop, exactly
- * like rdtsc(), and list that rdtsc's address (with 1: start, 2: stop; 3 and 4 for a per-CPU
- * window: kbench_start_percpu and kbench_stop_percpu) in the section
+ * kbench_start and kbench_stop (KBENCH_READING): read the TSC at the edges of a benchmark's
+ * timed loop, exactly like rdtsc(), and list that rdtsc's address (with 1: start, 2: stop; 3
+ * and 4 for a per-CPU window: kbench_start_percpu and kbench_stop_percpu) in the section
  * .kbench_window, which is not loaded: `invoke profile` (docs/profile.md) counts from the
  * start reading to the stop reading, while the benchmark runs the very same instructions at
  * the very same addresses as with rdtsc(). In-kernel and in-guest benchmarks both use them.
