@@ -90,7 +90,8 @@ def list_tests(c, image="test"):
 
 @task(help={"filter": "only the benchmarks whose name matches this glob (e.g. 'lwkt.*'); "
                       "replaces the image's kbench= value",
-            "image": "benchmark image in images/ (default: bench; must be deterministic)",
+            "image": "benchmark image in images/ (default: bench; must be deterministic): bench-smp2 "
+                     "(between two CPUs), bench-smp4 (scaling over 1, 2, 4 CPUs)",
             "json": "print the results as JSON (stdout) instead of a table",
             "kernel": "boot a kernel variant instead of the ordinary kernel: 'trace' (tracing compiled in)",
             "plot": "also draw cost per message against batch size as build/bench/batching.png",
@@ -99,7 +100,9 @@ def list_tests(c, image="test"):
 def bench(c, filter="", image="bench", json=False, kernel="", plot=False, update_baseline=False):
     """Run the in-kernel benchmarks (guest instructions per operation, deterministic) and print them
     beside their targets and the Linux 6.1 figures of BENCHMARKS.md, then against the committed
-    baseline; writes build/bench/results.json."""
+    baseline; writes build/bench/results.json. A benchmark whose line says cpu=C or cpu=max counts
+    one CPU's instructions, or the busiest's (the makespan), with a QEMU plugin in the same boot;
+    NAME.k1/k2/k4 figures also print their speedup (docs/smp.md)."""
     with cli.errors():
         cli.bench(image, filter, json, kernel, plot, update_baseline)
 

@@ -11,6 +11,13 @@ deterministic mode (-icount) the TSC counts guest instructions, so insns_per_op 
 the same on every run. `BENCH-ERROR <name> <reason>` reports a benchmark that could not run. Then
 the kernel powers off as usual. Any other console line is ignored; a line that starts with the
 word BENCH or BENCH-ERROR but does not follow the protocol is an error, never skipped.
+
+A benchmark counted per CPU (docs/smp.md) ends its line with `cpu=C` or `cpu=max` and times its
+window with kbench_start_percpu()/kbench_stop_percpu(): the TSC counts every CPU's instructions
+together (and the time all of them were halted), so the run loads a QEMU plugin that counts
+each CPU's (toolchain/profile/cpus.c), and the figure is (I - B) / N with I the instructions
+CPU C, or the busiest CPU (the makespan), executed inside the window. Per-CPU lines and per-CPU
+windows pair up in order.
 """
 from __future__ import annotations
 
@@ -28,13 +35,23 @@ from .guest import PANIC_ANY, symbolize_console
 from .image import Image
 from .machine import Machine, Outcome
 from .errors import ToolchainError
+from .profile import ProfileError
+from .profile import windows as windows_mod
 
 RESULTS = BUILD / "bench" / "results.json"
 RECORD_KEYS = ("name", "insns_per_op", "iterations", "image", "revision")   # BENCHMARKS.md's order
-PROTOCOL = "BENCH <name> iterations=<N> insns=<T> baseline=<B>"
+# ... and, for a figure counted per CPU only, what it counts: "cpu0", or "max (cpu2)" (the busiest).
+COUNTED = "counted"
+PROTOCOL = "BENCH <name> iterations=<N> insns=<T> baseline=<B> [cpu=<C>|cpu=max]"
 
 BENCH_NAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]*"
-_BENCH = re.compile(rf"BENCH (?P<name>{BENCH_NAME}) iterations=(?P<n>\d+) insns=(?P<t>\d+) baseline=(?P<b>\d+)")
+_BENCH = re.compile(rf"BENCH (?P<name>{BENCH_NAME}) iterations=(?P<n>\d+) insns=(?P<t>\d+) baseline=(?P<b>\d+)"
+                    r"(?: cpu=(?P<cpu>\d|max))?")
+CPU_MAX = "max"
+# Scaling figures (docs/smp.md): NAME.kN is the makespan of one job on N CPUs, per block of it;
+# N CPUs must finish within SCALING_TOLERANCE of N times sooner than one.
+_SCALE = re.compile(r"(?P<group>.+\.scale)\.k(?P<k>\d+)")
+SCALING_TOLERANCE = 0.10
 _ERROR = re.compile(rf"BENCH-ERROR (?P<name>{BENCH_NAME}) (?P<reason>\S.*)")
 
 
@@ -108,15 +125,31 @@ def _number(v: float | None) -> str:
 
 @dataclass(frozen=True)
 class BenchLine:
-    """One BENCH line, as the guest printed it."""
+    """One BENCH line, as the guest printed it; for a per-CPU line (cpu: a CPU's number or
+    "max"), with counted set from its window: the instructions that CPU (or the busiest, on_cpu)
+    executed inside it."""
     name: str
     iterations: int
     insns: int
     baseline: int
+    cpu: str | None = None
+    counted: int | None = None
+    on_cpu: int | None = None
 
     @property
     def insns_per_op(self) -> float:
-        return round((self.insns - self.baseline) / self.iterations, 1)
+        if self.cpu is not None and self.counted is None:
+            raise BenchError(f"benchmark {self.name} is counted per CPU (cpu={self.cpu}) and its "
+                             "window's counts are missing")
+        insns = self.insns if self.cpu is None else self.counted
+        return round((insns - self.baseline) / self.iterations, 1)
+
+    @property
+    def counted_on(self) -> str:
+        """What the figure counts: "all" CPUs (the TSC), "cpu0", or "max" (the busiest: which)."""
+        if self.cpu is None:
+            return "all"
+        return f"cpu{self.cpu}" if self.cpu != CPU_MAX else f"max (cpu{self.on_cpu})"
 
 
 def parse_bench_lines(lines) -> tuple[list[BenchLine], list[str]]:
@@ -141,7 +174,7 @@ def parse_bench_lines(lines) -> tuple[list[BenchLine], list[str]]:
         if not m:
             errors.append(f"malformed BENCH line {line!r}: expected '{PROTOCOL}'")
             continue
-        rec = BenchLine(m["name"], int(m["n"]), int(m["t"]), int(m["b"]))
+        rec = BenchLine(m["name"], int(m["n"]), int(m["t"]), int(m["b"]), m["cpu"])
         if rec.iterations < 1:
             errors.append(f"BENCH line {line!r}: iterations must be at least 1")
         elif rec.insns < rec.baseline:
@@ -187,6 +220,78 @@ def revision(root: Path = ROOT) -> str:
     return rev + ("-dirty" if dirty else "") if rev else "unknown"
 
 
+def apply_cpu_windows(records: list[BenchLine], windows) -> tuple[list[BenchLine], list[str]]:
+    """records with each per-CPU line given the count of its window (toolchain/profile/windows.py's
+    CpuWindow, in the guest's order: the n-th per-CPU line has the n-th window), and the problems:
+    as many lines as windows, a CPU the machine has, counts that add up to the TSC's (which counts
+    every CPU's instructions, and the time all were halted: exactly when no CPU halted) and the
+    line's baseline."""
+    percpu = [r for r in records if r.cpu is not None]
+    if len(percpu) != len(windows):
+        names = ", ".join(r.name for r in percpu) or "none"
+        return records, [f"{len(percpu)} benchmark line(s) counted per CPU ({names}) but {len(windows)} "
+                         "per-CPU window(s) (kbench_start_percpu/kbench_stop_percpu): each per-CPU "
+                         "benchmark times exactly one"]
+    errors, given = [], {}
+    for r, w in zip(percpu, windows):
+        cpu = w.busiest() if r.cpu == CPU_MAX else int(r.cpu)
+        if cpu >= len(w.counts):
+            errors.append(f"benchmark {r.name} asks for cpu={r.cpu}, but the machine has {len(w.counts)} CPU(s)")
+        elif w.total > r.insns or (w.total != r.insns and not any(w.hlts)):
+            errors.append(f"benchmark {r.name}: its window's CPUs counted {w.total} instructions, but the "
+                          f"TSC insns={r.insns} (which counts them all, and only adds the time every CPU "
+                          f"was halted, impossible with no hlt in the window): either the line and the "
+                          "window do not belong together, or an instruction in the window faulted and "
+                          "was restarted (the counter counts each attempt, -icount one)")
+        elif w.counts[cpu] < r.baseline:
+            errors.append(f"benchmark {r.name}: cpu{cpu} executed {w.counts[cpu]} instructions in its window, "
+                          f"less than baseline={r.baseline}")
+        else:
+            given[id(r)] = BenchLine(r.name, r.iterations, r.insns, r.baseline, r.cpu, w.counts[cpu], cpu)
+    return [given.get(id(r), r) for r in records], errors
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """One job measured on 1 and on k CPUs (NAME.k1, NAME.kK): how much sooner k finished."""
+    group: str
+    k: int
+    speedup: float          # the k1 figure over the kK figure
+    enforced: bool          # False: reported only (REPORT_ONLY_SCALING)
+
+    @property
+    def efficiency(self) -> float:
+        return self.speedup / self.k
+
+    @property
+    def ok(self) -> bool:
+        return abs(self.efficiency - 1) <= SCALING_TOLERANCE
+
+    def __str__(self) -> str:
+        verdict = ("within" if self.ok else "not within") + f" {SCALING_TOLERANCE:.0%} of {self.k}x"
+        note = "" if self.enforced or self.ok else " (reported, not checked: see docs/smp.md)"
+        return f"{self.group}: k={self.k} finishes {self.speedup:.2f}x sooner than k=1, {verdict}{note}"
+
+
+# Scaling groups whose check reports and does not fail (none today: proc.scale was one until the
+# kernel placed a process's vCPUs on several CPUs). A new group that cannot scale yet goes here.
+REPORT_ONLY_SCALING: set[str] = set()
+
+
+def scaling(records: list[dict]) -> list[Scaling]:
+    """The speedups of every scaling group among the records (NAME.k1 and NAME.kK, K > 1), in the
+    records' order."""
+    figures = {r["name"]: r["insns_per_op"] for r in records}
+    out = []
+    for r in records:
+        m = _SCALE.fullmatch(r["name"])
+        if not m or int(m["k"]) < 2 or figures.get(f"{m['group']}.k1") is None or not r["insns_per_op"]:
+            continue
+        out.append(Scaling(m["group"], int(m["k"]), figures[f"{m['group']}.k1"] / r["insns_per_op"],
+                           m["group"] not in REPORT_ONLY_SCALING))
+    return out
+
+
 def _tail(lines: list[str], n: int = 20) -> str:
     return "\n".join("  | " + line for line in lines[-n:]) or "  | (no console output)"
 
@@ -216,6 +321,15 @@ def boot_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None
     glob = next(w for w in cmdline.split() if w.startswith("kbench=")).split("=", 1)[1]
     cfg = image.machine_config(outputs, cmdline=cmdline, **({"kernel": kernel} if kernel else {}))
     cfg.extra_args += list(extra_args or [])
+    # Per-CPU windows in the kernel or a program: count each CPU's instructions in them.
+    try:
+        counter = windows_mod.counter_args(kernel or outputs.kernel,
+                                           [outputs.programs[p] for p in image.programs],
+                                           Path(workdir), image.name)
+    except ProfileError as e:
+        raise BenchError(f"the per-CPU counter cannot run: {e}") from None
+    if counter:
+        cfg.extra_args += counter[0]
     machine = Machine(cfg, workdir, name=image.name)
     lines: list[str] = []
     with machine:
@@ -229,6 +343,14 @@ def boot_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None
     records, errors = parse_bench_lines(lines)
     errors += [f"benchmark {r.name} ran but does not match kbench={glob}" for r in records
                if not glob_match(glob, r.name)]
+    if counter and not errors and verdict.outcome == "pass":
+        try:
+            records, errors = apply_cpu_windows(records, windows_mod.read(counter[1]))
+        except ProfileError as e:
+            errors = [str(e)]
+    elif not counter and any(r.cpu is not None for r in records):
+        errors.append("benchmark lines counted per CPU (cpu=) but no per-CPU window "
+                      "(kbench_start_percpu) in the kernel or the image's programs")
     if errors:
         raise BenchError("the guest's benchmark report has problems:\n"
                          + "\n".join(f"  {e}" for e in errors) + f"\n{log}")
@@ -251,12 +373,14 @@ def run_bench(image: Image, outputs: Outputs, workdir: Path, filter: str | None 
     "iterations", "image", "revision"}."""
     records = boot_bench(image, outputs, workdir, filter, kernel)
     rev = revision()
-    return [dict(zip(RECORD_KEYS, (r.name, r.insns_per_op, r.iterations, image.name, rev))) for r in records]
+    return [dict(zip(RECORD_KEYS, (r.name, r.insns_per_op, r.iterations, image.name, rev)),
+                 **({COUNTED: r.counted_on} if r.cpu is not None else {})) for r in records]
 
 
 def to_json(records: list[dict]) -> str:
-    """The records as an indented JSON list, keys in RECORD_KEYS order."""
-    return json.dumps([{k: r[k] for k in RECORD_KEYS} for r in records], indent=2, ensure_ascii=False) + "\n"
+    """The records as an indented JSON list, keys in RECORD_KEYS order (then COUNTED, if any)."""
+    return json.dumps([{k: r[k] for k in (*RECORD_KEYS, COUNTED) if k in r} for r in records],
+                      indent=2, ensure_ascii=False) + "\n"
 
 
 def read_results(path: Path = RESULTS) -> list[dict]:
@@ -304,16 +428,21 @@ def rows(records: list[dict]) -> list[tuple[str, str, str, str, str, str]]:
 
 
 def table(records: list[dict]) -> Table:
-    """A rich table of the records beside their targets and the Linux 6.1 figures."""
+    """A rich table of the records beside their targets and the Linux 6.1 figures; with a column
+    saying which CPU's instructions a figure counts when some are counted per CPU."""
     image = records[0]["image"] if records else "?"
     rev = records[0]["revision"] if records else "?"
+    percpu = any(COUNTED in r for r in records)
     t = Table(title=f"benchmarks, guest instructions per operation (image {image}, revision {rev})")
     for col, justify in (("name", "left"), ("insns/op", "right"), ("iterations", "right"),
+                         *((("counted on", "left"),) if percpu else ()),
                          ("target", "right"), ("met?", "center"), ("Linux 6.1 reference", "left")):
         last = col == "Linux 6.1 reference"      # the one column that wraps (folds) when space is short
         t.add_column(col, justify=justify, no_wrap=not last, overflow="fold" if last else "ellipsis")
     style = {"✓": "green", "✗": "bold red", "—": "dim"}
-    for row in rows(records):
+    for r, row in zip(records, rows(records)):
         *first, met, ref = row
+        if percpu:
+            first.insert(3, r.get(COUNTED, "all CPUs (TSC)"))
         t.add_row(*map(Text, first), Text(met, style=style[met]), Text(ref, style="dim"))
     return t

@@ -302,6 +302,9 @@ def bench(name: str = "bench", filter: str = "", as_json: bool = False, kernel: 
         # Piped or logged output has no width of its own (rich assumes 80): give the table room.
         wide = console if console.is_terminal else Console(highlight=False, width=max(console.width, 120))
         wide.print(bench_mod.table(records))
+    for s in bench_mod.scaling(records):
+        colour = "green" if s.ok else "bold red" if s.enforced else "yellow"
+        out.print(f"[{colour}]scaling[/] {s}")
     on = f" on kernel-{kernel}.elf ({'tracing compiled in' if kernel == 'trace' else kernel})" if kernel else ""
     kept = " (the other rows kept from earlier runs)"
     out.print(f"{len(records)} benchmark(s){on}; results written to {path.relative_to(build_mod.ROOT)}{kept}")

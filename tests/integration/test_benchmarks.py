@@ -2,6 +2,7 @@
 they arrive, and two runs of the same image give exactly the same instructions per operation."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,9 @@ import pytest
 from toolchain import baseline
 from toolchain import build as build_mod
 from toolchain.bench import BenchError, run_bench
+from toolchain.bench import scaling as scaling_of
 from toolchain.image import Image, build_image, load_image
+from toolchain.profile import windows as cpu_windows
 from toolchain.machine import MachineConfig
 
 pytestmark = pytest.mark.qemu
@@ -102,3 +105,40 @@ def test_cross_cpu_figures_repeat_exactly_and_match_their_baseline(outputs, tmp_
     committed = baseline.load_baseline(baseline.path_for("bench-smp2"))
     differences = baseline.compare(figures[0], committed)
     assert not differences, "\n".join(map(str, differences))
+
+
+@pytest.mark.timeout(600)
+def test_scaling_figures_repeat_exactly_match_their_baseline_and_scale(outputs, tmp_path):
+    """At 4 CPUs, counted per CPU (the makespan: the busiest CPU's instructions in the window,
+    docs/smp.md): do lwkt.scale.k1/k2/k4 and proc.scale.k1/k2/k4 report the same figures twice,
+    each within 2% of images/baselines/bench-smp4.toml, and do k kernel threads on k CPUs finish
+    within 10% of k times sooner than one, and a process's k vCPUs too (spread over the CPUs)?
+    Each CPU runs its own share: proc.scale.kK's busiest CPU does no more than a share."""
+    image = load_image("bench-smp4")
+    build_image(image, outputs)
+    runs = [run_bench(image, outputs, tmp_path / f"run{n}") for n in range(2)]
+    figures = [{r["name"]: r["insns_per_op"] for r in run} for run in runs]
+    names = {f"{g}.scale.k{k}" for g in ("lwkt", "proc") for k in (1, 2, 4)}
+    assert set(figures[0]) == names, figures[0]
+    assert figures[0] == figures[1]
+    assert all(r.get("counted", "").startswith("max (cpu") for r in runs[0]), runs[0]
+    differences = baseline.compare(figures[0], baseline.load_baseline(baseline.path_for("bench-smp4")))
+    assert not differences, "\n".join(map(str, differences))
+    # Each CPU's own count (the counter's output, one window per line in the guest's order):
+    # lwkt.scale.kK keeps CPUs 0..K-1 busy with a share each, and the others all but idle.
+    order = [r["name"] for r in runs[0]]
+    counts = {name: w.counts for name, w in zip(order, cpu_windows.read(tmp_path / "run0" / "bench-smp4.cpus"))}
+    job = counts["lwkt.scale.k1"][0]
+    for k in (1, 2, 4):
+        busy, idle = counts[f"lwkt.scale.k{k}"][:k], counts[f"lwkt.scale.k{k}"][k:]
+        assert all(job / k <= c < job / k * 1.01 for c in busy), (k, counts[f"lwkt.scale.k{k}"])
+        assert all(c < job / 1000 for c in idle), (k, counts[f"lwkt.scale.k{k}"])
+        # The process's vCPUs: k CPUs each ran about a share (vCPU i on CPU i).
+        shares = counts[f"proc.scale.k{k}"][:k]
+        assert all(job / k * 0.95 <= c < job / k * 1.05 for c in shares), (k, counts[f"proc.scale.k{k}"])
+    scaling = scaling_of(runs[0])
+    assert {(s.group, s.k) for s in scaling} == {(g, k) for g in ("lwkt.scale", "proc.scale") for k in (2, 4)}
+    for s in scaling:
+        if not s.enforced:
+            warnings.warn(str(s))
+    assert [str(s) for s in scaling if s.enforced and not s.ok] == []

@@ -156,6 +156,7 @@ def guest(monkeypatch, tmp_path):
     """guest(lines, verdict=PASS, times_out=False): what the scripted machine will do."""
     monkeypatch.setattr(bench, "Machine", FakeMachine)
     monkeypatch.setattr(bench, "revision", lambda root=None: "abc1234")
+    monkeypatch.setattr(bench.windows_mod, "counter_args", lambda *a: None)   # no per-CPU window
     FakeMachine.started = []
 
     def script(lines, verdict=PASS, times_out=False):

@@ -3,6 +3,7 @@ built ELF files, the plugin's build and ABI, reading its output, attributing blo
 programs and libcr, the profile's rows, stacks and totals, saving, comparing, speedscope."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -100,13 +101,33 @@ def test_addrs_file_lists_vectors_and_marks(outputs, tmp_path):
     assert [line for line in lines if not line.startswith("vector ")] == [f"{m.kind} {m.vaddr:x}" for m in marks]
 
 
+
+def test_per_cpu_marks_are_listed_apart_for_the_counter(outputs, tmp_path):
+    """kbench_start_percpu/kbench_stop_percpu (kinds 3 and 4): start and stop for the profiler,
+    and the only lines of the per-CPU counter's address list (kernel: lwkt.scale; bench_scale:
+    proc.scale); an image without them gets no counter."""
+    elf = outputs.programs["bench_scale"]
+    kernel = [m for m in plugin.read_marks(outputs.kernel) if m.percpu]
+    user = [m for m in plugin.read_marks(elf) if m.percpu]
+    assert sorted(m.kind for m in kernel) == ["start", "stop"] and sorted(m.kind for m in user) == ["start", "stop"]
+    start, size = next((a, b) for a, b, n in Symbolizer(outputs.kernel)._funcs if n == "scale")
+    assert all(start <= m.vaddr < start + size for m in kernel)      # kernel/bench/scale_bench.c
+    marks = plugin.write_percpu_addrs(tmp_path / "addrs", outputs.kernel, [elf])
+    assert marks == kernel + user
+    assert (tmp_path / "addrs").read_text().splitlines() == [f"{m.kind} {m.vaddr:x}" for m in marks]
+    assert plugin.write_percpu_addrs(tmp_path / "none", outputs.programs["pipe_echo"], []) == []
+
+
 # -- the plugin ------------------------------------------------------------------------------------
-def test_plugin_builds_once_and_matches_qemus_exports(tmp_path):
-    """Does plugin.c build into a shared object that declares API version 1 and uses only
-    functions QEMU 7.2 exports, and does a second build do nothing?"""
-    so = plugin.build_plugin(build=tmp_path)
+@pytest.mark.parametrize("cpus", [False, True], ids=["profile", "cpus"])
+def test_plugin_builds_once_and_matches_qemus_exports(tmp_path, cpus):
+    """Does plugin.c (and cpus.c, the per-CPU counter of invoke bench) build into a shared object
+    that declares API version 1 and uses only functions QEMU 7.2 exports, and does a second build
+    do nothing?"""
+    so = plugin.build_plugin(build=tmp_path, cpus=cpus)
+    assert so.name == ("cpus.so" if cpus else "profile.so")
     stamp = so.stat().st_mtime_ns
-    assert plugin.build_plugin(build=tmp_path) == so and so.stat().st_mtime_ns == stamp
+    assert plugin.build_plugin(build=tmp_path, cpus=cpus) == so and so.stat().st_mtime_ns == stamp
     with open(so, "rb") as f:
         elf = ELFFile(f)
         dynsym = elf.get_section_by_name(".dynsym")
@@ -292,6 +313,22 @@ def test_halted_time_is_its_own_row(outputs, attributor):
     raw, _ = raw_profile(outputs)
     unexplained = model.build_profile(raw, attributor, bench_line(insns=130), "bench", "rev")
     assert unexplained.notes and "cannot explain" in unexplained.notes[0]
+
+
+def test_a_per_cpu_benchmark_says_which_cpu_its_figure_counts(outputs, attributor, tmp_path):
+    """A BENCH line with cpu=max: the rows are every CPU's (as the TSC), the summary says the
+    figure is one CPU's and which, and a saved profile keeps both."""
+    raw, _ = raw_profile(outputs)
+    line = dataclasses.replace(bench_line(), cpu="max", counted=60, on_cpu=1)
+    prof = model.build_profile(raw, attributor, line, "bench-smp4", "rev")
+    assert prof.counted == prof.insns == 100 and prof.counted_on == "max (cpu1)"
+    assert prof.cpu_figure == line.insns_per_op
+    assert any("counted per CPU" in s and "max (cpu1)" in s and f"{line.insns_per_op:,.1f}" in s
+               for s in report.summary(prof))
+    loaded = model.load(model.save(prof, tmp_path / "p.json"))
+    assert (loaded.counted_on, loaded.cpu_figure) == (prof.counted_on, prof.cpu_figure)
+    plain = model.build_profile(raw, attributor, bench_line(), "bench", "rev")
+    assert not plain.counted_on and not any("per CPU" in s for s in report.summary(plain))
 
 
 @pytest.mark.parametrize("state, nested, message", [

@@ -11,6 +11,8 @@ attribute.py    blocks to the kernel, a program or libcr; functions and source l
 model.py        the profile: per function, per line, per stack; saved as JSON
 report.py       the tables, the comparison, the speedscope flame graph
 run.py          one run in QEMU; a profile of another git revision
+cpus.c          another plugin: each CPU's instructions in each per-CPU window (invoke bench's
+                per-CPU figures, docs/smp.md); windows.py reads what it wrote
 """
 from .plugin import ProfileError
 

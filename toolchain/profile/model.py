@@ -66,6 +66,8 @@ class Profile:
     frames: list[dict] = field(default_factory=list)          # {"module", "program", "function", "file"}
     stacks: list[tuple[list[int], int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    counted_on: str = ""    # a benchmark counted per CPU: its figure's CPU ("cpu0", "max (cpu1)")
+    cpu_figure: float | None = None     # ... and that figure (the BENCH line's, not the TSC's)
 
     @property
     def halted(self) -> int:
@@ -132,6 +134,8 @@ def build_profile(raw: RawProfile, attr: Attributor, bench: BenchLine, image: st
                            "is one kbench_start() and the next kbench_stop()")
     prof = Profile(bench.name, image, revision, bench.iterations, bench.insns, bench.baseline,
                    raw.total, raw.window["hlts"], since_reset)
+    if bench.cpu is not None:
+        prof.counted_on, prof.cpu_figure = bench.counted_on, bench.insns_per_op
     self_counts: dict[Place, int] = defaultdict(int)
     totals: dict[Place, int] = defaultdict(int)
     lines: dict[Place, int] = defaultdict(int)

@@ -304,64 +304,23 @@ on_qemu_exit(plugin_id_t id, void *udata)
 static int
 read_addrs(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char word[16];
-	uint64_t vaddr;
-	int line = 0, got;
+	static const char *const words[] = { "vector", "start", "stop" };
+	struct addrs *lists[] = { &vectors, &starts, &stops };
 
-	if (f == NULL) {
-		fprintf(stderr, "profile plugin: cannot read %s\n", path);
-		return -1;
-	}
-	while ((got = fscanf(f, "%15s %" SCNx64, word, &vaddr)) == 2) {
-		line++;
-		if (strcmp(word, "vector") == 0)
-			addrs_add(&vectors, vaddr);
-		else if (strcmp(word, "start") == 0)
-			addrs_add(&starts, vaddr);
-		else if (strcmp(word, "stop") == 0)
-			addrs_add(&stops, vaddr);
-		else
-			break;
-	}
-	if (got != EOF) {
-		fprintf(stderr, "profile plugin: %s:%d: expected 'vector|start|stop HEXADDR'\n", path,
-		    line + 1);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	addrs_sort(&vectors);
-	addrs_sort(&starts);
-	addrs_sort(&stops);
-	return 0;
+	return read_addr_lists("profile plugin", path, words, lists, 3);
 }
 
 PLUGIN_EXPORT int
 qemu_plugin_install(plugin_id_t id, const struct plugin_info *info, int argc, char **argv)
 {
-	const char *addrs_path = NULL;
+	const char *addrs_path;
+	bool from_reset = false;
 
-	if (!info->system_emulation) {
-		fprintf(stderr, "profile plugin: needs system emulation\n");
+	if (read_plugin_args("profile plugin", info, argc, argv, &out_path, &addrs_path, "from_reset=on",
+	    &from_reset) != 0)
 		return -1;
-	}
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "out=", 4) == 0)
-			out_path = argv[i] + 4;
-		else if (strncmp(argv[i], "addrs=", 6) == 0)
-			addrs_path = argv[i] + 6;
-		else if (strcmp(argv[i], "from_reset=on") == 0)
-			window = W_COUNTING;
-		else {
-			fprintf(stderr, "profile plugin: unknown argument %s\n", argv[i]);
-			return -1;
-		}
-	}
-	if (out_path == NULL || addrs_path == NULL) {
-		fprintf(stderr, "profile plugin: out= and addrs= are required\n");
-		return -1;
-	}
+	if (from_reset)
+		window = W_COUNTING;
 	if (read_addrs(addrs_path) != 0)
 		return -1;
 	nvcpus = info->system.max_vcpus;

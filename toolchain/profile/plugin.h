@@ -1,7 +1,8 @@
 /*
  * What the files of the profile plugin share (docs/profile.md): plugin.c (QEMU's callbacks,
  * the window, the counts, the output), plugin_stacks.c (calling contexts and shadow stacks),
- * plugin_tables.c (a hash table and sorted address lists).
+ * plugin_tables.c (a hash table, sorted address lists and their file), which the per-CPU
+ * counter (cpus.c) uses too.
  */
 #ifndef DAMSELFLY_PROFILE_PLUGIN_H
 #define DAMSELFLY_PROFILE_PLUGIN_H
@@ -94,6 +95,11 @@ void	*table_take(struct table *t, uint64_t key);
 void	addrs_add(struct addrs *a, uint64_t vaddr);
 void	addrs_sort(struct addrs *a);
 bool	addrs_has(const struct addrs *a, uint64_t vaddr);
+struct plugin_info;
+int	read_plugin_args(const char *who, const struct plugin_info *info, int argc, char **argv,
+	    const char **out, const char **addrs, const char *flag, bool *flag_set);
+int	read_addr_lists(const char *who, const char *path, const char *const *words,
+	    struct addrs **lists, int n);
 
 /* plugin_stacks.c */
 extern uint64_t stack_resets;		/* stacks started afresh */

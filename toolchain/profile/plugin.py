@@ -1,5 +1,6 @@
-"""The QEMU plugin of `invoke profile`: build it with the host's gcc, and write the address list
-it reads (trap vectors, and the timed windows' TSC readings found in .kbench_window).
+"""The QEMU plugins of `invoke profile` (plugin*.c) and of `invoke bench`'s per-CPU figures
+(cpus.c): build them with the host's gcc, and write the address lists they read (trap vectors,
+and the timed windows' TSC readings found in .kbench_window).
 
 QEMU 7.2 loads it with `-plugin build/profile/profile.so,out=...,addrs=...`; plugin.c explains
 what it counts and the format of what it writes (read by toolchain/profile/data.py).
@@ -20,12 +21,16 @@ from ..tools import ToolError, compiler_version, require
 
 HERE = Path(__file__).resolve().parent
 C_SOURCES = [HERE / "plugin.c", HERE / "plugin_stacks.c", HERE / "plugin_tables.c"]
+CPUS_SOURCES = [HERE / "cpus.c", HERE / "plugin_tables.c"]
 HEADERS = [HERE / "plugin.h", HERE / "qemu_plugin_api.h"]
 PLUGIN = BUILD / "profile" / "profile.so"
 HOST_FLAGS = ["-O2", "-g", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
               "-fvisibility=hidden"]
 WINDOW_SECTION = ".kbench_window"
-MARK_KINDS = {1: "start", 2: "stop"}    # KBENCH_RDTSC's kinds in sys/kbench.h
+# The kinds of sys/kbench.h's kbench_rdtsc: 1 and 2 a window's start and stop, 3 and 4 those of a
+# per-CPU window (kbench_start_percpu, kbench_stop_percpu), which `invoke profile` counts alike.
+MARK_KINDS = {1: "start", 2: "stop", 3: "start", 4: "stop"}
+PERCPU_KINDS = {3, 4}
 RDTSC = b"\x0f\x31"
 
 
@@ -33,14 +38,17 @@ class ProfileError(Exception):
     """A profile could not be made or read: the message says why and what to do."""
 
 
-def build_plugin(root: Path = ROOT, build: Path = BUILD) -> Path:
-    """Compile the plugin's C files into build/profile/profile.so with the host's gcc
-    (incremental: only when a source, a header, the flags or the compiler changed; it includes
-    no header of the tree's but its own and the C library's); returns its path."""
+def build_plugin(root: Path = ROOT, build: Path = BUILD, cpus: bool = False) -> Path:
+    """Compile the profile plugin's C files into build/profile/profile.so (with cpus, the per-CPU
+    counter's into build/profile/cpus.so) with the host's gcc (incremental: only when a source,
+    a header, the flags or the compiler changed; it includes no header of the tree's but its own
+    and the C library's); returns its path."""
     cc = require("gcc")
-    out = build / "profile" / "profile.so"
-    step = Step("CC   toolchain/profile/plugin*.c (host, QEMU plugin)", [out], C_SOURCES + HEADERS,
-                [cc, *HOST_FLAGS, *map(str, C_SOURCES), "-o", str(out)], extra=[compiler_version(cc)])
+    sources, name = (CPUS_SOURCES, "cpus") if cpus else (C_SOURCES, "profile")
+    out = build / "profile" / f"{name}.so"
+    what = "cpus.c (host, QEMU plugin: per-CPU counts)" if cpus else "plugin*.c (host, QEMU plugin)"
+    step = Step(f"CC   toolchain/profile/{what}", [out], sources + HEADERS,
+                [cc, *HOST_FLAGS, *map(str, sources), "-o", str(out)], extra=[compiler_version(cc)])
     build.mkdir(parents=True, exist_ok=True)
     with open(build / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -57,10 +65,11 @@ def build_plugin(root: Path = ROOT, build: Path = BUILD) -> Path:
 
 @dataclass(frozen=True)
 class Mark:
-    """One TSC reading of a timed window (kbench_start or kbench_stop)."""
+    """One TSC reading of a timed window (kbench_start or kbench_stop, or their per-CPU forms)."""
     vaddr: int
     kind: str           # start or stop
     elf: Path
+    percpu: bool = False    # a per-CPU window's (kbench_start_percpu, kbench_stop_percpu)
 
 
 def read_marks(path: Path) -> list[Mark]:
@@ -83,7 +92,7 @@ def read_marks(path: Path) -> list[Mark]:
             if code_bytes(elf, vaddr, 2) != RDTSC:
                 raise ProfileError(f"{path}: {WINDOW_SECTION} lists {vaddr:#x}, which holds no rdtsc; "
                                    "rebuild (invoke build) or check KBENCH_RDTSC in sys/kbench.h")
-            marks.append(Mark(vaddr, MARK_KINDS[kind], Path(path)))
+            marks.append(Mark(vaddr, MARK_KINDS[kind], Path(path), kind in PERCPU_KINDS))
         return marks
 
 
@@ -137,20 +146,33 @@ def user_marks_unambiguous(marks: list[Mark], programs: list[Path]) -> None:
                                    f"them apart; move one (e.g. reorder functions in {p.name})")
 
 
-def write_addrs(path: Path, kernel: Path, programs: list[Path]) -> list[Mark]:
-    """Write the plugin's address list (vectors, window readings) to path; returns the marks."""
-    marks = read_marks(kernel)
+def image_marks(kernel: Path, programs: list[Path]) -> list[Mark]:
+    """The window readings of the kernel and of the image's programs (checked unambiguous)."""
     user = [m for p in programs for m in read_marks(p)]
     user_marks_unambiguous(user, programs)
-    marks += user
+    return read_marks(kernel) + user
+
+
+def write_addrs(path: Path, kernel: Path, programs: list[Path]) -> list[Mark]:
+    """Write the plugin's address list (vectors, window readings) to path; returns the marks."""
+    marks = image_marks(kernel, programs)
     lines = [f"vector {v:x}" for v in vectors(kernel)] + [f"{m.kind} {m.vaddr:x}" for m in marks]
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text("\n".join(lines) + "\n")
     return marks
 
 
-def plugin_args(plugin: Path, out: Path, addrs: Path, from_reset: bool) -> list[str]:
-    """QEMU's -plugin option for one profile run."""
+def write_percpu_addrs(path: Path, kernel: Path, programs: list[Path]) -> list[Mark]:
+    """Write the per-CPU counter's address list (the per-CPU windows' readings) to path; returns
+    those marks (none: the image has no per-CPU benchmark)."""
+    marks = [m for m in image_marks(kernel, programs) if m.percpu]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("".join(f"{m.kind} {m.vaddr:x}\n" for m in marks))
+    return marks
+
+
+def plugin_args(plugin: Path, out: Path, addrs: Path, from_reset: bool = False) -> list[str]:
+    """QEMU's -plugin option for one run of a plugin."""
     values = [str(plugin), f"out={out}", f"addrs={addrs}"] + (["from_reset=on"] if from_reset else [])
     for v in values:
         if "," in v:

@@ -1,11 +1,15 @@
 /*
  * The profile plugin's containers (plugin.h): a hash table of pointers by 64-bit key (open
- * addressing, linear probing, never shrinking) and sorted lists of guest addresses.
+ * addressing, linear probing, never shrinking) and sorted lists of guest addresses; and what it
+ * shares with the per-CPU counter (cpus.c): reading its arguments and its address lists.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "plugin.h"
+#include "qemu_plugin_api.h"
 
 /* xcalloc, xrealloc: calloc and realloc that abort QEMU rather than return NULL. */
 void *
@@ -146,4 +150,75 @@ void
 addrs_sort(struct addrs *a)
 {
 	qsort(a->v, a->n, sizeof(*a->v), cmp_u64);
+}
+
+/*
+ * read_addr_lists: the lines "WORD HEXADDR" of path, each WORD one of words[0..n-1], whose
+ * address goes to lists[i]; the lists end sorted. 0, or -1 once who has said why on stderr.
+ */
+int
+read_addr_lists(const char *who, const char *path, const char *const *words, struct addrs **lists,
+    int n)
+{
+	FILE *f = fopen(path, "r");
+	char word[16];
+	uint64_t vaddr;
+	int line = 0, got, i;
+
+	if (f == NULL) {
+		fprintf(stderr, "%s: cannot read %s\n", who, path);
+		return -1;
+	}
+	while ((got = fscanf(f, "%15s %" SCNx64, word, &vaddr)) == 2) {
+		line++;
+		for (i = 0; i < n && strcmp(word, words[i]) != 0; i++)
+			;
+		if (i == n)
+			break;
+		addrs_add(lists[i], vaddr);
+	}
+	fclose(f);
+	if (got != EOF) {
+		fprintf(stderr, "%s: %s:%d: expected 'WORD HEXADDR', WORD one of:", who, path, line + 1);
+		for (i = 0; i < n; i++)
+			fprintf(stderr, " %s", words[i]);
+		fputc('\n', stderr);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		addrs_sort(lists[i]);
+	return 0;
+}
+
+/*
+ * read_plugin_args: the arguments out=PATH and addrs=PATH, both required, and the word flag
+ * (NULL: none), which sets *flag_set; and that QEMU emulates a system. 0, or -1 once who has
+ * said why on stderr.
+ */
+int
+read_plugin_args(const char *who, const struct plugin_info *info, int argc, char **argv,
+    const char **out, const char **addrs, const char *flag, bool *flag_set)
+{
+	if (!info->system_emulation) {
+		fprintf(stderr, "%s: needs system emulation\n", who);
+		return -1;
+	}
+	*out = *addrs = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "out=", 4) == 0)
+			*out = argv[i] + 4;
+		else if (strncmp(argv[i], "addrs=", 6) == 0)
+			*addrs = argv[i] + 6;
+		else if (flag != NULL && strcmp(argv[i], flag) == 0)
+			*flag_set = true;
+		else {
+			fprintf(stderr, "%s: unknown argument %s\n", who, argv[i]);
+			return -1;
+		}
+	}
+	if (*out == NULL || *addrs == NULL) {
+		fprintf(stderr, "%s: out= and addrs= are required\n", who);
+		return -1;
+	}
+	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * The part of QEMU 7.2's TCG plugin interface that plugin.c uses, declared here because Debian
+ * The part of QEMU 7.2's TCG plugin interface that plugin.c and cpus.c use, declared here because Debian
  * ships QEMU's plugin support (the exported qemu_plugin_* functions) without its header.
  * Written from the documented ABI (docs/devel/tcg-plugins.rst of QEMU 7.2, API version 1):
  * enum values, structure layouts and signatures must match that release exactly; see
@@ -53,6 +53,10 @@ enum plugin_mem_rw {		/* which accesses a memory callback sees */
 	PLUGIN_MEM_RW = 3,
 };
 
+enum plugin_op {		/* what an inline operation does (API 1 has one) */
+	PLUGIN_INLINE_ADD_U64 = 0,
+};
+
 typedef void (*plugin_udata_cb)(plugin_id_t id, void *userdata);
 typedef void (*plugin_vcpu_simple_cb)(plugin_id_t id, unsigned int vcpu_index);
 typedef void (*plugin_vcpu_udata_cb)(unsigned int vcpu_index, void *userdata);
@@ -69,6 +73,10 @@ PLUGIN_EXPORT int qemu_plugin_install(plugin_id_t id, const struct plugin_info *
 void	qemu_plugin_register_vcpu_tb_trans_cb(plugin_id_t id, plugin_tb_trans_cb cb);
 void	qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn,
 	    plugin_vcpu_udata_cb cb, enum plugin_cb_flags flags, void *userdata);
+void	qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, plugin_vcpu_udata_cb cb,
+	    enum plugin_cb_flags flags, void *userdata);
+void	qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn,
+	    enum plugin_op op, void *ptr, uint64_t imm);
 void	qemu_plugin_register_vcpu_mem_cb(struct qemu_plugin_insn *insn, plugin_vcpu_mem_cb cb,
 	    enum plugin_cb_flags flags, enum plugin_mem_rw rw, void *userdata);
 void	qemu_plugin_register_vcpu_idle_cb(plugin_id_t id, plugin_vcpu_simple_cb cb);

@@ -51,6 +51,10 @@ def summary(p: Profile) -> list[str]:
         out.append(f"BENCH figure (insns - baseline) / iterations = {p.figure:,.1f}: the empty loop's "
                    f"baseline, {p.baseline:,} ({p.baseline / n:,.1f}/op), is inside the rows above (the "
                    "benchmark's own loop).")
+    if p.counted_on:
+        out.append(f"{p.benchmark} is counted per CPU: its BENCH figure, {p.cpu_figure:,.1f}, counts the "
+                   f"instructions of one CPU only ({p.counted_on}: docs/smp.md); the rows above are every CPU's, "
+                   "as the TSC counts them.")
     return out + [f"note: {note}" for note in p.notes]
 
 
