@@ -843,6 +843,12 @@ sys_kstat(struct kstat_msg *msg)
 	ks.ks_kse_calls = kse_stats.calls;
 	ks.ks_kse_pooled = kse_stats.pooled;
 	ks.ks_kse_upcalls = kse_stats.blocked + kse_stats.unblocked;
+	ks.ks_ring_enters = ring_stats.enters;
+	ks.ks_kpoll_taken = ring_stats.kpoll_taken;
+	ks.ks_kpoll_home = ring_stats.kpoll_home;
+	ks.ks_kpoll_sleeps = ring_stats.kpoll_sleeps;
+	ks.ks_kpoll_wakeups = ring_stats.kpoll_wakeups;
+	ks.ks_kpoll_threads = ring_stats.kpoll_threads;
 	if (proc_copyout(curproc, (uint32_t)msg->buf, &ks, n) != 0)
 		return EFAULT;
 	msg->hdr.ms_result = n;

@@ -427,7 +427,8 @@ migrate_there(void *arg1, int unused)
  * lwkt_setcpu_self: the calling thread moves to CPU cpu, by message (DragonFly's
  * lwkt_setcpu_self): it leaves this CPU's queues and switches away; the message makes it
  * runnable there; it returns running on cpu, its tokens reacquired. A kernel thread only (a
- * process's vCPU: EBUSY); EINVAL for a CPU that is not up.
+ * process's vCPU: EBUSY); a polled ring's thread (TDF_KPOLL) too, which runs a process's calls
+ * on its home CPU and then goes back (kern_ring.c). EINVAL for a CPU that is not up.
  */
 int
 lwkt_setcpu_self(int cpu)
@@ -437,7 +438,8 @@ lwkt_setcpu_self(int cpu)
 
 	if (cpu < 0 || cpu >= ncpus)
 		return EINVAL;
-	if (td->td_proc != NULL || (td->td_flags & (TDF_IDLE | TDF_STATIC)))
+	if ((td->td_proc != NULL && !(td->td_flags & TDF_KPOLL)) ||
+	    (td->td_flags & (TDF_IDLE | TDF_STATIC)))
 		return EBUSY;
 	ngd = globaldata_find(cpu);
 	if (ngd == gd)

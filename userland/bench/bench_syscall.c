@@ -150,7 +150,7 @@ static void
 null_ring(const char *name)
 {
 	static struct null_msg msgs[32];
-	struct ring_shared *rs = __sys_ring_setup(64);
+	struct ring_shared *rs = __sys_ring_setup(64, 0);
 	int rounds = ROUNDS / 32;
 
 	if (rs == (void *)-1) {
@@ -167,7 +167,7 @@ null_ring(const char *name)
 			msgs[i].hdr.ms_flags = MSGF_ASYNC;
 			sq[rs->sq_tail++ & rs->mask] = (uint32_t)&msgs[i];
 		}
-		__sys_ring_enter(32, 32);
+		__sys_ring_enter(32, 32, 0);
 		while (rs->cq_head != rs->cq_tail)
 			(void)cq[rs->cq_head++ & rs->mask];
 	}

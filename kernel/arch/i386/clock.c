@@ -84,7 +84,8 @@ static void
 clock_tick_in_call(thread_t td)
 {
 	td->td_ast |= TDA_YIELD;
-	if (td->td_proc->p_sigpending != 0 && !(td->td_flags & (TDF_KSECALL | TDF_KSEPOOL)))
+	if (td->td_proc->p_sigpending != 0 &&
+	    !(td->td_flags & (TDF_KSECALL | TDF_KSEPOOL | TDF_KPOLL)))
 		td->td_ast |= TDA_UPCALL;	/* sig_ast_syscall: delivered if it is not blocked */
 }
 

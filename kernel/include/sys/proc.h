@@ -192,9 +192,11 @@ void	pgrp_inherit(struct proc *child, struct proc *parent);
 pid_t	pgrp_foreground(void);
 
 
-/* The process's vCPUs: its threads on CPU 0's list of all threads. */
+/* The process's vCPUs: its threads on CPU 0's list of all threads (not its KSE contexts, nor its
+ * polled ring's thread, which are no vCPUs). */
 #define FOREACH_VCPU(p, td)						\
 	TAILQ_FOREACH(td, &cpu0_globaldata.gd_tdallq, td_allq)		\
-		if ((td)->td_proc == (p) && !((td)->td_flags & (TDF_KSECALL | TDF_KSEPOOL)))
+		if ((td)->td_proc == (p) &&					\
+		    !((td)->td_flags & (TDF_KSECALL | TDF_KSEPOOL | TDF_KPOLL)))
 
 #endif

@@ -36,6 +36,13 @@ struct kstat {
 	uint32_t	ks_kse_pooled;		/* ended KSE calls' contexts kept for the next (a thread
 						   and stack each) */
 	uint64_t	ks_kse_upcalls;		/* UPC_BLOCKED and UPC_UNBLOCKED upcalls made */
+	uint64_t	ks_ring_enters;		/* ring_enter calls (each a trap) */
+	uint64_t	ks_kpoll_taken;		/* ring submissions taken by polling threads, no trap */
+	uint64_t	ks_kpoll_home;		/* ... of them run on the process's home CPU */
+	uint64_t	ks_kpoll_sleeps;	/* times a polling thread slept (RING_NEED_WAKEUP) */
+	uint64_t	ks_kpoll_wakeups;	/* ... and ring_enter(RING_ENTER_WAKEUP) woke it */
+	uint32_t	ks_kpoll_threads;	/* polling threads alive */
+	uint32_t	ks_pad;
 };
 
 #define PI_NAME_MAX	24
