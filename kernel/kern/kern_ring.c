@@ -360,10 +360,10 @@ kpoll_sleep(struct ring *r)
 	struct ring_shared *rs = r->r_shared;
 
 	crit_enter();
+	ring_stats.kpoll_sleeps++;		/* the flag is up: the process may trap for it */
 	__atomic_or_fetch(&rs->sq_flags, RING_NEED_WAKEUP, __ATOMIC_SEQ_CST);
 	if (!kpoll_ready(r) && !r->r_stop) {
 		r->r_asleep = true;
-		ring_stats.kpoll_sleeps++;
 		lwkt_block("kpoll", r);
 		r->r_asleep = false;
 	}

@@ -13,16 +13,17 @@ void	ktest_result_hook(void) __attribute__((weak));
 int vprintf(const char *fmt, va_list ap);
 
 /*
- * match_joined: shell-style match of pattern against the concatenation of s and the strings of
- * more (NULL-terminated), without building it: a test's name is suite "." name, and the runner
- * matches every test at boot, so formatting each name first would cost more than the match.
+ * match_joined: shell-style match of pattern (up to its end or its first '|') against the
+ * concatenation of s and the strings of more (NULL-terminated), without building it: a test's
+ * name is suite "." name, and the runner matches every test at boot, so formatting each name
+ * first would cost more than the match.
  */
 static bool
 match_joined(const char *pattern, const char *s, const char *const *more)
 {
 	while (*s == '\0' && *more != NULL)
 		s = *more++;
-	if (*pattern == '\0')
+	if (*pattern == '\0' || *pattern == '|')
 		return *s == '\0';
 	if (*pattern == '*')
 		return match_joined(pattern + 1, s, more) ||
@@ -32,13 +33,32 @@ match_joined(const char *pattern, const char *s, const char *const *more)
 	return false;
 }
 
-/* glob_match: shell-style match of s against pattern ('*' any run, '?' one character). */
+/*
+ * match_any: does one of pattern's alternatives (separated by '|') match s joined with more? An
+ * image that runs two kinds of benchmarks names both: kbench=lwkt.*|syscall.null.ring.kpoll.
+ */
+static bool
+match_any(const char *pattern, const char *s, const char *const *more)
+{
+	for (;;) {
+		if (match_joined(pattern, s, more))
+			return true;
+		if ((pattern = strchr(pattern, '|')) == NULL)
+			return false;
+		pattern++;
+	}
+}
+
+/*
+ * glob_match: shell-style match of s against pattern ('*' any run, '?' one character, '|'
+ * between alternatives).
+ */
 bool
 glob_match(const char *pattern, const char *s)
 {
 	static const char *const none[] = { NULL };
 
-	return match_joined(pattern, s, none);
+	return match_any(pattern, s, none);
 }
 
 /* ktest_selected: does the test's full name, suite.name, match glob (NULL: every test)? */
@@ -47,7 +67,7 @@ ktest_selected(const struct ktest *t, const char *glob)
 {
 	const char *const rest[] = { ".", t->kt_name, NULL };
 
-	return glob == NULL || match_joined(glob, t->kt_suite, rest);
+	return glob == NULL || match_any(glob, t->kt_suite, rest);
 }
 
 void

@@ -108,7 +108,7 @@ struct ring_stats {
 	uint64_t	enters;		/* ring_enter calls (traps) */
 	uint64_t	kpoll_taken;	/* submissions polling threads took */
 	uint64_t	kpoll_home;	/* ... of them on the process's home CPU (not anycpu calls) */
-	uint64_t	kpoll_sleeps;	/* times a polling thread went to sleep (RING_NEED_WAKEUP) */
+	uint64_t	kpoll_sleeps;	/* times a polling thread raised RING_NEED_WAKEUP to sleep */
 	uint64_t	kpoll_wakeups;	/* ... and was woken (ring_enter with RING_ENTER_WAKEUP) */
 	uint32_t	kpoll_threads;	/* polling threads alive */
 };
