@@ -110,6 +110,28 @@ sys_ring_setup(struct ring_setup_msg *msg)
 	return 0;
 }
 
+/*
+ * ring_lock, ring_unlock: the completion queue's lock, taken to post (any CPU may: a polling
+ * thread, a later completion on the home CPU). With one CPU a critical section is all it needs.
+ */
+static inline __attribute__((always_inline)) void
+ring_lock(struct ring *r)
+{
+	if (__builtin_expect(ncpus > 1, 0))
+		spin_lock(&r->r_cqlock);
+	else
+		crit_enter();
+}
+
+static inline __attribute__((always_inline)) void
+ring_unlock(struct ring *r)
+{
+	if (__builtin_expect(ncpus > 1, 0))
+		spin_unlock(&r->r_cqlock);
+	else
+		crit_exit();
+}
+
 /* ring_room_locked: completions the queue has room for now (0 for counters no ring can have). */
 static inline uint32_t
 ring_room_locked(const struct ring *r)
@@ -134,17 +156,17 @@ ring_post_answer(struct ksysmsg *ksm)
 	if (r == NULL)
 		return -1;
 	rs = r->r_shared;
-	spin_lock(&r->r_cqlock);
+	ring_lock(r);
 	if (ring_room_locked(r) == 0) {
 		rs->overflow++;
-		spin_unlock(&r->r_cqlock);
+		ring_unlock(r);
 		return -1;		/* full (or counters made up): waitport collects it */
 	}
 	sysmsg_answer(ksm, ksm->km_msg.ms_error);
 	r->r_cq[rs->cq_tail & r->r_mask] = ksm->km_uaddr;
 	__asm__ volatile("" ::: "memory");	/* the slot before the tail that publishes it */
 	rs->cq_tail++;
-	spin_unlock(&r->r_cqlock);
+	ring_unlock(r);
 	return 0;
 }
 
@@ -181,13 +203,13 @@ ring_overflow(struct proc *p, uint32_t uaddr)
  * lock (a critical section: no completion posted at interrupt time comes between, and no other
  * CPU's); a run that does not wrap is one copy.
  */
-static uint32_t
+static inline __attribute__((always_inline)) uint32_t
 ring_post_run(struct ring *r, const uint32_t *addrs, uint32_t n)
 {
 	struct ring_shared *rs = r->r_shared;
 	uint32_t tail, room, post, slot, i;
 
-	spin_lock(&r->r_cqlock);
+	ring_lock(r);
 	tail = rs->cq_tail;
 	room = ring_room_locked(r);
 	post = n < room ? n : room;
@@ -201,7 +223,7 @@ ring_post_run(struct ring *r, const uint32_t *addrs, uint32_t n)
 	__asm__ volatile("" ::: "memory");	/* the slots before the tail that publishes them */
 	rs->cq_tail = tail + post;
 	rs->overflow += n - post;
-	spin_unlock(&r->r_cqlock);
+	ring_unlock(r);
 	return post;
 }
 
@@ -220,7 +242,7 @@ ring_answered(struct proc *p, const uint32_t *addrs, uint32_t n, int error)
 }
 
 /* ring_take: up to max entries from slot head on, by the ordinary ring path; how many it took. */
-static uint32_t
+static inline __attribute__((always_inline)) uint32_t
 ring_take(struct proc *p, struct ring *r, uint32_t head, uint32_t max)
 {
 	uint32_t taken = 0;
@@ -290,7 +312,8 @@ sys_ring_enter(struct ring_enter_msg *msg)
 	 * polling thread that posts on another CPU wakes the waiters when it sees r_waiters (a
 	 * fence on each side: one of the two sees the other's store). */
 	r->r_waiters++;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (r->r_kpoll != NULL)
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	while (rs->cq_tail - rs->cq_head < msg->min_complete &&
 	    rs->cq_tail - rs->cq_head < r->r_entries) {
 		if ((error = proc_sleep(p, "ring", p->p_ring)) != 0)

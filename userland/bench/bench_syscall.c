@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/kbench.h>
@@ -174,80 +175,6 @@ null_ring(const char *name)
 			(void)cq[rs->cq_head++ & rs->mask];
 	}
 	report(name, rounds * 32, kbench_stop() - t0, empty(rounds));
-}
-
-enum { KPOLL_MSGS = 1024 };	/* more than a ring's two queues hold: none is reused in flight */
-
-/*
- * kpoll_calls: n null calls through the polled ring r, messages taken round robin from msgs: the
- * submission queue kept full, completions reaped as they come, no trap (cr_ring_submit traps
- * only to wake a sleeping thread). When it can neither push nor reap it pauses (`pause`: QEMU
- * then lets the other CPU run, where the polling thread takes the queue).
- */
-static void
-kpoll_calls(struct cr_ring *r, struct null_msg *msgs, uint32_t n)
-{
-	struct null_msg *m = msgs, *end = msgs + KPOLL_MSGS;
-	uint32_t sent = 0, done = 0;
-
-	while (done < n) {
-		uint32_t before = sent + done;
-		while (sent < n && cr_ring_push(r, &m->hdr)) {
-			sent++;
-			if (++m == end)
-				m = msgs;
-		}
-		cr_ring_submit(r);
-		while (cr_ring_reap(r) != NULL)
-			done++;
-		if (sent + done == before)
-			__asm__ volatile("pause");
-	}
-}
-
-/* null_ring_kpoll_child: the benchmark, in a process of its own (one ring per process). */
-static int
-null_ring_kpoll_child(const char *name)
-{
-	static struct null_msg msgs[KPOLL_MSGS];
-	struct cr_ring r;
-
-	if (cr_ring_setup(&r, 256, CR_RING_KPOLL) != 0) {
-		if (errno == ENOTSUP)
-			return 0;		/* one CPU: no polled ring, no line */
-		printf("BENCH-ERROR %s ring_setup failed\n", name);
-		return 1;
-	}
-	for (int i = 0; i < KPOLL_MSGS; i++)
-		cr_null_msg(&msgs[i]);
-	kpoll_calls(&r, msgs, 1000);			/* warm-up */
-	uint64_t t0 = kbench_start();
-	kpoll_calls(&r, msgs, ROUNDS);
-	uint64_t t1 = kbench_stop();
-	report(name, ROUNDS, t1 - t0, empty(ROUNDS));
-	return 0;
-}
-
-/*
- * null_ring_kpoll: null calls through a polled ring (RING_SETUP_KPOLL: docs/smp.md), in a child:
- * the process's ring may be syscall.null.ring's already. Its figure counts both CPUs' guest
- * instructions (the TSC under -icount); the submitting CPU's share is measured per vCPU
- * (docs/smp.md, "The kernel-polled ring").
- */
-static void
-null_ring_kpoll(const char *name)
-{
-	int status;
-
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int error = null_ring_kpoll_child(name);
-		fflush(stdout);
-		_exit(error);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		printf("BENCH-ERROR %s fork or wait failed\n", name);
 }
 
 /* pipe_pingpong: a byte to a child and back through two pipes; one way is half a round. */
@@ -508,6 +435,91 @@ uthread_pingpong_cross_vcpu(const char *name)
 {
 	if (cr_vcpu_add() == 1)
 		pingpong_with(name, far_echo, 10, ROUNDS / 10);
+}
+
+enum { KPOLL_MSGS = 1024 };	/* more than a ring's two queues hold: none is reused in flight */
+
+/*
+ * kpoll_calls: n null calls through the polled ring r, messages taken round robin from msgs: the
+ * submission queue kept full, completions reaped as they come, no trap (cr_ring_submit traps
+ * only to wake a sleeping thread). When it can neither push nor reap it pauses (`pause`: QEMU
+ * then lets the other CPU run, where the polling thread takes the queue).
+ */
+static void
+kpoll_calls(struct cr_ring *r, struct null_msg *msgs, uint32_t n)
+{
+	struct null_msg *m = msgs, *end = msgs + KPOLL_MSGS;
+	uint32_t sent = 0, done = 0;
+
+	while (done < n) {
+		uint32_t before = sent + done;
+		while (sent < n && cr_ring_push(r, &m->hdr)) {
+			sent++;
+			if (++m == end)
+				m = msgs;
+		}
+		cr_ring_submit(r);
+		while (cr_ring_reap(r) != NULL)
+			done++;
+		if (sent + done == before)
+			__asm__ volatile("pause");
+	}
+}
+
+/* null_ring_kpoll_run: the benchmark on the polled ring r; 0, or 1 after a BENCH-ERROR line. */
+static int
+null_ring_kpoll_run(struct cr_ring *r, const char *name)
+{
+	struct null_msg *msgs;
+
+	/* The heap, not the program's data: every fork of later benchmarks would share the pages. */
+	if ((msgs = malloc(KPOLL_MSGS * sizeof(*msgs))) == NULL) {
+		printf("BENCH-ERROR %s no memory\n", name);
+		return 1;
+	}
+	for (int i = 0; i < KPOLL_MSGS; i++)
+		cr_null_msg(&msgs[i]);
+	kpoll_calls(r, msgs, 1000);			/* warm-up */
+	uint64_t t0 = kbench_start();
+	kpoll_calls(r, msgs, ROUNDS);
+	uint64_t t1 = kbench_stop();
+	report(name, ROUNDS, t1 - t0, empty(ROUNDS));
+	return 0;
+}
+
+/*
+ * null_ring_kpoll: null calls through a polled ring (RING_SETUP_KPOLL: docs/smp.md). One CPU:
+ * ring_setup answers ENOTSUP and there is no line. A process has one ring: when this one has
+ * syscall.null.ring's already (EEXIST), a child runs it. Its figure counts both CPUs' guest
+ * instructions (the TSC under -icount); the submitting CPU's share is measured per CPU
+ * (docs/smp.md, "The kernel-polled ring").
+ */
+static void
+null_ring_kpoll(const char *name)
+{
+	struct cr_ring r;
+	int status;
+
+	if (cr_ring_setup(&r, 256, CR_RING_KPOLL) == 0) {
+		null_ring_kpoll_run(&r, name);
+		return;
+	}
+	if (errno == ENOTSUP)
+		return;				/* one CPU: no polled ring, no line */
+	if (errno != EEXIST) {
+		printf("BENCH-ERROR %s ring_setup failed\n", name);
+		return;
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int error = cr_ring_setup(&r, 256, CR_RING_KPOLL) != 0 ||
+		    null_ring_kpoll_run(&r, name) != 0;
+		fflush(stdout);
+		_exit(error);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		printf("BENCH-ERROR %s fork, wait or ring_setup failed\n", name);
 }
 
 int
