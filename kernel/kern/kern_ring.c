@@ -383,8 +383,8 @@ kpoll_sleep(struct ring *r)
 	struct ring_shared *rs = r->r_shared;
 
 	crit_enter();
-	ring_stats.kpoll_sleeps++;		/* the flag is up: the process may trap for it */
 	__atomic_or_fetch(&rs->sq_flags, RING_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+	ring_stats.kpoll_sleeps++;		/* the flag is up: the process may trap for it */
 	if (!kpoll_ready(r) && !r->r_stop) {
 		r->r_asleep = true;
 		lwkt_block("kpoll", r);

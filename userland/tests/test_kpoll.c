@@ -3,7 +3,8 @@
  * polled ring are answered with no ring_enter trap (the kernel's count of them does not move);
  * calls that are not anycpu are answered right too (the thread runs them on the home CPU); the
  * thread sleeps when idle and sets RING_NEED_WAKEUP, and one trap wakes it; exit with the thread
- * asleep, running, or waiting inside a call leaves nothing behind (kstat); bad flags are EINVAL.
+ * asleep, running, or waiting inside a call, exec, and kill leave nothing behind (kstat); bad
+ * flags are EINVAL.
  *
  * A process has one ring, so each case runs in a child of its own, which reports by exit status
  * (0: every check held; 77: one CPU, no polled ring; otherwise the number of the failed check),
@@ -17,6 +18,7 @@
 #include <sys/syscalls.h>
 #include <sys/wait.h>
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <cr/ring.h>
@@ -81,8 +83,8 @@ reap_spin(struct cr_ring *r, lwkt_msg_t *got, int n)
  * no_trap: 200 calls (null and getpid, both anycpu) pushed into a polled ring are answered by
  * its thread while this process spins in ring 3: the kernel counts no ring_enter (unless the
  * thread went idle meanwhile: a loaded host may stall this CPU for ticks; then at most one
- * wake-up trap each time it raised RING_NEED_WAKEUP), and exactly the 200 calls and the one
- * kstat were taken.
+ * wake-up trap each time it raised RING_NEED_WAKEUP, counted after the raise), and exactly the
+ * 200 calls and the one kstat were taken.
  */
 static int
 no_trap(void)
@@ -106,6 +108,7 @@ no_trap(void)
 		nulls[i].hdr.ms_error = pids[i].hdr.ms_error = -1;
 	}
 	struct kstat k0 = ks();
+	bool up = r.rs->sq_flags & RING_NEED_WAKEUP;	/* raised before k0 (counted then) */
 	for (int i = 0; i < 100; i++) {
 		CK(4, cr_ring_push(&r, &nulls[i].hdr));
 		CK(5, cr_ring_push(&r, &pids[i].hdr));
@@ -119,7 +122,7 @@ no_trap(void)
 		CK(10, pids[i].hdr.ms_error == 0 && pids[i].hdr.ms_result == getpid());
 	}
 	CK(11, k1.ks_kpoll_taken - k0.ks_kpoll_taken == 200);
-	CK(12, k1.ks_ring_enters - k0.ks_ring_enters <= k1.ks_kpoll_sleeps - k0.ks_kpoll_sleeps);
+	CK(12, k1.ks_ring_enters - k0.ks_ring_enters <= k1.ks_kpoll_sleeps - k0.ks_kpoll_sleeps + up);
 	CK(13, k1.ks_syscalls - k0.ks_syscalls == 201 + (k1.ks_ring_enters - k0.ks_ring_enters));
 	CK(14, k1.ks_kpoll_home == k0.ks_kpoll_home);	/* all on the thread's own CPU */
 	CK(15, cr_ring_reap(&r) == NULL && r.rs->cq_head == r.rs->cq_tail);
@@ -308,6 +311,35 @@ exit_in_call(void)
 	return 0;
 }
 
+/* exec_running: exec (of /bin/true) while the thread polls: exec ends it, as exit does. */
+static int
+exec_running(void)
+{
+	struct cr_ring r;
+	int e;
+
+	if ((e = polled(&r, 16)) != 0)
+		return e;
+	char *argv[] = { "true", NULL };
+	execv("/bin/true", argv);
+	return 2;
+}
+
+/* killed_asleep: the process killed (SIGKILL, by itself) with the thread asleep. */
+static int
+killed_asleep(void)
+{
+	struct cr_ring r;
+	int e;
+
+	if ((e = polled(&r, 16)) != 0)
+		return e;
+	if (!wait_asleep(&r))
+		return 2;
+	kill(getpid(), SIGKILL);
+	return 3;
+}
+
 /* settled: wait (a while) for the polling threads' CPU to have freed what ended there. */
 static struct kstat
 settled(const struct kstat *want)
@@ -322,9 +354,10 @@ settled(const struct kstat *want)
 	return k;
 }
 
-KTEST(kpoll, exit_with_the_thread_asleep_running_or_in_a_call_is_clean)
+KTEST(kpoll, exit_exec_or_kill_with_the_thread_asleep_running_or_in_a_call_is_clean)
 {
-	int (*const kids[])(void) = { exit_asleep, exit_running, exit_in_call };
+	int (*const kids[])(void) = { exit_asleep, exit_running, exit_in_call, exec_running,
+	    killed_asleep };
 
 	for (unsigned int i = 0; i < sizeof(kids) / sizeof(kids[0]); i++) {
 		struct kstat k0 = ks();
@@ -335,10 +368,14 @@ KTEST(kpoll, exit_with_the_thread_asleep_running_or_in_a_call_is_clean)
 			_exit(kids[i]());
 		KT_ASSERT(pid > 0);
 		KT_ASSERT_EQ(waitpid(pid, &status, 0), pid);
-		KT_ASSERT(WIFEXITED(status));
-		if (WEXITSTATUS(status) == ONE_CPU)
-			KT_SKIP("one CPU: ring_setup(RING_SETUP_KPOLL) is ENOTSUP");
-		KT_EXPECT_EQ(WEXITSTATUS(status), 0);
+		if (kids[i] == killed_asleep && WIFSIGNALED(status)) {
+			KT_EXPECT_EQ(WTERMSIG(status), SIGKILL);
+		} else {
+			KT_ASSERT(WIFEXITED(status));
+			if (WEXITSTATUS(status) == ONE_CPU)
+				KT_SKIP("one CPU: ring_setup(RING_SETUP_KPOLL) is ENOTSUP");
+			KT_EXPECT_EQ(WEXITSTATUS(status), 0);
+		}
 		struct kstat k1 = settled(&k0);
 		KT_EXPECT_EQ(k1.ks_kpoll_threads, k0.ks_kpoll_threads);
 		KT_EXPECT_EQ(k1.ks_threads, k0.ks_threads);
