@@ -389,6 +389,81 @@ KTEST(kpoll, exit_exec_or_kill_with_the_thread_asleep_running_or_in_a_call_is_cl
 }
 
 /*
+ * ordinary: libcr's ring API on a ring that is not polled (any number of CPUs): 50 getpid calls
+ * through a ring of 8, pushed until it is full, each batch one ring_enter (cr_ring_submit),
+ * reaped as they come: the cached counters wrap and refresh right.
+ */
+static int
+ordinary(void)
+{
+	static struct getpid_msg p[50];
+	struct cr_ring r;
+	int sent = 0, done = 0;
+	lwkt_msg_t m;
+
+	CK(2, cr_ring_setup(&r, 8, 0) == 0 && r.flags == 0 && r.mask == 7);
+	for (int i = 0; i < 50; i++)
+		cr_getpid_msg(&p[i]);
+	struct kstat k0 = ks();
+	while (done < 50) {
+		int pushed = 0;
+		while (sent < 50 && cr_ring_push(&r, &p[sent].hdr)) {
+			sent++;
+			pushed++;
+		}
+		CK(3, pushed <= 8);
+		CK(4, cr_ring_submit(&r) == 0);
+		while ((m = cr_ring_reap(&r)) != NULL) {
+			CK(5, m == &p[done].hdr && p[done].hdr.ms_error == 0 &&
+			    p[done].hdr.ms_result == getpid());
+			done++;
+		}
+	}
+	CK(6, sent == 50 && ks().ks_ring_enters - k0.ks_ring_enters >= 50 / 8);
+	CK(7, cr_ring_wait(&r, 0) == 0 && cr_ring_reap(&r) == NULL);
+	return 0;
+}
+
+KTEST(kpoll, libcr_ring_api_on_an_ordinary_ring)
+{
+	IN_CHILD(ordinary);
+}
+
+/*
+ * hostile: a polled ring whose process writes counters no ring can have (sq_tail far past
+ * sq_head) is left alone by its thread — nothing taken, nothing posted — and works again once
+ * they are right; its thread keeps its own sq_head.
+ */
+static int
+hostile(void)
+{
+	struct cr_ring r;
+	struct getpid_msg g;
+	lwkt_msg_t m;
+	int e;
+
+	if ((e = polled(&r, 16)) != 0)
+		return e;
+	uint32_t tail = r.rs->sq_tail;
+	r.rs->sq_tail = tail + 1000;
+	usleep(5000);
+	CK(2, r.rs->sq_head == tail && r.rs->cq_tail == r.rs->cq_head);
+	r.rs->sq_tail = tail;
+	r.rs->sq_head = tail + 5;			/* the kernel's word: ignored */
+	cr_getpid_msg(&g);
+	r.sq_head = tail;
+	CK(3, cr_ring_push(&r, &g.hdr) && cr_ring_submit(&r) == 0);
+	CK(4, reap_spin(&r, &m, 1) && m == &g.hdr && g.hdr.ms_result == getpid());
+	CK(5, r.rs->sq_head == tail + 1);		/* written from the thread's own copy */
+	return 0;
+}
+
+KTEST(kpoll, hostile_counters_cannot_steer_the_thread)
+{
+	IN_CHILD(hostile);
+}
+
+/*
  * bad_flags: ring_setup and ring_enter refuse flags they do not know (EINVAL), and
  * RING_ENTER_WAKEUP on a ring that is not polled; a polled ring takes it.
  */
