@@ -247,6 +247,55 @@ KTEST(kpoll, other_calls_are_answered_on_the_home_cpu)
 	IN_CHILD(home_calls);
 }
 
+/*
+ * mixed: entries a ring_enter would refuse or skip, between anycpu calls: a foreign flag
+ * (EINVAL), an unknown number (ENOSYS), a call no batch may carry (submit: EINVAL), and an
+ * address with no message (skipped, nothing posted): each answered and posted in order, as
+ * ring_enter answers them (the thread leaves them to the home CPU's ordinary path).
+ */
+static int
+mixed(void)
+{
+	struct cr_ring r;
+	struct null_msg n1, n2, flag, nosys;
+	struct getpid_msg g;
+	struct submit_msg sub;
+	lwkt_msg_t got[6];
+	int e;
+
+	if ((e = polled(&r, 16)) != 0)
+		return e;
+	cr_null_msg(&n1);
+	cr_null_msg(&n2);
+	cr_null_msg(&flag);
+	flag.hdr.ms_flags = 0x1000;
+	cr_null_msg(&nosys);
+	nosys.hdr.ms_cmd = 999;
+	cr_getpid_msg(&g);
+	cr_submit_msg(&sub, NULL, 0);
+	lwkt_msg_t in[] = { &n1.hdr, &flag.hdr, &nosys.hdr, (lwkt_msg_t)0x10, &g.hdr, &sub.hdr,
+	    &n2.hdr };
+	for (unsigned int i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		CK(2, cr_ring_push(&r, in[i]));
+	CK(3, cr_ring_submit(&r) == 0 && cr_ring_wait(&r, 6) == 0);
+	for (int i = 0; i < 6; i++)
+		CK(4, (got[i] = cr_ring_reap(&r)) != NULL);
+	CK(5, cr_ring_reap(&r) == NULL);
+	CK(6, got[0] == &n1.hdr && n1.hdr.ms_error == 0);
+	CK(7, got[1] == &flag.hdr && flag.hdr.ms_error == EINVAL);
+	CK(8, got[2] == &nosys.hdr && nosys.hdr.ms_error == ENOSYS);
+	CK(9, got[3] == &g.hdr && g.hdr.ms_error == 0 && g.hdr.ms_result == getpid());
+	CK(10, got[4] == &sub.hdr && sub.hdr.ms_error == EINVAL);
+	CK(11, got[5] == &n2.hdr && n2.hdr.ms_error == 0);
+	CK(12, r.rs->sq_head == r.rs->sq_tail);
+	return 0;
+}
+
+KTEST(kpoll, refused_entries_are_answered_as_ring_enter_answers_them)
+{
+	IN_CHILD(mixed);
+}
+
 /* exit_asleep: the thread asleep when the process exits. */
 static int
 exit_asleep(void)
