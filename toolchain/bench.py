@@ -188,9 +188,12 @@ def parse_bench_lines(lines) -> tuple[list[BenchLine], list[str]]:
 
 
 def glob_match(pattern: str, name: str) -> bool:
-    """The kernel's glob (kernel/lib/ktest.c): * any run of characters, ? one, the rest literal."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, name, re.DOTALL) is not None
+    """The kernel's glob (kernel/lib/ktest.c): * any run of characters, ? one, | between
+    alternatives, the rest literal."""
+    def one(alt: str) -> bool:
+        regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in alt)
+        return re.fullmatch(regex, name, re.DOTALL) is not None
+    return any(one(alt) for alt in pattern.split("|"))
 
 
 def bench_cmdline(image: Image, filter: str | None = None) -> str:

@@ -84,6 +84,7 @@ class Syscall:
     blocking: bool = False
     stub: str = ""
     batch: bool = True          # may be an entry of a submit batch or the ring
+    anycpu: bool = False        # a polled ring's thread may run it on any CPU (no process state)
     msgsize: int = HEADER_SIZE
 
     @property
@@ -159,6 +160,9 @@ def _check_entry(entry: dict, ctx: s.Ctx) -> None:
     if entry["noreturn"] and entry["batch"]:
         ctx.fail("a noreturn call must have batch = false: it would end the batch or ring it came "
                  "in, whose caller still waits for an answer", at="noreturn")
+    if entry["anycpu"] and (entry["blocking"] or not entry["batch"]):
+        ctx.fail("an anycpu call must answer at once and be batchable: blocking = false, batch = true",
+                 at="anycpu")
     names = [a["name"] for a in entry["args"]]
     if len(set(names)) != len(names):
         ctx.fail(f"duplicate argument names in {names}", at="args")
@@ -215,6 +219,7 @@ SYSCALL = s.Table({
     "noreturn": s.Key(s.Bool(), default=False),
     "blocking": s.Key(s.Bool(), default=False),
     "batch": s.Key(s.Bool(), default=True),
+    "anycpu": s.Key(s.Bool(), default=False),
     "stub": s.Key(s.Str(identifier=True)),
 }, rules=(_check_entry,))
 
@@ -246,7 +251,8 @@ def load_spec(path: Path | str) -> Spec:
         args = [Arg(a["name"], TYPES[a["type"]], dir=a.get("dir"), size=a.get("size"), max=a.get("max"))
                 for a in entry["args"]]
         call = Syscall(entry["number"], entry["name"], entry["doc"].strip(), args, entry["ret"],
-                       entry["noreturn"], entry["blocking"], entry["stub"], batch=entry["batch"])
+                       entry["noreturn"], entry["blocking"], entry["stub"], batch=entry["batch"],
+                       anycpu=entry["anycpu"])
         _lay_out(call)
         spec.syscalls.append(call)
     spec.syscalls.sort(key=lambda c: c.number)

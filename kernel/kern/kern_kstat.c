@@ -91,6 +91,12 @@ sys_kstat(struct kstat_msg *msg)
 	ks.ks_ncpus = (uint32_t)ncpus;
 	ks.ks_vcpu_moves = vcpu_moves;
 	ks.ks_faults_raced = vm_page_stats.faults_raced;
+	ks.ks_ring_enters = ring_stats.enters;
+	ks.ks_kpoll_taken = ring_stats.kpoll_taken;
+	ks.ks_kpoll_home = ring_stats.kpoll_home;
+	ks.ks_kpoll_sleeps = ring_stats.kpoll_sleeps;
+	ks.ks_kpoll_wakeups = ring_stats.kpoll_wakeups;
+	ks.ks_kpoll_threads = ring_stats.kpoll_threads;
 	if (proc_copyout(curproc, (uint32_t)msg->buf, &ks, n) != 0)
 		return EFAULT;
 	msg->hdr.ms_result = n;

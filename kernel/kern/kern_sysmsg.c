@@ -502,6 +502,39 @@ sys_submit(struct submit_msg *msg)
 	return 0;
 }
 
+/*
+ * sysmsg_take_anycpu: a polled ring's thread, on its own CPU (kern_ring.c), takes the entries
+ * whose calls the spec says anycpu (they touch no process state): each header read once and
+ * checked, the call run from this stack and answered, as run_now does, and counted. It stops
+ * before the first entry that is anything else — another call, a bad flag or number, a header it
+ * cannot read — which the ordinary ring path takes on the process's home CPU, and after an entry
+ * whose answer could not be written (*lost: taken, not to be posted) or during which the process
+ * was killed. Returns how many it took.
+ */
+uint32_t
+sysmsg_take_anycpu(struct proc *p, const uint32_t *addrs, uint32_t n, bool *lost)
+{
+	uint32_t i, flags, cmd;
+
+	*lost = false;
+	for (i = 0; i < n && !p->p_killed; i++) {
+		struct lwkt_msg *u = ANSWER(addrs[i]);
+
+		if (!user_range(addrs[i], sizeof(*u)) || fetch_user32(&u->ms_flags, &flags) ||
+		    fetch_user32(&u->ms_cmd, &cmd) || (flags & ~MSGF_USER_SUBMIT) ||
+		    cmd >= SYS_MAXSYSCALL || !sysent_anycpu[cmd])
+			break;				/* for the home CPU */
+		if (store_user32(&u->ms_error, EASYNC))
+			break;				/* read-only: the home CPU skips it */
+		sysmsg_stats.calls++;
+		if (run_now(addrs[i], &sysent[cmd], KMF_RING) < 0) {
+			*lost = true;			/* nowhere to answer: taken, not posted */
+			return i + 1;
+		}
+	}
+	return i;
+}
+
 /* sysmsg_take_ring: the ring's entries (kern_ring.c), each answer given at once posted. */
 uint32_t
 sysmsg_take_ring(struct proc *p, const uint32_t *addrs, uint32_t n,

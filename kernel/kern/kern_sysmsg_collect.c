@@ -152,9 +152,7 @@ proc_replyport(lwkt_port_t port, lwkt_msg_t msg)
 		return;
 	}
 	KASSERT(msg->ms_error != ERESTART, "ERESTART for a caller that does not wait in the kernel");
-	if ((ksm->km_flags & KMF_RING) && ring_room(p)) {
-		sysmsg_answer(ksm, msg->ms_error);
-		ring_post(p, ksm->km_uaddr);
+	if ((ksm->km_flags & KMF_RING) && ring_post_answer(ksm) == 0) {
 		ksysmsg_free(p, ksm);
 	} else {
 		TAILQ_INSERT_TAIL(&p->p_done, ksm, km_link);
@@ -381,14 +379,16 @@ sysmsg_proc_abort(struct proc *p)
 }
 
 /*
- * sysmsg_proc_exit: abort every message of the exiting process and free them all, the cache
- * included. Their answers are not written: the address space is going too.
+ * sysmsg_proc_exit: stop the ring's polling thread, abort every message of the exiting process
+ * and free them all, the cache included. Their answers are not written: the address space is
+ * going too.
  */
 void
 sysmsg_proc_exit(struct proc *p)
 {
 	struct ksysmsg *ksm;
 
+	ring_kpoll_stop(p);		/* the polling thread takes no more calls, and is gone */
 	crit_enter();
 	sysmsg_proc_abort(p);
 	KASSERT(TAILQ_EMPTY(&p->p_outstanding), "a syscall message could not be aborted");

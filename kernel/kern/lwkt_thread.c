@@ -428,8 +428,9 @@ migrate_there(void *arg1, int unused)
  * lwkt_setcpu_self: the calling thread moves to CPU cpu, by message (DragonFly's
  * lwkt_setcpu_self): it leaves this CPU's queues and switches away; the message makes it
  * runnable there; it returns running on cpu, its tokens reacquired. A process's vCPU moves so
- * too: to its process's home CPU for kernel work and back (kern/kern_vcpu_place.c). EINVAL for
- * a CPU that is not up; EBUSY for an idle or static thread.
+ * too: to its process's home CPU for kernel work and back (kern/kern_vcpu_place.c), and a polled
+ * ring's thread (TDF_KPOLL), which runs a process's calls on its home CPU and then goes back
+ * (kern_ring.c). EINVAL for a CPU that is not up; EBUSY for an idle or static thread.
  */
 int
 lwkt_setcpu_self(int cpu)

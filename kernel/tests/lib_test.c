@@ -29,6 +29,10 @@ KTEST(lib, glob_match)
 	KT_EXPECT(glob_match("a?c", "abc"));
 	KT_EXPECT(!glob_match("lwkt.*", "vm.page"));
 	KT_EXPECT(!glob_match("a?c", "ac"));
+	KT_EXPECT(glob_match("lwkt.*|syscall.null", "syscall.null"));
+	KT_EXPECT(glob_match("lwkt.*|syscall.null", "lwkt.switch"));
+	KT_EXPECT(!glob_match("lwkt.*|syscall.null", "syscall.null.ring"));
+	KT_EXPECT(!glob_match("a|b", "a|b"));
 }
 
 /* Tests are selected by suite.name without the name being built: the match crosses the dot. */

@@ -20,6 +20,7 @@
 #include <sys/thread2.h>
 #include <sys/globaldata.h>
 #include <sys/ipiq.h>
+#include <sys/proc.h>
 #include <string.h>
 #include <machine/cpufunc.h>
 #include <vm/kstack.h>
@@ -177,13 +178,52 @@ drop(uint32_t pte)
 		vm_page_unref(page);
 }
 
-/* pmap_destroy: drop every user page (freed unless shared), free the page tables and directory. */
+/*
+ * pmap_leave_there: an IPI message of pmap_release_others: this CPU stops translating with pm,
+ * which it kept loaded after a thread of pm's process left it (a kernel thread runs on the last
+ * address space, and a polled ring's thread or a vCPU that ran here has gone).
+ */
+static void
+pmap_leave_there(void *pm, int unused)
+{
+	(void)unused;
+	if (PCPU_GET(gd_pmap) == pm) {
+		KASSERT(curthread->td_proc == NULL || &curthread->td_proc->p_pmap != pm,
+		    "a CPU runs a thread of an address space being destroyed");
+		pmap_activate_kernel();
+	}
+}
+
+/*
+ * pmap_release_others: no other CPU's MMU may still walk pm's page tables once they are freed:
+ * each CPU whose gd_pmap is pm loads the kernel's directory first (an IPI message; this waits
+ * for it). No thread of pm's process runs anywhere by then, so none loads pm again.
+ */
+static void
+pmap_release_others(struct pmap *pm)
+{
+	struct globaldata *me = mycpu;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (int c = 0; c < ncpus; c++) {
+		struct globaldata *gd = globaldata_find(c);
+		if (gd != me && __atomic_load_n(&gd->gd_pmap, __ATOMIC_RELAXED) == pm)
+			lwkt_send_ipiq_wait(gd, pmap_leave_there, pm, 0);
+	}
+}
+
+/*
+ * pmap_destroy: drop every user page (freed unless shared), free the page tables and directory.
+ * Another CPU that still has pm loaded (gd_pmap) leaves it first.
+ */
 void
 pmap_destroy(struct pmap *pm)
 {
 	if (pm->pm_pdir == NULL)
 		return;
 	KASSERT(!pmap_is_current(pm), "destroying the address space in use");
+	if (__builtin_expect(ncpus > 1, 0))
+		pmap_release_others(pm);
 	crit_enter();
 	FOREACH_USED(pm->pm_pdir, d, PDX(USER_BASE), PDX(USER_TOP)) {
 		uint32_t *pt = (uint32_t *)(pm->pm_pdir[d] & ~PAGE_MASK);

@@ -113,6 +113,9 @@ def test_bench_error_lines_are_errors_with_name_and_reason():
     ("boot.first_result", "boot.first_result", True), ("boot.first", "boot.first_result", False),
     ("lwkt.?witch", "lwkt.switch", True), ("[l]wkt.*", "lwkt.switch", False),   # no classes, as in the kernel
     ("*.pingpong", "proc.pipe.pingpong", True),
+    ("lwkt.*|syscall.null.ring.kpoll", "syscall.null.ring.kpoll", True),
+    ("lwkt.*|syscall.null.ring.kpoll", "lwkt.switch", True),
+    ("lwkt.*|syscall.null.ring.kpoll", "syscall.null.ring", False), ("a|b", "a|b", False),
 ])
 def test_glob_match_is_the_kernels(pattern, name, match):
     assert bench.glob_match(pattern, name) is match

@@ -29,6 +29,7 @@ BAD_SPECS = [
     ("bad_doc_breaks_comment.toml", "syscall 'oops'", ["doc must not contain", "*/"], "doc = "),
     ("bad_noreturn_with_result.toml", "syscall 'leave'", ["noreturn", 'ret = "void"'], 'ret = "int"'),
     ("bad_noreturn_in_batch.toml", "syscall 'leave'", ["noreturn", "batch = false"], "noreturn = true"),
+    ("bad_anycpu_blocking.toml", "syscall 'read'", ["anycpu", "blocking = false"], "anycpu = true"),
     ("bad_unknown_type.toml", "syscall 'sleep'", ["argument 'seconds': type 'float' is unknown", "choose one of"],
      'type = "float"'),
     ("bad_pointer_without_size.toml", "syscall 'write'", ["'buf'", "no size"], 'name = "buf"'),

@@ -4,7 +4,9 @@
  * ping-ponging through pipes, fork-exit-wait, and the user-thread switch and port round trip. Each prints a BENCH line (see kernel/include/sys/kbench.h for the protocol); argv[1]
  * is a glob that selects benchmarks.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/kbench.h>
@@ -12,6 +14,7 @@
 #include <sys/ring.h>
 #include <sys/sysmsg.h>
 #include <sys/wait.h>
+#include <cr/ring.h>
 #include <cr/sysport.h>
 #include <cr/thread.h>
 
@@ -150,7 +153,7 @@ static void
 null_ring(const char *name)
 {
 	static struct null_msg msgs[32];
-	struct ring_shared *rs = __sys_ring_setup(64);
+	struct ring_shared *rs = __sys_ring_setup(64, 0);
 	int rounds = ROUNDS / 32;
 
 	if (rs == (void *)-1) {
@@ -167,7 +170,7 @@ null_ring(const char *name)
 			msgs[i].hdr.ms_flags = MSGF_ASYNC;
 			sq[rs->sq_tail++ & rs->mask] = (uint32_t)&msgs[i];
 		}
-		__sys_ring_enter(32, 32);
+		__sys_ring_enter(32, 32, 0);
 		while (rs->cq_head != rs->cq_tail)
 			(void)cq[rs->cq_head++ & rs->mask];
 	}
@@ -434,6 +437,96 @@ uthread_pingpong_cross_vcpu(const char *name)
 		pingpong_with(name, far_echo, 10, ROUNDS / 10);
 }
 
+enum { KPOLL_MSGS = 1024 };	/* more than a ring's two queues hold: none is reused in flight */
+
+/*
+ * kpoll_calls: n null calls through the polled ring r, messages taken round robin from msgs: the
+ * submission queue kept full, completions reaped as they come, no trap (cr_ring_submit traps
+ * only to wake a sleeping thread). When it can neither push nor reap it pauses (`pause`: QEMU
+ * then lets the other CPU run, where the polling thread takes the queue).
+ */
+static void
+kpoll_calls(struct cr_ring *r, struct null_msg *msgs, uint32_t n)
+{
+	struct null_msg *m = msgs, *end = msgs + KPOLL_MSGS;
+	uint32_t sent = 0, done = 0;
+
+	while (done < n) {
+		uint32_t before = sent + done;
+		while (sent < n && cr_ring_push(r, &m->hdr)) {
+			sent++;
+			if (++m == end)
+				m = msgs;
+		}
+		cr_ring_submit(r);
+		while (cr_ring_reap(r) != NULL)
+			done++;
+		if (sent + done == before)
+			__asm__ volatile("pause");
+	}
+}
+
+/* null_ring_kpoll_run: the benchmark on the polled ring r; 0, or 1 after a BENCH-ERROR line. */
+static int
+null_ring_kpoll_run(struct cr_ring *r, const char *name)
+{
+	struct null_msg *msgs;
+
+	/* The heap, not the program's data: every fork of later benchmarks would share the pages. */
+	if ((msgs = malloc(KPOLL_MSGS * sizeof(*msgs))) == NULL) {
+		printf("BENCH-ERROR %s no memory\n", name);
+		return 1;
+	}
+	for (int i = 0; i < KPOLL_MSGS; i++)
+		cr_null_msg(&msgs[i]);
+	kpoll_calls(r, msgs, 1000);			/* warm-up */
+	/* Counted on the submitting CPU alone (docs/smp.md): this process's vCPU 0 runs on CPU 0,
+	 * the polling thread on CPU 1. No baseline is taken off: an empty loop timed here would
+	 * count the polling thread's instructions too (the TSC is every CPU's), so the figure
+	 * includes this loop's own few instructions a call. */
+	uint64_t t0 = kbench_start_percpu();
+	kpoll_calls(r, msgs, ROUNDS);
+	uint64_t t1 = kbench_stop_percpu();
+	printf("BENCH %s iterations=%u insns=%llu baseline=0 cpu=0\n", name, ROUNDS,
+	    (unsigned long long)(t1 - t0));
+	return 0;
+}
+
+/*
+ * null_ring_kpoll: null calls through a polled ring (RING_SETUP_KPOLL: docs/smp.md). One CPU:
+ * ring_setup answers ENOTSUP and there is no line. A process has one ring: when this one has
+ * syscall.null.ring's already (EEXIST), a child runs it. Its figure counts both CPUs' guest
+ * instructions (the TSC under -icount); the submitting CPU's share is measured per CPU
+ * (docs/smp.md, "The kernel-polled ring").
+ */
+static void
+null_ring_kpoll(const char *name)
+{
+	struct cr_ring r;
+	int status;
+
+	if (cr_ring_setup(&r, 256, CR_RING_KPOLL) == 0) {
+		null_ring_kpoll_run(&r, name);
+		return;
+	}
+	if (errno == ENOTSUP)
+		return;				/* one CPU: no polled ring, no line */
+	if (errno != EEXIST) {
+		printf("BENCH-ERROR %s ring_setup failed\n", name);
+		return;
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int error = cr_ring_setup(&r, 256, CR_RING_KPOLL) != 0 ||
+		    null_ring_kpoll_run(&r, name) != 0;
+		fflush(stdout);
+		_exit(error);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		printf("BENCH-ERROR %s fork, wait or ring_setup failed\n", name);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -455,6 +548,8 @@ main(int argc, char **argv)
 		null_shim("syscall.null.shim");
 	if (glob_match(glob, "syscall.null.ring"))
 		null_ring("syscall.null.ring");
+	if (glob_match(glob, "syscall.null.ring.kpoll"))
+		null_ring_kpoll("syscall.null.ring.kpoll");
 	if (glob_match(glob, "proc.pipe.pingpong"))
 		pipe_pingpong("proc.pipe.pingpong");
 	if (glob_match(glob, "proc.fork_exit_wait"))

@@ -1031,16 +1031,24 @@ gen(struct args *a, int async, int inbatch)
 		break;
 	case SYS_ring_setup: {
 		uint32_t n = chance(50) ? 1u << rnd(10) : (uint32_t)next();
+		uint32_t flags = chance(50) ? 0 : chance(50) ? RING_SETUP_KPOLL : (uint32_t)next();
 		if (!f.ring && n >= 1 && n <= 256 && !(n & (n - 1)))
 			n = 3;					/* the fuzzer makes its ring itself */
 		set32(a, 48, n);
-		ex->errs = (n == 0 || n > 256 || (n & (n - 1))) ? BIT(EINVAL) : BIT(EEXIST);
+		set32(a, 52, flags);
+		/* A polled ring needs a second CPU: ENOTSUP before EEXIST with one. */
+		ex->errs = (n == 0 || n > 256 || (n & (n - 1)) || (flags & ~RING_SETUP_FLAGS)) ?
+		    BIT(EINVAL) : BIT(EEXIST);
+		if (ex->errs == BIT(EEXIST) && flags)
+			ex->also = ENOTSUP;
 		break;
 	}
 	case SYS_ring_enter:
 		set32(a, 48, 0);
 		set32(a, 52, chance(50) ? 0 : (uint32_t)next() | 0x100);
-		ex->errs = inbatch || !f.ring || rd32(a->m + 52) ? BIT(EINVAL) : BIT(0);
+		/* RING_ENTER_WAKEUP: the fuzzer's ring is not polled, EINVAL like any unknown flag. */
+		set32(a, 56, chance(50) ? 0 : chance(50) ? RING_ENTER_WAKEUP : (uint32_t)next());
+		ex->errs = inbatch || !f.ring || rd32(a->m + 52) || rd32(a->m + 56) ? BIT(EINVAL) : BIT(0);
 		break;
 	case SYS_tls_set: {
 		uint32_t slot = chance(50) ? TLS_SLOT_FREE : TLS_SLOT_FREE + 1 + rnd(1000);
@@ -2099,7 +2107,7 @@ worker_setup(void)
 	if (f.pgid != f.ppid || f.sid != f.ppid || f.fg != f.ppid)
 		fail("the worker's group %d, session %d, console group %d: not the driver's %d",
 		    f.pgid, f.sid, f.fg, f.ppid);
-	f.ring = (struct ring_shared *)__sys_ring_setup(RING_ENTRIES);
+	f.ring = (struct ring_shared *)__sys_ring_setup(RING_ENTRIES, 0);
 	if ((uint32_t)f.ring != RING_UADDR)
 		fail("ring_setup answered %p", (void *)f.ring);
 	/* The premise of every straddling header: the page after the arena is unmapped. */

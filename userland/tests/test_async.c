@@ -392,7 +392,7 @@ KTEST(batch, calls_that_end_or_replace_the_caller_are_refused_in_a_batch)
 
 KTEST(ring, sixteen_nulls_complete_into_the_ring)
 {
-	struct ring_shared *rs = __sys_ring_setup(16);
+	struct ring_shared *rs = __sys_ring_setup(16, 0);
 	struct null_msg n[16];
 
 	KT_EXPECT(rs != (void *)-1);
@@ -405,7 +405,7 @@ KTEST(ring, sixteen_nulls_complete_into_the_ring)
 		n[i].hdr.ms_flags = MSGF_ASYNC;
 		sq[rs->sq_tail++ & rs->mask] = (uint32_t)&n[i];
 	}
-	KT_EXPECT_EQ(__sys_ring_enter(16, 16), 16);
+	KT_EXPECT_EQ(__sys_ring_enter(16, 16, 0), 16);
 	KT_EXPECT_EQ(rs->cq_tail - rs->cq_head, 16);
 	for (int i = 0; i < 16; i++) {
 		struct null_msg *m = (struct null_msg *)cq[rs->cq_head++ & rs->mask];
@@ -413,7 +413,7 @@ KTEST(ring, sixteen_nulls_complete_into_the_ring)
 		KT_EXPECT_EQ(m->hdr.ms_flags, MSGF_ASYNC);	/* as sent: flags are the sender's */
 		KT_EXPECT_EQ(m->hdr.ms_error, 0);
 	}
-	KT_EXPECT(__sys_ring_setup(16) == (void *)-1);		/* one ring per process */
+	KT_EXPECT(__sys_ring_setup(16, 0) == (void *)-1);		/* one ring per process */
 	KT_EXPECT_EQ(errno, EEXIST);
 }
 
@@ -431,7 +431,7 @@ KTEST(ring, a_blocking_read_completes_into_the_ring_later)
 	r.hdr.ms_flags = MSGF_ASYNC;
 	uint32_t *sq = (uint32_t *)((char *)rs + rs->sq_off), *cq = (uint32_t *)((char *)rs + rs->cq_off);
 	sq[rs->sq_tail++ & rs->mask] = (uint32_t)&r;
-	KT_EXPECT_EQ(__sys_ring_enter(1, 0), 1);
+	KT_EXPECT_EQ(__sys_ring_enter(1, 0, 0), 1);
 	KT_EXPECT_EQ(rs->cq_tail - rs->cq_head, 0);		/* still waiting for a byte */
 	write(fds[1], "r", 1);
 	KT_EXPECT_EQ(rs->cq_tail - rs->cq_head, 1);
@@ -457,11 +457,11 @@ KTEST(ring, hostile_ring_fields_cannot_steer_the_kernel)
 	cr_null_msg(&n);
 	n.hdr.ms_flags = MSGF_ASYNC;
 	sq[rs->sq_tail++ & mask] = (uint32_t)&n;
-	KT_EXPECT_EQ(__sys_ring_enter(1, 1), 1);
+	KT_EXPECT_EQ(__sys_ring_enter(1, 1, 0), 1);
 	KT_EXPECT(cq[rs->cq_head++ & mask] == (uint32_t)&n);	/* landed where it belongs */
 	rs->sq_tail = rs->sq_head + entries + 1;			/* more than a ring can hold */
 	errno = 0;
-	KT_EXPECT_EQ(__sys_ring_enter(0xffffffff, 0), -1);
+	KT_EXPECT_EQ(__sys_ring_enter(0xffffffff, 0, 0), -1);
 	KT_EXPECT_EQ(errno, EINVAL);
 	rs->sq_tail = rs->sq_head;
 	rs->entries = entries;
@@ -491,7 +491,7 @@ KTEST(ring, ring_enter_inside_the_ring_is_refused)
 	sb.vec = vec;
 	sb.len = sizeof(vec);
 	sq[rs->sq_tail++ & rs->mask] = (uint32_t)&sb;
-	KT_EXPECT_EQ(__sys_ring_enter(9, 9), 9);
+	KT_EXPECT_EQ(__sys_ring_enter(9, 9, 0), 9);
 	for (int i = 0; i < 9; i++) {
 		struct lwkt_msg *m = (struct lwkt_msg *)cq[rs->cq_head++ & rs->mask];
 		KT_EXPECT(m == (i < 8 ? &re[i].hdr : &sb.hdr));

@@ -431,13 +431,13 @@ KTEST(fork, calls_in_flight_stay_the_parents)
 
 KTEST(fork, the_ring_is_not_inherited)
 {
-	struct ring_shared *r = __sys_ring_setup(4);
+	struct ring_shared *r = __sys_ring_setup(4, 0);
 
 	KT_ASSERT(r != (void *)-1);
 	pid_t child = fork();
 	if (child == 0) {
 		/* No ring here: a new one can be set up (at the same address), and it is fresh. */
-		struct ring_shared *mine = __sys_ring_setup(8);
+		struct ring_shared *mine = __sys_ring_setup(8, 0);
 		CHECK(1, mine == r);
 		CHECK(2, mine->entries == 8);
 		_exit(0);
@@ -446,7 +446,7 @@ KTEST(fork, the_ring_is_not_inherited)
 	KT_EXPECT_EQ(reap(child), 0);
 	KT_EXPECT_EQ(r->entries, 4);			/* the parent's ring, as it was */
 	errno = 0;
-	KT_EXPECT(__sys_ring_setup(4) == (void *)-1 && errno == EEXIST);
+	KT_EXPECT(__sys_ring_setup(4, 0) == (void *)-1 && errno == EEXIST);
 }
 
 KTEST(fork, the_child_may_exec)

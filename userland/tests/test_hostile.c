@@ -246,7 +246,7 @@ KTEST(hostile, a_fork_bomb_runs_out_of_memory_and_is_cleaned_up)
 KTEST(hostile, fork_with_its_message_in_the_ring_page_makes_no_child)
 {
 	struct kstat now;
-	struct ring_shared *r = __sys_ring_setup(4);
+	struct ring_shared *r = __sys_ring_setup(4, 0);
 	struct fork_msg *m = (struct fork_msg *)((char *)r + 4096 - sizeof(*m));
 
 	snap();

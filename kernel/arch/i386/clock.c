@@ -99,8 +99,8 @@ clock_tick(struct globaldata *gd, struct trapframe *tf)
 		intr_service();
 	if (TF_FROM_USER(tf))
 		lwkt_stats.user_ticks++;
-	else if (td->td_proc != NULL)
-		clock_tick_in_call(td);
+	else if (td->td_proc != NULL && !(td->td_flags & TDF_KPOLL))
+		clock_tick_in_call(td);		/* (a polled ring's thread never returns to ring 3) */
 	if (TF_FROM_USER(tf) && lwkt_should_yield(td)) {
 		lwkt_stats.preemptions++;
 		gd->gd_intr_nesting--;		/* leaving the interrupt part: switching is allowed */

@@ -71,6 +71,7 @@ __attribute__((regparm(1))) int syscall_trap(uint32_t uaddr);
 __attribute__((regparm(3))) int syscall_take(uint32_t uaddr, uint32_t flags, uint32_t cmd);
 uint32_t sysmsg_take_ring(struct proc *p, const uint32_t *addrs, uint32_t n,
 	    void (*post)(struct proc *, const uint32_t *, uint32_t, int));
+uint32_t sysmsg_take_anycpu(struct proc *p, const uint32_t *addrs, uint32_t n, bool *lost);
 int	batch_begin(void);
 void	batch_end(void);
 int	sysmsg_hold_async(struct ksysmsg **ksmp);
@@ -100,9 +101,18 @@ void	sysmsg_proc_exit(struct proc *p);
 void	sysmsg_proc_abort(struct proc *p);
 void	wake_proc(struct proc *p);
 /* kern/kern_ring.c: the shared ring (its layout: <sys/ring.h>) */
-int	ring_post(struct proc *p, uint32_t uaddr);	/* 0, or -1 when the queue is full */
-bool	ring_room(struct proc *p);
+int	ring_post_answer(struct ksysmsg *ksm);	/* 0, or -1 when the queue is full */
+void	ring_kpoll_stop(struct proc *p);
 void	ring_destroy(struct proc *p);
+struct ring_stats {
+	uint64_t	enters;		/* ring_enter calls (traps) */
+	uint64_t	kpoll_taken;	/* submissions polling threads took */
+	uint64_t	kpoll_home;	/* ... of them on the process's home CPU (not anycpu calls) */
+	uint64_t	kpoll_sleeps;	/* times a polling thread raised RING_NEED_WAKEUP to sleep */
+	uint64_t	kpoll_wakeups;	/* ... and was woken (ring_enter with RING_ENTER_WAKEUP) */
+	uint32_t	kpoll_threads;	/* polling threads alive */
+};
+extern struct ring_stats ring_stats;
 
 /* Counters (struct kstat reports them). */
 struct sysmsg_stats {

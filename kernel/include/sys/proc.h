@@ -197,10 +197,11 @@ void	pgrp_inherit(struct proc *child, struct proc *parent);
 pid_t	pgrp_foreground(void);
 
 
-/* The process's vCPUs: its threads (p_threads) that are not KSE call contexts. */
+/* The process's vCPUs: its threads (p_threads) that are not KSE call contexts, nor its polled
+ * ring's thread (no vCPUs). */
 #define FOREACH_VCPU(p, td)						\
 	TAILQ_FOREACH(td, &(p)->p_threads, td_plink)			\
-		if (!((td)->td_flags & (TDF_KSECALL | TDF_KSEPOOL)))
+		if (!((td)->td_flags & (TDF_KSECALL | TDF_KSEPOOL | TDF_KPOLL)))
 
 /*
  * A process's home CPU (kern/kern_vcpu_place.c): where its kernel state is guarded, by critical

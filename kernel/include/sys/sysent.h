@@ -29,5 +29,8 @@ union sysmsg_args {			/* a message's kernel copy: header, then arguments */
 
 extern const struct sysent sysent[SYS_MAXSYSCALL];
 extern const uint32_t sysent_count;		/* SYS_MAXSYSCALL, for the assembler */
+/* 1 for a call the spec says anycpu: it touches no process state, so a kernel-polled ring's
+ * thread runs it on its own CPU (a table apart: run_inline compares sy_flags whole). */
+extern const uint8_t sysent_anycpu[SYS_MAXSYSCALL];
 
 #endif

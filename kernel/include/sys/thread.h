@@ -92,6 +92,7 @@ enum td_flags {
 	TDF_MIGRATING = 0x0080,	/* lwkt_setcpu_self: still on its old CPU's stack pointer */
 	TDF_KSECALL = 0x0100,	/* a KSE call's kernel context: no longer a vCPU (kern_kse.c) */
 	TDF_KSEPOOL = 0x0200,	/* ... its call done, kept for the next one (p_kse_pool) */
+	TDF_KPOLL = 0x0400,	/* a polled ring's thread (kern_ring.c): of the process, no vCPU */
 };
 
 /*

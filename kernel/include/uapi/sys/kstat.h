@@ -41,6 +41,13 @@ struct kstat {
 	uint64_t	ks_vcpu_moves;		/* kernel work of a vCPU placed on another CPU: its
 						   moves to its process's home CPU (and back) */
 	uint64_t	ks_faults_raced;	/* faults another CPU's vCPU had resolved (retried) */
+	uint64_t	ks_ring_enters;		/* ring_enter calls (each a trap) */
+	uint64_t	ks_kpoll_taken;		/* ring submissions taken by polling threads, no trap */
+	uint64_t	ks_kpoll_home;		/* ... of them run on the process's home CPU */
+	uint64_t	ks_kpoll_sleeps;	/* times a polling thread raised RING_NEED_WAKEUP to sleep */
+	uint64_t	ks_kpoll_wakeups;	/* ... and ring_enter(RING_ENTER_WAKEUP) woke it */
+	uint32_t	ks_kpoll_threads;	/* polling threads alive */
+	uint32_t	ks_pad;
 };
 
 #define PI_NAME_MAX	24
