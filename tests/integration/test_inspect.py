@@ -80,6 +80,10 @@ def test_process_vcpus_and_outstanding_calls(inspectee, snap):
     assert snap["source"]["reader"] == "gpa2hva+/proc/pid/mem"
     (proc,) = [p for p in snap["procs"] if p["pid"] == said["pid"]]
     assert proc["comm"] == "inspectee" and proc["nvcpus"] == 2 and len(proc["vcpus"]) == 2
+    # Placement (docs/smp.md): the inspect image runs 2 CPUs, so its second vCPU's ring-3 code
+    # runs on CPU 1; both wait in waitport, kernel work, on the home CPU 0.
+    assert sorted(v["placed"] for v in proc["placement"]) == [0, 1], proc["placement"]
+    assert all(v["cpu"] == 0 for v in proc["placement"]), proc["placement"]
     calls = calls_of(snap, said["pid"])
     rd, sl = calls[said["read_msg"]], calls[said["sleep_msg"]]
     assert rd["call"] == "read" and rd["args"]["fd"] == said["read_fd"] and rd["args"]["len"] == said["read_len"]

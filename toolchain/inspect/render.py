@@ -62,13 +62,24 @@ def ports(snap: dict, all_ports: bool = False) -> Table:
     return t
 
 
+def _placed(v: dict) -> str:
+    """A process's thread and its CPUs: where it is now, and where its ring-3 code runs when that
+    differs (its kernel work runs on the home CPU: docs/smp.md)."""
+    if "cpu" not in v:
+        return v["name"]
+    away = "" if v["placed"] == v["cpu"] else f", ring 3 on CPU {v['placed']}"
+    return f"{v['name']} (CPU {v['cpu']}{away})"
+
+
 def procs(snap: dict) -> Table:
     t = _table("Processes", ("pid", "ppid", "name", "state", "vCPUs", "fds", "user pages",
                              "outstanding calls (waits on)", "done"))
     for p in snap["procs"]:
         out = "\n".join(f"{m['text']} ({m['waits_on'] or '—'})" for m in p["outstanding"]) or "—"
         t.add_row(str(p["pid"]), str(p["ppid"]), p["comm"], p["state"] + (" killed" if p["killed"] else ""),
-                  f"{p['nvcpus']}: " + ", ".join(p["vcpus"]), str(p["fds"]), str(p["user_pages"]), out,
+                  f"{p['nvcpus']}: " + ", ".join(_placed(v) for v in p.get("placement") or
+                                                 [{"name": n} for n in p["vcpus"]]),
+                  str(p["fds"]), str(p["user_pages"]), out,
                   str(p["ndone"]))
     return t
 

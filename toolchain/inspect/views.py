@@ -319,10 +319,16 @@ class Snapshot:
         return out
 
     def proc(self, p, threads) -> dict:
-        vcpus = [cstr(td.td_name) for td in threads if td.td_proc.value_() == p.value_()]
+        mine = [td for td in threads if td.td_proc.value_() == p.value_()]
+        vcpus = [cstr(td.td_name) for td in mine]
+        # Where each of its threads is now (its kernel work runs on the home CPU) and the CPU its
+        # ring-3 code runs on (td_vcpu_cpu: rfork's placement; docs/smp.md).
+        placement = [{"name": cstr(td.td_name), "cpu": td.td_gd.gd_cpuid.value_(),
+                      "placed": td.td_vcpu_cpu.value_()} for td in mine]
         return {"addr": p.value_(), "pid": p.p_pid.value_(), "ppid": p.p_ppid.value_(),
                 "comm": cstr(p.p_comm), "state": enum_name(p.p_state, "PS_"), "killed": bool(p.p_killed.value_()),
-                "vcpus": vcpus, "nvcpus": p.p_nvcpus.value_(), "user_pages": p.p_pmap.pm_pages.value_(),
+                "vcpus": vcpus, "placement": placement, "nvcpus": p.p_nvcpus.value_(),
+                "user_pages": p.p_pmap.pm_pages.value_(),
                 "fds": sum(1 for fp in p.p_fd if fp.value_()),
                 "noutstanding": p.p_noutstanding.value_(), "ndone": p.p_ndone.value_(),
                 "outstanding": [self.sysmsg(k) for k in tailq(p.p_outstanding, "km_link")],
