@@ -153,12 +153,14 @@ def fuzz(c, seed=-1, count=1_000_000, first=0, trace=False):
 
 @task(help={"runs": "boots per CPU count (default 20)",
             "cpus": "comma-separated CPU counts (default 2,4)",
-            "filter": "which kernel test cases (default smp.*: docs/smp.md)"})
-def smp_stress(c, runs=20, cpus="2,4", filter="smp.*"):
+            "filter": "which kernel test cases (default smp.*: docs/smp.md)",
+            "programs": "user test programs to run too, comma-separated (NAME or NAME@kse), "
+                        "e.g. test_vcpu_parallel,test_threads,test_kse@kse"})
+def smp_stress(c, runs=20, cpus="2,4", filter="smp.*", programs=""):
     """Boot the kernel's SMP test cases many times at each CPU count, the CPUs running in
     parallel on host threads, and report every boot that did not pass: a race seen once is a bug."""
     with cli.errors():
-        sys.exit(cli.smp_stress(runs, cpus, filter))
+        sys.exit(cli.smp_stress(runs, cpus, filter, programs))
 
 
 @task(help={"benchmark": "the benchmark's exact name, e.g. syscall.null.sync (`invoke bench` lists them)",

@@ -489,7 +489,7 @@ def profile(name: str, image: str = "bench", lines: bool = False, against: str =
                   f"{rel(flame)} (open it at https://www.speedscope.app)")
 
 
-def smp_stress(runs: int, cpus: str, glob: str) -> int:
+def smp_stress(runs: int, cpus: str, glob: str, programs: str = "") -> int:
     """`invoke smp-stress`: toolchain/stress.py; prints each failure with its console log.
     Returns a shell exit status (0: every boot passed)."""
     from . import stress as stress_mod
@@ -503,10 +503,17 @@ def smp_stress(runs: int, cpus: str, glob: str) -> int:
     def progress(n: int, i: int, ok: bool) -> None:
         console.print(f"  -smp {n} run {i + 1}/{runs}: {'pass' if ok else '[red]FAIL[/]'}")
 
-    boots, failures = stress_mod.stress(outputs, runs, counts, workdir, glob, progress)
+    names = tuple(w.strip() for w in programs.split(",") if w.strip())
+    known = {p.stem for p in (build_mod.ROOT / "userland" / "tests").glob("*.c")}
+    for n in names:
+        if n.split("@")[0] not in known:
+            raise ToolchainError(f"--programs: no test program {n.split('@')[0]!r} in userland/tests/ "
+                                 f"(NAME or NAME@kse, e.g. test_vcpu_parallel,test_threads@kse)")
+    boots, failures = stress_mod.stress(outputs, runs, counts, workdir, glob, progress, names)
     for f in failures:
         console.print(f"[red]-smp {f.cpus} run {f.run + 1}[/]: {escape(f.reason)} (console log {f.log})",
                       soft_wrap=True)
-    console.print(f"{boots} boot(s) of kernel {glob} at -smp {cpus}: "
+    what = f"kernel {glob}" + (f" and {', '.join(names)}" if names else "")
+    console.print(f"{boots} boot(s) of {what} at -smp {cpus}: "
                   + ("every one passed" if not failures else f"[red]{len(failures)} failed[/]"))
     return 1 if failures else 0

@@ -312,8 +312,10 @@ sys_waitport(struct waitport_msg *msg)
 			crit_exit();
 			return EAGAIN;			/* nothing completed: the caller goes on */
 		}
-		/* (td_poked: a poke that came while it was on its way here from another CPU.) */
-		if (idle && ((td->td_flags & TDF_VWAKE) || td->td_poked || sig_deliverable(p, td) ||
+		/* (td_poked: a poke that came while it was on its way here from another CPU; only
+		 * Dillon's model places vCPUs elsewhere: a KSE vCPU's pokes stay as they were.) */
+		if (idle && ((td->td_flags & TDF_VWAKE) || (td->td_poked && p->p_model == SCHED_DILLON) ||
+		    sig_deliverable(p, td) ||
 		    (__builtin_expect(!TAILQ_EMPTY(&p->p_kse_events), 0) && kse_pending(p, td)))) {
 			td_flags_clear(td, TDF_VWAKE);
 			crit_exit();

@@ -39,6 +39,43 @@ def check_kernel_matches(memory: Memory, kernel: Path) -> None:
                            "since this guest booted (or this dump was taken)? Boot again, or pass the right --kernel")
 
 
+KERNEL_VA_TOP = 0x40000000    # USER_BASE: the kernel's virtual space ends where user space begins
+
+
+def kernel_pdir_address(kernel: Path) -> int | None:
+    """The address of the kernel's page directory (vm/pmap.c's kernel_pdir), from its symbol table."""
+    from elftools.elf.elffile import ELFFile
+    with open(kernel, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        found = symtab.get_symbol_by_name("kernel_pdir") if symtab else None
+        return found[0]["st_value"] if found else None
+
+
+def add_kernel_mapped_segment(prog, memory: Memory, kernel: Path) -> None:
+    """Kernel virtual addresses above RAM (the kernel stacks: vm/kstack.c maps them there, each
+    above an unmapped guard) read through the kernel's own page tables: a call's message or a
+    wait's state kept on a thread's stack is then readable like any other kernel object. An
+    unmapped page (a guard) reads as a fault, as drgn expects."""
+    from .pagetable import AddressSpace, UnmappedError
+    pdir = kernel_pdir_address(kernel)
+    if pdir is None or memory.size >= KERNEL_VA_TOP:
+        return
+    space = AddressSpace(memory.read, pdir, user=False)
+
+    def read(address: int, count: int, offset: int, physical: bool) -> bytes:
+        try:
+            return space.read(address, count)
+        except UnmappedError as e:
+            raise prog_fault(address) from e
+
+    prog.add_memory_segment(memory.size, KERNEL_VA_TOP - memory.size, read, False)
+
+
+def prog_fault(address: int):
+    drgn = _drgn()
+    return drgn.FaultError("kernel address not mapped", address)
+
+
 def make_program(memory: Memory, kernel: Path):
     """drgn.Program for an i386 Damselfly guest: memory from `memory`, types and symbols from `kernel`.
 
@@ -54,6 +91,7 @@ def make_program(memory: Memory, kernel: Path):
 
     prog.add_memory_segment(0, memory.size, read, False)
     prog.add_memory_segment(0, memory.size, read, True)
+    add_kernel_mapped_segment(prog, memory, kernel)
     module = prog.extra_module("kernel", create=True)
     module.address_range = load_range(kernel)
     module.try_file(str(kernel), force=True)
