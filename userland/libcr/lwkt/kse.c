@@ -189,6 +189,17 @@ busy(cr_thread_t td, const struct upcall_ctx *ctx)
 	    (ctx->uc_eip >= (uint32_t)&cr_thread_yield && ctx->uc_eip < (uint32_t)cr_switch_end);
 }
 
+/* wake_self: the calling vCPU's next idle waitport returns at once (vcpu_wake on itself). */
+static void
+wake_self(struct cr_vcpu *vc)
+{
+	struct vcpu_wake_msg w;
+
+	w.hdr.ms_cmd = SYS_vcpu_wake;
+	w.id = vc->vc_id;
+	cr_trap_sync(&w.hdr);
+}
+
 /*
  * cr_kse_unblocked: UPC_UNBLOCKED for the call at msg, on the vCPU the calling thread runs:
  * record it, and drain now unless the scheduler is busy (then at the section's end).
@@ -197,13 +208,22 @@ void
 cr_kse_unblocked(uint32_t msg, const struct upcall_ctx *ctx)
 {
 	cr_thread_t td = cr_curthread;
-	struct ring *r = &rings[td->td_vcpu - cr_vcpus];
+	struct cr_vcpu *vc = td->td_vcpu;
+	struct ring *r = &rings[vc - cr_vcpus];
 	uint32_t at = __atomic_fetch_add(&r->tail, 1, __ATOMIC_ACQ_REL);
 
 	log_upcall(UPC_UNBLOCKED, msg);
 	if (at - r->head >= RING)
 		cr_msgport_fatal("KSE: the completion ring is full", (void *)msg);
 	__atomic_store_n(&r->slot[at % RING], msg, __ATOMIC_RELEASE);
+	/*
+	 * The kernel has handed this completion over: it keeps nothing that would end an idle
+	 * waitport. If the vCPU is on its way into one (its idle loop after its section ended, or
+	 * wait_here between its drain and its call), that wait must still return: vcpu_wake on
+	 * itself makes its next idle waitport return at once (a spare return costs one loop).
+	 */
+	if (vc->vc_idle || vc->vc_kse_waiting)
+		wake_self(vc);
 	if (busy(td, ctx)) {
 		__atomic_or_fetch(&cr_sig_deferred, CR_SIG_KSE, __ATOMIC_ACQ_REL);
 		return;
@@ -223,7 +243,11 @@ wait_here(uint32_t msg)
 {
 	struct waitport_msg w;
 
+	struct cr_vcpu *vc = cr_curthread->td_vcpu;
+	bool nested = vc->vc_kse_waiting;
+
 	cr_crit_enter();
+	vc->vc_kse_waiting = true;		/* a completion between the drain and the wait wakes it */
 	for (;;) {
 		cr_kse_drain();
 		if (take_early(msg))
@@ -233,6 +257,7 @@ wait_here(uint32_t msg)
 		if (cr_trap_sync(&w.hdr) == 0 && w.hdr.ms_result != 0)
 			cr_sched_deliver((lwkt_msg_t)(uint32_t)w.hdr.ms_result);
 	}
+	vc->vc_kse_waiting = nested;
 	cr_crit_exit();
 }
 

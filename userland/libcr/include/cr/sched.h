@@ -60,6 +60,7 @@ struct cr_vcpu {
 	bool		vc_stopping;		/* cr_vcpu_exit: its idle thread ends it */
 	bool		vc_idle;		/* its idle thread waits in the kernel (or is about to) */
 	bool		vc_kicked;		/* a vcpu_wake is on its way to it */
+	bool		vc_kse_waiting;		/* KSE: wait_here waits in the kernel (or is about to) */
 	struct lwkt_port vc_port;		/* threads migrating here arrive as messages */
 	cr_thread_t	vc_idle_td;
 	cr_thread_t	vc_reaped;		/* an exited thread whose stack is still to free */
