@@ -302,7 +302,7 @@ sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
 		k.ksa_mask = act->sa_mask;
 		k.ksa_flags = (unsigned int)act->sa_flags;
 		if (k.ksa_handler > __SIG_IGN)
-			cr_sig_masks_used = 1;		/* its handler runs with a mask */
+			cr_sig_masks_on();		/* its handler runs with a mask */
 	}
 	if (__sys_sigaction(sig, act ? (uint32_t)&k : 0, oact ? (uint32_t)&o : 0) != 0)
 		return -1;
@@ -336,7 +336,7 @@ pthread_sigmask(int how, const sigset_t *set, sigset_t *oset)
 	if (set == NULL) {
 		how = SIG_BLOCK;		/* only asks */
 	} else if (*set != 0) {
-		cr_sig_masks_used = 1;
+		cr_sig_masks_on();
 	}
 	if ((old = __sys_sigprocmask(how, set ? *set : 0)) == -1)
 		return errno;
@@ -385,7 +385,7 @@ sigsuspend(const sigset_t *mask)
 
 	if (!cr_threaded)
 		return __sys_sigsuspend(*mask);	/* always -1, EINTR */
-	cr_sig_masks_used = 1;
+	cr_sig_masks_on();
 	old = (uint32_t)__sys_sigprocmask(SIG_SETMASK, want);
 	cr_crit_enter();
 	while (td->td_sighandled == handled) {
