@@ -46,15 +46,13 @@ lwkt_domsg:
 	movl	12(%esp), %ebx				/* msg */
 	cmpl	$0, 16(%esp)				/* flags */
 	jne	domsg_undo
-	cmpl	$0, CR_TD_CRIT(%eax)
-	jne	domsg_undo
 	cmpl	$CR_STATE_BLOCKED, CR_TD_STATE(%edx)
 	jne	domsg_undo
 	movl	CR_TD_PRI(%edx), %ecx
 	cmpl	CR_TD_PRI(%eax), %ecx
 	jne	domsg_undo
-	movl	CR_MS_REPLY_PORT(%ebx), %ecx		/* a thread port of the caller's */
-	cmpl	CR_MP_TD(%ecx), %eax
+	leal	CR_TD_MSGPORT(%eax), %ecx		/* the caller's own port */
+	cmpl	%ecx, CR_MS_REPLY_PORT(%ebx)
 	jne	domsg_undo
 	movl	CR_MS_FLAGS(%ebx), %ecx			/* DONE and not QUEUED: not in flight */
 	xorl	$CR_MSGF_DONE, %ecx
@@ -69,8 +67,7 @@ lwkt_domsg:
 	adcl	$0, lwkt_msgstats + CR_STATS_SENDS + 4
 	andl	$~(CR_MSGPORTF_WAITING | CR_MSGPORTF_RECEIVING), CR_MP_FLAGS(%ecx)
 	movl	%ebx, CR_MP_HANDOFF(%ecx)
-	movl	CR_MS_REPLY_PORT(%ebx), %ecx
-	orl	$CR_MSGPORTF_WAITING, CR_MP_FLAGS(%ecx)
+	orl	$CR_MSGPORTF_WAITING, CR_TD_MSGPORT + CR_MP_FLAGS(%eax)
 	movl	$CR_STATE_BLOCKED, CR_TD_STATE(%eax)
 	movl	$waitmsg_wmesg, CR_TD_WMESG(%eax)
 	movl	%ebx, CR_TD_WCHAN(%eax)
@@ -122,14 +119,10 @@ lwkt_replywait:
 	jne	replywait_no_budget
 	cmpl	$0, CR_MP_MSGQ_FIRST(%ecx)		/* ... with nothing queued */
 	jne	replywait_no_budget
-	cmpl	$0, CR_TD_CRIT(%eax)
-	jne	replywait_no_budget
 	pushl	%ebx
 	movl	8(%esp), %ebx				/* msg */
-	movl	CR_MS_FLAGS(%ebx), %ecx			/* in flight, synchronous */
-	andl	$(CR_MSGF_DONE | CR_MSGF_SYNC), %ecx
-	cmpl	$CR_MSGF_SYNC, %ecx
-	jne	replywait_undo
+	testb	$CR_MSGF_SYNC, CR_MS_FLAGS(%ebx)	/* synchronous (in flight: below) */
+	jz	replywait_undo
 	movl	CR_MS_REPLY_PORT(%ebx), %ecx		/* a thread port whose owner waits ... */
 	testl	%ecx, %ecx
 	jz	replywait_undo

@@ -46,6 +46,7 @@ _Static_assert(OFFSET(thread, td_crit) == CR_TD_CRIT, "CR_TD_CRIT");
 _Static_assert(OFFSET(thread, td_state) == CR_TD_STATE, "CR_TD_STATE");
 _Static_assert(OFFSET(thread, td_wmesg) == CR_TD_WMESG, "CR_TD_WMESG");
 _Static_assert(OFFSET(thread, td_wchan) == CR_TD_WCHAN, "CR_TD_WCHAN");
+_Static_assert(OFFSET(thread, td_msgport) == CR_TD_MSGPORT, "CR_TD_MSGPORT");
 _Static_assert(OFFSET(lwkt_port, mp_msgq.tqh_first) == CR_MP_MSGQ_FIRST, "CR_MP_MSGQ_FIRST");
 _Static_assert(OFFSET(lwkt_port, mp_flags) == CR_MP_FLAGS, "CR_MP_FLAGS");
 _Static_assert(OFFSET(lwkt_port, mp_td) == CR_MP_TD, "CR_MP_TD");

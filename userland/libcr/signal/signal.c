@@ -43,7 +43,7 @@ static struct upcall_msg deferred[NSIG];
 volatile uint32_t cr_sig_held;		/* signals no thread could take yet (route) */
 static struct upcall_msg routed[NSIG];	/* what each routed or held signal said */
 int	cr_sig_masks_used;		/* a thread has had a mask: the fast yield path is off */
-extern char cr_switch_end[];
+extern char cr_fast_begin[], cr_switch_end[];	/* lwkt/switch.S: the fast paths and the switch */
 
 /* run_handler: call the handler m names, the way its flags say; errno survives it. */
 static void
@@ -255,7 +255,7 @@ cr_upcall_entry(struct upcall_msg *m, struct upcall_ctx *ctx, struct upcall_area
 		int sig = m->um_info.si_signo;
 		cr_thread_t td = cr_curthread;
 		bool busy = cr_threaded && (td->td_crit > 0 ||
-		    (ctx->uc_eip >= (uint32_t)&cr_thread_yield && ctx->uc_eip < (uint32_t)cr_switch_end));
+		    (ctx->uc_eip >= (uint32_t)cr_fast_begin && ctx->uc_eip < (uint32_t)cr_switch_end));
 
 		if (busy && sig > 0 && sig < NSIG) {
 			deferred[sig] = *m;
@@ -274,7 +274,7 @@ cr_upcall_entry(struct upcall_msg *m, struct upcall_ctx *ctx, struct upcall_area
 			cr_upcall_poke_hook(m->um_info.si_pid);
 		/* pthread_kill from another vCPU; in a section: at its next wait point */
 		if (!td->td_idle && td->td_crit == 0 && (td->td_sigq & ~ctx->uc_sigmask) != 0 &&
-		    !(ctx->uc_eip >= (uint32_t)&cr_thread_yield && ctx->uc_eip < (uint32_t)cr_switch_end))
+		    !(ctx->uc_eip >= (uint32_t)cr_fast_begin && ctx->uc_eip < (uint32_t)cr_switch_end))
 			run_mine();
 	} else if (m->um_type == UPC_BLOCKED) {
 		cr_kse_blocked(m->um_tag, ctx);		/* resumes the thread when its call is done */

@@ -141,7 +141,7 @@ void	*lwkt_replywait_slow(lwkt_msg_t msg, int error, lwkt_port_t port);
 static inline __attribute__((always_inline)) void
 msgport_fast_rearm(void)
 {
-	if (__builtin_expect(cr_vcpus[0].vc_fast_armed == 0, 0))
+	if (__builtin_expect(cr_vcpus[0].vc_fast_armed == 0, 0) && !cr_several_vcpus)
 		cr_sched_handoff_arm();
 }
 

@@ -46,6 +46,7 @@
 #define CR_TD_STATE		44
 #define CR_TD_WMESG		172
 #define CR_TD_WCHAN		176
+#define CR_TD_MSGPORT		72
 #define CR_MP_MSGQ_FIRST	0
 #define CR_MP_FLAGS		16
 #define CR_MP_TD		20
