@@ -802,6 +802,51 @@ KTEST(uthread, pingpong_hands_off_both_ways)
 }
 
 /*
+ * The fast paths armed by a ping-pong with an equal still refuse other priorities: a domsg to a
+ * lower receiver queues (it runs when we wait), and a higher echo's replies wake us, each a
+ * block, not a hand-off.
+ */
+KTEST(uthread, no_fast_handoff_across_priorities)
+{
+	struct timespec ts = { 0, 1000000 };
+	struct cr_vcpu_stats before, after;
+	cr_thread_t low, echo, high;
+	struct lwkt_msg m, ml;
+
+	KT_ASSERT_EQ(cr_thread_create(&low, receive_once, (void *)1, CR_PRI_DEFAULT - 1, "low"), 0);
+	nanosleep(&ts, NULL);				/* it runs only while we wait */
+	KT_ASSERT(receiving(low));
+	KT_ASSERT_EQ(cr_thread_create(&echo, replywait_echo, (void *)5, CR_PRI_DEFAULT, "echo"), 0);
+	lwkt_initmsg(&m, &cr_thread_self()->td_msgport, 0);
+	for (int i = 0; i < 4; i++)			/* armed (one vCPU, no masks), hands off */
+		KT_ASSERT_EQ(lwkt_domsg(&echo->td_msgport, &m, 0), 0);
+	lwkt_initmsg(&ml, &cr_thread_self()->td_msgport, 0);
+	cr_vcpu_stats(0, &before);
+	KT_EXPECT_EQ(lwkt_domsg(&low->td_msgport, &ml, 0), 0);
+	cr_vcpu_stats(0, &after);
+	KT_EXPECT_EQ(after.handoffs - before.handoffs, 0);
+	KT_EXPECT(recv_got[0] == &ml);
+	KT_EXPECT_EQ(lwkt_domsg(&echo->td_msgport, &m, 0), 0);	/* its last */
+	KT_EXPECT_EQ(cr_thread_join(low, NULL), 0);
+	KT_EXPECT_EQ(cr_thread_join(echo, NULL), 0);
+
+	KT_ASSERT_EQ(cr_thread_create(&echo, replywait_echo, (void *)4, CR_PRI_DEFAULT, "echo"), 0);
+	KT_ASSERT_EQ(cr_thread_create(&high, replywait_echo, (void *)9, CR_PRI_DEFAULT + 1, "high"), 0);
+	for (int i = 0; i < 4; i++)
+		KT_ASSERT_EQ(lwkt_domsg(&echo->td_msgport, &m, 0), 0);	/* armed again */
+	cr_vcpu_stats(0, &before);
+	for (int i = 0; i < 9; i++) {
+		m.ms_cmd = (uint32_t)i;
+		KT_EXPECT_EQ(lwkt_domsg(&high->td_msgport, &m, 0), 0);
+		KT_EXPECT_EQ(m.ms_result, i + 1);
+	}
+	cr_vcpu_stats(0, &after);
+	KT_EXPECT_EQ(after.handoffs - before.handoffs, 0);
+	KT_EXPECT_EQ(cr_thread_join(echo, NULL), 0);
+	KT_EXPECT_EQ(cr_thread_join(high, NULL), 0);
+}
+
+/*
  * -- last, since it adds a vCPU to this one-vCPU program: threads stopped in the yield fast path
  * (outside any critical section, no lock) go on when the scheduler's lock has become real: the
  * switch that resumes them holds it, and they must take it over and let it go.
