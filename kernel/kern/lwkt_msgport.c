@@ -414,8 +414,8 @@ domsg_put(lwkt_port_t port, lwkt_msg_t msg, int flags)
 	return error;
 }
 
-int
-lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
+static inline __attribute__((always_inline)) int
+domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
 {
 	if (port->mp_flags & MSGPORTF_RECEIVING) {
 		struct thread *cur = msgport_curthread();
@@ -431,6 +431,29 @@ lwkt_domsg(lwkt_port_t port, lwkt_msg_t msg, int flags)
 		msgport_crit_exit_td(cur);
 	}
 	return domsg_put(port, msg, flags);
+}
+
+/*
+ * A side may put fast paths in front of lwkt_domsg and lwkt_replywait (libcr: lwkt/switch.S,
+ * MSGPORT_FAST_PATHS). The C below is then their slow path, lwkt_domsg_slow and
+ * lwkt_replywait_slow, which arms the fast ones again on its way out (msgport_fast_rearm).
+ */
+#ifdef MSGPORT_FAST_PATHS
+#define DOMSG_FN	lwkt_domsg_slow
+#define REPLYWAIT_FN	lwkt_replywait_slow
+#else
+#define DOMSG_FN	lwkt_domsg
+#define REPLYWAIT_FN	lwkt_replywait
+#define msgport_fast_rearm()	do { } while (0)
+#endif
+
+int
+DOMSG_FN(lwkt_port_t port, lwkt_msg_t msg, int flags)
+{
+	int error = domsg(port, msg, flags);
+
+	msgport_fast_rearm();
+	return error;
 }
 
 /* lwkt_forwardmsg: pass a received message on to another port; its reply port is unchanged. */
@@ -495,8 +518,8 @@ lwkt_replymsg(lwkt_msg_t msg, int error)
  * lwkt_replymsg makes it, the wait exactly as lwkt_waitport's. Anything else (another port kind,
  * no reply port, a second reply) is the two calls.
  */
-void *
-lwkt_replywait(lwkt_msg_t msg, int error, lwkt_port_t port)
+static inline __attribute__((always_inline)) void *
+replywait(lwkt_msg_t msg, int error, lwkt_port_t port)
 {
 	lwkt_port_t rport = msg->ms_reply_port;
 
@@ -514,6 +537,15 @@ lwkt_replywait(lwkt_msg_t msg, int error, lwkt_port_t port)
 	}
 	lwkt_replymsg(msg, error);		/* (a second reply: refused and reported there) */
 	return lwkt_waitport(port, 0);
+}
+
+void *
+REPLYWAIT_FN(lwkt_msg_t msg, int error, lwkt_port_t port)
+{
+	void *next = replywait(msg, error, port);
+
+	msgport_fast_rearm();
+	return next;
 }
 
 /* lwkt_waitport: the next message on port (a request or a reply), waiting for one if need be. */

@@ -83,10 +83,14 @@ def name_wchans(threads: list[dict], raw: dict[int, object], stacks: dict[str, i
 
 
 def vcpu_stats(vc) -> dict:
-    """A vCPU's counters as cr_vcpu_stats() gives them: the switches of the yield fast path not yet
-    folded into vc_stats (vc_fast_armed - vc_fast_left, cr/sched.h) included."""
+    """A vCPU's counters as cr_vcpu_stats() gives them: the switches of the yield and hand-off fast
+    paths not yet folded into vc_stats (vc_fast_armed - vc_fast_left, vc_hand_armed -
+    vc_hand_left, cr/sched.h) included."""
     stats = {m.name: getattr(vc.vc_stats, m.name).value_() for m in vc.vc_stats.type_.members}
-    stats["switches"] += (vc.vc_fast_armed.value_() - vc.vc_fast_left.value_()) & 0xffffffff
+    hand = (vc.vc_hand_armed.value_() - vc.vc_hand_left.value_()) & 0xffffffff
+    stats["switches"] += ((vc.vc_fast_armed.value_() - vc.vc_fast_left.value_()) & 0xffffffff) + hand
+    if "handoffs" in stats:
+        stats["handoffs"] += hand
     return stats
 
 

@@ -747,6 +747,106 @@ KTEST(uthread, exit_with_threads_blocked_leaks_nothing)
 }
 
 /*
+ * -- the ping-pong's direct hand-off both ways (switch.S's fast paths): a domsg to a thread
+ * blocked in waitport switches straight to it, and its replywait straight back to the sender
+ * blocked on the reply: two switches a round trip, each a hand-off. In the KSE model (masks in
+ * use: no fast path) the domsg's hand-off is the slow path's and the reply is a block: one each.
+ */
+static void *
+replywait_echo(void *arg)
+{
+	lwkt_port_t port = &cr_thread_self()->td_msgport;
+	lwkt_msg_t m = lwkt_waitport(port, 0);
+
+	for (int i = 1; i < (int)(intptr_t)arg; i++) {
+		m->ms_result = m->ms_cmd + 1;
+		m = lwkt_replywait(m, 0, port);
+	}
+	m->ms_result = m->ms_cmd + 1;
+	lwkt_replymsg(m, 0);
+	return NULL;
+}
+
+static cr_thread_t parked_echo;
+
+KTEST(uthread, pingpong_hands_off_both_ways)
+{
+	enum { WARM = 4, ROUNDS = 100 };
+	struct cr_vcpu_stats before, after;
+	cr_thread_t echo;
+	struct lwkt_msg m;
+	bool fast = !cr_kse && cr_vcpu_count() == 1;
+
+	KT_ASSERT_EQ(cr_thread_create(&echo, replywait_echo, (void *)(WARM + ROUNDS + 1), CR_PRI_DEFAULT,
+	    "echo"), 0);
+	lwkt_initmsg(&m, &cr_thread_self()->td_msgport, 0);
+	for (int i = 0; i < WARM; i++)
+		KT_ASSERT_EQ(lwkt_domsg(&echo->td_msgport, &m, 0), 0);
+	cr_vcpu_stats(0, &before);
+	for (int i = 0; i < ROUNDS; i++) {
+		m.ms_cmd = (uint32_t)i;
+		KT_ASSERT_EQ(lwkt_domsg(&echo->td_msgport, &m, 0), 0);
+		KT_ASSERT_EQ(m.ms_result, i + 1);	/* its answer, to this message */
+		KT_ASSERT_EQ(m.ms_flags & (MSGF_DONE | MSGF_REPLY | MSGF_QUEUED), MSGF_DONE | MSGF_REPLY);
+	}
+	cr_vcpu_stats(0, &after);
+	KT_EXPECT(receiving(echo));
+	if (fast) {
+		KT_EXPECT_EQ(after.handoffs - before.handoffs, 2 * ROUNDS);
+		KT_EXPECT_EQ(after.switches - before.switches, 2 * ROUNDS);
+		KT_EXPECT_EQ(echo->td_crit, 0);		/* it waits in the fast path */
+	} else {
+		KT_EXPECT(after.handoffs - before.handoffs >= ROUNDS);
+	}
+	parked_echo = echo;				/* for the last test, blocked as it is */
+}
+
+/*
+ * The fast paths armed by a ping-pong with an equal still refuse other priorities: a domsg to a
+ * lower receiver queues (it runs when we wait), and a higher echo's replies wake us, each a
+ * block, not a hand-off.
+ */
+KTEST(uthread, no_fast_handoff_across_priorities)
+{
+	struct timespec ts = { 0, 1000000 };
+	struct cr_vcpu_stats before, after;
+	cr_thread_t low, echo, high;
+	struct lwkt_msg m, ml;
+
+	KT_ASSERT_EQ(cr_thread_create(&low, receive_once, (void *)1, CR_PRI_DEFAULT - 1, "low"), 0);
+	nanosleep(&ts, NULL);				/* it runs only while we wait */
+	KT_ASSERT(receiving(low));
+	KT_ASSERT_EQ(cr_thread_create(&echo, replywait_echo, (void *)5, CR_PRI_DEFAULT, "echo"), 0);
+	lwkt_initmsg(&m, &cr_thread_self()->td_msgport, 0);
+	for (int i = 0; i < 4; i++)			/* armed (one vCPU, no masks), hands off */
+		KT_ASSERT_EQ(lwkt_domsg(&echo->td_msgport, &m, 0), 0);
+	lwkt_initmsg(&ml, &cr_thread_self()->td_msgport, 0);
+	cr_vcpu_stats(0, &before);
+	KT_EXPECT_EQ(lwkt_domsg(&low->td_msgport, &ml, 0), 0);
+	cr_vcpu_stats(0, &after);
+	KT_EXPECT_EQ(after.handoffs - before.handoffs, 0);
+	KT_EXPECT(recv_got[0] == &ml);
+	KT_EXPECT_EQ(lwkt_domsg(&echo->td_msgport, &m, 0), 0);	/* its last */
+	KT_EXPECT_EQ(cr_thread_join(low, NULL), 0);
+	KT_EXPECT_EQ(cr_thread_join(echo, NULL), 0);
+
+	KT_ASSERT_EQ(cr_thread_create(&echo, replywait_echo, (void *)4, CR_PRI_DEFAULT, "echo"), 0);
+	KT_ASSERT_EQ(cr_thread_create(&high, replywait_echo, (void *)9, CR_PRI_DEFAULT + 1, "high"), 0);
+	for (int i = 0; i < 4; i++)
+		KT_ASSERT_EQ(lwkt_domsg(&echo->td_msgport, &m, 0), 0);	/* armed again */
+	cr_vcpu_stats(0, &before);
+	for (int i = 0; i < 9; i++) {
+		m.ms_cmd = (uint32_t)i;
+		KT_EXPECT_EQ(lwkt_domsg(&high->td_msgport, &m, 0), 0);
+		KT_EXPECT_EQ(m.ms_result, i + 1);
+	}
+	cr_vcpu_stats(0, &after);
+	KT_EXPECT_EQ(after.handoffs - before.handoffs, 0);
+	KT_EXPECT_EQ(cr_thread_join(echo, NULL), 0);
+	KT_EXPECT_EQ(cr_thread_join(high, NULL), 0);
+}
+
+/*
  * -- last, since it adds a vCPU to this one-vCPU program: threads stopped in the yield fast path
  * (outside any critical section, no lock) go on when the scheduler's lock has become real: the
  * switch that resumes them holds it, and they must take it over and let it go.
@@ -780,4 +880,22 @@ KTEST(uthread, fast_yields_survive_the_first_added_vcpu)
 	KT_EXPECT_EQ(cr_thread_join(td, &ret), 0);	/* a lock it kept would hang us here */
 	KT_EXPECT(ret == (void *)1);
 	KT_EXPECT_EQ(fast_rounds, 200);
+}
+
+/*
+ * The echo of pingpong_hands_off_both_ways is still blocked in the hand-off fast path (outside
+ * any section): with two vCPUs now, a domsg hands it its last message through the slow path,
+ * whose locked switch resumes it; it must take the lock over and let it go.
+ */
+KTEST(uthread, a_fast_handoff_survives_the_first_added_vcpu)
+{
+	struct lwkt_msg m;
+
+	KT_ASSERT(parked_echo != NULL);
+	KT_ASSERT(cr_vcpu_count() > 1);
+	lwkt_initmsg(&m, &cr_thread_self()->td_msgport, 0);
+	m.ms_cmd = 41;
+	KT_EXPECT_EQ(lwkt_domsg(&parked_echo->td_msgport, &m, 0), 0);
+	KT_EXPECT_EQ(m.ms_result, 42);
+	KT_EXPECT_EQ(cr_thread_join(parked_echo, NULL), 0);	/* a lock it kept would hang us */
 }

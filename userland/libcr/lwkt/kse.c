@@ -104,7 +104,7 @@ cr_sched_model(int model)
 		return -1;
 	cr_kse = model == CR_SCHED_KSE;
 	if (cr_kse) {
-		cr_sig_masks_used = 1;	/* no assembly fast yield: an upcall may land in it */
+		cr_sig_masks_on();	/* no assembly fast yield: an upcall may land in it */
 		cr_sched_idle_thread(&cr_vcpus[0]);	/* the first UPC_BLOCKED switches to it */
 	}
 	return old;

@@ -40,7 +40,27 @@ _Static_assert(OFFSET(thread, td_rqnext) == CR_TD_RQNEXT, "CR_TD_RQNEXT");
 _Static_assert(OFFSET(cr_vcpu, vc_fast_left) == CR_VC_FAST_LEFT, "CR_VC_FAST_LEFT");
 _Static_assert(OFFSET(cr_vcpu, vc_cur) == CR_VC_CUR, "CR_VC_CUR");
 _Static_assert(OFFSET(cr_tcb, tcb_thread) == CR_TCB_THREAD, "CR_TCB_THREAD");
+_Static_assert(OFFSET(cr_vcpu, vc_hand_left) == CR_VC_HAND_LEFT, "CR_VC_HAND_LEFT");
+_Static_assert(OFFSET(thread, td_pri) == CR_TD_PRI, "CR_TD_PRI");
+_Static_assert(OFFSET(thread, td_crit) == CR_TD_CRIT, "CR_TD_CRIT");
+_Static_assert(OFFSET(thread, td_state) == CR_TD_STATE, "CR_TD_STATE");
+_Static_assert(OFFSET(thread, td_wmesg) == CR_TD_WMESG, "CR_TD_WMESG");
+_Static_assert(OFFSET(thread, td_wchan) == CR_TD_WCHAN, "CR_TD_WCHAN");
+_Static_assert(OFFSET(thread, td_msgport) == CR_TD_MSGPORT, "CR_TD_MSGPORT");
+_Static_assert(OFFSET(lwkt_port, mp_msgq.tqh_first) == CR_MP_MSGQ_FIRST, "CR_MP_MSGQ_FIRST");
+_Static_assert(OFFSET(lwkt_port, mp_flags) == CR_MP_FLAGS, "CR_MP_FLAGS");
+_Static_assert(OFFSET(lwkt_port, mp_td) == CR_MP_TD, "CR_MP_TD");
+_Static_assert(OFFSET(lwkt_port, mp_handoff) == CR_MP_HANDOFF, "CR_MP_HANDOFF");
+_Static_assert(OFFSET(lwkt_msg, ms_error) == CR_MS_ERROR, "CR_MS_ERROR");
+_Static_assert(OFFSET(lwkt_msgstats, sends) == CR_STATS_SENDS, "CR_STATS_SENDS");
+_Static_assert(OFFSET(lwkt_msgstats, replies) == CR_STATS_REPLIES, "CR_STATS_REPLIES");
 #undef OFFSET
+_Static_assert(MSGF_DONE == CR_MSGF_DONE && MSGF_REPLY == CR_MSGF_REPLY &&
+    MSGF_QUEUED == CR_MSGF_QUEUED && MSGF_ABORTED == CR_MSGF_ABORTED && MSGF_SYNC == CR_MSGF_SYNC,
+    "CR_MSGF_");
+_Static_assert(MSGPORTF_THREAD == CR_MSGPORTF_THREAD && MSGPORTF_WAITING == CR_MSGPORTF_WAITING &&
+    MSGPORTF_RECEIVING == CR_MSGPORTF_RECEIVING, "CR_MSGPORTF_");
+_Static_assert(CR_RUNNABLE == CR_STATE_RUNNABLE && CR_BLOCKED == CR_STATE_BLOCKED, "CR_STATE_");
 _Static_assert(CR_PRI_MAX + 1 == RUNQ_NPRI, "a run-queue ring per priority");
 
 /* The fast yields one arming allows; past them, one slow yield folds the count and re-arms. */
@@ -106,19 +126,100 @@ slot_free(unsigned int slot)
 
 /* -- run queues (all under cr_sched_lock) ------------------------------------------------- */
 
+/* ring_replace: td takes old's place in its ring (a fast hand-off's, made good at disarming). */
+static void
+ring_replace(cr_thread_t old, cr_thread_t td)
+{
+	if (old->td_rqnext == old) {
+		td->td_rqnext = td;
+		td->td_rqprev = td;
+	} else {
+		td->td_rqnext = old->td_rqnext;
+		td->td_rqprev = old->td_rqprev;
+		td->td_rqprev->td_rqnext = td;
+		td->td_rqnext->td_rqprev = td;
+	}
+}
+
 /*
- * cr_sched_fast_off: vc's yields take the slow path from now on (until a slow yield arms the
- * fast path again). The fast yields made meanwhile are added to its switch count, and the head of
- * the running thread's ring, which they left behind, is brought up to date: while armed, the
+ * cr_sched_fast_off: vc's yields and hand-offs take the slow path from now on (until a slow
+ * yield, domsg or replywait arms them again). The fast ones made meanwhile are added to its
+ * counts, the running thread takes the ring's place its fast hand-offs left to vc_slot, and the
+ * head of its ring, which fast yields left behind, is brought up to date: while armed, the
  * running thread is that head (see struct cr_vcpu in cr/sched.h).
  */
 void
 cr_sched_fast_off(struct cr_vcpu *vc)
 {
 	vc->vc_stats.switches += (uint32_t)(vc->vc_fast_armed - vc->vc_fast_left);
+	if (vc->vc_hand_armed != 0) {
+		uint32_t n = (uint32_t)(vc->vc_hand_armed - vc->vc_hand_left);
+
+		vc->vc_stats.switches += n;
+		vc->vc_stats.handoffs += n;
+		if (vc->vc_slot != vc->vc_cur)
+			ring_replace(vc->vc_slot, vc->vc_cur);
+		vc->vc_hand_armed = 0;
+		vc->vc_hand_left = 0;
+		vc->vc_slot = NULL;
+	}
 	vc->vc_fast_armed = 0;
 	vc->vc_fast_left = 0;
 	vc->vc_runq.rq_head[vc->vc_cur->td_pri] = vc->vc_cur;
+}
+
+/*
+ * cr_sched_handoff_arm: the calling thread runs on vCPU 0, back from a slow lwkt_domsg or
+ * lwkt_replywait (the port seam's msgport_fast_rearm, when nothing is armed). Let the next ones
+ * take the assembly hand-off paths (switch.S) if what they skip cannot matter until the run
+ * queue changes: fast_arm's conditions but company, and no trace kernel (the fast paths call
+ * cr_switch, not cr_switch_fn). The caller holds its ring's place while armed (vc_slot).
+ */
+void
+cr_sched_handoff_arm(void)
+{
+	cr_thread_t td = cr_curthread;
+	struct cr_vcpu *vc = &cr_vcpus[0];
+	struct runq *rq;
+
+	if (cr_several_vcpus || cr_sig_masks_used || cr_utrace_on || td->td_vcpu != vc || td->td_idle)
+		return;
+	cr_crit_enter_td(td);
+	rq = runq_of(vc);
+	if (vc->vc_cur == td && td->td_state == CR_RUNNABLE && rq->rq_head[td->td_pri] == td &&
+	    !runq_above(rq, td->td_pri)) {
+		vc->vc_slot = td;
+		vc->vc_hand_armed = FAST_BUDGET;
+		vc->vc_hand_left = FAST_BUDGET;
+		vc->vc_fast_armed = -1;			/* runq_of disarms; yields go the slow way */
+		vc->vc_fast_left = -1;
+	}
+	cr_crit_exit_td(td);
+}
+
+/*
+ * cr_waitmsg: lwkt_waitmsg (inline in sys/msgport.h) for the hand-off fast path (switch.S),
+ * which finds its message not done when resumed.
+ */
+int
+cr_waitmsg(lwkt_msg_t msg, int flags)
+{
+	return lwkt_waitmsg(msg, flags);
+}
+
+/*
+ * cr_sig_masks_on: a thread may run with a signal mask of its own from now on: no fast path may
+ * switch threads any more without switching masks (sched_switch_to), so vCPU 0's are disarmed.
+ */
+void
+cr_sig_masks_on(void)
+{
+	cr_sig_masks_used = 1;
+	if (cr_vcpus[0].vc_fast_armed == 0)
+		return;				/* (armed: one vCPU, and the caller runs on it) */
+	cr_crit_enter();
+	(void)runq_of(&cr_vcpus[0]);
+	cr_crit_exit();
 }
 
 /*
@@ -1143,7 +1244,10 @@ vcpu_stats(struct cr_vcpu *vc)
 {
 	struct cr_vcpu_stats st = vc->vc_stats;
 
-	st.switches += (uint32_t)(vc->vc_fast_armed - vc->vc_fast_left);
+	uint32_t hand = (uint32_t)(vc->vc_hand_armed - vc->vc_hand_left);
+
+	st.switches += (uint32_t)(vc->vc_fast_armed - vc->vc_fast_left) + hand;
+	st.handoffs += hand;
 	return st;
 }
 
@@ -1171,6 +1275,7 @@ cr_vcpu_stats_total(struct cr_vcpu_stats *st)
 		st->kernel_waits += v.kernel_waits;
 		st->delivered += v.delivered;
 		st->wakes_sent += v.wakes_sent;
+		st->handoffs += v.handoffs;
 	}
 	cr_crit_exit();
 }

@@ -43,7 +43,7 @@ static struct upcall_msg deferred[NSIG];
 volatile uint32_t cr_sig_held;		/* signals no thread could take yet (route) */
 static struct upcall_msg routed[NSIG];	/* what each routed or held signal said */
 int	cr_sig_masks_used;		/* a thread has had a mask: the fast yield path is off */
-extern char cr_switch_end[];
+extern char cr_fast_begin[], cr_switch_end[];	/* lwkt/switch.S: the fast paths and the switch */
 
 /* run_handler: call the handler m names, the way its flags say; errno survives it. */
 static void
@@ -255,7 +255,7 @@ cr_upcall_entry(struct upcall_msg *m, struct upcall_ctx *ctx, struct upcall_area
 		int sig = m->um_info.si_signo;
 		cr_thread_t td = cr_curthread;
 		bool busy = cr_threaded && (td->td_crit > 0 ||
-		    (ctx->uc_eip >= (uint32_t)&cr_thread_yield && ctx->uc_eip < (uint32_t)cr_switch_end));
+		    (ctx->uc_eip >= (uint32_t)cr_fast_begin && ctx->uc_eip < (uint32_t)cr_switch_end));
 
 		if (busy && sig > 0 && sig < NSIG) {
 			deferred[sig] = *m;
@@ -274,7 +274,7 @@ cr_upcall_entry(struct upcall_msg *m, struct upcall_ctx *ctx, struct upcall_area
 			cr_upcall_poke_hook(m->um_info.si_pid);
 		/* pthread_kill from another vCPU; in a section: at its next wait point */
 		if (!td->td_idle && td->td_crit == 0 && (td->td_sigq & ~ctx->uc_sigmask) != 0 &&
-		    !(ctx->uc_eip >= (uint32_t)&cr_thread_yield && ctx->uc_eip < (uint32_t)cr_switch_end))
+		    !(ctx->uc_eip >= (uint32_t)cr_fast_begin && ctx->uc_eip < (uint32_t)cr_switch_end))
 			run_mine();
 	} else if (m->um_type == UPC_BLOCKED) {
 		cr_kse_blocked(m->um_tag, ctx);		/* resumes the thread when its call is done */
@@ -302,7 +302,7 @@ sigaction(int sig, const struct sigaction *act, struct sigaction *oact)
 		k.ksa_mask = act->sa_mask;
 		k.ksa_flags = (unsigned int)act->sa_flags;
 		if (k.ksa_handler > __SIG_IGN)
-			cr_sig_masks_used = 1;		/* its handler runs with a mask */
+			cr_sig_masks_on();		/* its handler runs with a mask */
 	}
 	if (__sys_sigaction(sig, act ? (uint32_t)&k : 0, oact ? (uint32_t)&o : 0) != 0)
 		return -1;
@@ -336,7 +336,7 @@ pthread_sigmask(int how, const sigset_t *set, sigset_t *oset)
 	if (set == NULL) {
 		how = SIG_BLOCK;		/* only asks */
 	} else if (*set != 0) {
-		cr_sig_masks_used = 1;
+		cr_sig_masks_on();
 	}
 	if ((old = __sys_sigprocmask(how, set ? *set : 0)) == -1)
 		return errno;
@@ -385,7 +385,7 @@ sigsuspend(const sigset_t *mask)
 
 	if (!cr_threaded)
 		return __sys_sigsuspend(*mask);	/* always -1, EINTR */
-	cr_sig_masks_used = 1;
+	cr_sig_masks_on();
 	old = (uint32_t)__sys_sigprocmask(SIG_SETMASK, want);
 	cr_crit_enter();
 	while (td->td_sighandled == handled) {

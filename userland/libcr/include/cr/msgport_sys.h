@@ -128,6 +128,23 @@ msgport_remote_collect_any(int flags)
 	return cr_kernel_collect_any(flags);
 }
 
+/*
+ * The hand-off fast paths (lwkt/switch.S) are lwkt_domsg and lwkt_replywait; lwkt_msgport.c's C
+ * is their slow path, which arms them again on its way out when nothing is armed (struct
+ * cr_vcpu in cr/sched.h; cr_sched_handoff_arm decides).
+ */
+#define MSGPORT_FAST_PATHS	1
+
+int	lwkt_domsg_slow(lwkt_port_t port, lwkt_msg_t msg, int flags);
+void	*lwkt_replywait_slow(lwkt_msg_t msg, int error, lwkt_port_t port);
+
+static inline __attribute__((always_inline)) void
+msgport_fast_rearm(void)
+{
+	if (__builtin_expect(cr_vcpus[0].vc_fast_armed == 0, 0) && !cr_several_vcpus)
+		cr_sched_handoff_arm();
+}
+
 /* The kernel's trace ring has no user-space side: these record nothing. */
 static inline void
 msgport_trace_send(lwkt_msg_t msg, lwkt_port_t port)

@@ -21,6 +21,7 @@
 #define CR_TD_RQNEXT		8
 #define CR_VC_FAST_LEFT		0
 #define CR_VC_CUR		8
+#define CR_VC_HAND_LEFT		12
 #define CR_TCB_THREAD		4
 #define CR_CALLS_IN_FLIGHT	cr_inflight
 
@@ -34,6 +35,34 @@
 #define CR_MP_PUTPORT		28
 #define CR_MSGF_SYNC		0x0008
 #define CR_EASYNC		512
+
+/*
+ * What the hand-off fast paths (switch.S: lwkt_domsg, lwkt_replywait) read and write, checked by
+ * lwkt/thread.c: fields of struct thread, struct lwkt_port, struct lwkt_msg, lwkt_msgstats, and
+ * the flags and states they test.
+ */
+#define CR_TD_PRI		16
+#define CR_TD_CRIT		32
+#define CR_TD_STATE		44
+#define CR_TD_WMESG		172
+#define CR_TD_WCHAN		176
+#define CR_TD_MSGPORT		72
+#define CR_MP_MSGQ_FIRST	0
+#define CR_MP_FLAGS		16
+#define CR_MP_TD		20
+#define CR_MP_HANDOFF		24
+#define CR_MS_ERROR		28
+#define CR_STATS_SENDS		0
+#define CR_STATS_REPLIES	8
+#define CR_MSGF_DONE		0x0001
+#define CR_MSGF_REPLY		0x0002
+#define CR_MSGF_QUEUED		0x0004
+#define CR_MSGF_ABORTED		0x0040
+#define CR_MSGPORTF_THREAD	0x0001
+#define CR_MSGPORTF_WAITING	0x0002
+#define CR_MSGPORTF_RECEIVING	0x0004
+#define CR_STATE_RUNNABLE	0
+#define CR_STATE_BLOCKED	1
 
 #ifndef __ASSEMBLER__
 
@@ -49,11 +78,22 @@
  * out vc_fast_armed - vc_fast_left of them until disarmed. A fast yield moves vc_cur along its
  * ring and nothing else: while armed, vc_cur is its ring's head and vc_runq.rq_head[] of its
  * priority lags behind (disarming sets it; the run queue is reached only through runq_of()).
+ *
+ * The hand-off fast paths (switch.S: lwkt_domsg, lwkt_replywait) are armed the same way, by
+ * their slow paths (cr_sched_handoff_arm), with the same conditions but company, never together
+ * with the yield's (they set vc_fast_left and vc_fast_armed to -1: runq_of disarms, a yield goes
+ * the slow way). Their budget is vc_hand_left, each one taken counts a switch and a hand-off. A
+ * fast hand-off does not touch the ring: the thread switched to runs in the place of the one
+ * that handed over, which stays in the ring while blocked. So while armed, the ring holds
+ * vc_slot where vc_cur runs; disarming puts vc_cur there (cr_sched_fast_off).
  */
 struct cr_vcpu {
 	int32_t		vc_fast_left;		/* CR_VC_FAST_LEFT */
 	int32_t		vc_fast_armed;		/* ... what it was set to */
 	cr_thread_t	vc_cur;			/* the thread it runs (CR_VC_CUR) */
+	int32_t		vc_hand_left;		/* CR_VC_HAND_LEFT: hand-offs the fast path may make */
+	int32_t		vc_hand_armed;		/* ... what it was set to */
+	cr_thread_t	vc_slot;		/* while they may: who holds vc_cur's place in its ring */
 	struct runq	vc_runq;		/* its runnable threads: see runq_of() */
 	int		vc_id;			/* the kernel's id for it (rfork's answer) */
 	bool		vc_up;			/* running: vc_id is valid */
@@ -107,6 +147,9 @@ cr_sig_wait_point(cr_thread_t td)
 
 /* lwkt/thread.c: the out-of-line halves; switch.S: the switch (from in eax, to in edx) */
 void	cr_sched_fast_off(struct cr_vcpu *vc);
+void	cr_sched_handoff_arm(void);
+void	cr_sig_masks_on(void);
+int	cr_waitmsg(lwkt_msg_t msg, int flags);
 void	cr_sched_take_arrivals(struct cr_vcpu *vc);
 cr_thread_t cr_sched_idle_thread(struct cr_vcpu *vc);
 void	cr_sched_refresh_idle_masks(void);
@@ -249,6 +292,7 @@ sched_handoff(cr_thread_t cur, cr_thread_t td)
 	td->td_wmesg = NULL;
 	td->td_wchan = NULL;
 	runq_handoff(runq_of(vc), cur, td);
+	sched_count(&vc->vc_stats.handoffs);
 	sched_switch_to(vc, cur, td);
 }
 

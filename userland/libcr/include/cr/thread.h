@@ -145,6 +145,8 @@ struct cr_vcpu_stats {
 	uint64_t	kernel_waits;		/* times it waited in the kernel (waitport) */
 	uint64_t	delivered;		/* kernel completions it handed to waiting threads */
 	uint64_t	wakes_sent;		/* vcpu_wake calls it made for idle vCPUs */
+	uint64_t	handoffs;		/* switches that handed a message or a reply straight
+						   to the thread waiting for it (direct hand-off) */
 };
 int	cr_vcpu_stats(int vcpu, struct cr_vcpu_stats *st);	/* 0, or EINVAL */
 void	cr_vcpu_stats_total(struct cr_vcpu_stats *st);		/* every vCPU's, added up */
