@@ -211,6 +211,15 @@ race_cpus(void (*fn)(void *), void *arg, volatile int *done, int n)
 	return *done == n;
 }
 
+/* start_together: a racing worker waits here until all n have arrived, so that they overlap. */
+static void
+start_together(volatile int *started, int n)
+{
+	__atomic_add_fetch(started, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(started, __ATOMIC_ACQUIRE) < n)
+		__asm__ volatile("pause");
+}
+
 /* race_two_cpus: race_cpus on CPUs 0 and 1. */
 static bool
 race_two_cpus(void (*fn)(void *), void *arg, volatile int *done)
@@ -242,6 +251,9 @@ KTEST(smp, token_serializes_two_cpus)
 struct ptab_race {
 	struct proc	*parent;	/* off the table: the group and session each child takes */
 	uint32_t	found[MAXCPU];	/* rounds whose process proc_find gave back, per CPU */
+	uint32_t	rounds[MAXCPU];	/* rounds made, per CPU */
+	uint64_t	collisions0;	/* proc_token's collisions before the race */
+	volatile int	started;	/* workers at the start line */
 	volatile int	bad;		/* rounds that saw the table's length differ from nprocs */
 	volatile int	done;
 };
@@ -256,8 +268,13 @@ ptab_worker(void *arg)
 {
 	struct ptab_race *r = arg;
 
-	for (int i = 0; i < PTAB_ROUNDS; i++) {
+	start_together(&r->started, 2);
+	/* At least PTAB_ROUNDS; more while the two have not met yet (a loaded host may stall one
+	 * CPU's thread for a while), up to 20 times as many: the case needs them to contend. */
+	for (int i = 0; i < PTAB_ROUNDS || (i < 20 * PTAB_ROUNDS &&
+	    *(volatile uint64_t *)&proc_token.t_collisions == r->collisions0); i++) {
 		struct proc *p = proc_alloc("ptab"), *q;
+		r->rounds[mycpu->gd_cpuid]++;
 		uint32_t n = 0;
 
 		if (p == NULL) {
@@ -290,12 +307,14 @@ KTEST(smp, process_table_serializes_two_cpus)
 
 	NEED_CPUS(2);
 	memset(&r, 0, sizeof(r));
+	r.collisions0 = collisions;
 	KT_ASSERT((r.parent = proc_alloc("ptab-parent")) != NULL);
 	r.parent->p_pgid = r.parent->p_sid = 0x7ffffff0;	/* nobody's group: no signal finds them */
 	KT_ASSERT(race_two_cpus(ptab_worker, &r, &r.done));
 	KT_EXPECT_EQ(r.bad, 0);
-	KT_EXPECT_EQ(r.found[0], PTAB_ROUNDS);		/* every pid unique, every process found */
-	KT_EXPECT_EQ(r.found[1], PTAB_ROUNDS);
+	KT_EXPECT_EQ(r.found[0], r.rounds[0]);		/* every pid unique, every process found */
+	KT_EXPECT_EQ(r.found[1], r.rounds[1]);
+	KT_EXPECT(r.rounds[0] >= PTAB_ROUNDS && r.rounds[1] >= PTAB_ROUNDS);
 	KT_EXPECT_EQ(nprocs, procs);				/* none lost or left */
 	KT_EXPECT(proc_token.t_collisions > collisions);	/* the two CPUs did contend */
 	KT_EXPECT(proc_token.t_ref == NULL);
@@ -309,6 +328,9 @@ KTEST(smp, process_table_serializes_two_cpus)
 
 struct fs_race {
 	uint32_t	ok[MAXCPU];	/* rounds whose every step succeeded, per CPU */
+	uint32_t	rounds[MAXCPU];	/* rounds made, per CPU */
+	uint64_t	collisions0;	/* ramfs_token's collisions before the race */
+	volatile int	started;	/* workers at the start line */
 	volatile int	done;
 };
 
@@ -326,7 +348,10 @@ fs_worker(void *arg)
 
 	snprintf(a, sizeof(a), "/tmp/smp-fs-%d", cpu);
 	snprintf(b, sizeof(b), "/tmp/smp-fs-%d-moved", cpu);
-	for (int i = 0; i < RAMFS_ROUNDS; i++) {
+	start_together(&r->started, 2);
+	for (int i = 0; i < RAMFS_ROUNDS || (i < 20 * RAMFS_ROUNDS &&	/* as ptab_worker */
+	    *(volatile uint64_t *)&ramfs_token.t_collisions == r->collisions0); i++) {
+		r->rounds[cpu]++;
 		if (ramfs_mkdir(NULL, a, 0755) == 0 && ramfs_stat(NULL, a, &st) == 0 &&
 		    S_ISDIR(st.st_mode) && ramfs_rename(NULL, a, b) == 0 &&
 		    ramfs_stat(NULL, a, &st) == ENOENT && ramfs_rmdir(NULL, b) == 0)
@@ -346,9 +371,11 @@ KTEST(smp, ramfs_serializes_two_cpus)
 
 	NEED_CPUS(2);
 	memset(&r, 0, sizeof(r));
+	r.collisions0 = collisions;
 	KT_ASSERT(race_two_cpus(fs_worker, &r, &r.done));
-	KT_EXPECT_EQ(r.ok[0], RAMFS_ROUNDS);
-	KT_EXPECT_EQ(r.ok[1], RAMFS_ROUNDS);
+	KT_EXPECT_EQ(r.ok[0], r.rounds[0]);
+	KT_EXPECT_EQ(r.ok[1], r.rounds[1]);
+	KT_EXPECT(r.rounds[0] >= RAMFS_ROUNDS && r.rounds[1] >= RAMFS_ROUNDS);
 	KT_EXPECT_EQ(ramfs_files, files);			/* the quota's count: none lost */
 	KT_EXPECT_EQ(ramfs_stat(NULL, "/tmp/smp-fs-0-moved", &st), ENOENT);
 	KT_EXPECT_EQ(ramfs_stat(NULL, "/tmp/smp-fs-1-moved", &st), ENOENT);
