@@ -40,7 +40,8 @@ vcpu_place(const struct proc *p, int id)
 /*
  * vcpu_go_home: the calling vCPU, on another CPU than its process's home, moves there to run
  * kernel work; TDA_GOBACK takes it back on its way to ring 3. Interrupts on, no critical
- * section, no tokens: a thread moves only from where it may switch.
+ * section, no tokens: a thread moves only from where it may switch. syscall_entry_remote calls
+ * it for a system call made on another CPU (a kernel thread, no process, stays where it is).
  */
 void
 vcpu_go_home(void)
@@ -63,16 +64,6 @@ vcpu_go_back(void)
 	__atomic_and_fetch(&td->td_ast, ~TDA_GOBACK, __ATOMIC_SEQ_CST);
 	if (td->td_proc != NULL && td->td_vcpu_cpu != td->td_gd->gd_cpuid)
 		lwkt_setcpu_self(td->td_vcpu_cpu);
-}
-
-/*
- * syscall_go_home: syscall_entry_remote's C part: a system call made on another CPU than the
- * home one. A kernel thread's (no process) runs where it is.
- */
-void
-syscall_go_home(void)
-{
-	vcpu_go_home();
 }
 
 /* poke_there: nothing to run; the IPI's return to ring 3 looks at the vCPU's work (trap.c). */

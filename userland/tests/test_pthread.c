@@ -837,7 +837,7 @@ KTEST(pthread, rwlock_timed)
 #define NRW		12
 #define RW_ROUNDS	300
 static pthread_rwlock_t rws = PTHREAD_RWLOCK_INITIALIZER;
-static volatile int rws_readers, rws_writers, rws_bad, rws_max_readers;
+static volatile int rws_readers, rws_writers, rws_bad;
 static volatile long rws_value;
 
 static void *
@@ -857,11 +857,9 @@ rw_worker(void *arg)
 			pthread_rwlock_unlock(&rws);
 		} else {
 			pthread_rwlock_rdlock(&rws);
-			int n = __atomic_add_fetch(&rws_readers, 1, __ATOMIC_SEQ_CST);
+			__atomic_add_fetch(&rws_readers, 1, __ATOMIC_SEQ_CST);
 			if (rws_writers != 0)
 				rws_bad = 1;
-			if (n > rws_max_readers)
-				rws_max_readers = n;
 			cr_thread_yield();
 			__atomic_sub_fetch(&rws_readers, 1, __ATOMIC_SEQ_CST);
 			pthread_rwlock_unlock(&rws);
@@ -891,7 +889,7 @@ KTEST(smp, rwlock_writers_alone_readers_together)
 	long writes = 0;
 
 	KT_ASSERT(cr_vcpu_ensure(3));
-	rws_readers = rws_writers = rws_bad = rws_max_readers = 0;
+	rws_readers = rws_writers = rws_bad = 0;
 	rws_value = 0;
 	for (int i = 0; i < NRW; i++)
 		KT_ASSERT_EQ(pthread_create(&t[i], NULL, rw_worker, (void *)(intptr_t)i), 0);

@@ -49,10 +49,12 @@
 	.long	1b, fixup;		\
 	.popsection
 
-	.text
-	.globl	syscall_entry
-	.type	syscall_entry, @function
-syscall_entry:
+/*
+ * SAVE_USER_SEGMENTS: both vector-128 entries' first steps: ring 3's segment registers and the
+ * registers C clobbers (%ecx, %edx) saved (struct syscall_frame), the kernel's data and per-CPU
+ * segments loaded.
+ */
+	.macro	SAVE_USER_SEGMENTS
 	cld			/* the kernel's string copies run forwards, whatever ring 3 left */
 	pushl	%ds
 	pushl	%es
@@ -65,6 +67,13 @@ syscall_entry:
 	movw	%cx, %es
 	movl	$GSEL_KPCPU, %ecx
 	movw	%cx, %fs
+	.endm
+
+	.text
+	.globl	syscall_entry
+	.type	syscall_entry, @function
+syscall_entry:
+	SAVE_USER_SEGMENTS
 syscall_entry_body:			/* syscall_entry_remote joins here, on the home CPU */
 #ifdef KTRACE
 	jmp	syscall_slow
@@ -221,7 +230,7 @@ syscall_slow:
 /*
  * syscall_entry_remote: vector 128 on every CPU but the home one (idt.c: their IDT differs only
  * here). A process's kernel state lives on its home CPU (kern/kern_vcpu_place.c): the calling
- * vCPU's thread moves there (syscall_go_home: its registers are on its own stack, which moves
+ * vCPU's thread moves there (vcpu_go_home: its registers are on its own stack, which moves
  * with it), then the call is syscall_entry's, word for word; TDA_GOBACK brings it back to this
  * CPU on the way out (syscall_ast). %eax (the message) is kept across the C call; the
  * callee-saved registers stay ring 3's, as syscall_entry's handlers expect (fork_entry.S).
@@ -229,22 +238,11 @@ syscall_slow:
 	.globl	syscall_entry_remote
 	.type	syscall_entry_remote, @function
 syscall_entry_remote:
-	cld
-	pushl	%ds
-	pushl	%es
-	pushl	%fs
-	pushl	%gs
-	pushl	%ecx
-	pushl	%edx
-	movl	$GSEL_KDATA, %ecx
-	movw	%cx, %ds
-	movw	%cx, %es
-	movl	$GSEL_KPCPU, %ecx
-	movw	%cx, %fs
+	SAVE_USER_SEGMENTS
 	xorl	%ecx, %ecx		/* ring 3's %gs (saved above) stays off this CPU: it may lose */
 	movw	%cx, %gs		/* the LDT it names while the thread is away (ldt_forget) */
 	pushl	%eax
-	call	syscall_go_home
+	call	vcpu_go_home
 	popl	%eax
 	jmp	syscall_entry_body
 	.size	syscall_entry_remote, . - syscall_entry_remote
